@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "Treebeard",
+  platforms: [.macOS(.v15)],
+  products: [
+    .library(name: "OxurSyntax", targets: ["OxurSyntax"]),
+    .library(name: "Treebeard", targets: ["Treebeard"]),
+    .executable(name: "treebeard", targets: ["treebeard"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+  ],
+  targets: [
+    .target(name: "OxurSyntax"),
+    .target(
+      name: "Treebeard",
+      dependencies: [
+        "OxurSyntax",
+        .product(name: "HashTreeCollections", package: "swift-collections"),
+      ],
+      swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+    ),
+    .target(name: "TreebeardREPL", dependencies: ["Treebeard"]),
+    .executableTarget(
+      name: "treebeard",
+      dependencies: [
+        "Treebeard", "TreebeardREPL",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .executableTarget(name: "oxur-fuzz", dependencies: ["Treebeard"], path: "Fuzz/oxur-fuzz"),
+    .testTarget(name: "OxurSyntaxTests", dependencies: ["OxurSyntax"]),
+    .testTarget(name: "TreebeardTests", dependencies: ["Treebeard", "TreebeardREPL"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,369 @@
+// Text to Syntax: the whole of LANGUAGE.md §1, never trapping on any input.
+
+/// Reads Oxur source into forms. Works on UTF-8 bytes with every index checked.
+public struct Reader {
+  /// Deeper nesting than this is an error rather than a risk to the host's stack.
+  public static let maximumNesting = 1000
+
+  private let file: SourceFile
+  private let bytes: [UInt8]
+  private var position = 0
+  private var line = 1
+  private var column = 1
+  private var nesting = 0
+
+  public init(_ file: SourceFile) {
+    self.file = file
+    self.bytes = Array(file.text.utf8)
+  }
+
+  /// Reads every form in the file.
+  public static func readAll(_ file: SourceFile) throws(ReadError) -> [Syntax] {
+    var reader = Reader(file)
+    var forms: [Syntax] = []
+    while let form = try reader.next() { forms.append(form) }
+    return forms
+  }
+
+  /// The next form, or nil at end of input.
+  public mutating func next() throws(ReadError) -> Syntax? {
+    while true {
+      try skipAtmosphere()
+      guard peek() != nil else { return nil }
+      if let form = try readForm() { return form }
+    }
+  }
+
+  // MARK: scanning
+
+  private func peek(_ offset: Int = 0) -> UInt8? {
+    let index = position + offset
+    return index < bytes.count ? bytes[index] : nil
+  }
+
+  private var span: Span { Span(file: file, line: line, column: column) }
+
+  private mutating func advance() {
+    guard position < bytes.count else { return }
+    let byte = bytes[position]
+    position += 1
+    if byte == 0x0A {
+      line += 1
+      column = 1
+    } else if byte & 0xC0 != 0x80 {
+      column += 1
+    }
+  }
+
+  private static func isWhitespace(_ byte: UInt8) -> Bool {
+    byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x2C || byte == 0x0C
+  }
+
+  private static func isDelimiter(_ byte: UInt8) -> Bool {
+    isWhitespace(byte) || "()[]{}\";'`~@^".utf8.contains(byte)
+  }
+
+  /// Skips whitespace, commas and `;` comments.
+  private mutating func skipAtmosphere() throws(ReadError) {
+    while let byte = peek() {
+      if Reader.isWhitespace(byte) {
+        advance()
+      } else if byte == UInt8(ascii: ";") {
+        while let b = peek(), b != 0x0A { advance() }
+      } else {
+        return
+      }
+    }
+  }
+
+  /// Reads one form; returns nil when the text was a `#_` discard.
+  private mutating func readForm() throws(ReadError) -> Syntax? {
+    guard let byte = peek() else { throw ReadError("unexpected end of input", span, incomplete: true) }
+    let start = span
+    switch byte {
+    case UInt8(ascii: "("):
+      return Syntax(.list(try readSequence(closing: ")", opened: "(")), start)
+    case UInt8(ascii: "["):
+      return Syntax(.vector(try readSequence(closing: "]", opened: "[")), start)
+    case UInt8(ascii: "{"):
+      let items = try readSequence(closing: "}", opened: "{")
+      if items.count % 2 != 0 {
+        throw ReadError("a map literal needs an even number of forms, got \(items.count)", start)
+      }
+      return Syntax(.map(items), start)
+    case UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: "}"):
+      advance()
+      throw ReadError("unexpected '\(Character(Unicode.Scalar(byte)))'", start)
+    case UInt8(ascii: "\""):
+      return Syntax(.string(try readString()), start)
+    case UInt8(ascii: "'"):
+      return try readWrapped("quote", start)
+    case UInt8(ascii: "`"):
+      return try readWrapped("quasiquote", start)
+    case UInt8(ascii: "@"):
+      return try readWrapped("deref", start)
+    case UInt8(ascii: "~"):
+      if peek(1) == UInt8(ascii: "@") {
+        advance()
+        return try readWrapped("unquote-splicing", start)
+      }
+      return try readWrapped("unquote", start)
+    case UInt8(ascii: "\\"):
+      return Syntax(.char(try readChar()), start)
+    case UInt8(ascii: "#"):
+      return try readDispatch(start)
+    case UInt8(ascii: "^"):
+      advance()
+      throw ReadError("unexpected '^' (metadata is not supported)", start)
+    default:
+      return try readAtom(start)
+    }
+  }
+
+  private mutating func readWrapped(_ head: String, _ start: Span) throws(ReadError) -> Syntax {
+    advance()
+    try enterNesting(start)
+    defer { nesting -= 1 }
+    while true {
+      try skipAtmosphere()
+      guard peek() != nil else {
+        throw ReadError("expected a form after \(head)", start, incomplete: true)
+      }
+      if let form = try readForm() {
+        return Syntax(.list([Syntax.symbol(head, start), form]), start)
+      }
+    }
+  }
+
+  private mutating func enterNesting(_ start: Span) throws(ReadError) {
+    nesting += 1
+    if nesting > Reader.maximumNesting {
+      throw ReadError("forms nested deeper than \(Reader.maximumNesting) levels", start)
+    }
+  }
+
+  private mutating func readSequence(closing: Character, opened: String) throws(ReadError) -> [Syntax] {
+    let start = span
+    let close = closing.asciiValue ?? 0
+    advance()
+    try enterNesting(start)
+    defer { nesting -= 1 }
+    var items: [Syntax] = []
+    while true {
+      try skipAtmosphere()
+      guard let byte = peek() else {
+        throw ReadError("unclosed '\(opened)' opened at \(start.line):\(start.column)", start, incomplete: true)
+      }
+      if byte == close {
+        advance()
+        return items
+      }
+      if byte == UInt8(ascii: ")") || byte == UInt8(ascii: "]") || byte == UInt8(ascii: "}") {
+        let here = span
+        advance()
+        throw ReadError(
+          "unexpected '\(Character(Unicode.Scalar(byte)))' (expected '\(closing)' to close '\(opened)' from \(start.line):\(start.column))",
+          here)
+      }
+      if let form = try readForm() { items.append(form) }
+    }
+  }
+
+  private mutating func readDispatch(_ start: Span) throws(ReadError) -> Syntax? {
+    switch peek(1) {
+    case UInt8(ascii: "{"):
+      advance()
+      return Syntax(.set(try readSequence(closing: "}", opened: "#{")), start)
+    case UInt8(ascii: "_"):
+      advance()
+      advance()
+      try enterNesting(start)
+      defer { nesting -= 1 }
+      try skipAtmosphere()
+      guard peek() != nil else { throw ReadError("expected a form after #_", start, incomplete: true) }
+      _ = try readForm()
+      return nil
+    case UInt8(ascii: "#"):
+      advance()
+      advance()
+      let token = readToken()
+      switch token {
+      case "Inf": return Syntax(.float(.infinity), start)
+      case "-Inf": return Syntax(.float(-.infinity), start)
+      case "NaN": return Syntax(.float(.nan), start)
+      default: throw ReadError("unknown symbolic value ##\(token)", start)
+      }
+    default:
+      advance()
+      throw ReadError("unexpected '#'", start)
+    }
+  }
+
+  /// Reads bytes up to a delimiter as a string (always valid UTF-8 boundaries: delimiters are ASCII).
+  private mutating func readToken() -> String {
+    let begin = position
+    while let byte = peek(), !Reader.isDelimiter(byte) { advance() }
+    return String(decoding: bytes[begin..<position], as: UTF8.self)
+  }
+
+  private mutating func readString() throws(ReadError) -> String {
+    let start = span
+    advance()
+    var scalars = String.UnicodeScalarView()
+    var pending: [UInt8] = []
+    func flush() {
+      if !pending.isEmpty {
+        scalars.append(contentsOf: String(decoding: pending, as: UTF8.self).unicodeScalars)
+        pending.removeAll(keepingCapacity: true)
+      }
+    }
+    while true {
+      guard let byte = peek() else { throw ReadError("unclosed string", start, incomplete: true) }
+      if byte == UInt8(ascii: "\"") {
+        advance()
+        flush()
+        return String(scalars)
+      }
+      if byte == UInt8(ascii: "\\") {
+        let escapeSpan = span
+        advance()
+        guard let code = peek() else { throw ReadError("unclosed string", start, incomplete: true) }
+        advance()
+        flush()
+        switch code {
+        case UInt8(ascii: "n"): scalars.append("\n")
+        case UInt8(ascii: "t"): scalars.append("\t")
+        case UInt8(ascii: "r"): scalars.append("\r")
+        case UInt8(ascii: "0"): scalars.append("\0")
+        case UInt8(ascii: "\""): scalars.append("\"")
+        case UInt8(ascii: "\\"): scalars.append("\\")
+        case UInt8(ascii: "u"): scalars.append(try readUnicodeEscape(escapeSpan))
+        default:
+          throw ReadError("unknown escape '\\\(Character(Unicode.Scalar(code)))' in string", escapeSpan)
+        }
+        continue
+      }
+      pending.append(byte)
+      advance()
+    }
+  }
+
+  /// Reads `{hex}` after `\u`.
+  private mutating func readUnicodeEscape(_ start: Span) throws(ReadError) -> Unicode.Scalar {
+    guard peek() == UInt8(ascii: "{") else { throw ReadError("expected '{' after \\u", start) }
+    advance()
+    var digits = ""
+    while let byte = peek(), byte != UInt8(ascii: "}") {
+      guard digits.count < 8, byte < 0x80, Character(Unicode.Scalar(byte)).isHexDigit else {
+        throw ReadError("invalid unicode escape", start)
+      }
+      digits.append(Character(Unicode.Scalar(byte)))
+      advance()
+    }
+    guard peek() == UInt8(ascii: "}") else { throw ReadError("unclosed unicode escape", start, incomplete: true) }
+    advance()
+    guard let value = UInt32(digits, radix: 16), let scalar = Unicode.Scalar(value) else {
+      throw ReadError("invalid unicode escape \\u{\(digits)}", start)
+    }
+    return scalar
+  }
+
+  private static let namedChars: [String: Unicode.Scalar] = [
+    "newline": "\n", "space": " ", "tab": "\t", "return": "\r", "nul": "\0", "backspace": "\u{8}",
+    "formfeed": "\u{C}",
+  ]
+
+  private mutating func readChar() throws(ReadError) -> Unicode.Scalar {
+    let start = span
+    advance()
+    guard let first = peek() else { throw ReadError("expected a character after \\", start, incomplete: true) }
+    if Reader.isDelimiter(first) {
+      advance()
+      return Unicode.Scalar(first)
+    }
+    if first == UInt8(ascii: "u"), peek(1) == UInt8(ascii: "{") {
+      advance()
+      return try readUnicodeEscape(start)
+    }
+    let token = readToken()
+    let scalars = Array(token.unicodeScalars)
+    if scalars.count == 1, let only = scalars.first { return only }
+    if let named = Reader.namedChars[token] { return named }
+    throw ReadError("unknown character literal \\\(token)", start)
+  }
+
+  private mutating func readAtom(_ start: Span) throws(ReadError) -> Syntax {
+    let token = readToken()
+    if token.isEmpty {
+      advance()
+      throw ReadError("unexpected character", start)
+    }
+    if let number = try Reader.parseNumber(token, start) { return Syntax(number, start) }
+    switch token {
+    case "nil": return Syntax(.nil, start)
+    case "true": return Syntax(.bool(true), start)
+    case "false": return Syntax(.bool(false), start)
+    default: break
+    }
+    if token.hasPrefix(":") {
+      let name = token.dropFirst()
+      guard !name.isEmpty else { throw ReadError("a keyword needs a name after ':'", start) }
+      return Syntax(.keyword(String(name)), start)
+    }
+    if let colon = token.firstIndex(of: ":"), colon != token.startIndex,
+      token.index(after: colon) != token.endIndex
+    {
+      let module = String(token[..<colon])
+      let name = String(token[token.index(after: colon)...])
+      return Syntax(.symbol(module: module, name: name), start)
+    }
+    return Syntax(.symbol(module: nil, name: token), start)
+  }
+
+  /// Parses Int and Float literals; nil when the token is not a number at all.
+  static func parseNumber(_ token: String, _ span: Span) throws(ReadError) -> Syntax.Kind? {
+    var body = Substring(token)
+    var negative = false
+    if let sign = body.first, sign == "-" || sign == "+" {
+      negative = sign == "-"
+      body = body.dropFirst()
+    }
+    guard let first = body.first, first.isASCII, first.isNumber else { return nil }
+    let digits = body.replacingOccurrences(of: "_")
+    var radix = 10
+    var magnitude = Substring(digits)
+    if digits.hasPrefix("0x") || digits.hasPrefix("0X") {
+      radix = 16
+      magnitude = magnitude.dropFirst(2)
+    } else if digits.hasPrefix("0b") || digits.hasPrefix("0B") {
+      radix = 2
+      magnitude = magnitude.dropFirst(2)
+    } else if digits.hasPrefix("0o") || digits.hasPrefix("0O") {
+      radix = 8
+      magnitude = magnitude.dropFirst(2)
+    }
+    let isFloat = radix == 10 && magnitude.contains { $0 == "." || $0 == "e" || $0 == "E" }
+    if isFloat {
+      guard magnitude.allSatisfy({ $0.isASCII && ($0.isNumber || "eE.+-".contains($0)) }),
+        let value = Double(String(magnitude))
+      else { throw ReadError("invalid number \(token)", span) }
+      return .float(negative ? -value : value)
+    }
+    guard !magnitude.isEmpty, let value = UInt64(magnitude, radix: radix) else {
+      throw ReadError("invalid number \(token)", span)
+    }
+    if negative {
+      if value == UInt64(Int64.max) + 1 { return .int(Int.min) }
+      guard value <= UInt64(Int64.max) else { throw ReadError("integer literal \(token) does not fit in 64 bits", span) }
+      return .int(-Int(value))
+    }
+    guard value <= UInt64(Int64.max) else { throw ReadError("integer literal \(token) does not fit in 64 bits", span) }
+    return .int(Int(value))
+  }
+}
+
+extension Substring {
+  fileprivate func replacingOccurrences(of character: Character) -> String {
+    String(self.filter { $0 != character })
+  }
+}

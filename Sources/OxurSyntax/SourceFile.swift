@@ -1,0 +1,55 @@
+// Source text and the spans that point into it, shared by every error message.
+
+/// One unit of source text (a file, a REPL entry, an `eval` string), kept so errors can quote lines.
+public final class SourceFile: Sendable {
+  public let name: String
+  public let text: String
+  public let lines: [Substring]
+
+  public init(name: String, text: String) {
+    self.name = name
+    self.text = text
+    self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+  }
+
+  /// The 1-based line, or nil when out of range (never traps).
+  public func line(_ number: Int) -> Substring? {
+    let index = number - 1
+    return index >= 0 && index < lines.count ? lines[index] : nil
+  }
+}
+
+/// A position in a source file; line and column are 1-based, column counts characters.
+public struct Span: Sendable, Equatable, CustomStringConvertible {
+  public let file: SourceFile?
+  public let line: Int
+  public let column: Int
+
+  public init(file: SourceFile?, line: Int, column: Int) {
+    self.file = file
+    self.line = line
+    self.column = column
+  }
+
+  public static let unknown = Span(file: nil, line: 0, column: 0)
+
+  public var isKnown: Bool { file != nil && line > 0 }
+
+  public var description: String {
+    "\(file?.name ?? "<unknown>"):\(line):\(column)"
+  }
+
+  public static func == (a: Span, b: Span) -> Bool {
+    a.file === b.file && a.line == b.line && a.column == b.column
+  }
+
+  /// The source line followed by a caret under the column, for error reports.
+  public func excerpt() -> String? {
+    guard let text = file?.line(line) else { return nil }
+    let gutter = String(line)
+    let pad = String(repeating: " ", count: gutter.count)
+    let caretColumn = max(0, column - 1)
+    let prefix = text.prefix(caretColumn).map { $0 == "\t" ? "\t" : " " }.joined()
+    return " \(gutter) | \(text)\n \(pad) | \(prefix)^"
+  }
+}

@@ -1,0 +1,59 @@
+// The reader's output: data forms that remember where in the source they came from.
+
+/// A read form. Compound forms hold their elements; every form has a span.
+public final class Syntax: Sendable {
+  public enum Kind: Sendable {
+    case `nil`
+    case bool(Bool)
+    case int(Int)
+    case float(Double)
+    case string(String)
+    case char(Unicode.Scalar)
+    case keyword(String)
+    /// `module` is set for qualified symbols such as `calculator:add`.
+    case symbol(module: String?, name: String)
+    case list([Syntax])
+    case vector([Syntax])
+    /// Keys and values alternate.
+    case map([Syntax])
+    case set([Syntax])
+  }
+
+  public let kind: Kind
+  public let span: Span
+
+  public init(_ kind: Kind, _ span: Span) {
+    self.kind = kind
+    self.span = span
+  }
+
+  /// The name when this is an unqualified symbol.
+  public var symbolName: String? {
+    if case .symbol(nil, let name) = kind { return name }
+    return nil
+  }
+
+  public var listElements: [Syntax]? {
+    if case .list(let items) = kind { return items }
+    return nil
+  }
+
+  public var vectorElements: [Syntax]? {
+    if case .vector(let items) = kind { return items }
+    return nil
+  }
+
+  /// True for `(head …)` where head is the given unqualified symbol.
+  public func isCall(to head: String) -> Bool {
+    if case .list(let items) = kind, let first = items.first, first.symbolName == head { return true }
+    return false
+  }
+
+  public static func symbol(_ name: String, _ span: Span) -> Syntax {
+    Syntax(.symbol(module: nil, name: name), span)
+  }
+
+  public static func list(_ items: [Syntax], _ span: Span) -> Syntax {
+    Syntax(.list(items), span)
+  }
+}

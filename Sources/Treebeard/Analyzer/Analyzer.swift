@@ -1,0 +1,327 @@
+// Core forms to the node tree: locals to slots, globals to late-bound sites, macros expanded.
+
+import OxurSyntax
+
+/// Whether a form sits in tail position of its function (tail calls) and of the innermost
+/// `loop`/`fn` (where `recur` is allowed).
+struct Position {
+  var tail: Bool
+  var recur: Bool
+  static let value = Position(tail: false, recur: false)
+}
+
+/// Code for one top-level form: a node and the frame it needs.
+struct TopLevelCode {
+  let node: Node
+  let frameSize: Int
+}
+
+/// Analyzes forms for one module. Expansion happens here, form by form, because a macro
+/// defined by one top-level form is used by the next.
+final class Analyzer {
+  let runtime: Runtime
+  let machine: Machine
+  let entry: ModuleEntry
+  var function: FunctionContext
+  /// Names the module defines anywhere in its file, so forward references resolve to it.
+  var knownNames: Set<String>
+  /// Global names used before any definition was seen; checked when the module finishes loading.
+  var unresolved: [(name: String, span: Span)] = []
+  private var depth = 0
+  static let maximumDepth = 3000
+
+  init(runtime: Runtime, machine: Machine, entry: ModuleEntry, knownNames: Set<String> = []) {
+    self.runtime = runtime
+    self.machine = machine
+    self.entry = entry
+    self.knownNames = knownNames
+    self.function = FunctionContext(parent: nil, assignedNames: [])
+  }
+
+  var moduleName: String { entry.name }
+
+  /// The version being compiled into (the staging version during a load).
+  var version: ModuleVersion {
+    if let current = entry.current { return current }
+    let created = ModuleVersion(name: entry.name, number: 0, path: nil, contentHash: "")
+    entry.current = created
+    return created
+  }
+
+  func analyzeTopLevel(_ form: Syntax) throws -> TopLevelCode {
+    function = FunctionContext(parent: nil, assignedNames: AssignmentScan.names(in: form))
+    let node = try analyze(form, .value)
+    return TopLevelCode(node: node, frameSize: function.slotCount)
+  }
+
+  func analyze(_ form: Syntax, _ position: Position) throws -> Node {
+    depth += 1
+    defer { depth -= 1 }
+    guard depth < Analyzer.maximumDepth else {
+      throw OxurError("syntax", "code nested too deeply to analyze", span: form.span)
+    }
+    let span = form.span
+    switch form.kind {
+    case .nil: return ConstantNode(.nil, span: span)
+    case .bool(let b): return ConstantNode(.bool(b), span: span)
+    case .int(let i): return ConstantNode(.int(i), span: span)
+    case .float(let d): return ConstantNode(.float(d), span: span)
+    case .string(let s): return ConstantNode(.string(s), span: span)
+    case .char(let c): return ConstantNode(.char(c), span: span)
+    case .keyword(let k): return ConstantNode(.keyword(k), span: span)
+    case .symbol(let module, let name): return try analyzeSymbol(module: module, name: name, span: span)
+    case .vector(let items):
+      let nodes = try items.map { try analyze($0, .value) }
+      if let constants = constantValues(nodes) { return ConstantNode(.vector(PersistentVector.from(constants)), span: span) }
+      return VectorLiteralNode(items: nodes, span: span)
+    case .map(let items):
+      let nodes = try items.map { try analyze($0, .value) }
+      if let constants = constantValues(nodes) {
+        var storage = PersistentMap.empty.storage
+        var index = 0
+        while index + 1 < constants.count {
+          storage[constants[index]] = constants[index + 1]
+          index += 2
+        }
+        return ConstantNode(.map(PersistentMap(storage)), span: span)
+      }
+      return MapLiteralNode(items: nodes, span: span)
+    case .set(let items):
+      let nodes = try items.map { try analyze($0, .value) }
+      if let constants = constantValues(nodes) { return ConstantNode(.set(PersistentSet(.init(constants))), span: span) }
+      return SetLiteralNode(items: nodes, span: span)
+    case .list(let items):
+      return try analyzeList(form, items, position)
+    }
+  }
+
+  private func constantValues(_ nodes: [Node]) -> [Value]? {
+    var values: [Value] = []
+    for node in nodes {
+      guard let value = node.constantValue else { return nil }
+      switch value {
+      case .closure, .atom, .functionReference: return nil
+      default: values.append(value)
+      }
+    }
+    return values
+  }
+
+  /// `(a b c)` as a body: `do` semantics, the last form inherits the position.
+  func analyzeBody(_ forms: ArraySlice<Syntax>, _ position: Position, span: Span) throws -> Node {
+    guard let lastForm = forms.last else { return ConstantNode(.nil, span: span) }
+    var nodes: [Node] = []
+    for form in forms.dropLast() { nodes.append(try analyze(form, .value)) }
+    let last = try analyze(lastForm, position)
+    return nodes.isEmpty ? last : DoNode(nodes, last: last, span: span)
+  }
+
+  // MARK: symbols
+
+  func site(module: String, name: String) -> GlobalSite {
+    runtime.site(module: module, name: Symbol.intern(name), checkExport: module != moduleName)
+  }
+
+  /// What an unqualified, non-local name refers to.
+  enum GlobalMeaning {
+    case global(GlobalSite)
+    case builtin(Builtin)
+    case constant(Value)
+  }
+
+  func resolveGlobal(_ name: String, span: Span) -> GlobalMeaning {
+    let symbol = Symbol.intern(name)
+    let current = version
+    if current.bindings[symbol] != nil || knownNames.contains(name) {
+      return .global(site(module: moduleName, name: name))
+    }
+    if let provider = current.referred[symbol] { return .global(site(module: provider, name: name)) }
+    if let variant = current.variants[name] ?? runtime.builtinVariants[name] { return .constant(variant.bareValue) }
+    if let builtin = runtime.prelude[name] { return .builtin(builtin) }
+    unresolved.append((name, span))
+    return .global(site(module: moduleName, name: name))
+  }
+
+  func resolveVariant(module: String?, name: String) -> Variant? {
+    if let module {
+      let enumType = version.enums[module] ?? runtime.builtinEnums[module]
+      return enumType?.variant(named: name)
+    }
+    return version.variants[name] ?? runtime.builtinVariants[name]
+  }
+
+  private func analyzeSymbol(module: String?, name: String, span: Span) throws -> Node {
+    if let module {
+      if let variant = resolveVariant(module: module, name: name) { return ConstantNode(variant.bareValue, span: span) }
+      let target = version.aliases[module] ?? module
+      return GlobalNode(site: site(module: target, name: name), span: span)
+    }
+    if let local = function.lookup(name) {
+      return local.boxed ? BoxedLocalNode(slot: local.slot, span: span) : LocalNode(slot: local.slot, span: span)
+    }
+    switch resolveGlobal(name, span: span) {
+    case .global(let site): return GlobalNode(site: site, span: span)
+    case .builtin(let builtin): return ConstantNode(.builtin(builtin), span: span)
+    case .constant(let value): return ConstantNode(value, span: span)
+    }
+  }
+
+  // MARK: lists
+
+  private func analyzeList(_ form: Syntax, _ items: [Syntax], _ position: Position) throws -> Node {
+    guard let head = items.first else { return ConstantNode(.emptyList, span: form.span) }
+    if case .symbol(let module, let name) = head.kind {
+      if module == nil, let special = SpecialForms.table[name] {
+        return try special(self, form, items, position)
+      }
+      let isLocal = module == nil && function.lookup(name) != nil
+      if !isLocal, let expansion = try expandMacro(form, items, module: module, name: name) {
+        return try analyze(expansion, position)
+      }
+      if module == nil, !isLocal, name.count > 1, name.hasPrefix("."), items.count == 2 {
+        return FieldNode(
+          field: Keyword.intern(String(name.dropFirst())), target: try analyze(items[1], .value), span: form.span)
+      }
+      if !isLocal {
+        return try analyzeGlobalCall(form, items, module: module, name: name, position)
+      }
+    }
+    let callee = try analyze(head, .value)
+    let arguments = try items.dropFirst().map { try analyze($0, .value) }
+    return CallNode(callee: callee, arguments: arguments, isTail: position.tail, span: form.span)
+  }
+
+  /// One expansion step if `name` is a macro here (user macros first, then the core ones).
+  func expandMacro(_ form: Syntax, _ items: [Syntax], module: String?, name: String) throws -> Syntax? {
+    if let macro = userMacro(module: module, name: name) {
+      return try runtime.callMacro(macro, form: form, items: items, machine: machine)
+    }
+    if module == nil, let core = CoreMacros.table[name] { return try core(form, items) }
+    return nil
+  }
+
+  func userMacro(module: String?, name: String) -> Value? {
+    let symbol = Symbol.intern(name)
+    if let module {
+      let target = version.aliases[module] ?? module
+      return runtime.registry.existingEntry(target)?.current?.macros[symbol]
+    }
+    if let own = version.macros[symbol] { return own }
+    if let provider = version.referred[symbol] {
+      return runtime.registry.existingEntry(provider)?.current?.macros[symbol]
+    }
+    return nil
+  }
+
+  private func analyzeGlobalCall(
+    _ form: Syntax, _ items: [Syntax], module: String?, name: String, _ position: Position
+  ) throws -> Node {
+    let span = form.span
+    let meaning: GlobalMeaning
+    if let module {
+      if let variant = resolveVariant(module: module, name: name) {
+        meaning = .constant(variant.bareValue)
+      } else {
+        meaning = .global(site(module: version.aliases[module] ?? module, name: name))
+      }
+    } else {
+      meaning = resolveGlobal(name, span: head(items).span)
+    }
+    let argumentForms = items.dropFirst()
+    switch meaning {
+    case .builtin(let builtin):
+      if let special = try specialisedBuiltin(name: builtin.name, argumentForms, span: span) { return special }
+      let arguments = try argumentForms.map { try analyze($0, .value) }
+      return BuiltinCallNode(builtin: builtin, arguments: arguments, span: span)
+    case .global(let site):
+      let arguments = try argumentForms.map { try analyze($0, .value) }
+      if arguments.count == 1 && !position.tail, let only = arguments.first {
+        return GlobalCall1Node(site: site, argument: only, span: span)
+      }
+      return GlobalCallNode(site: site, arguments: arguments, isTail: position.tail, span: span)
+    case .constant(let value):
+      let arguments = try argumentForms.map { try analyze($0, .value) }
+      return CallNode(callee: ConstantNode(value, span: span), arguments: arguments, isTail: false, span: span)
+    }
+  }
+
+  private func head(_ items: [Syntax]) -> Syntax { items[0] }
+
+  /// Arithmetic and comparison on two operands become dedicated nodes (DESIGN.md §11 rule 3).
+  private func specialisedBuiltin(name: String, _ forms: ArraySlice<Syntax>, span: Span) throws -> Node? {
+    let arguments = Array(forms)
+    if arguments.count == 1 {
+      let operand = try analyze(arguments[0], .value)
+      switch name {
+      case "not": return NotNode(operand, span: span)
+      case "inc":
+        if let slot = operand.localSlot { return AddLocalConstantNode(slot: slot, constant: 1, span: span) }
+        return AddNode(operand, ConstantNode(.int(1), span: span), span: span)
+      case "dec":
+        if let slot = operand.localSlot { return SubtractLocalConstantNode(slot: slot, constant: 1, span: span) }
+        return SubtractNode(operand, ConstantNode(.int(1), span: span), span: span)
+      default: return nil
+      }
+    }
+    guard arguments.count == 2, ["+", "-", "*", "<", ">", "<=", ">=", "="].contains(name) else { return nil }
+    let left = try analyze(arguments[0], .value)
+    let right = try analyze(arguments[1], .value)
+    var constant: Int? = nil
+    if case .int(let value)? = right.constantValue { constant = value }
+    let leftSlot = left.localSlot
+    let rightSlot = right.localSlot
+    switch name {
+    case "+":
+      if let slot = leftSlot, let constant { return AddLocalConstantNode(slot: slot, constant: constant, span: span) }
+      if let leftSlot, let rightSlot { return AddLocalLocalNode(left: leftSlot, right: rightSlot, span: span) }
+      return AddNode(left, right, span: span)
+    case "-":
+      if let slot = leftSlot, let constant { return SubtractLocalConstantNode(slot: slot, constant: constant, span: span) }
+      if let leftSlot, let rightSlot { return SubtractLocalLocalNode(left: leftSlot, right: rightSlot, span: span) }
+      return SubtractNode(left, right, span: span)
+    case "*":
+      if let slot = leftSlot, let constant { return MultiplyLocalConstantNode(slot: slot, constant: constant, span: span) }
+      if let leftSlot, let rightSlot { return MultiplyLocalLocalNode(left: leftSlot, right: rightSlot, span: span) }
+      return MultiplyNode(left, right, span: span)
+    case "<":
+      if let slot = leftSlot, let constant { return LessLocalConstantNode(slot: slot, constant: constant, span: span) }
+      return LessNode(left, right, span: span)
+    case ">":
+      if let slot = leftSlot, let constant { return GreaterLocalConstantNode(slot: slot, constant: constant, span: span) }
+      return GreaterNode(left, right, span: span)
+    case "<=":
+      if let slot = leftSlot, let constant { return LessEqualLocalConstantNode(slot: slot, constant: constant, span: span) }
+      return LessEqualNode(left, right, span: span)
+    case ">=":
+      if let slot = leftSlot, let constant {
+        return GreaterEqualLocalConstantNode(slot: slot, constant: constant, span: span)
+      }
+      return GreaterEqualNode(left, right, span: span)
+    default:
+      return EqualNode(left, right, span: span)
+    }
+  }
+}
+
+/// `(.field value)`: a struct field (or a map key).
+final class FieldNode: Node {
+  let field: Keyword
+  let target: Node
+  init(field: Keyword, target: Node, span: Span) {
+    self.field = field
+    self.target = target
+    super.init(span: span)
+  }
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    let value = try target.eval(m, fp)
+    switch value {
+    case .structInstance(let instance):
+      if let found = instance.field(field) { return found }
+      throw OxurError("unknown-field", "struct \(instance.type.name) has no field \(field.name)", span: span)
+    case .map(let map):
+      return map.get(.keyword(field)) ?? .nil
+    default:
+      throw Failure.type("a struct", value, in: ".\(field.name)").located(span)
+    }
+  }
+}

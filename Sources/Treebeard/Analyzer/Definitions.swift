@@ -1,0 +1,262 @@
+// Forms that define things in a module: def, defonce, defmacro, defstruct, defenum, module, export, import.
+
+import OxurSyntax
+
+extension Analyzer {
+  func analyzeDefinition(_ form: Syntax, _ items: [Syntax], once: Bool) throws -> Node {
+    guard items.count >= 2 && items.count <= 4, let name = items[1].symbolName ?? annotatedName(items[1]) else {
+      throw SpecialForms.syntax("\(once ? "defonce" : "def") takes a name and a value", form)
+    }
+    if items.count == 4 {
+      guard case .string = items[2].kind else {
+        throw SpecialForms.syntax("def takes a name, an optional docstring and a value", form)
+      }
+    }
+    let valueForm: Syntax? = items.count >= 3 ? items[items.count - 1] : nil
+    knownNames.insert(name)
+    let symbol = Symbol.intern(name)
+    var isFunction = false
+    let value: Node
+    if let valueForm, let parts = valueForm.listElements, parts.first?.symbolName == "fn",
+      function.lookup("fn") == nil, parts.count > 1, parts[1].symbolName == nil
+    {
+      isFunction = true
+      let lambda = try analyzeFunction(valueForm, parts, definedName: name)
+      value = LambdaNode(lambda: lambda, span: valueForm.span)
+    } else if let valueForm {
+      value = try analyze(valueForm, .value)
+    } else {
+      value = ConstantNode(.nil, span: form.span)
+    }
+    return DefineNode(entry: entry, name: symbol, value: value, isFunction: isFunction, isOnce: once, span: form.span)
+  }
+
+  func analyzeMacroDefinition(_ form: Syntax, _ items: [Syntax]) throws -> Node {
+    guard items.count >= 3, let name = items[1].symbolName else {
+      throw SpecialForms.syntax("defmacro takes a name, parameters and a body", form)
+    }
+    var rest = Array(items.dropFirst(2))
+    if case .string = rest.first?.kind, rest.count > 1 { rest.removeFirst() }
+    let fnForm = Syntax.list([Syntax.symbol("fn", form.span)] + rest, form.span)
+    let lambda = try analyzeFunction(fnForm, fnForm.listElements ?? [], definedName: name)
+    return DefineMacroNode(entry: entry, name: Symbol.intern(name), lambda: LambdaNode(lambda: lambda, span: form.span), span: form.span)
+  }
+
+  /// `(defstruct Point x y)` or `(defstruct Point (x Int) (y Int))`: the type, `get-x`, `Point?`.
+  func analyzeStructDefinition(_ form: Syntax, _ items: [Syntax]) throws -> Node {
+    guard items.count >= 2, let name = items[1].symbolName else {
+      throw SpecialForms.syntax("defstruct takes a name and fields", form)
+    }
+    var fields: [Keyword] = []
+    for item in items.dropFirst(2) {
+      let fieldName: String?
+      if let plain = item.symbolName { fieldName = plain } else if case .symbol(let module?, _) = item.kind {
+        fieldName = module
+      } else if let parts = item.listElements, let first = parts.first?.symbolName {
+        fieldName = first
+      } else if case .string = item.kind {
+        continue
+      } else {
+        fieldName = nil
+      }
+      guard let fieldName else { throw SpecialForms.syntax("a struct field is a name or (name Type)", item) }
+      let keyword = Keyword.intern(fieldName)
+      if fields.contains(keyword) { throw SpecialForms.syntax("field \(fieldName) appears twice in \(name)", item) }
+      fields.append(keyword)
+    }
+    let type = StructType(name: name, module: moduleName, fields: fields, moduleVersion: version.number)
+    let current = version
+    current.structs[name] = type
+    for (index, field) in fields.enumerated() {
+      let accessor = Builtin("get-\(field.name)", arity: 1...1) { _, arguments in
+        guard case .structInstance(let instance) = arguments[0], instance.type.name == name,
+          index < instance.values.count
+        else { throw Failure.type("a \(name)", arguments[0], in: "get-\(field.name)") }
+        return instance.field(field) ?? .nil
+      }
+      _ = current.define(Symbol.intern("get-\(field.name)"), .builtin(accessor), isFunction: false)
+      knownNames.insert("get-\(field.name)")
+    }
+    let predicate = Builtin("\(name)?", arity: 1...1) { _, arguments in
+      if case .structInstance(let instance) = arguments[0] { return .bool(instance.type.name == name) }
+      return .bool(false)
+    }
+    _ = current.define(Symbol.intern("\(name)?"), .builtin(predicate), isFunction: false)
+    knownNames.insert("\(name)?")
+    return ConstantNode(.symbol(Symbol.intern(name)), span: form.span)
+  }
+
+  /// `(struct Point :x 1 :y 2)` or `(struct Point (x 1) (y 2))`; every field exactly once.
+  func analyzeStructConstruction(_ form: Syntax, _ items: [Syntax]) throws -> Node {
+    guard items.count >= 2, case .symbol(let module, let name) = items[1].kind else {
+      throw SpecialForms.syntax("struct takes a type name and fields", form)
+    }
+    let type: StructType?
+    if let module {
+      type = runtime.registry.existingEntry(version.aliases[module] ?? module)?.current?.structs[name]
+    } else {
+      type = version.structs[name]
+    }
+    guard let type else { throw SpecialForms.syntax("unknown struct type \(name)", items[1]) }
+    var values: [Node?] = Array(repeating: nil, count: type.fields.count)
+    var index = 2
+    while index < items.count {
+      let fieldName: String
+      let valueForm: Syntax
+      if case .keyword(let key) = items[index].kind, index + 1 < items.count {
+        fieldName = key
+        valueForm = items[index + 1]
+        index += 2
+      } else if let pair = items[index].listElements, pair.count == 2, let key = pair[0].symbolName {
+        fieldName = key
+        valueForm = pair[1]
+        index += 1
+      } else {
+        throw SpecialForms.syntax("struct fields are :name value pairs or (name value)", items[index])
+      }
+      guard let position = type.fieldIndex[Keyword.intern(fieldName)] else {
+        throw SpecialForms.syntax("unknown field \(fieldName) in struct \(name)", form)
+      }
+      if values[position] != nil { throw SpecialForms.syntax("field \(fieldName) given twice", form) }
+      values[position] = try analyze(valueForm, .value)
+    }
+    var nodes: [Node] = []
+    for (position, node) in values.enumerated() {
+      guard let node else {
+        throw SpecialForms.syntax("missing field \(type.fields[position].name) in struct \(name)", form)
+      }
+      nodes.append(node)
+    }
+    return StructConstructionNode(typeName: name, module: type.module, fallback: type, values: nodes, runtime: runtime, span: form.span)
+  }
+
+  /// `(defenum Shape (Circle r) (Rect w h) Empty)`.
+  func analyzeEnumDefinition(_ form: Syntax, _ items: [Syntax]) throws -> Node {
+    guard items.count >= 2, let name = items[1].symbolName else {
+      throw SpecialForms.syntax("defenum takes a name and variants", form)
+    }
+    var variants: [(String, Int)] = []
+    for item in items.dropFirst(2) {
+      if let plain = item.symbolName {
+        variants.append((plain, 0))
+      } else if let parts = item.listElements, let variantName = parts.first?.symbolName {
+        variants.append((variantName, parts.count - 1))
+      } else if case .string = item.kind {
+        continue
+      } else {
+        throw SpecialForms.syntax("a variant is Name or (Name field…)", item)
+      }
+    }
+    let type = EnumType(name: name, module: moduleName, variants: variants)
+    let current = version
+    current.enums[name] = type
+    for variant in type.variants {
+      current.variants[variant.name] = variant
+      _ = current.define(Symbol.intern(variant.name), variant.bareValue, isFunction: false)
+      knownNames.insert(variant.name)
+    }
+    return ConstantNode(.symbol(Symbol.intern(name)), span: form.span)
+  }
+
+  func analyzeModuleHeader(_ form: Syntax, _ items: [Syntax]) throws -> Node {
+    guard items.count == 2, case .symbol(_, _) = items[1].kind else {
+      throw SpecialForms.syntax("module takes a name", form)
+    }
+    let declared = describe(items[1])
+    guard declared == moduleName else {
+      throw SpecialForms.syntax("(module \(declared)) must be the first form of its file", form)
+    }
+    return ConstantNode(.nil, span: form.span)
+  }
+
+  func analyzeExport(_ form: Syntax, _ items: [Syntax]) throws -> Node {
+    var names = version.exports ?? []
+    for item in items.dropFirst() {
+      guard let name = item.symbolName else { throw SpecialForms.syntax("export takes names", item) }
+      names.insert(Symbol.intern(name))
+    }
+    version.exports = names
+    return ConstantNode(.nil, span: form.span)
+  }
+
+  /// `(import m)`, `(import m :as alias)`, `(import m :refer [a b])`: loads m now if needed.
+  func analyzeImport(_ form: Syntax, _ items: [Syntax]) throws -> Node {
+    guard items.count >= 2, case .symbol = items[1].kind else {
+      throw SpecialForms.syntax("import takes a module name", form)
+    }
+    let target = describe(items[1])
+    var alias = target
+    var refer: [String] = []
+    var index = 2
+    while index + 1 < items.count {
+      guard case .keyword(let option) = items[index].kind else {
+        throw SpecialForms.syntax("import options are :as name and :refer [names]", items[index])
+      }
+      switch option {
+      case "as":
+        guard let name = items[index + 1].symbolName else { throw SpecialForms.syntax(":as takes a name", items[index + 1]) }
+        alias = name
+      case "refer":
+        guard let names = items[index + 1].vectorElements else {
+          throw SpecialForms.syntax(":refer takes a vector of names", items[index + 1])
+        }
+        for name in names {
+          guard let plain = name.symbolName else { throw SpecialForms.syntax(":refer takes names", name) }
+          refer.append(plain)
+        }
+      default:
+        throw SpecialForms.syntax("unknown import option :\(option)", items[index])
+      }
+      index += 2
+    }
+    if index < items.count { throw SpecialForms.syntax("import option without a value", items[index]) }
+    try runtime.ensureLoaded(module: target, importedFrom: version.path, span: form.span, machine: machine)
+    let current = version
+    current.aliases[alias] = target
+    current.aliases[target] = target
+    if !current.imports.contains(target) { current.imports.append(target) }
+    for name in refer { current.referred[Symbol.intern(name)] = target }
+    return ConstantNode(.nil, span: form.span)
+  }
+}
+
+/// Stores a macro's expander function into the module when the form runs.
+final class DefineMacroNode: Node {
+  let entry: ModuleEntry
+  let name: Symbol
+  let lambda: LambdaNode
+  init(entry: ModuleEntry, name: Symbol, lambda: LambdaNode, span: Span) {
+    self.entry = entry
+    self.name = name
+    self.lambda = lambda
+    super.init(span: span)
+  }
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    let function = try lambda.eval(m, fp)
+    entry.current?.macros[name] = function
+    return .symbol(name)
+  }
+}
+
+/// Builds a struct instance with the module's current layout of the type.
+final class StructConstructionNode: Node {
+  let typeName: String
+  let module: String
+  let fallback: StructType
+  let values: [Node]
+  unowned let runtime: Runtime
+  init(typeName: String, module: String, fallback: StructType, values: [Node], runtime: Runtime, span: Span) {
+    self.typeName = typeName
+    self.module = module
+    self.fallback = fallback
+    self.values = values
+    self.runtime = runtime
+    super.init(span: span)
+  }
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    var result: [Value] = []
+    result.reserveCapacity(values.count)
+    for value in values { result.append(try value.eval(m, fp)) }
+    return .structInstance(StructInstance(type: fallback, values: result))
+  }
+}

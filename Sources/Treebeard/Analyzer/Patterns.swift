@@ -1,0 +1,245 @@
+// Patterns of LANGUAGE.md §3, compiled to slot-binding matchers shared by match, let and fn.
+
+import OxurSyntax
+
+/// A compiled pattern. Bindings store straight into frame slots.
+indirect enum Pattern {
+  case wildcard
+  case bind(slot: Int, boxed: Bool)
+  case literal(Value)
+  case sequence([Pattern], rest: Pattern?)
+  case map([(key: Value, pattern: Pattern)])
+  case variant(Variant, [Pattern])
+  case structure(name: String, fields: [(key: Keyword, pattern: Pattern)])
+  case alternatives([Pattern])
+
+  /// True for a plain symbol binding (no destructuring needed).
+  var plainSlot: Int? {
+    if case .bind(let slot, false) = self { return slot }
+    return nil
+  }
+
+  func match(_ value: Value, _ fp: UnsafeMutablePointer<Value>) -> Bool {
+    switch self {
+    case .wildcard:
+      return true
+    case .bind(let slot, let boxed):
+      fp[slot] = boxed ? .atom(Atom(value)) : value
+      return true
+    case .literal(let expected):
+      return expected == value
+    case .sequence(let patterns, let rest):
+      let elements: [Value]
+      switch value {
+      case .vector(let vector):
+        if rest == nil && vector.count != patterns.count { return false }
+        if vector.count < patterns.count { return false }
+        if rest == nil {
+          for (index, pattern) in patterns.enumerated() {
+            guard let element = vector.at(index), pattern.match(element, fp) else { return false }
+          }
+          return true
+        }
+        elements = vector.elements
+      case .list(let node):
+        elements = node?.elements ?? []
+      case .nil where rest != nil && patterns.isEmpty:
+        elements = []
+      default:
+        return false
+      }
+      if rest == nil ? elements.count != patterns.count : elements.count < patterns.count { return false }
+      for (index, pattern) in patterns.enumerated() where !pattern.match(elements[index], fp) { return false }
+      if let rest {
+        let remaining = Array(elements.dropFirst(patterns.count))
+        let restValue: Value
+        if case .list = value {
+          restValue = .list(ListNode.from(remaining))
+        } else {
+          restValue = .vector(PersistentVector.from(remaining))
+        }
+        return rest.match(restValue, fp)
+      }
+      return true
+    case .map(let entries):
+      for (key, pattern) in entries {
+        let found: Value?
+        switch value {
+        case .map(let map): found = map.get(key)
+        case .structInstance(let instance):
+          if case .keyword(let keyword) = key { found = instance.field(keyword) } else { found = nil }
+        default: return false
+        }
+        guard let found, pattern.match(found, fp) else { return false }
+      }
+      return true
+    case .variant(let variant, let patterns):
+      guard case .variant(let enumValue) = value, !enumValue.isConstructor, enumValue.variant.sameCase(as: variant),
+        enumValue.payload.count == patterns.count
+      else { return false }
+      for (index, pattern) in patterns.enumerated() where !pattern.match(enumValue.payload[index], fp) { return false }
+      return true
+    case .structure(let name, let fields):
+      guard case .structInstance(let instance) = value, instance.type.name == name else { return false }
+      for (key, pattern) in fields {
+        guard let found = instance.field(key), pattern.match(found, fp) else { return false }
+      }
+      return true
+    case .alternatives(let options):
+      for option in options where option.match(value, fp) { return true }
+      return false
+    }
+  }
+}
+
+/// `(match subject (pattern :when guard body…) …)`.
+final class MatchNode: Node {
+  struct Clause {
+    let pattern: Pattern
+    let guardNode: Node?
+    let body: Node
+  }
+  let subject: Node
+  let clauses: [Clause]
+  init(subject: Node, clauses: [Clause], span: Span) {
+    self.subject = subject
+    self.clauses = clauses
+    super.init(span: span)
+  }
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    let value = try subject.eval(m, fp)
+    for clause in clauses where clause.pattern.match(value, fp) {
+      if let guardNode = clause.guardNode, !(try guardNode.test(m, fp)) { continue }
+      return try clause.body.eval(m, fp)
+    }
+    throw OxurError("no-match", "no match clause matched \(Printer.readable(value, limit: 80))", span: span)
+  }
+}
+
+/// Destructures a value into a pattern's slots in `let` or a parameter list; failure is an error.
+final class DestructureNode: Node {
+  let pattern: Pattern
+  let value: Node
+  let patternText: String
+  init(pattern: Pattern, value: Node, patternText: String, span: Span) {
+    self.pattern = pattern
+    self.value = value
+    self.patternText = patternText
+    super.init(span: span)
+  }
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    let result = try value.eval(m, fp)
+    guard pattern.match(result, fp) else {
+      throw OxurError(
+        "no-match", "value \(Printer.readable(result, limit: 80)) does not match pattern \(patternText)", span: span)
+    }
+    return .nil
+  }
+}
+
+extension Analyzer {
+  /// Compiles a pattern, declaring its variables in the current block. `bound` lets `or`
+  /// alternatives share the variables of the first alternative.
+  func compilePattern(_ form: Syntax, bound: inout [String: LocalVariable]) throws -> Pattern {
+    switch form.kind {
+    case .nil: return .literal(.nil)
+    case .bool(let b): return .literal(.bool(b))
+    case .int(let i): return .literal(.int(i))
+    case .float(let d): return .literal(.float(d))
+    case .string(let s): return .literal(.string(s))
+    case .char(let c): return .literal(.char(c))
+    case .keyword(let k): return .literal(.keyword(k))
+    case .symbol(let module, let name):
+      if module == nil && name == "_" { return .wildcard }
+      if let variant = resolveVariant(module: module, name: name), variant.arity == 0 {
+        return .variant(variant, [])
+      }
+      // `x:Type` in a binding position binds x; the type is documentation.
+      let bindingName = module ?? name
+      if let existing = bound[bindingName] { return .bind(slot: existing.slot, boxed: existing.boxed) }
+      let variable = function.declare(bindingName)
+      bound[bindingName] = variable
+      return .bind(slot: variable.slot, boxed: variable.boxed)
+    case .vector(let items):
+      var patterns: [Pattern] = []
+      var rest: Pattern? = nil
+      var index = 0
+      while index < items.count {
+        if items[index].symbolName == "&" {
+          guard index + 2 == items.count else {
+            throw OxurError("syntax", "& must be followed by exactly one pattern", span: items[index].span)
+          }
+          rest = try compilePattern(items[index + 1], bound: &bound)
+          break
+        }
+        // Skip `-> Type` return annotations and `:` separated annotations defensively.
+        patterns.append(try compilePattern(items[index], bound: &bound))
+        index += 1
+      }
+      return .sequence(patterns, rest: rest)
+    case .map(let items):
+      var entries: [(key: Value, pattern: Pattern)] = []
+      var index = 0
+      while index + 1 < items.count {
+        let key = items[index]
+        let target = items[index + 1]
+        if case .keyword("keys") = key.kind {
+          guard let names = target.vectorElements else {
+            throw OxurError("syntax", "{:keys …} needs a vector of names", span: target.span)
+          }
+          for name in names {
+            guard let symbol = name.symbolName else {
+              throw OxurError("syntax", "{:keys …} takes plain names", span: name.span)
+            }
+            entries.append((.keyword(symbol), try compilePattern(name, bound: &bound)))
+          }
+        } else {
+          entries.append((SyntaxConversion.value(key), try compilePattern(target, bound: &bound)))
+        }
+        index += 2
+      }
+      return .map(entries)
+    case .list(let items):
+      guard let head = items.first else { return .sequence([], rest: nil) }
+      if head.symbolName == "or" {
+        var options: [Pattern] = []
+        for item in items.dropFirst() { options.append(try compilePattern(item, bound: &bound)) }
+        return .alternatives(options)
+      }
+      if head.symbolName == "quote", items.count == 2 {
+        return .literal(SyntaxConversion.value(items[1]))
+      }
+      if head.symbolName == "struct" {
+        guard items.count >= 2, case .symbol(_, let name) = items[1].kind else {
+          throw OxurError("syntax", "struct pattern needs a type name", span: form.span)
+        }
+        var fields: [(key: Keyword, pattern: Pattern)] = []
+        var index = 2
+        while index < items.count {
+          if case .keyword(let field) = items[index].kind, index + 1 < items.count {
+            fields.append((Keyword.intern(field), try compilePattern(items[index + 1], bound: &bound)))
+            index += 2
+          } else if case .list(let pair) = items[index].kind, pair.count == 2, let field = pair[0].symbolName {
+            fields.append((Keyword.intern(field), try compilePattern(pair[1], bound: &bound)))
+            index += 1
+          } else {
+            throw OxurError("syntax", "struct pattern fields are :name pattern pairs", span: items[index].span)
+          }
+        }
+        return .structure(name: name, fields: fields)
+      }
+      if case .symbol(let module, let name) = head.kind, let variant = resolveVariant(module: module, name: name) {
+        guard items.count - 1 == variant.arity else {
+          throw OxurError(
+            "syntax", "pattern \(name) takes \(variant.arity) field(s), got \(items.count - 1)", span: form.span)
+        }
+        var patterns: [Pattern] = []
+        for item in items.dropFirst() { patterns.append(try compilePattern(item, bound: &bound)) }
+        return .variant(variant, patterns)
+      }
+      throw OxurError("syntax", "unknown pattern \(Printer.readable(SyntaxConversion.value(form), limit: 60))", span: form.span)
+    case .set:
+      throw OxurError("syntax", "sets cannot be used as patterns", span: form.span)
+    }
+  }
+}

@@ -1,0 +1,105 @@
+// Lexical scope during analysis: locals resolved to frame slots, captures found and recorded.
+
+import OxurSyntax
+
+/// A local name bound to a slot of its function's frame.
+final class LocalVariable {
+  let name: String
+  let slot: Int
+  /// Assigned with `set!` somewhere in its top-level form: lives in a box so closures share it.
+  let boxed: Bool
+  init(name: String, slot: Int, boxed: Bool) {
+    self.name = name
+    self.slot = slot
+    self.boxed = boxed
+  }
+}
+
+/// The enclosing-frame slots a closure copies when created, shared by its arities.
+final class CaptureList {
+  private(set) var sources: [CaptureSource] = []
+  func index(of slot: Int) -> Int {
+    if let existing = sources.firstIndex(where: { $0.slot == slot }) { return existing }
+    sources.append(CaptureSource(slot: slot))
+    return sources.count - 1
+  }
+}
+
+/// Where `recur` jumps: the slots it rebinds.
+struct RecurTarget {
+  let slots: [Int]
+}
+
+/// One function being analyzed (or a top-level form, which is compiled as a function of no
+/// parameters). Slots are never reused within a function, which keeps captures simple.
+final class FunctionContext {
+  let parent: FunctionContext?
+  private var blocks: [[String: LocalVariable]] = [[:]]
+  private(set) var slotCount = 0
+  /// Shared by the arities of one `fn`: the closure has one capture list.
+  let captures: CaptureList
+  private(set) var captureMap: [CaptureSlot] = []
+  var recurTarget: RecurTarget?
+  /// Names that are targets of `set!` in the form being analyzed.
+  let assignedNames: Set<String>
+
+  init(parent: FunctionContext?, assignedNames: Set<String>, captures: CaptureList = CaptureList()) {
+    self.parent = parent
+    self.assignedNames = assignedNames
+    self.captures = captures
+  }
+
+  func allocateSlot() -> Int {
+    slotCount += 1
+    return slotCount - 1
+  }
+
+  func pushBlock() { blocks.append([:]) }
+  func popBlock() { if blocks.count > 1 { blocks.removeLast() } }
+
+  /// Binds `name` in the innermost block to a new slot.
+  @discardableResult
+  func declare(_ name: String, boxed: Bool? = nil) -> LocalVariable {
+    let variable = LocalVariable(name: name, slot: allocateSlot(), boxed: boxed ?? assignedNames.contains(name))
+    blocks[blocks.count - 1][name] = variable
+    return variable
+  }
+
+  /// Finds a local, capturing it from enclosing functions when needed.
+  func lookup(_ name: String) -> LocalVariable? {
+    for block in blocks.reversed() {
+      if let found = block[name] { return found }
+    }
+    guard let parent, let outer = parent.lookup(name) else { return nil }
+    let slot = allocateSlot()
+    captureMap.append(CaptureSlot(index: captures.index(of: outer.slot), slot: slot))
+    let captured = LocalVariable(name: name, slot: slot, boxed: outer.boxed)
+    blocks[0][name] = captured
+    return captured
+  }
+}
+
+/// Collects the names that `set!` assigns anywhere inside a form (quoted data excluded).
+enum AssignmentScan {
+  static func names(in form: Syntax) -> Set<String> {
+    var found: Set<String> = []
+    scan(form, into: &found, depth: 0)
+    return found
+  }
+
+  private static func scan(_ form: Syntax, into found: inout Set<String>, depth: Int) {
+    guard depth < 2000 else { return }
+    switch form.kind {
+    case .list(let items):
+      if let head = items.first?.symbolName {
+        if head == "quote" { return }
+        if head == "set!", items.count > 1, let target = items[1].symbolName { found.insert(target) }
+      }
+      for item in items { scan(item, into: &found, depth: depth + 1) }
+    case .vector(let items), .map(let items), .set(let items):
+      for item in items { scan(item, into: &found, depth: depth + 1) }
+    default:
+      return
+    }
+  }
+}

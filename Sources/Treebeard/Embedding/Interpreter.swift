@@ -1,0 +1,139 @@
+// The embedding API: load, reload, evaluate and call Oxur code from a Swift program.
+
+import Foundation
+import OxurSyntax
+
+/// One Oxur world: a registry of modules, the prelude, and the REPL's `user` module.
+///
+/// Every method is safe to call from any thread: each takes the evaluator lock, so a reload
+/// committed from one thread is seen by a loop running on another at its next call.
+public final class Interpreter: @unchecked Sendable {
+  public let runtime: Runtime
+  /// Idle machines (value stacks); two evaluations running at once never share one.
+  private var idleMachines: [Machine] = []
+  private let machinesLock = NSLock()
+
+  public init(output: OutputSink = StandardOutput(), errorOutput: OutputSink? = nil) {
+    runtime = Runtime(output: output, errorOutput: errorOutput)
+  }
+
+  /// Runs `body` holding the evaluator lock, on a thread with a large stack, with a machine
+  /// of its own for the duration.
+  private func evaluating<T>(_ body: @escaping (Machine) throws -> T) throws -> T {
+    try LargeStack.run { [self] in
+      let machine = machinesLock.withLock { idleMachines.popLast() } ?? runtime.makeMachine()
+      defer { machinesLock.withLock { idleMachines.append(machine) } }
+      return try runtime.lock.withLock { try body(machine) }
+    }
+  }
+
+  /// Evaluates source in the current module (`user` unless changed) and returns the last value.
+  @discardableResult
+  public func eval(_ source: String, file: String = "<eval>") throws -> Value {
+    try evaluating { [runtime] machine in
+      try runtime.evaluate(source: SourceFile(name: file, text: source), module: runtime.currentModule, machine: machine)
+    }
+  }
+
+  /// Evaluates one already-read form in the current module (the REPL reads, then calls this).
+  public func eval(form: Syntax) throws -> Value {
+    try evaluating { [runtime] machine in
+      let entry = runtime.registry.entry(runtime.currentModule)
+      let analyzer = Analyzer(runtime: runtime, machine: machine, entry: entry)
+      return try runtime.evaluateTopLevel(form, analyzer: analyzer, machine: machine)
+    }
+  }
+
+  /// Defines (or redefines) a global in a module, as the REPL does for `*1` and `*e`.
+  public func define(name: String, value: Value, module: String = "user") {
+    runtime.lock.withLock {
+      _ = runtime.registry.entry(module).current?.define(Symbol.intern(name), value, isFunction: false)
+    }
+  }
+
+  /// Reads, expands and analyzes a file without running it; throws the first problem found.
+  public func check(path: String) throws {
+    try evaluating { [runtime] machine in try runtime.checkModule(path: path, machine: machine) }
+  }
+
+  /// Loads a module file; throws `LoadFailure` (and changes nothing) if any step fails.
+  @discardableResult
+  public func load(path: String) throws -> LoadOutcome {
+    try evaluating { [runtime] machine in try runtime.loadModule(path: path, mode: .load, machine: machine) }
+  }
+
+  /// Reloads a module file as a transaction.
+  @discardableResult
+  public func reload(path: String) throws -> LoadOutcome {
+    try evaluating { [runtime] machine in try runtime.loadModule(path: path, mode: .reload, machine: machine) }
+  }
+
+  /// Reloads every loaded module whose file changed, all or nothing.
+  @discardableResult
+  public func reloadAll(directory: String? = nil) throws -> [LoadOutcome] {
+    try evaluating { [runtime] machine in try runtime.reloadAll(directory: directory, machine: machine).outcomes }
+  }
+
+  /// Calls `module:function` (late-bound: the module's current version) with Swift-made values.
+  public func call(module: String, function: String, arguments: [Value] = []) throws -> Value {
+    try evaluating { [runtime] machine in
+      let site = runtime.site(module: module, name: Symbol.intern(function), checkExport: true)
+      return try machine.call(try site.resolve().value, arguments)
+    }
+  }
+
+  /// True when `module` defines `name` in its current version.
+  public func hasFunction(module: String, name: String) -> Bool {
+    runtime.lock.withLock { runtime.registry.existingEntry(module)?.current?.bindings[Symbol.intern(name)] != nil }
+  }
+
+  /// Calls a program's `main`: the arguments spread over its parameters when it takes that many,
+  /// else as one vector when it takes one, else none.
+  public func callMain(module: String, arguments: [String]) throws -> Value {
+    try evaluating { [runtime] machine in
+      let binding = try runtime.site(module: module, name: Symbol.intern("main"), checkExport: false).resolve()
+      let strings = arguments.map { Value.string($0) }
+      var accepts: (Int) -> Bool = { _ in true }
+      if case .closure(let closure) = binding.value { accepts = { closure.lambda.arity(for: $0) != nil } }
+      let passed: [Value]
+      if accepts(strings.count) {
+        passed = strings
+      } else if accepts(1) {
+        passed = [.vector(PersistentVector.from(strings))]
+      } else {
+        passed = []
+      }
+      return try machine.call(binding.value, passed)
+    }
+  }
+
+  /// A summary of each loaded module.
+  public func modules() -> [ModuleInfo] {
+    runtime.lock.withLock {
+      runtime.registry.loadedModules.compactMap { entry in
+        guard let current = entry.current else { return nil }
+        return ModuleInfo(
+          name: entry.name, version: current.number, path: current.path, loadedAt: current.loadedAt,
+          definitions: current.bindings.count + current.macros.count, contentHash: current.contentHash)
+      }
+    }
+  }
+
+  /// Interrupts the evaluation running now (as Ctrl-C does in the REPL).
+  public func interrupt() { runtime.attention.interrupt() }
+}
+
+/// One row of `Interpreter.modules()`.
+public struct ModuleInfo: Sendable, Equatable {
+  public let name: String
+  public let version: Int
+  public let path: String?
+  public let loadedAt: Date
+  public let definitions: Int
+  public let contentHash: String
+}
+
+extension Value {
+  /// Readable text, as the REPL prints it.
+  public var printed: String { Printer.readable(self) }
+}

@@ -1,0 +1,296 @@
+// Calling: closures with a trampoline for tail calls, builtins, references, callable data.
+
+import OxurSyntax
+
+extension Machine {
+  /// Calls `callee` with the `argumentCount` values on top of the stack, which it consumes.
+  func apply(_ callee: Value, argumentCount: Int, span: Span) throws -> Value {
+    switch callee {
+    case .closure(let closure):
+      return try invoke(closure, argumentCount: argumentCount, span: span)
+    case .builtin(let builtin):
+      return try callBuiltin(builtin, argumentCount: argumentCount, span: span)
+    case .functionReference(let reference):
+      let binding: Binding
+      do { binding = try reference.site.resolve() } catch let error as OxurError {
+        pop(to: sp - argumentCount)
+        throw error.located(span)
+      }
+      return try apply(binding.value, argumentCount: argumentCount, span: span)
+    default:
+      return try applyData(callee, argumentCount: argumentCount, span: span)
+    }
+  }
+
+  /// Keywords, maps, sets, vectors and enum constructors used as functions.
+  private func applyData(_ callee: Value, argumentCount: Int, span: Span) throws -> Value {
+    let base = sp - argumentCount
+    defer { pop(to: base) }
+    let arguments = Arguments(base: base, count: argumentCount)
+    switch callee {
+    case .keyword where argumentCount == 1 || argumentCount == 2:
+      return Collections.lookup(arguments[0], callee, default: argumentCount == 2 ? arguments[1] : .nil)
+    case .map(let map) where argumentCount == 1 || argumentCount == 2:
+      return map.get(arguments[0]) ?? (argumentCount == 2 ? arguments[1] : .nil)
+    case .set(let set) where argumentCount == 1:
+      return set.contains(arguments[0]) ? arguments[0] : .nil
+    case .vector(let vector) where argumentCount == 1:
+      guard case .int(let index) = arguments[0] else {
+        throw Failure.type("an integer index", arguments[0], in: "vector call").located(span)
+      }
+      guard let element = vector.at(index) else { throw Failure.index(index, vector.count, "vector").located(span) }
+      return element
+    case .variant(let value) where value.isConstructor:
+      guard argumentCount == value.variant.arity else {
+        throw Failure.arity(value.variant.name, expected: "\(value.variant.arity)", got: argumentCount).located(span)
+      }
+      return .variant(EnumValue(variant: value.variant, payload: arguments.all))
+    case .keyword, .map, .set, .vector:
+      throw Failure.arity(Printer.readable(callee, limit: 40), expected: "1 or 2", got: argumentCount).located(span)
+    default:
+      throw Failure.notCallable(callee).located(span)
+    }
+  }
+
+  func callBuiltin(_ builtin: Builtin, argumentCount: Int, span: Span) throws -> Value {
+    let base = sp - argumentCount
+    defer { pop(to: base) }
+    guard builtin.accepts(argumentCount) else {
+      throw Failure.arity(builtin.name, expected: builtin.arityDescription, got: argumentCount).located(span)
+    }
+    do {
+      return try builtin.body(self, Arguments(base: base, count: argumentCount))
+    } catch let error as OxurError {
+      throw error.located(span)
+    }
+  }
+
+  /// Runs a closure whose arguments are on top of the stack. Tail calls and `recur` loop here,
+  /// reusing the frame, so tail recursion runs in constant stack.
+  func invoke(_ first: Closure, argumentCount: Int, span: Span) throws -> Value {
+    if attention.raised.load(ordering: .relaxed) {
+      do { try safePoint() } catch let error as OxurError {
+        pop(to: sp - argumentCount)
+        throw error.located(span)
+      }
+    }
+    depth += 1
+    defer { depth -= 1 }
+    let base = sp - argumentCount
+    var closure = first
+    var count = argumentCount
+    if depth > depthLimit {
+      pop(to: base)
+      throw stackOverflow(closure.lambda.displayName, span)
+    }
+    while true {
+      let lambda = closure.lambda
+      guard let arity = lambda.single ?? lambda.arity(for: count) else {
+        pop(to: base)
+        throw Failure.arity(lambda.displayName, expected: lambda.arityDescription, got: count).located(span)
+      }
+      if arity.isVariadic { packRest(base: base, count: count, required: arity.requiredCount) }
+      for capture in arity.captureMap { base[capture.slot] = closure.captures[capture.index] }
+      if let selfSlot = arity.selfSlot { base[selfSlot] = .closure(closure) }
+      let frameEnd = base + arity.frameSize
+      guard frameEnd < stackLimit || grow(to: frameEnd) else {
+        pop(to: base)
+        throw stackOverflow(lambda.displayName, span)
+      }
+      if frameEnd > sp { sp = frameEnd }
+      var result: Value
+      do {
+        result = try arity.body.eval(self, base)
+        while case .recurSignal = result {
+          if attention.raised.load(ordering: .relaxed) { try safePoint() }
+          result = try arity.body.eval(self, base)
+        }
+      } catch let error as OxurError {
+        pop(to: base)
+        error.addFrame(lambda.displayName, span)
+        throw error
+      }
+      guard case .tailCallSignal = result else {
+        pop(to: base)
+        return result
+      }
+      let next = tailCallee
+      tailCallee = .nil
+      count = tailArgumentCount
+      let source = sp - count
+      for index in 0..<count { base[index] = source[index] }
+      pop(to: base + count)
+      if attention.raised.load(ordering: .relaxed) {
+        do { try safePoint() } catch let error as OxurError {
+          pop(to: base)
+          throw error.located(tailSpan)
+        }
+      }
+      switch next {
+      case .closure(let nextClosure):
+        closure = nextClosure
+      case .functionReference(let reference):
+        let binding: Binding
+        do { binding = try reference.site.resolve() } catch let error as OxurError {
+          pop(to: base)
+          throw error.located(tailSpan)
+        }
+        if case .closure(let nextClosure) = binding.value {
+          closure = nextClosure
+        } else {
+          return try apply(binding.value, argumentCount: count, span: tailSpan)
+        }
+      default:
+        return try apply(next, argumentCount: count, span: tailSpan)
+      }
+    }
+  }
+
+  /// Collects arguments past `required` into a list in slot `required`.
+  private func packRest(base: UnsafeMutablePointer<Value>, count: Int, required: Int) {
+    var rest: ListNode? = nil
+    var index = count - 1
+    while index >= required {
+      rest = ListNode(base[index], rest)
+      index -= 1
+    }
+    pop(to: base + required)
+    base[required] = rest == nil ? .nil : .list(rest)
+    sp = base + required + 1
+  }
+
+  /// Calls a function value from Swift (the prelude's higher-order functions, the embedding API).
+  public func call(_ callee: Value, _ arguments: [Value], span: Span = .unknown) throws -> Value {
+    try reserve(arguments.count)
+    for argument in arguments { push(argument) }
+    return try apply(callee, argumentCount: arguments.count, span: span)
+  }
+
+  @inline(__always) func call1(_ callee: Value, _ a: Value, span: Span) throws -> Value {
+    push(a)
+    return try apply(callee, argumentCount: 1, span: span)
+  }
+
+  @inline(__always) func call2(_ callee: Value, _ a: Value, _ b: Value, span: Span) throws -> Value {
+    push(a)
+    push(b)
+    return try apply(callee, argumentCount: 2, span: span)
+  }
+}
+
+/// `(f a b …)` where f is any expression.
+final class CallNode: Node {
+  let callee: Node
+  let arguments: [Node]
+  let isTail: Bool
+  init(callee: Node, arguments: [Node], isTail: Bool, span: Span) {
+    self.callee = callee
+    self.arguments = arguments
+    self.isTail = isTail
+    super.init(span: span)
+  }
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    let function = try callee.eval(m, fp)
+    if arguments.count > 256 { try m.reserve(arguments.count) }
+    let base = m.sp
+    do {
+      for argument in arguments { m.push(try argument.eval(m, fp)) }
+    } catch {
+      m.pop(to: base)
+      throw error
+    }
+    if isTail, function.isClosureLike {
+      m.tailCallee = function
+      m.tailArgumentCount = arguments.count
+      m.tailSpan = span
+      return .tailCallSignal
+    }
+    return try m.apply(function, argumentCount: arguments.count, span: span)
+  }
+}
+
+/// `(f a b …)` where f is a module global: late-bound through the site, one compare per call.
+final class GlobalCallNode: Node {
+  let site: GlobalSite
+  let arguments: [Node]
+  let isTail: Bool
+  init(site: GlobalSite, arguments: [Node], isTail: Bool, span: Span) {
+    self.site = site
+    self.arguments = arguments
+    self.isTail = isTail
+    super.init(span: span)
+  }
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    let binding: Binding
+    do { binding = try site.resolve() } catch let error as OxurError { throw error.located(span) }
+    if arguments.count > 256 { try m.reserve(arguments.count) }
+    let base = m.sp
+    do {
+      for argument in arguments { m.push(try argument.eval(m, fp)) }
+    } catch {
+      m.pop(to: base)
+      throw error
+    }
+    let function = binding.value
+    if isTail, function.isClosureLike {
+      m.tailCallee = function
+      m.tailArgumentCount = arguments.count
+      m.tailSpan = span
+      return .tailCallSignal
+    }
+    return try m.apply(function, argumentCount: arguments.count, span: span)
+  }
+}
+
+/// One-argument global call, the commonest shape in recursive code.
+final class GlobalCall1Node: Node {
+  let site: GlobalSite
+  let argument: Node
+  init(site: GlobalSite, argument: Node, span: Span) {
+    self.site = site
+    self.argument = argument
+    super.init(span: span)
+  }
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    let binding: Binding
+    do { binding = try site.resolve() } catch let error as OxurError { throw error.located(span) }
+    let value = try argument.eval(m, fp)
+    m.push(value)
+    if case .closure(let closure) = binding.value {
+      return try m.invoke(closure, argumentCount: 1, span: span)
+    }
+    return try m.apply(binding.value, argumentCount: 1, span: span)
+  }
+}
+
+/// Calls a prelude builtin known at analysis time (the prelude never reloads).
+final class BuiltinCallNode: Node {
+  let builtin: Builtin
+  let arguments: [Node]
+  init(builtin: Builtin, arguments: [Node], span: Span) {
+    self.builtin = builtin
+    self.arguments = arguments
+    super.init(span: span)
+  }
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    if arguments.count > 256 { try m.reserve(arguments.count) }
+    let base = m.sp
+    do {
+      for argument in arguments { m.push(try argument.eval(m, fp)) }
+    } catch {
+      m.pop(to: base)
+      throw error
+    }
+    return try m.callBuiltin(builtin, argumentCount: arguments.count, span: span)
+  }
+}
+
+extension Value {
+  /// Values a tail call should trampoline into rather than call directly.
+  var isClosureLike: Bool {
+    switch self {
+    case .closure, .functionReference: return true
+    default: return false
+    }
+  }
+}

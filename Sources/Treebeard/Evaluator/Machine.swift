@@ -1,0 +1,108 @@
+// The evaluator's per-thread state: one preallocated value stack, call depth and the safe point.
+
+import OxurSyntax
+import Synchronization
+
+/// Raised by other threads (Ctrl-C, a reload waiting to commit); checked at every call and loop edge.
+public final class Attention: Sendable {
+  let raised = Atomic<Bool>(false)
+  let interruptRequested = Atomic<Bool>(false)
+  public init() {}
+
+  public func interrupt() {
+    interruptRequested.store(true, ordering: .sequentiallyConsistent)
+    raised.store(true, ordering: .sequentiallyConsistent)
+  }
+
+  func raise() { raised.store(true, ordering: .sequentiallyConsistent) }
+}
+
+/// Evaluates node trees. Frames are windows of one value stack (`fp` is a frame's base); every
+/// slot at or above `sp` holds `.nil`, so assignment never meets uninitialised memory.
+public final class Machine: @unchecked Sendable {
+  let stack: UnsafeMutablePointer<Value>
+  let capacity: Int
+  /// Slots below this are initialised; the stack is initialised lazily so startup stays fast.
+  private var initializedEnd: UnsafeMutablePointer<Value>
+  /// A frame must end below this; 1,024 slots of margin cover the arguments pushed before a call.
+  private(set) var stackLimit: UnsafeMutablePointer<Value>
+  var sp: UnsafeMutablePointer<Value>
+  var depth = 0
+  let depthLimit: Int
+  let attention: Attention
+  unowned let runtime: Runtime
+  /// Set by a call in tail position just before it returns `.tailCallSignal`.
+  var tailCallee: Value = .nil
+  var tailArgumentCount = 0
+  var tailSpan = Span.unknown
+
+  init(runtime: Runtime, slots: Int = 4_000_000, depthLimit: Int = 100_000) {
+    self.runtime = runtime
+    self.attention = runtime.attention
+    self.depthLimit = depthLimit
+    capacity = slots
+    stack = UnsafeMutablePointer<Value>.allocate(capacity: slots)
+    let initial = min(slots, Machine.chunk)
+    stack.initialize(repeating: .nil, count: initial)
+    initializedEnd = stack + initial
+    stackLimit = initializedEnd - 1024
+    sp = stack
+  }
+
+  static let chunk = 65_536
+
+  deinit {
+    stack.deinitialize(count: initializedEnd - stack)
+    stack.deallocate()
+  }
+
+  /// Makes room for a frame ending at `end`; false when the stack is exhausted.
+  func grow(to end: UnsafeMutablePointer<Value>) -> Bool {
+    let needed = end - stack + 1024
+    guard needed <= capacity else { return false }
+    let target = min(capacity, ((needed / Machine.chunk) + 1) * Machine.chunk)
+    let current = initializedEnd - stack
+    if target > current {
+      initializedEnd.initialize(repeating: .nil, count: target - current)
+      initializedEnd = stack + target
+      stackLimit = initializedEnd - 1024
+    }
+    return end < stackLimit
+  }
+
+  /// Checks room for `count` more pushes (calls with many arguments, `apply`).
+  @inline(__always) func reserve(_ count: Int) throws {
+    if sp + count >= stackLimit && !grow(to: sp + count) {
+      throw OxurError("stack-overflow", "stack overflow (value stack exhausted)")
+    }
+  }
+
+  /// Resets slots [from, sp) to nil and lowers sp to `from`.
+  @inline(__always) func pop(to from: UnsafeMutablePointer<Value>) {
+    var slot = sp
+    while slot > from {
+      slot -= 1
+      slot.pointee = .nil
+    }
+    sp = from
+  }
+
+  @inline(__always) func push(_ value: Value) {
+    sp.pointee = value
+    sp += 1
+  }
+
+  /// A safe point found the attention flag raised: interrupt, or hand the evaluator to a waiter.
+  func safePoint() throws {
+    if attention.interruptRequested.exchange(false, ordering: .sequentiallyConsistent) {
+      attention.raised.store(false, ordering: .sequentiallyConsistent)
+      throw OxurError("interrupted", "interrupted")
+    }
+    attention.raised.store(false, ordering: .sequentiallyConsistent)
+    runtime.lock.yieldToWaiters()
+  }
+
+  func stackOverflow(_ name: String, _ span: Span) -> OxurError {
+    OxurError("stack-overflow", "stack overflow in \(name) (more than \(depthLimit) nested calls)", span: span)
+  }
+}

@@ -1,0 +1,132 @@
+// Shared interpreter state: the registry, the prelude, the lock, output, and top-level evaluation.
+
+import Foundation
+import OxurSyntax
+
+/// Everything one interpreter instance shares between its threads. Mutable state is touched only
+/// while holding `lock` (the evaluator lock), which is why the class can be `@unchecked Sendable`.
+public final class Runtime: @unchecked Sendable {
+  public let registry = Registry()
+  public let attention = Attention()
+  public let lock: EvaluatorLock
+  public var output: OutputSink
+  public var errorOutput: OutputSink
+  var prelude: [String: Builtin] = [:]
+  let builtinEnums: [String: EnumType] = ["Option": BuiltinEnums.option, "Result": BuiltinEnums.result]
+  let builtinVariants: [String: Variant]
+  /// The module REPL input and `eval` compile into (`user` unless `in-module` changed it).
+  public var currentModule = "user"
+  /// Extra directories searched by `import` after the importing file's own directory.
+  public var loadPath: [String] = []
+  /// Command-line arguments for `(args)`.
+  public var programArguments: [String] = []
+  /// The open load transaction, if a load is running (imports join it).
+  var transaction: LoadTransaction?
+  var stackDepthLimit = 100_000
+
+  public init(output: OutputSink = StandardOutput(), errorOutput: OutputSink? = nil) {
+    self.output = output
+    self.errorOutput = errorOutput ?? StandardOutput(descriptor: 2, limit: 0)
+    self.lock = EvaluatorLock(attention: attention)
+    var variants: [String: Variant] = [:]
+    for type in [BuiltinEnums.option, BuiltinEnums.result] {
+      for variant in type.variants { variants[variant.name] = variant }
+    }
+    self.builtinVariants = variants
+    self.prelude = Prelude.makeTable()
+    let user = registry.entry("user")
+    let version = ModuleVersion(name: "user", number: 1, path: nil, contentHash: "")
+    user.current = version
+    user.highestVersion = 1
+  }
+
+  func site(module: String, name: Symbol, checkExport: Bool) -> GlobalSite {
+    GlobalSite(registry: registry, moduleName: module, name: name, checkExport: checkExport)
+  }
+
+  func makeMachine() -> Machine { Machine(runtime: self, depthLimit: stackDepthLimit) }
+
+  /// Runs a macro's function on the unevaluated argument forms and turns the result into code.
+  func callMacro(_ macro: Value, form: Syntax, items: [Syntax], machine: Machine) throws -> Syntax {
+    let arguments = items.dropFirst().map(SyntaxConversion.value)
+    let result: Value
+    do {
+      result = try machine.call(macro, Array(arguments), span: form.span)
+    } catch let error as OxurError {
+      throw error.located(form.span)
+    }
+    return try SyntaxConversion.syntax(result, origin: form.span)
+  }
+
+  /// The value a `defonce` keeps: the binding from the version being replaced.
+  func carriedOnce(module: String, name: Symbol) -> Binding? {
+    guard let previous = transaction?.previousVersion(of: module) else { return nil }
+    if let binding = previous.bindings[name], binding.isOnce { return binding }
+    return nil
+  }
+
+  /// Reads, analyzes and evaluates source as top-level forms of `module`, returning the last value.
+  func evaluate(source: SourceFile, module: String, machine: Machine) throws -> Value {
+    let entry = registry.entry(module)
+    if entry.current == nil {
+      entry.current = ModuleVersion(name: module, number: 1, path: nil, contentHash: "")
+      entry.highestVersion = 1
+    }
+    let forms: [Syntax]
+    do { forms = try Reader.readAll(source) } catch { throw OxurError.read(error) }
+    let analyzer = Analyzer(runtime: self, machine: machine, entry: entry)
+    var result = Value.nil
+    for form in forms { result = try evaluateTopLevel(form, analyzer: analyzer, machine: machine) }
+    return result
+  }
+
+  /// One top-level form: a top-level `do` (also one produced by a macro) runs form by form, so a
+  /// macro defined early in it can be used later in it.
+  func evaluateTopLevel(_ form: Syntax, analyzer: Analyzer, machine: Machine) throws -> Value {
+    var current = form
+    while case .list(let items) = current.kind, case .symbol(let module, let name)? = items.first?.kind,
+      module != nil || SpecialForms.table[name] == nil,
+      let expanded = try analyzer.expandMacro(current, items, module: module, name: name)
+    {
+      current = expanded
+    }
+    if case .list(let items) = current.kind, items.first?.symbolName == "do" {
+      var result = Value.nil
+      for item in items.dropFirst() { result = try evaluateTopLevel(item, analyzer: analyzer, machine: machine) }
+      return result
+    }
+    let code = try analyzer.analyzeTopLevel(current)
+    return try run(code, machine: machine)
+  }
+
+  func run(_ code: TopLevelCode, machine: Machine) throws -> Value {
+    let base = machine.sp
+    guard base + code.frameSize < machine.stackLimit || machine.grow(to: base + code.frameSize) else {
+      throw OxurError("stack-overflow", "stack overflow", span: code.node.span)
+    }
+    machine.sp = base + code.frameSize
+    defer { machine.pop(to: base) }
+    let result = try code.node.eval(machine, base)
+    if case .tailCallSignal = result {
+      let callee = machine.tailCallee
+      machine.tailCallee = .nil
+      return try machine.apply(callee, argumentCount: machine.tailArgumentCount, span: machine.tailSpan)
+    }
+    return result
+  }
+}
+
+extension Value {
+  /// Returned by forms that report by printing (load, reload …); the REPL prints nothing for it.
+  public static let void = Value.opaque(OpaqueBox(typeName: "void", payload: nil))
+
+  public var isVoid: Bool {
+    if case .opaque(let box) = self { return box === Value.voidBox }
+    return false
+  }
+
+  static var voidBox: OpaqueBox {
+    if case .opaque(let box) = Value.void { return box }
+    return OpaqueBox(typeName: "void", payload: nil)
+  }
+}

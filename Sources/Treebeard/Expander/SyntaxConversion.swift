@@ -1,0 +1,69 @@
+// Syntax ↔ Value: quoted code becomes data, and a macro's returned data becomes code again.
+
+import OxurSyntax
+
+enum SyntaxConversion {
+  /// The data a `quote` denotes, or a macro receives.
+  static func value(_ syntax: Syntax) -> Value {
+    switch syntax.kind {
+    case .nil: return .nil
+    case .bool(let b): return .bool(b)
+    case .int(let i): return .int(i)
+    case .float(let d): return .float(d)
+    case .string(let s): return .string(s)
+    case .char(let c): return .char(c)
+    case .keyword(let k): return .keyword(k)
+    case .symbol(let module, let name): return .symbol(Symbol.intern(name, module: module))
+    case .list(let items): return .list(ListNode.from(items.map(value)))
+    case .vector(let items): return .vector(PersistentVector.from(items.map(value)))
+    case .map(let items):
+      var map = PersistentMap.empty.storage
+      var index = 0
+      while index + 1 < items.count {
+        map[value(items[index])] = value(items[index + 1])
+        index += 2
+      }
+      return .map(PersistentMap(map))
+    case .set(let items): return .set(PersistentSet(.init(items.map(value))))
+    }
+  }
+
+  /// Code from data; spans come from `origin` (the macro call) since data carries none.
+  static func syntax(_ value: Value, origin: Span, depth: Int = 0) throws -> Syntax {
+    guard depth < 10_000 else { throw OxurError("expand", "macro expansion nested too deeply", span: origin) }
+    func convert(_ item: Value) throws -> Syntax { try syntax(item, origin: origin, depth: depth + 1) }
+    switch value {
+    case .nil: return Syntax(.nil, origin)
+    case .bool(let b): return Syntax(.bool(b), origin)
+    case .int(let i): return Syntax(.int(i), origin)
+    case .float(let d): return Syntax(.float(d), origin)
+    case .string(let s): return Syntax(.string(s.value), origin)
+    case .char(let c): return Syntax(.char(c), origin)
+    case .keyword(let k): return Syntax(.keyword(k.name), origin)
+    case .symbol(let s): return Syntax(.symbol(module: s.module, name: s.name), origin)
+    case .list(let node): return Syntax(.list(try (node?.elements ?? []).map(convert)), origin)
+    case .vector(let v): return Syntax(.vector(try v.elements.map(convert)), origin)
+    case .map(let m):
+      var items: [Syntax] = []
+      for (key, item) in m.storage {
+        items.append(try convert(key))
+        items.append(try convert(item))
+      }
+      return Syntax(.map(items), origin)
+    case .set(let s): return Syntax(.set(try s.storage.map(convert)), origin)
+    default:
+      // Functions and other runtime values embed as constants via a quoted holder.
+      return Syntax.list([Syntax.symbol("%embedded", origin), Syntax(.int(EmbeddedValues.store(value)), origin)], origin)
+    }
+  }
+}
+
+/// Runtime values a macro spliced into code (a function object, a struct): kept by index.
+enum EmbeddedValues {
+  nonisolated(unsafe) private static var values: [Value] = []
+  static func store(_ value: Value) -> Int {
+    values.append(value)
+    return values.count - 1
+  }
+  static func fetch(_ index: Int) -> Value? { index >= 0 && index < values.count ? values[index] : nil }
+}

@@ -1,0 +1,216 @@
+// load / reload / reload-all as transactions, and the messages they print (DESIGN.md §3).
+
+import Foundation
+import OxurSyntax
+
+/// The result of a committed load or reload.
+public struct LoadOutcome: Sendable, Equatable {
+  public let module: String
+  public let version: Int
+  public let isReload: Bool
+}
+
+/// A load, reload or reload-all that changed nothing. `kept` lists the versions still current.
+public struct LoadFailure: Error, @unchecked Sendable {
+  public let error: OxurError
+  public let kept: [(module: String, version: Int)]
+  public let attempted: String?
+  public let wasReload: Bool
+  /// Set when the module's own top level called `(exit n)`.
+  public var exit: ExitRequest? = nil
+
+  /// The lines the REPL prints: the error, its source line, and what was kept.
+  public var report: String {
+    var lines = ["✗ " + ErrorRenderer.summary(error)]
+    if let excerpt = error.span.excerpt() { lines.append(excerpt) }
+    if kept.count == 1, let only = kept.first, wasReload {
+      lines.append("✗ Module not reloaded (keeping version \(only.version))")
+    } else if kept.count > 1 {
+      let list = kept.map { "\($0.module) v\($0.version)" }.joined(separator: ", ")
+      lines.append("✗ No module reloaded (keeping \(list))")
+    } else {
+      lines.append("✗ Module not loaded\(attempted.map { ": \($0)" } ?? "")")
+    }
+    return lines.joined(separator: "\n")
+  }
+}
+
+public enum LoadMode: Sendable {
+  case load
+  case reload
+}
+
+extension Runtime {
+  /// Loads or reloads one module file as a transaction.
+  func loadModule(path rawPath: String, mode: LoadMode, machine: Machine) throws(LoadFailure) -> LoadOutcome {
+    let path = absolutePath(rawPath)
+    var name: String? = nil
+    var kept: [(String, Int)] = []
+    do {
+      let source = try readModuleSource(path)
+      let moduleName = moduleName(of: source)
+      name = moduleName
+      let existing = registry.existingEntry(moduleName)?.current
+      if let existing, existing.number > 0, existing.path != nil { kept = [(moduleName, existing.number)] }
+      if mode == .load, let existing, let existingPath = existing.path, existingPath != path {
+        throw OxurError(
+          "load",
+          "module \(moduleName) is already loaded from \(displayName(existingPath)); \(displayName(path)) also claims it (use reload to replace it)"
+        )
+      }
+      if moduleName == "user" && existing?.path == nil && mode == .load && registry.existingEntry("user") != nil
+        && source.text.contains("(module user)")
+      {
+        throw OxurError("load", "\(displayName(path)) cannot claim module user: it belongs to the REPL")
+      }
+      let committed = try loadTransaction(sources: [(source, moduleName)], machine: machine)
+      let version = committed.first { $0.name == moduleName }?.version ?? registry.existingEntry(moduleName)?.current?.number ?? 0
+      return LoadOutcome(module: moduleName, version: version, isReload: !kept.isEmpty)
+    } catch let error as OxurError {
+      throw LoadFailure(error: error, kept: kept, attempted: name, wasReload: mode == .reload || !kept.isEmpty)
+    } catch let exit as ExitRequest {
+      var failure = LoadFailure(
+        error: OxurError("exit", "exit \(exit.code)"), kept: kept, attempted: name, wasReload: mode == .reload)
+      failure.exit = exit
+      throw failure
+    } catch {
+      throw LoadFailure(
+        error: OxurError("load", "\(error)"), kept: kept, attempted: name, wasReload: mode == .reload || !kept.isEmpty)
+    }
+  }
+
+  /// Reloads every loaded module whose file changed, and with `directory` also loads the
+  /// `.oxur` files under it that are not loaded yet. All or nothing.
+  func reloadAll(directory: String?, machine: Machine) throws(LoadFailure) -> (outcomes: [LoadOutcome], warnings: [String]) {
+    var warnings: [String] = []
+    var sources: [(ModuleSource, String)] = []
+    var kept: [(String, Int)] = []
+    var loadedPaths: Set<String> = []
+    do {
+      for entry in registry.loadedModules {
+        guard let current = entry.current, let path = current.path else { continue }
+        loadedPaths.insert(path)
+        guard FileManager.default.fileExists(atPath: path) else {
+          warnings.append("⚠ \(displayName(path)) was deleted; keeping \(entry.name) version \(current.number)")
+          continue
+        }
+        let source = try readModuleSource(path)
+        if source.contentHash != current.contentHash {
+          sources.append((source, entry.name))
+          kept.append((entry.name, current.number))
+        }
+      }
+      if let directory {
+        let root = absolutePath(directory)
+        let files = FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? []
+        for file in files.sorted() where file.hasSuffix(".oxur") {
+          let path = URL(fileURLWithPath: root).appendingPathComponent(file).standardizedFileURL.path
+          if loadedPaths.contains(path) { continue }
+          let source = try readModuleSource(path)
+          let name = moduleName(of: source)
+          if let other = registry.existingEntry(name)?.current?.path, other != path { continue }
+          sources.append((source, name))
+        }
+      }
+      let ordered = dependencyOrder(sources)
+      if ordered.isEmpty { return ([], warnings) }
+      let committed = try loadTransaction(sources: ordered, machine: machine)
+      return (committed.map { LoadOutcome(module: $0.name, version: $0.version, isReload: $0.isReload) }, warnings)
+    } catch let error as OxurError {
+      throw LoadFailure(error: error, kept: kept, attempted: nil, wasReload: true)
+    } catch {
+      throw LoadFailure(error: OxurError("load", "\(error)"), kept: kept, attempted: nil, wasReload: true)
+    }
+  }
+
+  /// Modules a file imports come before it, so a reload of both sees the new dependency.
+  private func dependencyOrder(_ sources: [(ModuleSource, String)]) -> [(ModuleSource, String)] {
+    let names = Set(sources.map(\.1))
+    var imports: [String: [String]] = [:]
+    for (source, name) in sources {
+      let forms = (try? Reader.readAll(SourceFile(name: source.path, text: source.text))) ?? []
+      imports[name] = forms.compactMap { form in
+        guard let items = form.listElements, items.first?.symbolName == "import", items.count >= 2 else { return nil }
+        let target = Printer.readable(SyntaxConversion.value(items[1]))
+        return names.contains(target) ? target : nil
+      }
+    }
+    var ordered: [(ModuleSource, String)] = []
+    var visiting: Set<String> = []
+    var done: Set<String> = []
+    func visit(_ name: String) {
+      if done.contains(name) || visiting.contains(name) { return }
+      visiting.insert(name)
+      for dependency in imports[name] ?? [] { visit(dependency) }
+      visiting.remove(name)
+      done.insert(name)
+      if let item = sources.first(where: { $0.1 == name }) { ordered.append(item) }
+    }
+    for (_, name) in sources { visit(name) }
+    return ordered
+  }
+
+  /// The `(modules)` table.
+  func modulesTable() -> String {
+    let formatter = DateFormatter()
+    formatter.dateFormat = "HH:mm:ss"
+    var rows: [[String]] = [["module", "version", "file", "loaded at", "definitions", "dependents"]]
+    let loaded = registry.loadedModules.filter { $0.current?.path != nil || $0.name == "user" }
+    for entry in loaded {
+      guard let current = entry.current else { continue }
+      let dependents = loaded.filter { $0.current?.imports.contains(entry.name) == true }.map(\.name)
+      rows.append([
+        entry.name, String(current.number), current.path.map(displayName) ?? "(repl)", formatter.string(from: current.loadedAt),
+        String(current.bindings.count + current.macros.count), dependents.isEmpty ? "-" : dependents.joined(separator: ","),
+      ])
+    }
+    var widths = Array(repeating: 0, count: rows[0].count)
+    for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+    return rows.map { row in
+      row.enumerated().map { index, cell in cell.padding(toLength: widths[index], withPad: " ", startingAt: 0) }
+        .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+    }.joined(separator: "\n")
+  }
+}
+
+enum ModuleBuiltins {
+  static func register(_ t: inout PreludeTable) {
+    t.define("load", 1...1) { m, a in
+      try reportLoad(m, path: try Check.string(a[0], "load"), mode: .load)
+    }
+    t.define("reload", 1...1) { m, a in
+      try reportLoad(m, path: try Check.string(a[0], "reload"), mode: .reload)
+    }
+    t.define("reload-all", 0...1) { m, a in
+      let directory = a.count == 1 ? try Check.string(a[0], "reload-all") : nil
+      do {
+        let (outcomes, warnings) = try m.runtime.reloadAll(directory: directory, machine: m)
+        for warning in warnings { m.runtime.errorOutput.write(warning + "\n") }
+        if outcomes.isEmpty {
+          m.runtime.output.write("✓ Nothing to reload\n")
+        } else {
+          let details = outcomes.map { "\($0.module) v\($0.version)" }.joined(separator: ", ")
+          m.runtime.output.write("✓ Reloaded \(outcomes.count) module(s): \(details)\n")
+        }
+      } catch let failure as LoadFailure {
+        m.runtime.errorOutput.write(failure.report + "\n")
+      }
+      return .void
+    }
+    t.define("modules", 0...0) { m, _ in
+      m.runtime.output.write(m.runtime.modulesTable() + "\n")
+      return .void
+    }
+  }
+
+  private static func reportLoad(_ m: Machine, path: String, mode: LoadMode) throws -> Value {
+    do {
+      let outcome = try m.runtime.loadModule(path: path, mode: mode, machine: m)
+      let verb = outcome.isReload ? "Reloaded" : "Loaded"
+      m.runtime.output.write("✓ \(verb) module: \(outcome.module) (version \(outcome.version))\n")
+    } catch {
+      m.runtime.errorOutput.write(error.report + "\n")
+    }
+    return .void
+  }
+}

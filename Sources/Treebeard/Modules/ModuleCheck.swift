@@ -1,0 +1,51 @@
+// `treebeard check`: the load pipeline up to analysis, evaluating only what analysis needs.
+
+import OxurSyntax
+
+extension Runtime {
+  /// Reads, expands and analyzes a module file inside a transaction that is always rolled back.
+  /// Only macro definitions run (later forms need them); nothing else is evaluated.
+  func checkModule(path rawPath: String, machine: Machine) throws {
+    let source = try readModuleSource(absolutePath(rawPath))
+    let name = moduleName(of: source)
+    let opened = LoadTransaction()
+    let outer = transaction
+    transaction = opened
+    defer {
+      opened.rollback()
+      transaction = outer
+    }
+    let entry = registry.entry(name)
+    opened.stage(entry, ModuleVersion(name: name, number: 0, path: source.path, contentHash: source.contentHash))
+    let forms: [Syntax]
+    do { forms = try Reader.readAll(SourceFile(name: displayName(source.path), text: source.text)) } catch {
+      throw OxurError.read(error)
+    }
+    let analyzer = Analyzer(runtime: self, machine: machine, entry: entry, knownNames: DefinitionScan.names(in: forms))
+    for (index, form) in forms.enumerated() {
+      if index == 0, form.isCall(to: "module") { continue }
+      try checkTopLevel(form, analyzer: analyzer, machine: machine)
+    }
+    let defined = DefinitionScan.names(in: forms)
+    for (name, span) in analyzer.unresolved
+    where entry.current?.bindings[Symbol.intern(name)] == nil && !defined.contains(name) {
+      throw OxurError("unknown-name", "unknown name: \(name)", span: span)
+    }
+  }
+
+  private func checkTopLevel(_ form: Syntax, analyzer: Analyzer, machine: Machine) throws {
+    var current = form
+    while case .list(let items) = current.kind, case .symbol(let module, let name)? = items.first?.kind,
+      module != nil || SpecialForms.table[name] == nil,
+      let expanded = try analyzer.expandMacro(current, items, module: module, name: name)
+    {
+      current = expanded
+    }
+    if case .list(let items) = current.kind, items.first?.symbolName == "do" {
+      for item in items.dropFirst() { try checkTopLevel(item, analyzer: analyzer, machine: machine) }
+      return
+    }
+    let code = try analyzer.analyzeTopLevel(current)
+    if code.node is DefineMacroNode { _ = try run(code, machine: machine) }
+  }
+}

@@ -1,0 +1,166 @@
+// Loading module files: path lookup, the module's name, reading, and running it into staging.
+
+import Foundation
+import OxurSyntax
+
+/// What a module file is before it runs.
+struct ModuleSource {
+  let path: String
+  let text: String
+  let contentHash: String
+}
+
+extension Runtime {
+  /// Absolute, standardised path.
+  func absolutePath(_ path: String, relativeTo directory: String? = nil) -> String {
+    let base = directory ?? FileManager.default.currentDirectoryPath
+    let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : URL(fileURLWithPath: base).appendingPathComponent(path)
+    return url.standardizedFileURL.path
+  }
+
+  /// Reads a module file, with one clear message for each way that fails.
+  func readModuleSource(_ path: String) throws -> ModuleSource {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw OxurError("load", "file not found: \(path)")
+    }
+    if isDirectory.boolValue { throw OxurError("load", "\(path) is a directory, not a module file") }
+    guard FileManager.default.isReadableFile(atPath: path), let data = FileManager.default.contents(atPath: path) else {
+      throw OxurError("load", "cannot read \(path): permission denied")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw OxurError("load", "\(path) is not valid UTF-8 text")
+    }
+    return ModuleSource(path: path, text: text, contentHash: ContentHash.of(data))
+  }
+
+  /// The module a file defines: its `(module …)` header, else its base name. Reads only the
+  /// first form, so a file broken further down still names its module.
+  func moduleName(of source: ModuleSource) -> String {
+    var reader = Reader(SourceFile(name: source.path, text: source.text))
+    if let first = try? reader.next(), case .list(let items) = first.kind, items.count == 2,
+      items[0].symbolName == "module", case .symbol(let module, let name) = items[1].kind
+    {
+      return module.map { "\($0):\(name)" } ?? name
+    }
+    return URL(fileURLWithPath: source.path).deletingPathExtension().lastPathComponent
+  }
+
+  /// Runs a module file into a staging version inside the open transaction.
+  func stageModule(_ source: ModuleSource, name: String, machine: Machine) throws {
+    guard let transaction else { throw OxurError("internal", "stageModule outside a transaction") }
+    let entry = registry.entry(name)
+    let staging = ModuleVersion(name: name, number: 0, path: source.path, contentHash: source.contentHash)
+    transaction.stage(entry, staging)
+    let file = SourceFile(name: displayName(source.path), text: source.text)
+    let forms: [Syntax]
+    do { forms = try Reader.readAll(file) } catch { throw OxurError.read(error) }
+    let analyzer = Analyzer(runtime: self, machine: machine, entry: entry, knownNames: DefinitionScan.names(in: forms))
+    for (index, form) in forms.enumerated() {
+      if index == 0, form.isCall(to: "module") { continue }
+      _ = try evaluateTopLevel(form, analyzer: analyzer, machine: machine)
+    }
+    for (name, span) in analyzer.unresolved where staging.bindings[Symbol.intern(name)] == nil {
+      throw OxurError("unknown-name", "unknown name: \(name)", span: span)
+    }
+  }
+
+  /// Paths in messages: relative to the working directory when inside it.
+  func displayName(_ path: String) -> String {
+    let directory = FileManager.default.currentDirectoryPath + "/"
+    return path.hasPrefix(directory) ? String(path.dropFirst(directory.count)) : path
+  }
+
+  /// `import`: loads `module` from beside the importing file or the load path, unless loaded.
+  func ensureLoaded(module: String, importedFrom: String?, span: Span, machine: Machine) throws {
+    if let current = registry.existingEntry(module)?.current, current.number > 0 || transaction?.isStaging(module) == true {
+      return
+    }
+    if transaction?.isStaging(module) == true { return }
+    let fileName = module.replacingOccurrences(of: ".", with: "/") + ".oxur"
+    var candidates: [String] = []
+    if let importedFrom {
+      candidates.append(URL(fileURLWithPath: importedFrom).deletingLastPathComponent().appendingPathComponent(fileName).path)
+    }
+    candidates.append(contentsOf: loadPath.map { URL(fileURLWithPath: $0).appendingPathComponent(fileName).path })
+    candidates.append(absolutePath(fileName))
+    guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+      throw OxurError("load", "cannot import \(module): no \(fileName) beside the importing file or on the load path", span: span)
+    }
+    let source = try readModuleSource(absolutePath(path))
+    let declared = moduleName(of: source)
+    guard declared == module else {
+      throw OxurError("load", "\(path) defines module \(declared), not \(module)", span: span)
+    }
+    if let transaction {
+      try stageModule(source, name: module, machine: machine)
+      _ = transaction
+    } else {
+      _ = try loadTransaction(sources: [(source, module)], machine: machine)
+    }
+  }
+
+  /// Runs a whole transaction over the given files: stage all, then commit all or roll back all.
+  func loadTransaction(sources: [(ModuleSource, String)], machine: Machine) throws -> [(name: String, version: Int, isReload: Bool)] {
+    if transaction != nil {
+      for (source, name) in sources { try stageModule(source, name: name, machine: machine) }
+      return []
+    }
+    let opened = LoadTransaction()
+    transaction = opened
+    defer { transaction = nil }
+    do {
+      for (source, name) in sources { try stageModule(source, name: name, machine: machine) }
+    } catch {
+      opened.rollback()
+      throw error
+    }
+    return opened.commit(historyLimit: registry.historyLimit)
+  }
+}
+
+/// Names a module defines at top level, found before running it so forward references resolve.
+enum DefinitionScan {
+  static let definingForms: Set<String> = ["def", "defonce", "defn", "defn-", "define", "defmacro"]
+
+  static func names(in forms: [Syntax]) -> Set<String> {
+    var names: Set<String> = []
+    for form in forms { scan(form, into: &names, depth: 0) }
+    return names
+  }
+
+  private static func scan(_ form: Syntax, into names: inout Set<String>, depth: Int) {
+    guard depth < 16, case .list(let items) = form.kind, let head = items.first?.symbolName, items.count >= 2 else { return }
+    if head == "do" {
+      for item in items.dropFirst() { scan(item, into: &names, depth: depth + 1) }
+      return
+    }
+    if definingForms.contains(head) {
+      if let name = items[1].symbolName {
+        names.insert(name)
+      } else if case .symbol(let module?, _) = items[1].kind {
+        names.insert(module)
+      } else if head == "define", let signature = items[1].listElements, let name = signature.first?.symbolName {
+        names.insert(name)
+      }
+    } else if head == "defstruct", let name = items[1].symbolName {
+      names.insert("\(name)?")
+      for field in items.dropFirst(2) {
+        if let plain = field.symbolName ?? field.listElements?.first?.symbolName { names.insert("get-\(plain)") }
+      }
+    }
+  }
+}
+
+/// A short, stable content hash (FNV-1a 64) for change detection and `(modules)`.
+enum ContentHash {
+  static func of(_ data: Data) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in data {
+      hash ^= UInt64(byte)
+      hash = hash &* 0x0000_0100_0000_01b3
+    }
+    let hex = String(hash, radix: 16)
+    return String(repeating: "0", count: max(0, 16 - hex.count)) + hex
+  }
+}

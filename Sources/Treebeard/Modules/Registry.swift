@@ -1,0 +1,96 @@
+// Modules as the evaluator sees them: entries whose current version swaps atomically on commit.
+
+import Foundation
+
+/// A global definition's cell. A version owns its bindings; `defonce` carries a cell across versions.
+public final class Binding: @unchecked Sendable {
+  public let name: Symbol
+  public var value: Value
+  /// Defined by `defn`/`define`: naming it as a value yields a late-bound reference.
+  var isFunction: Bool
+  let isOnce: Bool
+
+  init(name: Symbol, value: Value, isFunction: Bool, isOnce: Bool) {
+    self.name = name
+    self.value = value
+    self.isFunction = isFunction
+    self.isOnce = isOnce
+  }
+}
+
+/// One committed (or staging) version of a module. Treated as immutable once committed,
+/// except the REPL's own module, whose definitions are updated in place.
+public final class ModuleVersion: @unchecked Sendable {
+  public let name: String
+  public internal(set) var number: Int
+  public let path: String?
+  public let contentHash: String
+  public internal(set) var loadedAt: Date
+  var bindings: [Symbol: Binding] = [:]
+  var macros: [Symbol: Value] = [:]
+  var structs: [String: StructType] = [:]
+  var enums: [String: EnumType] = [:]
+  /// Variant names visible unqualified in this module (from its own enums).
+  var variants: [String: Variant] = [:]
+  /// nil: everything is public.
+  var exports: Set<Symbol>? = nil
+  /// alias → module name (a plain `(import m)` maps m → m).
+  var aliases: [String: String] = [:]
+  /// name → module that provides it, from `:refer`.
+  var referred: [Symbol: String] = [:]
+  var imports: [String] = []
+  /// Names defined at top level in source order, for `(modules)` and diffs.
+  var definitionOrder: [Symbol] = []
+
+  init(name: String, number: Int, path: String?, contentHash: String) {
+    self.name = name
+    self.number = number
+    self.path = path
+    self.contentHash = contentHash
+    self.loadedAt = Date()
+  }
+
+  func define(_ name: Symbol, _ value: Value, isFunction: Bool) -> Binding {
+    if let existing = bindings[name] {
+      existing.value = value
+      existing.isFunction = isFunction
+      return existing
+    }
+    let binding = Binding(name: name, value: value, isFunction: isFunction, isOnce: false)
+    bindings[name] = binding
+    definitionOrder.append(name)
+    return binding
+  }
+
+  func isExported(_ name: Symbol) -> Bool { exports?.contains(name) ?? true }
+}
+
+/// A module name's slot in the registry. `current` changes only while the evaluator lock is held.
+public final class ModuleEntry: @unchecked Sendable {
+  public let name: String
+  public internal(set) var current: ModuleVersion?
+  /// Earlier committed versions, oldest first, bounded by the registry's history limit.
+  var history: [ModuleVersion] = []
+  var highestVersion = 0
+
+  init(name: String) { self.name = name }
+}
+
+/// Module name → entry. Entries are never removed, so call sites may keep them forever.
+public final class Registry: @unchecked Sendable {
+  private(set) var entries: [String: ModuleEntry] = [:]
+  var historyLimit = 16
+
+  func entry(_ name: String) -> ModuleEntry {
+    if let existing = entries[name] { return existing }
+    let created = ModuleEntry(name: name)
+    entries[name] = created
+    return created
+  }
+
+  func existingEntry(_ name: String) -> ModuleEntry? { entries[name] }
+
+  var loadedModules: [ModuleEntry] {
+    entries.values.filter { $0.current != nil }.sorted { $0.name < $1.name }
+  }
+}

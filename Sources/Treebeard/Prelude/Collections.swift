@@ -1,0 +1,100 @@
+// Operations shared by collection builtins: element access, conj/assoc by kind, lookups.
+
+enum Collections {
+  /// The elements of anything sequential: nil, lists, vectors, sets, maps (as [k v]), strings (chars).
+  static func elements(_ value: Value, _ context: String) throws -> [Value] {
+    switch value {
+    case .nil: return []
+    case .list(let node): return node?.elements ?? []
+    case .vector(let vector): return vector.elements
+    case .set(let set): return Array(set.storage)
+    case .map(let map): return map.storage.map { .vector(PersistentVector.from([$0.key, $0.value])) }
+    case .string(let s): return s.value.unicodeScalars.map { .char($0) }
+    default: throw Failure.type("a collection", value, in: context)
+    }
+  }
+
+  /// Calls `body` on each element without building an array for vectors and lists.
+  static func forEach(_ value: Value, _ context: String, _ body: (Value) throws -> Void) throws {
+    switch value {
+    case .vector(let vector): try vector.forEach(body)
+    case .list(let node):
+      var cursor = node
+      while let current = cursor {
+        try body(current.first)
+        cursor = current.rest
+      }
+    default:
+      for element in try elements(value, context) { try body(element) }
+    }
+  }
+
+  static func count(_ value: Value) throws -> Int {
+    switch value {
+    case .nil: return 0
+    case .list(let node): return node?.count ?? 0
+    case .vector(let vector): return vector.count
+    case .set(let set): return set.count
+    case .map(let map): return map.count
+    case .string(let s): return s.value.count
+    default: throw Failure.type("a collection", value, in: "count")
+    }
+  }
+
+  /// `get` semantics: maps by key, vectors and strings by index, sets by membership, structs by field.
+  static func lookup(_ collection: Value, _ key: Value, default fallback: Value) -> Value {
+    switch collection {
+    case .map(let map): return map.get(key) ?? fallback
+    case .vector(let vector):
+      if case .int(let index) = key, let element = vector.at(index) { return element }
+      return fallback
+    case .set(let set): return set.contains(key) ? key : fallback
+    case .structInstance(let instance):
+      if case .keyword(let keyword) = key, let value = instance.field(keyword) { return value }
+      return fallback
+    case .string(let s):
+      if case .int(let index) = key, index >= 0, index < s.value.unicodeScalars.count {
+        let scalars = s.value.unicodeScalars
+        return .char(scalars[scalars.index(scalars.startIndex, offsetBy: index)])
+      }
+      return fallback
+    default: return fallback
+    }
+  }
+
+  static func conj(_ collection: Value, _ item: Value) throws -> Value {
+    switch collection {
+    case .nil: return .list(ListNode(item, nil))
+    case .vector(let vector): return .vector(vector.conj(item))
+    case .list(let node): return .list(ListNode(item, node))
+    case .set(let set): return .set(set.conj(item))
+    case .map(let map):
+      guard let pair = item.sequenceElements, pair.count == 2 else {
+        throw Failure.type("a [key value] pair", item, in: "conj onto a map")
+      }
+      return .map(map.assoc(pair[0], pair[1]))
+    default: throw Failure.type("a collection", collection, in: "conj")
+    }
+  }
+
+  static func assoc(_ collection: Value, _ key: Value, _ value: Value) throws -> Value {
+    switch collection {
+    case .nil: return .map(PersistentMap.empty.assoc(key, value))
+    case .map(let map): return .map(map.assoc(key, value))
+    case .vector(let vector):
+      guard case .int(let index) = key else { throw Failure.type("an integer index", key, in: "assoc") }
+      guard let updated = vector.assoc(index, value) else { throw Failure.index(index, vector.count, "vector") }
+      return .vector(updated)
+    case .structInstance(let instance):
+      guard case .keyword(let field) = key, let index = instance.type.fieldIndex[field] else {
+        throw OxurError("unknown-field", "unknown field \(Printer.readable(key)) in struct \(instance.type.name)")
+      }
+      var values = instance.values
+      values[index] = value
+      return .structInstance(StructInstance(type: instance.type, values: values))
+    default: throw Failure.type("a map, vector or struct", collection, in: "assoc")
+    }
+  }
+
+  static func vector(_ items: [Value]) -> Value { .vector(PersistentVector.from(items)) }
+}

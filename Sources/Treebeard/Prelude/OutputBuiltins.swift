@@ -1,0 +1,73 @@
+// Output builtins: print, println, pr, prn, format.
+
+enum OutputBuiltins {
+  static func register(_ t: inout PreludeTable) {
+    t.define("print", atLeast: 0) { m, a in
+      m.runtime.output.write(a.all.map(Printer.display).joined(separator: " "))
+      return .nil
+    }
+    t.define("println", atLeast: 0) { m, a in
+      m.runtime.output.write(a.all.map(Printer.display).joined(separator: " ") + "\n")
+      return .nil
+    }
+    t.define("pr", atLeast: 0) { m, a in
+      m.runtime.output.write(a.all.map { Printer.readable($0) }.joined(separator: " "))
+      return .nil
+    }
+    t.define("prn", atLeast: 0) { m, a in
+      m.runtime.output.write(a.all.map { Printer.readable($0) }.joined(separator: " ") + "\n")
+      return .nil
+    }
+    t.define("pr-str", atLeast: 0) { _, a in .string(a.all.map { Printer.readable($0) }.joined(separator: " ")) }
+    t.define("format", atLeast: 1) { _, a in .string(try format(try Check.string(a[0], "format"), a.dropping(1))) }
+  }
+
+  /// Rust-style `{}` (display) and `{:?}` (readable); `{{` and `}}` are literal braces.
+  static func format(_ template: String, _ arguments: [Value]) throws -> String {
+    var out = ""
+    var next = 0
+    var characters = template.makeIterator()
+    var pending: Character? = nil
+    func nextCharacter() -> Character? {
+      if let p = pending {
+        pending = nil
+        return p
+      }
+      return characters.next()
+    }
+    while let c = nextCharacter() {
+      if c == "{" {
+        guard let d = nextCharacter() else { throw OxurError("format", "format string ends inside '{'") }
+        if d == "{" {
+          out.append("{")
+          continue
+        }
+        var spec = ""
+        var current: Character? = d
+        while let ch = current, ch != "}" {
+          spec.append(ch)
+          current = nextCharacter()
+        }
+        guard current == "}" else { throw OxurError("format", "unclosed '{' in format string") }
+        guard next < arguments.count else {
+          throw OxurError("format", "format string needs more than \(arguments.count) argument(s)")
+        }
+        switch spec {
+        case "": out += Printer.display(arguments[next])
+        case ":?": out += Printer.readable(arguments[next])
+        default: throw OxurError("format", "unknown format spec {\(spec)}")
+        }
+        next += 1
+      } else if c == "}" {
+        if let d = nextCharacter(), d != "}" { pending = d }
+        out.append("}")
+      } else {
+        out.append(c)
+      }
+    }
+    if next < arguments.count {
+      throw OxurError("format", "format string uses \(next) of \(arguments.count) argument(s)")
+    }
+    return out
+  }
+}

@@ -1,0 +1,58 @@
+// The prelude table: every builtin by name, assembled from the themed files beside this one.
+
+/// Builds the name → builtin table once per runtime.
+enum Prelude {
+  static func makeTable() -> [String: Builtin] {
+    var table = PreludeTable()
+    NumberBuiltins.register(&table)
+    CollectionBuiltins.register(&table)
+    SequenceBuiltins.register(&table)
+    StringBuiltins.register(&table)
+    OutputBuiltins.register(&table)
+    SystemBuiltins.register(&table)
+    ModuleBuiltins.register(&table)
+    return table.builtins
+  }
+}
+
+/// Registration helper so each file reads as a list of definitions.
+struct PreludeTable {
+  var builtins: [String: Builtin] = [:]
+
+  mutating func define(_ name: String, _ arity: ClosedRange<Int>, _ body: @escaping Builtin.Body) {
+    builtins[name] = Builtin(name, arity: arity, body)
+  }
+
+  mutating func define(_ name: String, atLeast minimum: Int, _ body: @escaping Builtin.Body) {
+    builtins[name] = Builtin(name, atLeast: minimum, body)
+  }
+
+  mutating func alias(_ name: String, _ existing: String) {
+    if let builtin = builtins[existing] {
+      builtins[name] = Builtin(name, arity: builtin.minimumArity...(builtin.maximumArity ?? Int.max), builtin.body)
+    }
+  }
+}
+
+/// Argument checks with consistent messages.
+enum Check {
+  static func int(_ value: Value, _ context: String) throws -> Int {
+    if case .int(let i) = value { return i }
+    throw Failure.type("an integer", value, in: context)
+  }
+
+  static func string(_ value: Value, _ context: String) throws -> String {
+    if case .string(let s) = value { return s.value }
+    throw Failure.type("a string", value, in: context)
+  }
+
+  static func atom(_ value: Value, _ context: String) throws -> Atom {
+    if case .atom(let a) = value { return a }
+    throw Failure.type("an atom", value, in: context)
+  }
+
+  static func function(_ value: Value, _ context: String) throws -> Value {
+    if value.isCallable { return value }
+    throw Failure.type("a function", value, in: context)
+  }
+}

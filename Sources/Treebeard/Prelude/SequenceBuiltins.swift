@@ -1,0 +1,285 @@
+// Sequence and function builtins: map/filter/reduce and friends (eager, returning vectors).
+
+import OxurSyntax
+
+enum SequenceBuiltins {
+  static func register(_ t: inout PreludeTable) {
+    t.define("map", atLeast: 2) { m, a in
+      let function = try Check.function(a[0], "map")
+      if a.count == 2 {
+        var result = PersistentVector.empty
+        try Collections.forEach(a[1], "map") { result = result.conj(try m.call1(function, $0, span: .unknown)) }
+        return .vector(result)
+      }
+      let columns = try (1..<a.count).map { try Collections.elements(a[$0], "map") }
+      let length = columns.map(\.count).min() ?? 0
+      var result = PersistentVector.empty
+      for row in 0..<length { result = result.conj(try m.call(function, columns.map { $0[row] })) }
+      return .vector(result)
+    }
+    t.alias("mapv", "map")
+    t.define("map-indexed", 2...2) { m, a in
+      var result = PersistentVector.empty
+      var index = 0
+      try Collections.forEach(a[1], "map-indexed") {
+        result = result.conj(try m.call2(a[0], .int(index), $0, span: .unknown))
+        index += 1
+      }
+      return .vector(result)
+    }
+    t.define("filter", 2...2) { m, a in
+      var result = PersistentVector.empty
+      try Collections.forEach(a[1], "filter") {
+        if try m.call1(a[0], $0, span: .unknown).isTruthy { result = result.conj($0) }
+      }
+      return .vector(result)
+    }
+    t.alias("filterv", "filter")
+    t.define("remove", 2...2) { m, a in
+      var result = PersistentVector.empty
+      try Collections.forEach(a[1], "remove") {
+        if !(try m.call1(a[0], $0, span: .unknown).isTruthy) { result = result.conj($0) }
+      }
+      return .vector(result)
+    }
+    t.define("keep", 2...2) { m, a in
+      var result = PersistentVector.empty
+      try Collections.forEach(a[1], "keep") {
+        let kept = try m.call1(a[0], $0, span: .unknown)
+        if case .nil = kept {} else { result = result.conj(kept) }
+      }
+      return .vector(result)
+    }
+    t.define("reduce", 2...3) { m, a in
+      var accumulator: Value
+      var items: Value
+      if a.count == 3 {
+        accumulator = a[1]
+        items = a[2]
+      } else {
+        let all = try Collections.elements(a[1], "reduce")
+        guard let first = all.first else { return try m.call(a[0], []) }
+        accumulator = first
+        items = Collections.vector(Array(all.dropFirst()))
+      }
+      try Collections.forEach(items, "reduce") { accumulator = try m.call2(a[0], accumulator, $0, span: .unknown) }
+      return accumulator
+    }
+    t.define("%each", 2...2) { m, a in
+      try Collections.forEach(a[1], "doseq") { _ = try m.call1(a[0], $0, span: .unknown) }
+      return .nil
+    }
+    t.define("into", 2...2) { _, a in
+      var result = a[0]
+      if case .nil = result { result = .list(nil) }
+      try Collections.forEach(a[1], "into") { result = try Collections.conj(result, $0) }
+      return result
+    }
+    t.define("concat", atLeast: 0) { _, a in
+      var result = PersistentVector.empty
+      for index in 0..<a.count { try Collections.forEach(a[index], "concat") { result = result.conj($0) } }
+      return .vector(result)
+    }
+    t.define("%concat-list", atLeast: 0) { _, a in
+      var items: [Value] = []
+      for index in 0..<a.count { items.append(contentsOf: try Collections.elements(a[index], "~@")) }
+      return .list(ListNode.from(items))
+    }
+    t.define("%concat-vector", atLeast: 0) { _, a in
+      var result = PersistentVector.empty
+      for index in 0..<a.count { try Collections.forEach(a[index], "~@") { result = result.conj($0) } }
+      return .vector(result)
+    }
+    t.define("reverse", 1...1) { _, a in Collections.vector(try Collections.elements(a[0], "reverse").reversed()) }
+    t.define("sort", 1...2) { m, a in
+      if a.count == 1 {
+        return Collections.vector(try Collections.elements(a[0], "sort").sorted(by: Arithmetic.sortOrder))
+      }
+      return Collections.vector(try sorted(try Collections.elements(a[1], "sort"), m) { x, y in
+        let order = try m.call2(a[0], x, y, span: .unknown)
+        if case .int(let i) = order { return i < 0 }
+        return order.isTruthy
+      })
+    }
+    t.define("sort-by", 2...2) { m, a in
+      let items = try Collections.elements(a[1], "sort-by")
+      let keys = try items.map { try m.call1(a[0], $0, span: .unknown) }
+      let order = keys.indices.sorted { Arithmetic.sortOrder(keys[$0], keys[$1]) || (keys[$0] == keys[$1] && $0 < $1) }
+      return Collections.vector(order.map { items[$0] })
+    }
+    t.define("range", 0...3) { _, a in
+      var start = 0
+      var end = 0
+      var step = 1
+      switch a.count {
+      case 1: end = try Check.int(a[0], "range")
+      case 2:
+        start = try Check.int(a[0], "range")
+        end = try Check.int(a[1], "range")
+      case 3:
+        start = try Check.int(a[0], "range")
+        end = try Check.int(a[1], "range")
+        step = try Check.int(a[2], "range")
+      default: throw OxurError("arity", "range needs an end: (range n), (range a b) or (range a b step)")
+      }
+      if step == 0 { throw OxurError("type", "range step must not be zero") }
+      var result = PersistentVector.empty
+      var value = start
+      while step > 0 ? value < end : value > end {
+        result = result.conj(.int(value))
+        let (next, overflow) = value.addingReportingOverflow(step)
+        if overflow { break }
+        value = next
+      }
+      return .vector(result)
+    }
+    t.define("take", 2...2) { _, a in
+      let n = try Check.int(a[0], "take")
+      return Collections.vector(Array(try Collections.elements(a[1], "take").prefix(max(0, n))))
+    }
+    t.define("drop", 2...2) { _, a in
+      let n = try Check.int(a[0], "drop")
+      return Collections.vector(Array(try Collections.elements(a[1], "drop").dropFirst(max(0, n))))
+    }
+    t.define("take-while", 2...2) { m, a in
+      var result: [Value] = []
+      for item in try Collections.elements(a[1], "take-while") {
+        guard try m.call1(a[0], item, span: .unknown).isTruthy else { break }
+        result.append(item)
+      }
+      return Collections.vector(result)
+    }
+    t.define("drop-while", 2...2) { m, a in
+      let items = try Collections.elements(a[1], "drop-while")
+      var index = 0
+      while index < items.count, try m.call1(a[0], items[index], span: .unknown).isTruthy { index += 1 }
+      return Collections.vector(Array(items[index...]))
+    }
+    t.define("repeat", 2...2) { _, a in
+      let n = try Check.int(a[0], "repeat")
+      guard n <= 100_000_000 else { throw OxurError("type", "repeat count \(n) is too large") }
+      return Collections.vector(Array(repeating: a[1], count: max(0, n)))
+    }
+    t.define("every?", 2...2) { m, a in
+      for item in try Collections.elements(a[1], "every?") where !(try m.call1(a[0], item, span: .unknown).isTruthy) {
+        return .bool(false)
+      }
+      return .bool(true)
+    }
+    t.define("some", 2...2) { m, a in
+      for item in try Collections.elements(a[1], "some") {
+        let result = try m.call1(a[0], item, span: .unknown)
+        if result.isTruthy { return result }
+      }
+      return .nil
+    }
+    t.define("distinct", 1...1) { _, a in
+      var seen = Set<Value>()
+      var result: [Value] = []
+      for item in try Collections.elements(a[0], "distinct") where seen.insert(item).inserted { result.append(item) }
+      return Collections.vector(result)
+    }
+    t.define("frequencies", 1...1) { _, a in
+      var map = PersistentMap.empty.storage
+      for item in try Collections.elements(a[0], "frequencies") {
+        if case .int(let n) = map[item] ?? .int(0) { map[item] = .int(n + 1) }
+      }
+      return .map(PersistentMap(map))
+    }
+    t.define("group-by", 2...2) { m, a in
+      var map = PersistentMap.empty.storage
+      for item in try Collections.elements(a[1], "group-by") {
+        let key = try m.call1(a[0], item, span: .unknown)
+        if case .vector(let group) = map[key] ?? .vector(.empty) { map[key] = .vector(group.conj(item)) }
+      }
+      return .map(PersistentMap(map))
+    }
+    t.define("zipmap", 2...2) { _, a in
+      var map = PersistentMap.empty.storage
+      for (key, value) in zip(try Collections.elements(a[0], "zipmap"), try Collections.elements(a[1], "zipmap")) {
+        map[key] = value
+      }
+      return .map(PersistentMap(map))
+    }
+    t.define("flatten", 1...1) { _, a in
+      var result: [Value] = []
+      func walk(_ value: Value, _ depth: Int) throws {
+        guard depth < 1000 else { throw OxurError("type", "flatten: nesting too deep") }
+        switch value {
+        case .list, .vector: for item in try Collections.elements(value, "flatten") { try walk(item, depth + 1) }
+        default: result.append(value)
+        }
+      }
+      try walk(a[0], 0)
+      return Collections.vector(result)
+    }
+    t.define("partition", 2...2) { _, a in
+      let n = try Check.int(a[0], "partition")
+      guard n > 0 else { throw OxurError("type", "partition size must be positive") }
+      let items = try Collections.elements(a[1], "partition")
+      var result: [Value] = []
+      var index = 0
+      while index + n <= items.count {
+        result.append(Collections.vector(Array(items[index..<(index + n)])))
+        index += n
+      }
+      return Collections.vector(result)
+    }
+    t.define("interleave", 2...2) { _, a in
+      var result: [Value] = []
+      for (x, y) in zip(try Collections.elements(a[0], "interleave"), try Collections.elements(a[1], "interleave")) {
+        result.append(x)
+        result.append(y)
+      }
+      return Collections.vector(result)
+    }
+    t.define("apply", atLeast: 2) { m, a in
+      var arguments = Array(a.dropping(1).dropLast())
+      arguments.append(contentsOf: try Collections.elements(a[a.count - 1], "apply"))
+      return try m.call(a[0], arguments)
+    }
+    t.define("partial", atLeast: 1) { _, a in
+      let function = a[0]
+      let fixed = a.dropping(1)
+      return .builtin(Builtin("partial", atLeast: 0) { m, rest in try m.call(function, fixed + rest.all) })
+    }
+    t.define("comp", atLeast: 0) { _, a in
+      let functions = a.all
+      return .builtin(Builtin("comp", atLeast: 0) { m, rest in
+        guard let last = functions.last else { return rest.count > 0 ? rest[0] : .nil }
+        var result = try m.call(last, rest.all)
+        for function in functions.dropLast().reversed() { result = try m.call1(function, result, span: .unknown) }
+        return result
+      })
+    }
+    t.define("identity", 1...1) { _, a in a[0] }
+    t.define("constantly", 1...1) { _, a in
+      let value = a[0]
+      return .builtin(Builtin("constantly", atLeast: 0) { _, _ in value })
+    }
+  }
+
+  /// Insertion-stable merge sort with a throwing comparator (Swift's sort cannot throw).
+  static func sorted(_ items: [Value], _ m: Machine, by less: (Value, Value) throws -> Bool) throws -> [Value] {
+    if items.count <= 1 { return items }
+    let middle = items.count / 2
+    let left = try sorted(Array(items[..<middle]), m, by: less)
+    let right = try sorted(Array(items[middle...]), m, by: less)
+    var result: [Value] = []
+    result.reserveCapacity(items.count)
+    var i = 0
+    var j = 0
+    while i < left.count && j < right.count {
+      if try less(right[j], left[i]) {
+        result.append(right[j])
+        j += 1
+      } else {
+        result.append(left[i])
+        i += 1
+      }
+    }
+    result.append(contentsOf: left[i...])
+    result.append(contentsOf: right[j...])
+    return result
+  }
+}

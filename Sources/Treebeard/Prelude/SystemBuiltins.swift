@@ -1,0 +1,108 @@
+// Builtins about the program itself: atoms, macros, types, assertions, time, files, exit.
+
+import Foundation
+import OxurSyntax
+
+/// Thrown by `(exit n)`; not an OxurError, so `catch` cannot swallow it.
+public struct ExitRequest: Error {
+  public let code: Int32
+}
+
+enum SystemBuiltins {
+  static func register(_ t: inout PreludeTable) {
+    t.define("atom", 1...1) { _, a in .atom(Atom(a[0])) }
+    t.define("deref", 1...1) { _, a in try Check.atom(a[0], "deref").value }
+    t.define("reset!", 2...2) { _, a in
+      try Check.atom(a[0], "reset!").value = a[1]
+      return a[1]
+    }
+    t.define("swap!", atLeast: 2) { m, a in
+      let atom = try Check.atom(a[0], "swap!")
+      let updated = try m.call(a[1], [atom.value] + a.dropping(2))
+      atom.value = updated
+      return updated
+    }
+    t.define("gensym", 0...1) { _, a in
+      let prefix = a.count == 1 ? Printer.display(a[0]) : "G__"
+      return .symbol(Gensym.next(prefix))
+    }
+    t.define("macroexpand-1", 1...1) { m, a in try m.runtime.macroexpand(a[0], once: true, machine: m) }
+    t.define("macroexpand", 1...1) { m, a in try m.runtime.macroexpand(a[0], once: false, machine: m) }
+    t.define("type-of", 1...1) { _, a in .keyword(a[0].typeName) }
+    t.define("%assert", 3...3) { _, a in
+      if a[0].isTruthy { return .nil }
+      let detail = a[2].isTruthy ? ": \(Printer.display(a[2]))" : ""
+      throw OxurError("assertion", "assertion failed: \(Printer.readable(a[1]))\(detail)")
+    }
+    t.define("panic", 1...1) { _, a in throw OxurError("panic", Printer.display(a[0])) }
+    t.define("now-ms", 0...0) { _, _ in .int(Int(Date().timeIntervalSince1970 * 1000)) }
+    t.define("%time", 1...1) { m, a in
+      let start = DispatchTime.now().uptimeNanoseconds
+      let result = try m.call(a[0], [])
+      let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
+      m.runtime.output.write("Elapsed: \(String(format: "%.1f", elapsed)) ms\n")
+      return result
+    }
+    t.define("slurp", 1...1) { _, a in
+      let path = try Check.string(a[0], "slurp")
+      guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        throw OxurError("io", "cannot read file \(path)")
+      }
+      return .string(text)
+    }
+    t.define("spit", 2...2) { _, a in
+      let path = try Check.string(a[0], "spit")
+      guard FileManager.default.createFile(atPath: path, contents: Data(Printer.display(a[1]).utf8)) else {
+        throw OxurError("io", "cannot write file \(path)")
+      }
+      return .nil
+    }
+    t.define("exit", 0...1) { m, a in
+      m.runtime.output.flush()
+      throw ExitRequest(code: Int32(truncatingIfNeeded: a.count == 1 ? try Check.int(a[0], "exit") : 0))
+    }
+    t.define("args", 0...0) { m, _ in Collections.vector(m.runtime.programArguments.map { .string($0) }) }
+    t.define("in-module", 1...1) { m, a in
+      let name: String
+      switch a[0] {
+      case .symbol(let s): name = s.qualifiedName
+      case .string(let s): name = s.value
+      default: throw Failure.type("a module name", a[0], in: "in-module")
+      }
+      let entry = m.runtime.registry.entry(name)
+      if entry.current == nil {
+        entry.current = ModuleVersion(name: name, number: 1, path: nil, contentHash: "")
+        entry.highestVersion = 1
+      }
+      m.runtime.currentModule = name
+      return .void
+    }
+    t.define("sleep", 1...1) { m, a in
+      let milliseconds = try Check.int(a[0], "sleep")
+      let deadline = Date().addingTimeInterval(Double(max(0, milliseconds)) / 1000)
+      while Date() < deadline {
+        if m.attention.raised.load(ordering: .relaxed) { try m.safePoint() }
+        Thread.sleep(forTimeInterval: min(0.005, max(0, deadline.timeIntervalSinceNow)))
+      }
+      return .nil
+    }
+  }
+}
+
+extension Runtime {
+  /// `macroexpand` / `macroexpand-1` on quoted code, using the current module's macros.
+  func macroexpand(_ value: Value, once: Bool, machine: Machine) throws -> Value {
+    let entry = registry.entry(currentModule)
+    let analyzer = Analyzer(runtime: self, machine: machine, entry: entry)
+    var form = try SyntaxConversion.syntax(value, origin: .unknown)
+    var steps = 0
+    while case .list(let items) = form.kind, case .symbol(let module, let name)? = items.first?.kind,
+      let expanded = try analyzer.expandMacro(form, items, module: module, name: name)
+    {
+      form = expanded
+      steps += 1
+      if once || steps > 10_000 { break }
+    }
+    return SyntaxConversion.value(form)
+  }
+}

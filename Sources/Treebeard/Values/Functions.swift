@@ -1,0 +1,156 @@
+// Callable values: closures over analyzed code, Swift builtins, and late-bound references.
+
+import OxurSyntax
+
+/// One arity of a function: how many parameters, whether the last collects the rest, and its code.
+public final class Arity: @unchecked Sendable {
+  let requiredCount: Int
+  let isVariadic: Bool
+  /// Slots a call needs: parameters first, then locals and captured values.
+  let frameSize: Int
+  var body: Node
+  let span: Span
+  /// Which captured value (index into the closure's captures) goes into which slot.
+  let captureMap: [CaptureSlot]
+  /// For `(fn name [..] ..)`: the slot that holds the closure itself.
+  let selfSlot: Int?
+
+  init(
+    requiredCount: Int, isVariadic: Bool, frameSize: Int, body: Node, span: Span, captureMap: [CaptureSlot],
+    selfSlot: Int?
+  ) {
+    self.requiredCount = requiredCount
+    self.isVariadic = isVariadic
+    self.frameSize = frameSize
+    self.body = body
+    self.span = span
+    self.captureMap = captureMap
+    self.selfSlot = selfSlot
+  }
+
+  /// Parameters as they sit in the frame (a variadic rest is one slot).
+  var parameterSlots: Int { requiredCount + (isVariadic ? 1 : 0) }
+
+  func accepts(_ count: Int) -> Bool { isVariadic ? count >= requiredCount : count == requiredCount }
+}
+
+/// The analyzed code of an `fn`: shared by every closure made from it.
+public final class Lambda: @unchecked Sendable {
+  public let name: String?
+  public let module: String?
+  let arities: [Arity]
+  /// Set when the function has exactly one fixed arity: the fast path of every call.
+  let single: Arity?
+  /// Which enclosing slots to copy into the closure, in order.
+  let captureSources: [CaptureSource]
+  let span: Span
+
+  init(name: String?, module: String?, arities: [Arity], captureSources: [CaptureSource], span: Span) {
+    self.name = name
+    self.module = module
+    self.arities = arities
+    self.single = arities.count == 1 && arities.first?.isVariadic == false ? arities.first : nil
+    self.captureSources = captureSources
+    self.span = span
+  }
+
+  func arity(for count: Int) -> Arity? {
+    if let single { return single.requiredCount == count ? single : nil }
+    for arity in arities where !arity.isVariadic && arity.requiredCount == count { return arity }
+    for arity in arities where arity.accepts(count) { return arity }
+    return nil
+  }
+
+  /// `2`, `1+` or `1|2` as printed in `#<fn m:f/2>`.
+  var arityDescription: String {
+    arities.map { "\($0.requiredCount)\($0.isVariadic ? "+" : "")" }.joined(separator: "|")
+  }
+
+  var displayName: String {
+    guard let name else { return "fn" }
+    if let module { return "\(module):\(name)" }
+    return name
+  }
+}
+
+/// Where a captured value comes from when a closure is created: a slot of the enclosing frame.
+struct CaptureSource {
+  let slot: Int
+}
+
+/// Where a captured value goes when the closure is called.
+struct CaptureSlot {
+  let index: Int
+  let slot: Int
+}
+
+/// A function value: code plus the values it captured.
+public final class Closure: @unchecked Sendable {
+  let lambda: Lambda
+  let captures: ContiguousArray<Value>
+
+  init(lambda: Lambda, captures: ContiguousArray<Value>) {
+    self.lambda = lambda
+    self.captures = captures
+  }
+}
+
+/// The arguments of a builtin call: a window onto the value stack, valid only during the call.
+public struct Arguments {
+  let base: UnsafeMutablePointer<Value>
+  public let count: Int
+
+  @inline(__always) public subscript(_ index: Int) -> Value {
+    index >= 0 && index < count ? base[index] : .nil
+  }
+
+  public var all: [Value] { (0..<count).map { base[$0] } }
+  public func dropping(_ n: Int) -> [Value] { n >= count ? [] : (n..<count).map { base[$0] } }
+}
+
+/// A prelude function written in Swift.
+public final class Builtin: @unchecked Sendable {
+  public typealias Body = (Machine, Arguments) throws -> Value
+  public let name: String
+  public let minimumArity: Int
+  /// nil: any number above the minimum.
+  public let maximumArity: Int?
+  let body: Body
+
+  public init(_ name: String, arity: ClosedRange<Int>, _ body: @escaping Body) {
+    self.name = name
+    self.minimumArity = arity.lowerBound
+    self.maximumArity = arity.upperBound
+    self.body = body
+  }
+
+  public init(_ name: String, atLeast minimum: Int, _ body: @escaping Body) {
+    self.name = name
+    self.minimumArity = minimum
+    self.maximumArity = nil
+    self.body = body
+  }
+
+  func accepts(_ count: Int) -> Bool {
+    count >= minimumArity && (maximumArity.map { count <= $0 } ?? true)
+  }
+
+  var arityDescription: String {
+    if let maximumArity {
+      return maximumArity == minimumArity ? "\(minimumArity)" : "\(minimumArity) to \(maximumArity)"
+    }
+    return "at least \(minimumArity)"
+  }
+}
+
+/// A global function named as a value: each call resolves the definition's current version.
+public final class FunctionReference: @unchecked Sendable {
+  let site: GlobalSite
+  init(site: GlobalSite) { self.site = site }
+
+  var displayName: String { site.qualifiedName }
+
+  func isSameDefinition(as other: FunctionReference) -> Bool {
+    site.entry === other.site.entry && site.name === other.site.name
+  }
+}

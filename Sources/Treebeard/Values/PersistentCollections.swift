@@ -1,0 +1,47 @@
+// Immutable hash maps and sets over swift-collections' persistent hash trees (CHAMP).
+
+import HashTreeCollections
+
+/// An immutable hash map; `assoc`/`dissoc` share structure with the original.
+public final class PersistentMap: @unchecked Sendable {
+  public let storage: TreeDictionary<Value, Value>
+  public init(_ storage: TreeDictionary<Value, Value>) { self.storage = storage }
+  public static let empty = PersistentMap(TreeDictionary())
+
+  public var count: Int { storage.count }
+  public func get(_ key: Value) -> Value? { storage[key] }
+
+  public func assoc(_ key: Value, _ value: Value) -> PersistentMap {
+    var copy = storage
+    copy[key] = value
+    return PersistentMap(copy)
+  }
+
+  public func dissoc(_ key: Value) -> PersistentMap {
+    var copy = storage
+    copy[key] = nil
+    return PersistentMap(copy)
+  }
+}
+
+/// An immutable hash set.
+public final class PersistentSet: @unchecked Sendable {
+  public let storage: TreeSet<Value>
+  public init(_ storage: TreeSet<Value>) { self.storage = storage }
+  public static let empty = PersistentSet(TreeSet())
+
+  public var count: Int { storage.count }
+  public func contains(_ value: Value) -> Bool { storage.contains(value) }
+
+  public func conj(_ value: Value) -> PersistentSet {
+    var copy = storage
+    copy.insert(value)
+    return PersistentSet(copy)
+  }
+
+  public func disj(_ value: Value) -> PersistentSet {
+    var copy = storage
+    copy.remove(value)
+    return PersistentSet(copy)
+  }
+}

@@ -1,0 +1,166 @@
+// Immutable vectors with cheap updates: a 32-way trie plus a shared, append-only tail buffer.
+
+/// A trie node: branches hold child nodes, leaves hold up to 32 values.
+final class VectorNode: @unchecked Sendable {
+  var children: [VectorNode]
+  var values: [Value]
+
+  init(children: [VectorNode] = [], values: [Value] = []) {
+    self.children = children
+    self.values = values
+  }
+}
+
+/// The tail's storage. Vectors that share it each see only their own prefix (`tailCount`), so
+/// `conj` onto the newest vector appends in place (amortised O(1)) and older vectors are unaffected.
+/// Mutation happens only under the evaluator lock (DESIGN.md §9).
+final class TailBuffer: @unchecked Sendable {
+  var items: [Value]
+  init(_ items: [Value]) {
+    self.items = items
+    self.items.reserveCapacity(32)
+  }
+}
+
+/// Clojure's persistent vector: `conj`, `assoc` and `nth` are O(log32 n), no full copies.
+public final class PersistentVector: @unchecked Sendable {
+  public let count: Int
+  private let shift: Int
+  private let root: VectorNode
+  private let tail: TailBuffer
+  private let tailCount: Int
+
+  private static let emptyRoot = VectorNode()
+  public static let empty = PersistentVector(count: 0, shift: 5, root: emptyRoot, tail: TailBuffer([]), tailCount: 0)
+
+  private init(count: Int, shift: Int, root: VectorNode, tail: TailBuffer, tailCount: Int) {
+    self.count = count
+    self.shift = shift
+    self.root = root
+    self.tail = tail
+    self.tailCount = tailCount
+  }
+
+  public static func from<S: Sequence>(_ items: S) -> PersistentVector where S.Element == Value {
+    var vector = PersistentVector.empty
+    for item in items { vector = vector.conj(item) }
+    return vector
+  }
+
+  private var tailOffset: Int { count - tailCount }
+
+  /// The element at `index`, or nil when out of range.
+  @inline(__always) public func at(_ index: Int) -> Value? {
+    guard index >= 0 && index < count else { return nil }
+    let offset = tailOffset
+    if index >= offset { return tail.items[index - offset] }
+    var node = root
+    var level = shift
+    while level > 0 {
+      node = node.children[(index >> level) & 31]
+      level -= 5
+    }
+    return node.values[index & 31]
+  }
+
+  public func conj(_ value: Value) -> PersistentVector {
+    if tailCount < 32 {
+      if tail.items.count == tailCount {
+        tail.items.append(value)
+        return PersistentVector(count: count + 1, shift: shift, root: root, tail: tail, tailCount: tailCount + 1)
+      }
+      var copied = Array(tail.items[0..<tailCount])
+      copied.append(value)
+      return PersistentVector(count: count + 1, shift: shift, root: root, tail: TailBuffer(copied), tailCount: tailCount + 1)
+    }
+    let leaf = VectorNode(values: Array(tail.items[0..<tailCount]))
+    var newShift = shift
+    let newRoot: VectorNode
+    if (count >> 5) > (1 << shift) {
+      newRoot = VectorNode(children: [root, newPath(level: shift, node: leaf)])
+      newShift += 5
+    } else {
+      newRoot = pushTail(level: shift, parent: root, leaf: leaf)
+    }
+    return PersistentVector(count: count + 1, shift: newShift, root: newRoot, tail: TailBuffer([value]), tailCount: 1)
+  }
+
+  private func newPath(level: Int, node: VectorNode) -> VectorNode {
+    if level == 0 { return node }
+    return VectorNode(children: [newPath(level: level - 5, node: node)])
+  }
+
+  private func pushTail(level: Int, parent: VectorNode, leaf: VectorNode) -> VectorNode {
+    let subindex = ((count - 1) >> level) & 31
+    let copy = VectorNode(children: parent.children)
+    let inserted: VectorNode
+    if level == 5 {
+      inserted = leaf
+    } else if subindex < parent.children.count {
+      inserted = pushTail(level: level - 5, parent: parent.children[subindex], leaf: leaf)
+    } else {
+      inserted = newPath(level: level - 5, node: leaf)
+    }
+    if subindex < copy.children.count {
+      copy.children[subindex] = inserted
+    } else {
+      copy.children.append(inserted)
+    }
+    return copy
+  }
+
+  /// A copy with `index` replaced; `index == count` appends. Nil when out of range.
+  public func assoc(_ index: Int, _ value: Value) -> PersistentVector? {
+    if index == count { return conj(value) }
+    guard index >= 0 && index < count else { return nil }
+    let offset = tailOffset
+    if index >= offset {
+      var copied = Array(tail.items[0..<tailCount])
+      copied[index - offset] = value
+      return PersistentVector(count: count, shift: shift, root: root, tail: TailBuffer(copied), tailCount: tailCount)
+    }
+    return PersistentVector(
+      count: count, shift: shift, root: assocPath(level: shift, node: root, index: index, value: value),
+      tail: tail, tailCount: tailCount)
+  }
+
+  private func assocPath(level: Int, node: VectorNode, index: Int, value: Value) -> VectorNode {
+    if level == 0 {
+      var values = node.values
+      values[index & 31] = value
+      return VectorNode(values: values)
+    }
+    let copy = VectorNode(children: node.children)
+    let subindex = (index >> level) & 31
+    copy.children[subindex] = assocPath(level: level - 5, node: node.children[subindex], index: index, value: value)
+    return copy
+  }
+
+  /// Calls `body` on each element in order, leaf by leaf.
+  @inline(__always) public func forEach(_ body: (Value) throws -> Void) rethrows {
+    let offset = tailOffset
+    var index = 0
+    while index < offset {
+      var node = root
+      var level = shift
+      while level > 0 {
+        node = node.children[(index >> level) & 31]
+        level -= 5
+      }
+      for value in node.values { try body(value) }
+      index += 32
+    }
+    var position = 0
+    while position < tailCount {
+      try body(tail.items[position])
+      position += 1
+    }
+  }
+
+  public var elements: [Value] {
+    var result: [Value] = []
+    result.reserveCapacity(count)
+    forEach { result.append($0) }
+    return result
+  }
+}

@@ -1,0 +1,108 @@
+// User data types: struct types with their instances, enum types with their variants.
+
+/// A `defstruct`. Each load of the defining module makes a new type object (a new layout version).
+public final class StructType: @unchecked Sendable {
+  public let name: String
+  public let module: String
+  public let fields: [Keyword]
+  public let moduleVersion: Int
+  let fieldIndex: [Keyword: Int]
+
+  init(name: String, module: String, fields: [Keyword], moduleVersion: Int) {
+    self.name = name
+    self.module = module
+    self.fields = fields
+    self.moduleVersion = moduleVersion
+    var index: [Keyword: Int] = [:]
+    for (position, field) in fields.enumerated() { index[field] = position }
+    self.fieldIndex = index
+  }
+
+  var qualifiedName: String { "\(module):\(name)" }
+
+  /// Instances of an earlier load with the same fields still count as this type.
+  func isSameType(as other: StructType) -> Bool {
+    self === other || (name == other.name && module == other.module && fields == other.fields)
+  }
+}
+
+/// A struct value. Fields are positional; `values` is replaced wholesale only by migration.
+public final class StructInstance: @unchecked Sendable {
+  public let type: StructType
+  public let values: [Value]
+
+  init(type: StructType, values: [Value]) {
+    self.type = type
+    self.values = values
+  }
+
+  func field(_ key: Keyword) -> Value? {
+    guard let index = type.fieldIndex[key], index < values.count else { return nil }
+    return values[index]
+  }
+}
+
+/// A `defenum`, or the built-in Option and Result.
+public final class EnumType: @unchecked Sendable {
+  public let name: String
+  public let module: String?
+  public private(set) var variants: [Variant] = []
+
+  init(name: String, module: String?, variants: [(String, Int)]) {
+    self.name = name
+    self.module = module
+    self.variants = variants.enumerated().map { Variant(enumType: self, name: $1.0, arity: $1.1, index: $0) }
+  }
+
+  func variant(named name: String) -> Variant? { variants.first { $0.name == name } }
+}
+
+/// One case of an enum.
+public final class Variant: @unchecked Sendable {
+  public unowned let enumType: EnumType
+  public let name: String
+  public let arity: Int
+  public let index: Int
+
+  init(enumType: EnumType, name: String, arity: Int, index: Int) {
+    self.enumType = enumType
+    self.name = name
+    self.arity = arity
+    self.index = index
+  }
+
+  /// The value a bare `Empty` or `Circle` evaluates to: the unit value, or the constructor.
+  lazy var bareValue: Value = .variant(EnumValue(variant: self, payload: [], isConstructor: arity > 0))
+
+  func sameCase(as other: Variant) -> Bool {
+    self === other || (name == other.name && enumType.name == other.enumType.name && arity == other.arity)
+  }
+}
+
+/// An enum value such as `(Circle 1.0)` or `None`. A constructor (`Circle` itself) is callable.
+public final class EnumValue: @unchecked Sendable {
+  public let variant: Variant
+  public let payload: [Value]
+  let isConstructor: Bool
+
+  init(variant: Variant, payload: [Value], isConstructor: Bool = false) {
+    self.variant = variant
+    self.payload = payload
+    self.isConstructor = isConstructor
+  }
+}
+
+/// Option and Result, shared by every module.
+public enum BuiltinEnums {
+  static let option = EnumType(name: "Option", module: nil, variants: [("Some", 1), ("None", 0)])
+  static let result = EnumType(name: "Result", module: nil, variants: [("Ok", 1), ("Err", 1)])
+  static var some: Variant { option.variants[0] }
+  static var none: Variant { option.variants[1] }
+  static var ok: Variant { result.variants[0] }
+  static var err: Variant { result.variants[1] }
+  static let noneValue: Value = .variant(EnumValue(variant: option.variants[1], payload: []))
+
+  static func someValue(_ value: Value) -> Value { .variant(EnumValue(variant: some, payload: [value])) }
+  static func okValue(_ value: Value) -> Value { .variant(EnumValue(variant: ok, payload: [value])) }
+  static func errValue(_ value: Value) -> Value { .variant(EnumValue(variant: err, payload: [value])) }
+}

@@ -1,0 +1,82 @@
+// Interned symbols and keywords: one object per name, so equality is a pointer comparison.
+
+import Synchronization
+
+/// An interned symbol. Qualified symbols keep their module part.
+public final class Symbol: Hashable, @unchecked Sendable, CustomStringConvertible {
+  public let name: String
+  public let module: String?
+  public let qualifiedName: String
+
+  private init(module: String?, name: String) {
+    self.module = module
+    self.name = name
+    self.qualifiedName = module.map { "\($0):\(name)" } ?? name
+    self.stableHash = stableStringHash(self.qualifiedName) &+ 0x5bd1_e995
+  }
+
+  private static let table = Mutex<[String: Symbol]>([:])
+
+  public static func intern(_ name: String, module: String? = nil) -> Symbol {
+    let key = module.map { "\($0):\(name)" } ?? name
+    return table.withLock { table in
+      if let existing = table[key] { return existing }
+      let symbol = Symbol(module: module, name: name)
+      table[key] = symbol
+      return symbol
+    }
+  }
+
+  public static func == (a: Symbol, b: Symbol) -> Bool { a === b }
+  public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+  public var description: String { qualifiedName }
+
+  /// A process-stable hash (the stdlib's Hasher is seeded per process).
+  public let stableHash: Int
+}
+
+/// An interned keyword, `:name`.
+public final class Keyword: Hashable, @unchecked Sendable, CustomStringConvertible {
+  public let name: String
+  public let stableHash: Int
+
+  private init(_ name: String) {
+    self.name = name
+    self.stableHash = stableStringHash(name) &+ 0x27d4eb2d
+  }
+
+  private static let table = Mutex<[String: Keyword]>([:])
+
+  public static func intern(_ name: String) -> Keyword {
+    table.withLock { table in
+      if let existing = table[name] { return existing }
+      let keyword = Keyword(name)
+      table[name] = keyword
+      return keyword
+    }
+  }
+
+  public static func == (a: Keyword, b: Keyword) -> Bool { a === b }
+  public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+  public var description: String { ":" + name }
+}
+
+/// FNV-1a over UTF-8: stable across runs, so map iteration order is reproducible.
+@inline(__always) func stableStringHash(_ text: String) -> Int {
+  var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+  for byte in text.utf8 {
+    hash ^= UInt64(byte)
+    hash = hash &* 0x0000_0100_0000_01b3
+  }
+  return Int(bitPattern: UInt(hash))
+}
+
+@inline(__always) func mixHash(_ value: Int) -> Int {
+  var x = UInt64(bitPattern: Int64(value))
+  x ^= x >> 33
+  x = x &* 0xff51_afd7_ed55_8ccd
+  x ^= x >> 33
+  x = x &* 0xc4ce_b9fe_1a85_ec53
+  x ^= x >> 33
+  return Int(bitPattern: UInt(x))
+}

@@ -1,0 +1,130 @@
+// The read-eval-print loop: multi-line input, results, *1 *2 *3 *e, commands, Ctrl-C.
+
+import Foundation
+import OxurSyntax
+import Treebeard
+
+/// An interactive (or piped) session over one interpreter.
+public final class REPL {
+  let interpreter: Interpreter
+  let editor = LineEditor()
+  private var results: [Value] = []
+  private var entryNumber = 0
+  private var interruptSource: DispatchSourceSignal?
+  public private(set) var exitCode: Int32 = 0
+
+  public static let prompt = "treebeard> "
+  public static let continuationPrompt = "      ...> "
+
+  public init(interpreter: Interpreter) {
+    self.interpreter = interpreter
+  }
+
+  static let help = """
+    Treebeard REPL — enter Oxur forms; an unbalanced form continues on the next line.
+      (load "f.oxur")  (reload "f.oxur")  (reload-all)  (modules)   hot code loading
+      (in-module m)    switch the namespace REPL input compiles into (default: user)
+      *1 *2 *3         the last three results; *e the last error
+      :help            this text
+      :quit            leave (Ctrl-D also works); Ctrl-C interrupts a running evaluation
+    """
+
+  /// Runs until end of input or `(exit n)`; returns the exit code.
+  public func run() -> Int32 {
+    installInterruptHandler()
+    if editor.isInteractive {
+      interpreter.runtime.output.write("Treebeard — Oxur with hot code loading. :help for help, :quit to leave.\n")
+    }
+    var buffer = ""
+    while true {
+      let prompt = buffer.isEmpty ? REPL.prompt : REPL.continuationPrompt
+      interpreter.runtime.output.flush()
+      guard let line = editor.readLine(prompt: prompt) else { break }
+      if buffer.isEmpty {
+        let command = line.trimmingCharacters(in: .whitespaces)
+        if command == ":quit" || command == ":q" || command == ":exit" { break }
+        if command == ":help" || command == ":h" {
+          interpreter.runtime.output.write(REPL.help + "\n")
+          continue
+        }
+        if command.isEmpty { continue }
+      }
+      buffer += buffer.isEmpty ? line : "\n" + line
+      switch completeness(of: buffer) {
+      case .incomplete:
+        continue
+      case .complete, .invalid:
+        let source = buffer
+        buffer = ""
+        if !evaluate(source) { return exitCode }
+      }
+    }
+    if !buffer.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { _ = evaluate(buffer) }
+    if editor.isInteractive { interpreter.runtime.output.write("\n") }
+    interpreter.runtime.output.flush()
+    return exitCode
+  }
+
+  enum Completeness { case complete, incomplete, invalid }
+
+  func completeness(of source: String) -> Completeness {
+    do {
+      _ = try Reader.readAll(SourceFile(name: "<repl>", text: source))
+      return .complete
+    } catch {
+      return error.isIncomplete ? .incomplete : .invalid
+    }
+  }
+
+  /// Evaluates every form in `source`, printing each result. False when the session must end.
+  func evaluate(_ source: String) -> Bool {
+    entryNumber += 1
+    let file = SourceFile(name: "<repl:\(entryNumber)>", text: source)
+    var reader = Reader(file)
+    while true {
+      let form: Syntax?
+      do { form = try reader.next() } catch {
+        report(OxurError.read(error))
+        return true
+      }
+      guard let form else { return true }
+      do {
+        let value = try interpreter.eval(form: form)
+        if !value.isVoid {
+          interpreter.runtime.output.write(value.printed + "\n")
+          remember(value)
+        }
+        interpreter.runtime.output.flush()
+      } catch let exit as ExitRequest {
+        exitCode = exit.code
+        interpreter.runtime.output.flush()
+        return false
+      } catch let error as OxurError {
+        report(error)
+      } catch {
+        report(OxurError("internal", "\(error)"))
+      }
+    }
+  }
+
+  private func remember(_ value: Value) {
+    results.insert(value, at: 0)
+    if results.count > 3 { results.removeLast() }
+    for (index, result) in results.enumerated() { interpreter.define(name: "*\(index + 1)", value: result, module: "user") }
+  }
+
+  private func report(_ error: OxurError) {
+    interpreter.runtime.output.flush()
+    interpreter.define(name: "*e", value: error.asValue, module: "user")
+    interpreter.runtime.errorOutput.write(ErrorRenderer.render(error) + "\n")
+  }
+
+  private func installInterruptHandler() {
+    signal(SIGINT, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+    let interpreter = self.interpreter
+    source.setEventHandler { interpreter.interrupt() }
+    source.resume()
+    interruptSource = source
+  }
+}

@@ -1,0 +1,81 @@
+// What each command-line mode does, as functions returning an exit code (the CLI stays thin).
+
+import Foundation
+import OxurSyntax
+import Treebeard
+
+public enum Session {
+  static func makeInterpreter(loadPath: [String], arguments: [String] = []) -> Interpreter {
+    let interpreter = Interpreter()
+    interpreter.runtime.loadPath = loadPath
+    interpreter.runtime.programArguments = arguments
+    return interpreter
+  }
+
+  /// `treebeard` with no file: the REPL (prompted on a terminal, silent when piped).
+  public static func runREPL(loadPath: [String]) -> Int32 {
+    let interpreter = makeInterpreter(loadPath: loadPath)
+    return REPL(interpreter: interpreter).run()
+  }
+
+  /// `treebeard run FILE ARGS…`: load FILE as a module, then call its `main` if it has one.
+  public static func runFile(_ file: String, arguments: [String], loadPath: [String]) -> Int32 {
+    let interpreter = makeInterpreter(loadPath: loadPath, arguments: arguments)
+    defer { interpreter.runtime.output.flush() }
+    do {
+      let outcome = try interpreter.load(path: file)
+      guard interpreter.hasFunction(module: outcome.module, name: "main") else { return 0 }
+      _ = try interpreter.callMain(module: outcome.module, arguments: arguments)
+      return 0
+    } catch let failure as LoadFailure {
+      if let exit = failure.exit { return exit.code }
+      report(failure.error, interpreter)
+    } catch let exit as ExitRequest {
+      return exit.code
+    } catch let error as OxurError {
+      report(error, interpreter)
+    } catch {
+      report(OxurError("internal", "\(error)"), interpreter)
+    }
+    return 1
+  }
+
+  /// `treebeard eval 'EXPR'`: print the value of the last form.
+  public static func evalExpression(_ expression: String, loadPath: [String]) -> Int32 {
+    let interpreter = makeInterpreter(loadPath: loadPath)
+    defer { interpreter.runtime.output.flush() }
+    do {
+      let value = try interpreter.eval(expression, file: "<eval>")
+      if !value.isVoid { interpreter.runtime.output.write(value.printed + "\n") }
+      return 0
+    } catch let exit as ExitRequest {
+      return exit.code
+    } catch let error as OxurError {
+      report(error, interpreter)
+    } catch {
+      report(OxurError("internal", "\(error)"), interpreter)
+    }
+    return 1
+  }
+
+  /// `treebeard check FILE`: read, expand and analyze without running.
+  public static func checkFile(_ file: String) -> Int32 {
+    let interpreter = makeInterpreter(loadPath: [])
+    do {
+      try interpreter.check(path: file)
+      interpreter.runtime.output.write("✓ \(file): no problems found\n")
+      interpreter.runtime.output.flush()
+      return 0
+    } catch let error as OxurError {
+      report(error, interpreter)
+    } catch {
+      report(OxurError("internal", "\(error)"), interpreter)
+    }
+    return 1
+  }
+
+  static func report(_ error: OxurError, _ interpreter: Interpreter) {
+    interpreter.runtime.output.flush()
+    interpreter.runtime.errorOutput.write(ErrorRenderer.render(error) + "\n")
+  }
+}

@@ -1,0 +1,62 @@
+// The command-line tool: `treebeard` (REPL), `run`, `eval`, `check`. All work is in the library.
+
+import ArgumentParser
+import Foundation
+import Treebeard
+import TreebeardREPL
+
+@main
+struct TreebeardCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "treebeard",
+    abstract: "Treebeard: an Oxur interpreter built for hot code loading.",
+    subcommands: [Repl.self, Run.self, Eval.self, Check.self],
+    defaultSubcommand: Repl.self
+  )
+}
+
+struct LoadPathOptions: ParsableArguments {
+  @Option(name: .customLong("path"), help: "A directory searched by import (repeatable).")
+  var directories: [String] = []
+}
+
+struct Repl: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Start the interactive REPL (the default).")
+  @OptionGroup var loadPath: LoadPathOptions
+
+  func run() throws {
+    let code = Session.runREPL(loadPath: loadPath.directories)
+    throw ExitCode(code)
+  }
+}
+
+struct Run: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Load FILE as a module and call its main.")
+  @OptionGroup var loadPath: LoadPathOptions
+  @Argument(help: "The module file to run.") var file: String
+  @Argument(parsing: .captureForPassthrough, help: "Arguments for the program, given to main and (args).")
+  var arguments: [String] = []
+
+  func run() throws {
+    throw ExitCode(Session.runFile(file, arguments: arguments, loadPath: loadPath.directories))
+  }
+}
+
+struct Eval: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Evaluate an expression and print its value.")
+  @OptionGroup var loadPath: LoadPathOptions
+  @Argument(help: "Oxur source to evaluate.") var expression: String
+
+  func run() throws {
+    throw ExitCode(Session.evalExpression(expression, loadPath: loadPath.directories))
+  }
+}
+
+struct Check: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Read, expand and analyze FILE without running it.")
+  @Argument(help: "The file to check.") var file: String
+
+  func run() throws {
+    throw ExitCode(Session.checkFile(file))
+  }
+}
