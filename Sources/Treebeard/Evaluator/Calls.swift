@@ -85,7 +85,9 @@ extension Machine {
     }
     while true {
       let lambda = closure.lambda
-      guard let arity = lambda.single ?? lambda.arity(for: count) else {
+      let chosen: Arity?
+      if let single = lambda.single, single.requiredCount == count { chosen = single } else { chosen = lambda.arity(for: count) }
+      guard let arity = chosen else {
         pop(to: base)
         throw Failure.arity(lambda.displayName, expected: lambda.arityDescription, got: count).located(span)
       }

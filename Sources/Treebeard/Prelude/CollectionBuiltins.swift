@@ -38,7 +38,6 @@ enum CollectionBuiltins {
       return try Collections.elements(a[0], "last").last ?? .nil
     }
     t.define("rest", 1...1) { _, a in
-      if case .list(let node) = a[0] { return .list(node?.rest) }
       return Collections.vector(Array(try Collections.elements(a[0], "rest").dropFirst()))
     }
     t.define("next", 1...1) { _, a in

@@ -36,6 +36,7 @@ enum SystemBuiltins {
     }
     t.define("panic", 1...1) { _, a in throw OxurError("panic", Printer.display(a[0])) }
     t.define("now-ms", 0...0) { _, _ in .int(Int(Date().timeIntervalSince1970 * 1000)) }
+    t.define("now-ns", 0...0) { _, _ in .int(Int(truncatingIfNeeded: DispatchTime.now().uptimeNanoseconds)) }
     t.define("%time", 1...1) { m, a in
       let start = DispatchTime.now().uptimeNanoseconds
       let result = try m.call(a[0], [])

@@ -55,7 +55,6 @@ public final class Lambda: @unchecked Sendable {
   }
 
   func arity(for count: Int) -> Arity? {
-    if let single { return single.requiredCount == count ? single : nil }
     for arity in arities where !arity.isVariadic && arity.requiredCount == count { return arity }
     for arity in arities where arity.accepts(count) { return arity }
     return nil
