@@ -1,5 +1,7 @@
 // Source text and the spans that point into it, shared by every error message.
 
+import Synchronization
+
 /// One unit of source text (a file, a REPL entry, an `eval` string), kept so errors can quote lines.
 public final class SourceFile: Sendable {
   public let name: String
@@ -10,7 +12,12 @@ public final class SourceFile: Sendable {
     self.name = name
     self.text = text
     self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    SourceFile.keepAlive.withLock { $0.append(self) }
   }
+
+  /// Every source file stays alive for the life of the process, so spans can point at their
+  /// file without reference counting (spans are copied on every call of the evaluator).
+  private static let keepAlive = Mutex<[SourceFile]>([])
 
   /// The 1-based line, or nil when out of range (never traps).
   public func line(_ number: Int) -> Substring? {
@@ -20,8 +27,9 @@ public final class SourceFile: Sendable {
 }
 
 /// A position in a source file; line and column are 1-based, column counts characters.
-public struct Span: Sendable, Equatable, CustomStringConvertible {
-  public let file: SourceFile?
+public struct Span: @unchecked Sendable, Equatable, CustomStringConvertible {
+  /// Unretained: `SourceFile.keepAlive` owns every file.
+  public unowned(unsafe) let file: SourceFile?
   public let line: Int
   public let column: Int
 

@@ -11,12 +11,12 @@ extension Machine {
     case .builtin(let builtin):
       return try callBuiltin(builtin, argumentCount: argumentCount, span: span)
     case .functionReference(let reference):
-      let binding: Binding
-      do { binding = try reference.site.resolve() } catch let error as OxurError {
+      let value: Value
+      do { value = try reference.site.currentValue() } catch let error as OxurError {
         pop(to: sp - argumentCount)
         throw error.located(span)
       }
-      return try apply(binding.value, argumentCount: argumentCount, span: span)
+      return try apply(value, argumentCount: argumentCount, span: span)
     default:
       return try applyData(callee, argumentCount: argumentCount, span: span)
     }
@@ -66,7 +66,9 @@ extension Machine {
   }
 
   /// Runs a closure whose arguments are on top of the stack. Tail calls and `recur` loop here,
-  /// reusing the frame, so tail recursion runs in constant stack.
+  /// reusing the frame, so tail recursion runs in constant stack. The hot path touches the
+  /// closure's code through unretained references: the closure (retained by the caller for the
+  /// call) owns its lambda, arities and bodies.
   func invoke(_ first: Closure, argumentCount: Int, span: Span) throws -> Value {
     if attention.raised.load(ordering: .relaxed) {
       do { try safePoint() } catch let error as OxurError {
@@ -84,32 +86,43 @@ extension Machine {
       throw stackOverflow(closure.lambda.displayName, span)
     }
     while true {
-      let lambda = closure.lambda
-      let chosen: Arity?
-      if let single = lambda.single, single.requiredCount == count { chosen = single } else { chosen = lambda.arity(for: count) }
-      guard let arity = chosen else {
+      let lambdaReference = closure.lambdaReference
+      let arityReference: Unmanaged<Arity>
+      if let single = lambdaReference._withUnsafeGuaranteedRef({ $0.singleReference }),
+        single._withUnsafeGuaranteedRef({ $0.requiredCount }) == count
+      {
+        arityReference = single
+      } else if let found = closure.lambda.arity(for: count) {
+        arityReference = Unmanaged.passUnretained(found)
+        if found.isVariadic { packRest(base: base, count: count, required: found.requiredCount) }
+      } else {
         pop(to: base)
+        let lambda = closure.lambda
         throw Failure.arity(lambda.displayName, expected: lambda.arityDescription, got: count).located(span)
       }
-      if arity.isVariadic { packRest(base: base, count: count, required: arity.requiredCount) }
-      for capture in arity.captureMap { base[capture.slot] = closure.captures[capture.index] }
-      if let selfSlot = arity.selfSlot { base[selfSlot] = .closure(closure) }
-      let frameEnd = base + arity.frameSize
+      let frameEnd = base + arityReference._withUnsafeGuaranteedRef { $0.frameSize }
       guard frameEnd < stackLimit || grow(to: frameEnd) else {
         pop(to: base)
-        throw stackOverflow(lambda.displayName, span)
+        throw stackOverflow(closure.lambda.displayName, span)
+      }
+      arityReference._withUnsafeGuaranteedRef { arity in
+        if !arity.captureMap.isEmpty {
+          for capture in arity.captureMap { base[capture.slot] = closure.captures[capture.index] }
+        }
+        if let selfSlot = arity.selfSlot { base[selfSlot] = .closure(closure) }
       }
       if frameEnd > sp { sp = frameEnd }
+      let bodyReference = arityReference._withUnsafeGuaranteedRef { $0.bodyReference }
       var result: Value
       do {
-        result = try arity.body.eval(self, base)
+        result = try bodyReference._withUnsafeGuaranteedRef { try $0.eval(self, base) }
         while case .recurSignal = result {
           if attention.raised.load(ordering: .relaxed) { try safePoint() }
-          result = try arity.body.eval(self, base)
+          result = try bodyReference._withUnsafeGuaranteedRef { try $0.eval(self, base) }
         }
       } catch let error as OxurError {
         pop(to: base)
-        error.addFrame(lambda.displayName, span)
+        error.addFrame(closure.lambda.displayName, span)
         throw error
       }
       guard case .tailCallSignal = result else {
@@ -132,15 +145,15 @@ extension Machine {
       case .closure(let nextClosure):
         closure = nextClosure
       case .functionReference(let reference):
-        let binding: Binding
-        do { binding = try reference.site.resolve() } catch let error as OxurError {
+        let value: Value
+        do { value = try reference.site.currentValue() } catch let error as OxurError {
           pop(to: base)
           throw error.located(tailSpan)
         }
-        if case .closure(let nextClosure) = binding.value {
+        if case .closure(let nextClosure) = value {
           closure = nextClosure
         } else {
-          return try apply(binding.value, argumentCount: count, span: tailSpan)
+          return try apply(value, argumentCount: count, span: tailSpan)
         }
       default:
         return try apply(next, argumentCount: count, span: tailSpan)
@@ -223,8 +236,8 @@ final class GlobalCallNode: Node {
     super.init(span: span)
   }
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    let binding: Binding
-    do { binding = try site.resolve() } catch let error as OxurError { throw error.located(span) }
+    let function: Value
+    do { function = try site.currentValue() } catch let error as OxurError { throw error.located(span) }
     if arguments.count > 256 { try m.reserve(arguments.count) }
     let base = m.sp
     do {
@@ -233,7 +246,9 @@ final class GlobalCallNode: Node {
       m.pop(to: base)
       throw error
     }
-    let function = binding.value
+    if case .closure(let closure) = function, !isTail {
+      return try m.invoke(closure, argumentCount: arguments.count, span: span)
+    }
     if isTail, function.isClosureLike {
       m.tailCallee = function
       m.tailArgumentCount = arguments.count
@@ -254,14 +269,14 @@ final class GlobalCall1Node: Node {
     super.init(span: span)
   }
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    let binding: Binding
-    do { binding = try site.resolve() } catch let error as OxurError { throw error.located(span) }
+    let function: Value
+    do { function = try site.currentValue() } catch let error as OxurError { throw error.located(span) }
     let value = try argument.eval(m, fp)
     m.push(value)
-    if case .closure(let closure) = binding.value {
+    if case .closure(let closure) = function {
       return try m.invoke(closure, argumentCount: 1, span: span)
     }
-    return try m.apply(binding.value, argumentCount: 1, span: span)
+    return try m.apply(function, argumentCount: 1, span: span)
   }
 }
 

@@ -1,16 +1,18 @@
-// A reference to a module global from code: caches (version, binding), revalidated by one compare.
+// A reference to a module global from code: caches (generation, binding), revalidated by one compare.
 
 import OxurSyntax
 
-/// Late binding at the cost of one pointer comparison per use (DESIGN.md §2): when the entry's
-/// current version is the cached one, the cached binding is right; otherwise relink by name.
+/// Late binding at the cost of one comparison per use (DESIGN.md §2): when the entry's version
+/// generation is the cached one, the cached binding is right; otherwise relink by name.
+/// The cache holds the binding unretained: the cached version (held strongly) owns it.
 final class GlobalSite: @unchecked Sendable {
   let moduleName: String
   let name: Symbol
-  /// Resolved lazily so code may name a module that is loaded later.
-  private(set) var entry: ModuleEntry?
+  /// Resolved lazily so code may name a module that is loaded later. Entries are never removed.
+  private var entryReference: Unmanaged<ModuleEntry>?
+  private var generation: UInt = .max
   private var version: ModuleVersion?
-  private var binding: Binding?
+  private var bindingReference: Unmanaged<Binding>?
   /// Qualified uses from another module must respect `export`.
   let checkExport: Bool
   private let registry: Registry
@@ -21,18 +23,36 @@ final class GlobalSite: @unchecked Sendable {
     self.moduleName = moduleName
     self.name = name
     self.checkExport = checkExport
-    self.entry = registry.existingEntry(moduleName)
+    self.entryReference = registry.existingEntry(moduleName).map { Unmanaged.passUnretained($0) }
   }
 
   var qualifiedName: String { "\(moduleName):\(name.name)" }
 
+  var entry: ModuleEntry? { entryReference?.takeUnretainedValue() }
+
+  /// The current value of the global: the hot path of every global call.
+  @inline(__always) func currentValue() throws -> Value {
+    if let entryReference, let bindingReference,
+      entryReference._withUnsafeGuaranteedRef({ $0.generation }) == generation
+    {
+      return bindingReference._withUnsafeGuaranteedRef { $0.value }
+    }
+    return try relink().value
+  }
+
   @inline(__always) func resolve() throws -> Binding {
-    if let entry, let binding, entry.current === version { return binding }
+    if let entryReference, let bindingReference,
+      entryReference._withUnsafeGuaranteedRef({ $0.generation }) == generation
+    {
+      return bindingReference.takeUnretainedValue()
+    }
     return try relink()
   }
 
   private func relink() throws -> Binding {
-    if entry == nil { entry = registry.existingEntry(moduleName) }
+    if entryReference == nil {
+      entryReference = registry.existingEntry(moduleName).map { Unmanaged.passUnretained($0) }
+    }
     guard let entry, let current = entry.current else {
       throw OxurError("unknown-name", "unknown name: \(qualifiedName) (module \(moduleName) is not loaded)")
     }
@@ -43,7 +63,8 @@ final class GlobalSite: @unchecked Sendable {
       throw OxurError("unknown-name", "\(name.name) is not exported by module \(moduleName)")
     }
     version = current
-    binding = found
+    generation = entry.generation
+    bindingReference = Unmanaged.passUnretained(found)
     return found
   }
 
@@ -52,7 +73,8 @@ final class GlobalSite: @unchecked Sendable {
     let found = try resolve()
     guard found.isFunction else { return found.value }
     if let reference { return .functionReference(reference) }
-    let created = FunctionReference(site: GlobalSite(registry: registry, moduleName: moduleName, name: name, checkExport: checkExport))
+    let created = FunctionReference(
+      site: GlobalSite(registry: registry, moduleName: moduleName, name: name, checkExport: checkExport))
     reference = created
     return .functionReference(created)
   }

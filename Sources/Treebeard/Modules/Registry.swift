@@ -68,7 +68,11 @@ public final class ModuleVersion: @unchecked Sendable {
 /// A module name's slot in the registry. `current` changes only while the evaluator lock is held.
 public final class ModuleEntry: @unchecked Sendable {
   public let name: String
-  public internal(set) var current: ModuleVersion?
+  public internal(set) var current: ModuleVersion? {
+    didSet { generation &+= 1 }
+  }
+  /// Changes whenever `current` is assigned: what call sites compare (one integer load).
+  private(set) var generation: UInt = 0
   /// Earlier committed versions, oldest first, bounded by the registry's history limit.
   var history: [ModuleVersion] = []
   var highestVersion = 0

@@ -8,7 +8,9 @@ public final class Arity: @unchecked Sendable {
   let isVariadic: Bool
   /// Slots a call needs: parameters first, then locals and captured values.
   let frameSize: Int
-  var body: Node
+  let body: Node
+  /// Unretained view of `body` for the call path (the arity owns it).
+  let bodyReference: Unmanaged<Node>
   let span: Span
   /// Which captured value (index into the closure's captures) goes into which slot.
   let captureMap: [CaptureSlot]
@@ -23,6 +25,7 @@ public final class Arity: @unchecked Sendable {
     self.isVariadic = isVariadic
     self.frameSize = frameSize
     self.body = body
+    self.bodyReference = Unmanaged.passUnretained(body)
     self.span = span
     self.captureMap = captureMap
     self.selfSlot = selfSlot
@@ -41,6 +44,7 @@ public final class Lambda: @unchecked Sendable {
   let arities: [Arity]
   /// Set when the function has exactly one fixed arity: the fast path of every call.
   let single: Arity?
+  let singleReference: Unmanaged<Arity>?
   /// Which enclosing slots to copy into the closure, in order.
   let captureSources: [CaptureSource]
   let span: Span
@@ -50,6 +54,7 @@ public final class Lambda: @unchecked Sendable {
     self.module = module
     self.arities = arities
     self.single = arities.count == 1 && arities.first?.isVariadic == false ? arities.first : nil
+    self.singleReference = single.map { Unmanaged.passUnretained($0) }
     self.captureSources = captureSources
     self.span = span
   }
@@ -86,10 +91,13 @@ struct CaptureSlot {
 /// A function value: code plus the values it captured.
 public final class Closure: @unchecked Sendable {
   let lambda: Lambda
+  /// Unretained view of `lambda` for the call path (the closure owns it).
+  let lambdaReference: Unmanaged<Lambda>
   let captures: ContiguousArray<Value>
 
   init(lambda: Lambda, captures: ContiguousArray<Value>) {
     self.lambda = lambda
+    self.lambdaReference = Unmanaged.passUnretained(lambda)
     self.captures = captures
   }
 }
