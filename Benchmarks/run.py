@@ -202,7 +202,11 @@ def header(args):
     print(f"Treebeard benchmarks — {time.strftime('%Y-%m-%d %H:%M:%S')}")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, {platform.system()} {platform.release()}")
     print(f"treebeard: {args.treebeard} (built {built}; git {commit}{dirty})")
-    print(f"python: {py_version}")
+    print(f"python: {args.python} ({py_version})")
+    try:
+        print("load average at start: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    except OSError:
+        pass
     print(f"runs: {args.runs} per side, alternating; whole-process wall clock; medians in seconds")
     print(flush=True)
 
@@ -214,7 +218,10 @@ def main():
     parser.add_argument("--runs", type=int, default=5, help="runs per side (default 5)")
     parser.add_argument("--build", action="store_true", help="swift build -c release --product treebeard first")
     parser.add_argument("--treebeard", default=DEFAULT_TREEBEARD, help="treebeard binary")
-    parser.add_argument("--python", default=sys.executable or "python3", help="python interpreter")
+    # sys.executable rather than "python3": a pyenv shim is a shell script that would add its own
+    # start-up time to every python run.
+    parser.add_argument("--python", default=sys.executable or "python3",
+                        help="python interpreter (default: the one running this script)")
     parser.add_argument("--reload-sizes", default=",".join(map(str, RELOAD_SIZES)),
                         help="comma-separated module sizes for the reload benchmark (default 10,100,1000)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds before a run counts as failed")
@@ -278,6 +285,10 @@ def main():
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
+    try:
+        print("\nload average at end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()), flush=True)
+    except OSError:
+        pass
     if failures:
         print(f"\nFAILED: {', '.join(failures)}", flush=True)
         return 1

@@ -1,0 +1,133 @@
+// End to end: `treebeard run`, `eval`, `check` and the piped REPL, through the real executable.
+
+import Foundation
+import Testing
+
+@Suite struct CommandLineTests {
+  @Test func runCallsMainWithArguments() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write(
+      "hello.oxur",
+      """
+      (defn greet [name] (str "hello, " name))
+      (defn main [& names]
+        (doseq [n names] (println (greet n)))
+        (println (count (args))))
+      """)
+    let result = try Executable.run(["run", path, "ada", "grace"])
+    #expect(result.status == 0)
+    #expect(result.stdout == "hello, ada\nhello, grace\n2\n")
+  }
+
+  @Test func uncaughtErrorsExitOneWithLocationAndTrace() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write(
+      "boom.oxur",
+      """
+      (defn inner [x] (/ x 0))
+      (defn outer [x] (+ 1 (inner x)))
+      (defn main [] (outer 5))
+      """)
+    let result = try Executable.run(["run", path], in: directory.url)
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("boom.oxur:1:17: division by zero"))
+    #expect(result.stderr.contains("(defn inner [x] (/ x 0))"))
+    #expect(result.stderr.contains("in user:inner") || result.stderr.contains("in boom:inner"))
+    #expect(result.stderr.contains("in boom:outer"))
+  }
+
+  @Test func runtimeFailuresAreCleanErrors() throws {
+    let cases: [(String, String)] = [
+      ("(+ 9223372036854775807 1)", "integer overflow"),
+      ("(quot 1 0)", "division by zero"),
+      ("(nth [1 2 3] 5)", "out of range"),
+      ("((fn [a b] a) 1)", "wrong number of arguments"),
+      ("(no-such-function 1)", "unknown name: no-such-function"),
+      ("(match 42 (1 :one))", "no match"),
+      ("(defn deep [n] (if (= n 0) 0 (+ 1 (deep (- n 1))))) (deep 1000000)", "stack overflow"),
+    ]
+    for (source, message) in cases {
+      let result = try Executable.run(["eval", source])
+      #expect(result.status == 1, "\(source)")
+      #expect(result.stderr.contains(message), "\(source): \(result.stderr)")
+    }
+  }
+
+  @Test func tailRecursionOfTenMillionRunsInConstantStack() throws {
+    let result = try Executable.run([
+      "eval", "(defn count-down [n] (if (= n 0) :done (count-down (- n 1)))) (count-down 10000000)",
+    ])
+    #expect(result.status == 0)
+    #expect(result.stdout == ":done\n")
+  }
+
+  @Test func evalPrintsTheLastValue() throws {
+    let result = try Executable.run(["eval", "(def x 20) (+ x 22)"])
+    #expect(result.stdout == "42\n")
+    #expect(result.status == 0)
+  }
+
+  @Test func checkFindsProblemsWithoutRunning() throws {
+    let directory = ModuleDirectory()
+    let good = directory.write("good.oxur", "(defn f [x] (g x))\n(defn g [x] (println \"ran\") x)\n(f 1)\n")
+    let bad = directory.write("bad.oxur", "(defn f [x] (undefined-thing x))\n")
+    let unbalanced = directory.write("unbalanced.oxur", "(defn f [x]\n  (+ x 1)\n")
+    let ok = try Executable.run(["check", good])
+    #expect(ok.status == 0)
+    #expect(!ok.stdout.contains("ran"))
+    let missing = try Executable.run(["check", bad])
+    #expect(missing.status == 1)
+    #expect(missing.stderr.contains("unknown name: undefined-thing"))
+    let open = try Executable.run(["check", unbalanced])
+    #expect(open.status == 1)
+    #expect(open.stderr.contains("unclosed"))
+  }
+
+  @Test func pipedReplContinuesAfterErrorsAndHandlesMultiLineForms() throws {
+    let script = """
+      (def x 1)
+      (/ x 0)
+      (defn add
+        [a b]
+        (+ a b))
+      (add x 41)
+      *1
+      (:kind *e)
+      """
+    let result = try Executable.run([], stdin: script)
+    #expect(result.status == 0)
+    #expect(result.stdout == "x\nadd\n42\n42\n:division-by-zero\n")
+    #expect(result.stderr.contains("division by zero"))
+    #expect(!result.stdout.contains("treebeard>"))
+  }
+
+  @Test func replExitCode() throws {
+    let result = try Executable.run([], stdin: "(println :before)\n(exit 3)\n(println :after)\n")
+    #expect(result.status == 3)
+    #expect(result.stdout == ":before\nnil\n")
+  }
+
+  @Test func replCommandsAndRefusedLoads() throws {
+    let directory = ModuleDirectory()
+    directory.write("one.oxur", "(module shared)\n(defn f [] 1)\n")
+    directory.write("two.oxur", "(module shared)\n(defn f [] 2)\n")
+    let script = """
+      :help
+      (load "one.oxur")
+      (load "two.oxur")
+      (shared:f)
+      (load "missing.oxur")
+      (load ".")
+      :quit
+      (println :never)
+      """
+    let result = try Executable.run([], stdin: script, in: directory.url)
+    #expect(result.status == 0)
+    #expect(result.stdout.contains("Treebeard REPL"))
+    #expect(result.stdout.contains("✓ Loaded module: shared (version 1)\n1\n"))
+    #expect(result.stderr.contains("module shared is already loaded from one.oxur; two.oxur also claims it"))
+    #expect(result.stderr.contains("file not found"))
+    #expect(result.stderr.contains("is a directory"))
+    #expect(!result.stdout.contains(":never"))
+  }
+}

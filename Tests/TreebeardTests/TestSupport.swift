@@ -1,0 +1,129 @@
+// Helpers for tests: temporary module directories and running the real `treebeard` executable.
+
+import Foundation
+import Treebeard
+
+/// A fresh directory for module files, removed when the test ends.
+final class ModuleDirectory {
+  let url: URL
+
+  init() {
+    url = FileManager.default.temporaryDirectory.appendingPathComponent("treebeard-test-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+  }
+
+  deinit { try? FileManager.default.removeItem(at: url) }
+
+  @discardableResult
+  func write(_ name: String, _ text: String) -> String {
+    let path = url.appendingPathComponent(name).path
+    FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    return path
+  }
+
+  func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+}
+
+/// The result of running the executable.
+struct ProcessResult {
+  let status: Int32
+  let stdout: String
+  let stderr: String
+}
+
+enum Executable {
+  /// `treebeard` sits beside the test bundle in the build products directory.
+  static var url: URL {
+    let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let candidate = products.appendingPathComponent("treebeard")
+    if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+    return SpecRunner.packageRoot.appendingPathComponent(".build/debug/treebeard")
+  }
+
+  /// Runs `treebeard` with arguments and optional stdin, in `directory`.
+  static func run(_ arguments: [String], stdin: String = "", in directory: URL? = nil) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = url
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
+    let input = Pipe()
+    let output = Pipe()
+    let error = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = error
+    try process.run()
+    input.fileHandleForWriting.write(Data(stdin.utf8))
+    try input.fileHandleForWriting.close()
+    let outData = output.fileHandleForReading.readDataToEndOfFile()
+    let errData = error.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return ProcessResult(
+      status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+      stderr: String(decoding: errData, as: UTF8.self))
+  }
+}
+
+/// Drives the REPL as a person would: one input at a time, waiting for its answer, so files can
+/// be edited between inputs. Each input is followed by a marker print to know the answer ended.
+final class ReplSession: @unchecked Sendable {
+  private let process = Process()
+  private let input = Pipe()
+  private let output = Pipe()
+  private let error = Pipe()
+  private var outBuffer = Data()
+  private var errBuffer = Data()
+  private let lock = NSLock()
+  static let marker = "<<treebeard-test-done>>"
+
+  init(in directory: URL) throws {
+    process.executableURL = Executable.url
+    process.currentDirectoryURL = directory
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = error
+    output.fileHandleForReading.readabilityHandler = { [weak self] handle in
+      let data = handle.availableData
+      self?.lock.withLock { self?.outBuffer.append(data) }
+    }
+    error.fileHandleForReading.readabilityHandler = { [weak self] handle in
+      let data = handle.availableData
+      self?.lock.withLock { self?.errBuffer.append(data) }
+    }
+    try process.run()
+  }
+
+  /// Sends one input and returns (stdout, stderr) produced for it.
+  func send(_ line: String, timeout: TimeInterval = 20) -> (out: String, err: String) {
+    input.fileHandleForWriting.write(Data((line + "\n(println \"\(ReplSession.marker)\")\n").utf8))
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+      let done: (String, String)? = lock.withLock {
+        let text = String(decoding: outBuffer, as: UTF8.self)
+        guard let range = text.range(of: ReplSession.marker + "\nnil\n") else { return nil }
+        let answer = String(text[..<range.lowerBound])
+        outBuffer = Data(text[range.upperBound...].utf8)
+        let errors = String(decoding: errBuffer, as: UTF8.self)
+        errBuffer = Data()
+        return (answer, errors)
+      }
+      if let done {
+        // stderr may trail stdout slightly; give it a moment.
+        Thread.sleep(forTimeInterval: 0.05)
+        let late = lock.withLock {
+          defer { errBuffer = Data() }
+          return String(decoding: errBuffer, as: UTF8.self)
+        }
+        return (done.0, done.1 + late)
+      }
+      Thread.sleep(forTimeInterval: 0.01)
+    }
+    return ("<timeout>", "<timeout>")
+  }
+
+  func close() -> Int32 {
+    try? input.fileHandleForWriting.close()
+    process.waitUntilExit()
+    return process.terminationStatus
+  }
+}
