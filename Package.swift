@@ -33,6 +33,7 @@ let package = Package(
     ),
     .executableTarget(name: "oxur-fuzz", dependencies: ["Treebeard"], path: "Fuzz/oxur-fuzz"),
     .testTarget(name: "OxurSyntaxTests", dependencies: ["OxurSyntax"]),
+    .testTarget(name: "EmbeddingTests", dependencies: ["Treebeard"]),
     .testTarget(name: "TreebeardTests", dependencies: ["Treebeard", "TreebeardREPL", "treebeard"]),
   ],
   swiftLanguageModes: [.v6]

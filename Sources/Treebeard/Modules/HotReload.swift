@@ -8,6 +8,12 @@ public struct LoadOutcome: Sendable, Equatable {
   public let module: String
   public let version: Int
   public let isReload: Bool
+
+  public init(module: String, version: Int, isReload: Bool) {
+    self.module = module
+    self.version = version
+    self.isReload = isReload
+  }
 }
 
 /// A load, reload or reload-all that changed nothing. `kept` lists the versions still current.
