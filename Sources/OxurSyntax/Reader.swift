@@ -354,7 +354,9 @@ public struct Reader {
     }
     if negative {
       if value == UInt64(Int64.max) + 1 { return .int(Int.min) }
-      guard value <= UInt64(Int64.max) else { throw ReadError("integer literal \(token) does not fit in 64 bits", span) }
+      guard value <= UInt64(Int64.max) else {
+        throw ReadError("integer literal \(token) does not fit in 64 bits", span)
+      }
       return .int(-Int(value))
     }
     guard value <= UInt64(Int64.max) else { throw ReadError("integer literal \(token) does not fit in 64 bits", span) }

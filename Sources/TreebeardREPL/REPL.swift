@@ -110,7 +110,9 @@ public final class REPL {
   private func remember(_ value: Value) {
     results.insert(value, at: 0)
     if results.count > 3 { results.removeLast() }
-    for (index, result) in results.enumerated() { interpreter.define(name: "*\(index + 1)", value: result, module: "user") }
+    for (index, result) in results.enumerated() {
+      interpreter.define(name: "*\(index + 1)", value: result, module: "user")
+    }
   }
 
   private func report(_ error: OxurError) {

@@ -170,7 +170,8 @@ import Testing
 
   @Test func exportsAreEnforcedForOtherModules() throws {
     let directory = ModuleDirectory()
-    let path = directory.write("priv.oxur", "(module priv)\n(export pub)\n(defn secret [] 1)\n(defn pub [] (+ (secret) 1))\n")
+    let path = directory.write(
+      "priv.oxur", "(module priv)\n(export pub)\n(defn secret [] 1)\n(defn pub [] (+ (secret) 1))\n")
     let (interpreter, _, _) = interpreter()
     try interpreter.load(path: path)
     #expect(try interpreter.eval("(priv:pub)").printed == "2")

@@ -70,14 +70,16 @@ enum SpecRunner {
     for (index, (form, readError, startLine)) in forms.enumerated() {
       let endLine = index + 1 < forms.count ? forms[index + 1].2 : Int.max
       var expected = SpecCase(line: startLine)
-      for mark in marks where mark.line > startLine && mark.line < endLine || (readError != nil && mark.line > startLine) {
+      for mark in marks
+      where mark.line > startLine && mark.line < endLine || (readError != nil && mark.line > startLine) {
         switch mark.kind {
         case "value": expected.value = mark.text
         case "out": expected.output.append(mark.text)
         default: expected.error = mark.text
         }
       }
-      assertions += (expected.value == nil ? 0 : 1) + (expected.output.isEmpty ? 0 : 1) + (expected.error == nil ? 0 : 1)
+      assertions +=
+        (expected.value == nil ? 0 : 1) + (expected.output.isEmpty ? 0 : 1) + (expected.error == nil ? 0 : 1)
       let location = "spec/\(relativePath):\(startLine)"
       var value: Value? = nil
       var failure: String? = nil
@@ -96,9 +98,13 @@ enum SpecRunner {
       let loadErrors = errors.take()
       if let wanted = expected.error {
         if let failure {
-          if !failure.contains(wanted) { failures.append("\(location): expected error containing '\(wanted)', got error '\(failure)'") }
+          if !failure.contains(wanted) {
+            failures.append("\(location): expected error containing '\(wanted)', got error '\(failure)'")
+          }
         } else if !loadErrors.contains(wanted) {
-          failures.append("\(location): expected error containing '\(wanted)', got value \(value.map { Printer.readable($0) } ?? "none")")
+          failures.append(
+            "\(location): expected error containing '\(wanted)', got value \(value.map { Printer.readable($0) } ?? "none")"
+          )
         }
         continue
       }

@@ -72,7 +72,9 @@ final class Analyzer {
     case .symbol(let module, let name): return try analyzeSymbol(module: module, name: name, span: span)
     case .vector(let items):
       let nodes = try items.map { try analyze($0, .value) }
-      if let constants = constantValues(nodes) { return ConstantNode(.vector(PersistentVector.from(constants)), span: span) }
+      if let constants = constantValues(nodes) {
+        return ConstantNode(.vector(PersistentVector.from(constants)), span: span)
+      }
       return VectorLiteralNode(items: nodes, span: span)
     case .map(let items):
       let nodes = try items.map { try analyze($0, .value) }
@@ -88,7 +90,9 @@ final class Analyzer {
       return MapLiteralNode(items: nodes, span: span)
     case .set(let items):
       let nodes = try items.map { try analyze($0, .value) }
-      if let constants = constantValues(nodes) { return ConstantNode(.set(PersistentSet(.init(constants))), span: span) }
+      if let constants = constantValues(nodes) {
+        return ConstantNode(.set(PersistentSet(.init(constants))), span: span)
+      }
       return SetLiteralNode(items: nodes, span: span)
     case .list(let items):
       return try analyzeList(form, items, position)
@@ -276,21 +280,29 @@ final class Analyzer {
       if let leftSlot, let rightSlot { return AddLocalLocalNode(left: leftSlot, right: rightSlot, span: span) }
       return AddNode(left, right, span: span)
     case "-":
-      if let slot = leftSlot, let constant { return SubtractLocalConstantNode(slot: slot, constant: constant, span: span) }
+      if let slot = leftSlot, let constant {
+        return SubtractLocalConstantNode(slot: slot, constant: constant, span: span)
+      }
       if let leftSlot, let rightSlot { return SubtractLocalLocalNode(left: leftSlot, right: rightSlot, span: span) }
       return SubtractNode(left, right, span: span)
     case "*":
-      if let slot = leftSlot, let constant { return MultiplyLocalConstantNode(slot: slot, constant: constant, span: span) }
+      if let slot = leftSlot, let constant {
+        return MultiplyLocalConstantNode(slot: slot, constant: constant, span: span)
+      }
       if let leftSlot, let rightSlot { return MultiplyLocalLocalNode(left: leftSlot, right: rightSlot, span: span) }
       return MultiplyNode(left, right, span: span)
     case "<":
       if let slot = leftSlot, let constant { return LessLocalConstantNode(slot: slot, constant: constant, span: span) }
       return LessNode(left, right, span: span)
     case ">":
-      if let slot = leftSlot, let constant { return GreaterLocalConstantNode(slot: slot, constant: constant, span: span) }
+      if let slot = leftSlot, let constant {
+        return GreaterLocalConstantNode(slot: slot, constant: constant, span: span)
+      }
       return GreaterNode(left, right, span: span)
     case "<=":
-      if let slot = leftSlot, let constant { return LessEqualLocalConstantNode(slot: slot, constant: constant, span: span) }
+      if let slot = leftSlot, let constant {
+        return LessEqualLocalConstantNode(slot: slot, constant: constant, span: span)
+      }
       return LessEqualNode(left, right, span: span)
     case ">=":
       if let slot = leftSlot, let constant {

@@ -39,7 +39,8 @@ extension Analyzer {
     if case .string = rest.first?.kind, rest.count > 1 { rest.removeFirst() }
     let fnForm = Syntax.list([Syntax.symbol("fn", form.span)] + rest, form.span)
     let lambda = try analyzeFunction(fnForm, fnForm.listElements ?? [], definedName: name)
-    return DefineMacroNode(entry: entry, name: Symbol.intern(name), lambda: LambdaNode(lambda: lambda, span: form.span), span: form.span)
+    return DefineMacroNode(
+      entry: entry, name: Symbol.intern(name), lambda: LambdaNode(lambda: lambda, span: form.span), span: form.span)
   }
 
   /// `(defstruct Point x y)` or `(defstruct Point (x Int) (y Int))`: the type, `get-x`, `Point?`.
@@ -50,7 +51,9 @@ extension Analyzer {
     var fields: [Keyword] = []
     for item in items.dropFirst(2) {
       let fieldName: String?
-      if let plain = item.symbolName { fieldName = plain } else if case .symbol(let module?, _) = item.kind {
+      if let plain = item.symbolName {
+        fieldName = plain
+      } else if case .symbol(let module?, _) = item.kind {
         fieldName = module
       } else if let parts = item.listElements, let first = parts.first?.symbolName {
         fieldName = first
@@ -127,7 +130,8 @@ extension Analyzer {
       }
       nodes.append(node)
     }
-    return StructConstructionNode(typeName: name, module: type.module, fallback: type, values: nodes, runtime: runtime, span: form.span)
+    return StructConstructionNode(
+      typeName: name, module: type.module, fallback: type, values: nodes, runtime: runtime, span: form.span)
   }
 
   /// `(defenum Shape (Circle r) (Rect w h) Empty)`.
@@ -194,7 +198,9 @@ extension Analyzer {
       }
       switch option {
       case "as":
-        guard let name = items[index + 1].symbolName else { throw SpecialForms.syntax(":as takes a name", items[index + 1]) }
+        guard let name = items[index + 1].symbolName else {
+          throw SpecialForms.syntax(":as takes a name", items[index + 1])
+        }
         alias = name
       case "refer":
         guard let names = items[index + 1].vectorElements else {

@@ -237,7 +237,8 @@ extension Analyzer {
         for item in items.dropFirst() { patterns.append(try compilePattern(item, bound: &bound)) }
         return .variant(variant, patterns)
       }
-      throw OxurError("syntax", "unknown pattern \(Printer.readable(SyntaxConversion.value(form), limit: 60))", span: form.span)
+      throw OxurError(
+        "syntax", "unknown pattern \(Printer.readable(SyntaxConversion.value(form), limit: 60))", span: form.span)
     case .set:
       throw OxurError("syntax", "sets cannot be used as patterns", span: form.span)
     }

@@ -178,7 +178,8 @@ extension Analyzer {
       let context = FunctionContext(parent: outer, assignedNames: outer.assignedNames, captures: captures)
       function = context
       defer { function = outer }
-      arities.append(try analyzeArity(clause.params, clause.body, span: clause.span, selfName: definedName == nil ? selfName : nil))
+      arities.append(
+        try analyzeArity(clause.params, clause.body, span: clause.span, selfName: definedName == nil ? selfName : nil))
     }
     let variadicCount = arities.filter(\.isVariadic).count
     if variadicCount > 1 { throw SpecialForms.syntax("a function can have only one variadic arity", form) }
@@ -223,7 +224,9 @@ extension Analyzer {
         // A parameter assigned with set!: rebind it boxed, so closures share the cell.
         let name = param.symbolName ?? annotatedName(param) ?? ""
         let variable = function.declare(name, boxed: true)
-        prologue.append(SetLocalNode(slot: variable.slot, value: LocalNode(slot: slot, span: param.span), boxed: true, span: param.span))
+        prologue.append(
+          SetLocalNode(
+            slot: variable.slot, value: LocalNode(slot: slot, span: param.span), boxed: true, span: param.span))
       } else {
         prologue.append(try bind(param, to: LocalNode(slot: slot, span: param.span), span: param.span))
       }
@@ -279,7 +282,8 @@ extension Analyzer {
         guardNode = try analyze(body[body.startIndex + 1], .value)
         body = body.dropFirst(2)
       }
-      clauses.append(.init(pattern: pattern, guardNode: guardNode, body: try analyzeBody(body, position, span: clause.span)))
+      clauses.append(
+        .init(pattern: pattern, guardNode: guardNode, body: try analyzeBody(body, position, span: clause.span)))
     }
     return MatchNode(subject: subject, clauses: clauses, span: form.span)
   }

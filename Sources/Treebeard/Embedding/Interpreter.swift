@@ -31,7 +31,8 @@ public final class Interpreter: @unchecked Sendable {
   @discardableResult
   public func eval(_ source: String, file: String = "<eval>") throws -> Value {
     try evaluating { [runtime] machine in
-      try runtime.evaluate(source: SourceFile(name: file, text: source), module: runtime.currentModule, machine: machine)
+      try runtime.evaluate(
+        source: SourceFile(name: file, text: source), module: runtime.currentModule, machine: machine)
     }
   }
 

@@ -36,7 +36,9 @@ final class AddLocalConstantNode: Node {
       let (result, overflow) = x.addingReportingOverflow(constant)
       if !overflow { return .int(result) }
     }
-    do { return try Arithmetic.add(fp[slot], .int(constant)) } catch let error as OxurError { throw error.located(span) }
+    do { return try Arithmetic.add(fp[slot], .int(constant)) } catch let error as OxurError {
+      throw error.located(span)
+    }
   }
 }
 
@@ -92,7 +94,9 @@ final class SubtractLocalConstantNode: Node {
       let (result, overflow) = x.subtractingReportingOverflow(constant)
       if !overflow { return .int(result) }
     }
-    do { return try Arithmetic.subtract(fp[slot], .int(constant)) } catch let error as OxurError { throw error.located(span) }
+    do { return try Arithmetic.subtract(fp[slot], .int(constant)) } catch let error as OxurError {
+      throw error.located(span)
+    }
   }
 }
 
@@ -110,7 +114,9 @@ final class SubtractLocalLocalNode: Node {
       let (result, overflow) = x.subtractingReportingOverflow(y)
       if !overflow { return .int(result) }
     }
-    do { return try Arithmetic.subtract(fp[left], fp[right]) } catch let error as OxurError { throw error.located(span) }
+    do { return try Arithmetic.subtract(fp[left], fp[right]) } catch let error as OxurError {
+      throw error.located(span)
+    }
   }
 }
 
@@ -148,7 +154,9 @@ final class MultiplyLocalConstantNode: Node {
       let (result, overflow) = x.multipliedReportingOverflow(by: constant)
       if !overflow { return .int(result) }
     }
-    do { return try Arithmetic.multiply(fp[slot], .int(constant)) } catch let error as OxurError { throw error.located(span) }
+    do { return try Arithmetic.multiply(fp[slot], .int(constant)) } catch let error as OxurError {
+      throw error.located(span)
+    }
   }
 }
 
@@ -166,7 +174,9 @@ final class MultiplyLocalLocalNode: Node {
       let (result, overflow) = x.multipliedReportingOverflow(by: y)
       if !overflow { return .int(result) }
     }
-    do { return try Arithmetic.multiply(fp[left], fp[right]) } catch let error as OxurError { throw error.located(span) }
+    do { return try Arithmetic.multiply(fp[left], fp[right]) } catch let error as OxurError {
+      throw error.located(span)
+    }
   }
 }
 

@@ -34,7 +34,9 @@ enum CoreMacros {
   }
 
   static func ifNot(_ form: Syntax, _ items: [Syntax]) throws -> Syntax {
-    guard items.count == 3 || items.count == 4 else { throw error("if-not takes a condition and one or two branches", form) }
+    guard items.count == 3 || items.count == 4 else {
+      throw error("if-not takes a condition and one or two branches", form)
+    }
     let otherwise = items.count == 4 ? items[3] : Syntax(.nil, form.span)
     return list([sym("if", form.span), items[1], otherwise, items[2]], form.span)
   }
@@ -42,7 +44,9 @@ enum CoreMacros {
   /// Clojure-style pairs; `:else` (any truthy constant) ends the chain.
   static func cond(_ form: Syntax, _ items: [Syntax]) throws -> Syntax {
     let clauses = Array(items.dropFirst())
-    guard clauses.count % 2 == 0 else { throw error("cond needs an even number of forms (test/expression pairs)", form) }
+    guard clauses.count % 2 == 0 else {
+      throw error("cond needs an even number of forms (test/expression pairs)", form)
+    }
     var result = Syntax(.nil, form.span)
     var index = clauses.count - 2
     while index >= 0 {
@@ -59,7 +63,10 @@ enum CoreMacros {
     let temp = sym(Gensym.next("and__"), form.span)
     let rest = list([sym("and", form.span)] + operands.dropFirst(), form.span)
     return list(
-      [sym("let", form.span), Syntax(.vector([temp, first]), form.span), list([sym("if", form.span), temp, rest, temp], form.span)],
+      [
+        sym("let", form.span), Syntax(.vector([temp, first]), form.span),
+        list([sym("if", form.span), temp, rest, temp], form.span),
+      ],
       form.span)
   }
 
@@ -70,7 +77,10 @@ enum CoreMacros {
     let temp = sym(Gensym.next("or__"), form.span)
     let rest = list([sym("or", form.span)] + operands.dropFirst(), form.span)
     return list(
-      [sym("let", form.span), Syntax(.vector([temp, first]), form.span), list([sym("if", form.span), temp, temp, rest], form.span)],
+      [
+        sym("let", form.span), Syntax(.vector([temp, first]), form.span),
+        list([sym("if", form.span), temp, temp, rest], form.span),
+      ],
       form.span)
   }
 
@@ -120,7 +130,11 @@ enum CoreMacros {
     guard items.count >= 2 else { throw error("while needs a condition", form) }
     let span = form.span
     let body = list([sym("do", span)] + items.dropFirst(2) + [list([sym("recur", span)], span)], span)
-    return list([sym("loop", span), Syntax(.vector([]), span), list([sym("if", span), items[1], body, Syntax(.nil, span)], span)], span)
+    return list(
+      [
+        sym("loop", span), Syntax(.vector([]), span),
+        list([sym("if", span), items[1], body, Syntax(.nil, span)], span),
+      ], span)
   }
 
   /// `(doseq [x coll …] body…)` → nested `%each` calls; returns nil.
@@ -186,7 +200,10 @@ enum CoreMacros {
     let otherwise = items.count == 4 ? items[3] : Syntax(.nil, span)
     let then = list([sym("let", span), Syntax(.vector([binding[0], temp]), span), items[2]], span)
     return list(
-      [sym("let", span), Syntax(.vector([temp, binding[1]]), span), list([sym("if", span), temp, then, otherwise], span)],
+      [
+        sym("let", span), Syntax(.vector([temp, binding[1]]), span),
+        list([sym("if", span), temp, then, otherwise], span),
+      ],
       span)
   }
 
@@ -201,7 +218,10 @@ enum CoreMacros {
     }
     let span = form.span
     let limit = sym(Gensym.next("n__"), span)
-    let body = list([sym("do", span)] + items.dropFirst(2) + [list([sym("recur", span), list([sym("inc", span), binding[0]], span)], span)], span)
+    let body = list(
+      [sym("do", span)] + items.dropFirst(2) + [
+        list([sym("recur", span), list([sym("inc", span), binding[0]], span)], span)
+      ], span)
     return list(
       [
         sym("let", span), Syntax(.vector([limit, binding[1]]), span),
@@ -214,14 +234,19 @@ enum CoreMacros {
   }
 
   static func assert(_ form: Syntax, _ items: [Syntax]) throws -> Syntax {
-    guard items.count == 2 || items.count == 3 else { throw error("assert takes an expression and an optional message", form) }
+    guard items.count == 2 || items.count == 3 else {
+      throw error("assert takes an expression and an optional message", form)
+    }
     let message = items.count == 3 ? items[2] : Syntax(.nil, form.span)
-    return list([sym("%assert", form.span), items[1], list([sym("quote", form.span), items[1]], form.span), message], form.span)
+    return list(
+      [sym("%assert", form.span), items[1], list([sym("quote", form.span), items[1]], form.span), message], form.span)
   }
 
   static func time(_ form: Syntax, _ items: [Syntax]) throws -> Syntax {
     guard items.count == 2 else { throw error("time takes one expression", form) }
-    return list([sym("%time", form.span), list([sym("fn", form.span), Syntax(.vector([]), form.span), items[1]], form.span)], form.span)
+    return list(
+      [sym("%time", form.span), list([sym("fn", form.span), Syntax(.vector([]), form.span), items[1]], form.span)],
+      form.span)
   }
 
   static func comment(_ form: Syntax, _ items: [Syntax]) throws -> Syntax { Syntax(.nil, form.span) }

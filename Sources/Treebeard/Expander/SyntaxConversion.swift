@@ -53,7 +53,8 @@ enum SyntaxConversion {
     case .set(let s): return Syntax(.set(try s.storage.map(convert)), origin)
     default:
       // Functions and other runtime values embed as constants via a quoted holder.
-      return Syntax.list([Syntax.symbol("%embedded", origin), Syntax(.int(EmbeddedValues.store(value)), origin)], origin)
+      return Syntax.list(
+        [Syntax.symbol("%embedded", origin), Syntax(.int(EmbeddedValues.store(value)), origin)], origin)
     }
   }
 }

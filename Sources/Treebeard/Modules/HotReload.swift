@@ -70,7 +70,8 @@ extension Runtime {
         throw OxurError("load", "\(displayName(path)) cannot claim module user: it belongs to the REPL")
       }
       let committed = try loadTransaction(sources: [(source, moduleName)], machine: machine)
-      let version = committed.first { $0.name == moduleName }?.version ?? registry.existingEntry(moduleName)?.current?.number ?? 0
+      let version =
+        committed.first { $0.name == moduleName }?.version ?? registry.existingEntry(moduleName)?.current?.number ?? 0
       return LoadOutcome(module: moduleName, version: version, isReload: !kept.isEmpty)
     } catch let error as OxurError {
       throw LoadFailure(error: error, kept: kept, attempted: name, wasReload: mode == .reload || !kept.isEmpty)
@@ -87,7 +88,9 @@ extension Runtime {
 
   /// Reloads every loaded module whose file changed, and with `directory` also loads the
   /// `.oxur` files under it that are not loaded yet. All or nothing.
-  func reloadAll(directory: String?, machine: Machine) throws(LoadFailure) -> (outcomes: [LoadOutcome], warnings: [String]) {
+  func reloadAll(directory: String?, machine: Machine) throws(LoadFailure) -> (
+    outcomes: [LoadOutcome], warnings: [String]
+  ) {
     var warnings: [String] = []
     var sources: [(ModuleSource, String)] = []
     var kept: [(String, Int)] = []
@@ -166,8 +169,10 @@ extension Runtime {
       guard let current = entry.current else { continue }
       let dependents = loaded.filter { $0.current?.imports.contains(entry.name) == true }.map(\.name)
       rows.append([
-        entry.name, String(current.number), current.path.map(displayName) ?? "(repl)", formatter.string(from: current.loadedAt),
-        String(current.bindings.count + current.macros.count), dependents.isEmpty ? "-" : dependents.joined(separator: ","),
+        entry.name, String(current.number), current.path.map(displayName) ?? "(repl)",
+        formatter.string(from: current.loadedAt),
+        String(current.bindings.count + current.macros.count),
+        dependents.isEmpty ? "-" : dependents.joined(separator: ","),
       ])
     }
     var widths = Array(repeating: 0, count: rows[0].count)

@@ -73,19 +73,23 @@ extension Runtime {
 
   /// `import`: loads `module` from beside the importing file or the load path, unless loaded.
   func ensureLoaded(module: String, importedFrom: String?, span: Span, machine: Machine) throws {
-    if let current = registry.existingEntry(module)?.current, current.number > 0 || transaction?.isStaging(module) == true {
+    if let current = registry.existingEntry(module)?.current,
+      current.number > 0 || transaction?.isStaging(module) == true
+    {
       return
     }
     if transaction?.isStaging(module) == true { return }
     let fileName = module.replacingOccurrences(of: ".", with: "/") + ".oxur"
     var candidates: [String] = []
     if let importedFrom {
-      candidates.append(URL(fileURLWithPath: importedFrom).deletingLastPathComponent().appendingPathComponent(fileName).path)
+      candidates.append(
+        URL(fileURLWithPath: importedFrom).deletingLastPathComponent().appendingPathComponent(fileName).path)
     }
     candidates.append(contentsOf: loadPath.map { URL(fileURLWithPath: $0).appendingPathComponent(fileName).path })
     candidates.append(absolutePath(fileName))
     guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-      throw OxurError("load", "cannot import \(module): no \(fileName) beside the importing file or on the load path", span: span)
+      throw OxurError(
+        "load", "cannot import \(module): no \(fileName) beside the importing file or on the load path", span: span)
     }
     let source = try readModuleSource(absolutePath(path))
     let declared = moduleName(of: source)
@@ -101,7 +105,9 @@ extension Runtime {
   }
 
   /// Runs a whole transaction over the given files: stage all, then commit all or roll back all.
-  func loadTransaction(sources: [(ModuleSource, String)], machine: Machine) throws -> [(name: String, version: Int, isReload: Bool)] {
+  func loadTransaction(sources: [(ModuleSource, String)], machine: Machine) throws -> [(
+    name: String, version: Int, isReload: Bool
+  )] {
     if transaction != nil {
       for (source, name) in sources { try stageModule(source, name: name, machine: machine) }
       return []
@@ -130,7 +136,9 @@ enum DefinitionScan {
   }
 
   private static func scan(_ form: Syntax, into names: inout Set<String>, depth: Int) {
-    guard depth < 16, case .list(let items) = form.kind, let head = items.first?.symbolName, items.count >= 2 else { return }
+    guard depth < 16, case .list(let items) = form.kind, let head = items.first?.symbolName, items.count >= 2 else {
+      return
+    }
     if head == "do" {
       for item in items.dropFirst() { scan(item, into: &names, depth: depth + 1) }
       return

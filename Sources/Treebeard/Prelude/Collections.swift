@@ -17,7 +17,7 @@ enum Collections {
   /// Calls `body` on each element without building an array for vectors and lists.
   static func forEach(_ value: Value, _ context: String, _ body: (Value) throws -> Void) throws {
     switch value {
-    case .vector(let vector): try vector.forEach(body)
+    case .vector(let vector): try vector.forEachElement(body)
     case .list(let node):
       var cursor = node
       while let current = cursor {

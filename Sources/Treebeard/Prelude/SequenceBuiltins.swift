@@ -95,11 +95,12 @@ enum SequenceBuiltins {
       if a.count == 1 {
         return Collections.vector(try Collections.elements(a[0], "sort").sorted(by: Arithmetic.sortOrder))
       }
-      return Collections.vector(try sorted(try Collections.elements(a[1], "sort"), m) { x, y in
-        let order = try m.call2(a[0], x, y, span: .unknown)
-        if case .int(let i) = order { return i < 0 }
-        return order.isTruthy
-      })
+      return Collections.vector(
+        try sorted(try Collections.elements(a[1], "sort"), m) { x, y in
+          let order = try m.call2(a[0], x, y, span: .unknown)
+          if case .int(let i) = order { return i < 0 }
+          return order.isTruthy
+        })
     }
     t.define("sort-by", 2...2) { m, a in
       let items = try Collections.elements(a[1], "sort-by")
@@ -245,12 +246,13 @@ enum SequenceBuiltins {
     }
     t.define("comp", atLeast: 0) { _, a in
       let functions = a.all
-      return .builtin(Builtin("comp", atLeast: 0) { m, rest in
-        guard let last = functions.last else { return rest.count > 0 ? rest[0] : .nil }
-        var result = try m.call(last, rest.all)
-        for function in functions.dropLast().reversed() { result = try m.call1(function, result, span: .unknown) }
-        return result
-      })
+      return .builtin(
+        Builtin("comp", atLeast: 0) { m, rest in
+          guard let last = functions.last else { return rest.count > 0 ? rest[0] : .nil }
+          var result = try m.call(last, rest.all)
+          for function in functions.dropLast().reversed() { result = try m.call1(function, result, span: .unknown) }
+          return result
+        })
     }
     t.define("identity", 1...1) { _, a in a[0] }
     t.define("constantly", 1...1) { _, a in

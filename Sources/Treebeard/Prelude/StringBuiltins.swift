@@ -64,7 +64,9 @@ enum StringBuiltins {
     }
     t.define("parse-float", 1...1) { _, a in
       let text = try Check.string(a[0], "parse-float").trimmingCharacters(in: .whitespaces)
-      if !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }), let value = Double(text) {
+      if !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }),
+        let value = Double(text)
+      {
         return BuiltinEnums.okValue(.float(value))
       }
       return BuiltinEnums.errValue(.string("invalid float: \(Printer.readable(a[0]))"))

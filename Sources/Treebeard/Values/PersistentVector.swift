@@ -71,7 +71,8 @@ public final class PersistentVector: @unchecked Sendable {
       }
       var copied = Array(tail.items[0..<tailCount])
       copied.append(value)
-      return PersistentVector(count: count + 1, shift: shift, root: root, tail: TailBuffer(copied), tailCount: tailCount + 1)
+      return PersistentVector(
+        count: count + 1, shift: shift, root: root, tail: TailBuffer(copied), tailCount: tailCount + 1)
     }
     let leaf = VectorNode(values: Array(tail.items[0..<tailCount]))
     var newShift = shift
@@ -137,7 +138,7 @@ public final class PersistentVector: @unchecked Sendable {
   }
 
   /// Calls `body` on each element in order, leaf by leaf.
-  @inline(__always) public func forEach(_ body: (Value) throws -> Void) rethrows {
+  @inline(__always) public func forEachElement(_ body: (Value) throws -> Void) rethrows {
     let offset = tailOffset
     var index = 0
     while index < offset {
@@ -160,7 +161,7 @@ public final class PersistentVector: @unchecked Sendable {
   public var elements: [Value] {
     var result: [Value] = []
     result.reserveCapacity(count)
-    forEach { result.append($0) }
+    forEachElement { result.append($0) }
     return result
   }
 }

@@ -103,7 +103,7 @@ public enum Printer {
     case .vector(let v):
       out.append("[")
       var first = true
-      v.forEach { item in
+      v.forEachElement { item in
         if !first { out.append(" ") }
         first = false
         write(item, readably: true, into: &out, depth: depth + 1)
@@ -122,7 +122,9 @@ public enum Printer {
       out.append("}")
     case .set(let s): writeSequence(s.storage, open: "#{", close: "}", into: &out, depth: depth)
     case .closure(let c):
-      if c.lambda.name == nil { out.append("#<fn>") } else {
+      if c.lambda.name == nil {
+        out.append("#<fn>")
+      } else {
         out.append("#<fn \(c.lambda.displayName)/\(c.lambda.arityDescription)>")
       }
     case .builtin(let b): out.append("#<builtin \(b.name)>")

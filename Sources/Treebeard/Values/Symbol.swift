@@ -42,7 +42,7 @@ public final class Keyword: Hashable, @unchecked Sendable, CustomStringConvertib
 
   private init(_ name: String) {
     self.name = name
-    self.stableHash = stableStringHash(name) &+ 0x27d4eb2d
+    self.stableHash = stableStringHash(name) &+ 0x27d4_eb2d
   }
 
   private static let table = Mutex<[String: Keyword]>([:])
