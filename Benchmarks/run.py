@@ -197,11 +197,11 @@ def header(args):
             return "?"
     py_version = cmd_out([args.python, "--version"])
     commit = cmd_out(["git", "rev-parse", "--short", "HEAD"]) or "?"
-    dirty = " (+ uncommitted changes)" if cmd_out(["git", "status", "--porcelain", "--", "Sources"]) else ""
+    dirty = "; Sources/ had uncommitted changes when this ran" if cmd_out(["git", "status", "--porcelain", "--", "Sources"]) else ""
     built = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(os.path.getmtime(args.treebeard)))
     print(f"Treebeard benchmarks — {time.strftime('%Y-%m-%d %H:%M:%S')}")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, {platform.system()} {platform.release()}")
-    print(f"treebeard: {args.treebeard} (built {built}; git {commit}{dirty})")
+    print(f"treebeard: {args.treebeard} (built {built}; git HEAD {commit}{dirty})")
     print(f"python: {args.python} ({py_version})")
     try:
         print("load average at start: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))

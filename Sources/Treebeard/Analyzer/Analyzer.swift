@@ -161,7 +161,11 @@ final class Analyzer {
       return GlobalNode(site: site(module: target, name: name), span: span)
     }
     if let local = function.lookup(name) {
-      return local.boxed ? BoxedLocalNode(slot: local.slot, span: span) : LocalNode(slot: local.slot, span: span)
+      if local.boxed { return BoxedLocalNode(slot: local.slot, span: span) }
+      if function.moveCandidates.removeValue(forKey: ObjectIdentifier(local)) != nil {
+        return MoveLocalNode(slot: local.slot, span: span)
+      }
+      return LocalNode(slot: local.slot, span: span)
     }
     switch resolveGlobal(name, span: span) {
     case .global(let site): return GlobalNode(site: site, span: span)
@@ -238,9 +242,13 @@ final class Analyzer {
       let arguments = try argumentForms.map { try analyze($0, .value) }
       return BuiltinCallNode(builtin: builtin, arguments: arguments, span: span)
     case .global(let site):
-      let arguments = try argumentForms.map { try analyze($0, .value) }
+      let arguments =
+        position.tail ? try analyzeLastUseArguments(Array(argumentForms)) : try argumentForms.map { try analyze($0, .value) }
       if arguments.count == 1 && !position.tail, let only = arguments.first {
         return GlobalCall1Node(site: site, argument: only, span: span)
+      }
+      if (1...3).contains(arguments.count) {
+        return GlobalCallFixedNode(site: site, arguments: arguments, isTail: position.tail, span: span)
       }
       return GlobalCallNode(site: site, arguments: arguments, isTail: position.tail, span: span)
     case .constant(let value):
@@ -266,6 +274,10 @@ final class Analyzer {
         return SubtractNode(operand, ConstantNode(.int(1), span: span), span: span)
       default: return nil
       }
+    }
+    if arguments.count == 2, let operation = DirectBinaryNode.operations[name] {
+      return DirectBinaryNode(
+        try analyze(arguments[0], .value), try analyze(arguments[1], .value), operation: operation, span: span)
     }
     guard arguments.count == 2, ["+", "-", "*", "<", ">", "<=", ">=", "="].contains(name) else { return nil }
     let left = try analyze(arguments[0], .value)
@@ -293,21 +305,25 @@ final class Analyzer {
       return MultiplyNode(left, right, span: span)
     case "<":
       if let slot = leftSlot, let constant { return LessLocalConstantNode(slot: slot, constant: constant, span: span) }
+      if let leftSlot, let rightSlot { return LessLocalLocalNode(left: leftSlot, right: rightSlot, span: span) }
       return LessNode(left, right, span: span)
     case ">":
       if let slot = leftSlot, let constant {
         return GreaterLocalConstantNode(slot: slot, constant: constant, span: span)
       }
+      if let leftSlot, let rightSlot { return GreaterLocalLocalNode(left: leftSlot, right: rightSlot, span: span) }
       return GreaterNode(left, right, span: span)
     case "<=":
       if let slot = leftSlot, let constant {
         return LessEqualLocalConstantNode(slot: slot, constant: constant, span: span)
       }
+      if let leftSlot, let rightSlot { return LessEqualLocalLocalNode(left: leftSlot, right: rightSlot, span: span) }
       return LessEqualNode(left, right, span: span)
     case ">=":
       if let slot = leftSlot, let constant {
         return GreaterEqualLocalConstantNode(slot: slot, constant: constant, span: span)
       }
+      if let leftSlot, let rightSlot { return GreaterEqualLocalLocalNode(left: leftSlot, right: rightSlot, span: span) }
       return GreaterEqualNode(left, right, span: span)
     default:
       return EqualNode(left, right, span: span)
@@ -334,6 +350,49 @@ final class FieldNode: Node {
       return map.get(.keyword(field)) ?? .nil
     default:
       throw Failure.type("a struct", value, in: ".\(field.name)").located(span)
+    }
+  }
+}
+
+extension Analyzer {
+  /// Analyzes the arguments of `recur` or of a tail call. The frame's locals die right after, so a
+  /// local named exactly once among all the arguments (and not inside a nested `fn` or `loop`)
+  /// is read with a move. Counting is syntactic and conservative: any other mention disables it.
+  /// `dying` limits the candidates to those slots (for `recur`: the rebound loop variables;
+  /// other locals stay live into the next iteration).
+  func analyzeLastUseArguments(_ forms: [Syntax], dying: Set<Int>? = nil) throws -> [Node] {
+    var counts: [String: Int] = [:]
+    for form in forms { SymbolCount.count(form, into: &counts, depth: 0) }
+    var candidates: [ObjectIdentifier: LocalVariable] = [:]
+    for (name, count) in counts where count == 1 {
+      if let local = function.lookupWithoutCapture(name), !local.boxed, dying?.contains(local.slot) ?? true {
+        candidates[ObjectIdentifier(local)] = local
+      }
+    }
+    let saved = function.moveCandidates
+    function.moveCandidates = candidates
+    defer { function.moveCandidates = saved }
+    return try forms.map { try analyze($0, .value) }
+  }
+}
+
+/// Counts symbol mentions in a form; nested `fn`, `loop` and quoted data count as many uses.
+enum SymbolCount {
+  static func count(_ form: Syntax, into counts: inout [String: Int], depth: Int) {
+    guard depth < 500 else { return }
+    switch form.kind {
+    case .symbol(nil, let name): counts[name, default: 0] += 1
+    case .list(let items):
+      if let head = items.first?.symbolName, ["fn", "loop", "quote", "quasiquote", "defn", "while", "doseq", "for", "dotimes"].contains(head) {
+        var inner: [String: Int] = [:]
+        for item in items { count(item, into: &inner, depth: depth + 1) }
+        for name in inner.keys { counts[name, default: 0] += 2 }
+        return
+      }
+      for item in items { count(item, into: &counts, depth: depth + 1) }
+    case .vector(let items), .map(let items), .set(let items):
+      for item in items { count(item, into: &counts, depth: depth + 1) }
+    default: return
     }
   }
 }

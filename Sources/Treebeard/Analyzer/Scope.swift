@@ -42,6 +42,8 @@ final class FunctionContext {
   var recurTarget: RecurTarget?
   /// Names that are targets of `set!` in the form being analyzed.
   let assignedNames: Set<String>
+  /// Locals whose next read may move the value out of its slot (see `MoveLocalNode`).
+  var moveCandidates: [ObjectIdentifier: LocalVariable] = [:]
 
   init(parent: FunctionContext?, assignedNames: Set<String>, captures: CaptureList = CaptureList()) {
     self.parent = parent
@@ -63,6 +65,14 @@ final class FunctionContext {
     let variable = LocalVariable(name: name, slot: allocateSlot(), boxed: boxed ?? assignedNames.contains(name))
     blocks[blocks.count - 1][name] = variable
     return variable
+  }
+
+  /// A local of this function only (never creates a capture).
+  func lookupWithoutCapture(_ name: String) -> LocalVariable? {
+    for block in blocks.reversed() {
+      if let found = block[name] { return found }
+    }
+    return nil
   }
 
   /// Finds a local, capturing it from enclosing functions when needed.

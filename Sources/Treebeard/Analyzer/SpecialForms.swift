@@ -99,7 +99,12 @@ extension Analyzer {
       throw SpecialForms.syntax("loop needs a vector of name/value pairs", form)
     }
     function.pushBlock()
-    defer { function.popBlock() }
+    let savedCandidates = function.moveCandidates
+    function.moveCandidates = [:]
+    defer {
+      function.popBlock()
+      function.moveCandidates = savedCandidates
+    }
     var initial: [Node] = []
     var slots: [Int] = []
     var prologue: [Node] = []
@@ -147,7 +152,7 @@ extension Analyzer {
       throw SpecialForms.syntax(
         "recur expects \(target.slots.count) argument(s), got \(arguments.count)", form)
     }
-    let values = try arguments.map { try analyze($0, .value) }
+    let values = try analyzeLastUseArguments(arguments, dying: Set(target.slots))
     return RecurNode(slots: target.slots, values: values, span: form.span)
   }
 
@@ -173,6 +178,9 @@ extension Analyzer {
     guard !clauses.isEmpty else { throw SpecialForms.syntax("fn needs a parameter vector", form) }
     let captures = CaptureList()
     let outer = function
+    let savedCandidates = outer.moveCandidates
+    outer.moveCandidates = [:]
+    defer { outer.moveCandidates = savedCandidates }
     var arities: [Arity] = []
     for clause in clauses {
       let context = FunctionContext(parent: outer, assignedNames: outer.assignedNames, captures: captures)

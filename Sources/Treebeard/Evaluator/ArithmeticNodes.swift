@@ -384,7 +384,7 @@ final class EqualNode: Node {
     let a = try left.eval(m, fp)
     let b = try right.eval(m, fp)
     if case .int(let x) = a, case .int(let y) = b { return x == y }
-    return a == b
+    do { return try Value.checkedEqual(a, b) } catch let error as OxurError { throw error.located(span) }
   }
 }
 
@@ -401,4 +401,122 @@ final class NotNode: Node {
   override func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
     !(try operand.test(m, fp))
   }
+}
+
+/// `(< local local)`.
+final class LessLocalLocalNode: Node {
+  let left: Int
+  let right: Int
+  init(left: Int, right: Int, span: Span) {
+    self.left = left
+    self.right = right
+    super.init(span: span)
+  }
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    .bool(try test(m, fp))
+  }
+  override func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
+    if case .int(let x) = fp[left], case .int(let y) = fp[right] { return x < y }
+    do {
+      let order = try Arithmetic.compare(fp[left], fp[right], "<")
+      return order < 0
+    } catch let error as OxurError { throw error.located(span) }
+  }
+}
+
+/// `(> local local)`.
+final class GreaterLocalLocalNode: Node {
+  let left: Int
+  let right: Int
+  init(left: Int, right: Int, span: Span) {
+    self.left = left
+    self.right = right
+    super.init(span: span)
+  }
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    .bool(try test(m, fp))
+  }
+  override func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
+    if case .int(let x) = fp[left], case .int(let y) = fp[right] { return x > y }
+    do {
+      let order = try Arithmetic.compare(fp[left], fp[right], ">")
+      return order == 1
+    } catch let error as OxurError { throw error.located(span) }
+  }
+}
+
+/// `(<= local local)`.
+final class LessEqualLocalLocalNode: Node {
+  let left: Int
+  let right: Int
+  init(left: Int, right: Int, span: Span) {
+    self.left = left
+    self.right = right
+    super.init(span: span)
+  }
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    .bool(try test(m, fp))
+  }
+  override func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
+    if case .int(let x) = fp[left], case .int(let y) = fp[right] { return x <= y }
+    do {
+      let order = try Arithmetic.compare(fp[left], fp[right], "<=")
+      return order <= 0
+    } catch let error as OxurError { throw error.located(span) }
+  }
+}
+
+/// `(>= local local)`.
+final class GreaterEqualLocalLocalNode: Node {
+  let left: Int
+  let right: Int
+  init(left: Int, right: Int, span: Span) {
+    self.left = left
+    self.right = right
+    super.init(span: span)
+  }
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    .bool(try test(m, fp))
+  }
+  override func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
+    if case .int(let x) = fp[left], case .int(let y) = fp[right] { return x >= y }
+    do {
+      let order = try Arithmetic.compare(fp[left], fp[right], ">=")
+      return order == 0 || order == 1
+    } catch let error as OxurError { throw error.located(span) }
+  }
+}
+
+/// A pure two-argument builtin called directly, without pushing arguments (rem, get, nth …).
+final class DirectBinaryNode: Node {
+  typealias Operation = @Sendable (Value, Value) throws -> Value
+  let left: Node
+  let right: Node
+  let operation: Operation
+
+  init(_ left: Node, _ right: Node, operation: @escaping Operation, span: Span) {
+    self.left = left
+    self.right = right
+    self.operation = operation
+    super.init(span: span)
+  }
+
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    let a = try left.eval(m, fp)
+    let b = try right.eval(m, fp)
+    do { return try operation(a, b) } catch let error as OxurError { throw error.located(span) }
+  }
+
+  /// The builtins that may be called this way: no machine access, no argument moves.
+  static let operations: [String: Operation] = [
+    "rem": { try Arithmetic.remainder($0, $1) },
+    "mod": { try Arithmetic.modulo($0, $1) },
+    "quot": { a, b in
+      if case .int(let x) = a, case .int(let y) = b { return .int(try Arithmetic.quotient(x, y, "quot")) }
+      let y = try Arithmetic.double(b, "quot")
+      return .float((try Arithmetic.double(a, "quot") / y).rounded(.towardZero))
+    },
+    "/": { try Arithmetic.divide($0, $1) },
+    "get": { Collections.lookup($0, $1, default: .nil) },
+  ]
 }

@@ -206,7 +206,8 @@ final class CallNode: Node {
   }
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
     let function = try callee.eval(m, fp)
-    if arguments.count > 256 { try m.reserve(arguments.count) }
+    // Always: argument evaluation nests, so pushes of enclosing calls add up past any margin.
+    try m.reserve(arguments.count)
     let base = m.sp
     do {
       for argument in arguments { m.push(try argument.eval(m, fp)) }
@@ -238,7 +239,8 @@ final class GlobalCallNode: Node {
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
     let function: Value
     do { function = try site.currentValue() } catch let error as OxurError { throw error.located(span) }
-    if arguments.count > 256 { try m.reserve(arguments.count) }
+    // Always: argument evaluation nests, so pushes of enclosing calls add up past any margin.
+    try m.reserve(arguments.count)
     let base = m.sp
     do {
       for argument in arguments { m.push(try argument.eval(m, fp)) }
@@ -290,7 +292,8 @@ final class BuiltinCallNode: Node {
     super.init(span: span)
   }
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    if arguments.count > 256 { try m.reserve(arguments.count) }
+    // Always: argument evaluation nests, so pushes of enclosing calls add up past any margin.
+    try m.reserve(arguments.count)
     let base = m.sp
     do {
       for argument in arguments { m.push(try argument.eval(m, fp)) }
@@ -309,5 +312,74 @@ extension Value {
     case .closure, .functionReference: return true
     default: return false
     }
+  }
+}
+
+/// One- to three-argument global call (tak, modcall): operands in fields, no array walk. In tail
+/// position it hands the call to the running function's trampoline instead of nesting.
+final class GlobalCallFixedNode: Node {
+  let site: GlobalSite
+  let first: Node
+  let second: Node?
+  let third: Node?
+  let count: Int
+  /// Operands that are plain locals are read straight from the frame (-1: evaluate the node).
+  let firstSlot: Int
+  let secondSlot: Int
+  let thirdSlot: Int
+  let isTail: Bool
+  init(site: GlobalSite, arguments: [Node], isTail: Bool, span: Span) {
+    self.site = site
+    self.first = arguments[0]
+    self.second = arguments.count > 1 ? arguments[1] : nil
+    self.third = arguments.count > 2 ? arguments[2] : nil
+    self.count = arguments.count
+    self.firstSlot = arguments[0].localSlot ?? -1
+    self.secondSlot = arguments.count > 1 ? arguments[1].localSlot ?? -1 : -1
+    self.thirdSlot = arguments.count > 2 ? arguments[2].localSlot ?? -1 : -1
+    self.isTail = isTail
+    super.init(span: span)
+  }
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    let function: Value
+    do { function = try site.currentValue() } catch let error as OxurError { throw error.located(span) }
+    try m.reserve(count)
+    let base = m.sp
+    do {
+      m.push(firstSlot >= 0 ? fp[firstSlot] : try first.eval(m, fp))
+      if let second { m.push(secondSlot >= 0 ? fp[secondSlot] : try second.eval(m, fp)) }
+      if let third { m.push(thirdSlot >= 0 ? fp[thirdSlot] : try third.eval(m, fp)) }
+    } catch {
+      m.pop(to: base)
+      throw error
+    }
+    if case .closure(let closure) = function {
+      // Shallow tail calls nest directly (cheaper than the trampoline); from a bounded depth on
+      // they go through the trampoline, so tail recursion still runs in constant stack.
+      if isTail && m.depth >= Machine.directTailCallDepth {
+        m.tailCallee = function
+        m.tailArgumentCount = count
+        m.tailSpan = span
+        return .tailCallSignal
+      }
+      return try m.invoke(closure, argumentCount: count, span: span)
+    }
+    return try m.apply(function, argumentCount: count, span: span)
+  }
+}
+
+/// A local read that is the variable's last use (an argument of `recur` or of a tail call whose
+/// frame is about to be reused): the slot gives up its reference, so an update such as `assoc`
+/// or `conj` can find its collection uniquely referenced and change it in place.
+final class MoveLocalNode: Node {
+  let slot: Int
+  init(slot: Int, span: Span) {
+    self.slot = slot
+    super.init(span: span)
+  }
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    let value = fp[slot]
+    fp[slot] = .nil
+    return value
   }
 }

@@ -24,7 +24,7 @@ public final class Machine: @unchecked Sendable {
   let capacity: Int
   /// Slots below this are initialised; the stack is initialised lazily so startup stays fast.
   private var initializedEnd: UnsafeMutablePointer<Value>
-  /// A frame must end below this; 1,024 slots of margin cover the arguments pushed before a call.
+  /// A frame must end below this; `margin` slots stay free for arguments pushed before a call.
   private(set) var stackLimit: UnsafeMutablePointer<Value>
   var sp: UnsafeMutablePointer<Value>
   var depth = 0
@@ -45,11 +45,17 @@ public final class Machine: @unchecked Sendable {
     let initial = min(slots, Machine.chunk)
     stack.initialize(repeating: .nil, count: initial)
     initializedEnd = stack + initial
-    stackLimit = initializedEnd - 1024
+    stackLimit = initializedEnd - Machine.margin
     sp = stack
   }
 
   static let chunk = 65_536
+  /// Tail calls made above this call depth nest like ordinary calls (see `GlobalCallFixedNode`).
+  static let directTailCallDepth = 48
+  /// Slots kept free above every frame for arguments pushed before the next frame check: at
+  /// most 3 pending per node level (fixed-arity calls) times `Analyzer.maximumDepth` levels.
+  /// Calls with more arguments reserve explicitly.
+  static let margin = 3 * Analyzer.maximumDepth + 1024
 
   deinit {
     stack.deinitialize(count: initializedEnd - stack)
@@ -58,14 +64,14 @@ public final class Machine: @unchecked Sendable {
 
   /// Makes room for a frame ending at `end`; false when the stack is exhausted.
   func grow(to end: UnsafeMutablePointer<Value>) -> Bool {
-    let needed = end - stack + 1024
+    let needed = end - stack + Machine.margin
     guard needed <= capacity else { return false }
     let target = min(capacity, ((needed / Machine.chunk) + 1) * Machine.chunk)
     let current = initializedEnd - stack
     if target > current {
       initializedEnd.initialize(repeating: .nil, count: target - current)
       initializedEnd = stack + target
-      stackLimit = initializedEnd - 1024
+      stackLimit = initializedEnd - Machine.margin
     }
     return end < stackLimit
   }

@@ -82,8 +82,8 @@ enum CollectionBuiltins {
       }
     }
     t.define("conj", atLeast: 1) { _, a in
-      var result = a[0]
-      for index in 1..<max(a.count, 1) { result = try Collections.conj(result, a[index]) }
+      var result = a.take(0)
+      for index in 1..<max(a.count, 1) { try Collections.conj(into: &result, a[index]) }
       return result
     }
     t.define("cons", 2...2) { _, a in
@@ -92,10 +92,10 @@ enum CollectionBuiltins {
     }
     t.define("assoc", atLeast: 3) { _, a in
       guard a.count % 2 == 1 else { throw OxurError("arity", "assoc needs key/value pairs") }
-      var result = a[0]
+      var result = a.take(0)
       var index = 1
       while index < a.count {
-        result = try Collections.assoc(result, a[index], a[index + 1])
+        try Collections.assoc(into: &result, a[index], a[index + 1])
         index += 2
       }
       return result
@@ -116,7 +116,9 @@ enum CollectionBuiltins {
     t.define("update", atLeast: 3) { m, a in
       let old = Collections.lookup(a[0], a[1], default: .nil)
       let updated = try m.call(a[2], [old] + a.dropping(3))
-      return try Collections.assoc(a[0], a[1], updated)
+      var result = a.take(0)
+      try Collections.assoc(into: &result, a[1], updated)
+      return result
     }
     t.define("assoc-in", 3...3) { _, a in
       let path = try Collections.elements(a[1], "assoc-in")

@@ -97,4 +97,49 @@ enum Collections {
   }
 
   static func vector(_ items: [Value]) -> Value { .vector(PersistentVector.from(items)) }
+
+  /// `assoc` that updates a uniquely referenced map in place. Nobody else can see such a map
+  /// (the caller moved it out of its last variable), so this is invisible to the program.
+  static func assoc(into collection: inout Value, _ key: Value, _ value: Value) throws {
+    if case .map(var map) = collection {
+      collection = .nil
+      if isKnownUniquelyReferenced(&map) {
+        map.storage[key] = value
+        collection = .map(map)
+        return
+      }
+      collection = .map(map.assoc(key, value))
+      return
+    }
+    collection = try assoc(collection, key, value)
+  }
+
+  /// `conj` that updates a uniquely referenced map or set in place (see `assoc(into:)`).
+  static func conj(into collection: inout Value, _ item: Value) throws {
+    switch collection {
+    case .vector(var vector):
+      collection = .nil
+      if isKnownUniquelyReferenced(&vector) && vector !== PersistentVector.empty {
+        vector.appendInPlace(item)
+        collection = .vector(vector)
+      } else {
+        collection = .vector(vector.conj(item))
+      }
+    case .set(var set):
+      collection = .nil
+      if isKnownUniquelyReferenced(&set) {
+        set.storage.insert(item)
+        collection = .set(set)
+      } else {
+        collection = .set(set.conj(item))
+      }
+    case .map:
+      guard let pair = item.sequenceElements, pair.count == 2 else {
+        throw Failure.type("a [key value] pair", item, in: "conj onto a map")
+      }
+      try assoc(into: &collection, pair[0], pair[1])
+    default:
+      collection = try conj(collection, item)
+    }
+  }
 }

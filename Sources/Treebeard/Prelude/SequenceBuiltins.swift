@@ -7,9 +7,10 @@ enum SequenceBuiltins {
     t.define("map", atLeast: 2) { m, a in
       let function = try Check.function(a[0], "map")
       if a.count == 2 {
-        var result = PersistentVector.empty
-        try Collections.forEach(a[1], "map") { result = result.conj(try m.call1(function, $0, span: .unknown)) }
-        return .vector(result)
+        var result: [Value] = []
+        result.reserveCapacity(try Collections.count(a[1]))
+        try Collections.forEach(a[1], "map") { result.append(try m.call1(function, $0, span: .unknown)) }
+        return .vector(PersistentVector.build(result))
       }
       let columns = try (1..<a.count).map { try Collections.elements(a[$0], "map") }
       let length = columns.map(\.count).min() ?? 0
@@ -28,11 +29,11 @@ enum SequenceBuiltins {
       return .vector(result)
     }
     t.define("filter", 2...2) { m, a in
-      var result = PersistentVector.empty
+      var result: [Value] = []
       try Collections.forEach(a[1], "filter") {
-        if try m.call1(a[0], $0, span: .unknown).isTruthy { result = result.conj($0) }
+        if try m.call1(a[0], $0, span: .unknown).isTruthy { result.append($0) }
       }
-      return .vector(result)
+      return .vector(PersistentVector.build(result))
     }
     t.alias("filterv", "filter")
     t.define("remove", 2...2) { m, a in
@@ -61,6 +62,19 @@ enum SequenceBuiltins {
         guard let first = all.first else { return try m.call(a[0], []) }
         accumulator = first
         items = Collections.vector(Array(all.dropFirst()))
+      }
+      if case .builtin(let builtin) = a[0], builtin.accepts(2) {
+        // One argument window reused for every step: no dispatch or arity check per element.
+        try m.reserve(2)
+        let window = m.sp
+        m.sp += 2
+        defer { m.pop(to: window) }
+        try Collections.forEach(items, "reduce") {
+          window[0] = accumulator
+          window[1] = $0
+          accumulator = try builtin.body(m, Arguments(base: window, count: 2))
+        }
+        return accumulator
       }
       try Collections.forEach(items, "reduce") { accumulator = try m.call2(a[0], accumulator, $0, span: .unknown) }
       return accumulator
@@ -124,15 +138,15 @@ enum SequenceBuiltins {
       default: throw OxurError("arity", "range needs an end: (range n), (range a b) or (range a b step)")
       }
       if step == 0 { throw OxurError("type", "range step must not be zero") }
-      var result = PersistentVector.empty
+      var result: [Value] = []
       var value = start
       while step > 0 ? value < end : value > end {
-        result = result.conj(.int(value))
+        result.append(.int(value))
         let (next, overflow) = value.addingReportingOverflow(step)
         if overflow { break }
         value = next
       }
-      return .vector(result)
+      return .vector(PersistentVector.build(result))
     }
     t.define("take", 2...2) { _, a in
       let n = try Check.int(a[0], "take")

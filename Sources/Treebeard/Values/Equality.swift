@@ -12,21 +12,43 @@ extension Value: Hashable {
     case (.string(let x), .string(let y)): return x === y || x.value == y.value
     case (.keyword(let x), .keyword(let y)): return x === y
     case (.symbol(let x), .symbol(let y)): return x === y
+    case (.vector(let x), .vector(let y)) where x === y: return true
     case (.list, .list), (.list, .vector), (.vector, .list), (.vector, .vector):
-      return sequentialEqual(a, b)
-    case (.map(let x), .map(let y)): return x === y || x.storage == y.storage
-    case (.set(let x), .set(let y)): return x === y || x.storage == y.storage
+      return !stackIsLow() && sequentialEqual(a, b)
+    case (.map(let x), .map(let y)): return x === y || (!stackIsLow() && x.storage == y.storage)
+    case (.set(let x), .set(let y)): return x === y || (!stackIsLow() && x.storage == y.storage)
     case (.closure(let x), .closure(let y)): return x === y
     case (.builtin(let x), .builtin(let y)): return x === y
     case (.functionReference(let x), .functionReference(let y)): return x.isSameDefinition(as: y)
     case (.structInstance(let x), .structInstance(let y)):
-      return x === y || (x.type.isSameType(as: y.type) && x.values == y.values)
+      return x === y || (x.type.isSameType(as: y.type) && !stackIsLow() && x.values == y.values)
     case (.variant(let x), .variant(let y)):
-      return x === y || (x.variant === y.variant && x.payload == y.payload)
+      return x === y || (x.variant === y.variant && !stackIsLow() && x.payload == y.payload)
     case (.atom(let x), .atom(let y)): return x === y
     case (.opaque(let x), .opaque(let y)): return x === y
     default: return false
     }
+  }
+
+  /// Comparing nested values recurses on the host stack: when it runs low the comparison gives
+  /// up (unequal) and flags it, and `checkedEqual` turns the flag into an Oxur error.
+  @inline(__always) private static func stackIsLow() -> Bool {
+    guard StackGuard.isLow() else { return false }
+    HostThreadState.current.equalityOverflow = true
+    return true
+  }
+
+  /// Oxur's `=`: `==`, except that values nested too deeply to compare are an error, not `false`.
+  static func checkedEqual(_ a: Value, _ b: Value) throws -> Bool {
+    guard Reclaimer.mayNest(a) && Reclaimer.mayNest(b) else { return a == b }
+    let state = HostThreadState.current
+    state.equalityOverflow = false
+    let equal = a == b
+    if state.equalityOverflow {
+      state.equalityOverflow = false
+      throw OxurError("stack-overflow", "stack overflow: values nested too deeply to compare")
+    }
+    return equal
   }
 
   private static func sequentialEqual(_ a: Value, _ b: Value) -> Bool {
@@ -50,7 +72,15 @@ extension Value: Hashable {
   /// Hash trees call this; ignoring the per-process seed keeps iteration order reproducible.
   public func _rawHashValue(seed: Int) -> Int { stableHash }
 
-  public var stableHash: Int {
+  public var stableHash: Int { stableHash(depth: 0) }
+
+  /// Hashing looks this many levels into nested values: equal values still hash alike, and
+  /// hashing a deeply nested value costs neither deep recursion nor time proportional to depth.
+  static let hashDepth = 16
+
+  func stableHash(depth: Int) -> Int {
+    let inner = depth + 1
+    let deeper = depth < Value.hashDepth
     switch self {
     case .nil: return 0x1234_5678
     case .bool(let b): return b ? 0x2345 : 0x3456
@@ -62,23 +92,30 @@ extension Value: Hashable {
     case .symbol(let s): return s.stableHash
     case .list, .vector:
       var hash = 0x9e37
-      for element in sequenceElements ?? [] { hash = hash &* 31 &+ element.stableHash }
+      guard deeper else { return hash }
+      for element in sequenceElements ?? [] { hash = hash &* 31 &+ element.stableHash(depth: inner) }
       return hash
     case .map(let m):
       var hash = 0x4d41
-      for (key, value) in m.storage { hash = hash &+ (key.stableHash ^ mixHash(value.stableHash)) }
+      guard deeper else { return hash }
+      for (key, value) in m.storage {
+        hash = hash &+ (key.stableHash(depth: inner) ^ mixHash(value.stableHash(depth: inner)))
+      }
       return hash
     case .set(let s):
       var hash = 0x5345
-      for element in s.storage { hash = hash &+ element.stableHash }
+      guard deeper else { return hash }
+      for element in s.storage { hash = hash &+ element.stableHash(depth: inner) }
       return hash
     case .structInstance(let s):
       var hash = stableStringHash(s.type.name)
-      for value in s.values { hash = hash &* 31 &+ value.stableHash }
+      guard deeper else { return hash }
+      for value in s.values { hash = hash &* 31 &+ value.stableHash(depth: inner) }
       return hash
     case .variant(let v):
       var hash = stableStringHash(v.variant.name)
-      for value in v.payload { hash = hash &* 31 &+ value.stableHash }
+      guard deeper else { return hash }
+      for value in v.payload { hash = hash &* 31 &+ value.stableHash(depth: inner) }
       return hash
     case .functionReference(let f): return stableStringHash(f.displayName)
     case .closure(let object as AnyObject), .builtin(let object as AnyObject), .atom(let object as AnyObject),

@@ -93,13 +93,16 @@ public final class Closure: @unchecked Sendable {
   let lambda: Lambda
   /// Unretained view of `lambda` for the call path (the closure owns it).
   let lambdaReference: Unmanaged<Lambda>
-  let captures: ContiguousArray<Value>
+  /// Set only by `deinit` (see `Reclaimer`).
+  private(set) var captures: ContiguousArray<Value>
 
   init(lambda: Lambda, captures: ContiguousArray<Value>) {
     self.lambda = lambda
     self.lambdaReference = Unmanaged.passUnretained(lambda)
     self.captures = captures
   }
+
+  deinit { if !captures.isEmpty { Reclaimer.release(&captures, empty: []) } }
 }
 
 /// The arguments of a builtin call: a window onto the value stack, valid only during the call.
@@ -112,6 +115,14 @@ public struct Arguments {
   }
 
   public var all: [Value] { (0..<count).map { base[$0] } }
+
+  /// Moves an argument out of its stack slot, so the builtin may hold the only reference.
+  func take(_ index: Int) -> Value {
+    guard index >= 0 && index < count else { return .nil }
+    let value = base[index]
+    base[index] = .nil
+    return value
+  }
   public func dropping(_ n: Int) -> [Value] { n >= count ? [] : (n..<count).map { base[$0] } }
 }
 

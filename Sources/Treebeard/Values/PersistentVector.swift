@@ -9,6 +9,8 @@ final class VectorNode: @unchecked Sendable {
     self.children = children
     self.values = values
   }
+
+  deinit { Reclaimer.release(&values, empty: []) }
 }
 
 /// The tail's storage. Vectors that share it each see only their own prefix (`tailCount`), so
@@ -20,15 +22,18 @@ final class TailBuffer: @unchecked Sendable {
     self.items = items
     self.items.reserveCapacity(32)
   }
+
+  deinit { Reclaimer.release(&items, empty: []) }
 }
 
 /// Clojure's persistent vector: `conj`, `assoc` and `nth` are O(log32 n), no full copies.
 public final class PersistentVector: @unchecked Sendable {
-  public let count: Int
-  private let shift: Int
-  private let root: VectorNode
-  private let tail: TailBuffer
-  private let tailCount: Int
+  // Mutable only for `appendInPlace`, which callers use on a uniquely referenced vector.
+  public private(set) var count: Int
+  private var shift: Int
+  private var root: VectorNode
+  private var tail: TailBuffer
+  private var tailCount: Int
 
   private static let emptyRoot = VectorNode()
   public static let empty = PersistentVector(count: 0, shift: 5, root: emptyRoot, tail: TailBuffer([]), tailCount: 0)
@@ -42,9 +47,38 @@ public final class PersistentVector: @unchecked Sendable {
   }
 
   public static func from<S: Sequence>(_ items: S) -> PersistentVector where S.Element == Value {
-    var vector = PersistentVector.empty
-    for item in items { vector = vector.conj(item) }
-    return vector
+    build(Array(items))
+  }
+
+  /// Builds a vector in O(n) without intermediate vectors: full leaves of 32, then the trie
+  /// bottom-up, the remainder (1–32 elements) as the tail.
+  public static func build(_ items: [Value]) -> PersistentVector {
+    let count = items.count
+    if count == 0 { return PersistentVector(count: 0, shift: 5, root: emptyRoot, tail: TailBuffer([]), tailCount: 0) }
+    let tailCount = count - (((count - 1) >> 5) << 5)
+    let trieCount = count - tailCount
+    let tail = TailBuffer(Array(items[trieCount...]))
+    if trieCount == 0 { return PersistentVector(count: count, shift: 5, root: emptyRoot, tail: tail, tailCount: tailCount) }
+    var level: [VectorNode] = []
+    level.reserveCapacity(trieCount / 32)
+    var start = 0
+    while start < trieCount {
+      level.append(VectorNode(values: Array(items[start..<(start + 32)])))
+      start += 32
+    }
+    var shift = 5
+    // A root of one level holds up to 32 leaves; each level above multiplies by 32.
+    while level.count > 32 {
+      var parents: [VectorNode] = []
+      var index = 0
+      while index < level.count {
+        parents.append(VectorNode(children: Array(level[index..<min(index + 32, level.count)])))
+        index += 32
+      }
+      level = parents
+      shift += 5
+    }
+    return PersistentVector(count: count, shift: shift, root: VectorNode(children: level), tail: tail, tailCount: tailCount)
   }
 
   private var tailOffset: Int { count - tailCount }
@@ -61,6 +95,22 @@ public final class PersistentVector: @unchecked Sendable {
       level -= 5
     }
     return node.values[index & 31]
+  }
+
+  /// `conj` on a vector nobody else references (see `Collections.conj(into:)`): no new object.
+  func appendInPlace(_ value: Value) {
+    if tailCount < 32 && tail.items.count == tailCount {
+      tail.items.append(value)
+      count += 1
+      tailCount += 1
+      return
+    }
+    let grown = conj(value)
+    count = grown.count
+    shift = grown.shift
+    root = grown.root
+    tail = grown.tail
+    tailCount = grown.tailCount
   }
 
   public func conj(_ value: Value) -> PersistentVector {

@@ -29,12 +29,15 @@ public final class StructType: @unchecked Sendable {
 /// A struct value. Fields are positional; `values` is replaced wholesale only by migration.
 public final class StructInstance: @unchecked Sendable {
   public let type: StructType
-  public let values: [Value]
+  /// Set only by `deinit` (see `Reclaimer`).
+  public private(set) var values: [Value]
 
   init(type: StructType, values: [Value]) {
     self.type = type
     self.values = values
   }
+
+  deinit { if !values.isEmpty { Reclaimer.release(&values, empty: []) } }
 
   func field(_ key: Keyword) -> Value? {
     guard let index = type.fieldIndex[key], index < values.count else { return nil }
@@ -59,13 +62,17 @@ public final class EnumType: @unchecked Sendable {
 
 /// One case of an enum.
 public final class Variant: @unchecked Sendable {
-  public unowned let enumType: EnumType
+  /// Weak: the type owns its variants, and a value of a redefined enum outlives the old type.
+  public private(set) weak var enumType: EnumType?
+  /// The type's name, kept so values of a redefined (freed) enum type still compare safely.
+  public let enumName: String
   public let name: String
   public let arity: Int
   public let index: Int
 
   init(enumType: EnumType, name: String, arity: Int, index: Int) {
     self.enumType = enumType
+    self.enumName = enumType.name
     self.name = name
     self.arity = arity
     self.index = index
@@ -75,14 +82,15 @@ public final class Variant: @unchecked Sendable {
   lazy var bareValue: Value = .variant(EnumValue(variant: self, payload: [], isConstructor: arity > 0))
 
   func sameCase(as other: Variant) -> Bool {
-    self === other || (name == other.name && enumType.name == other.enumType.name && arity == other.arity)
+    self === other || (name == other.name && enumName == other.enumName && arity == other.arity)
   }
 }
 
 /// An enum value such as `(Circle 1.0)` or `None`. A constructor (`Circle` itself) is callable.
 public final class EnumValue: @unchecked Sendable {
   public let variant: Variant
-  public let payload: [Value]
+  /// Set only by `deinit` (see `Reclaimer`).
+  public private(set) var payload: [Value]
   let isConstructor: Bool
 
   init(variant: Variant, payload: [Value], isConstructor: Bool = false) {
@@ -90,6 +98,8 @@ public final class EnumValue: @unchecked Sendable {
     self.payload = payload
     self.isConstructor = isConstructor
   }
+
+  deinit { if !payload.isEmpty { Reclaimer.release(&payload, empty: []) } }
 }
 
 /// Option and Result, shared by every module.

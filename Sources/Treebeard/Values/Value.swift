@@ -83,6 +83,7 @@ public final class OxurString: @unchecked Sendable {
 public final class Atom: @unchecked Sendable {
   public var value: Value
   public init(_ value: Value) { self.value = value }
+  deinit { if Reclaimer.mayNest(value) { Reclaimer.release(&value, empty: .nil) } }
 }
 
 /// Host objects the prelude hands out (none yet need identity beyond this).
@@ -97,7 +98,8 @@ public final class OpaqueBox: @unchecked Sendable {
 
 /// A cons cell of a list. Freed iteratively so a million-element list cannot overflow the stack.
 public final class ListNode: @unchecked Sendable {
-  public let first: Value
+  /// Set only by `deinit` (see `Reclaimer`).
+  public private(set) var first: Value
   public private(set) var rest: ListNode?
   public let count: Int
 
@@ -108,6 +110,7 @@ public final class ListNode: @unchecked Sendable {
   }
 
   deinit {
+    if Reclaimer.mayNest(first) { Reclaimer.release(&first, empty: .nil) }
     var next = rest
     rest = nil
     while var node = next {

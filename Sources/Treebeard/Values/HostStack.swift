@@ -1,0 +1,122 @@
+// Guards against host stack exhaustion in code that recurses over values: freeing and comparing.
+
+import Foundation
+
+/// Per-thread bookkeeping for `Reclaimer` and `StackGuard`.
+final class HostThreadState {
+  /// Nested `Reclaimer.release` calls running on this thread.
+  var releaseDepth = 0
+  /// Contents parked by releases that were nested too deeply, freed by the outermost one.
+  var parked: [Any] = []
+  /// Lowest usable stack address of this thread (0 when unknown).
+  let stackLow: UInt
+  /// Set when a comparison gave up because the stack ran low; read by `Value.checkedEqual`.
+  var equalityOverflow = false
+
+  init() {
+    var low: UInt = 0
+    #if os(Linux)
+      var attributes = pthread_attr_t()
+      if let getattr = HostThreadState.getattr, getattr(pthread_self(), &attributes) == 0 {
+        var address: UnsafeMutableRawPointer? = nil
+        var size = 0
+        if pthread_attr_getstack(&attributes, &address, &size) == 0, let address {
+          low = UInt(bitPattern: address)
+        }
+        pthread_attr_destroy(&attributes)
+      }
+    #elseif canImport(Darwin)
+      let high = UInt(bitPattern: pthread_get_stackaddr_np(pthread_self()))
+      low = high - UInt(pthread_get_stacksize_np(pthread_self()))
+    #endif
+    stackLow = low
+  }
+
+  #if os(Linux)
+    /// `pthread_getattr_np` is a GNU extension the Glibc module does not import.
+    private typealias GetAttr = @convention(c) (pthread_t, UnsafeMutablePointer<pthread_attr_t>) -> Int32
+    private static let getattr: GetAttr? = {
+      guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "pthread_getattr_np") else { return nil }
+      return unsafeBitCast(symbol, to: GetAttr.self)
+    }()
+  #endif
+
+  private static let key: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key) { pointer in
+      #if os(Linux)
+        guard let pointer else { return }
+      #endif
+      Unmanaged<HostThreadState>.fromOpaque(pointer).release()
+    }
+    return key
+  }()
+
+  @inline(__always) static var current: HostThreadState {
+    if let pointer = pthread_getspecific(key) {
+      return Unmanaged<HostThreadState>.fromOpaque(pointer).takeUnretainedValue()
+    }
+    let created = HostThreadState()
+    pthread_setspecific(key, Unmanaged.passRetained(created).toOpaque())
+    return created
+  }
+}
+
+/// Freeing a value frees what it holds, recursively: a vector nested a million deep (built by a
+/// loop, never by the reader) would take a million nested deinits and overflow the stack of
+/// whichever thread drops it — often the embedder's 8 MiB main thread. Every container's deinit
+/// releases its contents through `Reclaimer.release`, which counts nested releases per thread and,
+/// past `nestingLimit`, parks the contents instead; the outermost release then frees the parked
+/// contents in a loop, each round again bounded in depth.
+enum Reclaimer {
+  /// Nested container releases allowed before parking (each costs a few host frames).
+  static let nestingLimit = 128
+
+  /// Values whose release can recurse into more containers.
+  @inline(__always) static func mayNest(_ value: Value) -> Bool {
+    switch value {
+    case .list(let node): return node != nil
+    case .vector, .map, .set, .closure, .atom, .structInstance, .variant: return true
+    default: return false
+    }
+  }
+
+  /// Replaces `slot` with `empty`, releasing the old contents here or parking them when too deep.
+  static func release<T>(_ slot: inout T, empty: T) {
+    let state = HostThreadState.current
+    if state.releaseDepth >= nestingLimit {
+      state.parked.append(slot)
+      slot = empty
+      return
+    }
+    state.releaseDepth += 1
+    slot = empty
+    state.releaseDepth -= 1
+    if state.releaseDepth == 0 && !state.parked.isEmpty { drain(state) }
+  }
+
+  private static func drain(_ state: HostThreadState) {
+    state.releaseDepth = 1
+    while !state.parked.isEmpty {
+      var batch = state.parked
+      state.parked = []
+      batch.removeAll()
+    }
+    state.releaseDepth = 0
+  }
+}
+
+/// How much host stack the current thread has left, for code that recurses over values.
+enum StackGuard {
+  /// Room kept free below any recursion over values.
+  static let margin: UInt = 256 << 10
+
+  /// True when less than `margin` bytes of stack remain on this thread.
+  @inline(__always) static func isLow() -> Bool {
+    let state = HostThreadState.current
+    guard state.stackLow != 0 else { return false }
+    var marker = 0
+    let here = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
+    return here < state.stackLow &+ margin
+  }
+}
