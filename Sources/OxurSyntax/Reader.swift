@@ -59,9 +59,14 @@ public struct Reader {
     byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x2C || byte == 0x0C
   }
 
-  private static func isDelimiter(_ byte: UInt8) -> Bool {
-    isWhitespace(byte) || "()[]{}\";'`~@^".utf8.contains(byte)
-  }
+  /// Bytes that end a token, as a table (this is the reader's innermost loop).
+  private static let delimiters: [Bool] = {
+    var table = [Bool](repeating: false, count: 256)
+    for byte in " \n\t\r,\u{0C}()[]{}\";'`~@^".utf8 { table[Int(byte)] = true }
+    return table
+  }()
+
+  @inline(__always) private static func isDelimiter(_ byte: UInt8) -> Bool { delimiters[Int(byte)] }
 
   /// Skips whitespace, commas and `;` comments.
   private mutating func skipAtmosphere() throws(ReadError) {
@@ -293,79 +298,92 @@ public struct Reader {
   }
 
   private mutating func readAtom(_ start: Span) throws(ReadError) -> Syntax {
-    let token = readToken()
-    if token.isEmpty {
+    let begin = position
+    while let byte = peek(), !Reader.isDelimiter(byte) { advance() }
+    let tokenBytes = bytes[begin..<position]
+    guard let first = tokenBytes.first else {
       advance()
       throw ReadError("unexpected character", start)
     }
-    if let number = try Reader.parseNumber(token, start) { return Syntax(number, start) }
-    switch token {
-    case "nil": return Syntax(.nil, start)
-    case "true": return Syntax(.bool(true), start)
-    case "false": return Syntax(.bool(false), start)
-    default: break
-    }
-    if token.hasPrefix(":") {
-      let name = token.dropFirst()
-      guard !name.isEmpty else { throw ReadError("a keyword needs a name after ':'", start) }
-      return Syntax(.keyword(String(name)), start)
-    }
-    if let colon = token.firstIndex(of: ":"), colon != token.startIndex,
-      token.index(after: colon) != token.endIndex
+    // Only a token starting with a digit, or a sign then a digit, can be a number.
+    let second = begin + 1 < position ? bytes[begin + 1] : 0
+    let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+    if isDigit(first) || ((first == UInt8(ascii: "-") || first == UInt8(ascii: "+")) && isDigit(second)),
+      let number = try Reader.parseNumber(String(decoding: tokenBytes, as: UTF8.self), start)
     {
-      let module = String(token[..<colon])
-      let name = String(token[token.index(after: colon)...])
+      return Syntax(number, start)
+    }
+    if tokenBytes.elementsEqual("nil".utf8) { return Syntax(.nil, start) }
+    if tokenBytes.elementsEqual("true".utf8) { return Syntax(.bool(true), start) }
+    if tokenBytes.elementsEqual("false".utf8) { return Syntax(.bool(false), start) }
+    if first == UInt8(ascii: ":") {
+      guard tokenBytes.count > 1 else { throw ReadError("a keyword needs a name after ':'", start) }
+      return Syntax(.keyword(String(decoding: tokenBytes.dropFirst(), as: UTF8.self)), start)
+    }
+    let token = String(decoding: tokenBytes, as: UTF8.self)
+    if let colon = bytes[begin..<position].firstIndex(of: UInt8(ascii: ":")), colon != begin, colon + 1 != position {
+      let module = String(decoding: bytes[begin..<colon], as: UTF8.self)
+      let name = String(decoding: bytes[(colon + 1)..<position], as: UTF8.self)
       return Syntax(.symbol(module: module, name: name), start)
     }
     return Syntax(.symbol(module: nil, name: token), start)
   }
 
-  /// Parses Int and Float literals; nil when the token is not a number at all.
+  /// Parses Int and Float literals from the token's bytes; nil when the token is not a number.
   static func parseNumber(_ token: String, _ span: Span) throws(ReadError) -> Syntax.Kind? {
-    var body = Substring(token)
+    var bytes = Array(token.utf8)
     var negative = false
-    if let sign = body.first, sign == "-" || sign == "+" {
-      negative = sign == "-"
-      body = body.dropFirst()
+    var start = 0
+    if let sign = bytes.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") {
+      negative = sign == UInt8(ascii: "-")
+      start = 1
     }
-    guard let first = body.first, first.isASCII, first.isNumber else { return nil }
-    let digits = body.replacingOccurrences(of: "_")
-    var radix = 10
-    var magnitude = Substring(digits)
-    if digits.hasPrefix("0x") || digits.hasPrefix("0X") {
-      radix = 16
-      magnitude = magnitude.dropFirst(2)
-    } else if digits.hasPrefix("0b") || digits.hasPrefix("0B") {
-      radix = 2
-      magnitude = magnitude.dropFirst(2)
-    } else if digits.hasPrefix("0o") || digits.hasPrefix("0O") {
-      radix = 8
-      magnitude = magnitude.dropFirst(2)
+    func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+    guard start < bytes.count, isDigit(bytes[start]) else { return nil }
+    bytes.removeAll { $0 == UInt8(ascii: "_") }
+    var radix: UInt64 = 10
+    if bytes.count >= start + 2, bytes[start] == UInt8(ascii: "0") {
+      switch bytes[start + 1] | 0x20 {
+      case UInt8(ascii: "x"): radix = 16
+      case UInt8(ascii: "b"): radix = 2
+      case UInt8(ascii: "o"): radix = 8
+      default: break
+      }
+      if radix != 10 { start += 2 }
     }
-    let isFloat = radix == 10 && magnitude.contains { $0 == "." || $0 == "e" || $0 == "E" }
+    let digits = bytes[start...]
+    let isFloat = radix == 10 && digits.contains { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") }
     if isFloat {
-      guard magnitude.allSatisfy({ $0.isASCII && ($0.isNumber || "eE.+-".contains($0)) }),
-        let value = Double(String(magnitude))
-      else { throw ReadError("invalid number \(token)", span) }
+      let allowed = digits.allSatisfy { isDigit($0) || $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }
+      guard allowed, let value = Double(String(decoding: digits, as: UTF8.self)) else {
+        throw ReadError("invalid number \(token)", span)
+      }
       return .float(negative ? -value : value)
     }
-    guard !magnitude.isEmpty, let value = UInt64(magnitude, radix: radix) else {
-      throw ReadError("invalid number \(token)", span)
-    }
-    if negative {
-      if value == UInt64(Int64.max) + 1 { return .int(Int.min) }
-      guard value <= UInt64(Int64.max) else {
+    guard !digits.isEmpty else { throw ReadError("invalid number \(token)", span) }
+    var magnitude: UInt64 = 0
+    for byte in digits {
+      let digit: UInt64
+      switch byte {
+      case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt64(byte - UInt8(ascii: "0"))
+      case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt64(byte - UInt8(ascii: "a") + 10)
+      case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt64(byte - UInt8(ascii: "A") + 10)
+      default: throw ReadError("invalid number \(token)", span)
+      }
+      guard digit < radix else { throw ReadError("invalid number \(token)", span) }
+      let (shifted, overflowMultiply) = magnitude.multipliedReportingOverflow(by: radix)
+      let (next, overflowAdd) = shifted.addingReportingOverflow(digit)
+      if overflowMultiply || overflowAdd {
         throw ReadError("integer literal \(token) does not fit in 64 bits", span)
       }
-      return .int(-Int(value))
+      magnitude = next
     }
-    guard value <= UInt64(Int64.max) else { throw ReadError("integer literal \(token) does not fit in 64 bits", span) }
-    return .int(Int(value))
-  }
-}
-
-extension Substring {
-  fileprivate func replacingOccurrences(of character: Character) -> String {
-    String(self.filter { $0 != character })
+    if negative {
+      if magnitude == UInt64(Int64.max) + 1 { return .int(Int.min) }
+      guard magnitude <= UInt64(Int64.max) else { throw ReadError("integer literal \(token) does not fit in 64 bits", span) }
+      return .int(-Int(magnitude))
+    }
+    guard magnitude <= UInt64(Int64.max) else { throw ReadError("integer literal \(token) does not fit in 64 bits", span) }
+    return .int(Int(magnitude))
   }
 }

@@ -6,14 +6,15 @@ import Synchronization
 public final class SourceFile: Sendable {
   public let name: String
   public let text: String
-  public let lines: [Substring]
 
   public init(name: String, text: String) {
     self.name = name
     self.text = text
-    self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
     SourceFile.keepAlive.withLock { $0.append(self) }
   }
+
+  /// Every line (only error reports need them, so they are split on demand).
+  public var lines: [Substring] { text.split(separator: "\n", omittingEmptySubsequences: false) }
 
   /// Every source file stays alive for the life of the process, so spans can point at their
   /// file without reference counting (spans are copied on every call of the evaluator).
@@ -22,7 +23,8 @@ public final class SourceFile: Sendable {
   /// The 1-based line, or nil when out of range (never traps).
   public func line(_ number: Int) -> Substring? {
     let index = number - 1
-    return index >= 0 && index < lines.count ? lines[index] : nil
+    let all = lines
+    return index >= 0 && index < all.count ? all[index] : nil
   }
 }
 

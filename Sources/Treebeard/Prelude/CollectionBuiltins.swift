@@ -120,24 +120,17 @@ enum CollectionBuiltins {
       try Collections.assoc(into: &result, a[1], updated)
       return result
     }
+    // assoc-in and update-in walk the path with loops, not recursion: a path can be
+    // millions of keys long (`(assoc-in {} (range 3000000) 1)`).
     t.define("assoc-in", 3...3) { _, a in
       let path = try Collections.elements(a[1], "assoc-in")
-      func go(_ value: Value, _ index: Int) throws -> Value {
-        if index == path.count { return a[2] }
-        let inner = Collections.lookup(value, path[index], default: .nil)
-        return try Collections.assoc(value, path[index], try go(inner, index + 1))
-      }
-      return path.isEmpty ? a[2] : try go(a[0], 0)
+      return try Collections.assocPath(path, Collections.parents(a[0], path), a[2])
     }
     t.define("update-in", atLeast: 3) { m, a in
       let path = try Collections.elements(a[1], "update-in")
-      let extra = a.dropping(3)
-      func go(_ value: Value, _ index: Int) throws -> Value {
-        if index == path.count { return try m.call(a[2], [value] + extra) }
-        let inner = Collections.lookup(value, path[index], default: .nil)
-        return try Collections.assoc(value, path[index], try go(inner, index + 1))
-      }
-      return try go(a[0], 0)
+      let parents = Collections.parents(a[0], path)
+      let innermost = path.isEmpty ? a[0] : Collections.lookup(parents[path.count - 1], path[path.count - 1], default: .nil)
+      return try Collections.assocPath(path, parents, try m.call(a[2], [innermost] + a.dropping(3)))
     }
     t.define("keys", 1...1) { _, a in
       guard case .map(let map) = a[0] else {

@@ -98,6 +98,30 @@ enum Collections {
 
   static func vector(_ items: [Value]) -> Value { .vector(PersistentVector.from(items)) }
 
+  /// For `assoc-in`/`update-in`: the value found at each prefix of `path` (`parents[i]` is the
+  /// collection `path[i]` is looked up in).
+  static func parents(_ root: Value, _ path: [Value]) -> [Value] {
+    var parents: [Value] = []
+    parents.reserveCapacity(path.count)
+    var current = root
+    for key in path {
+      parents.append(current)
+      current = lookup(current, key, default: .nil)
+    }
+    return parents
+  }
+
+  /// Rebuilds the collections along `path` from the innermost out, with `value` at the end.
+  static func assocPath(_ path: [Value], _ parents: [Value], _ value: Value) throws -> Value {
+    var result = value
+    var index = path.count - 1
+    while index >= 0 {
+      result = try assoc(parents[index], path[index], result)
+      index -= 1
+    }
+    return result
+  }
+
   /// `assoc` that updates a uniquely referenced map in place. Nobody else can see such a map
   /// (the caller moved it out of its last variable), so this is invisible to the program.
   static func assoc(into collection: inout Value, _ key: Value, _ value: Value) throws {

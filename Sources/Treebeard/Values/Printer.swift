@@ -3,10 +3,16 @@
 public enum Printer {
   /// Collections nested deeper than this print as `…` instead of risking the host stack.
   static let maximumDepth = 500
+  /// Output is cut off with `…` past this many UTF-8 bytes. Values can share structure so that
+  /// their printed form is astronomically long (an atom holding `[a a]` where `a` is the atom
+  /// itself; `[v v]` nested a hundred times), and printing cannot be interrupted.
+  static let maximumLength = 1 << 26
 
   public static func readable(_ value: Value, limit: Int? = nil) -> String {
     var out = ""
-    write(value, readably: true, into: &out, depth: 0)
+    // A character is at most 4 bytes: stop early rather than print a huge value and cut it.
+    let budget = limit.map { min(maximumLength, $0 * 4 + 16) } ?? maximumLength
+    write(value, readably: true, into: &out, depth: 0, budget: budget)
     if let limit, out.count > limit { return String(out.prefix(limit)) + "…" }
     return out
   }
@@ -55,21 +61,25 @@ public enum Printer {
   }
 
   private static func writeSequence<S: Sequence>(
-    _ items: S, open: String, close: String, into out: inout String, depth: Int
+    _ items: S, open: String, close: String, into out: inout String, depth: Int, budget: Int
   ) where S.Element == Value {
     out.append(open)
     var first = true
     for item in items {
       if !first { out.append(" ") }
       first = false
-      write(item, readably: true, into: &out, depth: depth + 1)
+      write(item, readably: true, into: &out, depth: depth + 1, budget: budget)
     }
     out.append(close)
   }
 
-  static func write(_ value: Value, readably: Bool, into out: inout String, depth: Int) {
+  static func write(_ value: Value, readably: Bool, into out: inout String, depth: Int, budget: Int = maximumLength) {
     if depth > maximumDepth {
       out.append("…")
+      return
+    }
+    if out.utf8.count >= budget {
+      if !out.hasSuffix("…") { out.append("…") }
       return
     }
     switch value {
@@ -99,14 +109,14 @@ public enum Printer {
         items.append(current.first)
         cursor = current.rest
       }
-      writeSequence(items, open: "(", close: ")", into: &out, depth: depth)
+      writeSequence(items, open: "(", close: ")", into: &out, depth: depth, budget: budget)
     case .vector(let v):
       out.append("[")
       var first = true
       v.forEachElement { item in
         if !first { out.append(" ") }
         first = false
-        write(item, readably: true, into: &out, depth: depth + 1)
+        write(item, readably: true, into: &out, depth: depth + 1, budget: budget)
       }
       out.append("]")
     case .map(let m):
@@ -115,12 +125,12 @@ public enum Printer {
       for (key, item) in m.storage {
         if !first { out.append(" ") }
         first = false
-        write(key, readably: true, into: &out, depth: depth + 1)
+        write(key, readably: true, into: &out, depth: depth + 1, budget: budget)
         out.append(" ")
-        write(item, readably: true, into: &out, depth: depth + 1)
+        write(item, readably: true, into: &out, depth: depth + 1, budget: budget)
       }
       out.append("}")
-    case .set(let s): writeSequence(s.storage, open: "#{", close: "}", into: &out, depth: depth)
+    case .set(let s): writeSequence(s.storage, open: "#{", close: "}", into: &out, depth: depth, budget: budget)
     case .closure(let c):
       if c.lambda.name == nil {
         out.append("#<fn>")
@@ -138,7 +148,7 @@ public enum Printer {
       out.append("(struct \(s.type.qualifiedName)")
       for (field, item) in zip(s.type.fields, s.values) {
         out.append(" :\(field.name) ")
-        write(item, readably: true, into: &out, depth: depth + 1)
+        write(item, readably: true, into: &out, depth: depth + 1, budget: budget)
       }
       out.append(")")
     case .variant(let v):
@@ -147,11 +157,11 @@ public enum Printer {
       } else if v.payload.isEmpty {
         out.append(v.variant.name)
       } else {
-        writeSequence([Value.symbol(v.variant.name)] + v.payload, open: "(", close: ")", into: &out, depth: depth)
+        writeSequence([Value.symbol(v.variant.name)] + v.payload, open: "(", close: ")", into: &out, depth: depth, budget: budget)
       }
     case .atom(let a):
       out.append("(atom ")
-      write(a.value, readably: true, into: &out, depth: depth + 1)
+      write(a.value, readably: true, into: &out, depth: depth + 1, budget: budget)
       out.append(")")
     case .opaque(let o): out.append("#<\(o.typeName)>")
     case .recurSignal, .tailCallSignal: out.append("#<internal>")
