@@ -1,6 +1,6 @@
 // Source text and the spans that point into it, shared by every error message.
 
-import Synchronization
+import Foundation
 
 /// One unit of source text (a file, a REPL entry, an `eval` string), kept so errors can quote lines.
 public final class SourceFile: Sendable {
@@ -10,7 +10,9 @@ public final class SourceFile: Sendable {
   public init(name: String, text: String) {
     self.name = name
     self.text = text
-    SourceFile.keepAlive.withLock { $0.append(self) }
+    SourceFile.keepAliveLock.lock()
+    SourceFile.keepAlive.append(self)
+    SourceFile.keepAliveLock.unlock()
   }
 
   /// Every line (only error reports need them, so they are split on demand).
@@ -18,7 +20,8 @@ public final class SourceFile: Sendable {
 
   /// Every source file stays alive for the life of the process, so spans can point at their
   /// file without reference counting (spans are copied on every call of the evaluator).
-  private static let keepAlive = Mutex<[SourceFile]>([])
+  nonisolated(unsafe) private static var keepAlive: [SourceFile] = []
+  private static let keepAliveLock = NSLock()
 
   /// The 1-based line, or nil when out of range (never traps).
   public func line(_ number: Int) -> Substring? {

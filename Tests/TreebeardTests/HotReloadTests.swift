@@ -232,3 +232,93 @@ final class ResultBox: @unchecked Sendable {
   func set(_ value: Result<String, Error>) { lock.withLock { result = value } }
   func get() throws -> String { try lock.withLock { try result?.get() ?? "" } }
 }
+
+@Suite struct LoadErrorTests {
+  @Test func unreadableFileIsAClearError() throws {
+    // Root reads any file, so the permission check can only be observed as another user.
+    guard getuid() != 0 else { return }
+    let directory = ModuleDirectory()
+    let path = directory.write("secret.oxur", "(module secret)\n")
+    chmod(path, 0)
+    let interpreter = Interpreter(output: BufferedOutput(), errorOutput: BufferedOutput())
+    do {
+      try interpreter.load(path: path)
+      Issue.record("expected failure")
+    } catch let failure as LoadFailure {
+      #expect(failure.error.message.contains("permission denied"))
+    }
+  }
+
+  @Test func failedLoadMessagesAreOneLine() throws {
+    let directory = ModuleDirectory()
+    let interpreter = Interpreter(output: BufferedOutput(), errorOutput: BufferedOutput())
+    for path in [directory.path("missing.oxur"), directory.url.path] {
+      do {
+        try interpreter.load(path: path)
+        Issue.record("expected failure for \(path)")
+      } catch let failure as LoadFailure {
+        #expect(!failure.error.message.contains("\n"))
+        #expect(failure.report.hasSuffix("✗ Module not loaded"))
+      }
+    }
+  }
+}
+
+@Suite struct ConcurrencyTests {
+  /// Readers on several threads while another thread reloads: no call fails mid-commit, each
+  /// thread sees versions only move forward, and the final version is the last commit.
+  @Test func concurrentCallsAndReloadsSeeWholeVersions() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("pair.oxur", "(module pair)\n(defn v [] 0)\n(defn w [] 0)\n")
+    let interpreter = Interpreter(output: BufferedOutput(), errorOutput: BufferedOutput())
+    try interpreter.load(path: path)
+    let group = DispatchGroup()
+    let failures = ResultBox()
+    for _ in 0..<3 {
+      group.enter()
+      Thread.detachNewThread {
+        defer { group.leave() }
+        do {
+          var last = 0
+          for _ in 0..<200 {
+            let seen = Int(try interpreter.eval("(pair:v)").printed) ?? -1
+            if seen < last || seen > 20 { failures.set(.success("went back from \(last) to \(seen)")) }
+            last = seen
+          }
+        } catch {
+          failures.set(.success("error: \(error)"))
+        }
+      }
+    }
+    for version in 1...20 {
+      directory.write("pair.oxur", "(module pair)\n(defn v [] \(version))\n(defn w [] \(version))\n")
+      try interpreter.reload(path: path)
+    }
+    group.wait()
+    #expect(try failures.get() == "")
+    #expect(try interpreter.eval("[(pair:v) (pair:w)]").printed == "[20 20]")
+  }
+
+  @Test func separateInterpretersRunInParallel() throws {
+    let group = DispatchGroup()
+    let failures = ResultBox()
+    for index in 0..<4 {
+      group.enter()
+      Thread.detachNewThread {
+        defer { group.leave() }
+        let interpreter = Interpreter(output: BufferedOutput(), errorOutput: BufferedOutput())
+        do {
+          let value = try interpreter.eval(
+            "(defmacro twice [x] `(* 2 ~x)) (defenum E (A x) B) (reduce + (map (fn [i] (twice i)) (range \(index * 100))))"
+          )
+          let n = index * 100
+          if value.printed != String(n * (n - 1)) && n > 0 { failures.set(.success("wrong: \(value.printed)")) }
+        } catch {
+          failures.set(.success("error: \(error)"))
+        }
+      }
+    }
+    group.wait()
+    #expect(try failures.get() == "")
+  }
+}

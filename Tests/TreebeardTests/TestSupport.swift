@@ -121,6 +121,12 @@ final class ReplSession: @unchecked Sendable {
     return ("<timeout>", "<timeout>")
   }
 
+  /// Sends Ctrl-C (SIGINT) to the REPL after a delay, as a person pressing it would.
+  func interrupt(after delay: TimeInterval) {
+    let pid = process.processIdentifier
+    DispatchQueue.global().asyncAfter(deadline: .now() + delay) { _ = kill(pid, SIGINT) }
+  }
+
   func close() -> Int32 {
     try? input.fileHandleForWriting.close()
     process.waitUntilExit()

@@ -263,71 +263,49 @@ final class Analyzer {
   private func specialisedBuiltin(name: String, _ forms: ArraySlice<Syntax>, span: Span) throws -> Node? {
     let arguments = Array(forms)
     if arguments.count == 1 {
+      // Name first: analyzing the operand and then returning nil had the caller analyze it
+      // again, doubling the work at each level of `(first (first …))` (2^depth, a hang).
+      guard name == "not" || name == "inc" || name == "dec" else { return nil }
       let operand = try analyze(arguments[0], .value)
+      let one = ConstantNode(.int(1), span: span)
       switch name {
       case "not": return NotNode(operand, span: span)
-      case "inc":
-        if let slot = operand.localSlot { return AddLocalConstantNode(slot: slot, constant: 1, span: span) }
-        return AddNode(operand, ConstantNode(.int(1), span: span), span: span)
-      case "dec":
-        if let slot = operand.localSlot { return SubtractLocalConstantNode(slot: slot, constant: 1, span: span) }
-        return SubtractNode(operand, ConstantNode(.int(1), span: span), span: span)
+      case "inc", "dec":
+        let operation: ArithmeticOperator = name == "inc" ? .add : .subtract
+        if let slot = operand.localSlot { return ArithmeticLocalConstantNode(operation, slot: slot, constant: 1, span: span) }
+        return ArithmeticNode(operation, operand, one, span: span)
       default: return nil
       }
     }
-    if arguments.count == 2, let operation = DirectBinaryNode.operations[name] {
+    guard arguments.count == 2 else { return nil }
+    let arithmetic: [String: ArithmeticOperator] = ["+": .add, "-": .subtract, "*": .multiply]
+    let comparison: [String: ComparisonOperator] = ["<": .less, ">": .greater, "<=": .lessEqual, ">=": .greaterEqual]
+    if let operation = DirectBinaryNode.operations[name] {
       return DirectBinaryNode(
         try analyze(arguments[0], .value), try analyze(arguments[1], .value), operation: operation, span: span)
     }
-    guard arguments.count == 2, ["+", "-", "*", "<", ">", "<=", ">=", "="].contains(name) else { return nil }
+    guard arithmetic[name] != nil || comparison[name] != nil || name == "=" else { return nil }
     let left = try analyze(arguments[0], .value)
     let right = try analyze(arguments[1], .value)
     var constant: Int? = nil
     if case .int(let value)? = right.constantValue { constant = value }
-    let leftSlot = left.localSlot
-    let rightSlot = right.localSlot
-    switch name {
-    case "+":
-      if let slot = leftSlot, let constant { return AddLocalConstantNode(slot: slot, constant: constant, span: span) }
-      if let leftSlot, let rightSlot { return AddLocalLocalNode(left: leftSlot, right: rightSlot, span: span) }
-      return AddNode(left, right, span: span)
-    case "-":
-      if let slot = leftSlot, let constant {
-        return SubtractLocalConstantNode(slot: slot, constant: constant, span: span)
-      }
-      if let leftSlot, let rightSlot { return SubtractLocalLocalNode(left: leftSlot, right: rightSlot, span: span) }
-      return SubtractNode(left, right, span: span)
-    case "*":
-      if let slot = leftSlot, let constant {
-        return MultiplyLocalConstantNode(slot: slot, constant: constant, span: span)
-      }
-      if let leftSlot, let rightSlot { return MultiplyLocalLocalNode(left: leftSlot, right: rightSlot, span: span) }
-      return MultiplyNode(left, right, span: span)
-    case "<":
-      if let slot = leftSlot, let constant { return LessLocalConstantNode(slot: slot, constant: constant, span: span) }
-      if let leftSlot, let rightSlot { return LessLocalLocalNode(left: leftSlot, right: rightSlot, span: span) }
-      return LessNode(left, right, span: span)
-    case ">":
-      if let slot = leftSlot, let constant {
-        return GreaterLocalConstantNode(slot: slot, constant: constant, span: span)
-      }
-      if let leftSlot, let rightSlot { return GreaterLocalLocalNode(left: leftSlot, right: rightSlot, span: span) }
-      return GreaterNode(left, right, span: span)
-    case "<=":
-      if let slot = leftSlot, let constant {
-        return LessEqualLocalConstantNode(slot: slot, constant: constant, span: span)
-      }
-      if let leftSlot, let rightSlot { return LessEqualLocalLocalNode(left: leftSlot, right: rightSlot, span: span) }
-      return LessEqualNode(left, right, span: span)
-    case ">=":
-      if let slot = leftSlot, let constant {
-        return GreaterEqualLocalConstantNode(slot: slot, constant: constant, span: span)
-      }
-      if let leftSlot, let rightSlot { return GreaterEqualLocalLocalNode(left: leftSlot, right: rightSlot, span: span) }
-      return GreaterEqualNode(left, right, span: span)
+    switch (arithmetic[name], comparison[name], left.localSlot, right.localSlot, constant) {
+    case (let operation?, _, let slot?, _, let constant?):
+      return ArithmeticLocalConstantNode(operation, slot: slot, constant: constant, span: span)
+    case (let operation?, _, let leftSlot?, let rightSlot?, _):
+      return ArithmeticLocalLocalNode(operation, left: leftSlot, right: rightSlot, span: span)
+    case (let operation?, _, _, _, _):
+      return ArithmeticNode(operation, left, right, span: span)
+    case (_, let operation?, let slot?, _, let constant?):
+      return ComparisonLocalConstantNode(operation, slot: slot, constant: constant, span: span)
+    case (_, let operation?, let leftSlot?, let rightSlot?, _):
+      return ComparisonLocalLocalNode(operation, left: leftSlot, right: rightSlot, span: span)
+    case (_, let operation?, _, _, _):
+      return ComparisonNode(operation, left, right, span: span)
     default:
-      return EqualNode(left, right, span: span)
+      break
     }
+    return EqualNode(left, right, span: span)
   }
 }
 

@@ -1,370 +1,199 @@
-// Specialised nodes for arithmetic and comparison: Int fast paths, operands read inline.
+// Arithmetic and comparison nodes: Int fast paths with operands read inline (DESIGN.md §11).
 
 import OxurSyntax
 
-/// `(+ a b)` with any operands.
-final class AddNode: Node {
+/// `+ - *` on two operands.
+enum ArithmeticOperator {
+  case add, subtract, multiply
+
+  var name: String {
+    switch self {
+    case .add: return "+"
+    case .subtract: return "-"
+    case .multiply: return "*"
+    }
+  }
+
+  /// The Int result and whether it overflowed.
+  @inline(__always) func onInts(_ x: Int, _ y: Int) -> (Int, Bool) {
+    switch self {
+    case .add: return x.addingReportingOverflow(y)
+    case .subtract: return x.subtractingReportingOverflow(y)
+    case .multiply: return x.multipliedReportingOverflow(by: y)
+    }
+  }
+
+  /// Ints inline; floats, mixed operands and errors through Arithmetic.
+  @inline(__always) func apply(_ a: Value, _ b: Value, _ span: Span) throws -> Value {
+    if case .int(let x) = a, case .int(let y) = b {
+      let (result, overflow) = onInts(x, y)
+      if !overflow { return .int(result) }
+    }
+    do {
+      switch self {
+      case .add: return try Arithmetic.add(a, b)
+      case .subtract: return try Arithmetic.subtract(a, b)
+      case .multiply: return try Arithmetic.multiply(a, b)
+      }
+    } catch let error as OxurError { throw error.located(span) }
+  }
+}
+
+/// `(+ a b)`, `(- a b)`, `(* a b)` with any operands: checked Int arithmetic, else Arithmetic.
+final class ArithmeticNode: Node {
+  let operation: ArithmeticOperator
   let left: Node
   let right: Node
-  init(_ left: Node, _ right: Node, span: Span) {
+
+  init(_ operation: ArithmeticOperator, _ left: Node, _ right: Node, span: Span) {
+    self.operation = operation
     self.left = left
     self.right = right
     super.init(span: span)
   }
+
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    let a = try left.eval(m, fp)
-    let b = try right.eval(m, fp)
-    if case .int(let x) = a, case .int(let y) = b {
-      let (result, overflow) = x.addingReportingOverflow(y)
-      if !overflow { return .int(result) }
-    }
-    do { return try Arithmetic.add(a, b) } catch let error as OxurError { throw error.located(span) }
+    try operation.apply(try left.eval(m, fp), try right.eval(m, fp), span)
   }
 }
 
-/// `(+ local constant)`: the loop counter shape.
-final class AddLocalConstantNode: Node {
+/// `(+ i 1)`, `(inc i)`: a local and an Int constant, the loop-counter shape, read inline.
+final class ArithmeticLocalConstantNode: Node {
+  let operation: ArithmeticOperator
   let slot: Int
   let constant: Int
-  init(slot: Int, constant: Int, span: Span) {
+
+  init(_ operation: ArithmeticOperator, slot: Int, constant: Int, span: Span) {
+    self.operation = operation
     self.slot = slot
     self.constant = constant
     super.init(span: span)
   }
+
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
     if case .int(let x) = fp[slot] {
-      let (result, overflow) = x.addingReportingOverflow(constant)
+      let (result, overflow) = operation.onInts(x, constant)
       if !overflow { return .int(result) }
     }
-    do { return try Arithmetic.add(fp[slot], .int(constant)) } catch let error as OxurError {
-      throw error.located(span)
-    }
+    return try operation.apply(fp[slot], .int(constant), span)
   }
 }
 
-/// `(+ local local)`.
-final class AddLocalLocalNode: Node {
+/// `(+ a b)` on two locals, read inline.
+final class ArithmeticLocalLocalNode: Node {
+  let operation: ArithmeticOperator
   let left: Int
   let right: Int
-  init(left: Int, right: Int, span: Span) {
+
+  init(_ operation: ArithmeticOperator, left: Int, right: Int, span: Span) {
+    self.operation = operation
     self.left = left
     self.right = right
     super.init(span: span)
   }
+
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    if case .int(let x) = fp[left], case .int(let y) = fp[right] {
-      let (result, overflow) = x.addingReportingOverflow(y)
-      if !overflow { return .int(result) }
-    }
-    do { return try Arithmetic.add(fp[left], fp[right]) } catch let error as OxurError { throw error.located(span) }
+    try operation.apply(fp[left], fp[right], span)
   }
 }
 
-/// `(- a b)` with any operands.
-final class SubtractNode: Node {
+/// `< > <= >=` on two operands.
+enum ComparisonOperator {
+  case less, greater, lessEqual, greaterEqual
+
+  var name: String {
+    switch self {
+    case .less: return "<"
+    case .greater: return ">"
+    case .lessEqual: return "<="
+    case .greaterEqual: return ">="
+    }
+  }
+
+  @inline(__always) func onInts(_ x: Int, _ y: Int) -> Bool {
+    switch self {
+    case .less: return x < y
+    case .greater: return x > y
+    case .lessEqual: return x <= y
+    case .greaterEqual: return x >= y
+    }
+  }
+
+  /// Ints inline; everything else through `Arithmetic.compare`.
+  @inline(__always) func apply(_ a: Value, _ b: Value, _ span: Span) throws -> Bool {
+    if case .int(let x) = a, case .int(let y) = b { return onInts(x, y) }
+    do { return accepts(try Arithmetic.compare(a, b, name)) } catch let error as OxurError { throw error.located(span) }
+  }
+
+  /// From `Arithmetic.compare`'s order (-1, 0, 1, or 2 for unordered NaN: always false).
+  func accepts(_ order: Int) -> Bool {
+    switch self {
+    case .less: return order == -1
+    case .greater: return order == 1
+    case .lessEqual: return order == -1 || order == 0
+    case .greaterEqual: return order == 0 || order == 1
+    }
+  }
+}
+
+/// A comparison; as a condition it answers a Swift Bool without boxing.
+final class ComparisonNode: Node {
+  let operation: ComparisonOperator
   let left: Node
   let right: Node
-  init(_ left: Node, _ right: Node, span: Span) {
+
+  init(_ operation: ComparisonOperator, _ left: Node, _ right: Node, span: Span) {
+    self.operation = operation
     self.left = left
     self.right = right
     super.init(span: span)
   }
-  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    let a = try left.eval(m, fp)
-    let b = try right.eval(m, fp)
-    if case .int(let x) = a, case .int(let y) = b {
-      let (result, overflow) = x.subtractingReportingOverflow(y)
-      if !overflow { return .int(result) }
-    }
-    do { return try Arithmetic.subtract(a, b) } catch let error as OxurError { throw error.located(span) }
+
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value { .bool(try test(m, fp)) }
+
+  override func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
+    try operation.apply(try left.eval(m, fp), try right.eval(m, fp), span)
   }
 }
 
-/// `(- local constant)`: the loop counter shape.
-final class SubtractLocalConstantNode: Node {
+/// `(< i 10)`: a local against an Int constant.
+final class ComparisonLocalConstantNode: Node {
+  let operation: ComparisonOperator
   let slot: Int
   let constant: Int
-  init(slot: Int, constant: Int, span: Span) {
+
+  init(_ operation: ComparisonOperator, slot: Int, constant: Int, span: Span) {
+    self.operation = operation
     self.slot = slot
     self.constant = constant
     super.init(span: span)
   }
-  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    if case .int(let x) = fp[slot] {
-      let (result, overflow) = x.subtractingReportingOverflow(constant)
-      if !overflow { return .int(result) }
-    }
-    do { return try Arithmetic.subtract(fp[slot], .int(constant)) } catch let error as OxurError {
-      throw error.located(span)
-    }
+
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value { .bool(try test(m, fp)) }
+
+  override func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
+    if case .int(let x) = fp[slot] { return operation.onInts(x, constant) }
+    return try operation.apply(fp[slot], .int(constant), span)
   }
 }
 
-/// `(- local local)`.
-final class SubtractLocalLocalNode: Node {
+/// `(< i n)`: two locals.
+final class ComparisonLocalLocalNode: Node {
+  let operation: ComparisonOperator
   let left: Int
   let right: Int
-  init(left: Int, right: Int, span: Span) {
+
+  init(_ operation: ComparisonOperator, left: Int, right: Int, span: Span) {
+    self.operation = operation
     self.left = left
     self.right = right
     super.init(span: span)
   }
-  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    if case .int(let x) = fp[left], case .int(let y) = fp[right] {
-      let (result, overflow) = x.subtractingReportingOverflow(y)
-      if !overflow { return .int(result) }
-    }
-    do { return try Arithmetic.subtract(fp[left], fp[right]) } catch let error as OxurError {
-      throw error.located(span)
-    }
-  }
-}
 
-/// `(* a b)` with any operands.
-final class MultiplyNode: Node {
-  let left: Node
-  let right: Node
-  init(_ left: Node, _ right: Node, span: Span) {
-    self.left = left
-    self.right = right
-    super.init(span: span)
-  }
-  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    let a = try left.eval(m, fp)
-    let b = try right.eval(m, fp)
-    if case .int(let x) = a, case .int(let y) = b {
-      let (result, overflow) = x.multipliedReportingOverflow(by: y)
-      if !overflow { return .int(result) }
-    }
-    do { return try Arithmetic.multiply(a, b) } catch let error as OxurError { throw error.located(span) }
-  }
-}
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value { .bool(try test(m, fp)) }
 
-/// `(* local constant)`: the loop counter shape.
-final class MultiplyLocalConstantNode: Node {
-  let slot: Int
-  let constant: Int
-  init(slot: Int, constant: Int, span: Span) {
-    self.slot = slot
-    self.constant = constant
-    super.init(span: span)
-  }
-  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    if case .int(let x) = fp[slot] {
-      let (result, overflow) = x.multipliedReportingOverflow(by: constant)
-      if !overflow { return .int(result) }
-    }
-    do { return try Arithmetic.multiply(fp[slot], .int(constant)) } catch let error as OxurError {
-      throw error.located(span)
-    }
-  }
-}
-
-/// `(* local local)`.
-final class MultiplyLocalLocalNode: Node {
-  let left: Int
-  let right: Int
-  init(left: Int, right: Int, span: Span) {
-    self.left = left
-    self.right = right
-    super.init(span: span)
-  }
-  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    if case .int(let x) = fp[left], case .int(let y) = fp[right] {
-      let (result, overflow) = x.multipliedReportingOverflow(by: y)
-      if !overflow { return .int(result) }
-    }
-    do { return try Arithmetic.multiply(fp[left], fp[right]) } catch let error as OxurError {
-      throw error.located(span)
-    }
-  }
-}
-
-/// `(< a b)`; as a condition it answers a Swift Bool without boxing.
-final class LessNode: Node {
-  let left: Node
-  let right: Node
-  init(_ left: Node, _ right: Node, span: Span) {
-    self.left = left
-    self.right = right
-    super.init(span: span)
-  }
-  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    .bool(try test(m, fp))
-  }
   override func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
-    let a = try left.eval(m, fp)
-    let b = try right.eval(m, fp)
-    if case .int(let x) = a, case .int(let y) = b { return x < y }
-    do {
-      let order = try Arithmetic.compare(a, b, "<")
-      return order < 0
-    } catch let error as OxurError { throw error.located(span) }
-  }
-}
-
-/// `(< local constant)`.
-final class LessLocalConstantNode: Node {
-  let slot: Int
-  let constant: Int
-  init(slot: Int, constant: Int, span: Span) {
-    self.slot = slot
-    self.constant = constant
-    super.init(span: span)
-  }
-  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    .bool(try test(m, fp))
-  }
-  override func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
-    if case .int(let x) = fp[slot] {
-      let y = constant
-      return x < y
-    }
-    do {
-      let order = try Arithmetic.compare(fp[slot], .int(constant), "<")
-      return order < 0
-    } catch let error as OxurError { throw error.located(span) }
-  }
-}
-
-/// `(> a b)`; as a condition it answers a Swift Bool without boxing.
-final class GreaterNode: Node {
-  let left: Node
-  let right: Node
-  init(_ left: Node, _ right: Node, span: Span) {
-    self.left = left
-    self.right = right
-    super.init(span: span)
-  }
-  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    .bool(try test(m, fp))
-  }
-  override func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
-    let a = try left.eval(m, fp)
-    let b = try right.eval(m, fp)
-    if case .int(let x) = a, case .int(let y) = b { return x > y }
-    do {
-      let order = try Arithmetic.compare(a, b, ">")
-      return order == 1
-    } catch let error as OxurError { throw error.located(span) }
-  }
-}
-
-/// `(> local constant)`.
-final class GreaterLocalConstantNode: Node {
-  let slot: Int
-  let constant: Int
-  init(slot: Int, constant: Int, span: Span) {
-    self.slot = slot
-    self.constant = constant
-    super.init(span: span)
-  }
-  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    .bool(try test(m, fp))
-  }
-  override func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
-    if case .int(let x) = fp[slot] {
-      let y = constant
-      return x > y
-    }
-    do {
-      let order = try Arithmetic.compare(fp[slot], .int(constant), ">")
-      return order == 1
-    } catch let error as OxurError { throw error.located(span) }
-  }
-}
-
-/// `(<= a b)`; as a condition it answers a Swift Bool without boxing.
-final class LessEqualNode: Node {
-  let left: Node
-  let right: Node
-  init(_ left: Node, _ right: Node, span: Span) {
-    self.left = left
-    self.right = right
-    super.init(span: span)
-  }
-  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    .bool(try test(m, fp))
-  }
-  override func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
-    let a = try left.eval(m, fp)
-    let b = try right.eval(m, fp)
-    if case .int(let x) = a, case .int(let y) = b { return x <= y }
-    do {
-      let order = try Arithmetic.compare(a, b, "<=")
-      return order <= 0
-    } catch let error as OxurError { throw error.located(span) }
-  }
-}
-
-/// `(<= local constant)`.
-final class LessEqualLocalConstantNode: Node {
-  let slot: Int
-  let constant: Int
-  init(slot: Int, constant: Int, span: Span) {
-    self.slot = slot
-    self.constant = constant
-    super.init(span: span)
-  }
-  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    .bool(try test(m, fp))
-  }
-  override func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
-    if case .int(let x) = fp[slot] {
-      let y = constant
-      return x <= y
-    }
-    do {
-      let order = try Arithmetic.compare(fp[slot], .int(constant), "<=")
-      return order <= 0
-    } catch let error as OxurError { throw error.located(span) }
-  }
-}
-
-/// `(>= a b)`; as a condition it answers a Swift Bool without boxing.
-final class GreaterEqualNode: Node {
-  let left: Node
-  let right: Node
-  init(_ left: Node, _ right: Node, span: Span) {
-    self.left = left
-    self.right = right
-    super.init(span: span)
-  }
-  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    .bool(try test(m, fp))
-  }
-  override func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
-    let a = try left.eval(m, fp)
-    let b = try right.eval(m, fp)
-    if case .int(let x) = a, case .int(let y) = b { return x >= y }
-    do {
-      let order = try Arithmetic.compare(a, b, ">=")
-      return order == 0 || order == 1
-    } catch let error as OxurError { throw error.located(span) }
-  }
-}
-
-/// `(>= local constant)`.
-final class GreaterEqualLocalConstantNode: Node {
-  let slot: Int
-  let constant: Int
-  init(slot: Int, constant: Int, span: Span) {
-    self.slot = slot
-    self.constant = constant
-    super.init(span: span)
-  }
-  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    .bool(try test(m, fp))
-  }
-  override func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
-    if case .int(let x) = fp[slot] {
-      let y = constant
-      return x >= y
-    }
-    do {
-      let order = try Arithmetic.compare(fp[slot], .int(constant), ">=")
-      return order == 0 || order == 1
-    } catch let error as OxurError { throw error.located(span) }
+    try operation.apply(fp[left], fp[right], span)
   }
 }
 
@@ -400,90 +229,6 @@ final class NotNode: Node {
   }
   override func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
     !(try operand.test(m, fp))
-  }
-}
-
-/// `(< local local)`.
-final class LessLocalLocalNode: Node {
-  let left: Int
-  let right: Int
-  init(left: Int, right: Int, span: Span) {
-    self.left = left
-    self.right = right
-    super.init(span: span)
-  }
-  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    .bool(try test(m, fp))
-  }
-  override func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
-    if case .int(let x) = fp[left], case .int(let y) = fp[right] { return x < y }
-    do {
-      let order = try Arithmetic.compare(fp[left], fp[right], "<")
-      return order < 0
-    } catch let error as OxurError { throw error.located(span) }
-  }
-}
-
-/// `(> local local)`.
-final class GreaterLocalLocalNode: Node {
-  let left: Int
-  let right: Int
-  init(left: Int, right: Int, span: Span) {
-    self.left = left
-    self.right = right
-    super.init(span: span)
-  }
-  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    .bool(try test(m, fp))
-  }
-  override func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
-    if case .int(let x) = fp[left], case .int(let y) = fp[right] { return x > y }
-    do {
-      let order = try Arithmetic.compare(fp[left], fp[right], ">")
-      return order == 1
-    } catch let error as OxurError { throw error.located(span) }
-  }
-}
-
-/// `(<= local local)`.
-final class LessEqualLocalLocalNode: Node {
-  let left: Int
-  let right: Int
-  init(left: Int, right: Int, span: Span) {
-    self.left = left
-    self.right = right
-    super.init(span: span)
-  }
-  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    .bool(try test(m, fp))
-  }
-  override func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
-    if case .int(let x) = fp[left], case .int(let y) = fp[right] { return x <= y }
-    do {
-      let order = try Arithmetic.compare(fp[left], fp[right], "<=")
-      return order <= 0
-    } catch let error as OxurError { throw error.located(span) }
-  }
-}
-
-/// `(>= local local)`.
-final class GreaterEqualLocalLocalNode: Node {
-  let left: Int
-  let right: Int
-  init(left: Int, right: Int, span: Span) {
-    self.left = left
-    self.right = right
-    super.init(span: span)
-  }
-  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    .bool(try test(m, fp))
-  }
-  override func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
-    if case .int(let x) = fp[left], case .int(let y) = fp[right] { return x >= y }
-    do {
-      let order = try Arithmetic.compare(fp[left], fp[right], ">=")
-      return order == 0 || order == 1
-    } catch let error as OxurError { throw error.located(span) }
   }
 }
 

@@ -10,8 +10,14 @@ enum CoreMacros {
     "->>": threadLast, "defn": defn, "define": define, "while": whileLoop, "doseq": doseq,
     "for": forComprehension, "if-let": ifLet, "when-let": whenLet, "dotimes": dotimes,
     "assert": assert, "time": time, "comment": comment, "if-not": ifNot, "when-not": unless,
-    "defn-": defn,
+    "defn-": defn, "in-module": inModule,
   ]
+
+  /// `(in-module calculator)`: the name is not evaluated.
+  static func inModule(_ form: Syntax, _ items: [Syntax]) throws -> Syntax {
+    guard items.count == 2, case .symbol = items[1].kind else { throw error("in-module takes a module name", form) }
+    return list([sym("%in-module", form.span), list([sym("quote", form.span), items[1]], form.span)], form.span)
+  }
 
   static func error(_ message: String, _ form: Syntax) -> OxurError {
     OxurError("syntax", message, span: form.span)

@@ -1,6 +1,7 @@
 // Quasiquote to construction code: `~x` inserts, `~@xs` splices, `name#` is an auto-gensym.
 
 import OxurSyntax
+import Synchronization
 
 struct Quasiquote {
   private var gensyms: [String: String] = [:]
@@ -55,9 +56,9 @@ struct Quasiquote {
 
 /// Fresh symbol names for `gensym` and auto-gensyms.
 enum Gensym {
-  nonisolated(unsafe) private static var counter = 0
+  private static let counter = Atomic<Int>(0)
   static func next(_ prefix: String = "G__") -> String {
-    counter += 1
-    return "\(prefix)\(counter)"
+    let number = counter.wrappingAdd(1, ordering: .relaxed).newValue
+    return "\(prefix)\(number)"
   }
 }

@@ -1,5 +1,6 @@
 // Syntax ↔ Value: quoted code becomes data, and a macro's returned data becomes code again.
 
+import Foundation
 import OxurSyntax
 
 enum SyntaxConversion {
@@ -62,9 +63,16 @@ enum SyntaxConversion {
 /// Runtime values a macro spliced into code (a function object, a struct): kept by index.
 enum EmbeddedValues {
   nonisolated(unsafe) private static var values: [Value] = []
+  private static let lock = NSLock()
   static func store(_ value: Value) -> Int {
+    lock.lock()
+    defer { lock.unlock() }
     values.append(value)
     return values.count - 1
   }
-  static func fetch(_ index: Int) -> Value? { index >= 0 && index < values.count ? values[index] : nil }
+  static func fetch(_ index: Int) -> Value? {
+    lock.lock()
+    defer { lock.unlock() }
+    return index >= 0 && index < values.count ? values[index] : nil
+  }
 }

@@ -63,7 +63,7 @@ enum SystemBuiltins {
       throw ExitRequest(code: Int32(truncatingIfNeeded: a.count == 1 ? try Check.int(a[0], "exit") : 0))
     }
     t.define("args", 0...0) { m, _ in Collections.vector(m.runtime.programArguments.map { .string($0) }) }
-    t.define("in-module", 1...1) { m, a in
+    t.define("%in-module", 1...1) { m, a in
       let name: String
       switch a[0] {
       case .symbol(let s): name = s.qualifiedName

@@ -115,7 +115,8 @@ public final class PersistentVector: @unchecked Sendable {
 
   public func conj(_ value: Value) -> PersistentVector {
     if tailCount < 32 {
-      if tail.items.count == tailCount {
+      // The empty vector is shared by every interpreter: never append into its buffer.
+      if tail.items.count == tailCount && count > 0 {
         tail.items.append(value)
         return PersistentVector(count: count + 1, shift: shift, root: root, tail: tail, tailCount: tailCount + 1)
       }

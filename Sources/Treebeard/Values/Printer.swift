@@ -66,7 +66,7 @@ public enum Printer {
     out.append(open)
     var first = true
     for item in items {
-      if !first { out.append(" ") }
+      if !first && out.utf8.count < budget { out.append(" ") }
       first = false
       write(item, readably: true, into: &out, depth: depth + 1, budget: budget)
     }
@@ -114,7 +114,7 @@ public enum Printer {
       out.append("[")
       var first = true
       v.forEachElement { item in
-        if !first { out.append(" ") }
+        if !first && out.utf8.count < budget { out.append(" ") }
         first = false
         write(item, readably: true, into: &out, depth: depth + 1, budget: budget)
       }
@@ -123,10 +123,10 @@ public enum Printer {
       out.append("{")
       var first = true
       for (key, item) in m.storage {
-        if !first { out.append(" ") }
+        if !first && out.utf8.count < budget { out.append(" ") }
         first = false
         write(key, readably: true, into: &out, depth: depth + 1, budget: budget)
-        out.append(" ")
+        if out.utf8.count < budget { out.append(" ") }
         write(item, readably: true, into: &out, depth: depth + 1, budget: budget)
       }
       out.append("}")

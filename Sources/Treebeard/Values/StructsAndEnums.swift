@@ -1,5 +1,7 @@
 // User data types: struct types with their instances, enum types with their variants.
 
+import Foundation
+
 /// A `defstruct`. Each load of the defining module makes a new type object (a new layout version).
 public final class StructType: @unchecked Sendable {
   public let name: String
@@ -79,7 +81,17 @@ public final class Variant: @unchecked Sendable {
   }
 
   /// The value a bare `Empty` or `Circle` evaluates to: the unit value, or the constructor.
-  lazy var bareValue: Value = .variant(EnumValue(variant: self, payload: [], isConstructor: arity > 0))
+  /// Built on first use under a lock: the built-in variants are shared by every interpreter.
+  var bareValue: Value {
+    bareValueLock.lock()
+    defer { bareValueLock.unlock() }
+    if let cached = bareValueCache { return cached }
+    let created = Value.variant(EnumValue(variant: self, payload: [], isConstructor: arity > 0))
+    bareValueCache = created
+    return created
+  }
+  private var bareValueCache: Value?
+  private let bareValueLock = NSLock()
 
   func sameCase(as other: Variant) -> Bool {
     self === other || (name == other.name && enumName == other.enumName && arity == other.arity)

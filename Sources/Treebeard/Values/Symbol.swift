@@ -1,6 +1,6 @@
 // Interned symbols and keywords: one object per name, so equality is a pointer comparison.
 
-import Synchronization
+import Foundation
 
 /// An interned symbol. Qualified symbols keep their module part.
 public final class Symbol: Hashable, @unchecked Sendable, CustomStringConvertible {
@@ -15,16 +15,11 @@ public final class Symbol: Hashable, @unchecked Sendable, CustomStringConvertibl
     self.stableHash = stableStringHash(self.qualifiedName) &+ 0x5bd1_e995
   }
 
-  private static let table = Mutex<[String: Symbol]>([:])
+  private static let table = InternTable<Symbol>()
 
   public static func intern(_ name: String, module: String? = nil) -> Symbol {
     let key = module.map { "\($0):\(name)" } ?? name
-    return table.withLock { table in
-      if let existing = table[key] { return existing }
-      let symbol = Symbol(module: module, name: name)
-      table[key] = symbol
-      return symbol
-    }
+    return table.intern(key) { Symbol(module: module, name: name) }
   }
 
   public static func == (a: Symbol, b: Symbol) -> Bool { a === b }
@@ -45,15 +40,10 @@ public final class Keyword: Hashable, @unchecked Sendable, CustomStringConvertib
     self.stableHash = stableStringHash(name) &+ 0x27d4_eb2d
   }
 
-  private static let table = Mutex<[String: Keyword]>([:])
+  private static let table = InternTable<Keyword>()
 
   public static func intern(_ name: String) -> Keyword {
-    table.withLock { table in
-      if let existing = table[name] { return existing }
-      let keyword = Keyword(name)
-      table[name] = keyword
-      return keyword
-    }
+    table.intern(name) { Keyword(name) }
   }
 
   public static func == (a: Keyword, b: Keyword) -> Bool { a === b }
@@ -79,4 +69,20 @@ public final class Keyword: Hashable, @unchecked Sendable, CustomStringConvertib
   x = x &* 0xc4ce_b9fe_1a85_ec53
   x ^= x >> 33
   return Int(bitPattern: UInt(x))
+}
+
+/// A name → object table shared by all threads. NSLock (pthread) rather than `Mutex`, whose
+/// futex-based lock ThreadSanitizer cannot see, so race checks stay meaningful.
+final class InternTable<Object: AnyObject>: @unchecked Sendable {
+  private let lock = NSLock()
+  private var objects: [String: Object] = [:]
+
+  func intern(_ key: String, _ make: () -> Object) -> Object {
+    lock.lock()
+    defer { lock.unlock() }
+    if let existing = objects[key] { return existing }
+    let created = make()
+    objects[key] = created
+    return created
+  }
 }
