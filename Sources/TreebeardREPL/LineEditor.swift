@@ -34,17 +34,20 @@ final class LineEditor {
 
   var hasLineEditing: Bool { readline != nil }
 
+  /// Records a complete entry (a multi-line form becomes one line) in the persistent history.
+  func remember(_ entry: String) {
+    let line = entry.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+    guard !line.isEmpty else { return }
+    _ = addHistory?(line)
+    _ = writeHistory?(historyPath)
+  }
+
   /// The next line without its newline, or nil at end of input.
   func readLine(prompt: String) -> String? {
     if let readline {
       guard let raw = readline(prompt) else { return nil }
       defer { free(raw) }
-      let line = String(cString: raw)
-      if !line.trimmingCharacters(in: .whitespaces).isEmpty {
-        _ = addHistory?(line)
-        _ = writeHistory?(historyPath)
-      }
-      return line
+      return String(cString: raw)
     }
     if isInteractive {
       var bytes = Array(prompt.utf8)

@@ -56,6 +56,7 @@ public final class REPL {
       case .complete, .invalid:
         let source = buffer
         buffer = ""
+        editor.remember(source)
         if !evaluate(source) { return exitCode }
       }
     }

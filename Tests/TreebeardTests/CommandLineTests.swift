@@ -131,3 +131,26 @@ import Testing
     #expect(!result.stdout.contains(":never"))
   }
 }
+
+@Suite struct LoadPathTests {
+  @Test func importLooksBesideTheFileThenOnThePath() throws {
+    let app = ModuleDirectory()
+    let library = ModuleDirectory()
+    library.write("shapes.oxur", "(module shapes)\n(export area)\n(defn area [w h] (* w h))\n")
+    app.write("util.oxur", "(module util)\n(defn twice [x] (* 2 x))\n")
+    let main = app.write(
+      "main.oxur",
+      """
+      (import util :refer [twice])
+      (import shapes :as s)
+      (defn main [] (println (twice (s:area 3 4))))
+      """)
+    let missing = try Executable.run(["run", main])
+    #expect(missing.status == 1)
+    #expect(missing.stderr.contains("cannot import shapes"))
+    let found = try Executable.run(["run", "--path", library.url.path, main])
+    #expect(found.stderr == "")
+    #expect(found.stdout == "24\n")
+    #expect(found.status == 0)
+  }
+}

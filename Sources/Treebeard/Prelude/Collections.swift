@@ -125,45 +125,53 @@ enum Collections {
   /// `assoc` that updates a uniquely referenced map in place. Nobody else can see such a map
   /// (the caller moved it out of its last variable), so this is invisible to the program.
   static func assoc(into collection: inout Value, _ key: Value, _ value: Value) throws {
-    if case .map(var map) = collection {
-      collection = .nil
-      if isKnownUniquelyReferenced(&map) {
-        map.storage[key] = value
-        collection = .map(map)
-        return
-      }
-      collection = .map(map.assoc(key, value))
+    guard var map = take(&collection, as: { if case .map(let map) = $0 { return map } else { return nil } }) else {
+      collection = try assoc(collection, key, value)
       return
     }
-    collection = try assoc(collection, key, value)
+    if isKnownUniquelyReferenced(&map) {
+      map.storage[key] = value
+      collection = .map(map)
+    } else {
+      collection = .map(map.assoc(key, value))
+    }
   }
 
-  /// `conj` that updates a uniquely referenced map or set in place (see `assoc(into:)`).
+  /// `conj` that updates a uniquely referenced vector, map or set in place (see `assoc(into:)`).
   static func conj(into collection: inout Value, _ item: Value) throws {
-    switch collection {
-    case .vector(var vector):
-      collection = .nil
-      if isKnownUniquelyReferenced(&vector) && vector !== PersistentVector.empty {
+    if var vector = take(&collection, as: { if case .vector(let vector) = $0 { return vector } else { return nil } }) {
+      if isKnownUniquelyReferenced(&vector) {
         vector.appendInPlace(item)
         collection = .vector(vector)
       } else {
         collection = .vector(vector.conj(item))
       }
-    case .set(var set):
-      collection = .nil
+      return
+    }
+    if var set = take(&collection, as: { if case .set(let set) = $0 { return set } else { return nil } }) {
       if isKnownUniquelyReferenced(&set) {
         set.storage.insert(item)
         collection = .set(set)
       } else {
         collection = .set(set.conj(item))
       }
-    case .map:
+      return
+    }
+    if case .map = collection {
       guard let pair = item.sequenceElements, pair.count == 2 else {
         throw Failure.type("a [key value] pair", item, in: "conj onto a map")
       }
       try assoc(into: &collection, pair[0], pair[1])
-    default:
-      collection = try conj(collection, item)
+      return
     }
+    collection = try conj(collection, item)
+  }
+
+  /// Moves a payload out of `collection` (leaving nil) so the caller holds the only reference
+  /// the value had; nil, and `collection` untouched, when the kind does not match.
+  @inline(__always) private static func take<T: AnyObject>(_ collection: inout Value, as extract: (Value) -> T?) -> T? {
+    guard let payload = extract(collection) else { return nil }
+    collection = .nil
+    return payload
   }
 }

@@ -99,10 +99,18 @@ public final class PersistentVector: @unchecked Sendable {
 
   /// `conj` on a vector nobody else references (see `Collections.conj(into:)`): no new object.
   func appendInPlace(_ value: Value) {
-    if tailCount < 32 && tail.items.count == tailCount {
+    if tailCount < 32 && tail.items.count == tailCount && count > 0 {
       tail.items.append(value)
       count += 1
       tailCount += 1
+      return
+    }
+    if tailCount == 32 && tail.items.count == 32 && isKnownUniquelyReferenced(&tail) {
+      // The full tail becomes a leaf without copying its elements.
+      (root, shift) = rootAdding(leaf: VectorNode(values: tail.items))
+      tail = TailBuffer([value])
+      tailCount = 1
+      count += 1
       return
     }
     let grown = conj(value)
@@ -125,16 +133,16 @@ public final class PersistentVector: @unchecked Sendable {
       return PersistentVector(
         count: count + 1, shift: shift, root: root, tail: TailBuffer(copied), tailCount: tailCount + 1)
     }
-    let leaf = VectorNode(values: Array(tail.items[0..<tailCount]))
-    var newShift = shift
-    let newRoot: VectorNode
-    if (count >> 5) > (1 << shift) {
-      newRoot = VectorNode(children: [root, newPath(level: shift, node: leaf)])
-      newShift += 5
-    } else {
-      newRoot = pushTail(level: shift, parent: root, leaf: leaf)
-    }
+    let (newRoot, newShift) = rootAdding(leaf: VectorNode(values: Array(tail.items[0..<tailCount])))
     return PersistentVector(count: count + 1, shift: newShift, root: newRoot, tail: TailBuffer([value]), tailCount: 1)
+  }
+
+  /// The root (and shift) after the full tail moves into the trie as `leaf`.
+  private func rootAdding(leaf: VectorNode) -> (VectorNode, Int) {
+    if (count >> 5) > (1 << shift) {
+      return (VectorNode(children: [root, newPath(level: shift, node: leaf)]), shift + 5)
+    }
+    return (pushTail(level: shift, parent: root, leaf: leaf), shift)
   }
 
   private func newPath(level: Int, node: VectorNode) -> VectorNode {

@@ -74,7 +74,8 @@ public enum Printer {
   }
 
   static func write(_ value: Value, readably: Bool, into out: inout String, depth: Int, budget: Int = maximumLength) {
-    if depth > maximumDepth {
+    // Also stop when the host stack runs low: values may be printed on small-stack threads.
+    if depth > maximumDepth || (depth > 32 && StackGuard.isLow()) {
       out.append("…")
       return
     }
