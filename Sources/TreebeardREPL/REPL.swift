@@ -10,7 +10,6 @@ public final class REPL {
   let editor = LineEditor()
   private var results: [Value] = []
   private var entryNumber = 0
-  private var interruptSource: DispatchSourceSignal?
   public private(set) var exitCode: Int32 = 0
 
   public static let prompt = "treebeard> "
@@ -90,6 +89,7 @@ public final class REPL {
       }
       guard let form else { return true }
       do {
+        interpreter.runtime.attention.clearInterrupt()
         let value = try interpreter.eval(form: form)
         if !value.isVoid {
           interpreter.runtime.output.write(value.printed + "\n")
@@ -119,15 +119,28 @@ public final class REPL {
   private func report(_ error: OxurError) {
     interpreter.runtime.output.flush()
     interpreter.define(name: "*e", value: error.asValue, module: "user")
-    interpreter.runtime.errorOutput.write(ErrorRenderer.render(error) + "\n")
+    interpreter.runtime.reportProblem(ErrorRenderer.render(error) + "\n")
   }
 
+  /// A plain SIGINT handler (an atomic store, async-signal-safe). libedit saves and restores
+  /// the handler around each line it reads, so it stays ours while code runs.
   private func installInterruptHandler() {
-    signal(SIGINT, SIG_IGN)
-    let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-    let interpreter = self.interpreter
-    source.setEventHandler { interpreter.interrupt() }
-    source.resume()
-    interruptSource = source
+    InterruptTarget.attention = Unmanaged.passUnretained(interpreter.runtime.attention)
+    var action = sigaction()
+    action.__sigaction_handler.sa_handler = { _ in InterruptTarget.attention?.takeUnretainedValue().interrupt() }
+    sigemptyset(&action.sa_mask)
+    action.sa_flags = SA_RESTART
+    sigaction(SIGINT, &action, nil)
+    // A parent may start us with SIGINT blocked (some process launchers do); threads made
+    // later inherit this thread's mask, so unblock it here.
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    sigaddset(&unblock, SIGINT)
+    pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
   }
+}
+
+/// Where the SIGINT handler delivers Ctrl-C (a C function pointer cannot capture context).
+enum InterruptTarget {
+  nonisolated(unsafe) static var attention: Unmanaged<Attention>?
 }

@@ -59,8 +59,8 @@ public enum Session {
   }
 
   /// `treebeard check FILE`: read, expand and analyze without running.
-  public static func checkFile(_ file: String) -> Int32 {
-    let interpreter = makeInterpreter(loadPath: [])
+  public static func checkFile(_ file: String, loadPath: [String] = []) -> Int32 {
+    let interpreter = makeInterpreter(loadPath: loadPath)
     do {
       try interpreter.check(path: file)
       interpreter.runtime.output.write("✓ \(file): no problems found\n")
@@ -76,6 +76,6 @@ public enum Session {
 
   static func report(_ error: OxurError, _ interpreter: Interpreter) {
     interpreter.runtime.output.flush()
-    interpreter.runtime.errorOutput.write(ErrorRenderer.render(error) + "\n")
+    interpreter.runtime.reportProblem(ErrorRenderer.render(error) + "\n")
   }
 }

@@ -54,9 +54,10 @@ struct Eval: ParsableCommand {
 
 struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(abstract: "Read, expand and analyze FILE without running it.")
+  @OptionGroup var loadPath: LoadPathOptions
   @Argument(help: "The file to check.") var file: String
 
   func run() throws {
-    throw ExitCode(Session.checkFile(file))
+    throw ExitCode(Session.checkFile(file, loadPath: loadPath.directories))
   }
 }

@@ -322,3 +322,38 @@ final class ResultBox: @unchecked Sendable {
     #expect(try failures.get() == "")
   }
 }
+
+@Suite struct CompileTimeEdgeTests {
+  @Test func modulesUsingAReloadedMacroAreReexpandedInTheSameTransaction() throws {
+    let directory = ModuleDirectory()
+    let macros = directory.write("macs.oxur", "(module macs)\n(defmacro twice [x] `(* 2 ~x))\n")
+    let user = directory.write("client.oxur", "(module client)\n(import macs :refer [twice])\n(defn f [x] (twice x))\n")
+    let interpreter = Interpreter(output: BufferedOutput(), errorOutput: BufferedOutput())
+    try interpreter.load(path: user)
+    #expect(try interpreter.eval("(client:f 5)").printed == "10")
+    directory.write("macs.oxur", "(module macs)\n(defmacro twice [x] `(* 3 ~x))\n")
+    let outcome = try interpreter.reload(path: macros)
+    #expect(outcome.dependents.map(\.module) == ["client"])
+    #expect(try interpreter.eval("(client:f 5)").printed == "15")
+    // A user that no longer expands breaks the whole reload: the macro module stays too.
+    directory.write("macs.oxur", "(module macs)\n(defmacro twice [x y] `(* ~x ~y))\n")
+    #expect(throws: LoadFailure.self) { try interpreter.reload(path: macros) }
+    #expect(try interpreter.eval("[(client:f 5) (macs:twice 5)]").printed == "[15 15]")
+  }
+
+  @Test func variantsOfAnotherModuleMatchInPatterns() throws {
+    let directory = ModuleDirectory()
+    directory.write("geo.oxur", "(module geo)\n(defenum Shape (Circle r) Empty)\n")
+    let app = directory.write(
+      "app.oxur",
+      """
+      (module app)
+      (import geo :refer [Circle Empty])
+      (defn radius [s] (match s ((geo:Circle r) r) (Empty 0)))
+      (defn radius2 [s] (match s ((Circle r) r) (geo:Empty 0)))
+      """)
+    let interpreter = Interpreter(output: BufferedOutput(), errorOutput: BufferedOutput())
+    try interpreter.load(path: app)
+    #expect(try interpreter.eval("[(app:radius (geo:Circle 2)) (app:radius geo:Empty) (app:radius2 (geo:Circle 3))]").printed == "[2 0 3]")
+  }
+}

@@ -127,9 +127,16 @@ final class ReplSession: @unchecked Sendable {
     DispatchQueue.global().asyncAfter(deadline: .now() + delay) { _ = kill(pid, SIGINT) }
   }
 
+  /// Ends input and waits for the REPL to exit; a REPL still running after 20 s is killed.
   func close() -> Int32 {
     try? input.fileHandleForWriting.close()
-    process.waitUntilExit()
+    let deadline = Date().addingTimeInterval(20)
+    while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+    if process.isRunning {
+      kill(process.processIdentifier, SIGKILL)
+      process.waitUntilExit()
+      return -1
+    }
     return process.terminationStatus
   }
 }

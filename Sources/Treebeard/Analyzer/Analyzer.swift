@@ -154,6 +154,14 @@ final class Analyzer {
     return version.variants[name] ?? runtime.builtinVariants[name]
   }
 
+  /// Patterns also see variants of other modules: `(geo:Circle r)`, or `(Circle r)` referred.
+  func resolvePatternVariant(module: String?, name: String) -> Variant? {
+    if let own = resolveVariant(module: module, name: name) { return own }
+    let provider = module.map { version.aliases[$0] ?? $0 } ?? version.referred[Symbol.intern(name)]
+    guard let provider else { return nil }
+    return runtime.registry.existingEntry(provider)?.current?.variants[name]
+  }
+
   private func analyzeSymbol(module: String?, name: String, span: Span) throws -> Node {
     if let module {
       if let variant = resolveVariant(module: module, name: name) { return ConstantNode(variant.bareValue, span: span) }
@@ -210,15 +218,19 @@ final class Analyzer {
 
   func userMacro(module: String?, name: String) -> Value? {
     let symbol = Symbol.intern(name)
+    let provider: String
     if let module {
-      let target = version.aliases[module] ?? module
-      return runtime.registry.existingEntry(target)?.current?.macros[symbol]
+      provider = version.aliases[module] ?? module
+    } else if let own = version.macros[symbol] {
+      return own
+    } else if let referred = version.referred[symbol] {
+      provider = referred
+    } else {
+      return nil
     }
-    if let own = version.macros[symbol] { return own }
-    if let provider = version.referred[symbol] {
-      return runtime.registry.existingEntry(provider)?.current?.macros[symbol]
-    }
-    return nil
+    guard let macro = runtime.registry.existingEntry(provider)?.current?.macros[symbol] else { return nil }
+    if provider != moduleName { version.macroSources.insert(provider) }
+    return macro
   }
 
   private func analyzeGlobalCall(

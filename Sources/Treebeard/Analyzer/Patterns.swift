@@ -151,7 +151,7 @@ extension Analyzer {
     case .keyword(let k): return .literal(.keyword(k))
     case .symbol(let module, let name):
       if module == nil && name == "_" { return .wildcard }
-      if let variant = resolveVariant(module: module, name: name), variant.arity == 0 {
+      if let variant = resolvePatternVariant(module: module, name: name), variant.arity == 0 {
         return .variant(variant, [])
       }
       // `x:Type` in a binding position binds x; the type is documentation.
@@ -228,7 +228,7 @@ extension Analyzer {
         }
         return .structure(name: name, fields: fields)
       }
-      if case .symbol(let module, let name) = head.kind, let variant = resolveVariant(module: module, name: name) {
+      if case .symbol(let module, let name) = head.kind, let variant = resolvePatternVariant(module: module, name: name) {
         guard items.count - 1 == variant.arity else {
           throw OxurError(
             "syntax", "pattern \(name) takes \(variant.arity) field(s), got \(items.count - 1)", span: form.span)

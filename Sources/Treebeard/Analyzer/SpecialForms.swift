@@ -191,6 +191,10 @@ extension Analyzer {
     }
     let variadicCount = arities.filter(\.isVariadic).count
     if variadicCount > 1 { throw SpecialForms.syntax("a function can have only one variadic arity", form) }
+    let fixedCounts = arities.filter { !$0.isVariadic }.map(\.requiredCount)
+    if Set(fixedCounts).count != fixedCounts.count {
+      throw SpecialForms.syntax("two arities of this function take the same number of arguments", form)
+    }
     return Lambda(
       name: definedName ?? selfName, module: definedName == nil ? nil : moduleName, arities: arities,
       captureSources: captures.sources, span: form.span)
@@ -243,7 +247,9 @@ extension Analyzer {
     if let selfName { selfSlot = function.declare(selfName, boxed: false).slot }
     var body = bodyForms
     // `-> Type` after the parameters documents the return type.
-    if body.count >= 2, body.first?.symbolName == "->" { body = body.dropFirst(2) }
+    if body.count >= 3, body.first?.symbolName == "->", case .symbol = body[body.startIndex + 1].kind {
+      body = body.dropFirst(2)
+    }
     function.recurTarget = RecurTarget(slots: slots)
     var node = try analyzeBody(body, Position(tail: true, recur: true), span: span)
     if !prologue.isEmpty { node = DoNode(prologue, last: node, span: span) }

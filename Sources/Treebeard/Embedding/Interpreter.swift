@@ -11,6 +11,7 @@ public final class Interpreter: @unchecked Sendable {
   public let runtime: Runtime
   /// Idle machines (value stacks); two evaluations running at once never share one.
   private var idleMachines: [Machine] = []
+  private var running = 0
   private let machinesLock = NSLock()
 
   public init(output: OutputSink = StandardOutput(), errorOutput: OutputSink? = nil) {
@@ -21,8 +22,19 @@ public final class Interpreter: @unchecked Sendable {
   /// of its own for the duration.
   private func evaluating<T>(_ body: @escaping (Machine) throws -> T) throws -> T {
     try LargeStack.run { [self] in
-      let machine = machinesLock.withLock { idleMachines.popLast() } ?? runtime.makeMachine()
-      defer { machinesLock.withLock { idleMachines.append(machine) } }
+      let machine =
+        machinesLock.withLock { () -> Machine? in
+          running += 1
+          return idleMachines.popLast()
+        } ?? runtime.makeMachine()
+      defer {
+        machinesLock.withLock {
+          idleMachines.append(machine)
+          running -= 1
+        }
+        // Hosts rarely flush; output of a call should be visible when the call returns.
+        runtime.output.flush()
+      }
       return try runtime.lock.withLock { try body(machine) }
     }
   }
@@ -101,8 +113,10 @@ public final class Interpreter: @unchecked Sendable {
         passed = strings
       } else if accepts(1) {
         passed = [.vector(PersistentVector.from(strings))]
-      } else {
+      } else if accepts(0) {
         passed = []
+      } else {
+        passed = strings  // reports the arity mismatch with the real argument count
       }
       return try machine.call(binding.value, passed)
     }
@@ -121,7 +135,11 @@ public final class Interpreter: @unchecked Sendable {
   }
 
   /// Interrupts the evaluation running now (as Ctrl-C does in the REPL).
-  public func interrupt() { runtime.attention.interrupt() }
+  public func interrupt() {
+    machinesLock.withLock {
+      if running > 0 { runtime.attention.interrupt() }
+    }
+  }
 }
 
 /// One row of `Interpreter.modules()`.

@@ -61,6 +61,8 @@ extension Machine {
     do {
       return try builtin.body(self, Arguments(base: base, count: argumentCount))
     } catch let error as OxurError {
+      // A higher-order builtin (map, reduce …) between two Oxur frames belongs in the trace.
+      if !error.trace.isEmpty { error.addFrame(builtin.name, span) }
       throw error.located(span)
     }
   }
@@ -69,7 +71,7 @@ extension Machine {
   /// reusing the frame, so tail recursion runs in constant stack. The hot path touches the
   /// closure's code through unretained references: the closure (retained by the caller for the
   /// call) owns its lambda, arities and bodies.
-  func invoke(_ first: Closure, argumentCount: Int, span: Span) throws -> Value {
+  func invoke(_ first: consuming Closure, argumentCount: Int, span: Span) throws -> Value {
     if attention.raised.load(ordering: .relaxed) {
       do { try safePoint() } catch let error as OxurError {
         pop(to: sp - argumentCount)
@@ -79,7 +81,7 @@ extension Machine {
     depth += 1
     defer { depth -= 1 }
     let base = sp - argumentCount
-    var closure = first
+    var closure = consume first
     var count = argumentCount
     if depth > depthLimit {
       pop(to: base)
@@ -122,7 +124,8 @@ extension Machine {
         }
       } catch let error as OxurError {
         pop(to: base)
-        error.addFrame(closure.lambda.displayName, span)
+        // Calls from Swift (main, map's callbacks) have no call span: show where the function is.
+        error.addFrame(closure.lambda.displayName, span.isKnown ? span : closure.lambda.span)
         throw error
       }
       guard case .tailCallSignal = result else {

@@ -15,6 +15,9 @@ public final class Attention: Sendable {
   }
 
   func raise() { raised.store(true, ordering: .sequentiallyConsistent) }
+
+  /// Forgets a Ctrl-C that arrived while nothing was running.
+  public func clearInterrupt() { interruptRequested.store(false, ordering: .sequentiallyConsistent) }
 }
 
 /// Evaluates node trees. Frames are windows of one value stack (`fp` is a frame's base); every

@@ -46,6 +46,12 @@ public final class Runtime: @unchecked Sendable {
 
   func makeMachine() -> Machine { Machine(runtime: self, depthLimit: stackDepthLimit) }
 
+  /// Writes a problem report to standard error after pending output, so they appear in order.
+  public func reportProblem(_ text: String) {
+    output.flush()
+    errorOutput.write(text)
+  }
+
   /// Runs a macro's function on the unevaluated argument forms and turns the result into code.
   func callMacro(_ macro: Value, form: Syntax, items: [Syntax], machine: Machine) throws -> Syntax {
     let arguments = items.dropFirst().map(SyntaxConversion.value)
@@ -74,9 +80,16 @@ public final class Runtime: @unchecked Sendable {
     }
     let forms: [Syntax]
     do { forms = try Reader.readAll(source) } catch { throw OxurError.read(error) }
-    let analyzer = Analyzer(runtime: self, machine: machine, entry: entry)
+    var analyzer = Analyzer(runtime: self, machine: machine, entry: entry)
+    let followsCurrentModule = module == currentModule
     var result = Value.nil
-    for form in forms { result = try evaluateTopLevel(form, analyzer: analyzer, machine: machine) }
+    for form in forms {
+      // `(in-module m)` inside the source applies to the forms after it.
+      if followsCurrentModule && analyzer.moduleName != currentModule {
+        analyzer = Analyzer(runtime: self, machine: machine, entry: registry.entry(currentModule))
+      }
+      result = try evaluateTopLevel(form, analyzer: analyzer, machine: machine)
+    }
     return result
   }
 

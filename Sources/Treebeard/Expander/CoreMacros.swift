@@ -185,14 +185,22 @@ enum CoreMacros {
     var inner = list([sym("conj", span), accumulator, items[2]], span)
     for group in groups.reversed() {
       var step = inner
-      for (modifier, expression) in group.filters.reversed() {
+      var collection = group.collection
+      var filters = group.filters
+      // `:while` right after a binding stops that binding's iteration at the first false test.
+      if let first = filters.first, first.0 == "while" {
+        filters.removeFirst()
+        let test = list([sym("fn", span), Syntax(.vector([group.pattern]), span), first.1], span)
+        collection = list([sym("take-while", span), test, collection], span)
+      }
+      for (modifier, expression) in filters.reversed() {
         switch modifier {
         case "let": step = list([sym("let", span), expression, step], span)
         default: step = list([sym("if", span), expression, step, accumulator], span)
         }
       }
       let function = list([sym("fn", span), Syntax(.vector([accumulator, group.pattern]), span), step], span)
-      inner = list([sym("reduce", span), function, accumulator, group.collection], span)
+      inner = list([sym("reduce", span), function, accumulator, collection], span)
     }
     return list([sym("let", span), Syntax(.vector([accumulator, Syntax(.vector([]), span)]), span), inner], span)
   }

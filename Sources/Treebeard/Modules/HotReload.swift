@@ -8,11 +8,15 @@ public struct LoadOutcome: Sendable, Equatable {
   public let module: String
   public let version: Int
   public let isReload: Bool
+  /// Other modules committed with it: imports loaded for it, and modules re-expanded because
+  /// they use its macros (`isReload` tells which).
+  public let dependents: [LoadOutcome]
 
-  public init(module: String, version: Int, isReload: Bool) {
+  public init(module: String, version: Int, isReload: Bool, dependents: [LoadOutcome] = []) {
     self.module = module
     self.version = version
     self.isReload = isReload
+    self.dependents = dependents
   }
 }
 
@@ -31,6 +35,8 @@ public struct LoadFailure: Error, @unchecked Sendable {
     if let excerpt = error.span.excerpt() { lines.append(excerpt) }
     if kept.count == 1, let only = kept.first, wasReload {
       lines.append("✗ Module not reloaded (keeping version \(only.version))")
+    } else if kept.count == 1, let only = kept.first {
+      lines.append("✗ Module not loaded (\(only.module) stays at version \(only.version))")
     } else if kept.count > 1 {
       let list = kept.map { "\($0.module) v\($0.version)" }.joined(separator: ", ")
       lines.append("✗ No module reloaded (keeping \(list))")
@@ -69,12 +75,16 @@ extension Runtime {
       {
         throw OxurError("load", "\(displayName(path)) cannot claim module user: it belongs to the REPL")
       }
-      let committed = try loadTransaction(sources: [(source, moduleName)], machine: machine)
+      let sources = try withMacroDependents([(source, moduleName)])
+      let committed = try loadTransaction(sources: dependencyOrder(sources), machine: machine)
       let version =
         committed.first { $0.name == moduleName }?.version ?? registry.existingEntry(moduleName)?.current?.number ?? 0
-      return LoadOutcome(module: moduleName, version: version, isReload: !kept.isEmpty)
+      let dependents = committed.filter { $0.name != moduleName }.map {
+        LoadOutcome(module: $0.name, version: $0.version, isReload: $0.isReload)
+      }
+      return LoadOutcome(module: moduleName, version: version, isReload: !kept.isEmpty, dependents: dependents)
     } catch let error as OxurError {
-      throw LoadFailure(error: error, kept: kept, attempted: name, wasReload: mode == .reload || !kept.isEmpty)
+      throw LoadFailure(error: error, kept: kept, attempted: name, wasReload: mode == .reload)
     } catch let exit as ExitRequest {
       var failure = LoadFailure(
         error: OxurError("exit", "exit \(exit.code)"), kept: kept, attempted: name, wasReload: mode == .reload)
@@ -82,7 +92,7 @@ extension Runtime {
       throw failure
     } catch {
       throw LoadFailure(
-        error: OxurError("load", "\(error)"), kept: kept, attempted: name, wasReload: mode == .reload || !kept.isEmpty)
+        error: OxurError("load", "\(error)"), kept: kept, attempted: name, wasReload: mode == .reload)
     }
   }
 
@@ -104,6 +114,12 @@ extension Runtime {
           continue
         }
         let source = try readModuleSource(path)
+        let declared = moduleName(of: source)
+        if declared != entry.name {
+          // The file was renamed to another module (loaded separately); this one keeps its code.
+          warnings.append("⚠ \(displayName(path)) now declares module \(declared); keeping \(entry.name) version \(current.number)")
+          continue
+        }
         if source.contentHash != current.contentHash {
           sources.append((source, entry.name))
           kept.append((entry.name, current.number))
@@ -121,7 +137,7 @@ extension Runtime {
           sources.append((source, name))
         }
       }
-      let ordered = dependencyOrder(sources)
+      let ordered = dependencyOrder(try withMacroDependents(sources))
       if ordered.isEmpty { return ([], warnings) }
       let committed = try loadTransaction(sources: ordered, machine: machine)
       return (committed.map { LoadOutcome(module: $0.name, version: $0.version, isReload: $0.isReload) }, warnings)
@@ -130,6 +146,26 @@ extension Runtime {
     } catch {
       throw LoadFailure(error: OxurError("load", "\(error)"), kept: kept, attempted: nil, wasReload: true)
     }
+  }
+
+  /// Adds, transitively, every loaded module expanded with macros of a module being loaded:
+  /// its code must be expanded again (DESIGN.md §3 step 2).
+  func withMacroDependents(_ sources: [(ModuleSource, String)]) throws -> [(ModuleSource, String)] {
+    var result = sources
+    var names = Set(sources.map(\.1))
+    var changed = true
+    while changed {
+      changed = false
+      for entry in registry.loadedModules where !names.contains(entry.name) {
+        guard let current = entry.current, let path = current.path, !current.macroSources.isDisjoint(with: names),
+          FileManager.default.fileExists(atPath: path)
+        else { continue }
+        result.append((try readModuleSource(path), entry.name))
+        names.insert(entry.name)
+        changed = true
+      }
+    }
+    return result
   }
 
   /// Modules a file imports come before it, so a reload of both sees the new dependency.
@@ -196,15 +232,22 @@ enum ModuleBuiltins {
       let directory = a.count == 1 ? try Check.string(a[0], "reload-all") : nil
       do {
         let (outcomes, warnings) = try m.runtime.reloadAll(directory: directory, machine: m)
-        for warning in warnings { m.runtime.errorOutput.write(warning + "\n") }
+        for warning in warnings { m.runtime.reportProblem(warning + "\n") }
         if outcomes.isEmpty {
           m.runtime.output.write("✓ Nothing to reload\n")
         } else {
-          let details = outcomes.map { "\($0.module) v\($0.version)" }.joined(separator: ", ")
-          m.runtime.output.write("✓ Reloaded \(outcomes.count) module(s): \(details)\n")
+          let reloaded = outcomes.filter(\.isReload)
+          let loaded = outcomes.filter { !$0.isReload }
+          let details = (reloaded + loaded).map { "\($0.module) v\($0.version)" }.joined(separator: ", ")
+          let counts =
+            loaded.isEmpty
+            ? "Reloaded \(reloaded.count) module(s)"
+            : reloaded.isEmpty
+              ? "Loaded \(loaded.count) new module(s)" : "Reloaded \(reloaded.count) module(s), loaded \(loaded.count) new"
+          m.runtime.output.write("✓ \(counts): \(details)\n")
         }
       } catch let failure as LoadFailure {
-        m.runtime.errorOutput.write(failure.report + "\n")
+        m.runtime.reportProblem(failure.report + "\n")
       }
       return .void
     }
@@ -219,8 +262,12 @@ enum ModuleBuiltins {
       let outcome = try m.runtime.loadModule(path: path, mode: mode, machine: m)
       let verb = outcome.isReload ? "Reloaded" : "Loaded"
       m.runtime.output.write("✓ \(verb) module: \(outcome.module) (version \(outcome.version))\n")
+      for dependent in outcome.dependents {
+        let reason = dependent.isReload ? "re-expanded: it uses macros of \(outcome.module)" : "imported"
+        m.runtime.output.write("  ↳ \(dependent.module) (version \(dependent.version), \(reason))\n")
+      }
     } catch {
-      m.runtime.errorOutput.write(error.report + "\n")
+      m.runtime.reportProblem(error.report + "\n")
     }
     return .void
   }

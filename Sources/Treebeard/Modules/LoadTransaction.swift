@@ -13,6 +13,8 @@ final class LoadTransaction {
     let staging: ModuleVersion
   }
   private(set) var staged: [Staged] = []
+  /// Modules one transaction may stage: loads nest on the host stack.
+  static let maximumNesting = 1000
 
   func stage(_ entry: ModuleEntry, _ staging: ModuleVersion) {
     staged.append(Staged(entry: entry, previous: entry.current, staging: staging))

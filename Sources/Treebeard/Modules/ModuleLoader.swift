@@ -108,8 +108,18 @@ extension Runtime {
   func loadTransaction(sources: [(ModuleSource, String)], machine: Machine) throws -> [(
     name: String, version: Int, isReload: Bool
   )] {
-    if transaction != nil {
-      for (source, name) in sources { try stageModule(source, name: name, machine: machine) }
+    if let transaction {
+      // A load inside a load joins it. Staging a module twice means a file (re)loads itself,
+      // directly or through others: that recursed until the host stack overflowed.
+      for (source, name) in sources {
+        if transaction.isStaging(name) {
+          throw OxurError("load", "module \(name) is already being loaded (a file that loads itself)")
+        }
+        if transaction.staged.count >= LoadTransaction.maximumNesting {
+          throw OxurError("load", "loads nested more than \(LoadTransaction.maximumNesting) deep")
+        }
+        try stageModule(source, name: name, machine: machine)
+      }
       return []
     }
     let opened = LoadTransaction()

@@ -39,6 +39,9 @@ public final class ModuleVersion: @unchecked Sendable {
   /// name → module that provides it, from `:refer`.
   var referred: [Symbol: String] = [:]
   var imports: [String] = []
+  /// Modules whose macros this version's code was expanded with (compile-time edges): when one
+  /// of them reloads, this module is re-expanded from its file in the same transaction.
+  var macroSources: Set<String> = []
   /// Names defined at top level in source order, for `(modules)` and diffs.
   var definitionOrder: [Symbol] = []
 

@@ -36,7 +36,7 @@ enum Collections {
     case .vector(let vector): return vector.count
     case .set(let set): return set.count
     case .map(let map): return map.count
-    case .string(let s): return s.value.count
+    case .string(let s): return s.value.unicodeScalars.count
     default: throw Failure.type("a collection", value, in: "count")
     }
   }

@@ -34,6 +34,17 @@ public enum Printer {
     return d.description
   }
 
+  /// Combining marks and invisible scalars print as `\u{…}` so a char literal stays readable.
+  static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.properties.generalCategory {
+    case .nonspacingMark, .spacingMark, .enclosingMark, .control, .format, .lineSeparator, .paragraphSeparator,
+      .spaceSeparator, .surrogate, .privateUse, .unassigned:
+      return scalar != " "
+    default:
+      return false
+    }
+  }
+
   static let charNames: [Unicode.Scalar: String] = [
     "\n": "newline", " ": "space", "\t": "tab", "\r": "return", "\0": "nul", "\u{8}": "backspace",
     "\u{C}": "formfeed",
@@ -93,7 +104,7 @@ public enum Printer {
         out.unicodeScalars.append(c)
       } else if let name = charNames[c] {
         out.append("\\" + name)
-      } else if c.value < 0x20 || c.value == 0x7F {
+      } else if c.value < 0x20 || c.value == 0x7F || Printer.needsEscape(c) {
         out.append("\\u{\(String(c.value, radix: 16))}")
       } else {
         out.append("\\")
