@@ -93,10 +93,15 @@ enum Arithmetic {
     case (.char(let x), .char(let y)): return x.value < y.value ? -1 : (x == y ? 0 : 1)
     case (.keyword(let x), .keyword(let y)): return x.name < y.name ? -1 : (x.name == y.name ? 0 : 1)
     default:
+      // Blame the operand that does not fit: the non-number beside a number, else the odd one.
       let culprit: Value
-      switch a {
-      case .int, .float, .string, .char, .keyword: culprit = b
-      default: culprit = a
+      if isNumber(a) || isNumber(b) {
+        culprit = isNumber(a) ? b : a
+      } else {
+        switch a {
+        case .string, .char, .keyword: culprit = b
+        default: culprit = a
+        }
       }
       let expected = isNumber(a) || isNumber(b) ? "a number" : "a number, string or char"
       throw Failure.type(expected, culprit, in: operation)
