@@ -104,77 +104,77 @@ enum FuzzHarness {
 
 #if FUZZING
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-  _ = FuzzHarness.scratchDirectory
-  let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
-  let (mode, text) = FuzzHarness.decode(bytes)
-  FuzzHarness.run(text, mode: mode)
-  return 0
-}
+  @_cdecl("LLVMFuzzerTestOneInput")
+  public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    _ = FuzzHarness.scratchDirectory
+    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
+    let (mode, text) = FuzzHarness.decode(bytes)
+    FuzzHarness.run(text, mode: mode)
+    return 0
+  }
 
-extension FuzzHarness {
-  /// Inputs run in a scratch directory, so nothing the sandbox misses can touch the checkout.
-  /// Entered on the first input, not in LLVMFuzzerInitialize: libFuzzer still resolves relative
-  /// corpus paths and (with -fork) its own executable path after initializing.
-  static let scratchDirectory: String = {
-    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("oxur-fuzz-\(getpid())")
-    try? FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    _ = FileManager.default.changeCurrentDirectoryPath(scratch.path)
-    return scratch.path
-  }()
-}
+  extension FuzzHarness {
+    /// Inputs run in a scratch directory, so nothing the sandbox misses can touch the checkout.
+    /// Entered on the first input, not in LLVMFuzzerInitialize: libFuzzer still resolves relative
+    /// corpus paths and (with -fork) its own executable path after initializing.
+    static let scratchDirectory: String = {
+      let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("oxur-fuzz-\(getpid())")
+      try? FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+      _ = FileManager.default.changeCurrentDirectoryPath(scratch.path)
+      return scratch.path
+    }()
+  }
 
 #else
 
-/// Replays inputs: `oxur-fuzz [--mode reader|eval|byte] FILE…`. With no --mode (and no
-/// OXUR_FUZZ_MODE), each file is read and then evaluated, as plain Oxur text. Exits the process.
-func replayMain() -> Int32 {
-  exit(replay())
-}
+  /// Replays inputs: `oxur-fuzz [--mode reader|eval|byte] FILE…`. With no --mode (and no
+  /// OXUR_FUZZ_MODE), each file is read and then evaluated, as plain Oxur text. Exits the process.
+  func replayMain() -> Int32 {
+    exit(replay())
+  }
 
-func replay() -> Int32 {
-  var arguments = Array(CommandLine.arguments.dropFirst())
-  var modes: [FuzzMode]? = FuzzHarness.forcedMode.map { [$0] }
-  var byteSelects = false
-  if arguments.first == "--mode", arguments.count >= 2 {
-    switch arguments[1] {
-    case "reader": modes = [.reader]
-    case "eval": modes = [.eval]
-    case "byte": byteSelects = true
-    default:
-      FileHandle.standardError.write(Data("unknown mode \(arguments[1]) (reader, eval or byte)\n".utf8))
-      return 2
+  func replay() -> Int32 {
+    var arguments = Array(CommandLine.arguments.dropFirst())
+    var modes: [FuzzMode]? = FuzzHarness.forcedMode.map { [$0] }
+    var byteSelects = false
+    if arguments.first == "--mode", arguments.count >= 2 {
+      switch arguments[1] {
+      case "reader": modes = [.reader]
+      case "eval": modes = [.eval]
+      case "byte": byteSelects = true
+      default:
+        FileHandle.standardError.write(Data("unknown mode \(arguments[1]) (reader, eval or byte)\n".utf8))
+        return 2
+      }
+      arguments.removeFirst(2)
     }
-    arguments.removeFirst(2)
+    if arguments.isEmpty || arguments.first == "--help" || arguments.first == "-h" {
+      print("usage: oxur-fuzz [--mode reader|eval|byte] FILE…")
+      print("  replays fuzzer inputs; without --mode each file is read, then evaluated")
+      print("  --mode byte: the first byte picks the mode (even reader, odd eval), as in the fuzzer")
+      return arguments.isEmpty ? 2 : 0
+    }
+    for path in arguments {
+      guard let data = FileManager.default.contents(atPath: path) else {
+        print("\(path): cannot read")
+        continue
+      }
+      let bytes = [UInt8](data)
+      if byteSelects {
+        let (mode, text) = FuzzHarness.decode(bytes)
+        print("\(path) [\(mode.rawValue)]: \(FuzzHarness.run(text, mode: mode, name: path))")
+        continue
+      }
+      let text = String(decoding: bytes, as: UTF8.self)
+      for mode in modes ?? [.reader, .eval] {
+        print("\(path) [\(mode.rawValue)]: \(FuzzHarness.run(text, mode: mode, name: path))")
+      }
+    }
+    return 0
   }
-  if arguments.isEmpty || arguments.first == "--help" || arguments.first == "-h" {
-    print("usage: oxur-fuzz [--mode reader|eval|byte] FILE…")
-    print("  replays fuzzer inputs; without --mode each file is read, then evaluated")
-    print("  --mode byte: the first byte picks the mode (even reader, odd eval), as in the fuzzer")
-    return arguments.isEmpty ? 2 : 0
-  }
-  for path in arguments {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      print("\(path): cannot read")
-      continue
-    }
-    let bytes = [UInt8](data)
-    if byteSelects {
-      let (mode, text) = FuzzHarness.decode(bytes)
-      print("\(path) [\(mode.rawValue)]: \(FuzzHarness.run(text, mode: mode, name: path))")
-      continue
-    }
-    let text = String(decoding: bytes, as: UTF8.self)
-    for mode in modes ?? [.reader, .eval] {
-      print("\(path) [\(mode.rawValue)]: \(FuzzHarness.run(text, mode: mode, name: path))")
-    }
-  }
-  return 0
-}
 
-// A declaration rather than a bare call: the fuzzing build parses this file with
-// -parse-as-library, which rejects top-level expressions even in an inactive #if branch.
-let replayStatus: Int32 = replayMain()
+  // A declaration rather than a bare call: the fuzzing build parses this file with
+  // -parse-as-library, which rejects top-level expressions even in an inactive #if branch.
+  let replayStatus: Int32 = replayMain()
 
 #endif

@@ -354,7 +354,10 @@ public struct Reader {
     let digits = bytes[start...]
     let isFloat = radix == 10 && digits.contains { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") }
     if isFloat {
-      let allowed = digits.allSatisfy { isDigit($0) || $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }
+      let allowed = digits.allSatisfy {
+        isDigit($0) || $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") || $0 == UInt8(ascii: "+")
+          || $0 == UInt8(ascii: "-")
+      }
       guard allowed, let value = Double(String(decoding: digits, as: UTF8.self)) else {
         throw ReadError("invalid number \(token)", span)
       }
@@ -380,10 +383,14 @@ public struct Reader {
     }
     if negative {
       if magnitude == UInt64(Int64.max) + 1 { return .int(Int.min) }
-      guard magnitude <= UInt64(Int64.max) else { throw ReadError("integer literal \(token) does not fit in 64 bits", span) }
+      guard magnitude <= UInt64(Int64.max) else {
+        throw ReadError("integer literal \(token) does not fit in 64 bits", span)
+      }
       return .int(-Int(magnitude))
     }
-    guard magnitude <= UInt64(Int64.max) else { throw ReadError("integer literal \(token) does not fit in 64 bits", span) }
+    guard magnitude <= UInt64(Int64.max) else {
+      throw ReadError("integer literal \(token) does not fit in 64 bits", span)
+    }
     return .int(Int(magnitude))
   }
 }

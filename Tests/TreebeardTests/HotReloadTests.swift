@@ -354,6 +354,8 @@ final class ResultBox: @unchecked Sendable {
       """)
     let interpreter = Interpreter(output: BufferedOutput(), errorOutput: BufferedOutput())
     try interpreter.load(path: app)
-    #expect(try interpreter.eval("[(app:radius (geo:Circle 2)) (app:radius geo:Empty) (app:radius2 (geo:Circle 3))]").printed == "[2 0 3]")
+    #expect(
+      try interpreter.eval("[(app:radius (geo:Circle 2)) (app:radius geo:Empty) (app:radius2 (geo:Circle 3))]").printed
+        == "[2 0 3]")
   }
 }

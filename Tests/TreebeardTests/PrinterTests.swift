@@ -25,7 +25,10 @@ import Testing
     try interpreter.eval("(defstruct Point x y) (defenum Shape (Circle r) Empty) (defn add [a b] (+ a b))")
     let cases: [(String, String)] = [
       ("(struct Point :x 1 :y 2)", "(struct user:Point :x 1 :y 2)"),
-      ("[(Some 42) None (Ok 1) (Err \"bad\") (Circle 1.0) Empty]", #"[(Some 42) None (Ok 1) (Err "bad") (Circle 1.0) Empty]"#),
+      (
+        "[(Some 42) None (Ok 1) (Err \"bad\") (Circle 1.0) Empty]",
+        #"[(Some 42) None (Ok 1) (Err "bad") (Circle 1.0) Empty]"#
+      ),
       ("add", "#<fn user:add/2>"),
       ("(fn [x] x)", "#<fn>"),
       ("+", "#<builtin +>"),

@@ -255,7 +255,8 @@ final class Analyzer {
       return BuiltinCallNode(builtin: builtin, arguments: arguments, span: span)
     case .global(let site):
       let arguments =
-        position.tail ? try analyzeLastUseArguments(Array(argumentForms)) : try argumentForms.map { try analyze($0, .value) }
+        position.tail
+        ? try analyzeLastUseArguments(Array(argumentForms)) : try argumentForms.map { try analyze($0, .value) }
       if arguments.count == 1 && !position.tail, let only = arguments.first {
         return GlobalCall1Node(site: site, argument: only, span: span)
       }
@@ -284,7 +285,9 @@ final class Analyzer {
       case "not": return NotNode(operand, span: span)
       case "inc", "dec":
         let operation: ArithmeticOperator = name == "inc" ? .add : .subtract
-        if let slot = operand.localSlot { return ArithmeticLocalConstantNode(operation, slot: slot, constant: 1, span: span) }
+        if let slot = operand.localSlot {
+          return ArithmeticLocalConstantNode(operation, slot: slot, constant: 1, span: span)
+        }
         return ArithmeticNode(operation, operand, one, span: span)
       default: return nil
       }
@@ -373,7 +376,9 @@ enum SymbolCount {
     switch form.kind {
     case .symbol(nil, let name): counts[name, default: 0] += 1
     case .list(let items):
-      if let head = items.first?.symbolName, ["fn", "loop", "quote", "quasiquote", "defn", "while", "doseq", "for", "dotimes"].contains(head) {
+      if let head = items.first?.symbolName,
+        ["fn", "loop", "quote", "quasiquote", "defn", "while", "doseq", "for", "dotimes"].contains(head)
+      {
         var inner: [String: Int] = [:]
         for item in items { count(item, into: &inner, depth: depth + 1) }
         for name in inner.keys { counts[name, default: 0] += 2 }

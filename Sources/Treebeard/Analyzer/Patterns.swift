@@ -228,7 +228,8 @@ extension Analyzer {
         }
         return .structure(name: name, fields: fields)
       }
-      if case .symbol(let module, let name) = head.kind, let variant = resolvePatternVariant(module: module, name: name) {
+      if case .symbol(let module, let name) = head.kind, let variant = resolvePatternVariant(module: module, name: name)
+      {
         guard items.count - 1 == variant.arity else {
           throw OxurError(
             "syntax", "pattern \(name) takes \(variant.arity) field(s), got \(items.count - 1)", span: form.span)

@@ -117,7 +117,8 @@ extension Runtime {
         let declared = moduleName(of: source)
         if declared != entry.name {
           // The file was renamed to another module (loaded separately); this one keeps its code.
-          warnings.append("⚠ \(displayName(path)) now declares module \(declared); keeping \(entry.name) version \(current.number)")
+          warnings.append(
+            "⚠ \(displayName(path)) now declares module \(declared); keeping \(entry.name) version \(current.number)")
           continue
         }
         if source.contentHash != current.contentHash {
@@ -243,7 +244,8 @@ enum ModuleBuiltins {
             loaded.isEmpty
             ? "Reloaded \(reloaded.count) module(s)"
             : reloaded.isEmpty
-              ? "Loaded \(loaded.count) new module(s)" : "Reloaded \(reloaded.count) module(s), loaded \(loaded.count) new"
+              ? "Loaded \(loaded.count) new module(s)"
+              : "Reloaded \(reloaded.count) module(s), loaded \(loaded.count) new"
           m.runtime.output.write("✓ \(counts): \(details)\n")
         }
       } catch let failure as LoadFailure {

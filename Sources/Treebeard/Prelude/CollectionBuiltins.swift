@@ -129,7 +129,8 @@ enum CollectionBuiltins {
     t.define("update-in", atLeast: 3) { m, a in
       let path = try Collections.elements(a[1], "update-in")
       let parents = Collections.parents(a[0], path)
-      let innermost = path.isEmpty ? a[0] : Collections.lookup(parents[path.count - 1], path[path.count - 1], default: .nil)
+      let innermost =
+        path.isEmpty ? a[0] : Collections.lookup(parents[path.count - 1], path[path.count - 1], default: .nil)
       return try Collections.assocPath(path, parents, try m.call(a[2], [innermost] + a.dropping(3)))
     }
     t.define("keys", 1...1) { _, a in

@@ -58,7 +58,9 @@ public final class PersistentVector: @unchecked Sendable {
     let tailCount = count - (((count - 1) >> 5) << 5)
     let trieCount = count - tailCount
     let tail = TailBuffer(Array(items[trieCount...]))
-    if trieCount == 0 { return PersistentVector(count: count, shift: 5, root: emptyRoot, tail: tail, tailCount: tailCount) }
+    if trieCount == 0 {
+      return PersistentVector(count: count, shift: 5, root: emptyRoot, tail: tail, tailCount: tailCount)
+    }
     var level: [VectorNode] = []
     level.reserveCapacity(trieCount / 32)
     var start = 0
@@ -78,7 +80,8 @@ public final class PersistentVector: @unchecked Sendable {
       level = parents
       shift += 5
     }
-    return PersistentVector(count: count, shift: shift, root: VectorNode(children: level), tail: tail, tailCount: tailCount)
+    return PersistentVector(
+      count: count, shift: shift, root: VectorNode(children: level), tail: tail, tailCount: tailCount)
   }
 
   private var tailOffset: Int { count - tailCount }

@@ -169,7 +169,8 @@ public enum Printer {
       } else if v.payload.isEmpty {
         out.append(v.variant.name)
       } else {
-        writeSequence([Value.symbol(v.variant.name)] + v.payload, open: "(", close: ")", into: &out, depth: depth, budget: budget)
+        writeSequence(
+          [Value.symbol(v.variant.name)] + v.payload, open: "(", close: ")", into: &out, depth: depth, budget: budget)
       }
     case .atom(let a):
       out.append("(atom ")
