@@ -21,7 +21,7 @@ let package = Package(
         "OxurSyntax",
         .product(name: "HashTreeCollections", package: "swift-collections"),
       ],
-      swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+      swiftSettings: []
     ),
     .target(name: "TreebeardREPL", dependencies: ["Treebeard"]),
     .executableTarget(

@@ -38,7 +38,15 @@ public final class REPL {
     while true {
       let prompt = buffer.isEmpty ? REPL.prompt : REPL.continuationPrompt
       interpreter.runtime.output.flush()
-      guard let line = editor.readLine(prompt: prompt) else { break }
+      guard let line = editor.readLine(prompt: prompt) else {
+        // libedit ends the line it was reading on Ctrl-C; that cancels the entry, not the session.
+        if interpreter.runtime.attention.consumeInterrupt() {
+          buffer = ""
+          interpreter.runtime.output.write("\n")
+          continue
+        }
+        break
+      }
       if buffer.isEmpty {
         let command = line.trimmingCharacters(in: .whitespaces)
         if command == ":quit" || command == ":q" || command == ":exit" { break }

@@ -18,6 +18,11 @@ public final class Attention: Sendable {
 
   /// Forgets a Ctrl-C that arrived while nothing was running.
   public func clearInterrupt() { interruptRequested.store(false, ordering: .sequentiallyConsistent) }
+
+  /// True (once) when a Ctrl-C arrived since the last check; the REPL uses it at its prompt.
+  public func consumeInterrupt() -> Bool {
+    interruptRequested.exchange(false, ordering: .sequentiallyConsistent)
+  }
 }
 
 /// Evaluates node trees. Frames are windows of one value stack (`fp` is a frame's base); every
@@ -26,18 +31,18 @@ public final class Machine: @unchecked Sendable {
   let stack: UnsafeMutablePointer<Value>
   let capacity: Int
   /// Slots below this are initialised; the stack is initialised lazily so startup stays fast.
-  private var initializedEnd: UnsafeMutablePointer<Value>
+  @exclusivity(unchecked) private var initializedEnd: UnsafeMutablePointer<Value>
   /// A frame must end below this; `margin` slots stay free for arguments pushed before a call.
-  private(set) var stackLimit: UnsafeMutablePointer<Value>
-  var sp: UnsafeMutablePointer<Value>
-  var depth = 0
+  @exclusivity(unchecked) private(set) var stackLimit: UnsafeMutablePointer<Value>
+  @exclusivity(unchecked) var sp: UnsafeMutablePointer<Value>
+  @exclusivity(unchecked) var depth = 0
   let depthLimit: Int
   let attention: Attention
   unowned let runtime: Runtime
   /// Set by a call in tail position just before it returns `.tailCallSignal`.
-  var tailCallee: Value = .nil
-  var tailArgumentCount = 0
-  var tailSpan = Span.unknown
+  @exclusivity(unchecked) var tailCallee: Value = .nil
+  @exclusivity(unchecked) var tailArgumentCount = 0
+  @exclusivity(unchecked) var tailSpan = Span.unknown
 
   init(runtime: Runtime, slots: Int = 4_000_000, depthLimit: Int = 100_000) {
     self.runtime = runtime

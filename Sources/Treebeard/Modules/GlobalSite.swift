@@ -9,10 +9,10 @@ final class GlobalSite: @unchecked Sendable {
   let moduleName: String
   let name: Symbol
   /// Resolved lazily so code may name a module that is loaded later. Entries are never removed.
-  private var entryReference: Unmanaged<ModuleEntry>?
-  private var generation: UInt = .max
-  private var version: ModuleVersion?
-  private var bindingReference: Unmanaged<Binding>?
+  @exclusivity(unchecked) private var entryReference: Unmanaged<ModuleEntry>?
+  @exclusivity(unchecked) private var generation: UInt = .max
+  @exclusivity(unchecked) private var version: ModuleVersion?
+  @exclusivity(unchecked) private var bindingReference: Unmanaged<Binding>?
   /// Qualified uses from another module must respect `export`.
   let checkExport: Bool
   private let registry: Registry

@@ -5,7 +5,7 @@ import Foundation
 /// A global definition's cell. A version owns its bindings; `defonce` carries a cell across versions.
 public final class Binding: @unchecked Sendable {
   public let name: Symbol
-  public var value: Value
+  @exclusivity(unchecked) public var value: Value
   /// Defined by `defn`/`define`: naming it as a value yields a late-bound reference.
   var isFunction: Bool
   let isOnce: Bool
@@ -75,7 +75,7 @@ public final class ModuleEntry: @unchecked Sendable {
     didSet { generation &+= 1 }
   }
   /// Changes whenever `current` is assigned: what call sites compare (one integer load).
-  private(set) var generation: UInt = 0
+  @exclusivity(unchecked) private(set) var generation: UInt = 0
   /// Earlier committed versions, oldest first, bounded by the registry's history limit.
   var history: [ModuleVersion] = []
   var highestVersion = 0
