@@ -282,7 +282,7 @@ final class Analyzer {
       let operand = try analyze(arguments[0], .value)
       let one = ConstantNode(.int(1), span: span)
       switch name {
-      case "not": return NotNode(operand, span: span)
+      case "not": return operand.negatedComparison() ?? NotNode(operand, span: span)
       case "inc", "dec":
         let operation: ArithmeticOperator = name == "inc" ? .add : .subtract
         if let slot = operand.localSlot {

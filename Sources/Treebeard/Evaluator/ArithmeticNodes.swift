@@ -97,25 +97,41 @@ final class ArithmeticLocalLocalNode: Node {
   }
 }
 
-/// `< > <= >=` on two operands.
+/// `< > <= >=` on two operands, and their negations (`(not (< a b))` is one node; on NaN a
+/// negated comparison is true, as `not` of a false comparison is).
 enum ComparisonOperator {
   case less, greater, lessEqual, greaterEqual
+  case notLess, notGreater, notLessEqual, notGreaterEqual
 
   var name: String {
     switch self {
-    case .less: return "<"
-    case .greater: return ">"
-    case .lessEqual: return "<="
-    case .greaterEqual: return ">="
+    case .less, .notLess: return "<"
+    case .greater, .notGreater: return ">"
+    case .lessEqual, .notLessEqual: return "<="
+    case .greaterEqual, .notGreaterEqual: return ">="
     }
   }
 
+  var negated: ComparisonOperator {
+    switch self {
+    case .less: return .notLess
+    case .greater: return .notGreater
+    case .lessEqual: return .notLessEqual
+    case .greaterEqual: return .notGreaterEqual
+    case .notLess: return .less
+    case .notGreater: return .greater
+    case .notLessEqual: return .lessEqual
+    case .notGreaterEqual: return .greaterEqual
+    }
+  }
+
+  /// Ints are totally ordered, so a negation is the opposite comparison.
   @inline(__always) func onInts(_ x: Int, _ y: Int) -> Bool {
     switch self {
-    case .less: return x < y
-    case .greater: return x > y
-    case .lessEqual: return x <= y
-    case .greaterEqual: return x >= y
+    case .less, .notGreaterEqual: return x < y
+    case .greater, .notLessEqual: return x > y
+    case .lessEqual, .notGreater: return x <= y
+    case .greaterEqual, .notLess: return x >= y
     }
   }
 
@@ -125,13 +141,14 @@ enum ComparisonOperator {
     do { return accepts(try Arithmetic.compare(a, b, name)) } catch let error as OxurError { throw error.located(span) }
   }
 
-  /// From `Arithmetic.compare`'s order (-1, 0, 1, or 2 for unordered NaN: always false).
+  /// From `Arithmetic.compare`'s order (-1, 0, 1, or 2 for unordered NaN: false unless negated).
   func accepts(_ order: Int) -> Bool {
     switch self {
     case .less: return order == -1
     case .greater: return order == 1
     case .lessEqual: return order == -1 || order == 0
     case .greaterEqual: return order == 0 || order == 1
+    case .notLess, .notGreater, .notLessEqual, .notGreaterEqual: return !negated.accepts(order)
     }
   }
 }
@@ -154,6 +171,8 @@ final class ComparisonNode: Node {
   override func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
     try operation.apply(try left.eval(m, fp), try right.eval(m, fp), span)
   }
+
+  override func negatedComparison() -> Node? { ComparisonNode(operation.negated, left, right, span: span) }
 }
 
 /// `(< i 10)`: a local against an Int constant.
@@ -175,6 +194,10 @@ final class ComparisonLocalConstantNode: Node {
     if case .int(let x) = fp[slot] { return operation.onInts(x, constant) }
     return try operation.apply(fp[slot], .int(constant), span)
   }
+
+  override func negatedComparison() -> Node? {
+    ComparisonLocalConstantNode(operation.negated, slot: slot, constant: constant, span: span)
+  }
 }
 
 /// `(< i n)`: two locals.
@@ -194,6 +217,10 @@ final class ComparisonLocalLocalNode: Node {
 
   override func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
     try operation.apply(fp[left], fp[right], span)
+  }
+
+  override func negatedComparison() -> Node? {
+    ComparisonLocalLocalNode(operation.negated, left: left, right: right, span: span)
   }
 }
 

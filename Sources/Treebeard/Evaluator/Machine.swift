@@ -101,8 +101,10 @@ public final class Machine: @unchecked Sendable {
     sp = from
   }
 
+  /// Slots at and above `sp` always hold `.nil`, which owns nothing, so a push may initialise
+  /// over it without destroying it first.
   @inline(__always) func push(_ value: Value) {
-    sp.pointee = value
+    sp.initialize(to: value)
     sp += 1
   }
 

@@ -21,6 +21,8 @@ class Node {
   var constantValue: Value? { nil }
   /// A plain local slot, used by the analyzer to specialise operands.
   var localSlot: Int? { nil }
+  /// For comparisons: the same comparison negated, so `(not (< a b))` is one node.
+  func negatedComparison() -> Node? { nil }
 }
 
 final class ConstantNode: Node {
