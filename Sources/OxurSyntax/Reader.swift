@@ -313,9 +313,12 @@ public struct Reader {
     {
       return Syntax(number, start)
     }
-    if tokenBytes.elementsEqual("nil".utf8) { return Syntax(.nil, start) }
-    if tokenBytes.elementsEqual("true".utf8) { return Syntax(.bool(true), start) }
-    if tokenBytes.elementsEqual("false".utf8) { return Syntax(.bool(false), start) }
+    switch tokenBytes.count {
+    case 3 where Reader.matches(tokenBytes, "nil"): return Syntax(.nil, start)
+    case 4 where Reader.matches(tokenBytes, "true"): return Syntax(.bool(true), start)
+    case 5 where Reader.matches(tokenBytes, "false"): return Syntax(.bool(false), start)
+    default: break
+    }
     if first == UInt8(ascii: ":") {
       guard tokenBytes.count > 1 else { throw ReadError("a keyword needs a name after ':'", start) }
       return Syntax(.keyword(String(decoding: tokenBytes.dropFirst(), as: UTF8.self)), start)
@@ -327,6 +330,18 @@ public struct Reader {
       return Syntax(.symbol(module: module, name: name), start)
     }
     return Syntax(.symbol(module: nil, name: token), start)
+  }
+
+  /// Byte comparison with an ASCII word (cheaper than a generic `elementsEqual`).
+  @inline(__always) static func matches(_ bytes: ArraySlice<UInt8>, _ word: StaticString) -> Bool {
+    guard bytes.count == word.utf8CodeUnitCount else { return false }
+    let pointer = word.utf8Start
+    var offset = 0
+    for byte in bytes {
+      if byte != pointer[offset] { return false }
+      offset += 1
+    }
+    return true
   }
 
   /// Parses Int and Float literals from the token's bytes; nil when the token is not a number.

@@ -272,6 +272,11 @@ final class Analyzer {
 
   private func head(_ items: [Syntax]) -> Syntax { items[0] }
 
+  static let arithmeticOperators: [String: ArithmeticOperator] = ["+": .add, "-": .subtract, "*": .multiply]
+  static let comparisonOperators: [String: ComparisonOperator] = [
+    "<": .less, ">": .greater, "<=": .lessEqual, ">=": .greaterEqual,
+  ]
+
   /// Arithmetic and comparison on two operands become dedicated nodes (DESIGN.md §11 rule 3).
   private func specialisedBuiltin(name: String, _ forms: ArraySlice<Syntax>, span: Span) throws -> Node? {
     let arguments = Array(forms)
@@ -293,8 +298,8 @@ final class Analyzer {
       }
     }
     guard arguments.count == 2 else { return nil }
-    let arithmetic: [String: ArithmeticOperator] = ["+": .add, "-": .subtract, "*": .multiply]
-    let comparison: [String: ComparisonOperator] = ["<": .less, ">": .greater, "<=": .lessEqual, ">=": .greaterEqual]
+    let arithmetic = Analyzer.arithmeticOperators
+    let comparison = Analyzer.comparisonOperators
     if let operation = DirectBinaryNode.operations[name] {
       return DirectBinaryNode(
         try analyze(arguments[0], .value), try analyze(arguments[1], .value), operation: operation, span: span)
