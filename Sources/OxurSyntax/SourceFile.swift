@@ -7,9 +7,11 @@ public final class SourceFile: Sendable {
   public let name: String
   public let text: String
 
-  public init(name: String, text: String) {
+  /// `keep: false` is for text read only to inspect it (no span of it outlives the caller).
+  public init(name: String, text: String, keep: Bool = true) {
     self.name = name
     self.text = text
+    guard keep else { return }
     SourceFile.keepAliveLock.lock()
     SourceFile.keepAlive.append(self)
     SourceFile.keepAliveLock.unlock()

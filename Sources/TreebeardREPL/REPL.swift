@@ -77,7 +77,7 @@ public final class REPL {
 
   func completeness(of source: String) -> Completeness {
     do {
-      _ = try Reader.readAll(SourceFile(name: "<repl>", text: source))
+      _ = try Reader.readAll(SourceFile(name: "<repl>", text: source, keep: false))
       return .complete
     } catch {
       return error.isIncomplete ? .incomplete : .invalid

@@ -359,3 +359,59 @@ final class ResultBox: @unchecked Sendable {
         == "[2 0 3]")
   }
 }
+
+@Suite struct ReviewRegressionTests {
+  func interpreter() -> Interpreter { Interpreter(output: BufferedOutput(), errorOutput: BufferedOutput()) }
+
+  @Test func failedReloadLeavesDefonceValueAlone() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("m.oxur", "(module m)\n(defonce counter 1)\n(defn get [] counter)\n")
+    let interpreter = interpreter()
+    try interpreter.load(path: path)
+    directory.write(
+      "m.oxur", "(module m)\n(defonce counter 1)\n(set! counter 99)\n(defn get [] counter)\n(throw :boom)\n")
+    #expect(throws: LoadFailure.self) { try interpreter.reload(path: path) }
+    #expect(try interpreter.eval("(m:get)").printed == "1")
+  }
+
+  @Test func theReplModuleCannotBeReplacedByAFile() throws {
+    let directory = ModuleDirectory()
+    let headerless = directory.write("user.oxur", "(def keep :from-file)\n")
+    let spaced = directory.write("other.oxur", "(module  user)\n(def keep :from-file)\n")
+    let interpreter = interpreter()
+    try interpreter.eval("(def keep 5)")
+    for path in [headerless, spaced] {
+      #expect(throws: LoadFailure.self) { try interpreter.load(path: path) }
+      #expect(throws: LoadFailure.self) { try interpreter.reload(path: path) }
+    }
+    #expect(try interpreter.eval("keep").printed == "5")
+  }
+
+  @Test func structConstructionElsewhereFollowsTheNewLayout() throws {
+    let directory = ModuleDirectory()
+    directory.write("geo.oxur", "(module geo)\n(defstruct Point x y)\n")
+    let app = directory.write(
+      "app.oxur", "(module app)\n(import geo)\n(defn mk [z] (struct geo:Point :y 2 :x 1))\n")
+    let interpreter = interpreter()
+    try interpreter.load(path: app)
+    #expect(try interpreter.eval("(app:mk 0)").printed == "(struct geo:Point :x 1 :y 2)")
+    directory.write("geo.oxur", "(module geo)\n(defstruct Point y x)\n")
+    try interpreter.reload(path: directory.path("geo.oxur"))
+    #expect(try interpreter.eval("(app:mk 0)").printed == "(struct geo:Point :y 2 :x 1)")
+    directory.write("geo.oxur", "(module geo)\n(defstruct Point x y z)\n")
+    try interpreter.reload(path: directory.path("geo.oxur"))
+    #expect(throws: OxurError.self) { try interpreter.eval("(app:mk 0)") }
+  }
+
+  @Test func namedFnDefinitionsAreLateBoundReferencesAndEnumsStayEqual() throws {
+    let directory = ModuleDirectory()
+    let source = "(module nf)\n(def f (fn f [n] :v1))\n(defenum Color Red Green)\n(def fav Red)\n"
+    let path = directory.write("nf.oxur", source)
+    let interpreter = interpreter()
+    try interpreter.load(path: path)
+    try interpreter.eval("(def h nf:f) (def saved nf:fav) (def table {nf:fav :yes})")
+    directory.write("nf.oxur", source.replacingOccurrences(of: ":v1", with: ":v2"))
+    try interpreter.reload(path: path)
+    #expect(try interpreter.eval("[(h 1) (= saved nf:fav) (get table nf:fav)]").printed == "[:v2 true :yes]")
+  }
+}

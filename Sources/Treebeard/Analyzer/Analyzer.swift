@@ -163,6 +163,9 @@ final class Analyzer {
   }
 
   private func analyzeSymbol(module: String?, name: String, span: Span) throws -> Node {
+    if module == CoreMacros.preludeModule, let builtin = runtime.prelude[name] {
+      return ConstantNode(.builtin(builtin), span: span)
+    }
     if let module {
       if let variant = resolveVariant(module: module, name: name) { return ConstantNode(variant.bareValue, span: span) }
       let target = version.aliases[module] ?? module
@@ -238,7 +241,9 @@ final class Analyzer {
   ) throws -> Node {
     let span = form.span
     let meaning: GlobalMeaning
-    if let module {
+    if module == CoreMacros.preludeModule, let builtin = runtime.prelude[name] {
+      meaning = .builtin(builtin)
+    } else if let module {
       if let variant = resolveVariant(module: module, name: name) {
         meaning = .constant(variant.bareValue)
       } else {
@@ -359,6 +364,8 @@ extension Analyzer {
   /// `dying` limits the candidates to those slots (for `recur`: the rebound loop variables;
   /// other locals stay live into the next iteration).
   func analyzeLastUseArguments(_ forms: [Syntax], dying: Set<Int>? = nil) throws -> [Node] {
+    // A user macro may repeat or introduce a variable the syntax shows once: no moves then.
+    if forms.contains(where: containsUserMacroCall) { return try forms.map { try analyze($0, .value) } }
     var counts: [String: Int] = [:]
     for form in forms { SymbolCount.count(form, into: &counts, depth: 0) }
     var candidates: [ObjectIdentifier: LocalVariable] = [:]
@@ -371,6 +378,27 @@ extension Analyzer {
     function.moveCandidates = candidates
     defer { function.moveCandidates = saved }
     return try forms.map { try analyze($0, .value) }
+  }
+}
+
+extension Analyzer {
+  func containsUserMacroCall(_ form: Syntax) -> Bool { containsUserMacroCall(form, depth: 0) }
+
+  private func containsUserMacroCall(_ form: Syntax, depth: Int) -> Bool {
+    guard depth < 500 else { return true }
+    switch form.kind {
+    case .list(let items):
+      if case .symbol(let module, let name)? = items.first?.kind, module != nil || function.lookup(name) == nil,
+        userMacro(module: module, name: name) != nil
+      {
+        return true
+      }
+      return items.contains { containsUserMacroCall($0, depth: depth + 1) }
+    case .vector(let items), .map(let items), .set(let items):
+      return items.contains { containsUserMacroCall($0, depth: depth + 1) }
+    default:
+      return false
+    }
   }
 }
 

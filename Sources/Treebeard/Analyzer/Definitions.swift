@@ -131,7 +131,7 @@ extension Analyzer {
       nodes.append(node)
     }
     return StructConstructionNode(
-      typeName: name, module: type.module, fallback: type, values: nodes, runtime: runtime, span: form.span)
+      typeName: name, entry: runtime.registry.entry(type.module), analyzedType: type, values: nodes, span: form.span)
   }
 
   /// `(defenum Shape (Circle r) (Rect w h) Empty)`.
@@ -244,25 +244,47 @@ final class DefineMacroNode: Node {
   }
 }
 
-/// Builds a struct instance with the module's current layout of the type.
+/// Builds a struct instance with the layout the defining module has *now*, so code in other
+/// modules follows a reload that changes the struct (fields are matched by name; a field the
+/// new layout added and this code does not give is an error).
 final class StructConstructionNode: Node {
   let typeName: String
-  let module: String
-  let fallback: StructType
+  let entry: ModuleEntry
+  let analyzedType: StructType
   let values: [Node]
-  unowned let runtime: Runtime
-  init(typeName: String, module: String, fallback: StructType, values: [Node], runtime: Runtime, span: Span) {
+  private var cachedGeneration: UInt = .max
+  private var cachedType: StructType
+  /// For each field of `cachedType`, the index into `values` (nil: not given).
+  private var sources: [Int?] = []
+
+  init(typeName: String, entry: ModuleEntry, analyzedType: StructType, values: [Node], span: Span) {
     self.typeName = typeName
-    self.module = module
-    self.fallback = fallback
+    self.entry = entry
+    self.analyzedType = analyzedType
     self.values = values
-    self.runtime = runtime
+    self.cachedType = analyzedType
+    self.sources = Array(0..<values.count)
     super.init(span: span)
   }
+
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    if entry.generation != cachedGeneration { relink() }
     var result: [Value] = []
-    result.reserveCapacity(values.count)
-    for value in values { result.append(try value.eval(m, fp)) }
-    return .structInstance(StructInstance(type: fallback, values: result))
+    result.reserveCapacity(sources.count)
+    for (position, source) in sources.enumerated() {
+      guard let source else {
+        throw OxurError(
+          "unknown-field", "missing field \(cachedType.fields[position].name) in struct \(typeName)", span: span)
+      }
+      result.append(try values[source].eval(m, fp))
+    }
+    return .structInstance(StructInstance(type: cachedType, values: result))
+  }
+
+  private func relink() {
+    cachedGeneration = entry.generation
+    let current = entry.current?.structs[typeName] ?? analyzedType
+    cachedType = current
+    sources = current.fields.map { analyzedType.fieldIndex[$0] }
   }
 }

@@ -347,20 +347,24 @@ final class DefineNode: Node {
     guard let version = entry.current else {
       throw OxurError("internal", "module \(entry.name) has no version to define \(name.name) in", span: span)
     }
+    // A Binding object is never replaced in a version: call sites hold it unretained, owned by
+    // the version, so replacing it would leave them pointing at freed memory.
     if isOnce {
-      if let existing = version.bindings[name], existing.isOnce { return .symbol(name) }
-      if let carried = m.runtime.carriedOnce(module: entry.name, name: name) {
-        version.bindings[name] = carried
-        if !version.definitionOrder.contains(name) { version.definitionOrder.append(name) }
+      if let existing = version.bindings[name] {
+        existing.isOnce = true  // already has a value (defonce again, or def then defonce): keep it
         return .symbol(name)
       }
-      let result = try value.eval(m, fp)
-      version.bindings[name] = Binding(name: name, value: result, isFunction: false, isOnce: true)
-      if !version.definitionOrder.contains(name) { version.definitionOrder.append(name) }
+      // The staging version gets its own cell holding the carried value, so a reload that fails
+      // after changing it leaves the running version's value untouched.
+      let carried = m.runtime.carriedOnce(module: entry.name, name: name)
+      let initial = try carried?.value ?? value.eval(m, fp)
+      version.define(name, initial, isFunction: false).isOnce = true
       return .symbol(name)
     }
     let result = try value.eval(m, fp)
-    _ = version.define(name, result, isFunction: isFunction)
+    var function = isFunction
+    if case .closure = result { function = true }  // also `(def f (fn f [x] …))`
+    _ = version.define(name, result, isFunction: function)
     return .symbol(name)
   }
 }

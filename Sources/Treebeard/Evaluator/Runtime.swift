@@ -96,21 +96,41 @@ public final class Runtime: @unchecked Sendable {
   /// One top-level form: a top-level `do` (also one produced by a macro) runs form by form, so a
   /// macro defined early in it can be used later in it.
   func evaluateTopLevel(_ form: Syntax, analyzer: Analyzer, machine: Machine) throws -> Value {
+    var result = Value.nil
+    try forEachTopLevelForm(form, analyzer: analyzer) { code in result = try run(code, machine: machine) }
+    return result
+  }
+
+  /// Expands the form's head macros, splices top-level `do`s, and hands each analyzed form to
+  /// `body` before analyzing the next (what `load` runs and what `check` only analyzes).
+  /// Runaway macros (`(defmacro m [] '(m))`) and endless `do` nesting end as Oxur errors.
+  func forEachTopLevelForm(
+    _ form: Syntax, analyzer: Analyzer, depth: Int = 0, _ body: (TopLevelCode) throws -> Void
+  ) throws {
+    guard depth < Runtime.maximumTopLevelNesting else {
+      throw OxurError("expand", "top-level do forms nested too deeply", span: form.span)
+    }
     var current = form
+    var steps = 0
     while case .list(let items) = current.kind, case .symbol(let module, let name)? = items.first?.kind,
       module != nil || SpecialForms.table[name] == nil,
       let expanded = try analyzer.expandMacro(current, items, module: module, name: name)
     {
+      steps += 1
+      guard steps < Runtime.maximumExpansionSteps else {
+        throw OxurError("expand", "macro \(name) keeps expanding (\(steps) steps)", span: form.span)
+      }
       current = expanded
     }
     if case .list(let items) = current.kind, items.first?.symbolName == "do" {
-      var result = Value.nil
-      for item in items.dropFirst() { result = try evaluateTopLevel(item, analyzer: analyzer, machine: machine) }
-      return result
+      for item in items.dropFirst() { try forEachTopLevelForm(item, analyzer: analyzer, depth: depth + 1, body) }
+      return
     }
-    let code = try analyzer.analyzeTopLevel(current)
-    return try run(code, machine: machine)
+    try body(try analyzer.analyzeTopLevel(current))
   }
+
+  static let maximumExpansionSteps = 10_000
+  static let maximumTopLevelNesting = 1_000
 
   func run(_ code: TopLevelCode, machine: Machine) throws -> Value {
     let base = machine.sp

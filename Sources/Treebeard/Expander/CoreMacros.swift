@@ -16,7 +16,7 @@ enum CoreMacros {
   /// `(in-module calculator)`: the name is not evaluated.
   static func inModule(_ form: Syntax, _ items: [Syntax]) throws -> Syntax {
     guard items.count == 2, case .symbol = items[1].kind else { throw error("in-module takes a module name", form) }
-    return list([sym("%in-module", form.span), list([sym("quote", form.span), items[1]], form.span)], form.span)
+    return list([prelude("%in-module", form.span), list([sym("quote", form.span), items[1]], form.span)], form.span)
   }
 
   static func error(_ message: String, _ form: Syntax) -> OxurError {
@@ -24,6 +24,14 @@ enum CoreMacros {
   }
 
   private static func sym(_ name: String, _ span: Span) -> Syntax { .symbol(name, span) }
+
+  /// A prelude function named so that no local or module definition can shadow it: macro
+  /// expansions must mean the same thing wherever they land.
+  static func prelude(_ name: String, _ span: Span) -> Syntax {
+    Syntax(.symbol(module: CoreMacros.preludeModule, name: name), span)
+  }
+
+  static let preludeModule = "%prelude"
   private static func list(_ items: [Syntax], _ span: Span) -> Syntax { .list(items, span) }
   private static func doBlock(_ body: ArraySlice<Syntax>, _ span: Span) -> Syntax {
     body.count == 1 ? body[body.startIndex] : list([sym("do", span)] + body, span)
@@ -153,7 +161,7 @@ enum CoreMacros {
     var index = bindings.count - 2
     while index >= 0 {
       let function = list([sym("fn", span), Syntax(.vector([bindings[index]]), span), body], span)
-      body = list([sym("%each", span), function, bindings[index + 1]], span)
+      body = list([prelude("%each", span), function, bindings[index + 1]], span)
       index -= 2
     }
     return body
@@ -182,7 +190,7 @@ enum CoreMacros {
     }
     // Innermost: (conj acc e); each group wraps it in a reduce over its collection.
     let accumulator = sym(Gensym.next("acc__"), span)
-    var inner = list([sym("conj", span), accumulator, items[2]], span)
+    var inner = list([prelude("conj", span), accumulator, items[2]], span)
     for group in groups.reversed() {
       var step = inner
       var collection = group.collection
@@ -191,7 +199,7 @@ enum CoreMacros {
       if let first = filters.first, first.0 == "while" {
         filters.removeFirst()
         let test = list([sym("fn", span), Syntax(.vector([group.pattern]), span), first.1], span)
-        collection = list([sym("take-while", span), test, collection], span)
+        collection = list([prelude("take-while", span), test, collection], span)
       }
       for (modifier, expression) in filters.reversed() {
         switch modifier {
@@ -200,7 +208,7 @@ enum CoreMacros {
         }
       }
       let function = list([sym("fn", span), Syntax(.vector([accumulator, group.pattern]), span), step], span)
-      inner = list([sym("reduce", span), function, accumulator, collection], span)
+      inner = list([prelude("reduce", span), function, accumulator, collection], span)
     }
     return list([sym("let", span), Syntax(.vector([accumulator, Syntax(.vector([]), span)]), span), inner], span)
   }
@@ -234,7 +242,7 @@ enum CoreMacros {
     let limit = sym(Gensym.next("n__"), span)
     let body = list(
       [sym("do", span)] + items.dropFirst(2) + [
-        list([sym("recur", span), list([sym("inc", span), binding[0]], span)], span)
+        list([sym("recur", span), list([prelude("inc", span), binding[0]], span)], span)
       ], span)
     return list(
       [
@@ -242,7 +250,8 @@ enum CoreMacros {
         list(
           [
             sym("loop", span), Syntax(.vector([binding[0], Syntax(.int(0), span)]), span),
-            list([sym("if", span), list([sym("<", span), binding[0], limit], span), body, Syntax(.nil, span)], span),
+            list(
+              [sym("if", span), list([prelude("<", span), binding[0], limit], span), body, Syntax(.nil, span)], span),
           ], span),
       ], span)
   }
@@ -253,13 +262,16 @@ enum CoreMacros {
     }
     let message = items.count == 3 ? items[2] : Syntax(.nil, form.span)
     return list(
-      [sym("%assert", form.span), items[1], list([sym("quote", form.span), items[1]], form.span), message], form.span)
+      [prelude("%assert", form.span), items[1], list([sym("quote", form.span), items[1]], form.span), message],
+      form.span)
   }
 
   static func time(_ form: Syntax, _ items: [Syntax]) throws -> Syntax {
     guard items.count == 2 else { throw error("time takes one expression", form) }
     return list(
-      [sym("%time", form.span), list([sym("fn", form.span), Syntax(.vector([]), form.span), items[1]], form.span)],
+      [
+        prelude("%time", form.span), list([sym("fn", form.span), Syntax(.vector([]), form.span), items[1]], form.span),
+      ],
       form.span)
   }
 

@@ -31,13 +31,13 @@ struct Quasiquote {
           throw OxurError("expand", "~@ used outside a list or vector", span: span)
         }
       }
-      return .list([.symbol("%concat-list", span)] + (try parts(items, depth: depth)), span)
+      return .list([CoreMacros.prelude("%concat-list", span)] + (try parts(items, depth: depth)), span)
     case .vector(let items):
-      return .list([.symbol("%concat-vector", span)] + (try parts(items, depth: depth)), span)
+      return .list([CoreMacros.prelude("%concat-vector", span)] + (try parts(items, depth: depth)), span)
     case .map(let items):
-      return .list([.symbol("hash-map", span)] + (try items.map { try build($0, depth: depth + 1) }), span)
+      return .list([CoreMacros.prelude("hash-map", span)] + (try items.map { try build($0, depth: depth + 1) }), span)
     case .set(let items):
-      return .list([.symbol("hash-set", span)] + (try items.map { try build($0, depth: depth + 1) }), span)
+      return .list([CoreMacros.prelude("hash-set", span)] + (try items.map { try build($0, depth: depth + 1) }), span)
     default:
       return form
     }
@@ -49,7 +49,7 @@ struct Quasiquote {
       if case .list(let inner) = item.kind, inner.count == 2, inner.first?.symbolName == "unquote-splicing" {
         return inner[1]
       }
-      return .list([.symbol("list", item.span), try build(item, depth: depth + 1)], item.span)
+      return .list([CoreMacros.prelude("list", item.span), try build(item, depth: depth + 1)], item.span)
     }
   }
 }

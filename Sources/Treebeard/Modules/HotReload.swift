@@ -70,10 +70,8 @@ extension Runtime {
           "module \(moduleName) is already loaded from \(displayName(existingPath)); \(displayName(path)) also claims it (use reload to replace it)"
         )
       }
-      if moduleName == "user" && existing?.path == nil && mode == .load && registry.existingEntry("user") != nil
-        && source.text.contains("(module user)")
-      {
-        throw OxurError("load", "\(displayName(path)) cannot claim module user: it belongs to the REPL")
+      if moduleName == "user" {
+        throw OxurError("load", "\(displayName(path)) cannot be module user: that module belongs to the REPL")
       }
       let sources = try withMacroDependents([(source, moduleName)])
       let committed = try loadTransaction(sources: dependencyOrder(sources), machine: machine)
@@ -174,7 +172,7 @@ extension Runtime {
     let names = Set(sources.map(\.1))
     var imports: [String: [String]] = [:]
     for (source, name) in sources {
-      let forms = (try? Reader.readAll(SourceFile(name: source.path, text: source.text))) ?? []
+      let forms = (try? Reader.readAll(SourceFile(name: source.path, text: source.text, keep: false))) ?? []
       imports[name] = forms.compactMap { form in
         guard let items = form.listElements, items.first?.symbolName == "import", items.count >= 2 else { return nil }
         let target = Printer.readable(SyntaxConversion.value(items[1]))

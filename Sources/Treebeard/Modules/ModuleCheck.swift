@@ -21,12 +21,12 @@ extension Runtime {
     do { forms = try Reader.readAll(SourceFile(name: displayName(source.path), text: source.text)) } catch {
       throw OxurError.read(error)
     }
-    let analyzer = Analyzer(runtime: self, machine: machine, entry: entry, knownNames: DefinitionScan.names(in: forms))
+    let defined = DefinitionScan.names(in: forms)
+    let analyzer = Analyzer(runtime: self, machine: machine, entry: entry, knownNames: defined)
     for (index, form) in forms.enumerated() {
       if index == 0, form.isCall(to: "module") { continue }
       try checkTopLevel(form, analyzer: analyzer, machine: machine)
     }
-    let defined = DefinitionScan.names(in: forms)
     for (name, span) in analyzer.unresolved
     where entry.current?.bindings[Symbol.intern(name)] == nil && !defined.contains(name) {
       throw OxurError("unknown-name", "unknown name: \(name)", span: span)
@@ -34,18 +34,8 @@ extension Runtime {
   }
 
   private func checkTopLevel(_ form: Syntax, analyzer: Analyzer, machine: Machine) throws {
-    var current = form
-    while case .list(let items) = current.kind, case .symbol(let module, let name)? = items.first?.kind,
-      module != nil || SpecialForms.table[name] == nil,
-      let expanded = try analyzer.expandMacro(current, items, module: module, name: name)
-    {
-      current = expanded
+    try forEachTopLevelForm(form, analyzer: analyzer) { code in
+      if code.node is DefineMacroNode { _ = try run(code, machine: machine) }
     }
-    if case .list(let items) = current.kind, items.first?.symbolName == "do" {
-      for item in items.dropFirst() { try checkTopLevel(item, analyzer: analyzer, machine: machine) }
-      return
-    }
-    let code = try analyzer.analyzeTopLevel(current)
-    if code.node is DefineMacroNode { _ = try run(code, machine: machine) }
   }
 }

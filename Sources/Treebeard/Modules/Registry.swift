@@ -8,7 +8,8 @@ public final class Binding: @unchecked Sendable {
   @exclusivity(unchecked) public var value: Value
   /// Defined by `defn`/`define`: naming it as a value yields a late-bound reference.
   var isFunction: Bool
-  let isOnce: Bool
+  /// Set by `defonce`; a later `defonce` of the name keeps the value.
+  var isOnce: Bool
 
   init(name: Symbol, value: Value, isFunction: Bool, isOnce: Bool) {
     self.name = name

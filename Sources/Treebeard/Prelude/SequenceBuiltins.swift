@@ -138,6 +138,11 @@ enum SequenceBuiltins {
       default: throw OxurError("arity", "range needs an end: (range n), (range a b) or (range a b step)")
       }
       if step == 0 { throw OxurError("type", "range step must not be zero") }
+      // Ranges are eager vectors: refuse sizes that can only exhaust memory, as `repeat` does.
+      let (span, overflow) = end.subtractingReportingOverflow(start)
+      if overflow || span / step > 100_000_000 {
+        throw OxurError("type", "range of more than 100,000,000 elements (ranges are built eagerly)")
+      }
       var result: [Value] = []
       var value = start
       while step > 0 ? value < end : value > end {

@@ -23,7 +23,7 @@ extension Value: Hashable {
     case (.structInstance(let x), .structInstance(let y)):
       return x === y || (x.type.isSameType(as: y.type) && !stackIsLow() && x.values == y.values)
     case (.variant(let x), .variant(let y)):
-      return x === y || (x.variant === y.variant && !stackIsLow() && x.payload == y.payload)
+      return x === y || (x.variant.sameCase(as: y.variant) && !stackIsLow() && x.payload == y.payload)
     case (.atom(let x), .atom(let y)): return x === y
     case (.opaque(let x), .opaque(let y)): return x === y
     default: return false
