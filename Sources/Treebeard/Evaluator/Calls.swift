@@ -322,9 +322,10 @@ extension Value {
 /// position it hands the call to the running function's trampoline instead of nesting.
 final class GlobalCallFixedNode: Node {
   let site: GlobalSite
+  // Non-optional so reading them needs no retain; `count` says which are real.
   let first: Node
-  let second: Node?
-  let third: Node?
+  let second: Node
+  let third: Node
   let count: Int
   /// Operands that are plain locals are read straight from the frame (-1: evaluate the node).
   let firstSlot: Int
@@ -333,9 +334,10 @@ final class GlobalCallFixedNode: Node {
   let isTail: Bool
   init(site: GlobalSite, arguments: [Node], isTail: Bool, span: Span) {
     self.site = site
+    let unused = ConstantNode(.nil, span: span)
     self.first = arguments[0]
-    self.second = arguments.count > 1 ? arguments[1] : nil
-    self.third = arguments.count > 2 ? arguments[2] : nil
+    self.second = arguments.count > 1 ? arguments[1] : unused
+    self.third = arguments.count > 2 ? arguments[2] : unused
     self.count = arguments.count
     self.firstSlot = arguments[0].localSlot ?? -1
     self.secondSlot = arguments.count > 1 ? arguments[1].localSlot ?? -1 : -1
@@ -350,8 +352,8 @@ final class GlobalCallFixedNode: Node {
     let base = m.sp
     do {
       m.push(firstSlot >= 0 ? fp[firstSlot] : try first.eval(m, fp))
-      if let second { m.push(secondSlot >= 0 ? fp[secondSlot] : try second.eval(m, fp)) }
-      if let third { m.push(thirdSlot >= 0 ? fp[thirdSlot] : try third.eval(m, fp)) }
+      if count > 1 { m.push(secondSlot >= 0 ? fp[secondSlot] : try second.eval(m, fp)) }
+      if count > 2 { m.push(thirdSlot >= 0 ? fp[thirdSlot] : try third.eval(m, fp)) }
     } catch {
       m.pop(to: base)
       throw error

@@ -187,25 +187,42 @@ final class LoopNode: Node {
 }
 
 /// `recur`: new values into the loop's (or function's) slots, all evaluated before any is stored.
+/// One and two values (the usual loop shapes) are kept in fields: reading a node out of an
+/// array costs a retain and a release per iteration.
 final class RecurNode: Node {
   let slots: [Int]
   let values: [Node]
+  // Non-optional so reading them needs no retain; `count` says which are real.
+  private let first: Node
+  private let second: Node
+  private let count: Int
+  private let firstSlot: Int
+  private let secondSlot: Int
+
   init(slots: [Int], values: [Node], span: Span) {
     self.slots = slots
     self.values = values
+    let unused = ConstantNode(.nil, span: span)
+    first = values.first ?? unused
+    second = values.count > 1 ? values[1] : unused
+    count = values.count
+    firstSlot = slots.first ?? 0
+    secondSlot = slots.count > 1 ? slots[1] : 0
     super.init(span: span)
   }
+
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    if values.count == 1 {
-      fp[slots[0]] = try values[0].eval(m, fp)
+    if count == 2 {
+      let value = try first.eval(m, fp)
+      fp[secondSlot] = try second.eval(m, fp)
+      fp[firstSlot] = value
       return .recurSignal
     }
-    if values.count == 2 {
-      let first = try values[0].eval(m, fp)
-      fp[slots[1]] = try values[1].eval(m, fp)
-      fp[slots[0]] = first
+    if count == 1 {
+      fp[firstSlot] = try first.eval(m, fp)
       return .recurSignal
     }
+    if values.isEmpty { return .recurSignal }
     try m.reserve(values.count)
     let base = m.sp
     for value in values { m.push(try value.eval(m, fp)) }

@@ -94,7 +94,7 @@ public final class Closure: @unchecked Sendable {
   /// Unretained view of `lambda` for the call path (the closure owns it).
   let lambdaReference: Unmanaged<Lambda>
   /// Set only by `deinit` (see `Reclaimer`).
-  private(set) var captures: ContiguousArray<Value>
+  @exclusivity(unchecked) private(set) var captures: ContiguousArray<Value>
 
   init(lambda: Lambda, captures: ContiguousArray<Value>) {
     self.lambda = lambda

@@ -5,13 +5,13 @@ import Foundation
 /// Per-thread bookkeeping for `Reclaimer` and `StackGuard`.
 final class HostThreadState {
   /// Nested `Reclaimer.release` calls running on this thread.
-  var releaseDepth = 0
+  @exclusivity(unchecked) var releaseDepth = 0
   /// Contents parked by releases that were nested too deeply, freed by the outermost one.
-  var parked: [Any] = []
+  @exclusivity(unchecked) var parked: [Any] = []
   /// Lowest usable stack address of this thread (0 when unknown).
   let stackLow: UInt
   /// Set when a comparison gave up because the stack ran low; read by `Value.checkedEqual`.
-  var equalityOverflow = false
+  @exclusivity(unchecked) var equalityOverflow = false
 
   init() {
     var low: UInt = 0

@@ -5,7 +5,7 @@ import HashTreeCollections
 /// An immutable hash map; `assoc`/`dissoc` share structure with the original.
 public final class PersistentMap: @unchecked Sendable {
   /// Mutated only through `Collections.assoc(into:)` when the map is uniquely referenced.
-  public internal(set) var storage: TreeDictionary<Value, Value>
+  @exclusivity(unchecked) public internal(set) var storage: TreeDictionary<Value, Value>
   public init(_ storage: TreeDictionary<Value, Value>) { self.storage = storage }
   deinit { if !storage.isEmpty { Reclaimer.release(&storage, empty: TreeDictionary()) } }
   public static let empty = PersistentMap(TreeDictionary())
@@ -29,7 +29,7 @@ public final class PersistentMap: @unchecked Sendable {
 /// An immutable hash set.
 public final class PersistentSet: @unchecked Sendable {
   /// Mutated only through `Collections.conj(into:)` when the set is uniquely referenced.
-  public internal(set) var storage: TreeSet<Value>
+  @exclusivity(unchecked) public internal(set) var storage: TreeSet<Value>
   public init(_ storage: TreeSet<Value>) { self.storage = storage }
   deinit { if !storage.isEmpty { Reclaimer.release(&storage, empty: TreeSet()) } }
   public static let empty = PersistentSet(TreeSet())

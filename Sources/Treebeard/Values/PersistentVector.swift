@@ -2,8 +2,8 @@
 
 /// A trie node: branches hold child nodes, leaves hold up to 32 values.
 final class VectorNode: @unchecked Sendable {
-  var children: [VectorNode]
-  var values: [Value]
+  @exclusivity(unchecked) var children: [VectorNode]
+  @exclusivity(unchecked) var values: [Value]
 
   init(children: [VectorNode] = [], values: [Value] = []) {
     self.children = children
@@ -17,7 +17,7 @@ final class VectorNode: @unchecked Sendable {
 /// `conj` onto the newest vector appends in place (amortised O(1)) and older vectors are unaffected.
 /// Mutation happens only under the evaluator lock (DESIGN.md §9).
 final class TailBuffer: @unchecked Sendable {
-  var items: [Value]
+  @exclusivity(unchecked) var items: [Value]
   init(_ items: [Value]) {
     self.items = items
     self.items.reserveCapacity(32)
@@ -29,11 +29,11 @@ final class TailBuffer: @unchecked Sendable {
 /// Clojure's persistent vector: `conj`, `assoc` and `nth` are O(log32 n), no full copies.
 public final class PersistentVector: @unchecked Sendable {
   // Mutable only for `appendInPlace`, which callers use on a uniquely referenced vector.
-  public private(set) var count: Int
-  private var shift: Int
-  private var root: VectorNode
-  private var tail: TailBuffer
-  private var tailCount: Int
+  @exclusivity(unchecked) public private(set) var count: Int
+  @exclusivity(unchecked) private var shift: Int
+  @exclusivity(unchecked) private var root: VectorNode
+  @exclusivity(unchecked) private var tail: TailBuffer
+  @exclusivity(unchecked) private var tailCount: Int
 
   private static let emptyRoot = VectorNode()
   public static let empty = PersistentVector(count: 0, shift: 5, root: emptyRoot, tail: TailBuffer([]), tailCount: 0)

@@ -32,7 +32,7 @@ public final class StructType: @unchecked Sendable {
 public final class StructInstance: @unchecked Sendable {
   public let type: StructType
   /// Set only by `deinit` (see `Reclaimer`).
-  public private(set) var values: [Value]
+  @exclusivity(unchecked) public private(set) var values: [Value]
 
   init(type: StructType, values: [Value]) {
     self.type = type

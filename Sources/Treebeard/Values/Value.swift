@@ -81,7 +81,7 @@ public final class OxurString: @unchecked Sendable {
 
 /// A mutable reference cell: the one mutable value kind.
 public final class Atom: @unchecked Sendable {
-  public var value: Value
+  @exclusivity(unchecked) public var value: Value
   public init(_ value: Value) { self.value = value }
   deinit { if Reclaimer.mayNest(value) { Reclaimer.release(&value, empty: .nil) } }
 }
@@ -100,7 +100,7 @@ public final class OpaqueBox: @unchecked Sendable {
 public final class ListNode: @unchecked Sendable {
   /// Set only by `deinit` (see `Reclaimer`).
   public private(set) var first: Value
-  public private(set) var rest: ListNode?
+  @exclusivity(unchecked) public private(set) var rest: ListNode?
   public let count: Int
 
   public init(_ first: Value, _ rest: ListNode?) {
