@@ -177,6 +177,28 @@ extension Machine {
     sp = base + required + 1
   }
 
+  /// Evaluates call arguments onto the stack; on an error, removes the ones already pushed.
+  /// Always reserves: argument evaluation nests, so pending pushes add up past any margin.
+  @inline(__always) func pushArguments(_ arguments: [Node], _ fp: UnsafeMutablePointer<Value>) throws {
+    try reserve(arguments.count)
+    let base = sp
+    do {
+      for argument in arguments { push(try argument.eval(self, fp)) }
+    } catch {
+      pop(to: base)
+      throw error
+    }
+  }
+
+  /// A call in tail position: hands the callee (arguments already pushed) to the trampoline of
+  /// the running function (`invoke`), which reuses the frame.
+  @inline(__always) func signalTailCall(_ callee: Value, argumentCount: Int, span: Span) -> Value {
+    tailCallee = callee
+    tailArgumentCount = argumentCount
+    tailSpan = span
+    return .tailCallSignal
+  }
+
   /// Calls a function value from Swift (the prelude's higher-order functions, the embedding API).
   public func call(_ callee: Value, _ arguments: [Value], span: Span = .unknown) throws -> Value {
     try reserve(arguments.count)
@@ -209,20 +231,9 @@ final class CallNode: Node {
   }
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
     let function = try callee.eval(m, fp)
-    // Always: argument evaluation nests, so pushes of enclosing calls add up past any margin.
-    try m.reserve(arguments.count)
-    let base = m.sp
-    do {
-      for argument in arguments { m.push(try argument.eval(m, fp)) }
-    } catch {
-      m.pop(to: base)
-      throw error
-    }
+    try m.pushArguments(arguments, fp)
     if isTail, function.isClosureLike {
-      m.tailCallee = function
-      m.tailArgumentCount = arguments.count
-      m.tailSpan = span
-      return .tailCallSignal
+      return m.signalTailCall(function, argumentCount: arguments.count, span: span)
     }
     return try m.apply(function, argumentCount: arguments.count, span: span)
   }
@@ -242,23 +253,12 @@ final class GlobalCallNode: Node {
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
     let function: Value
     do { function = try site.currentValue() } catch let error as OxurError { throw error.located(span) }
-    // Always: argument evaluation nests, so pushes of enclosing calls add up past any margin.
-    try m.reserve(arguments.count)
-    let base = m.sp
-    do {
-      for argument in arguments { m.push(try argument.eval(m, fp)) }
-    } catch {
-      m.pop(to: base)
-      throw error
-    }
+    try m.pushArguments(arguments, fp)
     if case .closure(let closure) = function, !isTail {
       return try m.invoke(closure, argumentCount: arguments.count, span: span)
     }
     if isTail, function.isClosureLike {
-      m.tailCallee = function
-      m.tailArgumentCount = arguments.count
-      m.tailSpan = span
-      return .tailCallSignal
+      return m.signalTailCall(function, argumentCount: arguments.count, span: span)
     }
     return try m.apply(function, argumentCount: arguments.count, span: span)
   }
@@ -295,15 +295,7 @@ final class BuiltinCallNode: Node {
     super.init(span: span)
   }
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    // Always: argument evaluation nests, so pushes of enclosing calls add up past any margin.
-    try m.reserve(arguments.count)
-    let base = m.sp
-    do {
-      for argument in arguments { m.push(try argument.eval(m, fp)) }
-    } catch {
-      m.pop(to: base)
-      throw error
-    }
+    try m.pushArguments(arguments, fp)
     return try m.callBuiltin(builtin, argumentCount: arguments.count, span: span)
   }
 }
@@ -362,10 +354,7 @@ final class GlobalCallFixedNode: Node {
       // Shallow tail calls nest directly (cheaper than the trampoline); from a bounded depth on
       // they go through the trampoline, so tail recursion still runs in constant stack.
       if isTail && m.depth >= Machine.directTailCallDepth {
-        m.tailCallee = function
-        m.tailArgumentCount = count
-        m.tailSpan = span
-        return .tailCallSignal
+        return m.signalTailCall(function, argumentCount: count, span: span)
       }
       return try m.invoke(closure, argumentCount: count, span: span)
     }
