@@ -49,7 +49,8 @@ final class Analyzer {
   }
 
   func analyzeTopLevel(_ form: Syntax) throws -> TopLevelCode {
-    function = FunctionContext(parent: nil, assignedNames: AssignmentScan.names(in: form))
+    function = FunctionContext(
+      parent: nil, assignedNames: AssignmentScan.names(in: form, expand: expandUserMacroForScan))
     let node = try analyze(form, .value)
     return TopLevelCode(node: node, frameSize: function.slotCount)
   }
@@ -217,6 +218,14 @@ final class Analyzer {
     }
     if module == nil, let core = CoreMacros.table[name] { return try core(form, items) }
     return nil
+  }
+
+  /// One user-macro expansion for `AssignmentScan` (errors are left for the real analysis).
+  func expandUserMacroForScan(_ form: Syntax) -> Syntax? {
+    guard case .list(let items) = form.kind, case .symbol(let module, let name)? = items.first?.kind,
+      module != nil || SpecialForms.table[name] == nil, let macro = userMacro(module: module, name: name)
+    else { return nil }
+    return try? runtime.callMacro(macro, form: form, items: items, machine: machine)
   }
 
   func userMacro(module: String?, name: String) -> Value? {

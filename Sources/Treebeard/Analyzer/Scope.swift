@@ -90,24 +90,34 @@ final class FunctionContext {
 }
 
 /// Collects the names that `set!` assigns anywhere inside a form (quoted data excluded).
+/// User macro calls are expanded for the scan (`expand`), so a `set!` a macro writes counts too;
+/// core macros never write `set!` on the caller's locals.
 enum AssignmentScan {
-  static func names(in form: Syntax) -> Set<String> {
+  static func names(in form: Syntax, expand: (Syntax) -> Syntax? = { _ in nil }) -> Set<String> {
     var found: Set<String> = []
-    scan(form, into: &found, depth: 0)
+    var budget = 10_000
+    scan(form, into: &found, depth: 0, budget: &budget, expand: expand)
     return found
   }
 
-  private static func scan(_ form: Syntax, into found: inout Set<String>, depth: Int) {
-    guard depth < 2000 else { return }
+  private static func scan(
+    _ form: Syntax, into found: inout Set<String>, depth: Int, budget: inout Int, expand: (Syntax) -> Syntax?
+  ) {
+    guard depth < 2000, budget > 0 else { return }
     switch form.kind {
     case .list(let items):
       if let head = items.first?.symbolName {
         if head == "quote" { return }
         if head == "set!", items.count > 1, let target = items[1].symbolName { found.insert(target) }
       }
-      for item in items { scan(item, into: &found, depth: depth + 1) }
+      if let expanded = expand(form) {
+        budget -= 1
+        scan(expanded, into: &found, depth: depth + 1, budget: &budget, expand: expand)
+        return
+      }
+      for item in items { scan(item, into: &found, depth: depth + 1, budget: &budget, expand: expand) }
     case .vector(let items), .map(let items), .set(let items):
-      for item in items { scan(item, into: &found, depth: depth + 1) }
+      for item in items { scan(item, into: &found, depth: depth + 1, budget: &budget, expand: expand) }
     default:
       return
     }
