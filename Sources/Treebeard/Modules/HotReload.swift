@@ -1,56 +1,7 @@
-// load / reload / reload-all as transactions, and the messages they print (DESIGN.md §3).
+// Load, reload and reload-all as transactions over module files, and the (modules) table (DESIGN.md §3).
 
 import Foundation
 import OxurSyntax
-
-/// The result of a committed load or reload.
-public struct LoadOutcome: Sendable, Equatable {
-  public let module: String
-  public let version: Int
-  public let isReload: Bool
-  /// Other modules committed with it: imports loaded for it, and modules re-expanded because
-  /// they use its macros (`isReload` tells which).
-  public let dependents: [LoadOutcome]
-
-  public init(module: String, version: Int, isReload: Bool, dependents: [LoadOutcome] = []) {
-    self.module = module
-    self.version = version
-    self.isReload = isReload
-    self.dependents = dependents
-  }
-}
-
-/// A load, reload or reload-all that changed nothing. `kept` lists the versions still current.
-public struct LoadFailure: Error, @unchecked Sendable {
-  public let error: OxurError
-  public let kept: [(module: String, version: Int)]
-  public let attempted: String?
-  public let wasReload: Bool
-  /// Set when the module's own top level called `(exit n)`.
-  public var exit: ExitRequest? = nil
-
-  /// The lines the REPL prints: the error, its source line, and what was kept.
-  public var report: String {
-    var lines = ["✗ " + ErrorRenderer.summary(error)]
-    if let excerpt = error.span.excerpt() { lines.append(excerpt) }
-    if kept.count == 1, let only = kept.first, wasReload {
-      lines.append("✗ Module not reloaded (keeping version \(only.version))")
-    } else if kept.count == 1, let only = kept.first {
-      lines.append("✗ Module not loaded (\(only.module) stays at version \(only.version))")
-    } else if kept.count > 1 {
-      let list = kept.map { "\($0.module) v\($0.version)" }.joined(separator: ", ")
-      lines.append("✗ No module reloaded (keeping \(list))")
-    } else {
-      lines.append("✗ Module not loaded\(attempted.map { ": \($0)" } ?? "")")
-    }
-    return lines.joined(separator: "\n")
-  }
-}
-
-public enum LoadMode: Sendable {
-  case load
-  case reload
-}
 
 extension Runtime {
   /// Loads or reloads one module file as a transaction.
@@ -217,59 +168,5 @@ extension Runtime {
       row.enumerated().map { index, cell in cell.padding(toLength: widths[index], withPad: " ", startingAt: 0) }
         .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
     }.joined(separator: "\n")
-  }
-}
-
-enum ModuleBuiltins {
-  static func register(_ t: inout PreludeTable) {
-    t.define("load", 1...1) { m, a in
-      try reportLoad(m, path: try Check.string(a[0], "load"), mode: .load)
-    }
-    t.define("reload", 1...1) { m, a in
-      try reportLoad(m, path: try Check.string(a[0], "reload"), mode: .reload)
-    }
-    t.define("reload-all", 0...1) { m, a in
-      let directory = a.count == 1 ? try Check.string(a[0], "reload-all") : nil
-      do {
-        let (outcomes, warnings) = try m.runtime.reloadAll(directory: directory, machine: m)
-        for warning in warnings { m.runtime.reportProblem(warning + "\n") }
-        if outcomes.isEmpty {
-          m.runtime.output.write("✓ Nothing to reload\n")
-        } else {
-          let reloaded = outcomes.filter(\.isReload)
-          let loaded = outcomes.filter { !$0.isReload }
-          let details = (reloaded + loaded).map { "\($0.module) v\($0.version)" }.joined(separator: ", ")
-          let counts =
-            loaded.isEmpty
-            ? "Reloaded \(reloaded.count) module(s)"
-            : reloaded.isEmpty
-              ? "Loaded \(loaded.count) new module(s)"
-              : "Reloaded \(reloaded.count) module(s), loaded \(loaded.count) new"
-          m.runtime.output.write("✓ \(counts): \(details)\n")
-        }
-      } catch let failure as LoadFailure {
-        m.runtime.reportProblem(failure.report + "\n")
-      }
-      return .void
-    }
-    t.define("modules", 0...0) { m, _ in
-      m.runtime.output.write(m.runtime.modulesTable() + "\n")
-      return .void
-    }
-  }
-
-  private static func reportLoad(_ m: Machine, path: String, mode: LoadMode) throws -> Value {
-    do {
-      let outcome = try m.runtime.loadModule(path: path, mode: mode, machine: m)
-      let verb = outcome.isReload ? "Reloaded" : "Loaded"
-      m.runtime.output.write("✓ \(verb) module: \(outcome.module) (version \(outcome.version))\n")
-      for dependent in outcome.dependents {
-        let reason = dependent.isReload ? "re-expanded: it uses macros of \(outcome.module)" : "imported"
-        m.runtime.output.write("  ↳ \(dependent.module) (version \(dependent.version), \(reason))\n")
-      }
-    } catch {
-      m.runtime.reportProblem(error.report + "\n")
-    }
-    return .void
   }
 }

@@ -1,0 +1,107 @@
+// Nodes that define things at run time: def/defonce, defmacro, struct construction.
+
+import OxurSyntax
+
+/// `(def name value)` at run time: defines into the module's current (or staging) version.
+final class DefineNode: Node {
+  let entry: ModuleEntry
+  let name: Symbol
+  let value: Node
+  let isFunction: Bool
+  let isOnce: Bool
+  init(entry: ModuleEntry, name: Symbol, value: Node, isFunction: Bool, isOnce: Bool, span: Span) {
+    self.entry = entry
+    self.name = name
+    self.value = value
+    self.isFunction = isFunction
+    self.isOnce = isOnce
+    super.init(span: span)
+  }
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    guard let version = entry.current else {
+      throw OxurError("internal", "module \(entry.name) has no version to define \(name.name) in", span: span)
+    }
+    // A Binding object is never replaced in a version: call sites hold it unretained, owned by
+    // the version, so replacing it would leave them pointing at freed memory.
+    if isOnce {
+      if let existing = version.bindings[name] {
+        existing.isOnce = true  // already has a value (defonce again, or def then defonce): keep it
+        return .symbol(name)
+      }
+      // The staging version gets its own cell holding the carried value, so a reload that fails
+      // after changing it leaves the running version's value untouched.
+      let carried = m.runtime.carriedOnce(module: entry.name, name: name)
+      let initial = try carried?.value ?? value.eval(m, fp)
+      version.define(name, initial, isFunction: false).isOnce = true
+      return .symbol(name)
+    }
+    let result = try value.eval(m, fp)
+    var function = isFunction
+    if case .closure = result { function = true }  // also `(def f (fn f [x] …))`
+    _ = version.define(name, result, isFunction: function)
+    return .symbol(name)
+  }
+}
+
+/// Stores a macro's expander function into the module when the form runs.
+final class DefineMacroNode: Node {
+  let entry: ModuleEntry
+  let name: Symbol
+  let lambda: LambdaNode
+  init(entry: ModuleEntry, name: Symbol, lambda: LambdaNode, span: Span) {
+    self.entry = entry
+    self.name = name
+    self.lambda = lambda
+    super.init(span: span)
+  }
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    let function = try lambda.eval(m, fp)
+    entry.current?.macros[name] = function
+    return .symbol(name)
+  }
+}
+
+/// Builds a struct instance with the layout the defining module has *now*, so code in other
+/// modules follows a reload that changes the struct (fields are matched by name; a field the
+/// new layout added and this code does not give is an error).
+final class StructConstructionNode: Node {
+  let typeName: String
+  let entry: ModuleEntry
+  let analyzedType: StructType
+  let values: [Node]
+  private var cachedGeneration: UInt = .max
+  private var cachedType: StructType
+  /// For each field of `cachedType`, the index into `values` (nil: not given).
+  private var sources: [Int?] = []
+
+  init(typeName: String, entry: ModuleEntry, analyzedType: StructType, values: [Node], span: Span) {
+    self.typeName = typeName
+    self.entry = entry
+    self.analyzedType = analyzedType
+    self.values = values
+    self.cachedType = analyzedType
+    self.sources = Array(0..<values.count)
+    super.init(span: span)
+  }
+
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    if entry.generation != cachedGeneration { relink() }
+    var result: [Value] = []
+    result.reserveCapacity(sources.count)
+    for (position, source) in sources.enumerated() {
+      guard let source else {
+        throw OxurError(
+          "unknown-field", "missing field \(cachedType.fields[position].name) in struct \(typeName)", span: span)
+      }
+      result.append(try values[source].eval(m, fp))
+    }
+    return .structInstance(StructInstance(type: cachedType, values: result))
+  }
+
+  private func relink() {
+    cachedGeneration = entry.generation
+    let current = entry.current?.structs[typeName] ?? analyzedType
+    cachedType = current
+    sources = current.fields.map { analyzedType.fieldIndex[$0] }
+  }
+}

@@ -1,0 +1,53 @@
+// What a load reports: the committed outcome, or the failure and what was kept.
+
+import Foundation
+import OxurSyntax
+
+/// The result of a committed load or reload.
+public struct LoadOutcome: Sendable, Equatable {
+  public let module: String
+  public let version: Int
+  public let isReload: Bool
+  /// Other modules committed with it: imports loaded for it, and modules re-expanded because
+  /// they use its macros (`isReload` tells which).
+  public let dependents: [LoadOutcome]
+
+  public init(module: String, version: Int, isReload: Bool, dependents: [LoadOutcome] = []) {
+    self.module = module
+    self.version = version
+    self.isReload = isReload
+    self.dependents = dependents
+  }
+}
+
+/// A load, reload or reload-all that changed nothing. `kept` lists the versions still current.
+public struct LoadFailure: Error, @unchecked Sendable {
+  public let error: OxurError
+  public let kept: [(module: String, version: Int)]
+  public let attempted: String?
+  public let wasReload: Bool
+  /// Set when the module's own top level called `(exit n)`.
+  public var exit: ExitRequest? = nil
+
+  /// The lines the REPL prints: the error, its source line, and what was kept.
+  public var report: String {
+    var lines = ["✗ " + ErrorRenderer.summary(error)]
+    if let excerpt = error.span.excerpt() { lines.append(excerpt) }
+    if kept.count == 1, let only = kept.first, wasReload {
+      lines.append("✗ Module not reloaded (keeping version \(only.version))")
+    } else if kept.count == 1, let only = kept.first {
+      lines.append("✗ Module not loaded (\(only.module) stays at version \(only.version))")
+    } else if kept.count > 1 {
+      let list = kept.map { "\($0.module) v\($0.version)" }.joined(separator: ", ")
+      lines.append("✗ No module reloaded (keeping \(list))")
+    } else {
+      lines.append("✗ Module not loaded\(attempted.map { ": \($0)" } ?? "")")
+    }
+    return lines.joined(separator: "\n")
+  }
+}
+
+public enum LoadMode: Sendable {
+  case load
+  case reload
+}
