@@ -46,3 +46,16 @@ import Treebeard
     #expect(throws: OxurError.self) { try interpreter.call(module: "nowhere", function: "f") }
   }
 }
+
+@Suite struct HostCallbackTests {
+  /// A Swift builtin the host defines may call back into the same interpreter.
+  @Test func hostBuiltinCanCallBackIntoTheInterpreter() throws {
+    let interpreter = Interpreter(output: BufferedOutput(), errorOutput: BufferedOutput())
+    try interpreter.eval("(defn double [x] (* 2 x))")
+    let callback = Builtin("host-twice", arity: 1...1) { _, arguments in
+      try interpreter.call(module: "user", function: "double", arguments: [arguments[0]])
+    }
+    interpreter.define(name: "host-twice", value: .builtin(callback))
+    #expect(try interpreter.eval("(+ 1 (host-twice 20))").printed == "41")
+  }
+}

@@ -21,7 +21,14 @@ public final class Interpreter: @unchecked Sendable {
   /// Runs `body` holding the evaluator lock, on a thread with a large stack, with a machine
   /// of its own for the duration.
   private func evaluating<T>(_ body: @escaping (Machine) throws -> T) throws -> T {
-    try LargeStack.run { [self] in
+    // A host builtin calling back into the interpreter is already on an evaluation thread that
+    // holds the (reentrant) lock: run here, or the new thread would wait for this one forever.
+    if runtime.lock.isHeldByCurrentThread {
+      let machine = machinesLock.withLock { idleMachines.popLast() } ?? runtime.makeMachine()
+      defer { machinesLock.withLock { idleMachines.append(machine) } }
+      return try body(machine)
+    }
+    return try LargeStack.run { [self] in
       let machine =
         machinesLock.withLock { () -> Machine? in
           running += 1

@@ -20,6 +20,13 @@ public final class EvaluatorLock: @unchecked Sendable {
     return pthread_equal(owner, pthread_self()) != 0
   }
 
+  /// True on the thread evaluating Oxur now (a host builtin calling back into the interpreter).
+  public var isHeldByCurrentThread: Bool {
+    condition.lock()
+    defer { condition.unlock() }
+    return ownedByCurrentThread
+  }
+
   public func acquire() {
     condition.lock()
     defer { condition.unlock() }
