@@ -32,4 +32,26 @@ import Testing
     #expect(repl.send("(call-it 3)").out == "[:v2 3]\n")
     #expect(repl.close() == 0)
   }
+
+  @Test func replSurvivesEveryKindOfRuntimeFailure() throws {
+    let script = """
+      (defn deep [n] (if (= n 0) 0 (+ 1 (deep (- n 1)))))
+      (deep 1000000)
+      (+ 9223372036854775807 1)
+      (nth [1] 5)
+      (match 3 (1 :one))
+      ((fn [a] a))
+      (undefined-thing)
+      (deep 10)
+      """
+    let result = try Executable.run([], stdin: script)
+    #expect(result.status == 0)
+    #expect(result.stdout == "deep\n10\n")
+    for message in [
+      "stack overflow", "integer overflow", "out of range", "no match", "wrong number of arguments",
+      "unknown name: undefined-thing",
+    ] {
+      #expect(result.stderr.contains(message), "\(message)")
+    }
+  }
 }
