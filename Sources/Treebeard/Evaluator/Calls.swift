@@ -71,7 +71,7 @@ extension Machine {
   /// reusing the frame, so tail recursion runs in constant stack. The hot path touches the
   /// closure's code through unretained references: the closure (retained by the caller for the
   /// call) owns its lambda, arities and bodies.
-  func invoke(_ first: consuming Closure, argumentCount: Int, span: Span) throws -> Value {
+  @inline(__always) func invoke(_ first: consuming Closure, argumentCount: Int, span: Span) throws -> Value {
     if attention.raised.load(ordering: .relaxed) {
       do { try safePoint() } catch let error as OxurError {
         pop(to: sp - argumentCount)
