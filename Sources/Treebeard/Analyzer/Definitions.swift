@@ -67,7 +67,7 @@ extension Analyzer {
       if fields.contains(keyword) { throw SpecialForms.syntax("field \(fieldName) appears twice in \(name)", item) }
       fields.append(keyword)
     }
-    let type = StructType(name: name, module: moduleName, fields: fields, moduleVersion: version.number)
+    let type = StructType(name: name, module: moduleName, fields: fields)
     let current = version
     current.structs[name] = type
     for (index, field) in fields.enumerated() {

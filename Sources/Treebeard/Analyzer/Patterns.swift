@@ -13,12 +13,6 @@ indirect enum Pattern {
   case structure(name: String, fields: [(key: Keyword, pattern: Pattern)])
   case alternatives([Pattern])
 
-  /// True for a plain symbol binding (no destructuring needed).
-  var plainSlot: Int? {
-    if case .bind(let slot, false) = self { return slot }
-    return nil
-  }
-
   func match(_ value: Value, _ fp: UnsafeMutablePointer<Value>) -> Bool {
     switch self {
     case .wildcard:

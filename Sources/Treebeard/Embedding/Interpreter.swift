@@ -23,27 +23,25 @@ public final class Interpreter: @unchecked Sendable {
   private func evaluating<T>(_ body: @escaping (Machine) throws -> T) throws -> T {
     // A host builtin calling back into the interpreter is already on an evaluation thread that
     // holds the (reentrant) lock: run here, or the new thread would wait for this one forever.
-    if runtime.lock.isHeldByCurrentThread {
-      let machine = machinesLock.withLock { idleMachines.popLast() } ?? runtime.makeMachine()
-      defer { machinesLock.withLock { idleMachines.append(machine) } }
-      return try body(machine)
-    }
-    return try LargeStack.run { [self] in
-      let machine =
-        machinesLock.withLock { () -> Machine? in
-          running += 1
-          return idleMachines.popLast()
-        } ?? runtime.makeMachine()
-      defer {
-        machinesLock.withLock {
-          idleMachines.append(machine)
-          running -= 1
-        }
-        // Hosts rarely flush; output of a call should be visible when the call returns.
-        runtime.output.flush()
+    if runtime.lock.isHeldByCurrentThread { return try withMachine(body) }
+    defer { runtime.output.flush() }  // hosts rarely flush; a call's output shows when it returns
+    return try LargeStack.run { [self] in try runtime.lock.withLock { try withMachine(body) } }
+  }
+
+  /// Runs `body` with a machine of its own from the pool; counts it as running for `interrupt`.
+  private func withMachine<T>(_ body: (Machine) throws -> T) rethrows -> T {
+    let machine =
+      machinesLock.withLock { () -> Machine? in
+        running += 1
+        return idleMachines.popLast()
+      } ?? runtime.makeMachine()
+    defer {
+      machinesLock.withLock {
+        idleMachines.append(machine)
+        running -= 1
       }
-      return try runtime.lock.withLock { try body(machine) }
     }
+    return try body(machine)
   }
 
   /// Evaluates source in the current module (`user` unless changed) and returns the last value.

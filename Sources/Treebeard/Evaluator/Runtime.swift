@@ -151,15 +151,12 @@ public final class Runtime: @unchecked Sendable {
 
 extension Value {
   /// Returned by forms that report by printing (load, reload …); the REPL prints nothing for it.
-  public static let void = Value.opaque(OpaqueBox(typeName: "void", payload: nil))
+  public static let void = Value.opaque(voidBox)
 
   public var isVoid: Bool {
     if case .opaque(let box) = self { return box === Value.voidBox }
     return false
   }
 
-  static var voidBox: OpaqueBox {
-    if case .opaque(let box) = Value.void { return box }
-    return OpaqueBox(typeName: "void", payload: nil)
-  }
+  static let voidBox = OpaqueBox(typeName: "void", payload: nil)
 }

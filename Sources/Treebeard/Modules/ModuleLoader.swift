@@ -73,12 +73,8 @@ extension Runtime {
 
   /// `import`: loads `module` from beside the importing file or the load path, unless loaded.
   func ensureLoaded(module: String, importedFrom: String?, span: Span, machine: Machine) throws {
-    if let current = registry.existingEntry(module)?.current,
-      current.number > 0 || transaction?.isStaging(module) == true
-    {
-      return
-    }
     if transaction?.isStaging(module) == true { return }
+    if let current = registry.existingEntry(module)?.current, current.number > 0 { return }
     let fileName = module.replacingOccurrences(of: ".", with: "/") + ".oxur"
     var candidates: [String] = []
     if let importedFrom {
@@ -96,12 +92,8 @@ extension Runtime {
     guard declared == module else {
       throw OxurError("load", "\(path) defines module \(declared), not \(module)", span: span)
     }
-    if let transaction {
-      try stageModule(source, name: module, machine: machine)
-      _ = transaction
-    } else {
-      _ = try loadTransaction(sources: [(source, module)], machine: machine)
-    }
+    // Inside a load this joins its transaction; otherwise it is a transaction of its own.
+    _ = try loadTransaction(sources: [(source, module)], machine: machine)
   }
 
   /// Runs a whole transaction over the given files: stage all, then commit all or roll back all.

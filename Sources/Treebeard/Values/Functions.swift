@@ -31,9 +31,6 @@ public final class Arity: @unchecked Sendable {
     self.selfSlot = selfSlot
   }
 
-  /// Parameters as they sit in the frame (a variadic rest is one slot).
-  var parameterSlots: Int { requiredCount + (isVariadic ? 1 : 0) }
-
   func accepts(_ count: Int) -> Bool { isVariadic ? count >= requiredCount : count == requiredCount }
 }
 

@@ -7,14 +7,12 @@ public final class StructType: @unchecked Sendable {
   public let name: String
   public let module: String
   public let fields: [Keyword]
-  public let moduleVersion: Int
   let fieldIndex: [Keyword: Int]
 
-  init(name: String, module: String, fields: [Keyword], moduleVersion: Int) {
+  init(name: String, module: String, fields: [Keyword]) {
     self.name = name
     self.module = module
     self.fields = fields
-    self.moduleVersion = moduleVersion
     var index: [Keyword: Int] = [:]
     for (position, field) in fields.enumerated() { index[field] = position }
     self.fieldIndex = index
@@ -122,9 +120,7 @@ public enum BuiltinEnums {
   static var none: Variant { option.variants[1] }
   static var ok: Variant { result.variants[0] }
   static var err: Variant { result.variants[1] }
-  static let noneValue: Value = .variant(EnumValue(variant: option.variants[1], payload: []))
 
-  static func someValue(_ value: Value) -> Value { .variant(EnumValue(variant: some, payload: [value])) }
   static func okValue(_ value: Value) -> Value { .variant(EnumValue(variant: ok, payload: [value])) }
   static func errValue(_ value: Value) -> Value { .variant(EnumValue(variant: err, payload: [value])) }
 }
