@@ -54,4 +54,32 @@ import Testing
       #expect(result.stderr.contains(message), "\(message)")
     }
   }
+
+  /// On a terminal (a pseudo-terminal from `script`): the prompt, the banner, and the persistent
+  /// history file written through libedit when the system has it.
+  @Test func terminalSessionShowsThePromptAndKeepsHistory() throws {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+    let home = ModuleDirectory()
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+    process.arguments = ["-q", "-c", Executable.url.path, "/dev/null"]
+    process.environment = ["HOME": home.url.path, "TERM": "dumb", "PATH": "/usr/bin:/bin"]
+    let input = Pipe()
+    let output = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    try process.run()
+    input.fileHandleForWriting.write(Data("(+ 1 2)\n:quit\n".utf8))
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    try? input.fileHandleForWriting.close()
+    process.waitUntilExit()
+    #expect(text.contains("treebeard> "))
+    #expect(text.contains("3"))
+    let hasLibedit = ["/usr/lib/x86_64-linux-gnu/libedit.so.2", "/usr/lib/aarch64-linux-gnu/libedit.so.2"]
+      .contains { FileManager.default.fileExists(atPath: $0) }
+    if hasLibedit {
+      let history = (try? String(contentsOfFile: home.path(".treebeard_history"), encoding: .utf8)) ?? ""
+      #expect(history.contains("(+ 1 2)") || history.contains("(+\\0401\\0402)"), "\(history)")
+    }
+  }
 }
