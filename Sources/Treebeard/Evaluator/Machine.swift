@@ -118,6 +118,19 @@ public final class Machine: @unchecked Sendable {
     runtime.lock.yieldToWaiters()
   }
 
+  /// For long-running builtins (sorting, hashing, deep comparison): throws `interrupted` when
+  /// this evaluation was interrupted. Never hands the evaluator over, so a builtin's Swift state
+  /// stays valid across the check.
+  @inline(__always) func checkInterrupt() throws {
+    if attention.raised.load(ordering: .relaxed) { try interruptPoint() }
+  }
+
+  private func interruptPoint() throws {
+    if attention.interruptRequested.exchange(false, ordering: .sequentiallyConsistent) {
+      throw OxurError("interrupted", "interrupted")
+    }
+  }
+
   func stackOverflow(_ name: String, _ span: Span) -> OxurError {
     OxurError("stack-overflow", "stack overflow in \(name) (more than \(depthLimit) nested calls)", span: span)
   }
