@@ -8,6 +8,8 @@ import Treebeard
 public final class REPL {
   let interpreter: Interpreter
   let editor = LineEditor()
+  /// Every entry's evaluation: Ctrl-C interrupts it and nothing else (not a watcher's reload).
+  let evaluation: EvaluationHandle
   private var results: [Value] = []
   private var entryNumber = 0
   public private(set) var exitCode: Int32 = 0
@@ -17,6 +19,7 @@ public final class REPL {
 
   public init(interpreter: Interpreter) {
     self.interpreter = interpreter
+    self.evaluation = EvaluationHandle(interpreter: interpreter)
   }
 
   static let help = """
@@ -40,7 +43,7 @@ public final class REPL {
       interpreter.runtime.output.flush()
       guard let line = editor.readLine(prompt: prompt) else {
         // libedit ends the line it was reading on Ctrl-C; that cancels the entry, not the session.
-        if interpreter.runtime.attention.consumeInterrupt() {
+        if evaluation.consumeInterrupt() {
           buffer = ""
           interpreter.runtime.output.write("\n")
           continue
@@ -97,8 +100,8 @@ public final class REPL {
       }
       guard let form else { return true }
       do {
-        interpreter.runtime.attention.clearInterrupt()
-        let value = try interpreter.eval(form: form)
+        evaluation.reset()  // a Ctrl-C at the prompt does not stop the next entry
+        let value = try interpreter.eval(form: form, handle: evaluation)
         if !value.isVoid {
           interpreter.runtime.output.write(value.printed + "\n")
           remember(value)
@@ -133,9 +136,9 @@ public final class REPL {
   /// A plain SIGINT handler (an atomic store, async-signal-safe). libedit saves and restores
   /// the handler around each line it reads, so it stays ours while code runs.
   private func installInterruptHandler() {
-    InterruptTarget.attention = Unmanaged.passUnretained(interpreter.runtime.attention)
+    InterruptTarget.evaluation = Unmanaged.passUnretained(evaluation)
     var action = sigaction()
-    action.__sigaction_handler.sa_handler = { _ in InterruptTarget.attention?.takeUnretainedValue().interrupt() }
+    action.__sigaction_handler.sa_handler = { _ in InterruptTarget.evaluation?.takeUnretainedValue().interrupt() }
     sigemptyset(&action.sa_mask)
     action.sa_flags = SA_RESTART
     sigaction(SIGINT, &action, nil)
@@ -150,5 +153,5 @@ public final class REPL {
 
 /// Where the SIGINT handler delivers Ctrl-C (a C function pointer cannot capture context).
 enum InterruptTarget {
-  nonisolated(unsafe) static var attention: Unmanaged<Attention>?
+  nonisolated(unsafe) static var evaluation: Unmanaged<EvaluationHandle>?
 }

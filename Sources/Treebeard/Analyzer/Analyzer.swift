@@ -123,8 +123,13 @@ final class Analyzer {
 
   // MARK: symbols
 
-  func site(module: String, name: String) -> GlobalSite {
-    runtime.site(module: module, name: Symbol.intern(name), checkExport: module != moduleName)
+  func site(module: String, name: String, span: Span) -> GlobalSite {
+    let symbol = Symbol.intern(name)
+    // Names of other modules used by code being loaded are checked before the load commits.
+    if module != moduleName, version.number == 0 {
+      version.externalUses.append(ExternalUse(module: module, name: symbol, span: span))
+    }
+    return runtime.site(module: module, name: symbol, checkExport: module != moduleName)
   }
 
   /// What an unqualified, non-local name refers to.
@@ -138,13 +143,13 @@ final class Analyzer {
     let symbol = Symbol.intern(name)
     let current = version
     if current.bindings[symbol] != nil || knownNames.contains(name) {
-      return .global(site(module: moduleName, name: name))
+      return .global(site(module: moduleName, name: name, span: span))
     }
-    if let provider = current.referred[symbol] { return .global(site(module: provider, name: name)) }
+    if let provider = current.referred[symbol] { return .global(site(module: provider, name: name, span: span)) }
     if let variant = current.variants[name] ?? runtime.builtinVariants[name] { return .constant(variant.bareValue) }
     if let builtin = runtime.prelude[name] { return .builtin(builtin) }
     unresolved.append((name, span))
-    return .global(site(module: moduleName, name: name))
+    return .global(site(module: moduleName, name: name, span: span))
   }
 
   func resolveVariant(module: String?, name: String) -> Variant? {
@@ -170,7 +175,7 @@ final class Analyzer {
     if let module {
       if let variant = resolveVariant(module: module, name: name) { return ConstantNode(variant.bareValue, span: span) }
       let target = version.aliases[module] ?? module
-      return GlobalNode(site: site(module: target, name: name), span: span)
+      return GlobalNode(site: site(module: target, name: name, span: span), span: span)
     }
     if let local = function.lookup(name) {
       if local.boxed { return BoxedLocalNode(slot: local.slot, span: span) }
@@ -256,7 +261,7 @@ final class Analyzer {
       if let variant = resolveVariant(module: module, name: name) {
         meaning = .constant(variant.bareValue)
       } else {
-        meaning = .global(site(module: version.aliases[module] ?? module, name: name))
+        meaning = .global(site(module: version.aliases[module] ?? module, name: name, span: head(items).span))
       }
     } else {
       meaning = resolveGlobal(name, span: head(items).span)

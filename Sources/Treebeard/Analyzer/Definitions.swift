@@ -180,6 +180,7 @@ extension Analyzer {
       names.insert(Symbol.intern(name))
     }
     version.exports = names
+    entry.invalidateSites()  // sites elsewhere that reached a name now unexported must fail
     return ConstantNode(.nil, span: form.span)
   }
 
@@ -191,6 +192,7 @@ extension Analyzer {
     let target = describe(items[1])
     var alias = target
     var refer: [String] = []
+    var referSpans: [Span] = []
     var index = 2
     while index + 1 < items.count {
       guard case .keyword(let option) = items[index].kind else {
@@ -209,6 +211,7 @@ extension Analyzer {
         for name in names {
           guard let plain = name.symbolName else { throw SpecialForms.syntax(":refer takes names", name) }
           refer.append(plain)
+          referSpans.append(name.span)
         }
       default:
         throw SpecialForms.syntax("unknown import option :\(option)", items[index])
@@ -221,7 +224,13 @@ extension Analyzer {
     current.aliases[alias] = target
     current.aliases[target] = target
     if !current.imports.contains(target) { current.imports.append(target) }
-    for name in refer { current.referred[Symbol.intern(name)] = target }
+    for (name, span) in zip(refer, referSpans) {
+      current.referred[Symbol.intern(name)] = target
+      if current.number == 0 {
+        current.externalUses.append(ExternalUse(module: target, name: Symbol.intern(name), span: span))
+      }
+    }
+    entry.invalidateSites()
     return ConstantNode(.nil, span: form.span)
   }
 }

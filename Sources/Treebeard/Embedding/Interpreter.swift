@@ -11,7 +11,8 @@ public final class Interpreter: @unchecked Sendable {
   public let runtime: Runtime
   /// Idle machines (value stacks); two evaluations running at once never share one.
   private var idleMachines: [Machine] = []
-  private var running = 0
+  /// The evaluations running now, for `interrupt()`.
+  private var runningEvaluations: [ObjectIdentifier: EvaluationHandle] = [:]
   private let machinesLock = NSLock()
 
   public init(output: OutputSink = StandardOutput(), errorOutput: OutputSink? = nil) {
@@ -19,26 +20,32 @@ public final class Interpreter: @unchecked Sendable {
   }
 
   /// Runs `body` holding the evaluator lock, on a thread with a large stack, with a machine
-  /// of its own for the duration.
-  private func evaluating<T>(_ body: @escaping (Machine) throws -> T) throws -> T {
+  /// of its own for the duration. `handle` names the evaluation for a targeted interrupt.
+  private func evaluating<T>(_ handle: EvaluationHandle?, _ body: @escaping (Machine) throws -> T) throws -> T {
+    let evaluation = handle ?? EvaluationHandle(attention: runtime.attention)
     // A host builtin calling back into the interpreter is already on an evaluation thread that
     // holds the (reentrant) lock: run here, or the new thread would wait for this one forever.
-    if runtime.lock.isHeldByCurrentThread { return try withMachine(body) }
+    if runtime.lock.isHeldByCurrentThread { return try withMachine(evaluation, body) }
     defer { runtime.output.flush() }  // hosts rarely flush; a call's output shows when it returns
-    return try LargeStack.run { [self] in try runtime.lock.withLock { try withMachine(body) } }
+    return try LargeStack.run { [self] in try runtime.lock.withLock { try withMachine(evaluation, body) } }
   }
 
-  /// Runs `body` with a machine of its own from the pool; counts it as running for `interrupt`.
-  private func withMachine<T>(_ body: (Machine) throws -> T) rethrows -> T {
+  /// Runs `body` with a machine of its own from the pool, registered as running for `interrupt`.
+  private func withMachine<T>(_ evaluation: EvaluationHandle, _ body: (Machine) throws -> T) rethrows -> T {
+    let key = ObjectIdentifier(evaluation)
     let machine =
       machinesLock.withLock { () -> Machine? in
-        running += 1
+        runningEvaluations[key] = evaluation
         return idleMachines.popLast()
       } ?? runtime.makeMachine()
+    let outer = machine.evaluation
+    machine.evaluation = evaluation
+    evaluation.raiseIfPending()
     defer {
+      machine.evaluation = outer
       machinesLock.withLock {
         idleMachines.append(machine)
-        running -= 1
+        runningEvaluations[key] = nil
       }
     }
     return try body(machine)
@@ -46,16 +53,16 @@ public final class Interpreter: @unchecked Sendable {
 
   /// Evaluates source in the current module (`user` unless changed) and returns the last value.
   @discardableResult
-  public func eval(_ source: String, file: String = "<eval>") throws -> Value {
-    try evaluating { [runtime] machine in
+  public func eval(_ source: String, file: String = "<eval>", handle: EvaluationHandle? = nil) throws -> Value {
+    try evaluating(handle) { [runtime] machine in
       try runtime.evaluate(
         source: SourceFile(name: file, text: source), module: runtime.currentModule, machine: machine)
     }
   }
 
   /// Evaluates one already-read form in the current module (the REPL reads, then calls this).
-  public func eval(form: Syntax) throws -> Value {
-    try evaluating { [runtime] machine in
+  public func eval(form: Syntax, handle: EvaluationHandle? = nil) throws -> Value {
+    try evaluating(handle) { [runtime] machine in
       let entry = runtime.registry.entry(runtime.currentModule)
       let analyzer = Analyzer(runtime: runtime, machine: machine, entry: entry)
       return try runtime.evaluateTopLevel(form, analyzer: analyzer, machine: machine)
@@ -71,30 +78,32 @@ public final class Interpreter: @unchecked Sendable {
 
   /// Reads, expands and analyzes a file without running it; throws the first problem found.
   public func check(path: String) throws {
-    try evaluating { [runtime] machine in try runtime.checkModule(path: path, machine: machine) }
+    try evaluating(nil) { [runtime] machine in try runtime.checkModule(path: path, machine: machine) }
   }
 
   /// Loads a module file; throws `LoadFailure` (and changes nothing) if any step fails.
   @discardableResult
-  public func load(path: String) throws -> LoadOutcome {
-    try evaluating { [runtime] machine in try runtime.loadModule(path: path, mode: .load, machine: machine) }
+  public func load(path: String, handle: EvaluationHandle? = nil) throws -> LoadOutcome {
+    try evaluating(handle) { [runtime] machine in try runtime.loadModule(path: path, mode: .load, machine: machine) }
   }
 
   /// Reloads a module file as a transaction.
   @discardableResult
-  public func reload(path: String) throws -> LoadOutcome {
-    try evaluating { [runtime] machine in try runtime.loadModule(path: path, mode: .reload, machine: machine) }
+  public func reload(path: String, handle: EvaluationHandle? = nil) throws -> LoadOutcome {
+    try evaluating(handle) { [runtime] machine in try runtime.loadModule(path: path, mode: .reload, machine: machine) }
   }
 
   /// Reloads every loaded module whose file changed, all or nothing.
   @discardableResult
-  public func reloadAll(directory: String? = nil) throws -> [LoadOutcome] {
-    try evaluating { [runtime] machine in try runtime.reloadAll(directory: directory, machine: machine).outcomes }
+  public func reloadAll(directory: String? = nil, handle: EvaluationHandle? = nil) throws -> [LoadOutcome] {
+    try evaluating(handle) { [runtime] machine in try runtime.reloadAll(directory: directory, machine: machine).outcomes }
   }
 
   /// Calls `module:function` (late-bound: the module's current version) with Swift-made values.
-  public func call(module: String, function: String, arguments: [Value] = []) throws -> Value {
-    try evaluating { [runtime] machine in
+  public func call(
+    module: String, function: String, arguments: [Value] = [], handle: EvaluationHandle? = nil
+  ) throws -> Value {
+    try evaluating(handle) { [runtime] machine in
       let site = runtime.site(module: module, name: Symbol.intern(function), checkExport: true)
       return try machine.call(try site.resolve().value, arguments)
     }
@@ -107,8 +116,8 @@ public final class Interpreter: @unchecked Sendable {
 
   /// Calls a program's `main`: the arguments spread over its parameters when it takes that many,
   /// else as one vector when it takes one, else none.
-  public func callMain(module: String, arguments: [String]) throws -> Value {
-    try evaluating { [runtime] machine in
+  public func callMain(module: String, arguments: [String], handle: EvaluationHandle? = nil) throws -> Value {
+    try evaluating(handle) { [runtime] machine in
       let binding = try runtime.site(module: module, name: Symbol.intern("main"), checkExport: false).resolve()
       let strings = arguments.map { Value.string($0) }
       var accepts: (Int) -> Bool = { _ in true }
@@ -139,10 +148,11 @@ public final class Interpreter: @unchecked Sendable {
     }
   }
 
-  /// Interrupts the evaluation running now (as Ctrl-C does in the REPL).
+  /// Interrupts every evaluation running now. To stop one evaluation and no other (another
+  /// thread's reload, the next call), pass an `EvaluationHandle` and interrupt that.
   public func interrupt() {
     machinesLock.withLock {
-      if running > 0 { runtime.attention.interrupt() }
+      for evaluation in runningEvaluations.values { evaluation.interrupt() }
     }
   }
 }
@@ -158,6 +168,7 @@ public struct ModuleInfo: Sendable, Equatable {
 }
 
 extension Value {
-  /// Readable text, as the REPL prints it.
+  /// Readable text, as the REPL prints it. Safe on any thread: a function reference looks its
+  /// definition up under the evaluator lock.
   public var printed: String { Printer.readable(self) }
 }

@@ -199,6 +199,19 @@ extension Machine {
     return .tailCallSignal
   }
 
+  /// The callee of a global call, looked up after its arguments are evaluated (they may reload
+  /// its module) and after the safe point, where another thread's reload may commit: the call
+  /// runs the definition current at the moment of the call. On failure the pushed arguments go.
+  @inline(__always) func calleeAtCall(_ site: GlobalSite, argumentCount: Int, span: Span) throws -> Value {
+    do {
+      if attention.raised.load(ordering: .relaxed) { try safePoint() }
+      return try site.currentValue()
+    } catch let error as OxurError {
+      pop(to: sp - argumentCount)
+      throw error.located(span)
+    }
+  }
+
   /// Calls a function value from Swift (the prelude's higher-order functions, the embedding API).
   public func call(_ callee: Value, _ arguments: [Value], span: Span = .unknown) throws -> Value {
     try reserve(arguments.count)
@@ -251,9 +264,8 @@ final class GlobalCallNode: Node {
     super.init(span: span)
   }
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    let function: Value
-    do { function = try site.currentValue() } catch let error as OxurError { throw error.located(span) }
     try m.pushArguments(arguments, fp)
+    let function = try m.calleeAtCall(site, argumentCount: arguments.count, span: span)
     if case .closure(let closure) = function, !isTail {
       return try m.invoke(closure, argumentCount: arguments.count, span: span)
     }
@@ -274,10 +286,9 @@ final class GlobalCall1Node: Node {
     super.init(span: span)
   }
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    let function: Value
-    do { function = try site.currentValue() } catch let error as OxurError { throw error.located(span) }
     let value = try argument.eval(m, fp)
     m.push(value)
+    let function = try m.calleeAtCall(site, argumentCount: 1, span: span)
     if case .closure(let closure) = function {
       return try m.invoke(closure, argumentCount: 1, span: span)
     }
@@ -338,8 +349,6 @@ final class GlobalCallFixedNode: Node {
     super.init(span: span)
   }
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    let function: Value
-    do { function = try site.currentValue() } catch let error as OxurError { throw error.located(span) }
     try m.reserve(count)
     let base = m.sp
     do {
@@ -350,6 +359,7 @@ final class GlobalCallFixedNode: Node {
       m.pop(to: base)
       throw error
     }
+    let function = try m.calleeAtCall(site, argumentCount: count, span: span)
     if case .closure(let closure) = function {
       // Shallow tail calls nest directly (cheaper than the trampoline); from a bounded depth on
       // they go through the trampoline, so tail recursion still runs in constant stack.

@@ -39,6 +39,9 @@ final class DefineNode: Node {
     var function = isFunction
     if case .closure = result { function = true }  // also `(def f (fn f [x] …))`
     _ = version.define(name, result, isFunction: function)
+    // A definition made in place in a committed version (the REPL, in-module) can change what
+    // a name means (def ↔ defn, a name that shadows a :refer): sites relink.
+    if version.number > 0 { entry.invalidateSites() }
     return .symbol(name)
   }
 }

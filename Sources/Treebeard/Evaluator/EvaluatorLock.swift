@@ -2,8 +2,13 @@
 
 import Foundation
 
-/// A fair (ticket-ordered), reentrant lock. A thread that wants it raises the attention flag so
-/// the thread evaluating Oxur hands it over at its next call or loop back-edge.
+/// A fair (ticket-ordered), reentrant lock. The thread first in line raises the attention flag
+/// so the thread evaluating Oxur hands the lock over at its next call or loop back-edge, once
+/// it has held the lock for a quantum. A thread that hands over takes a new ticket at the back,
+/// so every waiter — a caller, a loader, a thread that yielded — gets its turn.
+///
+/// Hand-over never happens inside a load transaction (`Machine.safePoint` checks that): the
+/// waiting threads get the lock at the commit or the rollback, so they never see staged code.
 public final class EvaluatorLock: @unchecked Sendable {
   private let condition = NSCondition()
   private var owner: pthread_t? = nil
@@ -11,7 +16,13 @@ public final class EvaluatorLock: @unchecked Sendable {
   private var nextTicket = 0
   private var serving = 0
   private var waiting = 0
+  /// When the current owner took the lock, for the quantum.
+  private var ownedSince = DispatchTime.now().uptimeNanoseconds
   private let attention: Attention
+  /// How long an owner may keep the lock while others wait, before it is asked to hand over.
+  /// Short enough that a reload commits promptly, long enough that two busy threads do not
+  /// switch at every call.
+  static let quantumNanoseconds: UInt64 = 2_000_000
 
   init(attention: Attention) { self.attention = attention }
 
@@ -36,14 +47,7 @@ public final class EvaluatorLock: @unchecked Sendable {
     }
     let ticket = nextTicket
     nextTicket += 1
-    waiting += 1
-    if owner != nil { attention.raise() }
-    while serving != ticket || owner != nil {
-      condition.wait()
-      if owner != nil && serving == ticket { attention.raise() }
-    }
-    waiting -= 1
-    owner = pthread_self()
+    waitForTurn(ticket)
     depth = 1
   }
 
@@ -60,12 +64,11 @@ public final class EvaluatorLock: @unchecked Sendable {
   }
 
   /// Called at a safe point: if another thread waits, let it run first, then continue.
-  func yieldToWaiters() {
+  /// True when the lock was handed over (the caller may have been interrupted meanwhile).
+  func yieldToWaiters() -> Bool {
     condition.lock()
-    guard ownedByCurrentThread, waiting > 0 else {
-      condition.unlock()
-      return
-    }
+    defer { condition.unlock() }
+    guard ownedByCurrentThread, waiting > 0 else { return false }
     let savedDepth = depth
     owner = nil
     depth = 0
@@ -73,10 +76,33 @@ public final class EvaluatorLock: @unchecked Sendable {
     let ticket = nextTicket
     nextTicket += 1
     condition.broadcast()
-    while serving != ticket || owner != nil { condition.wait() }
-    owner = pthread_self()
+    waitForTurn(ticket)
     depth = savedDepth
-    condition.unlock()
+    return true
+  }
+
+  /// Waits (holding `condition`) until `ticket` is served and the lock is free, then owns it.
+  /// First in line, it asks the owner to hand over once the owner's quantum is used up.
+  private func waitForTurn(_ ticket: Int) {
+    waiting += 1
+    while serving != ticket || owner != nil {
+      // While the lock is owned, `serving` is the owner's ticket: the next one is first in line.
+      if owner != nil, ticket == serving + 1 {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let due = ownedSince &+ EvaluatorLock.quantumNanoseconds
+        if now >= due {
+          attention.raise()
+          _ = condition.wait(until: Date(timeIntervalSinceNow: Double(EvaluatorLock.quantumNanoseconds) / 1e9))
+        } else {
+          _ = condition.wait(until: Date(timeIntervalSinceNow: Double(due - now) / 1e9))
+        }
+      } else {
+        condition.wait()
+      }
+    }
+    waiting -= 1
+    owner = pthread_self()
+    ownedSince = DispatchTime.now().uptimeNanoseconds
   }
 
   public func withLock<T>(_ body: () throws -> T) rethrows -> T {

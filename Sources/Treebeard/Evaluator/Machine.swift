@@ -3,26 +3,14 @@
 import OxurSyntax
 import Synchronization
 
-/// Raised by other threads (Ctrl-C, a reload waiting to commit); checked at every call and loop edge.
+/// Raised by other threads (an interrupt, a thread waiting for the evaluator); checked at every
+/// call and loop edge. It only asks the running machine to look: what to do is decided by its
+/// own evaluation's interrupt flag and by the evaluator lock's queue.
 public final class Attention: Sendable {
   let raised = Atomic<Bool>(false)
-  let interruptRequested = Atomic<Bool>(false)
   public init() {}
 
-  public func interrupt() {
-    interruptRequested.store(true, ordering: .sequentiallyConsistent)
-    raised.store(true, ordering: .sequentiallyConsistent)
-  }
-
   func raise() { raised.store(true, ordering: .sequentiallyConsistent) }
-
-  /// Forgets a Ctrl-C that arrived while nothing was running.
-  public func clearInterrupt() { interruptRequested.store(false, ordering: .sequentiallyConsistent) }
-
-  /// True (once) when a Ctrl-C arrived since the last check; the REPL uses it at its prompt.
-  public func consumeInterrupt() -> Bool {
-    interruptRequested.exchange(false, ordering: .sequentiallyConsistent)
-  }
 }
 
 /// Evaluates node trees. Frames are windows of one value stack (`fp` is a frame's base); every
@@ -39,6 +27,8 @@ public final class Machine: @unchecked Sendable {
   let depthLimit: Int
   let attention: Attention
   unowned let runtime: Runtime
+  /// The evaluation this machine runs now, whose interrupt flag its safe points obey.
+  @exclusivity(unchecked) var evaluation: EvaluationHandle? = nil
   /// Set by a call in tail position just before it returns `.tailCallSignal`.
   @exclusivity(unchecked) var tailCallee: Value = .nil
   @exclusivity(unchecked) var tailArgumentCount = 0
@@ -108,14 +98,14 @@ public final class Machine: @unchecked Sendable {
     sp += 1
   }
 
-  /// A safe point found the attention flag raised: interrupt, or hand the evaluator to a waiter.
+  /// A safe point found the attention flag raised: stop if this evaluation was interrupted, else
+  /// hand the evaluator to a waiting thread. Never inside a load transaction: other threads must
+  /// not see staged versions, so they wait for the commit or rollback (DESIGN.md §3, §9).
   func safePoint() throws {
-    if attention.interruptRequested.exchange(false, ordering: .sequentiallyConsistent) {
-      attention.raised.store(false, ordering: .sequentiallyConsistent)
-      throw OxurError("interrupted", "interrupted")
-    }
     attention.raised.store(false, ordering: .sequentiallyConsistent)
-    runtime.lock.yieldToWaiters()
+    try interruptPoint()
+    if runtime.transaction != nil { return }
+    if runtime.lock.yieldToWaiters() { try interruptPoint() }
   }
 
   /// For long-running builtins (sorting, hashing, deep comparison): throws `interrupted` when
@@ -126,7 +116,7 @@ public final class Machine: @unchecked Sendable {
   }
 
   private func interruptPoint() throws {
-    if attention.interruptRequested.exchange(false, ordering: .sequentiallyConsistent) {
+    if let evaluation, evaluation.consumeInterrupt() {
       throw OxurError("interrupted", "interrupted")
     }
   }

@@ -143,9 +143,11 @@ final class AssignGlobalNode: Node {
     super.init(span: span)
   }
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    // The value first: evaluating it may reload the module, and the write belongs in the cell
+    // that is current afterwards, not in the replaced version's.
+    let result = try value.eval(m, fp)
     let binding: Binding
     do { binding = try site.resolve() } catch let error as OxurError { throw error.located(span) }
-    let result = try value.eval(m, fp)
     binding.value = result
     binding.isFunction = false
     return result

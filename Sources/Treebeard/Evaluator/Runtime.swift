@@ -6,7 +6,7 @@ import OxurSyntax
 /// Everything one interpreter instance shares between its threads. Mutable state is touched only
 /// while holding `lock` (the evaluator lock), which is why the class can be `@unchecked Sendable`.
 public final class Runtime: @unchecked Sendable {
-  public let registry = Registry()
+  public let registry: Registry
   public let attention = Attention()
   public let lock: EvaluatorLock
   public var output: OutputSink
@@ -28,6 +28,7 @@ public final class Runtime: @unchecked Sendable {
     self.output = output
     self.errorOutput = errorOutput ?? StandardOutput(descriptor: 2, limit: 0)
     self.lock = EvaluatorLock(attention: attention)
+    self.registry = Registry(lock: lock)
     var variants: [String: Variant] = [:]
     for type in [BuiltinEnums.option, BuiltinEnums.result] {
       for variant in type.variants { variants[variant.name] = variant }

@@ -4,14 +4,15 @@ import OxurSyntax
 
 /// Late binding at the cost of one comparison per use (DESIGN.md §2): when the entry's version
 /// generation is the cached one, the cached binding is right; otherwise relink by name.
-/// The cache holds the binding unretained: the cached version (held strongly) owns it.
+/// The cache holds the binding unretained and no version: while the generation matches, the
+/// entry's current version owns the binding; once it moves, the cache is not read again before a
+/// relink. So a site never called again keeps no old version (or its values) alive.
 final class GlobalSite: @unchecked Sendable {
   let moduleName: String
   let name: Symbol
   /// Resolved lazily so code may name a module that is loaded later. Entries are never removed.
   @exclusivity(unchecked) private var entryReference: Unmanaged<ModuleEntry>?
   @exclusivity(unchecked) private var generation: UInt = .max
-  @exclusivity(unchecked) private var version: ModuleVersion?
   @exclusivity(unchecked) private var bindingReference: Unmanaged<Binding>?
   /// Qualified uses from another module must respect `export`.
   let checkExport: Bool
@@ -62,10 +63,20 @@ final class GlobalSite: @unchecked Sendable {
     if checkExport && !current.isExported(name) {
       throw OxurError("unknown-name", "\(name.name) is not exported by module \(moduleName)")
     }
-    version = current
     generation = entry.generation
     bindingReference = Unmanaged.passUnretained(found)
     return found
+  }
+
+  /// For printing on any thread: the arity of the current definition, read under the evaluator
+  /// lock and without touching the cache (which only the evaluating thread may write).
+  func currentArityDescription() -> String? {
+    registry.lock.withLock {
+      guard let binding = registry.existingEntry(moduleName)?.current?.bindings[name],
+        case .closure(let closure) = binding.value
+      else { return nil }
+      return closure.lambda.arityDescription
+    }
   }
 
   /// The value of the global as an expression: functions become late-bound references.

@@ -24,14 +24,16 @@ extension Runtime {
       if moduleName == "user" {
         throw OxurError("load", "\(displayName(path)) cannot be module user: that module belongs to the REPL")
       }
-      let sources = try withMacroDependents([(source, moduleName)])
-      let committed = try loadTransaction(sources: dependencyOrder(sources), machine: machine)
+      let (sources, macroUsers, warnings) = try withMacroDependents([(source, moduleName)])
+      let committed = try loadTransaction(
+        sources: dependencyOrder(sources), macroUsers: macroUsers, machine: machine)
       let version =
         committed.first { $0.name == moduleName }?.version ?? registry.existingEntry(moduleName)?.current?.number ?? 0
       let dependents = committed.filter { $0.name != moduleName }.map {
-        LoadOutcome(module: $0.name, version: $0.version, isReload: $0.isReload)
+        LoadOutcome(module: $0.name, version: $0.version, isReload: $0.isReload, reason: $0.reason)
       }
-      return LoadOutcome(module: moduleName, version: version, isReload: !kept.isEmpty, dependents: dependents)
+      return LoadOutcome(
+        module: moduleName, version: version, isReload: !kept.isEmpty, dependents: dependents, warnings: warnings)
     } catch let error as OxurError {
       throw LoadFailure(error: error, kept: kept, attempted: name, wasReload: mode == .reload)
     } catch let exit as ExitRequest {
@@ -87,10 +89,15 @@ extension Runtime {
           sources.append((source, name))
         }
       }
-      let ordered = dependencyOrder(try withMacroDependents(sources))
+      let (withUsers, macroUsers, userWarnings) = try withMacroDependents(sources)
+      warnings += userWarnings
+      let ordered = dependencyOrder(withUsers)
       if ordered.isEmpty { return ([], warnings) }
-      let committed = try loadTransaction(sources: ordered, machine: machine)
-      return (committed.map { LoadOutcome(module: $0.name, version: $0.version, isReload: $0.isReload) }, warnings)
+      let committed = try loadTransaction(sources: ordered, macroUsers: macroUsers, machine: machine)
+      return (
+        committed.map { LoadOutcome(module: $0.name, version: $0.version, isReload: $0.isReload, reason: $0.reason) },
+        warnings
+      )
     } catch let error as OxurError {
       throw LoadFailure(error: error, kept: kept, attempted: nil, wasReload: true)
     } catch {
@@ -99,23 +106,42 @@ extension Runtime {
   }
 
   /// Adds, transitively, every loaded module expanded with macros of a module being loaded:
-  /// its code must be expanded again (DESIGN.md §3 step 2).
-  func withMacroDependents(_ sources: [(ModuleSource, String)]) throws -> [(ModuleSource, String)] {
+  /// its code must be expanded again (DESIGN.md §3 step 2). A dependent is re-read like any
+  /// load: a file that now declares another module is not read into this one (it keeps its
+  /// code, with a warning), nor is a deleted one.
+  func withMacroDependents(_ sources: [(ModuleSource, String)]) throws -> (
+    sources: [(ModuleSource, String)], macroUsers: Set<String>, warnings: [String]
+  ) {
     var result = sources
     var names = Set(sources.map(\.1))
+    var users: Set<String> = []
+    var warnings: [String] = []
     var changed = true
     while changed {
       changed = false
       for entry in registry.loadedModules where !names.contains(entry.name) {
-        guard let current = entry.current, let path = current.path, !current.macroSources.isDisjoint(with: names),
-          FileManager.default.fileExists(atPath: path)
+        guard let current = entry.current, let path = current.path, !current.macroSources.isDisjoint(with: names)
         else { continue }
-        result.append((try readModuleSource(path), entry.name))
         names.insert(entry.name)
+        guard FileManager.default.fileExists(atPath: path) else {
+          warnings.append(
+            "⚠ \(displayName(path)) was deleted; \(entry.name) keeps version \(current.number), expanded with the old macros")
+          continue
+        }
+        let source = try readModuleSource(path)
+        let declared = moduleName(of: source)
+        guard declared == entry.name else {
+          warnings.append(
+            "⚠ \(displayName(path)) now declares module \(declared); \(entry.name) keeps version \(current.number), expanded with the old macros"
+          )
+          continue
+        }
+        result.append((source, entry.name))
+        users.insert(entry.name)
         changed = true
       }
     }
-    return result
+    return (result, users, warnings)
   }
 
   /// Modules a file imports come before it, so a reload of both sees the new dependency.

@@ -8,15 +8,31 @@ public struct LoadOutcome: Sendable, Equatable {
   public let module: String
   public let version: Int
   public let isReload: Bool
-  /// Other modules committed with it: imports loaded for it, and modules re-expanded because
-  /// they use its macros (`isReload` tells which).
+  /// Other modules committed with it: imports loaded for it, modules its top level loaded,
+  /// and modules re-expanded because they use its macros (`reason` tells which).
   public let dependents: [LoadOutcome]
+  /// Why this module was part of the transaction.
+  public let reason: Reason
+  /// Things the load noticed but that did not stop it (a macro user whose file is gone).
+  public let warnings: [String]
 
-  public init(module: String, version: Int, isReload: Bool, dependents: [LoadOutcome] = []) {
+  public enum Reason: Sendable, Equatable {
+    case requested
+    case imported
+    case loadedByTopLevel
+    case usesChangedMacros
+  }
+
+  public init(
+    module: String, version: Int, isReload: Bool, dependents: [LoadOutcome] = [], reason: Reason = .requested,
+    warnings: [String] = []
+  ) {
     self.module = module
     self.version = version
     self.isReload = isReload
     self.dependents = dependents
+    self.reason = reason
+    self.warnings = warnings
   }
 }
 

@@ -8,15 +8,18 @@ extension Runtime {
   func checkModule(path rawPath: String, machine: Machine) throws {
     let source = try readModuleSource(absolutePath(rawPath))
     let name = moduleName(of: source)
-    let opened = LoadTransaction()
+    let opened = LoadTransaction(currentModule: currentModule)
     let outer = transaction
     transaction = opened
     defer {
       opened.rollback()
+      currentModule = opened.savedCurrentModule
       transaction = outer
     }
     let entry = registry.entry(name)
-    opened.stage(entry, ModuleVersion(name: name, number: 0, path: source.path, contentHash: source.contentHash))
+    opened.stage(
+      entry, ModuleVersion(name: name, number: 0, path: source.path, contentHash: source.contentHash),
+      reason: .requested)
     let forms: [Syntax]
     do { forms = try Reader.readAll(SourceFile(name: displayName(source.path), text: source.text)) } catch {
       throw OxurError.read(error)

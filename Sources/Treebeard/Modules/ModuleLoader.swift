@@ -47,11 +47,13 @@ extension Runtime {
   }
 
   /// Runs a module file into a staging version inside the open transaction.
-  func stageModule(_ source: ModuleSource, name: String, machine: Machine) throws {
+  func stageModule(
+    _ source: ModuleSource, name: String, reason: LoadTransaction.Reason, machine: Machine
+  ) throws {
     guard let transaction else { throw OxurError("internal", "stageModule outside a transaction") }
     let entry = registry.entry(name)
     let staging = ModuleVersion(name: name, number: 0, path: source.path, contentHash: source.contentHash)
-    transaction.stage(entry, staging)
+    transaction.stage(entry, staging, reason: reason)
     let file = SourceFile(name: displayName(source.path), text: source.text)
     let forms: [Syntax]
     do { forms = try Reader.readAll(file) } catch { throw OxurError.read(error) }
@@ -93,36 +95,70 @@ extension Runtime {
       throw OxurError("load", "\(path) defines module \(declared), not \(module)", span: span)
     }
     // Inside a load this joins its transaction; otherwise it is a transaction of its own.
-    _ = try loadTransaction(sources: [(source, module)], machine: machine)
+    _ = try loadTransaction(sources: [(source, module)], reason: .imported, machine: machine)
   }
 
   /// Runs a whole transaction over the given files: stage all, then commit all or roll back all.
-  func loadTransaction(sources: [(ModuleSource, String)], machine: Machine) throws -> [(
-    name: String, version: Int, isReload: Bool
-  )] {
+  /// Inside an open transaction (a nested load) the files join it instead; `reason` says why
+  /// they are there.
+  func loadTransaction(
+    sources: [(ModuleSource, String)], reason: LoadTransaction.Reason = .requested, macroUsers: Set<String> = [],
+    machine: Machine
+  ) throws -> [CommittedModule] {
     if let transaction {
       // A load inside a load joins it. Staging a module twice means a file (re)loads itself,
       // directly or through others: that recursed until the host stack overflowed.
-      for (source, name) in sources {
-        if transaction.isStaging(name) {
-          throw OxurError("load", "module \(name) is already being loaded (a file that loads itself)")
+      do {
+        for (source, name) in sources {
+          if transaction.isStaging(name) {
+            throw OxurError("load", "module \(name) is already being loaded (a file that loads itself)")
+          }
+          if transaction.staged.count >= LoadTransaction.maximumNesting {
+            throw OxurError("load", "loads nested more than \(LoadTransaction.maximumNesting) deep")
+          }
+          try stageModule(source, name: name, reason: reason == .requested ? .loadedByTopLevel : reason, machine: machine)
         }
-        if transaction.staged.count >= LoadTransaction.maximumNesting {
-          throw OxurError("load", "loads nested more than \(LoadTransaction.maximumNesting) deep")
-        }
-        try stageModule(source, name: name, machine: machine)
+      } catch {
+        if transaction.nestedFailure == nil { transaction.nestedFailure = error }
+        throw error
       }
       return []
     }
-    let opened = LoadTransaction()
+    let opened = LoadTransaction(currentModule: currentModule)
     transaction = opened
     defer { transaction = nil }
     do {
-      for (source, name) in sources { try stageModule(source, name: name, machine: machine) }
+      for (source, name) in sources {
+        let why: LoadTransaction.Reason = macroUsers.contains(name) ? .usesChangedMacros : reason
+        try stageModule(source, name: name, reason: why, machine: machine)
+      }
+      if let failure = opened.nestedFailure { throw failure }
+      try checkExternalUses(opened)
     } catch {
       opened.rollback()
+      currentModule = opened.savedCurrentModule
       throw error
     }
     return opened.commit(historyLimit: registry.historyLimit)
+  }
+
+  /// Every name the staged code uses from another module that is loaded (or staged with it)
+  /// must exist and be exported there: a typo in `m:f` or `:refer [f]` fails the load, not a
+  /// call an hour later. Modules not loaded at all are left to run time.
+  private func checkExternalUses(_ transaction: LoadTransaction) throws {
+    for item in transaction.staged {
+      defer { item.staging.externalUses = [] }
+      for use in item.staging.externalUses {
+        guard let target = registry.existingEntry(use.module)?.current else { continue }
+        guard target.provides(use.name) else {
+          throw OxurError(
+            "unknown-name", "unknown name: \(use.module):\(use.name.name) (module \(use.module) defines no \(use.name.name))",
+            span: use.span)
+        }
+        if !target.isExported(use.name) {
+          throw OxurError("unknown-name", "\(use.name.name) is not exported by module \(use.module)", span: use.span)
+        }
+      }
+    }
   }
 }

@@ -1,6 +1,7 @@
 // Modules as the evaluator sees them: entries whose current version swaps atomically on commit.
 
 import Foundation
+import OxurSyntax
 
 /// A global definition's cell. A version owns its bindings; `defonce` carries a cell across versions.
 public final class Binding: @unchecked Sendable {
@@ -45,6 +46,9 @@ public final class ModuleVersion: @unchecked Sendable {
   var macroSources: Set<String> = []
   /// Names defined at top level in source order, for `(modules)` and diffs.
   var definitionOrder: [Symbol] = []
+  /// Names of other modules this version's code uses (`m:f`, `:refer`), checked at commit.
+  /// Recorded only while staging; emptied once checked.
+  var externalUses: [ExternalUse] = []
 
   init(name: String, number: Int, path: String?, contentHash: String) {
     self.name = name
@@ -67,6 +71,19 @@ public final class ModuleVersion: @unchecked Sendable {
   }
 
   func isExported(_ name: Symbol) -> Bool { exports?.contains(name) ?? true }
+
+  /// True when another module may name `name` here: a global, a macro, a struct or a variant.
+  func provides(_ name: Symbol) -> Bool {
+    bindings[name] != nil || macros[name] != nil || structs[name.name] != nil || variants[name.name] != nil
+      || enums[name.name] != nil
+  }
+}
+
+/// A use of another module's name by code being loaded.
+struct ExternalUse {
+  let module: String
+  let name: Symbol
+  let span: Span
 }
 
 /// A module name's slot in the registry. `current` changes only while the evaluator lock is held.
@@ -75,6 +92,10 @@ public final class ModuleEntry: @unchecked Sendable {
   public internal(set) var current: ModuleVersion? {
     didSet { generation &+= 1 }
   }
+
+  /// Something that affects name resolution changed in the current version in place (an
+  /// `export`, an import's alias or `:refer`, a REPL definition): every site relinks.
+  func invalidateSites() { generation &+= 1 }
   /// Changes whenever `current` is assigned: what call sites compare (one integer load).
   @exclusivity(unchecked) private(set) var generation: UInt = 0
   /// Earlier committed versions, oldest first, bounded by the registry's history limit.
@@ -88,6 +109,11 @@ public final class ModuleEntry: @unchecked Sendable {
 public final class Registry: @unchecked Sendable {
   private(set) var entries: [String: ModuleEntry] = [:]
   var historyLimit = 16
+  /// The evaluator lock that guards everything here: code outside an evaluation (printing a
+  /// function reference on a host thread) takes it before reading.
+  let lock: EvaluatorLock
+
+  init(lock: EvaluatorLock) { self.lock = lock }
 
   func entry(_ name: String) -> ModuleEntry {
     if let existing = entries[name] { return existing }

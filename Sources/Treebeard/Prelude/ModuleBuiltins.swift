@@ -30,7 +30,7 @@ enum ModuleBuiltins {
           m.runtime.output.write("✓ \(counts): \(details)\n")
         }
       } catch let failure as LoadFailure {
-        m.runtime.reportProblem(failure.report + "\n")
+        try failed(m, failure)
       }
       return .void
     }
@@ -41,17 +41,38 @@ enum ModuleBuiltins {
   }
 
   private static func reportLoad(_ m: Machine, path: String, mode: LoadMode) throws -> Value {
+    let outcome: LoadOutcome
     do {
-      let outcome = try m.runtime.loadModule(path: path, mode: mode, machine: m)
-      let verb = outcome.isReload ? "Reloaded" : "Loaded"
-      m.runtime.output.write("✓ \(verb) module: \(outcome.module) (version \(outcome.version))\n")
-      for dependent in outcome.dependents {
-        let reason = dependent.isReload ? "re-expanded: it uses macros of \(outcome.module)" : "imported"
-        m.runtime.output.write("  ↳ \(dependent.module) (version \(dependent.version), \(reason))\n")
-      }
+      outcome = try m.runtime.loadModule(path: path, mode: mode, machine: m)
     } catch {
-      m.runtime.reportProblem(error.report + "\n")
+      try failed(m, error)
+      return .void
+    }
+    // Inside another load this one joined its transaction: the outer load reports it.
+    if m.runtime.transaction != nil { return .void }
+    for warning in outcome.warnings { m.runtime.reportProblem(warning + "\n") }
+    let verb = outcome.isReload ? "Reloaded" : "Loaded"
+    m.runtime.output.write("✓ \(verb) module: \(outcome.module) (version \(outcome.version))\n")
+    for dependent in outcome.dependents {
+      m.runtime.output.write("  ↳ \(dependent.module) (version \(dependent.version), \(why(dependent, outcome)))\n")
     }
     return .void
+  }
+
+  private static func why(_ dependent: LoadOutcome, _ outcome: LoadOutcome) -> String {
+    switch dependent.reason {
+    case .usesChangedMacros: return "re-expanded: it uses macros of \(outcome.module)"
+    case .loadedByTopLevel: return "loaded by \(outcome.module)"
+    case .imported, .requested: return "imported"
+    }
+  }
+
+  /// A failed load: `(exit n)` in the module's top level ends the program; inside another load
+  /// the error fails that load too (both commit or neither); otherwise the report is printed
+  /// and the program goes on with the versions it had.
+  private static func failed(_ m: Machine, _ failure: LoadFailure) throws {
+    if let exit = failure.exit { throw exit }
+    if m.runtime.transaction != nil { throw failure.error }
+    m.runtime.reportProblem(failure.report + "\n")
   }
 }

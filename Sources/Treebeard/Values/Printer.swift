@@ -151,11 +151,7 @@ public enum Printer {
       }
     case .builtin(let b): out.append("#<builtin \(b.name)>")
     case .functionReference(let r):
-      var arity = "?"
-      if let binding = try? r.site.resolve(), case .closure(let c) = binding.value {
-        arity = c.lambda.arityDescription
-      }
-      out.append("#<fn \(r.displayName)/\(arity)>")
+      out.append("#<fn \(r.displayName)/\(r.site.currentArityDescription() ?? "?")>")
     case .structInstance(let s):
       out.append("(struct \(s.type.qualifiedName)")
       for (field, item) in zip(s.type.fields, s.values) {

@@ -1,0 +1,34 @@
+// One evaluation as other threads see it: the target of an interrupt.
+
+import Synchronization
+
+/// Names one evaluation (or a series of them, such as a REPL's) so that an interrupt stops
+/// exactly that one: not the next evaluation, and not another thread's reload.
+///
+/// `interrupt()` is two atomic stores, so a signal handler may call it. An interrupt that
+/// arrives before the evaluation starts stops it at its first safe point; call `reset()` to
+/// drop one that came while nothing ran (a Ctrl-C at the prompt).
+public final class EvaluationHandle: Sendable {
+  private let requested = Atomic<Bool>(false)
+  private let attention: Attention
+
+  public init(interpreter: Interpreter) { attention = interpreter.runtime.attention }
+
+  init(attention: Attention) { self.attention = attention }
+
+  public func interrupt() {
+    requested.store(true, ordering: .sequentiallyConsistent)
+    attention.raise()
+  }
+
+  /// Forgets an interrupt that has not been acted on.
+  public func reset() { requested.store(false, ordering: .sequentiallyConsistent) }
+
+  /// True (once) when an interrupt arrived since the last check.
+  public func consumeInterrupt() -> Bool { requested.exchange(false, ordering: .sequentiallyConsistent) }
+
+  /// An interrupt is waiting: make the machine that is about to run look at once.
+  func raiseIfPending() {
+    if requested.load(ordering: .sequentiallyConsistent) { attention.raise() }
+  }
+}
