@@ -161,7 +161,8 @@ import Testing
       #expect(failure.report.hasSuffix("✗ Module not loaded: fresh"))
     }
     #expect(!interpreter.modules().contains { $0.name == "fresh" })
-    #expect(oxurError(Result { try interpreter.eval("(fresh:f)") })?.message.contains("module fresh is not loaded") == true)
+    #expect(
+      oxurError(Result { try interpreter.eval("(fresh:f)") })?.message.contains("module fresh is not loaded") == true)
   }
 
   @Test func loadRefusals() throws {
