@@ -9,7 +9,26 @@ struct SpecCase {
   var line: Int
   var value: String?
   var output: [String] = []
+  /// For each line of `output`: true when it is a pattern (`;; out~:`) rather than exact text.
+  var outputIsPattern: [Bool] = []
   var error: String?
+
+  /// True when `printed` is exactly the expected lines, each followed by a newline.
+  func outputMatches(_ printed: String) -> Bool {
+    guard printed.hasSuffix("\n") else { return false }
+    let lines = printed.dropLast().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    guard lines.count == output.count else { return false }
+    for (index, line) in lines.enumerated() {
+      if outputIsPattern[index] {
+        guard let regex = try? NSRegularExpression(pattern: "^(?:" + output[index] + ")$"),
+          regex.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) != nil
+        else { return false }
+      } else if line != output[index] {
+        return false
+      }
+    }
+    return true
+  }
 }
 
 enum SpecRunner {
@@ -30,7 +49,9 @@ enum SpecRunner {
     var found: [(Int, String, String)] = []
     for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
       let line = raw.trimmingCharacters(in: .whitespaces)
-      for (prefix, kind) in [(";; => ", "value"), (";; out: ", "out"), (";; out:", "out"), (";; error: ", "error")] {
+      for (prefix, kind) in [
+        (";; => ", "value"), (";; out: ", "out"), (";; out:", "out"), (";; out~: ", "pattern"), (";; error: ", "error"),
+      ] {
         if line.hasPrefix(prefix) {
           found.append((index + 1, kind, String(line.dropFirst(prefix.count))))
           break
@@ -68,24 +89,45 @@ enum SpecRunner {
       }
     }
     for (index, (form, readError, startLine)) in forms.enumerated() {
+      let location = "spec/\(relativePath):\(startLine)"
+      if let readError {
+        // The reader cannot go on after a read error: the file must expect it with an `error:`
+        // line, and no expectation may follow, since none of them would ever be checked.
+        let after = marks.filter { $0.line > startLine }
+        let wanted = after.first { $0.kind == "error" }
+        if let wanted {
+          assertions += 1
+          if !readError.message.contains(wanted.text) {
+            failures.append("\(location): expected error containing '\(wanted.text)', got error '\(readError.message)'")
+          }
+        } else {
+          failures.append("\(location): unexpected read error: \(readError.message)")
+        }
+        let unchecked = after.filter { $0.line != wanted?.line }.map { String($0.line) }
+        if !unchecked.isEmpty {
+          failures.append(
+            "\(location): the read error ends the file, so the expectations on lines "
+              + "\(unchecked.joined(separator: ", ")) are never checked")
+        }
+        continue
+      }
       let endLine = index + 1 < forms.count ? forms[index + 1].2 : Int.max
       var expected = SpecCase(line: startLine)
       for mark in marks
-      where mark.line > startLine && mark.line < endLine || (readError != nil && mark.line > startLine) {
+      where mark.line > startLine && mark.line < endLine {
         switch mark.kind {
         case "value": expected.value = mark.text
-        case "out": expected.output.append(mark.text)
+        case "out", "pattern":
+          expected.output.append(mark.text)
+          expected.outputIsPattern.append(mark.kind == "pattern")
         default: expected.error = mark.text
         }
       }
       assertions +=
         (expected.value == nil ? 0 : 1) + (expected.output.isEmpty ? 0 : 1) + (expected.error == nil ? 0 : 1)
-      let location = "spec/\(relativePath):\(startLine)"
       var value: Value? = nil
       var failure: String? = nil
-      if let readError {
-        failure = readError.message
-      } else if let form {
+      if let form {
         do {
           value = try interpreter.eval(form: form)
         } catch let error as OxurError {
@@ -117,7 +159,7 @@ enum SpecRunner {
       }
       if !expected.output.isEmpty {
         let wanted = expected.output.joined(separator: "\n") + "\n"
-        if printed != wanted {
+        if !expected.outputMatches(printed) {
           failures.append("\(location): expected output \(wanted.debugDescription), got \(printed.debugDescription)")
         }
       }

@@ -93,38 +93,47 @@ final class ReplSession: @unchecked Sendable {
     try process.run()
   }
 
-  /// Sends one input and returns (stdout, stderr) produced for it.
-  func send(_ line: String, timeout: TimeInterval = 20) -> (out: String, err: String) {
-    input.fileHandleForWriting.write(Data((line + "\n(println \"\(ReplSession.marker)\")\n").utf8))
+  /// The file name whose failed load marks the end of an answer on stderr.
+  static let errorMarker = "treebeard-test-done-marker.oxur"
+
+  /// Sends one input followed by two markers: a print on stdout and a failed load on stderr.
+  func submit(_ line: String) {
+    let markers = "\n(println \"\(ReplSession.marker)\")\n(load \"\(ReplSession.errorMarker)\")\n"
+    input.fileHandleForWriting.write(Data((line + markers).utf8))
+  }
+
+  /// Waits for the answer to the last `submit`: (stdout, stderr) up to the markers, which both
+  /// streams must have reached, so nothing of the answer can still be in flight.
+  func answer(timeout: TimeInterval = 60) -> (out: String, err: String) {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
       let done: (String, String)? = lock.withLock {
         let text = String(decoding: outBuffer, as: UTF8.self)
-        guard let range = text.range(of: ReplSession.marker + "\nnil\n") else { return nil }
-        let answer = String(text[..<range.lowerBound])
-        outBuffer = Data(text[range.upperBound...].utf8)
         let errors = String(decoding: errBuffer, as: UTF8.self)
-        errBuffer = Data()
-        return (answer, errors)
+        guard let out = text.range(of: ReplSession.marker + "\nnil\n"),
+          let marker = errors.range(of: ReplSession.errorMarker),
+          let end = errors[marker.upperBound...].range(of: "✗ Module not loaded\n")
+        else { return nil }
+        let lineStart = errors[..<marker.lowerBound].lastIndex(of: "\n").map { errors.index(after: $0) }
+        outBuffer = Data(text[out.upperBound...].utf8)
+        errBuffer = Data(errors[end.upperBound...].utf8)
+        return (String(text[..<out.lowerBound]), String(errors[..<(lineStart ?? errors.startIndex)]))
       }
-      if let done {
-        // stderr may trail stdout slightly; give it a moment.
-        Thread.sleep(forTimeInterval: 0.05)
-        let late = lock.withLock {
-          defer { errBuffer = Data() }
-          return String(decoding: errBuffer, as: UTF8.self)
-        }
-        return (done.0, done.1 + late)
-      }
+      if let done { return done }
       Thread.sleep(forTimeInterval: 0.01)
     }
     return ("<timeout>", "<timeout>")
   }
 
-  /// Sends Ctrl-C (SIGINT) to the REPL after a delay, as a person pressing it would.
-  func interrupt(after delay: TimeInterval) {
-    let pid = process.processIdentifier
-    DispatchQueue.global().asyncAfter(deadline: .now() + delay) { _ = kill(pid, SIGINT) }
+  /// Sends one input and returns (stdout, stderr) produced for it.
+  func send(_ line: String, timeout: TimeInterval = 60) -> (out: String, err: String) {
+    submit(line)
+    return answer(timeout: timeout)
+  }
+
+  /// Sends Ctrl-C (SIGINT) to the REPL now, as a person pressing it would.
+  func interrupt() {
+    _ = kill(process.processIdentifier, SIGINT)
   }
 
   /// Ends input and waits for the REPL to exit; a REPL still running after 20 s is killed.

@@ -1,0 +1,353 @@
+// docs/hot-reload.md, behaviour by behaviour, through the real executable: exact messages as documented.
+
+import Foundation
+import Testing
+
+@testable import Treebeard
+
+/// Writes `files` (paths relative to `directory`, subdirectories created) into `directory`.
+private func write(_ files: [String: String], into directory: ModuleDirectory) {
+  for (name, text) in files {
+    let url = directory.url.appendingPathComponent(name)
+    try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8))
+  }
+}
+
+/// Pipes `script` into the REPL, run in a fresh directory holding `files`.
+private func repl(_ files: [String: String], _ script: String, arguments: [String] = []) throws -> ProcessResult {
+  let directory = ModuleDirectory()
+  write(files, into: directory)
+  return try Executable.run(arguments, stdin: script, in: directory.url)
+}
+
+@Suite struct DocumentedModuleTests {
+  /// §1: "If the file exists but declares a different module, the error names both."
+  @Test func importOfAFileDeclaringAnotherModuleNamesBoth() throws {
+    let directory = ModuleDirectory()
+    write(["app/mathx.oxur": "(module other)\n", "app/w.oxur": "(module w)\n(import mathx)\n"], into: directory)
+    let result = try Executable.run([], stdin: "(load \"app/w.oxur\")\n", in: directory.url)
+    #expect(result.stdout == "")
+    let file = directory.url.appendingPathComponent("app/mathx.oxur").standardizedFileURL.path
+    #expect(
+      result.stderr
+        == "✗ Error at app/w.oxur:2:1: \(file) defines module other, not mathx\n 2 | (import mathx)\n   | ^\n"
+        + "✗ Module not loaded: w\n")
+  }
+
+  /// §1: "`(import app.util)` looks for `app/util.oxur`"; "Qualified calls use the whole name".
+  @Test func dottedModuleNamesAreDirectories() throws {
+    let result = try repl(
+      [
+        "app/util.oxur": "(module app.util)\n(defn f [] :util)\n",
+        "main.oxur": "(module main)\n(import app.util :as u)\n(defn run [] [(app.util:f) (u:f)])\n",
+      ],
+      "(load \"main.oxur\")\n(main:run)\n")
+    #expect(result.stderr == "")
+    #expect(result.stdout == "✓ Loaded module: main (version 1)\n  ↳ app.util (version 1, imported)\n[:util :util]\n")
+  }
+
+  /// §1: "Two modules may import each other."
+  @Test func modulesMayImportEachOther() throws {
+    let result = try repl(
+      [
+        "ca.oxur": "(module ca)\n(import cb)\n(defn f [] :a)\n(defn g [] (cb:f))\n",
+        "cb.oxur": "(module cb)\n(import ca)\n(defn f [] [:b (ca:f)])\n",
+      ],
+      "(load \"ca.oxur\")\n[(ca:g) (cb:f)]\n(reload \"cb.oxur\")\n(ca:g)\n")
+    #expect(result.stderr == "")
+    #expect(
+      result.stdout
+        == "✓ Loaded module: ca (version 1)\n  ↳ cb (version 1, imported)\n[[:b :a] [:b :a]]\n"
+        + "✓ Reloaded module: cb (version 2)\n[:b :a]\n")
+  }
+
+  /// §1: import looks beside the importing file, then on each --path, then in the working directory.
+  @Test func importLooksBesideThenOnThePathThenInTheWorkingDirectory() throws {
+    let files = [
+      // Only in the working directory: found last.
+      "onlycwd.oxur": "(module onlycwd)\n(defn f [] :cwd)\n",
+      // Beside the importing file and in the working directory: beside wins.
+      "src/both.oxur": "(module both)\n(defn f [] :beside)\n",
+      "both.oxur": "(module both)\n(defn f [] :cwd)\n",
+      // On the load path and in the working directory: the load path wins.
+      "lib/pathed.oxur": "(module pathed)\n(defn f [] :path)\n",
+      "pathed.oxur": "(module pathed)\n(defn f [] :cwd)\n",
+      "src/user1.oxur": "(module user1)\n(import onlycwd)\n(import both)\n(import pathed)\n"
+        + "(defn f [] [(onlycwd:f) (both:f) (pathed:f)])\n",
+    ]
+    let result = try repl(files, "(load \"src/user1.oxur\")\n(user1:f)\n", arguments: ["--path", "lib"])
+    #expect(result.stderr == "")
+    #expect(result.stdout.hasSuffix("[:cwd :beside :path]\n"), "\(result.stdout)")
+    let without = try repl(files.filter { $0.key != "onlycwd.oxur" }, "(load \"src/user1.oxur\")\n")
+    #expect(
+      without.stderr.hasPrefix(
+        "✗ Error at src/user1.oxur:2:1: cannot import onlycwd: no onlycwd.oxur beside the importing file or on the load path"
+      ), "\(without.stderr)")
+  }
+
+  /// §1 and §2: modules committed along are listed under the ✓ line with ↳.
+  @Test func loadListsImportedModulesAndNewModules() throws {
+    let result = try repl(
+      [
+        "lib/mathx.oxur": "(module mathx)\n(export square)\n(defn square [x] (* x x))\n",
+        "app.oxur": "(module app)\n(import mathx :as m :refer [square])\n(defn run [x] [(m:square x) (square x)])\n",
+        "new/p.oxur": "(module p)\n(defn v [] :p)\n",
+        "new/q.oxur": "(module q)\n(defn v [] :q)\n",
+      ],
+      """
+      (load "app.oxur")
+      (app:run 2)
+      (reload-all "new")
+      (spit "lib/mathx.oxur" "(module mathx)\\n(export square)\\n(defn square [x] (* 100 x))\\n")
+      (spit "new/r.oxur" "(module r)\\n(defn v [] :r)\\n")
+      (reload-all "new")
+      (app:run 2)
+      (reload-all "new")
+
+      """, arguments: ["--path", "lib"])
+    #expect(result.stderr == "")
+    #expect(
+      result.stdout == """
+        ✓ Loaded module: app (version 1)
+          ↳ mathx (version 1, imported)
+        [4 4]
+        ✓ Loaded 2 new module(s): p v1, q v1
+        nil
+        nil
+        ✓ Reloaded 1 module(s), loaded 1 new: mathx v2, r v1
+        [200 200]
+        ✓ Nothing to reload
+
+        """)
+  }
+
+  /// §1: "`treebeard check` runs imports … Everything is rolled back afterwards."
+  @Test func checkRunsImportsAndRollsBack() throws {
+    let directory = ModuleDirectory()
+    write(
+      [
+        "lib/mathx.oxur": "(module mathx)\n(println \"mathx top level\")\n(defmacro twice [x] `(* 2 ~x))\n",
+        "app.oxur": "(module app)\n(import mathx)\n(println \"app top level\")\n(defn f [] (mathx:twice 4))\n",
+      ], into: directory)
+    let result = try Executable.run(["check", "--path", "lib", "app.oxur"], in: directory.url)
+    #expect(result.status == 0)
+    #expect(result.stdout.hasPrefix("mathx top level\n"), "\(result.stdout)")
+    #expect(!result.stdout.contains("app top level"))
+    // Through the library: the check leaves no module behind, so a later load loads (and runs) both.
+    let output = BufferedOutput()
+    let interpreter = Interpreter(output: output, errorOutput: BufferedOutput())
+    interpreter.runtime.loadPath = [directory.path("lib")]
+    try interpreter.check(path: directory.path("app.oxur"))
+    #expect(output.take() == "mathx top level\n")
+    #expect(interpreter.modules().map(\.name) == ["user"])
+    let outcome = try interpreter.load(path: directory.path("app.oxur"))
+    #expect(outcome.version == 1 && outcome.dependents.map(\.module) == ["mathx"])
+    #expect(outcome.dependents.map(\.version) == [1])
+  }
+}
+
+@Suite struct DocumentedReloadAllTests {
+  /// §2: "If the file of a loaded module has been deleted, `reload-all` prints ⚠ … and keeps that version running."
+  @Test func reloadAllWarnsAboutADeletedFileAndKeepsTheModule() throws {
+    let directory = ModuleDirectory()
+    write(["d3/gone.oxur": "(module gone)\n(defn f [] :still-here)\n"], into: directory)
+    let repl = try ReplSession(in: directory.url)
+    #expect(repl.send("(load \"d3/gone.oxur\")").out == "✓ Loaded module: gone (version 1)\n")
+    try FileManager.default.removeItem(atPath: directory.path("d3/gone.oxur"))
+    let answer = repl.send("(reload-all)")
+    #expect(answer.err == "⚠ d3/gone.oxur was deleted; keeping gone version 1\n")
+    #expect(repl.send("(gone:f)").out == ":still-here\n")
+    #expect(repl.send("(modules)").out.contains("\ngone    1        d3/gone.oxur"))
+    #expect(repl.close() == 0)
+  }
+
+  /// §2 and §6: renaming a module's header, then `reload`, then `reload-all`.
+  @Test func renamingAModuleLoadsANewModuleAndKeepsTheOldOne() throws {
+    let result = try repl(
+      ["calc.oxur": "(module calc)\n(defn v [] :calc-1)\n"],
+      """
+      (load "calc.oxur")
+      (spit "calc.oxur" "(module calc2)\\n(defn v [] :calc2-1)\\n")
+      (reload-all)
+      (calc:v)
+      (calc2:v)
+      (reload "calc.oxur")
+      [(calc:v) (calc2:v)]
+      (spit "calc.oxur" "(module calc2)\\n(defn v [] :calc2-2)\\n")
+      (reload-all)
+      [(calc:v) (calc2:v)]
+
+      """)
+    let warning = "⚠ calc.oxur now declares module calc2; keeping calc version 1\n"
+    // reload-all does not load the new name by itself; after reload it reloads the file only into calc2.
+    #expect(
+      result.stdout == """
+        ✓ Loaded module: calc (version 1)
+        nil
+        ✓ Nothing to reload
+        :calc-1
+        ✓ Loaded module: calc2 (version 1)
+        [:calc-1 :calc2-1]
+        nil
+        ✓ Reloaded 1 module(s): calc2 v2
+        [:calc-1 :calc2-2]
+
+        """)
+    #expect(result.stderr.hasPrefix(warning + "✗ Error at <repl:5>:1:1: unknown name: calc2:v"), "\(result.stderr)")
+    #expect(result.stderr.hasSuffix(warning), "\(result.stderr)")
+    #expect(result.stderr.components(separatedBy: warning).count == 3, "\(result.stderr)")
+  }
+
+  /// §2: "`reload-all` reloads modules that import each other in dependency order, so the importing
+  /// module sees the new dependency. Its message lists the reloaded modules first, in that order."
+  /// alpha was loaded first and sorts first, but now imports zeta: zeta must be reloaded first.
+  @Test func reloadAllReloadsInDependencyOrder() throws {
+    let result = try repl(
+      [
+        "alpha.oxur": "(module alpha)\n(println \"load alpha\")\n(defn v [] :alpha-1)\n",
+        "zeta.oxur": "(module zeta)\n(println \"load zeta\")\n(defn v [] :zeta-1)\n",
+      ],
+      """
+      (load "alpha.oxur")
+      (load "zeta.oxur")
+      (spit "alpha.oxur" "(module alpha)\\n(import zeta)\\n(println \\"load alpha, zeta says\\" (zeta:v))\\n")
+      (spit "zeta.oxur" "(module zeta)\\n(println \\"load zeta\\")\\n(defn v [] :zeta-2)\\n")
+      (reload-all)
+
+      """)
+    #expect(result.stderr == "")
+    #expect(
+      result.stdout == """
+        load alpha
+        ✓ Loaded module: alpha (version 1)
+        load zeta
+        ✓ Loaded module: zeta (version 1)
+        nil
+        nil
+        load zeta
+        load alpha, zeta says :zeta-2
+        ✓ Reloaded 2 module(s): zeta v2, alpha v2
+
+        """)
+  }
+
+  /// §4: "`(reload-all)` does the same: after an edit of `macs.oxur` it prints
+  /// `✓ Reloaded 2 module(s): macs v3, user2 v3`" — the user is re-expanded though its file is unchanged.
+  @Test func reloadAllReexpandsMacroUsers() throws {
+    let result = try repl(
+      [
+        "macs.oxur": "(module macs)\n(defmacro tag [x] `[:v1 ~x])\n",
+        "user2.oxur": "(module user2)\n(import macs)\n(defn f [] (macs:tag 1))\n",
+      ],
+      """
+      (load "user2.oxur")
+      (user2:f)
+      (spit "macs.oxur" "(module macs)\\n(defmacro tag [x] `[:v2 ~x])\\n")
+      (reload "macs.oxur")
+      (user2:f)
+      (spit "macs.oxur" "(module macs)\\n(defmacro tag [x] `[:v3 ~x])\\n")
+      (reload-all)
+      (user2:f)
+
+      """)
+    #expect(result.stderr == "")
+    #expect(
+      result.stdout == """
+        ✓ Loaded module: user2 (version 1)
+          ↳ macs (version 1, imported)
+        [:v1 1]
+        nil
+        ✓ Reloaded module: macs (version 2)
+          ↳ user2 (version 2, re-expanded: it uses macros of macs)
+        [:v2 1]
+        nil
+        ✓ Reloaded 2 module(s): macs v3, user2 v3
+        [:v3 1]
+
+        """)
+  }
+
+  /// §4: "A module counts as a macro user whether it reaches the macro through `import`, an alias or
+  /// a plain `macs:tag`."
+  @Test func macroUsersThroughAnAliasOrAQualifiedNameAreReexpanded() throws {
+    let result = try repl(
+      [
+        "macs.oxur": "(module macs)\n(defmacro tag [x] `[:v1 ~x])\n",
+        "viaalias.oxur": "(module viaalias)\n(import macs :as mm)\n(defn f [] (mm:tag 1))\n",
+        "viaqual.oxur": "(module viaqual)\n(defn f [] (macs:tag 2))\n",
+      ],
+      """
+      (load "viaalias.oxur")
+      (load "viaqual.oxur")
+      (spit "macs.oxur" "(module macs)\\n(defmacro tag [x] `[:v2 ~x])\\n")
+      (reload "macs.oxur")
+      [(viaalias:f) (viaqual:f)]
+
+      """)
+    #expect(result.stderr == "")
+    #expect(
+      result.stdout.hasSuffix(
+        """
+        ✓ Reloaded module: macs (version 2)
+          ↳ viaalias (version 2, re-expanded: it uses macros of macs)
+          ↳ viaqual (version 2, re-expanded: it uses macros of macs)
+        [[:v2 1] [:v2 2]]
+
+        """), "\(result.stdout)")
+  }
+}
+
+@Suite struct DocumentedTransactionTests {
+  /// §3: "`load` failures are reported, not thrown: `(try (load "x.oxur") (catch e …))` never
+  /// reaches the `catch`."
+  @Test func loadFailuresAreReportedNotThrown() throws {
+    let result = try repl(
+      ["bad.oxur": "(module bad)\n(/ 1 0)\n"],
+      """
+      (def reached (atom :no))
+      (try (load "bad.oxur") (catch e (reset! reached :caught)))
+      (try (load "missing.oxur") (catch e (reset! reached :caught)))
+      @reached
+
+      """)
+    #expect(result.stdout == "reached\n:no\n")
+    #expect(result.stderr.hasPrefix("✗ Error at bad.oxur:2:1: division by zero\n"), "\(result.stderr)")
+    #expect(result.stderr.contains("✗ Module not loaded: bad\n"))
+    #expect(result.stderr.contains("file not found"))
+  }
+
+  /// §5: "If a reload removes a `defonce` from the file, its value goes away with the old version."
+  @Test func removingADefonceDropsItsValue() throws {
+    let result = try repl(
+      ["keep.oxur": "(module keep)\n(defonce counter (atom 0))\n(defn bump [] (swap! counter inc))\n"],
+      """
+      (load "keep.oxur")
+      (keep:bump)
+      (keep:bump)
+      (spit "keep.oxur" "(module keep)\\n(defn bump [] :no-counter)\\n")
+      (reload "keep.oxur")
+      (keep:bump)
+      keep:counter
+      (spit "keep.oxur" "(module keep)\\n(defonce counter (atom 0))\\n(defn bump [] (swap! counter inc))\\n")
+      (reload "keep.oxur")
+      (keep:bump)
+
+      """)
+    // Brought back, the defonce starts afresh: the old value went away with version 1.
+    #expect(
+      result.stdout == """
+        ✓ Loaded module: keep (version 1)
+        1
+        2
+        nil
+        ✓ Reloaded module: keep (version 2)
+        :no-counter
+        nil
+        ✓ Reloaded module: keep (version 3)
+        1
+
+        """)
+    #expect(result.stderr.hasPrefix("✗ Error at <repl:7>:1:1: unknown name: keep:counter"), "\(result.stderr)")
+  }
+}
