@@ -503,7 +503,8 @@ final class ResultBox: @unchecked Sendable {
     try interpreter.eval("(def keep 5)")
     for path in [headerless, spaced] {
       let name = URL(fileURLWithPath: path).lastPathComponent
-      for load in [interpreter.load(path:), interpreter.reload(path:)] {
+      let loads: [(String) throws -> LoadOutcome] = [{ try interpreter.load(path: $0) }, { try interpreter.reload(path: $0) }]
+      for load in loads {
         do {
           try load(path)
           Issue.record("expected \(name) to be refused")
