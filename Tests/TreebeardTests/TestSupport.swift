@@ -4,7 +4,7 @@ import Foundation
 import Treebeard
 
 /// A fresh directory for module files, removed when the test ends.
-final class ModuleDirectory {
+final class ModuleDirectory: Sendable {
   let url: URL
 
   init() {

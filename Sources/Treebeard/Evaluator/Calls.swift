@@ -11,12 +11,9 @@ extension Machine {
     case .builtin(let builtin):
       return try callBuiltin(builtin, argumentCount: argumentCount, span: span)
     case .functionReference(let reference):
-      let value: Value
-      do { value = try reference.site.currentValue() } catch let error as OxurError {
-        pop(to: sp - argumentCount)
-        throw error.located(span)
-      }
-      return try apply(value, argumentCount: argumentCount, span: span)
+      return try apply(
+        try calleeAtCall(reference.site, argumentCount: argumentCount, span: span), argumentCount: argumentCount,
+        span: span)
     default:
       return try applyData(callee, argumentCount: argumentCount, span: span)
     }
@@ -72,8 +69,10 @@ extension Machine {
   /// closure's code through unretained references: the closure (retained by the caller for the
   /// call) owns its lambda, arities and bodies.
   @inline(__always) func invoke(_ first: consuming Closure, argumentCount: Int, span: Span) throws -> Value {
+    // The callee is chosen already: stop here if interrupted, but hand over only where no callee
+    // is pending (see `safePoint`), or a reload committed meanwhile would run in old code.
     if attention.raised.load(ordering: .relaxed) {
-      do { try safePoint() } catch let error as OxurError {
+      do { try interruptPoint() } catch let error as OxurError {
         pop(to: sp - argumentCount)
         throw error.located(span)
       }
@@ -139,7 +138,7 @@ extension Machine {
       for index in 0..<count { base[index] = source[index] }
       pop(to: base + count)
       if attention.raised.load(ordering: .relaxed) {
-        do { try safePoint() } catch let error as OxurError {
+        do { try interruptPoint() } catch let error as OxurError {
           pop(to: base)
           throw error.located(tailSpan)
         }
@@ -148,11 +147,7 @@ extension Machine {
       case .closure(let nextClosure):
         closure = nextClosure
       case .functionReference(let reference):
-        let value: Value
-        do { value = try reference.site.currentValue() } catch let error as OxurError {
-          pop(to: base)
-          throw error.located(tailSpan)
-        }
+        let value = try calleeAtCall(reference.site, argumentCount: count, span: tailSpan)
         if case .closure(let nextClosure) = value {
           closure = nextClosure
         } else {
@@ -243,6 +238,9 @@ final class CallNode: Node {
     super.init(span: span)
   }
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    // A safe point before the callee is computed: code that calls only local functions still
+    // hands the evaluator over.
+    if m.attention.raised.load(ordering: .relaxed) { try m.safePoint() }
     let function = try callee.eval(m, fp)
     try m.pushArguments(arguments, fp)
     if isTail, function.isClosureLike {

@@ -103,6 +103,8 @@ public final class EvaluatorLock: @unchecked Sendable {
     waiting -= 1
     owner = pthread_self()
     ownedSince = DispatchTime.now().uptimeNanoseconds
+    // The thread behind us is now first in line: wake it so it starts timing our quantum.
+    if waiting > 0 { condition.broadcast() }
   }
 
   public func withLock<T>(_ body: () throws -> T) rethrows -> T {

@@ -101,6 +101,9 @@ public final class Machine: @unchecked Sendable {
   /// A safe point found the attention flag raised: stop if this evaluation was interrupted, else
   /// hand the evaluator to a waiting thread. Never inside a load transaction: other threads must
   /// not see staged versions, so they wait for the commit or rollback (DESIGN.md §3, §9).
+  /// Called only where no callee has been chosen yet — before a global callee is looked up,
+  /// before a computed callee is evaluated, at loop back-edges, in `sleep` — so a reload that
+  /// commits during the hand-over is what the next call runs.
   func safePoint() throws {
     attention.raised.store(false, ordering: .sequentiallyConsistent)
     try interruptPoint()
@@ -115,7 +118,7 @@ public final class Machine: @unchecked Sendable {
     if attention.raised.load(ordering: .relaxed) { try interruptPoint() }
   }
 
-  private func interruptPoint() throws {
+  func interruptPoint() throws {
     if let evaluation, evaluation.consumeInterrupt() {
       throw OxurError("interrupted", "interrupted")
     }

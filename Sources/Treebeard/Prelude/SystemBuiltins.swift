@@ -72,8 +72,14 @@ enum SystemBuiltins {
       }
       let entry = m.runtime.registry.entry(name)
       if entry.current == nil {
-        entry.current = ModuleVersion(name: name, number: 1, path: nil, contentHash: "")
-        entry.highestVersion = 1
+        if let transaction = m.runtime.transaction {
+          // Made by a file being loaded: it exists only if that load commits.
+          transaction.stage(
+            entry, ModuleVersion(name: name, number: 0, path: nil, contentHash: ""), reason: .loadedByTopLevel)
+        } else {
+          entry.current = ModuleVersion(name: name, number: 1, path: nil, contentHash: "")
+          entry.highestVersion = 1
+        }
       }
       m.runtime.currentModule = name
       return .void

@@ -1,0 +1,218 @@
+// Regression tests for paths that once missed a reload or committed half of one (issues 6 and 7).
+
+import Foundation
+import Testing
+
+@testable import Treebeard
+
+@Suite struct ReloadSemanticsTests {
+  private func makeInterpreter() -> (Interpreter, BufferedOutput, BufferedOutput) {
+    let output = BufferedOutput()
+    let errors = BufferedOutput()
+    return (Interpreter(output: output, errorOutput: errors), output, errors)
+  }
+
+  // MARK: late binding at the moment of the call
+
+  /// The arguments reload the callee's module: the call runs the version committed by then,
+  /// for every shape of global call node (1 argument, 2–3 fixed, more, and in tail position).
+  @Test func theCalleeIsLookedUpAfterItsArguments() throws {
+    let directory = ModuleDirectory()
+    let path = directory.path("m.oxur")
+    directory.write(
+      "m.oxur", "(module m)\n(defn f [x] [:v1 x])\n(defn g [a b] [:v1 a b])\n(defn h [a b c d] [:v1 a b c d])\n")
+    let (interpreter, _, errors) = makeInterpreter()
+    try interpreter.load(path: path)
+    directory.write(
+      "m.oxur", "(module m)\n(defn f [x] [:v2 x])\n(defn g [a b] [:v2 a b])\n(defn h [a b c d] [:v2 a b c d])\n")
+    let reload = "(do (reload \"\(path)\") 1)"
+    #expect(try interpreter.eval("(m:f \(reload))").printed == "[:v2 1]")
+    directory.write(
+      "m.oxur", "(module m)\n(defn f [x] [:v3 x])\n(defn g [a b] [:v3 a b])\n(defn h [a b c d] [:v3 a b c d])\n")
+    #expect(try interpreter.eval("(m:g 0 \(reload))").printed == "[:v3 0 1]")
+    directory.write(
+      "m.oxur", "(module m)\n(defn f [x] [:v4 x])\n(defn g [a b] [:v4 a b])\n(defn h [a b c d] [:v4 a b c d])\n")
+    #expect(try interpreter.eval("(m:h 0 0 0 \(reload))").printed == "[:v4 0 0 0 1]")
+    directory.write("m.oxur", "(module m)\n(defn f [x y] [:v5 x y])\n")
+    #expect(try interpreter.eval("((fn [] (m:f \(reload) 2)))").printed == "[:v5 1 2]")
+    #expect(!errors.take().contains("✗"))
+  }
+
+  /// A function reference stored in data resolves at the call too.
+  @Test func aReferenceIsResolvedAfterItsArguments() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("m.oxur", "(module m)\n(defn f [x] [:v1 x])\n")
+    let (interpreter, _, _) = makeInterpreter()
+    try interpreter.load(path: path)
+    try interpreter.eval("(def r m:f)")
+    directory.write("m.oxur", "(module m)\n(defn f [x] [:v2 x])\n")
+    #expect(try interpreter.eval("(r (do (reload \"\(path)\") 1))").printed == "[:v2 1]")
+  }
+
+  /// `set!` of a global evaluates the value first: a reload inside it must not send the write
+  /// into the replaced version's cell.
+  @Test func setOfAGlobalWritesTheCellCurrentAfterItsValue() throws {
+    let directory = ModuleDirectory()
+    let source = "(module m)\n(defonce counter 0)\n(defn bump! [f] (set! counter (f counter)))\n"
+    let path = directory.write("m.oxur", source)
+    let (interpreter, _, _) = makeInterpreter()
+    try interpreter.load(path: path)
+    try interpreter.eval("(m:bump! inc)")
+    directory.write("m.oxur", source + "(defn extra [] 1)\n")
+    let result = try interpreter.eval("(m:bump! (fn [c] (reload \"\(path)\") (+ c 100)))")
+    #expect(result.printed == "101")
+    #expect(try interpreter.eval("m:counter").printed == "101")
+    #expect(try interpreter.eval("(m:extra)").printed == "1")
+  }
+
+  // MARK: what changes resolution
+
+  /// An `export` added in place makes sites that already reached an unexported name fail.
+  @Test func anExportChangeInvalidatesCallSites() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("mathx.oxur", "(module mathx)\n(defn square [x] (* x x))\n(defn secret [] 42)\n")
+    let (interpreter, _, _) = makeInterpreter()
+    try interpreter.load(path: path)
+    try interpreter.eval("(defn peek [] (mathx:secret))")
+    #expect(try interpreter.eval("(peek)").printed == "42")
+    try interpreter.eval("(in-module mathx) (export square) (in-module user)")
+    do {
+      _ = try interpreter.eval("(peek)")
+      Issue.record("a call site kept reaching an unexported name")
+    } catch let error as OxurError {
+      #expect(error.message == "secret is not exported by module mathx")
+    }
+    #expect(try interpreter.eval("(mathx:square 3)").printed == "9")
+  }
+
+  /// A typo in a qualified name or a `:refer` of a loaded module fails the load itself.
+  @Test func loadsCheckQualifiedAndReferredNames() throws {
+    let directory = ModuleDirectory()
+    directory.write("mathx.oxur", "(module mathx)\n(export square)\n(defn square [x] (* x x))\n(defn hidden [] 0)\n")
+    let referTypo = directory.write("a.oxur", "(module a)\n(import mathx :refer [sqare])\n(defn f [] 1)\n")
+    let qualifiedTypo = directory.write("b.oxur", "(module b)\n(import mathx)\n(defn f [] (mathx:nonexistent 2))\n")
+    let unexported = directory.write("c.oxur", "(module c)\n(import mathx)\n(defn f [] (mathx:hidden))\n")
+    let fine = directory.write("d.oxur", "(module d)\n(import mathx :refer [square])\n(defn f [] (square 3))\n")
+    let (interpreter, _, _) = makeInterpreter()
+    for (path, message, line) in [
+      (referTypo, "unknown name: mathx:sqare (module mathx defines no sqare)", 2),
+      (qualifiedTypo, "unknown name: mathx:nonexistent (module mathx defines no nonexistent)", 3),
+      (unexported, "hidden is not exported by module mathx", 3),
+    ] {
+      do {
+        try interpreter.load(path: path)
+        Issue.record("\(path) loaded")
+      } catch let failure as LoadFailure {
+        #expect(failure.error.message == message)
+        #expect(failure.error.span.line == line)
+      }
+    }
+    // mathx was imported by those loads, so it went with them.
+    #expect(interpreter.modules().map(\.name).sorted() == ["user"])
+    try interpreter.load(path: fine)
+    #expect(try interpreter.eval("(d:f)").printed == "9")
+  }
+
+  // MARK: nested loads and failed loads
+
+  /// A nested reload that fails fails the outer one: neither commits, and the nested one does
+  /// not announce a version of its own.
+  @Test func aFailingNestedLoadFailsTheOuterLoad() throws {
+    let directory = ModuleDirectory()
+    let b = directory.write("b.oxur", "(module b)\n(defn g [] :b1)\n")
+    let a = directory.write("a.oxur", "(module a)\n(defn f [] :a1)\n")
+    let (interpreter, output, errors) = makeInterpreter()
+    try interpreter.load(path: b)
+    try interpreter.load(path: a)
+    directory.write("b.oxur", "(module b)\n(defn g [] :b2\n")
+    for body in ["(reload \"\(b)\")", "(try (reload \"\(b)\") (catch e nil))"] {
+      directory.write("a.oxur", "(module a)\n\(body)\n(defn f [] :a2)\n")
+      _ = output.take()
+      _ = errors.take()
+      try interpreter.eval("(reload \"\(a)\")")
+      let printed = errors.take()
+      #expect(printed.contains("b.oxur:2"), "\(printed)")
+      #expect(printed.contains("✗ Module not reloaded (keeping version 1)"), "\(printed)")
+      #expect(!output.take().contains("✓"))
+      #expect(try interpreter.eval("[(a:f) (b:g)]").printed == "[:a1 :b1]")
+      #expect(interpreter.modules().map(\.version) == [1, 1, 1])
+    }
+    // A nested load that works commits with the outer one and is reported under it.
+    directory.write("b.oxur", "(module b)\n(defn g [] :b2)\n")
+    directory.write("a.oxur", "(module a)\n(reload \"\(b)\")\n(defn f [] :a2)\n")
+    _ = output.take()
+    try interpreter.eval("(reload \"\(a)\")")
+    #expect(
+      output.take() == "✓ Reloaded module: a (version 2)\n  ↳ b (version 2, loaded by a)\n")
+    #expect(try interpreter.eval("[(a:f) (b:g)]").printed == "[:a2 :b2]")
+  }
+
+  /// A failed load that ran `(in-module …)` leaves the REPL in the module it was in.
+  @Test func aFailedLoadRestoresTheCurrentModule() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("im.oxur", "(module im)\n(in-module zzz)\n(def x 1)\n(/ 1 0)\n")
+    let (interpreter, _, _) = makeInterpreter()
+    try interpreter.eval("(load \"\(path)\")")
+    try interpreter.eval("(defn after [] :here)")
+    #expect(try interpreter.eval("(user:after)").printed == ":here")
+    #expect(interpreter.runtime.currentModule == "user")
+    #expect(interpreter.modules().map(\.name) == ["user"])
+  }
+
+  /// `(exit n)` at a loaded module's top level ends the program with n, through the REPL and run.
+  @Test func exitInALoadedModuleEndsTheProgram() throws {
+    let directory = ModuleDirectory()
+    let quitter = directory.write("quitter.oxur", "(module quitter)\n(println \"bye\")\n(exit 7)\n")
+    let main = directory.write("app.oxur", "(module app)\n(load \"\(quitter)\")\n(defn main [] (println \"not here\"))\n")
+    let piped = try Executable.run([], stdin: "(load \"\(quitter)\")\n(println \"after\")\n")
+    #expect(piped.status == 7)
+    #expect(piped.stdout == "bye\n")
+    #expect(!piped.stderr.contains("Error"))
+    let run = try Executable.run(["run", main])
+    #expect(run.status == 7)
+    #expect(run.stdout == "bye\n")
+  }
+
+  /// Re-expanding a macro user re-reads its file like any load: a file that now declares
+  /// another module is not read into the old one.
+  @Test func aRenamedMacroUserIsNotReadIntoItsOldModule() throws {
+    let directory = ModuleDirectory()
+    let macros = directory.write("macs.oxur", "(module macs)\n(defmacro twice [x] `(* 2 ~x))\n")
+    let client = directory.write("client.oxur", "(module client)\n(import macs)\n(defn f [x] (macs:twice x))\n")
+    let (interpreter, output, errors) = makeInterpreter()
+    try interpreter.load(path: client)
+    directory.write("client.oxur", "(module renamed)\n(import macs)\n(defn f [x] (macs:twice (+ x 1)))\n")
+    directory.write("macs.oxur", "(module macs)\n(defmacro twice [x] `(* 3 ~x))\n")
+    _ = output.take()
+    try interpreter.eval("(reload \"\(macros)\")")
+    #expect(output.take() == "✓ Reloaded module: macs (version 2)\n")
+    #expect(
+      errors.take()
+        == "⚠ \(client) now declares module renamed; client keeps version 1, expanded with the old macros\n")
+    #expect(interpreter.modules().first { $0.name == "client" }?.version == 1)
+    #expect(try interpreter.eval("(client:f 5)").printed == "10")
+    #expect(interpreter.modules().contains { $0.name == "renamed" } == false)
+  }
+
+  // MARK: memory
+
+  /// A call site that is never called again keeps no replaced version alive once that version
+  /// has left the bounded history.
+  @Test func aSiteDoesNotKeepAnOldVersionAlive() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("m.oxur", "(module m)\n(defn f [] 1)\n")
+    let (interpreter, _, _) = makeInterpreter()
+    interpreter.runtime.registry.historyLimit = 1
+    try interpreter.load(path: path)
+    try interpreter.eval("(defn caller [] (m:f))")
+    #expect(try interpreter.eval("(caller)").printed == "1")
+    weak var first = interpreter.runtime.registry.existingEntry("m")?.current
+    #expect(first != nil)
+    for version in 2...4 {
+      directory.write("m.oxur", "(module m)\n(defn f [] \(version))\n")
+      try interpreter.reload(path: path)
+    }
+    #expect(first == nil, "version 1 outlived the history limit")
+    #expect(try interpreter.eval("(caller)").printed == "4")
+  }
+}
