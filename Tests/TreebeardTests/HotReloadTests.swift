@@ -503,7 +503,9 @@ final class ResultBox: @unchecked Sendable {
     try interpreter.eval("(def keep 5)")
     for path in [headerless, spaced] {
       let name = URL(fileURLWithPath: path).lastPathComponent
-      let loads: [(String) throws -> LoadOutcome] = [{ try interpreter.load(path: $0) }, { try interpreter.reload(path: $0) }]
+      let loads: [(String) throws -> LoadOutcome] = [
+        { try interpreter.load(path: $0) }, { try interpreter.reload(path: $0) },
+      ]
       for load in loads {
         do {
           try load(path)

@@ -163,7 +163,8 @@ import Testing
   @Test func exitInALoadedModuleEndsTheProgram() throws {
     let directory = ModuleDirectory()
     let quitter = directory.write("quitter.oxur", "(module quitter)\n(println \"bye\")\n(exit 7)\n")
-    let main = directory.write("app.oxur", "(module app)\n(load \"\(quitter)\")\n(defn main [] (println \"not here\"))\n")
+    let main = directory.write(
+      "app.oxur", "(module app)\n(load \"\(quitter)\")\n(defn main [] (println \"not here\"))\n")
     let piped = try Executable.run([], stdin: "(load \"\(quitter)\")\n(println \"after\")\n")
     #expect(piped.status == 7)
     #expect(piped.stdout == "bye\n")

@@ -96,7 +96,8 @@ public final class Interpreter: @unchecked Sendable {
   /// Reloads every loaded module whose file changed, all or nothing.
   @discardableResult
   public func reloadAll(directory: String? = nil, handle: EvaluationHandle? = nil) throws -> [LoadOutcome] {
-    try evaluating(handle) { [runtime] machine in try runtime.reloadAll(directory: directory, machine: machine).outcomes }
+    try evaluating(handle) { [runtime] machine in try runtime.reloadAll(directory: directory, machine: machine).outcomes
+    }
   }
 
   /// Calls `module:function` (late-bound: the module's current version) with Swift-made values.

@@ -125,7 +125,8 @@ extension Runtime {
         names.insert(entry.name)
         guard FileManager.default.fileExists(atPath: path) else {
           warnings.append(
-            "⚠ \(displayName(path)) was deleted; \(entry.name) keeps version \(current.number), expanded with the old macros")
+            "⚠ \(displayName(path)) was deleted; \(entry.name) keeps version \(current.number), expanded with the old macros"
+          )
           continue
         }
         let source = try readModuleSource(path)

@@ -116,7 +116,8 @@ extension Runtime {
           if transaction.staged.count >= LoadTransaction.maximumNesting {
             throw OxurError("load", "loads nested more than \(LoadTransaction.maximumNesting) deep")
           }
-          try stageModule(source, name: name, reason: reason == .requested ? .loadedByTopLevel : reason, machine: machine)
+          try stageModule(
+            source, name: name, reason: reason == .requested ? .loadedByTopLevel : reason, machine: machine)
         }
       } catch {
         if transaction.nestedFailure == nil { transaction.nestedFailure = error }
@@ -152,7 +153,8 @@ extension Runtime {
         guard let target = registry.existingEntry(use.module)?.current else { continue }
         guard target.provides(use.name) else {
           throw OxurError(
-            "unknown-name", "unknown name: \(use.module):\(use.name.name) (module \(use.module) defines no \(use.name.name))",
+            "unknown-name",
+            "unknown name: \(use.module):\(use.name.name) (module \(use.module) defines no \(use.name.name))",
             span: use.span)
         }
         if !target.isExported(use.name) {
