@@ -122,7 +122,7 @@ enum SequenceBuiltins {
       let order = keys.indices.sorted { Arithmetic.sortOrder(keys[$0], keys[$1]) || (keys[$0] == keys[$1] && $0 < $1) }
       return Collections.vector(order.map { items[$0] })
     }
-    t.define("range", 0...3) { _, a in
+    t.define("range", 0...3) { m, a in
       var start = 0
       var end = 0
       var step = 1
@@ -139,13 +139,16 @@ enum SequenceBuiltins {
       }
       if step == 0 { throw OxurError("type", "range step must not be zero") }
       // Ranges are eager vectors: refuse sizes that can only exhaust memory, as `repeat` does.
+      // Checked twice over: `end - start` and `span / step` (Int.min / -1) can both overflow.
       let (span, overflow) = end.subtractingReportingOverflow(start)
-      if overflow || span / step > 100_000_000 {
+      let (length, lengthOverflow) = span.dividedReportingOverflow(by: step)
+      if overflow || lengthOverflow || length > 100_000_000 {
         throw OxurError("type", "range of more than 100,000,000 elements (ranges are built eagerly)")
       }
       var result: [Value] = []
       var value = start
       while step > 0 ? value < end : value > end {
+        if result.count & 0xFFFF == 0 { try m.checkInterrupt() }
         result.append(.int(value))
         let (next, overflow) = value.addingReportingOverflow(step)
         if overflow { break }
@@ -221,10 +224,14 @@ enum SequenceBuiltins {
       }
       return .map(PersistentMap(map))
     }
-    t.define("flatten", 1...1) { _, a in
+    t.define("flatten", 1...1) { m, a in
       var result: [Value] = []
+      var visited = 0
       func walk(_ value: Value, _ depth: Int) throws {
         guard depth < 1000 else { throw OxurError("type", "flatten: nesting too deep") }
+        // Shared substructure can make the walk exponentially long: let Ctrl-C stop it.
+        visited &+= 1
+        if visited & 0xFFF == 0 { try m.checkInterrupt() }
         switch value {
         case .list, .vector: for item in try Collections.elements(value, "flatten") { try walk(item, depth + 1) }
         default: result.append(value)

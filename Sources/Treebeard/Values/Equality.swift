@@ -2,52 +2,102 @@
 
 extension Value: Hashable {
   /// `=`: structural; Int and Float never equal; lists and vectors with equal elements are equal.
+  /// Floats compare as numbers (`0.0` = `-0.0`), except that NaN equals NaN: `=` is value
+  /// identity for sets and map keys, and a value that is not equal to itself could never be found
+  /// in one (and would pile up in a single hash bucket).
   public static func == (a: Value, b: Value) -> Bool {
     switch (a, b) {
     case (.nil, .nil): return true
     case (.bool(let x), .bool(let y)): return x == y
     case (.int(let x), .int(let y)): return x == y
-    case (.float(let x), .float(let y)): return x == y
+    case (.float(let x), .float(let y)): return x == y || (x.isNaN && y.isNaN)
     case (.char(let x), .char(let y)): return x == y
     case (.string(let x), .string(let y)): return x === y || x.value == y.value
     case (.keyword(let x), .keyword(let y)): return x === y
     case (.symbol(let x), .symbol(let y)): return x === y
     case (.vector(let x), .vector(let y)) where x === y: return true
+    case (.list(let x), .list(let y)) where x === y: return true
     case (.list, .list), (.list, .vector), (.vector, .list), (.vector, .vector):
-      return !stackIsLow() && sequentialEqual(a, b)
-    case (.map(let x), .map(let y)): return x === y || (!stackIsLow() && x.storage == y.storage)
-    case (.set(let x), .set(let y)): return x === y || (!stackIsLow() && x.storage == y.storage)
+      return compareNested(a, b) { sequentialEqual(a, b) }
+    case (.map(let x), .map(let y)): return x === y || compareNested(a, b) { x.storage == y.storage }
+    case (.set(let x), .set(let y)): return x === y || compareNested(a, b) { x.storage == y.storage }
     case (.closure(let x), .closure(let y)): return x === y
     case (.builtin(let x), .builtin(let y)): return x === y
     case (.functionReference(let x), .functionReference(let y)): return x.isSameDefinition(as: y)
     case (.structInstance(let x), .structInstance(let y)):
-      return x === y || (x.type.isSameType(as: y.type) && !stackIsLow() && x.values == y.values)
+      return x === y || (x.type.isSameType(as: y.type) && compareNested(a, b) { x.values == y.values })
     case (.variant(let x), .variant(let y)):
-      return x === y || (x.variant.sameCase(as: y.variant) && !stackIsLow() && x.payload == y.payload)
+      return x === y || (x.variant.sameCase(as: y.variant) && compareNested(a, b) { x.payload == y.payload })
     case (.atom(let x), .atom(let y)): return x === y
     case (.opaque(let x), .opaque(let y)): return x === y
     default: return false
     }
   }
 
-  /// Comparing nested values recurses on the host stack: when it runs low the comparison gives
-  /// up (unequal) and flags it, and `checkedEqual` turns the flag into an Oxur error.
-  @inline(__always) private static func stackIsLow() -> Bool {
-    guard StackGuard.isLow() else { return false }
-    HostThreadState.current.equalityOverflow = true
-    return true
+  /// The heap object behind a container value, for remembering comparisons already made.
+  private var containerIdentity: ObjectIdentifier? {
+    switch self {
+    case .list(let node?): return ObjectIdentifier(node)
+    case .vector(let x): return ObjectIdentifier(x)
+    case .map(let x): return ObjectIdentifier(x)
+    case .set(let x): return ObjectIdentifier(x)
+    case .structInstance(let x): return ObjectIdentifier(x)
+    case .variant(let x): return ObjectIdentifier(x)
+    default: return nil
+    }
   }
 
-  /// Oxur's `=`: `==`, except that values nested too deeply to compare are an error, not `false`.
-  static func checkedEqual(_ a: Value, _ b: Value) throws -> Bool {
+  /// Compares two containers' contents, recursing on the host stack. Inside `checkedEqual` it
+  /// also gives up when the stack runs low or the evaluation is interrupted (the caller turns
+  /// that into an Oxur error), and, once a comparison has taken many steps, remembers which
+  /// pairs of objects were already found equal: values that share substructure (`[s s]` nested
+  /// 60 times is 2^60 elements but 60 objects) then compare in time linear in their objects.
+  private static func compareNested(_ a: Value, _ b: Value, _ contents: () -> Bool) -> Bool {
+    let state = HostThreadState.current
+    if state.equalityStop != nil { return false }
+    if StackGuard.isLow() {
+      state.equalityStop = OxurError("stack-overflow", "stack overflow: values nested too deeply to compare")
+      return false
+    }
+    guard state.equalityDepth > 0 else { return contents() }
+    state.equalitySteps &+= 1
+    if state.equalitySteps & 0x3FF == 0, let machine = state.equalityMachine {
+      do { try machine.checkInterrupt() } catch {
+        state.equalityStop = error
+        return false
+      }
+    }
+    guard state.equalitySteps > 4096, let x = a.containerIdentity, let y = b.containerIdentity else {
+      return contents()
+    }
+    let pair = IdentityPair(x, y)
+    if state.equalKnown.contains(pair) { return true }
+    let equal = contents()
+    if equal && state.equalityStop == nil { state.equalKnown.insert(pair) }
+    return equal
+  }
+
+  /// Oxur's `=`: `==`, except that values nested too deeply to compare are an error, not
+  /// `false`. With `machine`, a long comparison also stops when the evaluation is interrupted.
+  static func checkedEqual(_ a: Value, _ b: Value, machine: Machine? = nil) throws -> Bool {
     guard Reclaimer.mayNest(a) && Reclaimer.mayNest(b) else { return a == b }
     let state = HostThreadState.current
-    state.equalityOverflow = false
-    let equal = a == b
-    if state.equalityOverflow {
-      state.equalityOverflow = false
-      throw OxurError("stack-overflow", "stack overflow: values nested too deeply to compare")
+    // Nested calls (a comparison inside a builtin inside a comparison) reuse the outer state.
+    if state.equalityDepth == 0 {
+      state.equalityStop = nil
+      state.equalitySteps = 0
+      state.equalityMachine = machine
     }
+    state.equalityDepth += 1
+    let equal = a == b
+    state.equalityDepth -= 1
+    let stop = state.equalityStop
+    if state.equalityDepth == 0 {
+      state.equalityStop = nil
+      state.equalityMachine = nil
+      if !state.equalKnown.isEmpty { state.equalKnown = [] }
+    }
+    if let stop { throw stop }
     return equal
   }
 
@@ -85,7 +135,10 @@ extension Value: Hashable {
     case .nil: return 0x1234_5678
     case .bool(let b): return b ? 0x2345 : 0x3456
     case .int(let i): return mixHash(i)
-    case .float(let d): return mixHash(Int(bitPattern: UInt(d.bitPattern))) &+ 7
+    case .float(let d):
+      // Equal floats hash alike: -0.0 as 0.0, and every NaN as one canonical NaN.
+      let canonical = d == 0 ? 0.0 : (d.isNaN ? Double.nan : d)
+      return mixHash(Int(bitPattern: UInt(canonical.bitPattern))) &+ 7
     case .char(let c): return mixHash(Int(c.value)) &+ 11
     case .string(let s): return stableStringHash(s.value)
     case .keyword(let k): return k.stableHash

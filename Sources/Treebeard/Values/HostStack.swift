@@ -10,8 +10,16 @@ final class HostThreadState {
   @exclusivity(unchecked) var parked: [Any] = []
   /// Lowest usable stack address of this thread (0 when unknown).
   let stackLow: UInt
-  /// Set when a comparison gave up because the stack ran low; read by `Value.checkedEqual`.
-  @exclusivity(unchecked) var equalityOverflow = false
+  /// Why a comparison gave up (stack ran low, interrupted); thrown by `Value.checkedEqual`.
+  @exclusivity(unchecked) var equalityStop: Error?
+  /// Nested `Value.checkedEqual` calls running on this thread.
+  @exclusivity(unchecked) var equalityDepth = 0
+  /// Container comparisons made by the running `checkedEqual`.
+  @exclusivity(unchecked) var equalitySteps = 0
+  /// The machine whose interrupt flag the running `checkedEqual` watches.
+  @exclusivity(unchecked) var equalityMachine: Machine?
+  /// Pairs of objects the running `checkedEqual` already found equal.
+  @exclusivity(unchecked) var equalKnown: Set<IdentityPair> = []
 
   init() {
     var low: UInt = 0
@@ -59,6 +67,16 @@ final class HostThreadState {
     let created = HostThreadState()
     pthread_setspecific(key, Unmanaged.passRetained(created).toOpaque())
     return created
+  }
+}
+
+/// Two heap objects compared for equality, in order.
+struct IdentityPair: Hashable {
+  let left: ObjectIdentifier
+  let right: ObjectIdentifier
+  init(_ left: ObjectIdentifier, _ right: ObjectIdentifier) {
+    self.left = left
+    self.right = right
   }
 }
 
