@@ -61,11 +61,15 @@ enum NumberBuiltins {
       return best
     }
     t.define("=", atLeast: 1) { m, a in
-      for index in 1..<max(a.count, 1) where !(try Value.checkedEqual(a[index - 1], a[index], machine: m)) { return .bool(false) }
+      for index in 1..<max(a.count, 1) where !(try Value.checkedEqual(a[index - 1], a[index], machine: m)) {
+        return .bool(false)
+      }
       return .bool(true)
     }
     t.define("not=", atLeast: 1) { m, a in
-      for index in 1..<max(a.count, 1) where !(try Value.checkedEqual(a[index - 1], a[index], machine: m)) { return .bool(true) }
+      for index in 1..<max(a.count, 1) where !(try Value.checkedEqual(a[index - 1], a[index], machine: m)) {
+        return .bool(true)
+      }
       return .bool(false)
     }
     func chain(_ name: String, _ accept: @escaping (Int) -> Bool) {
