@@ -68,4 +68,27 @@ private func evaluate(_ source: String) throws -> Value {
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stdout.contains("4"))
   }
+
+  // MARK: Defect 13: text is written whole or not at all.
+
+  @Test func spitWritesTextLongerThanTheDisplayLimit() throws {
+    let directory = ModuleDirectory()
+    let path = directory.path("big.out")
+    let written = try evaluate(#"(do (spit "\#(path)" (vec (range 10000000))) :ok)"#)
+    #expect(written == .keyword("ok"))
+    let data = try Data(contentsOf: URL(fileURLWithPath: path))
+    // "[0 1 … 9999999]": the digits of 0…9999999, 9,999,999 spaces and two brackets.
+    #expect(data.count == 68_888_890 + 9_999_999 + 2)
+    #expect(String(decoding: data.suffix(8), as: UTF8.self) == "9999999]")
+  }
+
+  @Test func replSaysWhenItCutsAHugeValue() throws {
+    let tree = "(defn t [n] (if (= n 0) [1] (let [s (t (dec n))] [s s])))"
+    let result = try Executable.run(["repl"], stdin: "\(tree)\n(t 26)\n:after\n")
+    #expect(result.status == 0)
+    let lines = result.stdout.split(separator: "\n")
+    let huge = lines.first { $0.count > 1_000_000 }
+    #expect(huge?.hasSuffix("…") == true)
+    #expect(lines.last?.hasSuffix(":after") == true)
+  }
 }
