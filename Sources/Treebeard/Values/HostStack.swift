@@ -1,6 +1,7 @@
 // Guards against host stack exhaustion in code that recurses over values: freeing and comparing.
 
 import Foundation
+import OxurSyntax
 
 /// Per-thread bookkeeping for `Reclaimer` and `StackGuard`.
 final class HostThreadState {
@@ -20,6 +21,11 @@ final class HostThreadState {
   @exclusivity(unchecked) var equalityMachine: Machine?
   /// Pairs of objects the running `checkedEqual` already found equal.
   @exclusivity(unchecked) var equalKnown: Set<IdentityPair> = []
+  /// The macro call whose expansions were converted last, for `SyntaxConversion`'s growth limit.
+  @exclusivity(unchecked) var expansionOrigin: Span?
+  /// Forms in that call's last expansion, and in its chain of ever larger expansions.
+  @exclusivity(unchecked) var expansionLastForms = 0
+  @exclusivity(unchecked) var expansionChainForms = 0
 
   init() {
     var low: UInt = 0
