@@ -1,6 +1,7 @@
 // Regression tests for issue 6: nothing an Oxur program does may crash, hang or starve the host.
 
 import Foundation
+import OxurSyntax
 import Testing
 
 @testable import Treebeard
@@ -90,5 +91,52 @@ private func evaluate(_ source: String) throws -> Value {
     let huge = lines.first { $0.count > 1_000_000 }
     #expect(huge?.hasSuffix("…") == true)
     #expect(lines.last?.hasSuffix(":after") == true)
+  }
+
+  // MARK: Defect 12: long-running builtins stop on Ctrl-C.
+
+  @Test(arguments: ["(count (flatten (t 40)))", "(count (pr-str (t 40)))", "(count (str [(t 40)]))"])
+  func controlCStopsALongBuiltin(_ input: String) throws {
+    let directory = ModuleDirectory()
+    let repl = try ReplSession(in: directory.url)
+    _ = repl.send("(defn t [n] (if (= n 0) [1] (let [s (t (dec n))] [s s])))")
+    repl.interrupt(after: 1)
+    let answer = repl.send(input, timeout: 20)
+    #expect(answer.err.contains("interrupted"), "\(answer)")
+    #expect(repl.send("(+ 1 2)").out == "3\n")
+    #expect(repl.close() == 0)
+  }
+
+  // MARK: Stack traces collapse cycles of frames and count only what was recorded.
+
+  @Test func mutualRecursionTraceShowsTheCycleOnce() throws {
+    let source = """
+      (defn a [n] (if (= n 0) 0 (+ 1 (b (dec n)))))
+      (defn b [n] (if (= n 0) 0 (+ 1 (a (dec n)))))
+      (a 1000000)
+      (defn f [n] (if (= n 0) 0 (+ 1 (f (dec n)))))
+      (f 1000000)
+
+      """
+    let result = try Executable.run(["repl"], stdin: source)
+    let text = result.stdout + result.stderr
+    #expect(text.contains("↑ these 2 frames repeat 12 times"), "\(text)")
+    #expect(text.contains("in user:f called at <repl:4>:1:32 (24 times)"), "\(text)")
+    #expect(text.components(separatedBy: "… 99976 outer frames not recorded").count == 3, "\(text)")
+    #expect(!text.contains("99977"))
+  }
+
+  @Test func traceLinesPreferTheCycleCoveringMostFrames() {
+    let here = Span(file: nil, line: 1, column: 1)
+    func frames(_ names: String) -> [ErrorRenderer.Frame] {
+      names.map { ErrorRenderer.Frame(function: String($0), span: here) }
+    }
+    #expect(ErrorRenderer.traceLines(frames("x")).count == 1)
+    #expect(ErrorRenderer.traceLines(frames("aaab")).map { $0.hasSuffix("(3 times)") } == [true, false])
+    let cycle = ErrorRenderer.traceLines(frames("abcabcabcz"))
+    #expect(cycle.count == 5)
+    #expect(cycle[3].contains("these 3 frames repeat 3 times"))
+    // `a b a b` is a cycle of two, not four separate frames; `a a` inside is not split out.
+    #expect(ErrorRenderer.traceLines(frames("abab")).count == 3)
   }
 }

@@ -84,9 +84,16 @@ enum StringBuiltins {
     }
     t.define("keyword", 1...1) { _, a in
       if case .keyword = a[0] { return a[0] }
-      return .keyword(try Check.string(a[0], "keyword"))
+      // `:` alone does not read back as a keyword, so there is no empty keyword.
+      let name = try Check.string(a[0], "keyword")
+      guard !name.isEmpty else { throw OxurError("type", "a keyword name must not be empty") }
+      return .keyword(name)
     }
-    t.define("symbol", 1...1) { _, a in .symbol(try Check.string(a[0], "symbol")) }
+    t.define("symbol", 1...1) { _, a in
+      let name = try Check.string(a[0], "symbol")
+      guard !name.isEmpty else { throw OxurError("type", "a symbol name must not be empty") }
+      return .symbol(name)
+    }
     t.define("name", 1...1) { _, a in
       switch a[0] {
       case .keyword(let k): return .string(k.name)
