@@ -36,6 +36,27 @@ private func evaluate(_ source: String) throws -> Value {
   }
 }
 
+/// A weak reference to the heap object behind a value.
+private final class WeakObject: @unchecked Sendable {
+  weak var object: AnyObject?
+}
+
+/// Evaluates `source` in an interpreter that is gone when this returns, keeping only a weak
+/// reference to the object behind the result: nil afterwards means it was freed.
+private func weakResult(_ source: String) throws -> WeakObject {
+  let weak = WeakObject()
+  try LargeStack.run {
+    let interpreter = makeInterpreter()
+    switch try interpreter.eval(source) {
+    case .atom(let object): weak.object = object
+    case .vector(let object): weak.object = object
+    case .closure(let object): weak.object = object
+    default: Issue.record("unexpected value from \(source)")
+    }
+  }
+  return weak
+}
+
 @Suite struct HostSafetyTests {
   // MARK: Defect 9/10: freeing deeply nested values never recurses on the host stack.
 
@@ -138,5 +159,25 @@ private func evaluate(_ source: String) throws -> Value {
     #expect(cycle[3].contains("these 3 frames repeat 3 times"))
     // `a b a b` is a cycle of two, not four separate frames; `a a` inside is not split out.
     #expect(ErrorRenderer.traceLines(frames("abab")).count == 3)
+  }
+
+  // MARK: Defect 15: what a reference cycle keeps alive is exactly the cycle (docs: Memory).
+
+  @Test func atomThatHoldsItselfIsKeptAndNothingElse() throws {
+    #expect(try weakResult("(let [a (atom nil)] (reset! a a) a)").object != nil)
+    #expect(try weakResult("(let [a (atom nil)] (reset! a [1 a]) a)").object != nil)
+    #expect(try weakResult("(let [a (atom nil)] (reset! a (fn [] @a)) a)").object != nil)
+    // Values made alongside the cycle but not reachable from it are freed.
+    #expect(try weakResult("(let [a (atom nil) v (vec (range 100))] (reset! a a) v)").object == nil)
+    #expect(try weakResult("(let [v (vec (range 100)) a (atom nil)] (reset! a (fn [] @a)) v)").object == nil)
+    // What the cycle holds is kept with it.
+    #expect(try weakResult("(let [v (vec (range 100)) a (atom nil)] (reset! a [a v]) v)").object != nil)
+  }
+
+  @Test func atomsWithoutCyclesOrWithBrokenCyclesAreFreed() throws {
+    #expect(try weakResult("(let [a (atom nil)] (reset! a 1) a)").object == nil)
+    #expect(try weakResult("(let [a (atom nil) b (atom a)] (reset! a 2) a)").object == nil)
+    #expect(try weakResult("(let [a (atom nil)] (reset! a a) (reset! a nil) a)").object == nil)
+    #expect(try weakResult("(let [a (atom nil)] (reset! a (fn [] @a)) (reset! a nil) a)").object == nil)
   }
 }
