@@ -128,6 +128,20 @@ private func weakResult(_ source: String) throws -> WeakObject {
     #expect(repl.close() == 0)
   }
 
+  @Test(arguments: ["(count (set xs))", "(count (into #{} xs))", "(count (distinct xs))", "(count (frequencies xs))"])
+  func controlCStopsHashingValuesThatHashAlike(_ input: String) throws {
+    let directory = ModuleDirectory()
+    let repl = try ReplSession(in: directory.url)
+    // Hashing looks 128 levels deep, so these differ only where the hash does not look.
+    _ = repl.send("(defn nest [n x] (if (= n 0) x [(nest (dec n) x)]))")
+    #expect(repl.send("(def xs (vec (map (fn [i] (nest 200 i)) (range 20000))))", timeout: 60).out == "xs\n")
+    repl.interrupt(after: 1)
+    let answer = repl.send(input, timeout: 20)
+    #expect(answer.err.contains("interrupted"), "\(answer)")
+    #expect(repl.send("(+ 1 2)").out == "3\n")
+    #expect(repl.close() == 0)
+  }
+
   // MARK: Stack traces collapse cycles of frames and count only what was recorded.
 
   @Test func mutualRecursionTraceShowsTheCycleOnce() throws {

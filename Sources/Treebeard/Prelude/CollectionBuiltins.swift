@@ -20,10 +20,8 @@ enum CollectionBuiltins {
     t.define("hash-set", atLeast: 0) { _, a in .set(PersistentSet(TreeSet(a.all))) }
     t.define("set", 1...1) { m, a in
       var storage = TreeSet<Value>()
-      var added = 0
       try Collections.forEach(a[0], "set") {
-        added &+= 1
-        if added & 0xFFF == 0 { try m.checkInterrupt() }
+        try m.checkInterrupt()
         storage.insert($0)
       }
       return .set(PersistentSet(storage))

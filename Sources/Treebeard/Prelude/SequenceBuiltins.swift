@@ -83,10 +83,14 @@ enum SequenceBuiltins {
       try Collections.forEach(a[1], "doseq") { _ = try m.call1(a[0], $0, span: .unknown) }
       return .nil
     }
-    t.define("into", 2...2) { _, a in
+    t.define("into", 2...2) { m, a in
       var result = a[0]
       if case .nil = result { result = .list(nil) }
-      try Collections.forEach(a[1], "into") { result = try Collections.conj(result, $0) }
+      try Collections.forEach(a[1], "into") {
+        // One insertion can compare with many values that hash alike: let Ctrl-C stop it.
+        try m.checkInterrupt()
+        result = try Collections.conj(result, $0)
+      }
       return result
     }
     t.define("concat", atLeast: 0) { _, a in
@@ -196,16 +200,21 @@ enum SequenceBuiltins {
       }
       return .nil
     }
-    t.define("distinct", 1...1) { _, a in
+    t.define("distinct", 1...1) { m, a in
       var seen = Set<Value>()
       var result: [Value] = []
-      for item in try Collections.elements(a[0], "distinct") where seen.insert(item).inserted { result.append(item) }
+      for item in try Collections.elements(a[0], "distinct") {
+        try m.checkInterrupt()
+        if seen.insert(item).inserted { result.append(item) }
+      }
       return Collections.vector(result)
     }
-    t.define("frequencies", 1...1) { _, a in
+    t.define("frequencies", 1...1) { m, a in
       var map = PersistentMap.empty.storage
       for item in try Collections.elements(a[0], "frequencies") {
-        if case .int(let n) = map[item] ?? .int(0) { map[item] = .int(n + 1) }
+        try m.checkInterrupt()
+        // A count never exceeds the number of elements, so `+ 1` cannot overflow.
+        if case .int(let n) = map[item] ?? .int(0) { map[item] = .int(n &+ 1) }
       }
       return .map(PersistentMap(map))
     }
@@ -217,9 +226,11 @@ enum SequenceBuiltins {
       }
       return .map(PersistentMap(map))
     }
-    t.define("zipmap", 2...2) { _, a in
+    t.define("zipmap", 2...2) { m, a in
       var map = PersistentMap.empty.storage
-      for (key, value) in zip(try Collections.elements(a[0], "zipmap"), try Collections.elements(a[1], "zipmap")) {
+      let pairs = zip(try Collections.elements(a[0], "zipmap"), try Collections.elements(a[1], "zipmap"))
+      for (key, value) in pairs {
+        try m.checkInterrupt()
         map[key] = value
       }
       return .map(PersistentMap(map))

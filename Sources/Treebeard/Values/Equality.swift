@@ -54,12 +54,13 @@ extension Value: Hashable {
   /// 60 times is 2^60 elements but 60 objects) then compare in time linear in their objects.
   private static func compareNested(_ a: Value, _ b: Value, _ contents: () -> Bool) -> Bool {
     let state = HostThreadState.current
+    // Outside `checkedEqual` (hash-tree lookups) a comparison too deep for the stack is false.
+    guard state.equalityDepth > 0 else { return !StackGuard.isLow() && contents() }
     if state.equalityStop != nil { return false }
     if StackGuard.isLow() {
       state.equalityStop = OxurError("stack-overflow", "stack overflow: values nested too deeply to compare")
       return false
     }
-    guard state.equalityDepth > 0 else { return contents() }
     state.equalitySteps &+= 1
     if state.equalitySteps & 0x3FF == 0, let machine = state.equalityMachine {
       do { try machine.checkInterrupt() } catch {
@@ -122,15 +123,16 @@ extension Value: Hashable {
   /// Hash trees call this; ignoring the per-process seed keeps iteration order reproducible.
   public func _rawHashValue(seed: Int) -> Int { stableHash }
 
-  public var stableHash: Int { stableHash(depth: 0) }
+  public var stableHash: Int { stableHash(budget: Value.hashBudget) }
 
-  /// Hashing looks this many levels into nested values: equal values still hash alike, and
-  /// hashing a deeply nested value costs neither deep recursion nor time proportional to depth.
-  static let hashDepth = 16
+  /// How many nested containers one hash may look into. A container passes what is left of
+  /// its budget to its child containers in equal shares (scalars always count), so the share
+  /// depends only on the value, equal values hash alike, and the cost stays near the budget
+  /// however a value nests or shares structure. A chain of single-element containers is hashed
+  /// 128 levels deep; values that differ only deeper than that hash alike.
+  static let hashBudget = 128
 
-  func stableHash(depth: Int) -> Int {
-    let inner = depth + 1
-    let deeper = depth < Value.hashDepth
+  func stableHash(budget: Int) -> Int {
     switch self {
     case .nil: return 0x1234_5678
     case .bool(let b): return b ? 0x2345 : 0x3456
@@ -143,32 +145,47 @@ extension Value: Hashable {
     case .string(let s): return stableStringHash(s.value)
     case .keyword(let k): return k.stableHash
     case .symbol(let s): return s.stableHash
-    case .list, .vector:
+    case .list(let node):
       var hash = 0x9e37
-      guard deeper else { return hash }
-      for element in sequenceElements ?? [] { hash = hash &* 31 &+ element.stableHash(depth: inner) }
+      guard budget > 0, let node else { return hash }
+      let share = (budget - 1) / node.count
+      var cursor: ListNode? = node
+      while let current = cursor {
+        hash = hash &* 31 &+ current.first.stableHash(budget: share)
+        cursor = current.rest
+      }
+      return hash
+    case .vector(let v):
+      var hash = 0x9e37
+      guard budget > 0, v.count > 0 else { return hash }
+      let share = (budget - 1) / v.count
+      v.forEachElement { hash = hash &* 31 &+ $0.stableHash(budget: share) }
       return hash
     case .map(let m):
       var hash = 0x4d41
-      guard deeper else { return hash }
+      guard budget > 0, m.count > 0 else { return hash }
+      let share = (budget - 1) / (2 * m.count)
       for (key, value) in m.storage {
-        hash = hash &+ (key.stableHash(depth: inner) ^ mixHash(value.stableHash(depth: inner)))
+        hash = hash &+ (key.stableHash(budget: share) ^ mixHash(value.stableHash(budget: share)))
       }
       return hash
     case .set(let s):
       var hash = 0x5345
-      guard deeper else { return hash }
-      for element in s.storage { hash = hash &+ element.stableHash(depth: inner) }
+      guard budget > 0, s.count > 0 else { return hash }
+      let share = (budget - 1) / s.count
+      for element in s.storage { hash = hash &+ element.stableHash(budget: share) }
       return hash
     case .structInstance(let s):
       var hash = stableStringHash(s.type.name)
-      guard deeper else { return hash }
-      for value in s.values { hash = hash &* 31 &+ value.stableHash(depth: inner) }
+      guard budget > 0, !s.values.isEmpty else { return hash }
+      let share = (budget - 1) / s.values.count
+      for value in s.values { hash = hash &* 31 &+ value.stableHash(budget: share) }
       return hash
     case .variant(let v):
       var hash = stableStringHash(v.variant.name)
-      guard deeper else { return hash }
-      for value in v.payload { hash = hash &* 31 &+ value.stableHash(depth: inner) }
+      guard budget > 0, !v.payload.isEmpty else { return hash }
+      let share = (budget - 1) / v.payload.count
+      for value in v.payload { hash = hash &* 31 &+ value.stableHash(budget: share) }
       return hash
     case .functionReference(let f): return stableStringHash(f.displayName)
     case .closure(let object as AnyObject), .builtin(let object as AnyObject), .atom(let object as AnyObject),
