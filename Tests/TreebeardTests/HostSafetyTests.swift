@@ -28,11 +28,38 @@ private func makeInterpreter() -> Interpreter {
   Interpreter(output: BufferedOutput(), errorOutput: BufferedOutput())
 }
 
-/// Evaluates on a large stack (the tree walker needs one) and returns the last value.
+/// Evaluates on a large stack (the tree walker needs one) and returns the last value, once the
+/// caller holds its only reference: `eval` hands the value back through its worker thread, which
+/// may let go of it a moment after returning.
 private func evaluate(_ source: String) throws -> Value {
-  try LargeStack.run {
-    let interpreter = makeInterpreter()
-    return try interpreter.eval(source)
+  let box = ValueBox(
+    try LargeStack.run {
+      let interpreter = makeInterpreter()
+      return try interpreter.eval(source)
+    })
+  let deadline = Date().addingTimeInterval(10)
+  while !holdsOnlyReference(box) && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+  return box.value ?? .nil
+}
+
+/// Whether `box` holds the only reference to the object behind its value.
+private func holdsOnlyReference(_ box: ValueBox) -> Bool {
+  func unique<T: AnyObject>(_ object: T, _ wrap: (T) -> Value) -> Bool {
+    var object = object
+    box.value = nil
+    defer { box.value = wrap(object) }
+    return isKnownUniquelyReferenced(&object)
+  }
+  switch box.value {
+  case .vector(let x): return unique(x) { .vector($0) }
+  case .list(let x?): return unique(x) { .list($0) }
+  case .map(let x): return unique(x) { .map($0) }
+  case .set(let x): return unique(x) { .set($0) }
+  case .variant(let x): return unique(x) { .variant($0) }
+  case .atom(let x): return unique(x) { .atom($0) }
+  case .closure(let x): return unique(x) { .closure($0) }
+  case .structInstance(let x): return unique(x) { .structInstance($0) }
+  default: return true
   }
 }
 
@@ -42,7 +69,8 @@ private final class WeakObject: @unchecked Sendable {
 }
 
 /// Evaluates `source` in an interpreter that is gone when this returns, keeping only a weak
-/// reference to the object behind the result: nil afterwards means it was freed.
+/// reference to the object behind the result: nil afterwards means it was freed (waiting a
+/// moment for `eval`'s worker thread, which may let go of the result just after returning).
 private func weakResult(_ source: String) throws -> WeakObject {
   let weak = WeakObject()
   try LargeStack.run {
@@ -54,6 +82,8 @@ private func weakResult(_ source: String) throws -> WeakObject {
     default: Issue.record("unexpected value from \(source)")
     }
   }
+  let deadline = Date().addingTimeInterval(2)
+  while weak.object != nil && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
   return weak
 }
 
