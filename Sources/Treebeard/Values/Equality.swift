@@ -126,11 +126,17 @@ extension Value: Hashable {
   public var stableHash: Int { stableHash(budget: Value.hashBudget) }
 
   /// How many nested containers one hash may look into. A container passes what is left of
-  /// its budget to its child containers in equal shares (scalars always count), so the share
-  /// depends only on the value, equal values hash alike, and the cost stays near the budget
-  /// however a value nests or shares structure. A chain of single-element containers is hashed
-  /// 128 levels deep; values that differ only deeper than that hash alike.
+  /// its budget to its child containers in equal shares, so the share depends only on the value
+  /// and equal values hash alike. A container with a share of 0 still hashes its scalar elements
+  /// but not its containers, so the cost stays near the size of the outer levels however a
+  /// value nests or shares structure. A chain of single-element containers is hashed 128 levels
+  /// deep; values that differ only deeper than that hash alike.
   static let hashBudget = 128
+
+  /// A child container's share of `budget` among `count` children; -1: not looked into.
+  @inline(__always) static func share(_ budget: Int, _ count: Int) -> Int {
+    budget == 0 ? -1 : (budget - 1) / count
+  }
 
   func stableHash(budget: Int) -> Int {
     switch self {
@@ -147,8 +153,8 @@ extension Value: Hashable {
     case .symbol(let s): return s.stableHash
     case .list(let node):
       var hash = 0x9e37
-      guard budget > 0, let node else { return hash }
-      let share = (budget - 1) / node.count
+      guard budget >= 0, let node else { return hash }
+      let share = Value.share(budget, node.count)
       var cursor: ListNode? = node
       while let current = cursor {
         hash = hash &* 31 &+ current.first.stableHash(budget: share)
@@ -157,34 +163,34 @@ extension Value: Hashable {
       return hash
     case .vector(let v):
       var hash = 0x9e37
-      guard budget > 0, v.count > 0 else { return hash }
-      let share = (budget - 1) / v.count
+      guard budget >= 0, v.count > 0 else { return hash }
+      let share = Value.share(budget, v.count)
       v.forEachElement { hash = hash &* 31 &+ $0.stableHash(budget: share) }
       return hash
     case .map(let m):
       var hash = 0x4d41
-      guard budget > 0, m.count > 0 else { return hash }
-      let share = (budget - 1) / (2 * m.count)
+      guard budget >= 0, m.count > 0 else { return hash }
+      let share = Value.share(budget, 2 * m.count)
       for (key, value) in m.storage {
         hash = hash &+ (key.stableHash(budget: share) ^ mixHash(value.stableHash(budget: share)))
       }
       return hash
     case .set(let s):
       var hash = 0x5345
-      guard budget > 0, s.count > 0 else { return hash }
-      let share = (budget - 1) / s.count
+      guard budget >= 0, s.count > 0 else { return hash }
+      let share = Value.share(budget, s.count)
       for element in s.storage { hash = hash &+ element.stableHash(budget: share) }
       return hash
     case .structInstance(let s):
       var hash = stableStringHash(s.type.name)
-      guard budget > 0, !s.values.isEmpty else { return hash }
-      let share = (budget - 1) / s.values.count
+      guard budget >= 0, !s.values.isEmpty else { return hash }
+      let share = Value.share(budget, s.values.count)
       for value in s.values { hash = hash &* 31 &+ value.stableHash(budget: share) }
       return hash
     case .variant(let v):
       var hash = stableStringHash(v.variant.name)
-      guard budget > 0, !v.payload.isEmpty else { return hash }
-      let share = (budget - 1) / v.payload.count
+      guard budget >= 0, !v.payload.isEmpty else { return hash }
+      let share = Value.share(budget, v.payload.count)
       for value in v.payload { hash = hash &* 31 &+ value.stableHash(budget: share) }
       return hash
     case .functionReference(let f): return stableStringHash(f.displayName)
