@@ -15,25 +15,11 @@ public enum ErrorRenderer {
     }
     if !error.trace.isEmpty {
       lines.append("Stack trace (innermost first):")
-      // Runs of the same frame (deep recursion) print once with a count.
-      var index = 0
-      let frames = error.trace
-      while index < frames.count {
-        var run = 1
-        while index + run < frames.count, frames[index + run].function == frames[index].function,
-          frames[index + run].span == frames[index].span
-        {
-          run += 1
-        }
-        let repeated = index + run == frames.count ? run + error.omittedFrames : run
-        let suffix = repeated > 1 ? " (\(repeated) times)" : ""
-        lines.append("  in \(frames[index].function) called at \(frames[index].span)\(suffix)")
-        index += run
-      }
-      if error.omittedFrames > 0 && frames.count > 1,
-        let last = frames.last, frames.count >= 2, frames[frames.count - 2].function != last.function
-      {
-        lines.append("  … \(error.omittedFrames) more frames")
+      lines.append(contentsOf: traceLines(error.trace.map { Frame(function: $0.function, span: $0.span) }))
+      // Only the innermost frames are recorded; say how many more there were, not what they were.
+      if error.omittedFrames > 0 {
+        let noun = error.omittedFrames == 1 ? "frame" : "frames"
+        lines.append("  … \(error.omittedFrames) outer \(noun) not recorded")
       }
     }
     return lines.joined(separator: "\n")
@@ -43,5 +29,43 @@ public enum ErrorRenderer {
   public static func summary(_ error: OxurError) -> String {
     let label = error.kind == "read" ? "Parse error" : "Error"
     return error.span.isKnown ? "\(label) at \(error.span): \(error.message)" : "\(label): \(error.message)"
+  }
+
+  struct Frame: Equatable {
+    let function: String
+    let span: Span
+  }
+
+  /// Longest cycle of frames collapsed: mutual recursion through up to this many functions.
+  static let longestCycle = 8
+
+  /// Recursion shows as a cycle of frames repeated back to back (`f f f`, or `a b a b` for
+  /// mutual recursion): each run prints its cycle once with the number of repetitions seen.
+  static func traceLines(_ frames: [Frame]) -> [String] {
+    var lines: [String] = []
+    var index = 0
+    while index < frames.count {
+      var best = (period: 1, repeats: 1)
+      for period in 1...longestCycle where index + 2 * period <= frames.count {
+        var repeats = 1
+        while index + (repeats + 1) * period <= frames.count,
+          frames[(index + repeats * period)..<(index + (repeats + 1) * period)] == frames[index..<(index + period)]
+        {
+          repeats += 1
+        }
+        // Prefer the cycle that covers the most frames; on a tie, the shortest cycle.
+        if repeats > 1 && repeats * period > best.period * best.repeats { best = (period, repeats) }
+      }
+      for offset in 0..<best.period {
+        let frame = frames[index + offset]
+        let suffix = best.period == 1 && best.repeats > 1 ? " (\(best.repeats) times)" : ""
+        lines.append("  in \(frame.function) called at \(frame.span)\(suffix)")
+      }
+      if best.period > 1 {
+        lines.append("  ↑ these \(best.period) frames repeat \(best.repeats) times")
+      }
+      index += best.period * best.repeats
+    }
+    return lines
   }
 }

@@ -29,10 +29,49 @@ enum SyntaxConversion {
     }
   }
 
+  /// Most forms one macro expansion (or `macroexpand` input) may produce. A value can share
+  /// structure (`(~x ~x)` nests one object twice), and code cannot: a few doublings would need
+  /// more memory than the machine has.
+  static let maximumForms = 1_000_000
+  /// Most forms a chain of ever larger expansions of one macro call may produce in total, so a
+  /// macro that grows its call a little each step fails before the 10,000-step limit.
+  static let maximumChainForms = 10_000_000
+
   /// Code from data; spans come from `origin` (the macro call) since data carries none.
-  static func syntax(_ value: Value, origin: Span, depth: Int = 0) throws -> Syntax {
+  static func syntax(_ value: Value, origin: Span) throws -> Syntax {
+    var forms = 0
+    let result = try syntax(value, origin: origin, depth: 0, forms: &forms)
+    try noteExpansion(forms: forms, origin: origin)
+    return result
+  }
+
+  /// Expansions of one call carry its span, so consecutive conversions with the same origin and
+  /// growing sizes are one runaway chain; anything else starts a new chain.
+  private static func noteExpansion(forms: Int, origin: Span) throws {
+    let state = HostThreadState.current
+    if state.expansionOrigin == origin && forms > state.expansionLastForms {
+      state.expansionChainForms &+= forms
+    } else {
+      state.expansionOrigin = origin
+      state.expansionChainForms = forms
+    }
+    state.expansionLastForms = forms
+    if state.expansionChainForms > maximumChainForms {
+      state.expansionOrigin = nil
+      throw OxurError(
+        "expand",
+        "macro expansion keeps growing (more than \(maximumChainForms) forms over successive expansions)",
+        span: origin)
+    }
+  }
+
+  private static func syntax(_ value: Value, origin: Span, depth: Int, forms: inout Int) throws -> Syntax {
     guard depth < 10_000 else { throw OxurError("expand", "macro expansion nested too deeply", span: origin) }
-    func convert(_ item: Value) throws -> Syntax { try syntax(item, origin: origin, depth: depth + 1) }
+    forms += 1
+    guard forms <= maximumForms else {
+      throw OxurError("expand", "macro expansion too large (more than \(maximumForms) forms)", span: origin)
+    }
+    func convert(_ item: Value) throws -> Syntax { try syntax(item, origin: origin, depth: depth + 1, forms: &forms) }
     switch value {
     case .nil: return Syntax(.nil, origin)
     case .bool(let b): return Syntax(.bool(b), origin)
@@ -42,8 +81,18 @@ enum SyntaxConversion {
     case .char(let c): return Syntax(.char(c), origin)
     case .keyword(let k): return Syntax(.keyword(k.name), origin)
     case .symbol(let s): return Syntax(.symbol(module: s.module, name: s.name), origin)
-    case .list(let node): return Syntax(.list(try (node?.elements ?? []).map(convert)), origin)
-    case .vector(let v): return Syntax(.vector(try v.elements.map(convert)), origin)
+    case .list(let node):
+      var items: [Syntax] = []
+      var cursor = node
+      while let current = cursor {
+        items.append(try convert(current.first))
+        cursor = current.rest
+      }
+      return Syntax(.list(items), origin)
+    case .vector(let v):
+      var items: [Syntax] = []
+      try v.forEachElement { items.append(try convert($0)) }
+      return Syntax(.vector(items), origin)
     case .map(let m):
       var items: [Syntax] = []
       for (key, item) in m.storage {
@@ -51,7 +100,10 @@ enum SyntaxConversion {
         items.append(try convert(item))
       }
       return Syntax(.map(items), origin)
-    case .set(let s): return Syntax(.set(try s.storage.map(convert)), origin)
+    case .set(let s):
+      var items: [Syntax] = []
+      for item in s.storage { items.append(try convert(item)) }
+      return Syntax(.set(items), origin)
     default:
       // Functions and other runtime values embed as constants via a quoted holder.
       return Syntax.list(

@@ -18,7 +18,14 @@ enum CollectionBuiltins {
       return .map(PersistentMap(storage))
     }
     t.define("hash-set", atLeast: 0) { _, a in .set(PersistentSet(TreeSet(a.all))) }
-    t.define("set", 1...1) { _, a in .set(PersistentSet(TreeSet(try Collections.elements(a[0], "set")))) }
+    t.define("set", 1...1) { m, a in
+      var storage = TreeSet<Value>()
+      try Collections.forEach(a[0], "set") {
+        try m.checkInterrupt()
+        storage.insert($0)
+      }
+      return .set(PersistentSet(storage))
+    }
     t.define("count", 1...1) { _, a in .int(try Collections.count(a[0])) }
     t.define("empty?", 1...1) { _, a in .bool(try Collections.count(a[0]) == 0) }
     t.define("first", 1...1) { _, a in

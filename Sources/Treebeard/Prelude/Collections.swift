@@ -86,7 +86,8 @@ enum Collections {
       guard let updated = vector.assoc(index, value) else { throw Failure.index(index, vector.count, "vector") }
       return .vector(updated)
     case .structInstance(let instance):
-      guard case .keyword(let field) = key, let index = instance.type.fieldIndex[field] else {
+      guard case .keyword(let field) = key, let index = instance.type.fieldIndex[field], index < instance.values.count
+      else {
         throw OxurError("unknown-field", "unknown field \(Printer.readable(key)) in struct \(instance.type.name)")
       }
       var values = instance.values

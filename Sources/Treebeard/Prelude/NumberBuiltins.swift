@@ -60,12 +60,16 @@ enum NumberBuiltins {
       }
       return best
     }
-    t.define("=", atLeast: 1) { _, a in
-      for index in 1..<max(a.count, 1) where !(try Value.checkedEqual(a[index - 1], a[index])) { return .bool(false) }
+    t.define("=", atLeast: 1) { m, a in
+      for index in 1..<max(a.count, 1) where !(try Value.checkedEqual(a[index - 1], a[index], machine: m)) {
+        return .bool(false)
+      }
       return .bool(true)
     }
-    t.define("not=", atLeast: 1) { _, a in
-      for index in 1..<max(a.count, 1) where !(try Value.checkedEqual(a[index - 1], a[index])) { return .bool(true) }
+    t.define("not=", atLeast: 1) { m, a in
+      for index in 1..<max(a.count, 1) where !(try Value.checkedEqual(a[index - 1], a[index], machine: m)) {
+        return .bool(true)
+      }
       return .bool(false)
     }
     func chain(_ name: String, _ accept: @escaping (Int) -> Bool) {
@@ -101,8 +105,11 @@ enum NumberBuiltins {
       switch a[0] {
       case .int: return a[0]
       case .float(let d):
-        guard d.isFinite, d >= -9.2e18, d <= 9.2e18 else { throw Failure.overflow("int") }
-        return .int(Int(d))
+        // Exact bounds: -2^63 is an Int, 2^63 is not (both are exactly representable doubles).
+        guard d.isFinite, d >= -9_223_372_036_854_775_808.0, d < 9_223_372_036_854_775_808.0 else {
+          throw Failure.overflow("int")
+        }
+        return .int(Int(d.rounded(.towardZero)))
       case .char(let c): return .int(Int(c.value))
       default: throw Failure.type("a number or char", a[0], in: "int")
       }

@@ -3,27 +3,31 @@
 enum OutputBuiltins {
   static func register(_ t: inout PreludeTable) {
     t.define("print", atLeast: 0) { m, a in
-      m.runtime.output.write(a.all.map(Printer.display).joined(separator: " "))
+      m.runtime.output.write(try Printer.complete(a.all, readably: false, separator: " ", machine: m))
       return .nil
     }
     t.define("println", atLeast: 0) { m, a in
-      m.runtime.output.write(a.all.map(Printer.display).joined(separator: " ") + "\n")
+      m.runtime.output.write(try Printer.complete(a.all, readably: false, separator: " ", machine: m) + "\n")
       return .nil
     }
     t.define("pr", atLeast: 0) { m, a in
-      m.runtime.output.write(a.all.map { Printer.readable($0) }.joined(separator: " "))
+      m.runtime.output.write(try Printer.complete(a.all, readably: true, separator: " ", machine: m))
       return .nil
     }
     t.define("prn", atLeast: 0) { m, a in
-      m.runtime.output.write(a.all.map { Printer.readable($0) }.joined(separator: " ") + "\n")
+      m.runtime.output.write(try Printer.complete(a.all, readably: true, separator: " ", machine: m) + "\n")
       return .nil
     }
-    t.define("pr-str", atLeast: 0) { _, a in .string(a.all.map { Printer.readable($0) }.joined(separator: " ")) }
-    t.define("format", atLeast: 1) { _, a in .string(try format(try Check.string(a[0], "format"), a.dropping(1))) }
+    t.define("pr-str", atLeast: 0) { m, a in
+      .string(try Printer.complete(a.all, readably: true, separator: " ", machine: m))
+    }
+    t.define("format", atLeast: 1) { m, a in
+      .string(try format(try Check.string(a[0], "format"), a.dropping(1), machine: m))
+    }
   }
 
   /// Rust-style `{}` (display) and `{:?}` (readable); `{{` and `}}` are literal braces.
-  static func format(_ template: String, _ arguments: [Value]) throws -> String {
+  static func format(_ template: String, _ arguments: [Value], machine: Machine? = nil) throws -> String {
     var out = ""
     var next = 0
     var characters = template.makeIterator()
@@ -53,8 +57,8 @@ enum OutputBuiltins {
           throw OxurError("format", "format string needs more than \(arguments.count) argument(s)")
         }
         switch spec {
-        case "": out += Printer.display(arguments[next])
-        case ":?": out += Printer.readable(arguments[next])
+        case "": out += try Printer.complete(arguments[next], readably: false, machine: machine)
+        case ":?": out += try Printer.complete(arguments[next], readably: true, machine: machine)
         default: throw OxurError("format", "unknown format spec {\(spec)}")
         }
         next += 1

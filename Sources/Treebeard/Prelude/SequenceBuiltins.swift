@@ -83,10 +83,14 @@ enum SequenceBuiltins {
       try Collections.forEach(a[1], "doseq") { _ = try m.call1(a[0], $0, span: .unknown) }
       return .nil
     }
-    t.define("into", 2...2) { _, a in
+    t.define("into", 2...2) { m, a in
       var result = a[0]
       if case .nil = result { result = .list(nil) }
-      try Collections.forEach(a[1], "into") { result = try Collections.conj(result, $0) }
+      try Collections.forEach(a[1], "into") {
+        // One insertion can compare with many values that hash alike: let Ctrl-C stop it.
+        try m.checkInterrupt()
+        result = try Collections.conj(result, $0)
+      }
       return result
     }
     t.define("concat", atLeast: 0) { _, a in
@@ -122,7 +126,7 @@ enum SequenceBuiltins {
       let order = keys.indices.sorted { Arithmetic.sortOrder(keys[$0], keys[$1]) || (keys[$0] == keys[$1] && $0 < $1) }
       return Collections.vector(order.map { items[$0] })
     }
-    t.define("range", 0...3) { _, a in
+    t.define("range", 0...3) { m, a in
       var start = 0
       var end = 0
       var step = 1
@@ -139,13 +143,16 @@ enum SequenceBuiltins {
       }
       if step == 0 { throw OxurError("type", "range step must not be zero") }
       // Ranges are eager vectors: refuse sizes that can only exhaust memory, as `repeat` does.
+      // Checked twice over: `end - start` and `span / step` (Int.min / -1) can both overflow.
       let (span, overflow) = end.subtractingReportingOverflow(start)
-      if overflow || span / step > 100_000_000 {
+      let (length, lengthOverflow) = span.dividedReportingOverflow(by: step)
+      if overflow || lengthOverflow || length > 100_000_000 {
         throw OxurError("type", "range of more than 100,000,000 elements (ranges are built eagerly)")
       }
       var result: [Value] = []
       var value = start
       while step > 0 ? value < end : value > end {
+        if result.count & 0xFFFF == 0 { try m.checkInterrupt() }
         result.append(.int(value))
         let (next, overflow) = value.addingReportingOverflow(step)
         if overflow { break }
@@ -193,16 +200,21 @@ enum SequenceBuiltins {
       }
       return .nil
     }
-    t.define("distinct", 1...1) { _, a in
+    t.define("distinct", 1...1) { m, a in
       var seen = Set<Value>()
       var result: [Value] = []
-      for item in try Collections.elements(a[0], "distinct") where seen.insert(item).inserted { result.append(item) }
+      for item in try Collections.elements(a[0], "distinct") {
+        try m.checkInterrupt()
+        if seen.insert(item).inserted { result.append(item) }
+      }
       return Collections.vector(result)
     }
-    t.define("frequencies", 1...1) { _, a in
+    t.define("frequencies", 1...1) { m, a in
       var map = PersistentMap.empty.storage
       for item in try Collections.elements(a[0], "frequencies") {
-        if case .int(let n) = map[item] ?? .int(0) { map[item] = .int(n + 1) }
+        try m.checkInterrupt()
+        // A count never exceeds the number of elements, so `+ 1` cannot overflow.
+        if case .int(let n) = map[item] ?? .int(0) { map[item] = .int(n &+ 1) }
       }
       return .map(PersistentMap(map))
     }
@@ -214,17 +226,23 @@ enum SequenceBuiltins {
       }
       return .map(PersistentMap(map))
     }
-    t.define("zipmap", 2...2) { _, a in
+    t.define("zipmap", 2...2) { m, a in
       var map = PersistentMap.empty.storage
-      for (key, value) in zip(try Collections.elements(a[0], "zipmap"), try Collections.elements(a[1], "zipmap")) {
+      let pairs = zip(try Collections.elements(a[0], "zipmap"), try Collections.elements(a[1], "zipmap"))
+      for (key, value) in pairs {
+        try m.checkInterrupt()
         map[key] = value
       }
       return .map(PersistentMap(map))
     }
-    t.define("flatten", 1...1) { _, a in
+    t.define("flatten", 1...1) { m, a in
       var result: [Value] = []
+      var visited = 0
       func walk(_ value: Value, _ depth: Int) throws {
         guard depth < 1000 else { throw OxurError("type", "flatten: nesting too deep") }
+        // Shared substructure can make the walk exponentially long: let Ctrl-C stop it.
+        visited &+= 1
+        if visited & 0xFFF == 0 { try m.checkInterrupt() }
         switch value {
         case .list, .vector: for item in try Collections.elements(value, "flatten") { try walk(item, depth + 1) }
         default: result.append(value)

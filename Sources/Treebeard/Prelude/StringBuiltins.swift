@@ -4,11 +4,11 @@ import Foundation
 
 enum StringBuiltins {
   static func register(_ t: inout PreludeTable) {
-    t.define("str", atLeast: 0) { _, a in
+    t.define("str", atLeast: 0) { m, a in
       var out = ""
       for index in 0..<a.count {
         if case .nil = a[index] { continue }
-        out += Printer.display(a[index])
+        out += try Printer.complete(a[index], readably: false, machine: m)
       }
       return .string(out)
     }
@@ -31,10 +31,10 @@ enum StringBuiltins {
       if separator.isEmpty { return Collections.vector(text.map { .string(String($0)) }) }
       return Collections.vector(text.components(separatedBy: separator).map { .string($0) })
     }
-    t.define("join", 1...2) { _, a in
+    t.define("join", 1...2) { m, a in
       let separator = a.count == 2 ? try Check.string(a[0], "join") : ""
       let items = try Collections.elements(a[a.count - 1], "join")
-      return .string(items.map(Printer.display).joined(separator: separator))
+      return .string(try Printer.complete(items, readably: false, separator: separator, machine: m))
     }
     t.define("upper-case", 1...1) { _, a in .string(try Check.string(a[0], "upper-case").uppercased()) }
     t.define("lower-case", 1...1) { _, a in .string(try Check.string(a[0], "lower-case").lowercased()) }
@@ -84,9 +84,16 @@ enum StringBuiltins {
     }
     t.define("keyword", 1...1) { _, a in
       if case .keyword = a[0] { return a[0] }
-      return .keyword(try Check.string(a[0], "keyword"))
+      // `:` alone does not read back as a keyword, so there is no empty keyword.
+      let name = try Check.string(a[0], "keyword")
+      guard !name.isEmpty else { throw OxurError("type", "a keyword name must not be empty") }
+      return .keyword(name)
     }
-    t.define("symbol", 1...1) { _, a in .symbol(try Check.string(a[0], "symbol")) }
+    t.define("symbol", 1...1) { _, a in
+      let name = try Check.string(a[0], "symbol")
+      guard !name.isEmpty else { throw OxurError("type", "a symbol name must not be empty") }
+      return .symbol(name)
+    }
     t.define("name", 1...1) { _, a in
       switch a[0] {
       case .keyword(let k): return .string(k.name)

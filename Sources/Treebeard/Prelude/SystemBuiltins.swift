@@ -51,9 +51,10 @@ enum SystemBuiltins {
       }
       return .string(text)
     }
-    t.define("spit", 2...2) { _, a in
+    t.define("spit", 2...2) { m, a in
       let path = try Check.string(a[0], "spit")
-      guard FileManager.default.createFile(atPath: path, contents: Data(Printer.display(a[1]).utf8)) else {
+      let text = try Printer.complete(a[1], readably: false, machine: m)
+      guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
         throw OxurError("io", "cannot write file \(path)")
       }
       return .nil

@@ -2,52 +2,103 @@
 
 extension Value: Hashable {
   /// `=`: structural; Int and Float never equal; lists and vectors with equal elements are equal.
+  /// Floats compare as numbers (`0.0` = `-0.0`), except that NaN equals NaN: `=` is value
+  /// identity for sets and map keys, and a value that is not equal to itself could never be found
+  /// in one (and would pile up in a single hash bucket).
   public static func == (a: Value, b: Value) -> Bool {
     switch (a, b) {
     case (.nil, .nil): return true
     case (.bool(let x), .bool(let y)): return x == y
     case (.int(let x), .int(let y)): return x == y
-    case (.float(let x), .float(let y)): return x == y
+    case (.float(let x), .float(let y)): return x == y || (x.isNaN && y.isNaN)
     case (.char(let x), .char(let y)): return x == y
     case (.string(let x), .string(let y)): return x === y || x.value == y.value
     case (.keyword(let x), .keyword(let y)): return x === y
     case (.symbol(let x), .symbol(let y)): return x === y
     case (.vector(let x), .vector(let y)) where x === y: return true
+    case (.list(let x), .list(let y)) where x === y: return true
     case (.list, .list), (.list, .vector), (.vector, .list), (.vector, .vector):
-      return !stackIsLow() && sequentialEqual(a, b)
-    case (.map(let x), .map(let y)): return x === y || (!stackIsLow() && x.storage == y.storage)
-    case (.set(let x), .set(let y)): return x === y || (!stackIsLow() && x.storage == y.storage)
+      return compareNested(a, b) { sequentialEqual(a, b) }
+    case (.map(let x), .map(let y)): return x === y || compareNested(a, b) { x.storage == y.storage }
+    case (.set(let x), .set(let y)): return x === y || compareNested(a, b) { x.storage == y.storage }
     case (.closure(let x), .closure(let y)): return x === y
     case (.builtin(let x), .builtin(let y)): return x === y
     case (.functionReference(let x), .functionReference(let y)): return x.isSameDefinition(as: y)
     case (.structInstance(let x), .structInstance(let y)):
-      return x === y || (x.type.isSameType(as: y.type) && !stackIsLow() && x.values == y.values)
+      return x === y || (x.type.isSameType(as: y.type) && compareNested(a, b) { x.values == y.values })
     case (.variant(let x), .variant(let y)):
-      return x === y || (x.variant.sameCase(as: y.variant) && !stackIsLow() && x.payload == y.payload)
+      return x === y || (x.variant.sameCase(as: y.variant) && compareNested(a, b) { x.payload == y.payload })
     case (.atom(let x), .atom(let y)): return x === y
     case (.opaque(let x), .opaque(let y)): return x === y
     default: return false
     }
   }
 
-  /// Comparing nested values recurses on the host stack: when it runs low the comparison gives
-  /// up (unequal) and flags it, and `checkedEqual` turns the flag into an Oxur error.
-  @inline(__always) private static func stackIsLow() -> Bool {
-    guard StackGuard.isLow() else { return false }
-    HostThreadState.current.equalityOverflow = true
-    return true
+  /// The heap object behind a container value, for remembering comparisons already made.
+  private var containerIdentity: ObjectIdentifier? {
+    switch self {
+    case .list(let node?): return ObjectIdentifier(node)
+    case .vector(let x): return ObjectIdentifier(x)
+    case .map(let x): return ObjectIdentifier(x)
+    case .set(let x): return ObjectIdentifier(x)
+    case .structInstance(let x): return ObjectIdentifier(x)
+    case .variant(let x): return ObjectIdentifier(x)
+    default: return nil
+    }
   }
 
-  /// Oxur's `=`: `==`, except that values nested too deeply to compare are an error, not `false`.
-  static func checkedEqual(_ a: Value, _ b: Value) throws -> Bool {
+  /// Compares two containers' contents, recursing on the host stack. Inside `checkedEqual` it
+  /// also gives up when the stack runs low or the evaluation is interrupted (the caller turns
+  /// that into an Oxur error), and, once a comparison has taken many steps, remembers which
+  /// pairs of objects were already found equal: values that share substructure (`[s s]` nested
+  /// 60 times is 2^60 elements but 60 objects) then compare in time linear in their objects.
+  private static func compareNested(_ a: Value, _ b: Value, _ contents: () -> Bool) -> Bool {
+    let state = HostThreadState.current
+    // Outside `checkedEqual` (hash-tree lookups) a comparison too deep for the stack is false.
+    guard state.equalityDepth > 0 else { return !StackGuard.isLow() && contents() }
+    if state.equalityStop != nil { return false }
+    if StackGuard.isLow() {
+      state.equalityStop = OxurError("stack-overflow", "stack overflow: values nested too deeply to compare")
+      return false
+    }
+    state.equalitySteps &+= 1
+    if state.equalitySteps & 0x3FF == 0, let machine = state.equalityMachine {
+      do { try machine.checkInterrupt() } catch {
+        state.equalityStop = error
+        return false
+      }
+    }
+    guard state.equalitySteps > 4096, let x = a.containerIdentity, let y = b.containerIdentity else {
+      return contents()
+    }
+    let pair = IdentityPair(x, y)
+    if state.equalKnown.contains(pair) { return true }
+    let equal = contents()
+    if equal && state.equalityStop == nil { state.equalKnown.insert(pair) }
+    return equal
+  }
+
+  /// Oxur's `=`: `==`, except that values nested too deeply to compare are an error, not
+  /// `false`. With `machine`, a long comparison also stops when the evaluation is interrupted.
+  static func checkedEqual(_ a: Value, _ b: Value, machine: Machine? = nil) throws -> Bool {
     guard Reclaimer.mayNest(a) && Reclaimer.mayNest(b) else { return a == b }
     let state = HostThreadState.current
-    state.equalityOverflow = false
-    let equal = a == b
-    if state.equalityOverflow {
-      state.equalityOverflow = false
-      throw OxurError("stack-overflow", "stack overflow: values nested too deeply to compare")
+    // Nested calls (a comparison inside a builtin inside a comparison) reuse the outer state.
+    if state.equalityDepth == 0 {
+      state.equalityStop = nil
+      state.equalitySteps = 0
+      state.equalityMachine = machine
     }
+    state.equalityDepth += 1
+    let equal = a == b
+    state.equalityDepth -= 1
+    let stop = state.equalityStop
+    if state.equalityDepth == 0 {
+      state.equalityStop = nil
+      state.equalityMachine = nil
+      if !state.equalKnown.isEmpty { state.equalKnown = [] }
+    }
+    if let stop { throw stop }
     return equal
   }
 
@@ -72,50 +123,75 @@ extension Value: Hashable {
   /// Hash trees call this; ignoring the per-process seed keeps iteration order reproducible.
   public func _rawHashValue(seed: Int) -> Int { stableHash }
 
-  public var stableHash: Int { stableHash(depth: 0) }
+  public var stableHash: Int { stableHash(budget: Value.hashBudget) }
 
-  /// Hashing looks this many levels into nested values: equal values still hash alike, and
-  /// hashing a deeply nested value costs neither deep recursion nor time proportional to depth.
-  static let hashDepth = 16
+  /// How many nested containers one hash may look into. A container passes what is left of
+  /// its budget to its child containers in equal shares, so the share depends only on the value
+  /// and equal values hash alike. A container with a share of 0 still hashes its scalar elements
+  /// but not its containers, so the cost stays near the size of the outer levels however a
+  /// value nests or shares structure. A chain of single-element containers is hashed 128 levels
+  /// deep; values that differ only deeper than that hash alike.
+  static let hashBudget = 128
 
-  func stableHash(depth: Int) -> Int {
-    let inner = depth + 1
-    let deeper = depth < Value.hashDepth
+  /// A child container's share of `budget` among `count` children; -1: not looked into.
+  @inline(__always) static func share(_ budget: Int, _ count: Int) -> Int {
+    budget == 0 ? -1 : (budget - 1) / count
+  }
+
+  func stableHash(budget: Int) -> Int {
     switch self {
     case .nil: return 0x1234_5678
     case .bool(let b): return b ? 0x2345 : 0x3456
     case .int(let i): return mixHash(i)
-    case .float(let d): return mixHash(Int(bitPattern: UInt(d.bitPattern))) &+ 7
+    case .float(let d):
+      // Equal floats hash alike: -0.0 as 0.0, and every NaN as one canonical NaN.
+      let canonical = d == 0 ? 0.0 : (d.isNaN ? Double.nan : d)
+      return mixHash(Int(bitPattern: UInt(canonical.bitPattern))) &+ 7
     case .char(let c): return mixHash(Int(c.value)) &+ 11
     case .string(let s): return stableStringHash(s.value)
     case .keyword(let k): return k.stableHash
     case .symbol(let s): return s.stableHash
-    case .list, .vector:
+    case .list(let node):
       var hash = 0x9e37
-      guard deeper else { return hash }
-      for element in sequenceElements ?? [] { hash = hash &* 31 &+ element.stableHash(depth: inner) }
+      guard budget >= 0, let node else { return hash }
+      let share = Value.share(budget, node.count)
+      var cursor: ListNode? = node
+      while let current = cursor {
+        hash = hash &* 31 &+ current.first.stableHash(budget: share)
+        cursor = current.rest
+      }
+      return hash
+    case .vector(let v):
+      var hash = 0x9e37
+      guard budget >= 0, v.count > 0 else { return hash }
+      let share = Value.share(budget, v.count)
+      v.forEachElement { hash = hash &* 31 &+ $0.stableHash(budget: share) }
       return hash
     case .map(let m):
       var hash = 0x4d41
-      guard deeper else { return hash }
+      guard budget >= 0, m.count > 0 else { return hash }
+      let share = Value.share(budget, 2 * m.count)
       for (key, value) in m.storage {
-        hash = hash &+ (key.stableHash(depth: inner) ^ mixHash(value.stableHash(depth: inner)))
+        hash = hash &+ (key.stableHash(budget: share) ^ mixHash(value.stableHash(budget: share)))
       }
       return hash
     case .set(let s):
       var hash = 0x5345
-      guard deeper else { return hash }
-      for element in s.storage { hash = hash &+ element.stableHash(depth: inner) }
+      guard budget >= 0, s.count > 0 else { return hash }
+      let share = Value.share(budget, s.count)
+      for element in s.storage { hash = hash &+ element.stableHash(budget: share) }
       return hash
     case .structInstance(let s):
       var hash = stableStringHash(s.type.name)
-      guard deeper else { return hash }
-      for value in s.values { hash = hash &* 31 &+ value.stableHash(depth: inner) }
+      guard budget >= 0, !s.values.isEmpty else { return hash }
+      let share = Value.share(budget, s.values.count)
+      for value in s.values { hash = hash &* 31 &+ value.stableHash(budget: share) }
       return hash
     case .variant(let v):
       var hash = stableStringHash(v.variant.name)
-      guard deeper else { return hash }
-      for value in v.payload { hash = hash &* 31 &+ value.stableHash(depth: inner) }
+      guard budget >= 0, !v.payload.isEmpty else { return hash }
+      let share = Value.share(budget, v.payload.count)
+      for value in v.payload { hash = hash &* 31 &+ value.stableHash(budget: share) }
       return hash
     case .functionReference(let f): return stableStringHash(f.displayName)
     case .closure(let object as AnyObject), .builtin(let object as AnyObject), .atom(let object as AnyObject),

@@ -1,6 +1,7 @@
 // Guards against host stack exhaustion in code that recurses over values: freeing and comparing.
 
 import Foundation
+import OxurSyntax
 
 /// Per-thread bookkeeping for `Reclaimer` and `StackGuard`.
 final class HostThreadState {
@@ -10,8 +11,21 @@ final class HostThreadState {
   @exclusivity(unchecked) var parked: [Any] = []
   /// Lowest usable stack address of this thread (0 when unknown).
   let stackLow: UInt
-  /// Set when a comparison gave up because the stack ran low; read by `Value.checkedEqual`.
-  @exclusivity(unchecked) var equalityOverflow = false
+  /// Why a comparison gave up (stack ran low, interrupted); thrown by `Value.checkedEqual`.
+  @exclusivity(unchecked) var equalityStop: Error?
+  /// Nested `Value.checkedEqual` calls running on this thread.
+  @exclusivity(unchecked) var equalityDepth = 0
+  /// Container comparisons made by the running `checkedEqual`.
+  @exclusivity(unchecked) var equalitySteps = 0
+  /// The machine whose interrupt flag the running `checkedEqual` watches.
+  @exclusivity(unchecked) var equalityMachine: Machine?
+  /// Pairs of objects the running `checkedEqual` already found equal.
+  @exclusivity(unchecked) var equalKnown: Set<IdentityPair> = []
+  /// The macro call whose expansions were converted last, for `SyntaxConversion`'s growth limit.
+  @exclusivity(unchecked) var expansionOrigin: Span?
+  /// Forms in that call's last expansion, and in its chain of ever larger expansions.
+  @exclusivity(unchecked) var expansionLastForms = 0
+  @exclusivity(unchecked) var expansionChainForms = 0
 
   init() {
     var low: UInt = 0
@@ -62,15 +76,27 @@ final class HostThreadState {
   }
 }
 
+/// Two heap objects compared for equality, in order.
+struct IdentityPair: Hashable {
+  let left: ObjectIdentifier
+  let right: ObjectIdentifier
+  init(_ left: ObjectIdentifier, _ right: ObjectIdentifier) {
+    self.left = left
+    self.right = right
+  }
+}
+
 /// Freeing a value frees what it holds, recursively: a vector nested a million deep (built by a
 /// loop, never by the reader) would take a million nested deinits and overflow the stack of
-/// whichever thread drops it — often the embedder's 8 MiB main thread. Every container's deinit
-/// releases its contents through `Reclaimer.release`, which counts nested releases per thread and,
-/// past `nestingLimit`, parks the contents instead; the outermost release then frees the parked
-/// contents in a loop, each round again bounded in depth.
+/// whichever thread drops it — often an embedder's worker thread with a small stack. Every
+/// container's deinit hands its contents to `Reclaimer.release`. Only a few releases may nest on
+/// one thread (`nestingLimit`); deeper ones park their contents on the thread's worklist, and the
+/// outermost release frees the worklist in a loop. So freeing runs in constant host stack and in
+/// time linear in the number of objects freed, whatever the shape of the value.
 enum Reclaimer {
-  /// Nested container releases allowed before parking (each costs a few host frames).
-  static let nestingLimit = 128
+  /// Nested container releases allowed before parking. Each costs a few host frames (about 2 KiB
+  /// in a debug build), so 4 keeps freeing well inside even a 64 KiB thread stack.
+  static let nestingLimit = 4
 
   /// Values whose release can recurse into more containers.
   @inline(__always) static func mayNest(_ value: Value) -> Bool {
@@ -95,13 +121,12 @@ enum Reclaimer {
     if state.releaseDepth == 0 && !state.parked.isEmpty { drain(state) }
   }
 
+  /// Frees parked contents one at a time (last in, first out, so the worklist stays as short as
+  /// the value is wide, not as deep). Each may park more; the loop runs until none is left.
   private static func drain(_ state: HostThreadState) {
     state.releaseDepth = 1
-    while !state.parked.isEmpty {
-      var batch = state.parked
-      state.parked = []
-      batch.removeAll()
-    }
+    // Each item is dropped here, at depth 1: its nested releases park again instead of recursing.
+    while !state.parked.isEmpty { _ = state.parked.removeLast() }
     state.releaseDepth = 0
   }
 }

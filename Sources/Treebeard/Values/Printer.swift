@@ -3,16 +3,18 @@
 public enum Printer {
   /// Collections nested deeper than this print as `…` instead of risking the host stack.
   static let maximumDepth = 500
-  /// Output is cut off with `…` past this many UTF-8 bytes. Values can share structure so that
-  /// their printed form is astronomically long (an atom holding `[a a]` where `a` is the atom
-  /// itself; `[v v]` nested a hundred times), and printing cannot be interrupted.
+  /// Display output (the REPL, error messages) is cut off with `…` past this many UTF-8 bytes.
+  /// Values can share structure so that their printed form is astronomically long (an atom
+  /// holding `[a a]` where `a` is the atom itself; `[v v]` nested a hundred times).
   static let maximumLength = 1 << 26
+  /// `str`, `pr-str`, `format`, `print` and `spit` produce all of the text or fail past this.
+  static let maximumCompleteLength = 1 << 30
 
   public static func readable(_ value: Value, limit: Int? = nil) -> String {
     var out = ""
     // A character is at most 4 bytes: stop early rather than print a huge value and cut it.
     let budget = limit.map { min(maximumLength, $0 * 4 + 16) } ?? maximumLength
-    write(value, readably: true, into: &out, depth: 0, budget: budget)
+    write(value, readably: true, into: &out, depth: 0, job: PrintJob(budget: budget))
     if let limit, out.count > limit { return String(out.prefix(limit)) + "…" }
     return out
   }
@@ -23,9 +25,38 @@ public enum Printer {
     case .char(let c): return String(Character(c))
     default:
       var out = ""
-      write(value, readably: true, into: &out, depth: 0)
+      write(value, readably: true, into: &out, depth: 0, job: PrintJob(budget: maximumLength))
       return out
     }
+  }
+
+  /// The whole text of `value` for the builtins that make text a program keeps (`str`, `spit`,
+  /// `println`…): never cut short, an Oxur error instead when it is too long or too deep, and
+  /// stopped by an interrupt of `machine`'s evaluation.
+  static func complete(_ value: Value, readably: Bool, machine: Machine?) throws -> String {
+    if !readably {
+      switch value {
+      case .string(let s): return s.value
+      case .char(let c): return String(Character(c))
+      default: break
+      }
+    }
+    var out = ""
+    let job = PrintJob(budget: maximumCompleteLength, failing: true, machine: machine)
+    write(value, readably: true, into: &out, depth: 0, job: job)
+    if let failure = job.failure { throw failure }
+    return out
+  }
+
+  /// `complete` for several values joined by `separator`, as `println` and `pr-str` print them.
+  static func complete(_ values: [Value], readably: Bool, separator: String, machine: Machine?) throws -> String {
+    var out = ""
+    for (index, value) in values.enumerated() {
+      if index > 0 { out.append(separator) }
+      out.append(try complete(value, readably: readably, machine: machine))
+      if out.utf8.count > maximumCompleteLength { throw PrintJob.tooLong() }
+    }
+    return out
   }
 
   static func formatFloat(_ d: Double) -> String {
@@ -72,28 +103,31 @@ public enum Printer {
   }
 
   private static func writeSequence<S: Sequence>(
-    _ items: S, open: String, close: String, into out: inout String, depth: Int, budget: Int
+    _ items: S, open: String, close: String, into out: inout String, depth: Int, job: PrintJob
   ) where S.Element == Value {
     out.append(open)
     var first = true
     for item in items {
-      if !first && out.utf8.count < budget { out.append(" ") }
+      if job.stopped { return }
+      if !first { out.append(" ") }
       first = false
-      write(item, readably: true, into: &out, depth: depth + 1, budget: budget)
+      write(item, readably: true, into: &out, depth: depth + 1, job: job)
     }
-    out.append(close)
+    if !job.stopped { out.append(close) }
   }
 
-  static func write(_ value: Value, readably: Bool, into out: inout String, depth: Int, budget: Int = maximumLength) {
+  static func write(_ value: Value, readably: Bool, into out: inout String, depth: Int, job: PrintJob) {
+    if job.stopped { return }
     // Also stop when the host stack runs low: values may be printed on small-stack threads.
     if depth > maximumDepth || (depth > 32 && StackGuard.isLow()) {
-      out.append("…")
+      job.tooDeep(&out)
       return
     }
-    if out.utf8.count >= budget {
-      if !out.hasSuffix("…") { out.append("…") }
+    if out.utf8.count >= job.budget {
+      job.tooLong(&out)
       return
     }
+    job.step()
     switch value {
     case .nil: out.append("nil")
     case .bool(let b): out.append(b ? "true" : "false")
@@ -121,28 +155,31 @@ public enum Printer {
         items.append(current.first)
         cursor = current.rest
       }
-      writeSequence(items, open: "(", close: ")", into: &out, depth: depth, budget: budget)
+      writeSequence(items, open: "(", close: ")", into: &out, depth: depth, job: job)
     case .vector(let v):
       out.append("[")
       var first = true
       v.forEachElement { item in
-        if !first && out.utf8.count < budget { out.append(" ") }
+        if job.stopped { return }
+        if !first { out.append(" ") }
         first = false
-        write(item, readably: true, into: &out, depth: depth + 1, budget: budget)
+        write(item, readably: true, into: &out, depth: depth + 1, job: job)
       }
-      out.append("]")
+      if !job.stopped { out.append("]") }
     case .map(let m):
       out.append("{")
       var first = true
       for (key, item) in m.storage {
-        if !first && out.utf8.count < budget { out.append(" ") }
+        if job.stopped { return }
+        if !first { out.append(" ") }
         first = false
-        write(key, readably: true, into: &out, depth: depth + 1, budget: budget)
-        if out.utf8.count < budget { out.append(" ") }
-        write(item, readably: true, into: &out, depth: depth + 1, budget: budget)
+        write(key, readably: true, into: &out, depth: depth + 1, job: job)
+        if job.stopped { return }
+        out.append(" ")
+        write(item, readably: true, into: &out, depth: depth + 1, job: job)
       }
-      out.append("}")
-    case .set(let s): writeSequence(s.storage, open: "#{", close: "}", into: &out, depth: depth, budget: budget)
+      if !job.stopped { out.append("}") }
+    case .set(let s): writeSequence(s.storage, open: "#{", close: "}", into: &out, depth: depth, job: job)
     case .closure(let c):
       if c.lambda.name == nil {
         out.append("#<fn>")
@@ -155,10 +192,11 @@ public enum Printer {
     case .structInstance(let s):
       out.append("(struct \(s.type.qualifiedName)")
       for (field, item) in zip(s.type.fields, s.values) {
+        if job.stopped { return }
         out.append(" :\(field.name) ")
-        write(item, readably: true, into: &out, depth: depth + 1, budget: budget)
+        write(item, readably: true, into: &out, depth: depth + 1, job: job)
       }
-      out.append(")")
+      if !job.stopped { out.append(")") }
     case .variant(let v):
       if v.isConstructor {
         out.append("#<constructor \(v.variant.name)/\(v.variant.arity)>")
@@ -166,14 +204,69 @@ public enum Printer {
         out.append(v.variant.name)
       } else {
         writeSequence(
-          [Value.symbol(v.variant.name)] + v.payload, open: "(", close: ")", into: &out, depth: depth, budget: budget)
+          [Value.symbol(v.variant.name)] + v.payload, open: "(", close: ")", into: &out, depth: depth, job: job)
       }
     case .atom(let a):
       out.append("(atom ")
-      write(a.value, readably: true, into: &out, depth: depth + 1, budget: budget)
-      out.append(")")
+      write(a.value, readably: true, into: &out, depth: depth + 1, job: job)
+      if !job.stopped { out.append(")") }
     case .opaque(let o): out.append("#<\(o.typeName)>")
     case .recurSignal, .tailCallSignal: out.append("#<internal>")
+    }
+  }
+}
+
+/// One printing: where to stop, and whether stopping cuts the text (`…`) or fails.
+final class PrintJob {
+  let budget: Int
+  /// Fail with `failure` rather than cut the text short.
+  let failing: Bool
+  let machine: Machine?
+  /// Set once the text was cut: nothing more is written, not even closing brackets.
+  private(set) var stopped = false
+  private(set) var failure: Error?
+  private var steps = 0
+
+  init(budget: Int, failing: Bool = false, machine: Machine? = nil) {
+    self.budget = budget
+    self.failing = failing
+    self.machine = machine
+  }
+
+  static func tooLong() -> OxurError {
+    OxurError("overflow", "printed text too long: more than \(Printer.maximumCompleteLength >> 20) MiB")
+  }
+
+  func tooLong(_ out: inout String) { stop(&out, failure: PrintJob.tooLong()) }
+
+  /// Display text marks the elided part and goes on; complete text fails.
+  func tooDeep(_ out: inout String) {
+    guard failing else {
+      out.append("…")
+      return
+    }
+    stop(
+      &out,
+      failure: OxurError(
+        "stack-overflow", "value nested too deeply to print (more than \(Printer.maximumDepth) levels)"))
+  }
+
+  /// Every few thousand values, lets an interrupt stop a long printing.
+  @inline(__always) func step() {
+    steps &+= 1
+    guard steps & 0xFFF == 0, let machine else { return }
+    do { try machine.checkInterrupt() } catch {
+      stopped = true
+      failure = error
+    }
+  }
+
+  private func stop(_ out: inout String, failure: Error) {
+    stopped = true
+    if failing {
+      self.failure = failure
+    } else {
+      out.append("…")
     }
   }
 }

@@ -100,7 +100,7 @@ public final class Variant: @unchecked Sendable {
 public final class EnumValue: @unchecked Sendable {
   public let variant: Variant
   /// Set only by `deinit` (see `Reclaimer`).
-  public private(set) var payload: [Value]
+  @exclusivity(unchecked) public private(set) var payload: [Value]
   let isConstructor: Bool
 
   init(variant: Variant, payload: [Value], isConstructor: Bool = false) {

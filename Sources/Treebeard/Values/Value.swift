@@ -98,8 +98,9 @@ public final class OpaqueBox: @unchecked Sendable {
 
 /// A cons cell of a list. Freed iteratively so a million-element list cannot overflow the stack.
 public final class ListNode: @unchecked Sendable {
-  /// Set only by `deinit` (see `Reclaimer`).
-  public private(set) var first: Value
+  /// Set only by `deinit` (see `Reclaimer`). Unchecked: a checked access would stay open across
+  /// the nested frees it starts, and every nested access would scan the open ones.
+  @exclusivity(unchecked) public private(set) var first: Value
   @exclusivity(unchecked) public private(set) var rest: ListNode?
   public let count: Int
 
