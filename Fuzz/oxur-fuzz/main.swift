@@ -6,8 +6,11 @@
 // `LLVMFuzzerTestOneInput` instead (see Fuzz/README.md).
 //
 // Modes: `reader` only reads the input; `eval` reads, expands and evaluates it in a fresh
-// interpreter. The mode comes from OXUR_FUZZ_MODE (reader | eval); without it, the first byte of
-// the input chooses (even: reader, odd: eval) and the program is the rest of the input.
+// interpreter; `reload` evaluates it while a second thread reloads module `fz` over and over,
+// alternately from a fixed version and from the input itself (so the loader, its transactions
+// and their isolation meet arbitrary code from two threads). The mode comes from OXUR_FUZZ_MODE
+// (reader | eval | reload); without it, the first byte of the input chooses (even: reader,
+// odd: eval) and the program is the rest of the input.
 //
 // Whatever the input does, the only acceptable outcomes are a value, a ReadError, an OxurError
 // or an ExitRequest. Anything else (a trap, a stack overflow) is a crash and a bug.
@@ -19,6 +22,7 @@ import Treebeard
 enum FuzzMode: String {
   case reader
   case eval
+  case reload
 }
 
 enum FuzzHarness {
@@ -66,6 +70,64 @@ enum FuzzHarness {
       }
     case .eval:
       return evaluate(text, name: name)
+    case .reload:
+      return evaluateWhileReloading(text, name: name)
+    }
+  }
+
+  /// The version of `fz` the reloading thread alternates with the input.
+  static let steadyModule = "(module fz)\n(defn f [& xs] (count xs))\n(def g 2)\n(defmacro m [x] x)\n"
+
+  /// Evaluates `text` on this thread while another thread reloads `fz`: first from the steady
+  /// version, then from the input as a module body, until the evaluation ends (at most 50 times).
+  static func evaluateWhileReloading(_ text: String, name: String) -> String {
+    let output = BufferedOutput()
+    let interpreter = Interpreter(output: output, errorOutput: output)
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("oxur-fuzz-\(getpid())-fz.oxur").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    do {
+      FileManager.default.createFile(atPath: path, contents: Data(steadyModule.utf8))
+      try interpreter.eval(sandboxPrelude, file: "<sandbox>")
+      try interpreter.load(path: path)
+    } catch {
+      return "setup failed: \(error)"
+    }
+    let finished = Flag()
+    let reloader = Thread {
+      var round = 0
+      while !finished.isSet && round < 50 {
+        let body = round % 2 == 0 ? "(module fz)\n" + sandboxPrelude + "\n" + text : steadyModule
+        FileManager.default.createFile(atPath: path, contents: Data(body.utf8))
+        _ = try? interpreter.reload(path: path)
+        round += 1
+      }
+      finished.reloaderDone()
+    }
+    reloader.stackSize = 1 << 24
+    reloader.start()
+    DispatchQueue.global().asyncAfter(deadline: .now() + evalBudget) { [weak interpreter] in
+      interpreter?.interrupt()
+    }
+    let outcome = describe { try interpreter.eval(text, file: name) }
+    finished.set()
+    // The reloader's loads are bounded by the budget too: interrupt until it has stopped.
+    while !finished.isReloaderDone {
+      interpreter.interrupt()
+      Thread.sleep(forTimeInterval: 0.001)
+    }
+    _ = output.take()
+    return outcome
+  }
+
+  static func describe(_ body: () throws -> Value) -> String {
+    do {
+      return "value: \(clip(try body().printed))"
+    } catch let error as OxurError {
+      return "error (\(error.kind)): \(clip(error.message))"
+    } catch let request as ExitRequest {
+      return "exit \(request.code)"
+    } catch {
+      return "other error: \(error)"
     }
   }
 
@@ -94,6 +156,17 @@ enum FuzzHarness {
     }
     _ = output.take()
     return outcome
+  }
+
+  /// A flag shared by the evaluating and the reloading thread.
+  final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    private var reloaderFinished = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+    var isReloaderDone: Bool { lock.withLock { reloaderFinished } }
+    func reloaderDone() { lock.withLock { reloaderFinished = true } }
   }
 
   static func clip(_ text: String) -> String {
@@ -141,6 +214,7 @@ enum FuzzHarness {
       switch arguments[1] {
       case "reader": modes = [.reader]
       case "eval": modes = [.eval]
+      case "reload": modes = [.reload]
       case "byte": byteSelects = true
       default:
         FileHandle.standardError.write(Data("unknown mode \(arguments[1]) (reader, eval or byte)\n".utf8))
@@ -149,7 +223,7 @@ enum FuzzHarness {
       arguments.removeFirst(2)
     }
     if arguments.isEmpty || arguments.first == "--help" || arguments.first == "-h" {
-      print("usage: oxur-fuzz [--mode reader|eval|byte] FILE…")
+      print("usage: oxur-fuzz [--mode reader|eval|reload|byte] FILE…")
       print("  replays fuzzer inputs; without --mode each file is read, then evaluated")
       print("  --mode byte: the first byte picks the mode (even reader, odd eval), as in the fuzzer")
       return arguments.isEmpty ? 2 : 0
