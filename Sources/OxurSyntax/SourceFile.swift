@@ -7,23 +7,16 @@ public final class SourceFile: Sendable {
   public let name: String
   public let text: String
 
-  /// `keep: false` is for text read only to inspect it (no span of it outlives the caller).
-  public init(name: String, text: String, keep: Bool = true) {
+  /// The file lives as long as something points into it: a span in analyzed code (owned by a
+  /// module version or a closure), in an error, or in syntax being read. A module version that
+  /// leaves the bounded history takes its source text with it.
+  public init(name: String, text: String) {
     self.name = name
     self.text = text
-    guard keep else { return }
-    SourceFile.keepAliveLock.lock()
-    SourceFile.keepAlive.append(self)
-    SourceFile.keepAliveLock.unlock()
   }
 
   /// Every line (only error reports need them, so they are split on demand).
   public var lines: [Substring] { text.split(separator: "\n", omittingEmptySubsequences: false) }
-
-  /// Every source file stays alive for the life of the process, so spans can point at their
-  /// file without reference counting (spans are copied on every call of the evaluator).
-  nonisolated(unsafe) private static var keepAlive: [SourceFile] = []
-  private static let keepAliveLock = NSLock()
 
   /// The 1-based line, or nil when out of range (never traps).
   public func line(_ number: Int) -> Substring? {
@@ -34,9 +27,11 @@ public final class SourceFile: Sendable {
 }
 
 /// A position in a source file; line and column are 1-based, column counts characters.
-public struct Span: @unchecked Sendable, Equatable, CustomStringConvertible {
-  /// Unretained: `SourceFile.keepAlive` owns every file.
-  public unowned(unsafe) let file: SourceFile?
+public struct Span: Sendable, Equatable, CustomStringConvertible {
+  /// Retained, so a span never outlives its text. The evaluator's hot path passes spans as
+  /// borrowed arguments and stores one only for a trampolined tail call, so this costs no
+  /// reference counting per ordinary call.
+  public let file: SourceFile?
   public let line: Int
   public let column: Int
 

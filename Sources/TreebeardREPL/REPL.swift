@@ -80,7 +80,7 @@ public final class REPL {
 
   func completeness(of source: String) -> Completeness {
     do {
-      _ = try Reader.readAll(SourceFile(name: "<repl>", text: source, keep: false))
+      _ = try Reader.readAll(SourceFile(name: "<repl>", text: source))
       return .complete
     } catch {
       return error.isIncomplete ? .incomplete : .invalid

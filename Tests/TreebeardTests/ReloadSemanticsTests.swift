@@ -1,6 +1,7 @@
 // Regression tests for paths that once missed a reload or committed half of one (issues 6 and 7).
 
 import Foundation
+import OxurSyntax
 import Testing
 
 @testable import Treebeard
@@ -215,5 +216,38 @@ import Testing
     }
     #expect(first == nil, "version 1 outlived the history limit")
     #expect(try interpreter.eval("(caller)").printed == "4")
+  }
+
+  /// A version's source text goes with the version: 20,000 reloads must not keep 20,000 copies.
+  @Test func sourceTextLeavesWithItsVersion() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("m.oxur", "(module m)\n(defn f [] 0)\n")
+    let (interpreter, _, _) = makeInterpreter()
+    interpreter.runtime.registry.historyLimit = 2
+    try interpreter.load(path: path)
+    weak var firstSource = try #require(sourceOfF(interpreter))
+    for version in 1...5 {
+      directory.write("m.oxur", "(module m)\n(defn f [] \(version))\n")
+      try interpreter.reload(path: path)
+    }
+    #expect(firstSource == nil, "the first version's source text outlived its version")
+    // An error still quotes the current source line.
+    directory.write("m.oxur", "(module m)\n(defn f [] (/ 1 0))\n")
+    try interpreter.reload(path: path)
+    do {
+      _ = try interpreter.call(module: "m", function: "f")
+      Issue.record("expected division by zero")
+    } catch let error as OxurError {
+      #expect(error.span.excerpt()?.contains("(defn f [] (/ 1 0))") == true)
+    }
+  }
+
+  private func sourceOfF(_ interpreter: Interpreter) -> SourceFile? {
+    interpreter.runtime.lock.withLock {
+      guard case .closure(let closure)? = interpreter.runtime.registry.existingEntry("m")?.current?.bindings[
+        Symbol.intern("f")]?.value
+      else { return nil }
+      return closure.lambda.span.file
+    }
   }
 }

@@ -151,7 +151,7 @@ extension Runtime {
     let names = Set(sources.map(\.1))
     var imports: [String: [String]] = [:]
     for (source, name) in sources {
-      let forms = (try? Reader.readAll(SourceFile(name: source.path, text: source.text, keep: false))) ?? []
+      let forms = (try? Reader.readAll(SourceFile(name: source.path, text: source.text))) ?? []
       imports[name] = forms.compactMap { form in
         guard let items = form.listElements, items.first?.symbolName == "import", items.count >= 2 else { return nil }
         let target = Printer.readable(SyntaxConversion.value(items[1]))

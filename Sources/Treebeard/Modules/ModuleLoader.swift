@@ -37,7 +37,7 @@ extension Runtime {
   /// The module a file defines: its `(module …)` header, else its base name. Reads only the
   /// first form, so a file broken further down still names its module.
   func moduleName(of source: ModuleSource) -> String {
-    var reader = Reader(SourceFile(name: source.path, text: source.text, keep: false))
+    var reader = Reader(SourceFile(name: source.path, text: source.text))
     if let first = try? reader.next(), case .list(let items) = first.kind, items.count == 2,
       items[0].symbolName == "module", case .symbol(let module, let name) = items[1].kind
     {
