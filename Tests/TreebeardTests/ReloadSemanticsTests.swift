@@ -244,8 +244,9 @@ import Testing
 
   private func sourceOfF(_ interpreter: Interpreter) -> SourceFile? {
     interpreter.runtime.lock.withLock {
-      guard case .closure(let closure)? = interpreter.runtime.registry.existingEntry("m")?.current?.bindings[
-        Symbol.intern("f")]?.value
+      guard
+        case .closure(let closure)? = interpreter.runtime.registry.existingEntry("m")?.current?.bindings[
+          Symbol.intern("f")]?.value
       else { return nil }
       return closure.lambda.span.file
     }
