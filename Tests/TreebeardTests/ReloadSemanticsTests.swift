@@ -251,4 +251,23 @@ import Testing
       return closure.lambda.span.file
     }
   }
+
+  /// A loaded module's file that became a directory is treated like a deleted file: it does
+  /// not block `reload-all` of the other modules.
+  @Test func aModuleFileThatBecameADirectoryDoesNotBlockReloadAll() throws {
+    let directory = ModuleDirectory()
+    let gone = directory.write("gone.oxur", "(module gone)\n(defn f [] :kept)\n")
+    let other = directory.write("other.oxur", "(module other)\n(defn g [] 1)\n")
+    let (interpreter, output, errors) = makeInterpreter()
+    try interpreter.load(path: gone)
+    try interpreter.load(path: other)
+    try FileManager.default.removeItem(atPath: gone)
+    try FileManager.default.createDirectory(atPath: gone, withIntermediateDirectories: false)
+    directory.write("other.oxur", "(module other)\n(defn g [] 2)\n")
+    _ = output.take()
+    try interpreter.eval("(reload-all)")
+    #expect(errors.take() == "⚠ \(gone) was deleted; keeping gone version 1\n")
+    #expect(output.take() == "✓ Reloaded 1 module(s): other v2\n")
+    #expect(try interpreter.eval("[(gone:f) (other:g)]").printed == "[:kept 2]")
+  }
 }

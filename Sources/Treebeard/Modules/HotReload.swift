@@ -60,7 +60,7 @@ extension Runtime {
       for entry in registry.loadedModules {
         guard let current = entry.current, let path = current.path else { continue }
         loadedPaths.insert(path)
-        guard FileManager.default.fileExists(atPath: path) else {
+        guard isModuleFile(path) else {
           warnings.append("⚠ \(displayName(path)) was deleted; keeping \(entry.name) version \(current.number)")
           continue
         }
@@ -123,7 +123,7 @@ extension Runtime {
         guard let current = entry.current, let path = current.path, !current.macroSources.isDisjoint(with: names)
         else { continue }
         names.insert(entry.name)
-        guard FileManager.default.fileExists(atPath: path) else {
+        guard isModuleFile(path) else {
           warnings.append(
             "⚠ \(displayName(path)) was deleted; \(entry.name) keeps version \(current.number), expanded with the old macros"
           )
@@ -143,6 +143,13 @@ extension Runtime {
       }
     }
     return (result, users, warnings)
+  }
+
+  /// True when `path` is still a file a module can be read from: a path that was deleted, or
+  /// that became a directory, is treated alike (the loaded version stays, with a warning).
+  private func isModuleFile(_ path: String) -> Bool {
+    var isDirectory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
   }
 
   /// Modules a file imports come before it, so a reload of both sees the new dependency.
