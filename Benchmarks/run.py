@@ -80,6 +80,19 @@ def describe(cmd, cwd, rc, out, err):
             f"--- stderr (last 2000 chars) ---\n{(err or '')[-2000:]}")
 
 
+def debian_python():
+    """Debian's own CPython, found through the package that ships it, when it is installed."""
+    for package in ("python3.13-minimal", "python3.12-minimal", "python3.11-minimal"):
+        try:
+            files = subprocess.run(["dpkg", "-L", package], capture_output=True, text=True, check=True).stdout
+        except (OSError, subprocess.CalledProcessError):
+            continue
+        for line in files.splitlines():
+            if re.fullmatch(r"/usr/bin/python3\.\d+", line) and os.access(line, os.X_OK):
+                return line
+    return None
+
+
 def python_env():
     env = dict(os.environ)
     env["PYTHONPATH"] = PY_DIR + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -218,10 +231,12 @@ def main():
     parser.add_argument("--runs", type=int, default=5, help="runs per side (default 5)")
     parser.add_argument("--build", action="store_true", help="swift build -c release --product treebeard first")
     parser.add_argument("--treebeard", default=DEFAULT_TREEBEARD, help="treebeard binary")
-    # sys.executable rather than "python3": a pyenv shim is a shell script that would add its own
-    # start-up time to every python run.
-    parser.add_argument("--python", default=sys.executable or "python3",
-                        help="python interpreter (default: the one running this script)")
+    # The CPython people actually run is the distribution's (Debian's is built with PGO and LTO,
+    # from python3.11-minimal); the python3 first on PATH here is a slower pyenv build whose
+    # start-up also reads a site .pth file. Fall back to the interpreter running this script.
+    parser.add_argument("--python", default=debian_python() or sys.executable or "python3",
+                        help="python interpreter (default: Debian's /usr/bin/python3.X when installed, "
+                             "else the one running this script)")
     parser.add_argument("--reload-sizes", default=",".join(map(str, RELOAD_SIZES)),
                         help="comma-separated module sizes for the reload benchmark (default 10,100,1000)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds before a run counts as failed")
