@@ -15,18 +15,6 @@ import Testing
     var results: [String] = []
   }
 
-  /// Runs `body` on a fresh thread with a small stack, as an embedder's thread may have.
-  static func onSmallStack(_ size: Int = 1 << 20, _ body: @escaping @Sendable () -> Void) {
-    let done = DispatchSemaphore(value: 0)
-    let thread = Thread {
-      body()
-      done.signal()
-    }
-    thread.stackSize = size
-    thread.start()
-    done.wait()
-  }
-
   static let deepBuilders = [
     "(loop [v [] i 0] (if (< i 100000) (recur [v] (inc i)) v))",
     "(loop [v () i 0] (if (< i 100000) (recur (list v) (inc i)) v))",
@@ -47,7 +35,7 @@ import Testing
         holder.values.append(try interpreter.eval(source))
       }
     }
-    Self.onSmallStack {
+    onSmallStack {
       var values = holder.values
       holder.values = []
       var index = 0
@@ -72,7 +60,7 @@ import Testing
       holder.values.append(try interpreter.eval(Self.deepBuilders[0]))
       holder.values.append(try interpreter.eval(Self.deepBuilders[0]))
     }
-    Self.onSmallStack {
+    onSmallStack {
       let values = holder.values
       holder.values = []
       do {

@@ -12,17 +12,6 @@ private final class ValueBox: @unchecked Sendable {
   init(_ value: Value?) { self.value = value }
 }
 
-/// Runs `body` on a thread with a small stack, as an embedder's worker thread might have.
-private func onSmallStack(_ size: Int = 128 << 10, _ body: @escaping @Sendable () -> Void) {
-  let done = DispatchSemaphore(value: 0)
-  let thread = Thread {
-    body()
-    done.signal()
-  }
-  thread.stackSize = size
-  thread.start()
-  done.wait()
-}
 
 private func makeInterpreter() -> Interpreter {
   Interpreter(output: BufferedOutput(), errorOutput: BufferedOutput())
@@ -102,7 +91,7 @@ private func weakResult(_ source: String) throws -> WeakObject {
       (loop [i 0 v 0] (if (< i 100000) (recur (inc i) \(wrap)) v))
       """
     let box = ValueBox(try evaluate(source))
-    onSmallStack { box.value = nil }
+    onSmallStack(128 << 10) { box.value = nil }
     #expect(box.value == nil)
   }
 
@@ -110,7 +99,7 @@ private func weakResult(_ source: String) throws -> WeakObject {
     // Quadratic freeing took seconds at 50k; 400k deep would take minutes.
     let box = ValueBox(try evaluate("(loop [i 0 v ()] (if (< i 400000) (recur (inc i) (list v)) v))"))
     let start = Date()
-    onSmallStack { box.value = nil }
+    onSmallStack(128 << 10) { box.value = nil }
     #expect(Date().timeIntervalSince(start) < 20)
   }
 

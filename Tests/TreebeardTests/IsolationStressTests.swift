@@ -48,6 +48,20 @@ private let callerCount = 4
     return observations
   }
 
+  /// Writes each version's source and reloads it, recording what committed.
+  private func reloadVersions(
+    _ versions: ClosedRange<Int>, of path: String, in directory: ModuleDirectory, _ interpreter: Interpreter,
+    into committed: Committed, source: (Int) -> String
+  ) {
+    for version in versions {
+      directory.write("cc.oxur", source(version))
+      do {
+        try interpreter.reload(path: path)
+        committed.add(version)
+      } catch { committed.fail("\(version): \(error)") }
+    }
+  }
+
   /// Each version's `f` answers its own number; a caller records every answer.
   private func callF(_ interpreter: Interpreter, _ observations: Observations) {
     do {
@@ -66,12 +80,8 @@ private let callerCount = 4
     try interpreter.load(path: path)
     let committed = Committed()
     let observations = stress(interpreter, caller: callF) {
-      for version in 1...reloadCount {
-        directory.write("cc.oxur", "(module cc)\n(defn helper [] \(version))\n(defn f [] (+ (helper) 0))\n")
-        do {
-          try interpreter.reload(path: path)
-          committed.add(version)
-        } catch { committed.fail("\(version): \(error)") }
+      reloadVersions(1...reloadCount, of: path, in: directory, interpreter, into: committed) {
+        "(module cc)\n(defn helper [] \($0))\n(defn f [] (+ (helper) 0))\n"
       }
     }
     #expect(observations.failures.isEmpty, "\(observations.failures)")
@@ -98,13 +108,7 @@ private let callerCount = 4
     try interpreter.load(path: path)
     let committed = Committed()
     let observations = stress(interpreter, caller: callF) {
-      for version in 1...reloadCount {
-        directory.write("cc.oxur", source(version))
-        do {
-          try interpreter.reload(path: path)
-          committed.add(version)
-        } catch { committed.fail("\(version): \(error)") }
-      }
+      reloadVersions(1...reloadCount, of: path, in: directory, interpreter, into: committed, source: source)
     }
     #expect(observations.failures.isEmpty, "\(observations.failures)")
     #expect(committed.failures.isEmpty, "\(committed.failures)")

@@ -84,3 +84,15 @@ func oxurError<T>(_ result: Result<T, Error>?) -> OxurError? {
   if let error = error as? OxurError { return error }
   return (error as? LoadFailure)?.error
 }
+
+/// Runs `body` on a fresh thread with a small stack, as an embedder's worker thread may have.
+func onSmallStack(_ size: Int = 1 << 20, _ body: @escaping @Sendable () -> Void) {
+  let done = DispatchSemaphore(value: 0)
+  let thread = Thread {
+    body()
+    done.signal()
+  }
+  thread.stackSize = size
+  thread.start()
+  done.wait()
+}
