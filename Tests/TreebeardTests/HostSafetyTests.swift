@@ -12,7 +12,6 @@ private final class ValueBox: @unchecked Sendable {
   init(_ value: Value?) { self.value = value }
 }
 
-
 private func makeInterpreter() -> Interpreter {
   Interpreter(output: BufferedOutput(), errorOutput: BufferedOutput())
 }

@@ -269,6 +269,13 @@ final class Analyzer {
     let argumentForms = items.dropFirst()
     switch meaning {
     case .builtin(let builtin):
+      if builtin.name == "macroexpand" || builtin.name == "macroexpand-1", argumentForms.count == 1,
+        let form = argumentForms.first
+      {
+        // Expands with the macros of the module this code is in, not the REPL's current one.
+        return MacroexpandNode(
+          form: try analyze(form, .value), module: moduleName, once: builtin.name == "macroexpand-1", span: span)
+      }
       if let special = try specialisedBuiltin(name: builtin.name, argumentForms, span: span) { return special }
       let arguments = try argumentForms.map { try analyze($0, .value) }
       return BuiltinCallNode(builtin: builtin, arguments: arguments, span: span)

@@ -98,9 +98,10 @@ enum SystemBuiltins {
 }
 
 extension Runtime {
-  /// `macroexpand` / `macroexpand-1` on quoted code, using the current module's macros.
-  func macroexpand(_ value: Value, once: Bool, machine: Machine) throws -> Value {
-    let entry = registry.entry(currentModule)
+  /// `macroexpand` / `macroexpand-1` on quoted code, with the macros of `module` (the module
+  /// of the calling code; the REPL's current module when the builtin is called as a value).
+  func macroexpand(_ value: Value, once: Bool, module: String? = nil, machine: Machine) throws -> Value {
+    let entry = registry.entry(module ?? currentModule)
     let analyzer = Analyzer(runtime: self, machine: machine, entry: entry)
     var form = try SyntaxConversion.syntax(value, origin: .unknown)
     var steps = 0
