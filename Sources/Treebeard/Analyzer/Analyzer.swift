@@ -123,11 +123,12 @@ final class Analyzer {
 
   // MARK: symbols
 
-  func site(module: String, name: String, span: Span) -> GlobalSite {
+  func site(module: String, name: String, span: Span, argumentCount: Int? = nil) -> GlobalSite {
     let symbol = Symbol.intern(name)
-    // Names of other modules used by code being loaded are checked before the load commits.
+    // Names of other modules used by code being loaded are checked before the load commits
+    // (and kept, with the call's arity, for the warnings of a later reload of that module).
     if module != moduleName, version.number == 0 {
-      version.externalUses.append(ExternalUse(module: module, name: symbol, span: span))
+      version.externalUses.append(ExternalUse(module: module, name: symbol, span: span, argumentCount: argumentCount))
     }
     return runtime.site(module: module, name: symbol, checkExport: module != moduleName)
   }
@@ -139,13 +140,15 @@ final class Analyzer {
     case constant(Value)
   }
 
-  func resolveGlobal(_ name: String, span: Span) -> GlobalMeaning {
+  func resolveGlobal(_ name: String, span: Span, argumentCount: Int? = nil) -> GlobalMeaning {
     let symbol = Symbol.intern(name)
     let current = version
     if current.bindings[symbol] != nil || knownNames.contains(name) {
       return .global(site(module: moduleName, name: name, span: span))
     }
-    if let provider = current.referred[symbol] { return .global(site(module: provider, name: name, span: span)) }
+    if let provider = current.referred[symbol] {
+      return .global(site(module: provider, name: name, span: span, argumentCount: argumentCount))
+    }
     if let variant = current.variants[name] ?? runtime.builtinVariants[name] { return .constant(variant.bareValue) }
     if let builtin = runtime.prelude[name] { return .builtin(builtin) }
     unresolved.append((name, span))
@@ -261,10 +264,13 @@ final class Analyzer {
       if let variant = resolveVariant(module: module, name: name) {
         meaning = .constant(variant.bareValue)
       } else {
-        meaning = .global(site(module: version.aliases[module] ?? module, name: name, span: head(items).span))
+        meaning = .global(
+          site(
+            module: version.aliases[module] ?? module, name: name, span: head(items).span,
+            argumentCount: items.count - 1))
       }
     } else {
-      meaning = resolveGlobal(name, span: head(items).span)
+      meaning = resolveGlobal(name, span: head(items).span, argumentCount: items.count - 1)
     }
     let argumentForms = items.dropFirst()
     switch meaning {

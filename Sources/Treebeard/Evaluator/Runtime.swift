@@ -111,6 +111,9 @@ public final class Runtime: @unchecked Sendable {
     guard depth < Runtime.maximumTopLevelNesting else {
       throw OxurError("expand", "top-level do forms nested too deeply", span: form.span)
     }
+    // Time per phase, when this form belongs to a module the open transaction stages.
+    let timed = transaction.flatMap { $0.isStaging(analyzer.moduleName) ? $0 : nil }
+    var clock = Stopwatch()
     var current = form
     var steps = 0
     while case .list(let items) = current.kind, case .symbol(let module, let name)? = items.first?.kind,
@@ -124,10 +127,20 @@ public final class Runtime: @unchecked Sendable {
       current = expanded
     }
     if case .list(let items) = current.kind, items.first?.symbolName == "do" {
+      timed?.addTime(.expand, module: analyzer.moduleName, clock.elapsedMilliseconds)
       for item in items.dropFirst() { try forEachTopLevelForm(item, analyzer: analyzer, depth: depth + 1, body) }
       return
     }
-    try body(try analyzer.analyzeTopLevel(current))
+    // Staged code is fingerprinted for the reload diff (comments and layout are already gone).
+    if analyzer.version.number == 0 { analyzer.version.recordFingerprint(of: current) }
+    guard let timed else { return try body(try analyzer.analyzeTopLevel(current)) }
+    timed.addTime(.expand, module: analyzer.moduleName, clock.elapsedMilliseconds)
+    clock = Stopwatch()
+    let code = try analyzer.analyzeTopLevel(current)
+    timed.addTime(.analyze, module: analyzer.moduleName, clock.elapsedMilliseconds)
+    clock = Stopwatch()
+    try body(code)
+    timed.addTime(.evaluate, module: analyzer.moduleName, clock.elapsedMilliseconds)
   }
 
   static let maximumExpansionSteps = 10_000

@@ -20,6 +20,11 @@ public struct LoadOutcome: Sendable, Equatable {
   public var changes = DefinitionChanges()
   /// Wall-clock time of the whole transaction, in milliseconds.
   public var milliseconds: Double = 0
+  /// What this reload might break in other loaded modules (DESIGN.md §6), printed before the
+  /// commit (so not again from `warnings`) and kept in the load record.
+  public var breakageWarnings: [String] = []
+  /// A dry run: nothing was committed, `version` is the number a commit would have given.
+  public var isDryRun = false
 
   public enum Reason: Sendable, Equatable {
     case requested
