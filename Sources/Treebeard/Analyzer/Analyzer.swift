@@ -29,6 +29,9 @@ final class Analyzer {
   var unresolved: [(name: String, span: Span)] = []
   private var depth = 0
   static let maximumDepth = 3000
+  /// When set, collects what user macros expanded to inside the form being analyzed: part of its
+  /// definition fingerprint, so a changed macro changes the definitions that use it.
+  var macroExpansions: [Syntax]?
 
   init(runtime: Runtime, machine: Machine, entry: ModuleEntry, knownNames: Set<String> = []) {
     self.runtime = runtime
@@ -222,7 +225,9 @@ final class Analyzer {
   /// One expansion step if `name` is a macro here (user macros first, then the core ones).
   func expandMacro(_ form: Syntax, _ items: [Syntax], module: String?, name: String) throws -> Syntax? {
     if let macro = userMacro(module: module, name: name) {
-      return try runtime.callMacro(macro, form: form, items: items, machine: machine)
+      let expanded = try runtime.callMacro(macro, form: form, items: items, machine: machine)
+      macroExpansions?.append(expanded)
+      return expanded
     }
     if module == nil, let core = CoreMacros.table[name] { return try core(form, items) }
     return nil

@@ -131,12 +131,22 @@ public final class Runtime: @unchecked Sendable {
       for item in items.dropFirst() { try forEachTopLevelForm(item, analyzer: analyzer, depth: depth + 1, body) }
       return
     }
-    // Staged code is fingerprinted for the reload diff (comments and layout are already gone).
-    if analyzer.version.number == 0 { analyzer.version.recordFingerprint(of: current) }
-    guard let timed else { return try body(try analyzer.analyzeTopLevel(current)) }
+    // Staged code is fingerprinted for the reload diff (comments and layout are already gone),
+    // with what user macros inside it expanded to.
+    let fingerprinted = analyzer.version.number == 0
+    guard let timed else {
+      if fingerprinted { analyzer.macroExpansions = [] }
+      defer { analyzer.macroExpansions = nil }
+      let code = try analyzer.analyzeTopLevel(current)
+      if fingerprinted { analyzer.version.recordFingerprint(of: current, expansions: analyzer.macroExpansions ?? []) }
+      return try body(code)
+    }
     timed.addTime(.expand, module: analyzer.moduleName, clock.elapsedMilliseconds)
     clock = Stopwatch()
+    if fingerprinted { analyzer.macroExpansions = [] }
+    defer { analyzer.macroExpansions = nil }
     let code = try analyzer.analyzeTopLevel(current)
+    if fingerprinted { analyzer.version.recordFingerprint(of: current, expansions: analyzer.macroExpansions ?? []) }
     timed.addTime(.analyze, module: analyzer.moduleName, clock.elapsedMilliseconds)
     clock = Stopwatch()
     try body(code)

@@ -11,12 +11,17 @@ enum DefinitionFingerprint {
   static let definingForms: Set<String> = ["def", "defonce", "defmacro", "defstruct", "defenum"]
 
   /// The defined name and its fingerprint, or nil for a form that defines nothing.
-  static func of(_ form: Syntax) -> (name: Symbol, hash: String)? {
+  /// `expansions` are what user macros inside the form expanded to.
+  static func of(_ form: Syntax, expansions: [Syntax] = []) -> (name: Symbol, hash: String)? {
     guard let items = form.listElements, items.count >= 2, let head = items[0].symbolName,
       definingForms.contains(head), let name = items[1].symbolName
     else { return nil }
     var text = ""
     print(form, into: &text)
+    for expansion in expansions {
+      text += " => "
+      print(expansion, into: &text)
+    }
     return (Symbol.intern(name), ContentHash.of(Data(normalizingGensyms(text).utf8)))
   }
 
@@ -83,8 +88,8 @@ enum DefinitionFingerprint {
 
 extension ModuleVersion {
   /// Records one top-level definition's fingerprint while the version is staged.
-  func recordFingerprint(of form: Syntax) {
-    guard let (name, hash) = DefinitionFingerprint.of(form) else { return }
+  func recordFingerprint(of form: Syntax, expansions: [Syntax]) {
+    guard let (name, hash) = DefinitionFingerprint.of(form, expansions: expansions) else { return }
     if fingerprints.updateValue(hash, forKey: name) == nil { fingerprintOrder.append(name) }
   }
 }
