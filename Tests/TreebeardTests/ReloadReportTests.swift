@@ -145,9 +145,11 @@ import Testing
       "⚠ calculator: export subtract disappeared",
     ]
     #expect(outcome.breakageWarnings == expected)
-    #expect(errors.take() == expected.joined(separator: "\n") + "\n")
+    #expect(errors.take() == "")  // a host decides what to show; `(reload …)` prints them
+    try interpreter.eval("(reload \"\(path)\")")
+    #expect(errors.take() == "")  // nothing new to warn about against version 2
     #expect(outcome.version == 2)  // never blocking
-    #expect(interpreter.reloadStatistics(module: "calculator").last?.warnings == expected)
+    #expect(interpreter.reloadStatistics(module: "calculator").first { $0.version == 2 }?.warnings == expected)
   }
 
   /// An export that became private while another module uses it is a warning too.

@@ -7,7 +7,7 @@ extension Runtime {
   /// Loads or reloads one module file as a transaction.
   /// A dry run stages everything and checks it, then rolls back: the outcome is the plan.
   func loadModule(
-    path rawPath: String, mode: LoadMode, dryRun: Bool = false, machine: Machine
+    path rawPath: String, mode: LoadMode, dryRun: Bool = false, announce: Bool = false, machine: Machine
   ) throws(LoadFailure) -> LoadOutcome {
     let started = Stopwatch()
     let path = absolutePath(rawPath)
@@ -30,7 +30,8 @@ extension Runtime {
       }
       let (sources, macroUsers, warnings) = try withMacroDependents([(source, moduleName)])
       let committed = try loadTransaction(
-        sources: dependencyOrder(sources), macroUsers: macroUsers, dryRun: dryRun, started: started, machine: machine)
+        sources: dependencyOrder(sources), macroUsers: macroUsers, dryRun: dryRun, announce: announce, started: started,
+        machine: machine)
       let dependents = committed.filter { $0.name != moduleName }.map { $0.outcome() }
       guard let own = committed.first(where: { $0.name == moduleName }) else {
         // Joined an outer transaction: that one commits and reports.
@@ -60,7 +61,7 @@ extension Runtime {
 
   /// Reloads every loaded module whose file changed, and with `directory` also loads the
   /// `.oxur` files under it that are not loaded yet. All or nothing.
-  func reloadAll(directory: String?, machine: Machine) throws(LoadFailure) -> (
+  func reloadAll(directory: String?, announce: Bool = false, machine: Machine) throws(LoadFailure) -> (
     outcomes: [LoadOutcome], warnings: [String]
   ) {
     let started = Stopwatch()
@@ -106,7 +107,7 @@ extension Runtime {
       let ordered = dependencyOrder(withUsers)
       if ordered.isEmpty { return ([], warnings) }
       let committed = try loadTransaction(
-        sources: ordered, macroUsers: macroUsers, started: started, machine: machine)
+        sources: ordered, macroUsers: macroUsers, announce: announce, started: started, machine: machine)
       return (committed.map { $0.outcome() }, warnings)
     } catch let error as OxurError {
       throw LoadFailure(error: error, kept: kept, attempted: nil, wasReload: true)

@@ -102,7 +102,7 @@ extension Runtime {
       throw OxurError("load", "\(path) defines module \(declared), not \(module)", span: span)
     }
     // Inside a load this joins its transaction; otherwise it is a transaction of its own.
-    _ = try loadTransaction(sources: [(source, module)], reason: .imported, machine: machine)
+    _ = try loadTransaction(sources: [(source, module)], reason: .imported, announce: true, machine: machine)
   }
 
   /// Runs a whole transaction over the given files: stage all, then commit all or roll back all.
@@ -110,7 +110,7 @@ extension Runtime {
   /// they are there.
   func loadTransaction(
     sources: [(ModuleSource, String)], reason: LoadTransaction.Reason = .requested, macroUsers: Set<String> = [],
-    dryRun: Bool = false, started: Stopwatch = Stopwatch(), machine: Machine
+    dryRun: Bool = false, announce: Bool = false, started: Stopwatch = Stopwatch(), machine: Machine
   ) throws -> [CommittedModule] {
     if let transaction {
       if dryRun { throw OxurError("load", "a dry run cannot run inside another load") }
@@ -160,8 +160,9 @@ extension Runtime {
           warnings: $0.warnings, milliseconds: started.elapsedMilliseconds)
       }
     }
-    // Warnings never block, and show before the new code becomes current (DESIGN.md §6).
-    for warning in plan.warnings { reportProblem(warning + "\n") }
+    // Warnings never block, and show before the new code becomes current (DESIGN.md §6) when
+    // Oxur code asked for the load; an embedding host gets them in the outcome and decides.
+    if announce { for warning in plan.warnings { reportProblem(warning + "\n") } }
     return opened.commit(historyLimit: registry.historyLimit, plan: plan, registry: registry, started: started)
   }
 

@@ -20,7 +20,7 @@ enum ModuleBuiltins {
     t.define("reload-all", 0...1) { m, a in
       let directory = a.count == 1 ? try Check.string(a[0], "reload-all") : nil
       do {
-        let (outcomes, warnings) = try m.runtime.reloadAll(directory: directory, machine: m)
+        let (outcomes, warnings) = try m.runtime.reloadAll(directory: directory, announce: true, machine: m)
         for warning in warnings { m.runtime.reportProblem(warning + "\n") }
         if outcomes.isEmpty {
           m.runtime.output.write("✓ Nothing to reload\n")
@@ -51,7 +51,7 @@ enum ModuleBuiltins {
   private static func reportLoad(_ m: Machine, path: String, mode: LoadMode) throws -> Value {
     let outcome: LoadOutcome
     do {
-      outcome = try m.runtime.loadModule(path: path, mode: mode, machine: m)
+      outcome = try m.runtime.loadModule(path: path, mode: mode, announce: true, machine: m)
     } catch {
       try failed(m, error)
       return .void
