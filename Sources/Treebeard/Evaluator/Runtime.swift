@@ -20,6 +20,9 @@ public final class Runtime: @unchecked Sendable {
   public var loadPath: [String] = []
   /// Command-line arguments for `(args)`.
   public var programArguments: [String] = []
+  /// Set by the REPL: a function redefined interactively prints `✓ Hot-loaded: f (v1 → v2)`.
+  /// Off for embedding hosts, whose `eval` prints only what the program prints.
+  public var announcesHotLoads = false
   /// The open load transaction, if a load is running (imports join it).
   var transaction: LoadTransaction?
   var stackDepthLimit = 100_000
