@@ -15,6 +15,7 @@ public enum Session {
   /// `treebeard` with no file: the REPL (prompted on a terminal, silent when piped).
   public static func runREPL(loadPath: [String]) -> Int32 {
     let interpreter = makeInterpreter(loadPath: loadPath)
+    interpreter.runtime.announcesHotLoads = true
     return REPL(interpreter: interpreter).run()
   }
 

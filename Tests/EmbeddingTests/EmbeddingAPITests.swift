@@ -15,7 +15,9 @@ import Treebeard
     let output = BufferedOutput()
     let interpreter = Interpreter(output: output)
     let loaded = try interpreter.load(path: path)
-    #expect(loaded == LoadOutcome(module: "pricing", version: 1, isReload: false))
+    var expected = LoadOutcome(module: "pricing", version: 1, isReload: false)
+    expected.milliseconds = loaded.milliseconds  // the time the load took varies run to run
+    #expect(loaded == expected)
     #expect(try interpreter.call(module: "pricing", function: "price", arguments: [.int(3)]).printed == "30")
 
     try "(module pricing)\n(defn price [qty] (* qty 9))\n".write(toFile: path, atomically: true, encoding: .utf8)

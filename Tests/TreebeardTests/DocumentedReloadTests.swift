@@ -57,9 +57,9 @@ private func repl(_ files: [String: String], _ script: String, arguments: [Strin
       "(load \"ca.oxur\")\n[(ca:g) (cb:f)]\n(reload \"cb.oxur\")\n(ca:g)\n")
     #expect(result.stderr == "")
     #expect(
-      result.stdout
+      result.stdout.maskingTimings
         == "✓ Loaded module: ca (version 1)\n  ↳ cb (version 1, imported)\n[[:b :a] [:b :a]]\n"
-        + "✓ Reloaded module: cb (version 2)\n[:b :a]\n")
+        + "✓ Reloaded module: cb (version 2, _ ms)\n[:b :a]\n")
   }
 
   /// §1: import looks beside the importing file, then on each --path, then in the working directory.
@@ -253,13 +253,13 @@ private func repl(_ files: [String: String], _ script: String, arguments: [Strin
       """)
     #expect(result.stderr == "")
     #expect(
-      result.stdout == """
+      result.stdout.maskingTimings == """
         ✓ Loaded module: user2 (version 1)
           ↳ macs (version 1, imported)
         [:v1 1]
         nil
-        ✓ Reloaded module: macs (version 2)
-          ↳ user2 (version 2, re-expanded: it uses macros of macs)
+        ✓ Reloaded module: macs (version 2, _ ms) ~tag
+          ↳ user2 (version 2, re-expanded: it uses macros of macs) ~f
         [:v2 1]
         nil
         ✓ Reloaded 2 module(s): macs v3, user2 v3
@@ -287,11 +287,11 @@ private func repl(_ files: [String: String], _ script: String, arguments: [Strin
       """)
     #expect(result.stderr == "")
     #expect(
-      result.stdout.hasSuffix(
+      result.stdout.maskingTimings.hasSuffix(
         """
-        ✓ Reloaded module: macs (version 2)
-          ↳ viaalias (version 2, re-expanded: it uses macros of macs)
-          ↳ viaqual (version 2, re-expanded: it uses macros of macs)
+        ✓ Reloaded module: macs (version 2, _ ms) ~tag
+          ↳ viaalias (version 2, re-expanded: it uses macros of macs) ~f
+          ↳ viaqual (version 2, re-expanded: it uses macros of macs) ~f
         [[:v2 1] [:v2 2]]
 
         """), "\(result.stdout)")
@@ -336,15 +336,15 @@ private func repl(_ files: [String: String], _ script: String, arguments: [Strin
       """)
     // Brought back, the defonce starts afresh: the old value went away with version 1.
     #expect(
-      result.stdout == """
+      result.stdout.maskingTimings == """
         ✓ Loaded module: keep (version 1)
         1
         2
         nil
-        ✓ Reloaded module: keep (version 2)
+        ✓ Reloaded module: keep (version 2, _ ms) ~bump -counter
         :no-counter
         nil
-        ✓ Reloaded module: keep (version 3)
+        ✓ Reloaded module: keep (version 3, _ ms) ~bump +counter
         1
 
         """)

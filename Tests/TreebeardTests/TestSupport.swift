@@ -149,3 +149,10 @@ final class ReplSession: @unchecked Sendable {
     return process.terminationStatus
   }
 }
+
+extension String {
+  /// Reload lines with their timing replaced by `_ ms`, so tests compare the rest exactly.
+  var maskingTimings: String {
+    replacingOccurrences(of: #"\d+\.\d ms"#, with: "_ ms", options: .regularExpression)
+  }
+}

@@ -29,6 +29,9 @@ final class Analyzer {
   var unresolved: [(name: String, span: Span)] = []
   private var depth = 0
   static let maximumDepth = 3000
+  /// When set, collects what user macros expanded to inside the form being analyzed: part of its
+  /// definition fingerprint, so a changed macro changes the definitions that use it.
+  var macroExpansions: [Syntax]?
 
   init(runtime: Runtime, machine: Machine, entry: ModuleEntry, knownNames: Set<String> = []) {
     self.runtime = runtime
@@ -123,11 +126,12 @@ final class Analyzer {
 
   // MARK: symbols
 
-  func site(module: String, name: String, span: Span) -> GlobalSite {
+  func site(module: String, name: String, span: Span, argumentCount: Int? = nil) -> GlobalSite {
     let symbol = Symbol.intern(name)
-    // Names of other modules used by code being loaded are checked before the load commits.
+    // Names of other modules used by code being loaded are checked before the load commits
+    // (and kept, with the call's arity, for the warnings of a later reload of that module).
     if module != moduleName, version.number == 0 {
-      version.externalUses.append(ExternalUse(module: module, name: symbol, span: span))
+      version.externalUses.append(ExternalUse(module: module, name: symbol, span: span, argumentCount: argumentCount))
     }
     return runtime.site(module: module, name: symbol, checkExport: module != moduleName)
   }
@@ -139,13 +143,15 @@ final class Analyzer {
     case constant(Value)
   }
 
-  func resolveGlobal(_ name: String, span: Span) -> GlobalMeaning {
+  func resolveGlobal(_ name: String, span: Span, argumentCount: Int? = nil) -> GlobalMeaning {
     let symbol = Symbol.intern(name)
     let current = version
     if current.bindings[symbol] != nil || knownNames.contains(name) {
       return .global(site(module: moduleName, name: name, span: span))
     }
-    if let provider = current.referred[symbol] { return .global(site(module: provider, name: name, span: span)) }
+    if let provider = current.referred[symbol] {
+      return .global(site(module: provider, name: name, span: span, argumentCount: argumentCount))
+    }
     if let variant = current.variants[name] ?? runtime.builtinVariants[name] { return .constant(variant.bareValue) }
     if let builtin = runtime.prelude[name] { return .builtin(builtin) }
     unresolved.append((name, span))
@@ -219,7 +225,9 @@ final class Analyzer {
   /// One expansion step if `name` is a macro here (user macros first, then the core ones).
   func expandMacro(_ form: Syntax, _ items: [Syntax], module: String?, name: String) throws -> Syntax? {
     if let macro = userMacro(module: module, name: name) {
-      return try runtime.callMacro(macro, form: form, items: items, machine: machine)
+      let expanded = try runtime.callMacro(macro, form: form, items: items, machine: machine)
+      macroExpansions?.append(expanded)
+      return expanded
     }
     if module == nil, let core = CoreMacros.table[name] { return try core(form, items) }
     return nil
@@ -261,10 +269,13 @@ final class Analyzer {
       if let variant = resolveVariant(module: module, name: name) {
         meaning = .constant(variant.bareValue)
       } else {
-        meaning = .global(site(module: version.aliases[module] ?? module, name: name, span: head(items).span))
+        meaning = .global(
+          site(
+            module: version.aliases[module] ?? module, name: name, span: head(items).span,
+            argumentCount: items.count - 1))
       }
     } else {
-      meaning = resolveGlobal(name, span: head(items).span)
+      meaning = resolveGlobal(name, span: head(items).span, argumentCount: items.count - 1)
     }
     let argumentForms = items.dropFirst()
     switch meaning {

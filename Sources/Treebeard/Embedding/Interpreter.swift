@@ -69,10 +69,12 @@ public final class Interpreter: @unchecked Sendable {
     }
   }
 
-  /// Defines (or redefines) a global in a module, as the REPL does for `*1` and `*e`.
+  /// Defines (or redefines) a global in a module, as the REPL does for `*1` and `*e`. Such a
+  /// variable is the session's, not the user's: `(modules)` does not count it.
   public func define(name: String, value: Value, module: String = "user") {
     runtime.lock.withLock {
-      _ = runtime.registry.entry(module).current?.define(Symbol.intern(name), value, isFunction: false)
+      runtime.registry.entry(module).current?.define(Symbol.intern(name), value, isFunction: false)
+        .isSessionVariable = true
     }
   }
 
@@ -87,10 +89,18 @@ public final class Interpreter: @unchecked Sendable {
     try evaluating(handle) { [runtime] machine in try runtime.loadModule(path: path, mode: .load, machine: machine) }
   }
 
-  /// Reloads a module file as a transaction.
+  /// Reloads a module file as a transaction. With `dryRun`, runs it up to the commit and
+  /// returns the plan (`isDryRun`), committing nothing.
   @discardableResult
-  public func reload(path: String, handle: EvaluationHandle? = nil) throws -> LoadOutcome {
-    try evaluating(handle) { [runtime] machine in try runtime.loadModule(path: path, mode: .reload, machine: machine) }
+  public func reload(path: String, dryRun: Bool = false, handle: EvaluationHandle? = nil) throws -> LoadOutcome {
+    try evaluating(handle) { [runtime] machine in
+      try runtime.loadModule(path: path, mode: .reload, dryRun: dryRun, machine: machine)
+    }
+  }
+
+  /// The most recent load records, oldest first (`(reload-stats)`), or one module's.
+  public func reloadStatistics(module: String? = nil) -> [ReloadRecord] {
+    runtime.lock.withLock { runtime.registry.records.filter { module == nil || $0.module == module } }
   }
 
   /// Reloads every loaded module whose file changed, all or nothing.
@@ -144,7 +154,7 @@ public final class Interpreter: @unchecked Sendable {
         guard let current = entry.current else { return nil }
         return ModuleInfo(
           name: entry.name, version: current.number, path: current.path, loadedAt: current.loadedAt,
-          definitions: current.bindings.count + current.macros.count, contentHash: current.contentHash)
+          definitions: current.userDefinitionCount, contentHash: current.contentHash)
       }
     }
   }

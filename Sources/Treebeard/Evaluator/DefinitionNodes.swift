@@ -38,10 +38,20 @@ final class DefineNode: Node {
     let result = try value.eval(m, fp)
     var function = isFunction
     if case .closure = result { function = true }  // also `(def f (fn f [x] …))`
-    _ = version.define(name, result, isFunction: function)
+    let wasFunction = version.bindings[name]?.isFunction == true
+    let binding = version.define(name, result, isFunction: function)
     // A definition made in place in a committed version (the REPL, in-module) can change what
     // a name means (def ↔ defn, a name that shadows a :refer): sites relink.
-    if version.number > 0 { entry.invalidateSites() }
+    if version.number > 0 {
+      entry.invalidateSites()
+      // A function redefined interactively is a hot load of its own (never during a load,
+      // whose report lists its changes instead).
+      if wasFunction, function, m.runtime.announcesHotLoads, m.runtime.transaction == nil,
+        entry.name == m.runtime.currentModule
+      {
+        m.runtime.output.write("✓ Hot-loaded: \(name.name) (v\(binding.version - 1) → v\(binding.version))\n")
+      }
+    }
     return .symbol(name)
   }
 }

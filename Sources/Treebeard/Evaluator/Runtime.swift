@@ -20,6 +20,9 @@ public final class Runtime: @unchecked Sendable {
   public var loadPath: [String] = []
   /// Command-line arguments for `(args)`.
   public var programArguments: [String] = []
+  /// Set by the REPL: a function redefined interactively prints `✓ Hot-loaded: f (v1 → v2)`.
+  /// Off for embedding hosts, whose `eval` prints only what the program prints.
+  public var announcesHotLoads = false
   /// The open load transaction, if a load is running (imports join it).
   var transaction: LoadTransaction?
   var stackDepthLimit = 100_000
@@ -111,6 +114,9 @@ public final class Runtime: @unchecked Sendable {
     guard depth < Runtime.maximumTopLevelNesting else {
       throw OxurError("expand", "top-level do forms nested too deeply", span: form.span)
     }
+    // Time per phase, when this form belongs to a module the open transaction stages.
+    let timed = transaction.flatMap { $0.isStaging(analyzer.moduleName) ? $0 : nil }
+    var clock = Stopwatch()
     var current = form
     var steps = 0
     while case .list(let items) = current.kind, case .symbol(let module, let name)? = items.first?.kind,
@@ -124,10 +130,30 @@ public final class Runtime: @unchecked Sendable {
       current = expanded
     }
     if case .list(let items) = current.kind, items.first?.symbolName == "do" {
+      timed?.addTime(.expand, module: analyzer.moduleName, clock.elapsedMilliseconds)
       for item in items.dropFirst() { try forEachTopLevelForm(item, analyzer: analyzer, depth: depth + 1, body) }
       return
     }
-    try body(try analyzer.analyzeTopLevel(current))
+    // Staged code is fingerprinted for the reload diff (comments and layout are already gone),
+    // with what user macros inside it expanded to.
+    let fingerprinted = analyzer.version.number == 0
+    guard let timed else {
+      if fingerprinted { analyzer.macroExpansions = [] }
+      defer { analyzer.macroExpansions = nil }
+      let code = try analyzer.analyzeTopLevel(current)
+      if fingerprinted { analyzer.version.recordFingerprint(of: current, expansions: analyzer.macroExpansions ?? []) }
+      return try body(code)
+    }
+    timed.addTime(.expand, module: analyzer.moduleName, clock.elapsedMilliseconds)
+    clock = Stopwatch()
+    if fingerprinted { analyzer.macroExpansions = [] }
+    defer { analyzer.macroExpansions = nil }
+    let code = try analyzer.analyzeTopLevel(current)
+    if fingerprinted { analyzer.version.recordFingerprint(of: current, expansions: analyzer.macroExpansions ?? []) }
+    timed.addTime(.analyze, module: analyzer.moduleName, clock.elapsedMilliseconds)
+    clock = Stopwatch()
+    try body(code)
+    timed.addTime(.evaluate, module: analyzer.moduleName, clock.elapsedMilliseconds)
   }
 
   static let maximumExpansionSteps = 10_000

@@ -10,7 +10,7 @@ enum CoreMacros {
     "->>": threadLast, "defn": defn, "define": define, "while": whileLoop, "doseq": doseq,
     "for": forComprehension, "if-let": ifLet, "when-let": whenLet, "dotimes": dotimes,
     "assert": assert, "time": time, "comment": comment, "if-not": ifNot, "when-not": unless,
-    "defn-": defn, "in-module": inModule,
+    "defn-": defn, "in-module": inModule, "history": quotingModuleName, "reload-stats": quotingModuleName,
   ]
 
   /// `(in-module calculator)`: the name is not evaluated.

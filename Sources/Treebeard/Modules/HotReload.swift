@@ -5,7 +5,11 @@ import OxurSyntax
 
 extension Runtime {
   /// Loads or reloads one module file as a transaction.
-  func loadModule(path rawPath: String, mode: LoadMode, machine: Machine) throws(LoadFailure) -> LoadOutcome {
+  /// A dry run stages everything and checks it, then rolls back: the outcome is the plan.
+  func loadModule(
+    path rawPath: String, mode: LoadMode, dryRun: Bool = false, announce: Bool = false, machine: Machine
+  ) throws(LoadFailure) -> LoadOutcome {
+    let started = Stopwatch()
     let path = absolutePath(rawPath)
     var name: String? = nil
     var kept: [(String, Int)] = []
@@ -26,14 +30,22 @@ extension Runtime {
       }
       let (sources, macroUsers, warnings) = try withMacroDependents([(source, moduleName)])
       let committed = try loadTransaction(
-        sources: dependencyOrder(sources), macroUsers: macroUsers, machine: machine)
-      let version =
-        committed.first { $0.name == moduleName }?.version ?? registry.existingEntry(moduleName)?.current?.number ?? 0
-      let dependents = committed.filter { $0.name != moduleName }.map {
-        LoadOutcome(module: $0.name, version: $0.version, isReload: $0.isReload, reason: $0.reason)
+        sources: dependencyOrder(sources), macroUsers: macroUsers, dryRun: dryRun, announce: announce, started: started,
+        machine: machine)
+      let dependents = committed.filter { $0.name != moduleName }.map { $0.outcome() }
+      guard let own = committed.first(where: { $0.name == moduleName }) else {
+        // Joined an outer transaction: that one commits and reports.
+        let version = registry.existingEntry(moduleName)?.current?.number ?? 0
+        return LoadOutcome(
+          module: moduleName, version: version, isReload: !kept.isEmpty, dependents: dependents, warnings: warnings)
       }
-      return LoadOutcome(
-        module: moduleName, version: version, isReload: !kept.isEmpty, dependents: dependents, warnings: warnings)
+      var outcome = LoadOutcome(
+        module: moduleName, version: own.version, isReload: !kept.isEmpty, dependents: dependents, warnings: warnings)
+      outcome.changes = own.changes
+      outcome.milliseconds = own.milliseconds
+      outcome.breakageWarnings = committed.flatMap(\.warnings)
+      outcome.isDryRun = dryRun
+      return outcome
     } catch let error as OxurError {
       throw LoadFailure(error: error, kept: kept, attempted: name, wasReload: mode == .reload)
     } catch let exit as ExitRequest {
@@ -49,9 +61,10 @@ extension Runtime {
 
   /// Reloads every loaded module whose file changed, and with `directory` also loads the
   /// `.oxur` files under it that are not loaded yet. All or nothing.
-  func reloadAll(directory: String?, machine: Machine) throws(LoadFailure) -> (
+  func reloadAll(directory: String?, announce: Bool = false, machine: Machine) throws(LoadFailure) -> (
     outcomes: [LoadOutcome], warnings: [String]
   ) {
+    let started = Stopwatch()
     var warnings: [String] = []
     var sources: [(ModuleSource, String)] = []
     var kept: [(String, Int)] = []
@@ -93,11 +106,9 @@ extension Runtime {
       warnings += userWarnings
       let ordered = dependencyOrder(withUsers)
       if ordered.isEmpty { return ([], warnings) }
-      let committed = try loadTransaction(sources: ordered, macroUsers: macroUsers, machine: machine)
-      return (
-        committed.map { LoadOutcome(module: $0.name, version: $0.version, isReload: $0.isReload, reason: $0.reason) },
-        warnings
-      )
+      let committed = try loadTransaction(
+        sources: ordered, macroUsers: macroUsers, announce: announce, started: started, machine: machine)
+      return (committed.map { $0.outcome() }, warnings)
     } catch let error as OxurError {
       throw LoadFailure(error: error, kept: kept, attempted: nil, wasReload: true)
     } catch {
@@ -192,15 +203,10 @@ extension Runtime {
       rows.append([
         entry.name, String(current.number), current.path.map(displayName) ?? "(repl)",
         formatter.string(from: current.loadedAt),
-        String(current.bindings.count + current.macros.count),
+        String(current.userDefinitionCount),
         dependents.isEmpty ? "-" : dependents.joined(separator: ","),
       ])
     }
-    var widths = Array(repeating: 0, count: rows[0].count)
-    for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
-    return rows.map { row in
-      row.enumerated().map { index, cell in cell.padding(toLength: widths[index], withPad: " ", startingAt: 0) }
-        .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-    }.joined(separator: "\n")
+    return Table.render(rows)
   }
 }

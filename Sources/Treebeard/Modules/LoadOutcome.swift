@@ -15,6 +15,16 @@ public struct LoadOutcome: Sendable, Equatable {
   public let reason: Reason
   /// Things the load noticed but that did not stop it (a macro user whose file is gone).
   public let warnings: [String]
+  /// Definitions added, changed and removed against the version replaced (empty for a first
+  /// load), by per-definition fingerprints of the expanded code.
+  public var changes = DefinitionChanges()
+  /// Wall-clock time of the whole transaction, in milliseconds.
+  public var milliseconds: Double = 0
+  /// What this reload might break in other loaded modules (DESIGN.md §6), printed before the
+  /// commit (so not again from `warnings`) and kept in the load record.
+  public var breakageWarnings: [String] = []
+  /// A dry run: nothing was committed, `version` is the number a commit would have given.
+  public var isDryRun = false
 
   public enum Reason: Sendable, Equatable {
     case requested
@@ -33,6 +43,26 @@ public struct LoadOutcome: Sendable, Equatable {
     self.dependents = dependents
     self.reason = reason
     self.warnings = warnings
+  }
+}
+
+/// What a reload changed, definition by definition.
+public struct DefinitionChanges: Sendable, Equatable {
+  public var added: [String] = []
+  public var changed: [String] = []
+  public var removed: [String] = []
+
+  public init(added: [String] = [], changed: [String] = [], removed: [String] = []) {
+    self.added = added
+    self.changed = changed
+    self.removed = removed
+  }
+
+  public var isEmpty: Bool { added.isEmpty && changed.isEmpty && removed.isEmpty }
+
+  /// `~add +subtract -old-helper`, as the reload lines print it (DESIGN.md §7).
+  public var summary: String {
+    (changed.map { "~" + $0 } + added.map { "+" + $0 } + removed.map { "-" + $0 }).joined(separator: " ")
   }
 }
 

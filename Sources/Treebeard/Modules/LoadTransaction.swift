@@ -27,6 +27,12 @@ final class LoadTransaction {
   var nestedFailure: Error?
   /// Modules one transaction may stage: loads nest on the host stack.
   static let maximumNesting = 1000
+  /// Time per phase for each staged module, for its load record.
+  private(set) var phases: [String: PhaseTimes] = [:]
+
+  func addTime(_ phase: LoadPhase, module: String, _ milliseconds: Double) {
+    phases[module, default: PhaseTimes()].add(phase, milliseconds)
+  }
 
   init(currentModule: String) { savedCurrentModule = currentModule }
 
@@ -46,10 +52,15 @@ final class LoadTransaction {
     staged.removeAll()
   }
 
-  /// Makes every staged version current with its final number, keeping bounded history.
-  func commit(historyLimit: Int) -> [CommittedModule] {
+  /// Makes every staged version current with its final number, keeping bounded history, and
+  /// files the plan's diff into each version: its changes, its load record, and each changed
+  /// definition's own version number.
+  func commit(
+    historyLimit: Int, plan: ReloadPlan, registry: Registry, started: Stopwatch
+  ) -> [CommittedModule] {
     var committed: [CommittedModule] = []
     let now = Date()
+    let commitClock = Stopwatch()
     for item in staged {
       item.entry.highestVersion += 1
       item.staging.number = item.entry.highestVersion
@@ -62,9 +73,35 @@ final class LoadTransaction {
       }
       item.entry.current = item.staging
       let isReload = (item.previous?.number ?? 0) > 0
+      let changes = plan.item(item.entry.name)?.changes ?? DefinitionChanges()
+      item.staging.changes = changes
+      if let previous = item.previous, isReload {
+        let changed = Set(changes.changed)
+        for (name, binding) in item.staging.bindings {
+          guard let old = previous.bindings[name] else { continue }
+          binding.version = changed.contains(name.name) ? old.version + 1 : old.version
+        }
+      }
       committed.append(
-        CommittedModule(name: item.entry.name, version: item.staging.number, isReload: isReload, reason: item.reason))
+        CommittedModule(
+          name: item.entry.name, version: item.staging.number, isReload: isReload, reason: item.reason,
+          changes: changes, warnings: plan.item(item.entry.name)?.warnings ?? []))
     }
+    let commitTime = commitClock.elapsedMilliseconds
+    let total = started.elapsedMilliseconds
+    for item in staged {
+      var times = phases[item.entry.name] ?? PhaseTimes()
+      times.add(.commit, commitTime)
+      let record = ReloadRecord(
+        module: item.entry.name, version: item.staging.number, at: now, contentHash: item.staging.contentHash,
+        milliseconds: total, phases: times, changes: item.staging.changes,
+        isFirstLoad: !((item.previous?.number ?? 0) > 0), definitionCount: item.staging.userDefinitionCount,
+        dependents: staged.map(\.entry.name).filter { $0 != item.entry.name },
+        warnings: plan.item(item.entry.name)?.warnings ?? [])
+      item.staging.record = record
+      registry.remember(record)
+    }
+    for index in committed.indices { committed[index].milliseconds = total }
     staged.removeAll()
     return committed
   }
@@ -73,7 +110,21 @@ final class LoadTransaction {
 /// One module a transaction committed.
 struct CommittedModule {
   let name: String
+  /// The committed number, or for a dry run the number a commit would have given.
   let version: Int
   let isReload: Bool
   let reason: LoadTransaction.Reason
+  var changes = DefinitionChanges()
+  var warnings: [String] = []
+  var milliseconds: Double = 0
+
+  /// As reported to the caller; `dependents` are the other modules of the transaction.
+  func outcome(dependents: [LoadOutcome] = [], warnings extra: [String] = []) -> LoadOutcome {
+    var outcome = LoadOutcome(
+      module: name, version: version, isReload: isReload, dependents: dependents, reason: reason, warnings: extra)
+    outcome.changes = changes
+    outcome.milliseconds = milliseconds
+    outcome.breakageWarnings = warnings
+    return outcome
+  }
 }

@@ -8,6 +8,8 @@ struct ModuleSource {
   let path: String
   let text: String
   let contentHash: String
+  /// Time taken to read the file, counted in the read phase.
+  var readMilliseconds: Double = 0
 }
 
 extension Runtime {
@@ -20,6 +22,7 @@ extension Runtime {
 
   /// Reads a module file, with one clear message for each way that fails.
   func readModuleSource(_ path: String) throws -> ModuleSource {
+    let clock = Stopwatch()
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
       throw OxurError("load", "file not found: \(path)")
@@ -31,7 +34,8 @@ extension Runtime {
     guard let text = String(data: data, encoding: .utf8) else {
       throw OxurError("load", "\(path) is not valid UTF-8 text")
     }
-    return ModuleSource(path: path, text: text, contentHash: ContentHash.of(data))
+    return ModuleSource(
+      path: path, text: text, contentHash: ContentHash.of(data), readMilliseconds: clock.elapsedMilliseconds)
   }
 
   /// The module a file defines: its `(module …)` header, else its base name. Reads only the
@@ -54,10 +58,13 @@ extension Runtime {
     let entry = registry.entry(name)
     let staging = ModuleVersion(name: name, number: 0, path: source.path, contentHash: source.contentHash)
     transaction.stage(entry, staging, reason: reason)
+    let clock = Stopwatch()
     let file = SourceFile(name: displayName(source.path), text: source.text)
     let forms: [Syntax]
     do { forms = try Reader.readAll(file) } catch { throw OxurError.read(error) }
-    let analyzer = Analyzer(runtime: self, machine: machine, entry: entry, knownNames: DefinitionScan.names(in: forms))
+    let knownNames = DefinitionScan.names(in: forms)
+    transaction.addTime(.read, module: name, source.readMilliseconds + clock.elapsedMilliseconds)
+    let analyzer = Analyzer(runtime: self, machine: machine, entry: entry, knownNames: knownNames)
     for (index, form) in forms.enumerated() {
       if index == 0, form.isCall(to: "module") { continue }
       _ = try evaluateTopLevel(form, analyzer: analyzer, machine: machine)
@@ -95,7 +102,7 @@ extension Runtime {
       throw OxurError("load", "\(path) defines module \(declared), not \(module)", span: span)
     }
     // Inside a load this joins its transaction; otherwise it is a transaction of its own.
-    _ = try loadTransaction(sources: [(source, module)], reason: .imported, machine: machine)
+    _ = try loadTransaction(sources: [(source, module)], reason: .imported, announce: true, machine: machine)
   }
 
   /// Runs a whole transaction over the given files: stage all, then commit all or roll back all.
@@ -103,9 +110,10 @@ extension Runtime {
   /// they are there.
   func loadTransaction(
     sources: [(ModuleSource, String)], reason: LoadTransaction.Reason = .requested, macroUsers: Set<String> = [],
-    machine: Machine
+    dryRun: Bool = false, announce: Bool = false, started: Stopwatch = Stopwatch(), machine: Machine
   ) throws -> [CommittedModule] {
     if let transaction {
+      if dryRun { throw OxurError("load", "a dry run cannot run inside another load") }
       // A load inside a load joins it. Staging a module twice means a file (re)loads itself,
       // directly or through others: that recursed until the host stack overflowed.
       do {
@@ -128,6 +136,7 @@ extension Runtime {
     let opened = LoadTransaction(currentModule: currentModule)
     transaction = opened
     defer { transaction = nil }
+    let plan: ReloadPlan
     do {
       for (source, name) in sources {
         let why: LoadTransaction.Reason = macroUsers.contains(name) ? .usesChangedMacros : reason
@@ -135,12 +144,26 @@ extension Runtime {
       }
       if let failure = opened.nestedFailure { throw failure }
       try checkExternalUses(opened)
+      plan = opened.plan(registry: registry, display: displayName)
     } catch {
       opened.rollback()
       currentModule = opened.savedCurrentModule
       throw error
     }
-    return opened.commit(historyLimit: registry.historyLimit)
+    if dryRun {
+      // Everything up to the commit ran; now undo it exactly, as a failed load would.
+      opened.rollback()
+      currentModule = opened.savedCurrentModule
+      return plan.items.map {
+        CommittedModule(
+          name: $0.name, version: $0.version, isReload: $0.isReload, reason: $0.reason, changes: $0.changes,
+          warnings: $0.warnings, milliseconds: started.elapsedMilliseconds)
+      }
+    }
+    // Warnings never block, and show before the new code becomes current (DESIGN.md §6) when
+    // Oxur code asked for the load; an embedding host gets them in the outcome and decides.
+    if announce { for warning in plan.warnings { reportProblem(warning + "\n") } }
+    return opened.commit(historyLimit: registry.historyLimit, plan: plan, registry: registry, started: started)
   }
 
   /// Every name the staged code uses from another module that is loaded (or staged with it)
@@ -148,7 +171,6 @@ extension Runtime {
   /// call an hour later. Modules not loaded at all are left to run time.
   private func checkExternalUses(_ transaction: LoadTransaction) throws {
     for item in transaction.staged {
-      defer { item.staging.externalUses = [] }
       for use in item.staging.externalUses {
         guard let target = registry.existingEntry(use.module)?.current else { continue }
         guard target.provides(use.name) else {

@@ -11,6 +11,11 @@ public final class Binding: @unchecked Sendable {
   var isFunction: Bool
   /// Set by `defonce`; a later `defonce` of the name keeps the value.
   var isOnce: Bool
+  /// This definition's own version: 1 when first defined, one more each time it is redefined
+  /// in place (the REPL) or changed by a reload (`✓ Hot-loaded: greet (v1 → v2)`).
+  var version = 1
+  /// A REPL variable (`*1`, `*e`) rather than the user's definition: `(modules)` does not count it.
+  var isSessionVariable = false
 
   init(name: Symbol, value: Value, isFunction: Bool, isOnce: Bool) {
     self.name = name
@@ -46,9 +51,16 @@ public final class ModuleVersion: @unchecked Sendable {
   var macroSources: Set<String> = []
   /// Names defined at top level in source order, for `(modules)` and diffs.
   var definitionOrder: [Symbol] = []
-  /// Names of other modules this version's code uses (`m:f`, `:refer`), checked at commit.
-  /// Recorded only while staging; emptied once checked.
+  /// Names of other modules this version's code uses (`m:f`, `:refer`), checked at commit and
+  /// kept afterwards, so a later reload of the used module can warn about what it breaks.
+  /// Recorded only while staging.
   var externalUses: [ExternalUse] = []
+  /// Fingerprint of each top-level definition's expanded code, and their source order.
+  var fingerprints: [Symbol: String] = [:]
+  var fingerprintOrder: [Symbol] = []
+  /// What this version changed against the one it replaced, and its load statistics.
+  var changes = DefinitionChanges()
+  var record: ReloadRecord?
 
   init(name: String, number: Int, path: String?, contentHash: String) {
     self.name = name
@@ -62,6 +74,7 @@ public final class ModuleVersion: @unchecked Sendable {
     if let existing = bindings[name] {
       existing.value = value
       existing.isFunction = isFunction
+      existing.version += 1
       return existing
     }
     let binding = Binding(name: name, value: value, isFunction: isFunction, isOnce: false)
@@ -69,6 +82,9 @@ public final class ModuleVersion: @unchecked Sendable {
     definitionOrder.append(name)
     return binding
   }
+
+  /// The module's own definitions, not REPL variables such as `*1` and `*e`.
+  var userDefinitionCount: Int { bindings.values.filter { !$0.isSessionVariable }.count + macros.count }
 
   func isExported(_ name: Symbol) -> Bool { exports?.contains(name) ?? true }
 
@@ -84,6 +100,8 @@ struct ExternalUse {
   let module: String
   let name: Symbol
   let span: Span
+  /// The number of arguments when the use is a call, for arity-change warnings.
+  var argumentCount: Int? = nil
 }
 
 /// A module name's slot in the registry. `current` changes only while the evaluator lock is held.
@@ -109,6 +127,9 @@ public final class ModuleEntry: @unchecked Sendable {
 public final class Registry: @unchecked Sendable {
   private(set) var entries: [String: ModuleEntry] = [:]
   var historyLimit = 16
+  /// The most recent load records across modules, oldest first, for `(reload-stats)`.
+  var records: [ReloadRecord] = []
+  static let recordLimit = 64
   /// The evaluator lock that guards everything here: code outside an evaluation (printing a
   /// function reference on a host thread) takes it before reading.
   let lock: EvaluatorLock

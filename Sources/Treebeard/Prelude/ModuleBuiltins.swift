@@ -7,13 +7,20 @@ enum ModuleBuiltins {
     t.define("load", 1...1) { m, a in
       try reportLoad(m, path: try Check.string(a[0], "load"), mode: .load)
     }
-    t.define("reload", 1...1) { m, a in
-      try reportLoad(m, path: try Check.string(a[0], "reload"), mode: .reload)
+    t.define("reload", 1...2) { m, a in
+      let path = try Check.string(a[0], "reload")
+      if a.count == 2 {
+        guard case .keyword(let option) = a[1], option.name == "dry-run" else {
+          throw OxurError("argument", "reload takes a path and optionally :dry-run, not \(Printer.readable(a[1]))")
+        }
+        return try reportDryRun(m, path: path)
+      }
+      return try reportLoad(m, path: path, mode: .reload)
     }
     t.define("reload-all", 0...1) { m, a in
       let directory = a.count == 1 ? try Check.string(a[0], "reload-all") : nil
       do {
-        let (outcomes, warnings) = try m.runtime.reloadAll(directory: directory, machine: m)
+        let (outcomes, warnings) = try m.runtime.reloadAll(directory: directory, announce: true, machine: m)
         for warning in warnings { m.runtime.reportProblem(warning + "\n") }
         if outcomes.isEmpty {
           m.runtime.output.write("✓ Nothing to reload\n")
@@ -34,6 +41,7 @@ enum ModuleBuiltins {
       }
       return .void
     }
+    ReloadReportBuiltins.register(&t)
     t.define("modules", 0...0) { m, _ in
       m.runtime.output.write(m.runtime.modulesTable() + "\n")
       return .void
@@ -43,7 +51,7 @@ enum ModuleBuiltins {
   private static func reportLoad(_ m: Machine, path: String, mode: LoadMode) throws -> Value {
     let outcome: LoadOutcome
     do {
-      outcome = try m.runtime.loadModule(path: path, mode: mode, machine: m)
+      outcome = try m.runtime.loadModule(path: path, mode: mode, announce: true, machine: m)
     } catch {
       try failed(m, error)
       return .void
@@ -51,11 +59,27 @@ enum ModuleBuiltins {
     // Inside another load this one joined its transaction: the outer load reports it.
     if m.runtime.transaction != nil { return .void }
     for warning in outcome.warnings { m.runtime.reportProblem(warning + "\n") }
-    let verb = outcome.isReload ? "Reloaded" : "Loaded"
-    m.runtime.output.write("✓ \(verb) module: \(outcome.module) (version \(outcome.version))\n")
+    m.runtime.output.write(ReloadLines.committed(outcome) + "\n")
     for dependent in outcome.dependents {
-      m.runtime.output.write("  ↳ \(dependent.module) (version \(dependent.version), \(why(dependent, outcome)))\n")
+      let changes = dependent.changes.isEmpty ? "" : " " + dependent.changes.summary
+      m.runtime.output.write(
+        "  ↳ \(dependent.module) (version \(dependent.version), \(why(dependent, outcome)))\(changes)\n")
     }
+    return .void
+  }
+
+  /// `(reload "f.oxur" :dry-run)`: the plan, and nothing committed.
+  private static func reportDryRun(_ m: Machine, path: String) throws -> Value {
+    let outcome: LoadOutcome
+    do {
+      outcome = try m.runtime.loadModule(path: path, mode: .reload, dryRun: true, machine: m)
+    } catch {
+      try failed(m, error)
+      return .void
+    }
+    for warning in outcome.warnings { m.runtime.reportProblem(warning + "\n") }
+    let current = m.runtime.registry.existingEntry(outcome.module)?.current?.number
+    m.runtime.output.write(ReloadLines.dryRun(outcome, current: current, why: { why($0, outcome) }))
     return .void
   }
 

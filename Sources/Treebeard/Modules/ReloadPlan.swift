@@ -1,0 +1,41 @@
+// What committing a transaction would do: the per-module diff and warnings, before the commit.
+
+import Foundation
+
+/// Computed once staging succeeded: its warnings print before the commit, a commit files its
+/// diff into the versions, and a dry run prints it and commits nothing.
+struct ReloadPlan {
+  struct Item {
+    let name: String
+    /// The number the version gets if committed (a dry run uses none).
+    let version: Int
+    let isReload: Bool
+    let reason: LoadOutcome.Reason
+    let changes: DefinitionChanges
+    let warnings: [String]
+  }
+  let items: [Item]
+
+  var warnings: [String] { items.flatMap(\.warnings) }
+
+  func item(_ module: String) -> Item? { items.first { $0.name == module } }
+}
+
+extension LoadTransaction {
+  /// Diffs each staged version against the one it replaces and scans for breaking changes.
+  func plan(registry: Registry, display: (String) -> String) -> ReloadPlan {
+    ReloadPlan(
+      items: staged.map { item in
+        let replaced = item.previous.flatMap { $0.number > 0 ? $0 : nil }
+        let changes = replaced.map { DefinitionFingerprint.changes(from: $0, to: item.staging) } ?? DefinitionChanges()
+        let warnings =
+          replaced.map {
+            ReloadWarnings.scan(
+              module: item.entry.name, previous: $0, staging: item.staging, registry: registry, display: display)
+          } ?? []
+        return ReloadPlan.Item(
+          name: item.entry.name, version: item.entry.highestVersion + 1, isReload: replaced != nil,
+          reason: item.reason, changes: changes, warnings: warnings)
+      })
+  }
+}

@@ -1,0 +1,87 @@
+// Load statistics: time per phase, the record each committed version keeps, and its Oxur map form.
+
+import Dispatch
+import Foundation
+
+/// The phases of a load (DESIGN.md §8). Expand, analyze and evaluate alternate form by form, so
+/// each is the sum over the module's top-level forms; evaluate includes loads its top level runs.
+public enum LoadPhase: String, Sendable, CaseIterable {
+  case read, expand, analyze, evaluate, commit
+}
+
+/// Milliseconds spent in each phase.
+public struct PhaseTimes: Sendable, Equatable {
+  public private(set) var milliseconds: [LoadPhase: Double] = [:]
+
+  public init() {}
+
+  public subscript(phase: LoadPhase) -> Double { milliseconds[phase] ?? 0 }
+
+  mutating func add(_ phase: LoadPhase, _ value: Double) { milliseconds[phase, default: 0] += value }
+
+  /// Rounded to the microsecond for the maps: more digits are noise.
+  static func rounded(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+}
+
+/// A monotonic clock reading, for timing phases.
+struct Stopwatch {
+  private let start = DispatchTime.now().uptimeNanoseconds
+
+  var elapsedMilliseconds: Double {
+    Double(DispatchTime.now().uptimeNanoseconds &- start) / 1_000_000
+  }
+}
+
+/// What one committed load or reload of one module did: kept on its version (for `(history m)`)
+/// and in the registry's recent list (for `(reload-stats)`).
+public struct ReloadRecord: Sendable, Equatable {
+  public let module: String
+  public let version: Int
+  public let at: Date
+  public let contentHash: String
+  /// The whole transaction's wall-clock time.
+  public let milliseconds: Double
+  public let phases: PhaseTimes
+  public let changes: DefinitionChanges
+  /// True for a first load (its definitions are not listed as added).
+  public let isFirstLoad: Bool
+  /// Definitions in the version, for a first load's history line.
+  public let definitionCount: Int
+  /// Other modules committed in the same transaction.
+  public let dependents: [String]
+  public let warnings: [String]
+
+  /// The map `(reload-stats)` returns.
+  var value: Value {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    var phaseMap = PersistentMap.empty
+    for phase in LoadPhase.allCases {
+      phaseMap = phaseMap.assoc(.keyword(phase.rawValue), .float(PhaseTimes.rounded(phases[phase])))
+    }
+    func symbols(_ names: [String]) -> Value { Collections.vector(names.map { Value.symbol($0) }) }
+    let pairs: [(String, Value)] = [
+      ("module", .symbol(module)), ("version", .int(version)), ("at", .string(formatter.string(from: at))),
+      ("hash", .string(String(contentHash.prefix(8)))), ("ms", .float(PhaseTimes.rounded(milliseconds))),
+      ("phases", .map(phaseMap)),
+      ("added", symbols(changes.added)), ("changed", symbols(changes.changed)), ("removed", symbols(changes.removed)),
+      ("dependents", symbols(dependents)), ("warnings", Collections.vector(warnings.map { Value.string($0) })),
+    ]
+    var map = PersistentMap.empty
+    for (key, value) in pairs { map = map.assoc(.keyword(key), value) }
+    return .map(map)
+  }
+}
+
+extension Registry {
+  /// Keeps `record` in the recent list (bounded) for `(reload-stats)`.
+  func remember(_ record: ReloadRecord) {
+    records.append(record)
+    if records.count > Registry.recordLimit { records.removeFirst(records.count - Registry.recordLimit) }
+  }
+}
+
+/// Formats milliseconds as the reload lines print them: `1.2 ms`.
+enum Milliseconds {
+  static func text(_ value: Double) -> String { String(format: "%.1f ms", value) }
+}

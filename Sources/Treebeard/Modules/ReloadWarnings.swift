@@ -1,0 +1,56 @@
+// Warnings that a reload might break running code (DESIGN.md §6): scanned before the commit, never blocking.
+
+import Foundation
+import OxurSyntax
+
+enum ReloadWarnings {
+  /// What replacing `previous` by `staging` for `module` may break in the other loaded modules,
+  /// whose uses of other modules' names the analyzer kept (`ModuleVersion.externalUses`).
+  static func scan(
+    module: String, previous: ModuleVersion, staging: ModuleVersion, registry: Registry,
+    display: (String) -> String
+  ) -> [String] {
+    var warnings: [String] = []
+    let users = registry.loadedModules.compactMap { entry -> ModuleVersion? in
+      guard entry.name != module, let current = entry.current else { return nil }
+      return current
+    }
+    func site(_ use: ExternalUse) -> String {
+      guard let file = use.span.file else { return "line \(use.span.line)" }
+      return "\(display(file.name)):\(use.span.line)"
+    }
+    for user in users {
+      for use in user.externalUses where use.module == module && previous.provides(use.name) {
+        let name = use.name.name
+        if !staging.provides(use.name) {
+          warnings.append("⚠ \(module): \(name) was removed but \(user.name) still uses it at \(site(use))")
+          continue
+        }
+        if previous.isExported(use.name) && !staging.isExported(use.name)
+          && previous.exports?.contains(use.name) != true
+        {
+          warnings.append("⚠ \(module): \(name) is no longer exported but \(user.name) uses it at \(site(use))")
+        }
+        if let count = use.argumentCount, let old = lambda(previous, use.name), let new = lambda(staging, use.name),
+          old.arity(for: count) != nil, new.arity(for: count) == nil
+        {
+          warnings.append(
+            "⚠ \(module): \(name) no longer takes \(count) argument(s) (now \(new.arityDescription)); "
+              + "\(user.name) calls it with \(count) at \(site(use))")
+        }
+      }
+    }
+    if let oldExports = previous.exports {
+      for name in oldExports.sorted(by: { $0.name < $1.name })
+      where !staging.isExported(name) || !staging.provides(name) {
+        warnings.append("⚠ \(module): export \(name.name) disappeared")
+      }
+    }
+    return warnings
+  }
+
+  private static func lambda(_ version: ModuleVersion, _ name: Symbol) -> Lambda? {
+    if case .closure(let closure)? = version.bindings[name]?.value { return closure.lambda }
+    return nil
+  }
+}

@@ -1,0 +1,32 @@
+// The lines a committed reload and a dry run print (docs/hot-reload.md §2).
+
+import Foundation
+
+enum ReloadLines {
+  /// `✓ Loaded module: m (version 1)` for a first load (the seed's line), and
+  /// `✓ Reloaded module: m (version 3, 1.2 ms) ~add +subtract -old-helper` for a reload.
+  static func committed(_ outcome: LoadOutcome) -> String {
+    guard outcome.isReload else { return "✓ Loaded module: \(outcome.module) (version \(outcome.version))" }
+    let changes = outcome.changes.isEmpty ? "" : " " + outcome.changes.summary
+    return "✓ Reloaded module: \(outcome.module) (version \(outcome.version), "
+      + "\(Milliseconds.text(outcome.milliseconds)))\(changes)"
+  }
+
+  /// The plan of a dry run, one line per fact, ending with what stays current.
+  static func dryRun(_ outcome: LoadOutcome, current: Int?, why: (LoadOutcome) -> String) -> String {
+    var lines: [String] = []
+    let verb = outcome.isReload ? "reload" : "load"
+    lines.append(
+      "◇ Dry run: \(verb) \(outcome.module) would make version \(outcome.version) "
+        + "(\(Milliseconds.text(outcome.milliseconds)))")
+    lines.append("  changes: " + (outcome.changes.isEmpty ? "none" : outcome.changes.summary))
+    for dependent in outcome.dependents {
+      let changes = dependent.changes.isEmpty ? "" : " " + dependent.changes.summary
+      lines.append("  ↳ \(dependent.module) would be version \(dependent.version) (\(why(dependent)))\(changes)")
+    }
+    for warning in outcome.breakageWarnings { lines.append("  " + warning) }
+    let kept = current.map { "\(outcome.module) stays at version \($0)" } ?? "\(outcome.module) stays unloaded"
+    lines.append("◇ Nothing committed (\(kept))")
+    return lines.joined(separator: "\n") + "\n"
+  }
+}

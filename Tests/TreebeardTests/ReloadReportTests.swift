@@ -1,0 +1,275 @@
+// Issue 8 items 4–7 through the Interpreter API: statistics and diff, history, warnings, dry run.
+
+import Foundation
+import Testing
+
+@testable import Treebeard
+
+@Suite struct ReloadReportTests {
+  private func makeInterpreter() -> (Interpreter, BufferedOutput, BufferedOutput) {
+    let output = BufferedOutput()
+    let errors = BufferedOutput()
+    return (Interpreter(output: output, errorOutput: errors), output, errors)
+  }
+
+  static let calculator = """
+    (module calculator)
+    (export add subtract old-helper)
+    (defn add [a b] (+ a b))
+    (defn subtract [a b] (- a b))
+    (defn old-helper [] :helper)
+    """
+
+  /// Added, changed and removed definitions, by fingerprints of the expanded code.
+  @Test func reloadReportsAddedChangedAndRemoved() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("calculator.oxur", ReloadReportTests.calculator)
+    let (interpreter, output, _) = makeInterpreter()
+    let first = try interpreter.load(path: path)
+    #expect(first.changes.isEmpty)
+    directory.write(
+      "calculator.oxur",
+      "(module calculator)\n(export add subtract multiply)\n(defn add [a b] (+ a b 0))\n"
+        + "(defn subtract [a b] (- a b))\n(defn multiply [a b] (* a b))\n")
+    _ = output.take()
+    let outcome = try interpreter.reload(path: path)
+    #expect(outcome.changes == DefinitionChanges(added: ["multiply"], changed: ["add"], removed: ["old-helper"]))
+    #expect(outcome.changes.summary == "~add +multiply -old-helper")
+    #expect(outcome.milliseconds > 0)
+    try interpreter.eval("(reload \"\(path)\")")
+    #expect(output.take().maskingTimings == "✓ Reloaded module: calculator (version 3, _ ms)\n")
+  }
+
+  /// Reformatting and comments are not changes; neither are the fresh names of auto-gensyms.
+  @Test func commentAndLayoutOnlyEditsAreNotChanges() throws {
+    let directory = ModuleDirectory()
+    let source =
+      "(module fmt)\n(defmacro twice [x] `(let [v# ~x] (+ v# v#)))\n(defn f [a] (twice a))\n(defn g [] :g)\n"
+    let path = directory.write("fmt.oxur", source)
+    let (interpreter, _, _) = makeInterpreter()
+    try interpreter.load(path: path)
+    directory.write(
+      "fmt.oxur",
+      ";; a comment on top\n(module fmt)\n\n(defmacro twice [x]\n  `(let [v# ~x]\n     (+ v# v#)))  ; inline\n"
+        + "(defn f [a]\n  (twice a))\n(defn   g []   :g)\n")
+    let outcome = try interpreter.reload(path: path)
+    #expect(outcome.changes.isEmpty, "\(outcome.changes)")
+    #expect(outcome.version == 2)
+    #expect(try interpreter.eval("(fmt:f 4)").printed == "8")
+  }
+
+  /// A changed macro changes the definitions that use it, in the module itself.
+  @Test func aChangedMacroChangesItsUsers() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("mm.oxur", "(module mm)\n(defmacro m [x] `(+ ~x 1))\n(defn f [a] (m a))\n")
+    let (interpreter, _, _) = makeInterpreter()
+    try interpreter.load(path: path)
+    directory.write("mm.oxur", "(module mm)\n(defmacro m [x] `(+ ~x 2))\n(defn f [a] (m a))\n")
+    #expect(try interpreter.reload(path: path).changes.changed == ["m", "f"])
+  }
+
+  /// `(reload-stats)` and `(reload-stats m)`: maps with phases, diff, dependents and warnings.
+  @Test func reloadStatsAreOxurMaps() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("calculator.oxur", ReloadReportTests.calculator)
+    let app = directory.write("app.oxur", "(module app)\n(import calculator)\n(defn run [] (calculator:add 1 2))\n")
+    let (interpreter, _, _) = makeInterpreter()
+    try interpreter.load(path: app)
+    directory.write(
+      "calculator.oxur", "(module calculator)\n(defn add [a b] (+ a b))\n(defn subtract [a b] (- b a))\n")
+    try interpreter.reload(path: path)
+    let stats = "(reload-stats calculator)"
+    #expect(try interpreter.eval("(:version \(stats))").printed == "2")
+    #expect(try interpreter.eval("(:module \(stats))").printed == "calculator")
+    #expect(
+      try interpreter.eval("[(:added \(stats)) (:changed \(stats)) (:removed \(stats))]").printed
+        == "[[] [subtract] [old-helper]]")
+    #expect(
+      try interpreter.eval("(sort (keys (:phases \(stats))))").printed
+        == "[:analyze :commit :evaluate :expand :read]")
+    #expect(try interpreter.eval("(every? (fn [t] (>= t 0)) (vals (:phases \(stats))))").printed == "true")
+    #expect(try interpreter.eval("(> (:ms \(stats)) 0)").printed == "true")
+    #expect(try interpreter.eval("(count (:warnings \(stats)))").printed == "1")
+    #expect(try interpreter.eval("(map :module (reload-stats))").printed == "[app calculator calculator]")
+    #expect(try interpreter.eval("(:dependents (first (reload-stats)))").printed == "[calculator]")
+    #expect(try interpreter.eval("(reload-stats \"calculator\")").printed == (try interpreter.eval(stats).printed))
+    #expect(try interpreter.eval("(reload-stats nothing-loaded)").printed == "nil")
+    #expect(interpreter.reloadStatistics(module: "calculator").map(\.version) == [1, 2])
+  }
+
+  /// Every definition carries its own version; a REPL redefinition of a function says so.
+  @Test func replRedefinitionIsAHotLoad() throws {
+    let (interpreter, output, _) = makeInterpreter()
+    try interpreter.eval("(defn quiet [] 1)\n(defn quiet [] 2)")
+    #expect(output.take() == "")  // an embedding host's eval prints only what the program prints
+    interpreter.runtime.announcesHotLoads = true  // as the REPL sets it
+    try interpreter.eval("(defn greet [] :hi)")
+    #expect(output.take() == "")
+    try interpreter.eval("(defn greet [] :hello)")
+    #expect(output.take() == "✓ Hot-loaded: greet (v1 → v2)\n")
+    try interpreter.eval("(defn greet [n] n)")
+    #expect(output.take() == "✓ Hot-loaded: greet (v2 → v3)\n")
+    try interpreter.eval("(def x 1)\n(def x 2)")  // a value, not a function: nothing to say
+    #expect(output.take() == "")
+  }
+
+  /// A changed definition's own version counts up across reloads; an unchanged one keeps its.
+  @Test func definitionVersionsFollowReloads() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("dv.oxur", "(module dv)\n(defn a [] 1)\n(defn b [] 1)\n")
+    let (interpreter, _, _) = makeInterpreter()
+    try interpreter.load(path: path)
+    directory.write("dv.oxur", "(module dv)\n(defn a [] 2)\n(defn b [] 1)\n")
+    try interpreter.reload(path: path)
+    let version = interpreter.runtime.registry.existingEntry("dv")?.current
+    #expect(version?.bindings[Symbol.intern("a")]?.version == 2)
+    #expect(version?.bindings[Symbol.intern("b")]?.version == 1)
+  }
+
+  /// Each warning kind, printed before the commit, kept in the stats, never blocking.
+  @Test func warningsAboutBreakingOtherModules() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("calculator.oxur", ReloadReportTests.calculator)
+    let app = directory.write(
+      "app.oxur",
+      "(module app)\n(import calculator)\n(defn run []\n  [(calculator:add 1 2)\n   (calculator:old-helper)])\n")
+    let (interpreter, output, errors) = makeInterpreter()
+    try interpreter.load(path: app)
+    directory.write(
+      "calculator.oxur",
+      "(module calculator)\n(export add)\n(defn add [a b c] (+ a b c))\n(defn subtract [a b] (- a b))\n")
+    _ = output.take()
+    let outcome = try interpreter.reload(path: path)
+    let appName = interpreter.runtime.displayName(app)
+    let expected = [
+      "⚠ calculator: add no longer takes 2 argument(s) (now 3); app calls it with 2 at \(appName):4",
+      "⚠ calculator: old-helper was removed but app still uses it at \(appName):5",
+      "⚠ calculator: export old-helper disappeared",
+      "⚠ calculator: export subtract disappeared",
+    ]
+    #expect(outcome.breakageWarnings == expected)
+    #expect(errors.take() == "")  // a host decides what to show; `(reload …)` prints them
+    try interpreter.eval("(reload \"\(path)\")")
+    #expect(errors.take() == "")  // nothing new to warn about against version 2
+    #expect(outcome.version == 2)  // never blocking
+    #expect(interpreter.reloadStatistics(module: "calculator").first { $0.version == 2 }?.warnings == expected)
+  }
+
+  /// An export that became private while another module uses it is a warning too.
+  @Test func anExportNarrowedUnderAUserWarns() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("lib.oxur", "(module lib)\n(defn f [] 1)\n(defn g [] 2)\n")
+    let app = directory.write("app.oxur", "(module app)\n(import lib :refer [g])\n(defn run [] (g))\n")
+    let (interpreter, _, _) = makeInterpreter()
+    try interpreter.load(path: app)
+    directory.write("lib.oxur", "(module lib)\n(export f)\n(defn f [] 1)\n(defn g [] 2)\n")
+    let outcome = try interpreter.reload(path: path)
+    let appName = interpreter.runtime.displayName(app)
+    // Both sites: the `:refer` and the call.
+    #expect(
+      outcome.breakageWarnings == [
+        "⚠ lib: g is no longer exported but app uses it at \(appName):2",
+        "⚠ lib: g is no longer exported but app uses it at \(appName):3",
+      ])
+  }
+
+  /// A dry run leaves everything as it was: versions, content hashes, history, stats, the table.
+  @Test func dryRunChangesNothing() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("calculator.oxur", ReloadReportTests.calculator)
+    let app = directory.write("app.oxur", "(module app)\n(import calculator)\n(defn run [] (calculator:add 1 2))\n")
+    let (interpreter, output, _) = makeInterpreter()
+    try interpreter.load(path: app)
+    try interpreter.eval("(modules)")
+    let table = output.take()
+    let before = interpreter.modules()
+    let records = interpreter.reloadStatistics().count
+    directory.write("calculator.oxur", "(module calculator)\n(defonce n (atom 0))\n(defn add [a] a)\n")
+    let plan = try interpreter.reload(path: path, dryRun: true)
+    #expect(plan.isDryRun)
+    #expect(plan.version == 2)
+    #expect(plan.changes == DefinitionChanges(added: ["n"], changed: ["add"], removed: ["subtract", "old-helper"]))
+    #expect(plan.breakageWarnings.count == 3)
+    #expect(interpreter.modules() == before)
+    #expect(interpreter.reloadStatistics().count == records)
+    #expect(interpreter.runtime.registry.existingEntry("calculator")?.history.isEmpty == true)
+    try interpreter.eval("(modules)")
+    #expect(output.take() == table)
+    #expect(try interpreter.eval("(calculator:subtract 5 3)").printed == "2")
+    // No version number was used: the real reload is version 2.
+    #expect(try interpreter.reload(path: path).version == 2)
+  }
+
+  /// The printed plan, for a reload with a macro user that would be re-expanded.
+  @Test func dryRunPrintsThePlan() throws {
+    let directory = ModuleDirectory()
+    let macros = directory.write("macs.oxur", "(module macs)\n(defmacro tag [x] `[:v1 ~x])\n")
+    directory.write("user2.oxur", "(module user2)\n(import macs)\n(defn f [] (macs:tag 1))\n")
+    let (interpreter, output, errors) = makeInterpreter()
+    try interpreter.load(path: directory.path("user2.oxur"))
+    directory.write("macs.oxur", "(module macs)\n(defmacro tag [x] `[:v2 ~x])\n(defn extra [] 1)\n")
+    _ = output.take()
+    try interpreter.eval("(reload \"\(macros)\" :dry-run)")
+    #expect(errors.take() == "")
+    #expect(
+      output.take().maskingTimings == """
+        ◇ Dry run: reload macs would make version 2 (_ ms)
+          changes: ~tag +extra
+          ↳ user2 would be version 2 (re-expanded: it uses macros of macs) ~f
+        ◇ Nothing committed (macs stays at version 1)
+
+        """)
+    #expect(try interpreter.eval("(user2:f)").printed == "[:v1 1]")
+    #expect(interpreter.modules().map(\.version) == [1, 1, 1])
+  }
+
+  /// A broken file in a dry run is reported as a failed reload would be, and changes nothing.
+  @Test func dryRunOfABrokenFileReportsTheError() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("b.oxur", "(module b)\n(defn f [] 1)\n")
+    let (interpreter, _, errors) = makeInterpreter()
+    try interpreter.load(path: path)
+    directory.write("b.oxur", "(module b)\n(defn f [] (/ 1 0))\n(f)\n")
+    try interpreter.eval("(reload \"\(path)\" :dry-run)")
+    #expect(errors.take().hasSuffix("✗ Module not reloaded (keeping version 1)\n"))
+    #expect(interpreter.modules().map(\.version) == [1, 1])
+  }
+
+  /// `(history m)` lists every kept version with its time, short content hash and changes.
+  @Test func historyListsKeptVersions() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("h.oxur", "(module h)\n(defn a [] 1)\n(defn b [] 1)\n")
+    let (interpreter, output, _) = makeInterpreter()
+    try interpreter.load(path: path)
+    directory.write("h.oxur", "(module h)\n(defn a [] 2)\n(defn c [] 1)\n")
+    try interpreter.reload(path: path)
+    try interpreter.reload(path: path)
+    _ = output.take()
+    try interpreter.eval("(history h)")
+    let hashes =
+      interpreter.runtime.registry.existingEntry("h").map { entry in
+        (entry.history + [entry.current].compactMap { $0 }).map { String($0.contentHash.prefix(8)) }
+      } ?? []
+    let lines = output.take().split(separator: "\n").map {
+      $0.replacingOccurrences(of: #"\d\d:\d\d:\d\d"#, with: "HH:MM:SS", options: .regularExpression)
+    }
+    #expect(
+      lines == [
+        "version      loaded at  hash      changes",
+        "1            HH:MM:SS   \(hashes[0])  loaded (2 definitions)",
+        "2            HH:MM:SS   \(hashes[1])  ~a +c -b",
+        "3 (current)  HH:MM:SS   \(hashes[2])  no definition changed",
+      ])
+    #expect(hashes[1] == hashes[2])
+    #expect(throws: (any Error).self) { try interpreter.eval("(history nope)") }
+  }
+
+  /// `(modules)` counts the user's definitions, not the REPL's `*1` … `*e`.
+  @Test func modulesTableCountsOnlyUserDefinitions() throws {
+    let (interpreter, _, _) = makeInterpreter()
+    try interpreter.eval("(defn greet [] :hi)")
+    interpreter.define(name: "*1", value: .int(1))
+    interpreter.define(name: "*e", value: .nil)
+    #expect(interpreter.modules().first { $0.name == "user" }?.definitions == 1)
+  }
+}
