@@ -76,7 +76,8 @@ import Testing
   @Test func reloadAllOfAMissingDirectoryIsAnError() throws {
     let (interpreter, directory, _, errors) = try loaded(Self.calculator)
     let missing = directory.path("no-such-dir")
-    #expect(failure { try interpreter.reloadAll(directory: missing) }?.error.message.contains("not a directory") == true)
+    #expect(
+      failure { try interpreter.reloadAll(directory: missing) }?.error.message.contains("not a directory") == true)
     try interpreter.eval("(reload-all \"\(missing)\")")
     #expect(errors.take().contains("not a directory"))
   }

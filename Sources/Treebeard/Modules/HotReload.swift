@@ -99,7 +99,8 @@ extension Runtime {
         let root = absolutePath(directory)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
-          throw OxurError("load", "reload-all: \(directory) is not a directory (no such directory: \(displayName(root)))")
+          throw OxurError(
+            "load", "reload-all: \(directory) is not a directory (no such directory: \(displayName(root)))")
         }
         let files = FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? []
         for file in files.sorted() where file.hasSuffix(".oxur") {
