@@ -14,6 +14,10 @@ public final class Watcher: @unchecked Sendable {
   /// Guards the fields below, shared between the caller's thread and the watcher's.
   private let lock = NSLock()
   private var requests: [(path: String, recursive: Bool)] = []
+  /// True while the watcher's thread adds taken requests to its source.
+  private var applying = false
+  /// Signalled when the watcher's thread has applied the requests it took.
+  private let applied = NSCondition()
   private var followsLoadedModules = false
   private var watchedDirectories: Set<String> = []
   private var thread: Thread?
@@ -46,6 +50,7 @@ public final class Watcher: @unchecked Sendable {
     lock.withLock { followsLoadedModules = true }
     for directory in directories { request(directory, recursive: false) }
     start()
+    waitUntilWatching()
   }
 
   /// Watches `directory` and every directory under it.
@@ -57,6 +62,19 @@ public final class Watcher: @unchecked Sendable {
     }
     request(path, recursive: true)
     start()
+    waitUntilWatching()
+  }
+
+  /// Returns once the watcher's thread watches every directory asked for, so a save made right
+  /// after `watch` returns is seen. Bounded: from `(watch)` the thread may be waiting for the
+  /// evaluator lock this thread holds, to finish a reload.
+  private func waitUntilWatching() {
+    let deadline = Date().addingTimeInterval(1)
+    applied.lock()
+    defer { applied.unlock() }
+    while lock.withLock({ !requests.isEmpty || applying }) && Date() < deadline {
+      _ = applied.wait(until: min(deadline, Date().addingTimeInterval(0.01)))
+    }
   }
 
   /// Stops watching; returns once the watcher's thread has ended (or after a second).
@@ -110,12 +128,20 @@ public final class Watcher: @unchecked Sendable {
 
   // MARK: the watcher thread's side
 
-  /// Directories asked for since the last call.
-  fileprivate func takeRequests() -> [(path: String, recursive: Bool)] {
-    lock.withLock {
-      defer { requests = [] }
+  /// Watches the directories asked for since the last call with `source`.
+  fileprivate func applyRequests(to source: ChangeSource) {
+    let taken: [(path: String, recursive: Bool)] = lock.withLock {
+      defer {
+        requests = []
+        applying = true
+      }
       return requests
     }
+    for request in taken { source.add(directory: request.path, recursive: request.recursive) }
+    lock.withLock { applying = false }
+    applied.lock()
+    applied.broadcast()
+    applied.unlock()
   }
 
   /// After a reload (which may have imported modules from new places), watch their directories.
@@ -157,7 +183,7 @@ private final class WatchLoop: @unchecked Sendable {
   func run(until stopped: () -> Bool) {
     let debounce = watcher.options.debounce
     while !stopped() {
-      for request in watcher.takeRequests() { source.add(directory: request.path, recursive: request.recursive) }
+      watcher.applyRequests(to: source)
       let quietUntil = lastChange.addingTimeInterval(debounce)
       // Short waits so `stop()` and new directories are noticed promptly.
       let timeout = pending.isEmpty ? 0.1 : max(0, min(0.1, quietUntil.timeIntervalSinceNow))
