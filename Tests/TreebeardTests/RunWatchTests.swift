@@ -1,0 +1,157 @@
+// `treebeard run --watch` end to end, and output that shows while a program runs (issue 8, items 1–2).
+
+import Foundation
+import Testing
+
+/// `treebeard` running in the background: output read as it comes, signals, a bounded wait.
+private final class RunningProgram: @unchecked Sendable {
+  private let process = Process()
+  private let lock = NSLock()
+  private var outData = Data()
+  private var errData = Data()
+  /// End of file seen on stdout and stderr: everything the program wrote has been read.
+  private var closedStreams = 0
+
+  init(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws {
+    process.executableURL = Executable.url
+    process.arguments = arguments
+    process.currentDirectoryURL = directory
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    let output = Pipe()
+    let error = Pipe()
+    process.standardInput = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    output.fileHandleForReading.readabilityHandler = { [weak self] handle in
+      let data = handle.availableData
+      if data.isEmpty { handle.readabilityHandler = nil }
+      self?.lock.withLock {
+        if data.isEmpty { self?.closedStreams += 1 }
+        self?.outData.append(data)
+      }
+    }
+    error.fileHandleForReading.readabilityHandler = { [weak self] handle in
+      let data = handle.availableData
+      if data.isEmpty { handle.readabilityHandler = nil }
+      self?.lock.withLock {
+        if data.isEmpty { self?.closedStreams += 1 }
+        self?.errData.append(data)
+      }
+    }
+    try process.run()
+  }
+
+  var out: String { lock.withLock { String(decoding: outData, as: UTF8.self) } }
+  var err: String { lock.withLock { String(decoding: errData, as: UTF8.self) } }
+
+  func signal(_ number: Int32) { _ = kill(process.processIdentifier, number) }
+
+  /// The exit status, or nil (after recording an issue and killing it) when it runs past `timeout`.
+  func exitStatus(timeout: TimeInterval = 30, sourceLocation: SourceLocation = #_sourceLocation) -> Int32? {
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+    if process.isRunning {
+      Issue.record("treebeard still running after \(Int(timeout)) s", sourceLocation: sourceLocation)
+      kill(process.processIdentifier, SIGKILL)
+      process.waitUntilExit()
+      return nil
+    }
+    waitUntil("the output pipes reach end of file", timeout: 10) { lock.withLock { closedStreams == 2 } }
+    return process.terminationStatus
+  }
+
+  deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+}
+
+@Suite(.serialized) struct RunWatchTests {
+  /// A loop prints what `answer` returns; an edit made while it runs switches its output, and
+  /// the program stops by itself once it has seen the new code. Output arrives through the pipe
+  /// while it runs (flushed at every `sleep`).
+  @Test(arguments: ["inotify", "poll"]) func runWatchSwitchesARunningProgram(_ backend: String) throws {
+    let directory = ModuleDirectory()
+    let program = """
+      (module loop)
+      (defn answer [] :old)
+      (defn main []
+        (loop [i 0]
+          (let [a (answer)]
+            (println a)
+            (sleep 10)
+            (if (or (= a :new) (> i 3000)) a (recur (+ i 1))))))
+
+      """
+    directory.write("loop.oxur", program)
+    let running = try RunningProgram(
+      ["run", "--watch", "--watch-backend=\(backend)", "loop.oxur"], in: directory.url)
+    waitUntil("the old code's output shows while the program runs", timeout: 30) { running.out.contains(":old\n") }
+    directory.write(
+      "loop.oxur", program.replacingOccurrences(of: "(defn answer [] :old)", with: "(defn answer [] :new)"))
+    let status = running.exitStatus()
+    #expect(status == 0, "\(running.err)")
+    #expect(running.out.contains(":old\n:new\n") || running.out.contains(":new\n"), "\(running.out)")
+    #expect(running.out.contains("↻ Auto-reloaded: loop (version 2, "), "\(running.out)")
+    #expect(running.err.isEmpty, "\(running.err)")
+  }
+
+  @Test func runWatchRejectsAnUnknownBackend() throws {
+    let result = try Executable.run(["run", "--watch", "--watch-backend=carrier-pigeon", "x.oxur"])
+    #expect(result.status != 0)
+    #expect(result.stderr.contains("inotify or poll"))
+  }
+
+  /// Ctrl-C during `run` ends with an Oxur "interrupted" error, its stack trace, and 130.
+  @Test func anInterruptedRunReportsWhereItWasAndExits130() throws {
+    let directory = ModuleDirectory()
+    directory.write(
+      "spin.oxur",
+      """
+      (module spin)
+      (defn spin [i] (when (= i 1) (println "spinning")) (sleep 1) (spin (+ i 1)))
+      (defn main [] (spin 0))
+
+      """)
+    let running = try RunningProgram(["run", "spin.oxur"], in: directory.url)
+    waitUntil("the program runs", timeout: 30) { running.out.contains("spinning\n") }
+    running.signal(SIGINT)
+    #expect(running.exitStatus() == 130)
+    #expect(running.err.contains("✗ Error"), "\(running.err)")
+    #expect(running.err.contains("interrupted"), "\(running.err)")
+    #expect(running.err.contains("Stack trace"), "\(running.err)")
+    #expect(running.err.contains("in spin"), "\(running.err)")
+  }
+
+  @Test func anInterruptedEvalExits130() throws {
+    let running = try RunningProgram(
+      ["eval", "(do (println \"looping\") (loop [i 0] (sleep 1) (recur (+ i 1))))"],
+      in: FileManager.default.temporaryDirectory)
+    waitUntil("the loop runs", timeout: 30) { running.out.contains("looping\n") }
+    running.signal(SIGINT)
+    #expect(running.exitStatus() == 130)
+    #expect(running.err.contains("interrupted"), "\(running.err)")
+  }
+
+  /// Output still in the buffer when SIGTERM ends the program is written out first; `(flush)`
+  /// writes it at once, with no sleep or exit needed.
+  @Test func flushAndSigtermWriteOutBufferedOutput() throws {
+    let directory = ModuleDirectory()
+    directory.write(
+      "busy.oxur",
+      """
+      (module busy)
+      (defn main []
+        (println "flushed")
+        (flush)
+        (println "pending")
+        (spit "ready" "yes")
+        (loop [i 0] (recur (+ i 1))))
+
+      """)
+    let running = try RunningProgram(["run", "busy.oxur"], in: directory.url)
+    waitUntil("(flush) shows the first line", timeout: 30) { running.out.contains("flushed\n") }
+    waitUntil("the program is busy", timeout: 30) { FileManager.default.fileExists(atPath: directory.path("ready")) }
+    #expect(!running.out.contains("pending"), "a pipe is not line-buffered: the busy loop holds it")
+    running.signal(SIGTERM)
+    #expect(running.exitStatus() == 143)
+    #expect(running.out == "flushed\npending\n", "\(running.out)")
+  }
+}
