@@ -7,6 +7,7 @@ let package = Package(
   products: [
     .library(name: "OxurSyntax", targets: ["OxurSyntax"]),
     .library(name: "Treebeard", targets: ["Treebeard"]),
+    .library(name: "TreebeardWatch", targets: ["TreebeardWatch"]),
     .executable(name: "treebeard", targets: ["treebeard"]),
   ],
   dependencies: [

@@ -217,6 +217,7 @@ private final class WatchLoop: @unchecked Sendable {
     for module in interpreter.modules() { if let path = module.path { byPath[path] = module } }
     loadedPaths = Set(byPath.keys)
     var changed: [String] = []
+    var hashes: [String: String] = [:]
     for path in paths.sorted() {
       guard let module = byPath[path] else { continue }  // a new or unrelated file: not loaded, not ours
       guard let data = FileManager.default.contents(atPath: path) else {
@@ -232,6 +233,7 @@ private final class WatchLoop: @unchecked Sendable {
       let hash = ContentHash.of(data)
       if hash == module.contentHash || failedHashes[path] == hash { continue }
       changed.append(path)
+      hashes[path] = hash
     }
     guard !changed.isEmpty else { return }
     watcher.countAttempt()
@@ -251,7 +253,8 @@ private final class WatchLoop: @unchecked Sendable {
       output.flush()
       watcher.followNewModules()
     } catch let failure as LoadFailure {
-      for path in changed { failedHashes[path] = FileManager.default.contents(atPath: path).map(ContentHash.of) }
+      // The content this pass read failed; a later save (another hash) is tried again.
+      for path in changed { failedHashes[path] = hashes[path] }
       interpreter.runtime.reportProblem(failure.report + "\n")
       interpreter.runtime.errorOutput.flush()
     } catch {
