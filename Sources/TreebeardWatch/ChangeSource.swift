@@ -45,7 +45,7 @@ public struct WatchOptions: Sendable {
   /// Quiet time after the last change before reloading: a burst of saves becomes one reload.
   public var debounce: TimeInterval
 
-  public init(backend: WatchBackend = .fromEnvironment, debounce: TimeInterval = 0.05) {
+  public init(backend: WatchBackend = .fromEnvironment, debounce: TimeInterval = 0.02) {
     self.backend = backend
     self.debounce = debounce
   }

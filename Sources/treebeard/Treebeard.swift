@@ -27,7 +27,7 @@ struct WatchBackendOptions: ParsableArguments {
     help: "How (watch) notices saved files: inotify or poll (default: $TREEBEARD_WATCH_BACKEND, else inotify).")
   var backend: String? = nil
   @Option(name: .customLong("watch-debounce"), help: "Quiet milliseconds after a save before reloading.")
-  var debounce: Int = 50
+  var debounce: Int = 20
 
   func options() throws -> WatchOptions {
     var options = WatchOptions(debounce: Double(max(0, debounce)) / 1000)
