@@ -163,8 +163,9 @@ private final class StopFlag: Sendable {
 }
 
 /// The state only the watcher's thread touches: the source, pending paths, warnings given.
+/// It holds its watcher strongly: a watcher runs until `stop()`, even if its creator lets go.
 private final class WatchLoop: @unchecked Sendable {
-  private unowned let watcher: Watcher
+  private let watcher: Watcher
   private let source: ChangeSource
   private var pending: Set<String> = []
   private var lastChange = Date.distantPast

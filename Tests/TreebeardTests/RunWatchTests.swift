@@ -1,4 +1,4 @@
-// `treebeard run --watch` end to end, and output that shows while a program runs (issue 8, items 1–2).
+// `treebeard run --watch` end to end (pipe and terminal), and output that shows as it is printed.
 
 import Foundation
 import Testing
@@ -12,8 +12,10 @@ private final class RunningProgram: @unchecked Sendable {
   /// End of file seen on stdout and stderr: everything the program wrote has been read.
   private var closedStreams = 0
 
-  init(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws {
-    process.executableURL = Executable.url
+  init(
+    _ arguments: [String], in directory: URL, environment: [String: String] = [:], executable: URL = Executable.url
+  ) throws {
+    process.executableURL = executable
     process.arguments = arguments
     process.currentDirectoryURL = directory
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
@@ -91,6 +93,52 @@ private final class RunningProgram: @unchecked Sendable {
     #expect(running.out.contains(":old\n:new\n") || running.out.contains(":new\n"), "\(running.out)")
     #expect(running.out.contains("↻ Auto-reloaded: loop (version 2, "), "\(running.out)")
     #expect(running.err.isEmpty, "\(running.err)")
+  }
+
+  /// Copies a program's terminal output to our stdout: the program runs on a pseudo-terminal.
+  private static let onTerminal = """
+    import os, pty, sys
+    pid, master = pty.fork()
+    if pid == 0:
+        os.execv(sys.argv[1], sys.argv[1:])
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        os.write(1, data)
+    _, status = os.waitpid(pid, 0)
+    sys.exit(os.waitstatus_to_exitcode(status))
+    """
+
+  /// On a terminal every line shows when printed: a loop that never sleeps (nothing else
+  /// flushes) shows its first line, then switches when the file is saved.
+  @Test func runWatchOnATerminalShowsEachLineAsPrinted() throws {
+    let python = URL(fileURLWithPath: "/usr/bin/python3")
+    guard FileManager.default.isExecutableFile(atPath: python.path) else { return }
+    let directory = ModuleDirectory()
+    let program = """
+      (module spin)
+      (defn answer [] :old)
+      (defn main []
+        (loop [last nil i 0]
+          (let [a (answer)]
+            (when (not= a last) (println a))
+            (if (or (= a :new) (> i 100000000)) a (recur a (+ i 1))))))
+
+      """
+    directory.write("spin.oxur", program)
+    let running = try RunningProgram(
+      ["-c", Self.onTerminal, Executable.url.path, "run", "--watch", "spin.oxur"], in: directory.url,
+      executable: python)
+    waitUntil("the first line shows on the terminal", timeout: 30) { running.out.contains(":old") }
+    directory.write(
+      "spin.oxur", program.replacingOccurrences(of: "(defn answer [] :old)", with: "(defn answer [] :new)"))
+    #expect(running.exitStatus() == 0, "\(running.out)")
+    #expect(running.out.contains(":new"), "\(running.out)")
+    #expect(running.out.contains("↻ Auto-reloaded: spin (version 2, "), "\(running.out)")
   }
 
   @Test func runWatchRejectsAnUnknownBackend() throws {

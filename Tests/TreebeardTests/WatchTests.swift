@@ -201,6 +201,27 @@ private final class WatchedModules: @unchecked Sendable {
     #expect(!watcher.isWatching)
   }
 
+  /// The REPL has `(watch)`: an edit reloads while the session waits for input.
+  @Test func theReplWatches() throws {
+    let directory = ModuleDirectory()
+    directory.write("m.oxur", WatchedModules.module("m", ":v1"))
+    let repl = try ReplSession(in: directory.url)
+    #expect(repl.send("(load \"m.oxur\")").out == "✓ Loaded module: m (version 1)\n")
+    #expect(repl.send("(watch)").out.hasPrefix("👁 Watching 1 directory ("))
+    directory.write("m.oxur", WatchedModules.module("m", ":v2"))
+    var seen = ""
+    waitUntil("the REPL answers with the new code", timeout: 20) {
+      seen += repl.send("(m:answer)").out
+      return seen.hasSuffix(":v2\n")
+    }
+    waitUntil("the reload line is printed", timeout: 20) {
+      seen += repl.send("(m:answer)").out
+      return seen.contains("↻ Auto-reloaded: m (version 2, ")
+    }
+    #expect(repl.send("(unwatch)").out == "nil\n")
+    #expect(repl.close() == 0)
+  }
+
   @Test func watchingWithNothingLoadedIsAnError() {
     let interpreter = Interpreter(output: BufferedOutput(), errorOutput: BufferedOutput())
     WatchBuiltins.install(in: interpreter)
