@@ -16,6 +16,9 @@ enum ProcessSignals {
 
   /// Installs the handlers for one program run; `evaluation` is the run's handle.
   static func install(evaluation handle: EvaluationHandle, interpreter: Interpreter) {
+    // Once per process (the CLI runs one program); a later run in the same process keeps the
+    // first run's handlers and output.
+    if pipeWrite >= 0 { return }
     var descriptors: [Int32] = [0, 0]
     guard pipe(&descriptors) == 0 else { return }
     let readEnd = descriptors[0]

@@ -53,6 +53,11 @@ import Foundation
           }
           let nameStart = offset + headerSize
           offset = nameStart + length
+          if mask & UInt32(IN_Q_OVERFLOW) != 0 {
+            // Events were dropped: any file may have changed; the watcher's hashes sort it out.
+            changed.formUnion(everyFile())
+            continue
+          }
           guard let directory = directories[watch], length > 0, offset <= count else { continue }
           let nameBytes = buffer[nameStart..<(nameStart + length)].prefix { $0 != 0 }
           let path = directory.path + "/" + String(decoding: nameBytes, as: UTF8.self)
@@ -67,6 +72,13 @@ import Foundation
         }
       }
       return changed
+    }
+
+    /// Every file in the watched directories.
+    private func everyFile() -> [String] {
+      directories.values.flatMap { directory in
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).map { directory.path + "/" + $0 }
+      }
     }
 
     func close() { _ = Glibc.close(descriptor) }
