@@ -7,6 +7,7 @@ let package = Package(
   products: [
     .library(name: "OxurSyntax", targets: ["OxurSyntax"]),
     .library(name: "Treebeard", targets: ["Treebeard"]),
+    .library(name: "TreebeardWatch", targets: ["TreebeardWatch"]),
     .executable(name: "treebeard", targets: ["treebeard"]),
   ],
   dependencies: [
@@ -23,18 +24,19 @@ let package = Package(
       ],
       swiftSettings: []
     ),
-    .target(name: "TreebeardREPL", dependencies: ["Treebeard"]),
+    .target(name: "TreebeardWatch", dependencies: ["Treebeard"]),
+    .target(name: "TreebeardREPL", dependencies: ["Treebeard", "TreebeardWatch"]),
     .executableTarget(
       name: "treebeard",
       dependencies: [
-        "Treebeard", "TreebeardREPL",
+        "Treebeard", "TreebeardREPL", "TreebeardWatch",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .executableTarget(name: "oxur-fuzz", dependencies: ["Treebeard"], path: "Fuzz/oxur-fuzz"),
     .testTarget(name: "OxurSyntaxTests", dependencies: ["OxurSyntax"]),
     .testTarget(name: "EmbeddingTests", dependencies: ["Treebeard"]),
-    .testTarget(name: "TreebeardTests", dependencies: ["Treebeard", "TreebeardREPL", "treebeard"]),
+    .testTarget(name: "TreebeardTests", dependencies: ["Treebeard", "TreebeardREPL", "TreebeardWatch", "treebeard"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -3,6 +3,7 @@
 import Foundation
 import OxurSyntax
 import Treebeard
+import TreebeardWatch
 
 public enum Session {
   static func makeInterpreter(loadPath: [String], arguments: [String] = []) -> Interpreter {
@@ -13,28 +14,40 @@ public enum Session {
   }
 
   /// `treebeard` with no file: the REPL (prompted on a terminal, silent when piped).
-  public static func runREPL(loadPath: [String]) -> Int32 {
+  public static func runREPL(loadPath: [String], watch: WatchOptions = WatchOptions()) -> Int32 {
     let interpreter = makeInterpreter(loadPath: loadPath)
     interpreter.runtime.announcesHotLoads = true
+    let watcher = WatchBuiltins.install(in: interpreter, options: watch)
+    defer { watcher.stop() }
     return REPL(interpreter: interpreter).run()
   }
 
   /// `treebeard run FILE ARGS…`: load FILE as a module, then call its `main` if it has one.
-  public static func runFile(_ file: String, arguments: [String], loadPath: [String]) -> Int32 {
+  /// With `watch`, the program's modules reload while it runs (`--watch`).
+  public static func runFile(
+    _ file: String, arguments: [String], loadPath: [String], watch: WatchOptions? = nil
+  ) -> Int32 {
     let interpreter = makeInterpreter(loadPath: loadPath, arguments: arguments)
     defer { interpreter.runtime.output.flush() }
+    let evaluation = EvaluationHandle(interpreter: interpreter)
+    ProcessSignals.install(evaluation: evaluation, interpreter: interpreter)
+    let watcher = WatchBuiltins.install(in: interpreter, options: watch ?? WatchOptions())
+    defer { watcher.stop() }
     do {
-      let outcome = try interpreter.load(path: file)
+      let outcome = try interpreter.load(path: file, handle: evaluation)
+      if watch != nil { try watcher.watchLoadedModules() }
       guard interpreter.hasFunction(module: outcome.module, name: "main") else { return 0 }
-      _ = try interpreter.callMain(module: outcome.module, arguments: arguments)
+      _ = try interpreter.callMain(module: outcome.module, arguments: arguments, handle: evaluation)
       return 0
     } catch let failure as LoadFailure {
       if let exit = failure.exit { return exit.code }
       report(failure.error, interpreter)
+      if failure.error.kind == "interrupted" { return 130 }
     } catch let exit as ExitRequest {
       return exit.code
     } catch let error as OxurError {
       report(error, interpreter)
+      if error.kind == "interrupted" { return 130 }
     } catch {
       report(OxurError("internal", "\(error)"), interpreter)
     }
@@ -45,14 +58,17 @@ public enum Session {
   public static func evalExpression(_ expression: String, loadPath: [String]) -> Int32 {
     let interpreter = makeInterpreter(loadPath: loadPath)
     defer { interpreter.runtime.output.flush() }
+    let evaluation = EvaluationHandle(interpreter: interpreter)
+    ProcessSignals.install(evaluation: evaluation, interpreter: interpreter)
     do {
-      let value = try interpreter.eval(expression, file: "<eval>")
+      let value = try interpreter.eval(expression, file: "<eval>", handle: evaluation)
       if !value.isVoid { interpreter.runtime.output.write(value.printed + "\n") }
       return 0
     } catch let exit as ExitRequest {
       return exit.code
     } catch let error as OxurError {
       report(error, interpreter)
+      if error.kind == "interrupted" { return 130 }
     } catch {
       report(OxurError("internal", "\(error)"), interpreter)
     }

@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import Treebeard
 import TreebeardREPL
+import TreebeardWatch
 
 @main
 struct TreebeardCommand: ParsableCommand {
@@ -20,12 +21,33 @@ struct LoadPathOptions: ParsableArguments {
   var directories: [String] = []
 }
 
+struct WatchBackendOptions: ParsableArguments {
+  @Option(
+    name: .customLong("watch-backend"),
+    help: "How (watch) notices saved files: inotify or poll (default: $TREEBEARD_WATCH_BACKEND, else inotify).")
+  var backend: String? = nil
+  @Option(name: .customLong("watch-debounce"), help: "Quiet milliseconds after a save before reloading.")
+  var debounce: Int = 20
+
+  func options() throws -> WatchOptions {
+    var options = WatchOptions(debounce: Double(max(0, debounce)) / 1000)
+    if let backend {
+      guard let chosen = WatchBackend(rawValue: backend) else {
+        throw ValidationError("--watch-backend must be inotify or poll, not \(backend)")
+      }
+      options.backend = chosen
+    }
+    return options
+  }
+}
+
 struct Repl: ParsableCommand {
   static let configuration = CommandConfiguration(abstract: "Start the interactive REPL (the default).")
   @OptionGroup var loadPath: LoadPathOptions
+  @OptionGroup var watch: WatchBackendOptions
 
   func run() throws {
-    let code = Session.runREPL(loadPath: loadPath.directories)
+    let code = Session.runREPL(loadPath: loadPath.directories, watch: try watch.options())
     throw ExitCode(code)
   }
 }
@@ -33,12 +55,17 @@ struct Repl: ParsableCommand {
 struct Run: ParsableCommand {
   static let configuration = CommandConfiguration(abstract: "Load FILE as a module and call its main.")
   @OptionGroup var loadPath: LoadPathOptions
+  @Flag(name: .customLong("watch"), help: "Reload the program's modules when their files are saved, while it runs.")
+  var watches = false
+  @OptionGroup var watch: WatchBackendOptions
   @Argument(help: "The module file to run.") var file: String
   @Argument(parsing: .captureForPassthrough, help: "Arguments for the program, given to main and (args).")
   var arguments: [String] = []
 
   func run() throws {
-    throw ExitCode(Session.runFile(file, arguments: arguments, loadPath: loadPath.directories))
+    let options = try watch.options()
+    throw ExitCode(
+      Session.runFile(file, arguments: arguments, loadPath: loadPath.directories, watch: watches ? options : nil))
   }
 }
 

@@ -9,23 +9,29 @@ public protocol OutputSink: AnyObject, Sendable {
 }
 
 /// Buffered standard output: bytes collect in memory and go out in large writes (or on flush).
+/// On a terminal each complete line goes out at once, so a looping program shows its output as
+/// it prints; on a pipe the program's blocking points (`sleep`, `flush`, exit) flush instead.
 public final class StandardOutput: OutputSink, @unchecked Sendable {
   private let lock = NSLock()
   private var buffer: [UInt8] = []
   private let descriptor: Int32
   private let limit: Int
+  /// Write out up to the last newline after every write (a terminal).
+  public let isLineBuffered: Bool
 
-  /// `limit` 0 writes through at once (standard error).
-  public init(descriptor: Int32 = 1, limit: Int = 1 << 16) {
+  /// `limit` 0 writes through at once (standard error). `lineBuffered` nil: when `descriptor`
+  /// is a terminal.
+  public init(descriptor: Int32 = 1, limit: Int = 1 << 16, lineBuffered: Bool? = nil) {
     self.descriptor = descriptor
     self.limit = limit
+    self.isLineBuffered = lineBuffered ?? (isatty(descriptor) == 1)
     buffer.reserveCapacity(limit)
   }
 
   public func write(_ text: String) {
     lock.withLock {
       buffer.append(contentsOf: text.utf8)
-      if buffer.count >= limit { drain() }
+      if buffer.count >= limit || (isLineBuffered && text.utf8.contains(UInt8(ascii: "\n"))) { drain() }
     }
   }
 

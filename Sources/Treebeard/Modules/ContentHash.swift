@@ -3,8 +3,8 @@
 import Foundation
 
 /// A short, stable content hash (FNV-1a 64) for change detection and `(modules)`.
-enum ContentHash {
-  static func of(_ data: Data) -> String {
+public enum ContentHash {
+  public static func of(_ data: Data) -> String {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     data.withUnsafeBytes { bytes in
       for byte in bytes {

@@ -14,7 +14,23 @@ extension Runtime {
     var name: String? = nil
     var kept: [(String, Int)] = []
     do {
-      let source = try readModuleSource(path)
+      // The module this file was loaded as: a deleted, emptied or header-less file must not
+      // replace it (ReloadGuard.swift).
+      let loadedHere = moduleLoaded(from: path)
+      let source: ModuleSource
+      do {
+        if let loadedHere, !FileManager.default.fileExists(atPath: path) {
+          throw deletedFileError(path, name: loadedHere.name, version: loadedHere.version.number)
+        }
+        source = try readModuleSource(path)
+        if let loadedHere { try refuseWipe(source, replacing: loadedHere.name, version: loadedHere.version) }
+      } catch {
+        if let loadedHere {
+          name = loadedHere.name
+          kept = [(loadedHere.name, loadedHere.version.number)]
+        }
+        throw error
+      }
       let moduleName = moduleName(of: source)
       name = moduleName
       let existing = registry.existingEntry(moduleName)?.current
@@ -78,6 +94,11 @@ extension Runtime {
           continue
         }
         let source = try readModuleSource(path)
+        let changed = source.contentHash != current.contentHash
+        if changed {
+          kept.append((entry.name, current.number))
+          try refuseWipe(source, replacing: entry.name, version: current)
+        }
         let declared = moduleName(of: source)
         if declared != entry.name {
           // The file was renamed to another module (loaded separately); this one keeps its code.
@@ -85,13 +106,15 @@ extension Runtime {
             "⚠ \(displayName(path)) now declares module \(declared); keeping \(entry.name) version \(current.number)")
           continue
         }
-        if source.contentHash != current.contentHash {
-          sources.append((source, entry.name))
-          kept.append((entry.name, current.number))
-        }
+        if changed { sources.append((source, entry.name)) }
       }
       if let directory {
         let root = absolutePath(directory)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+          throw OxurError(
+            "load", "reload-all: \(directory) is not a directory (no such directory: \(displayName(root)))")
+        }
         let files = FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? []
         for file in files.sorted() where file.hasSuffix(".oxur") {
           let path = URL(fileURLWithPath: root).appendingPathComponent(file).standardizedFileURL.path
@@ -141,6 +164,7 @@ extension Runtime {
           continue
         }
         let source = try readModuleSource(path)
+        try refuseWipe(source, replacing: entry.name, version: current)
         let declared = moduleName(of: source)
         guard declared == entry.name else {
           warnings.append(

@@ -1,4 +1,4 @@
-// Output builtins: print, println, pr, prn, format.
+// Output builtins: print, println, pr, prn, flush, format.
 
 enum OutputBuiltins {
   static func register(_ t: inout PreludeTable) {
@@ -16,6 +16,10 @@ enum OutputBuiltins {
     }
     t.define("prn", atLeast: 0) { m, a in
       m.runtime.output.write(try Printer.complete(a.all, readably: true, separator: " ", machine: m) + "\n")
+      return .nil
+    }
+    t.define("flush", 0...0) { m, _ in
+      m.runtime.output.flush()
       return .nil
     }
     t.define("pr-str", atLeast: 0) { m, a in

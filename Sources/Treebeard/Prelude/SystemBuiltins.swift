@@ -87,6 +87,7 @@ enum SystemBuiltins {
     }
     t.define("sleep", 1...1) { m, a in
       let milliseconds = try Check.int(a[0], "sleep")
+      m.runtime.output.flush()  // the program blocks: what it printed so far shows now, even on a pipe
       let deadline = Date().addingTimeInterval(Double(max(0, milliseconds)) / 1000)
       while Date() < deadline {
         if m.attention.raised.load(ordering: .relaxed) { try m.safePoint() }

@@ -1,0 +1,94 @@
+// Linux inotify as a ChangeSource: one watch per directory, events read from one descriptor.
+
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+
+  /// Watches directories (not files): an editor that saves by writing a temporary file and
+  /// renaming it over the original replaces the file's inode, which a watch on the file would
+  /// lose; the directory sees the rename as `IN_MOVED_TO` with the original's name.
+  final class InotifySource: ChangeSource {
+    private let descriptor: Int32
+    /// Watch descriptor → directory, and whether directories made under it get watched too.
+    private var directories: [Int32: (path: String, recursive: Bool)] = [:]
+    private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    private static let fileEvents = UInt32(
+      IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB)
+
+    init?() {
+      let descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+      if descriptor < 0 { return nil }
+      self.descriptor = descriptor
+    }
+
+    func add(directory: String, recursive: Bool) {
+      let watch = inotify_add_watch(descriptor, directory, InotifySource.fileEvents)
+      if watch < 0 { return }  // gone or unreadable: nothing there can be a loaded module
+      directories[watch] = (directory, recursive)
+      guard recursive, let children = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+      for child in children {
+        let path = directory + "/" + child
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+          add(directory: path, recursive: true)
+        }
+      }
+    }
+
+    func waitForChanges(timeout: TimeInterval) -> Set<String> {
+      var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+      let milliseconds = Int32(max(0, min(timeout, 3600)) * 1000)
+      guard poll(&request, 1, milliseconds) > 0 else { return [] }
+      var changed: Set<String> = []
+      while true {
+        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count <= 0 { break }
+        var offset = 0
+        let headerSize = MemoryLayout<inotify_event>.size
+        while offset + headerSize <= count {
+          let (watch, mask, length) = buffer.withUnsafeBytes { bytes -> (Int32, UInt32, Int) in
+            let event = bytes.loadUnaligned(fromByteOffset: offset, as: inotify_event.self)
+            return (event.wd, event.mask, Int(event.len))
+          }
+          let nameStart = offset + headerSize
+          offset = nameStart + length
+          if mask & UInt32(IN_Q_OVERFLOW) != 0 {
+            // Events were dropped: any file may have changed; the watcher's hashes sort it out.
+            changed.formUnion(everyFile())
+            continue
+          }
+          guard let directory = directories[watch], length > 0, offset <= count else { continue }
+          let nameBytes = buffer[nameStart..<(nameStart + length)].prefix { $0 != 0 }
+          let path = directory.path + "/" + String(decoding: nameBytes, as: UTF8.self)
+          if mask & UInt32(IN_ISDIR) != 0 {
+            // A directory made (or moved) into a watched tree is watched from now on.
+            if directory.recursive, mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0 {
+              add(directory: path, recursive: true)
+            }
+            continue
+          }
+          changed.insert(path)
+        }
+      }
+      return changed
+    }
+
+    /// Every file in the watched directories.
+    private func everyFile() -> [String] {
+      directories.values.flatMap { directory in
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).map { directory.path + "/" + $0 }
+      }
+    }
+
+    func close() { _ = Glibc.close(descriptor) }
+  }
+#else
+  /// Without inotify the polling source serves.
+  final class InotifySource: ChangeSource {
+    init?() { return nil }
+    func add(directory: String, recursive: Bool) {}
+    func waitForChanges(timeout: TimeInterval) -> Set<String> { [] }
+    func close() {}
+  }
+#endif

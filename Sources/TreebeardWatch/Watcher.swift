@@ -1,0 +1,270 @@
+// The watcher: a thread that notices saved module files and reloads them through Interpreter.
+
+import Foundation
+import Synchronization
+import Treebeard
+
+/// Watches the directories of loaded modules (or given trees) and reloads a module when its
+/// file's content changes. File reading, hashing and debouncing happen on the watcher's
+/// thread; each reload goes through the public `Interpreter.reload(path:)` / `reloadAll()`,
+/// which commit at a safe point of whatever program runs (the evaluator lock hands over there).
+public final class Watcher: @unchecked Sendable {
+  private let interpreter: Interpreter
+  public let options: WatchOptions
+  /// Guards the fields below, shared between the caller's thread and the watcher's.
+  private let lock = NSLock()
+  private var requests: [(path: String, recursive: Bool)] = []
+  /// True while the watcher's thread adds taken requests to its source.
+  private var applying = false
+  /// Signalled when the watcher's thread has applied the requests it took.
+  private let applied = NSCondition()
+  private var followsLoadedModules = false
+  private var watchedDirectories: Set<String> = []
+  private var thread: Thread?
+  private var finished: DispatchSemaphore?
+  /// Raised by `stop()`; a new one for each start, so a late stop cannot end the next run.
+  private var stopRequested = StopFlag()
+  /// Reloads attempted (committed or not), for tests and the benchmark.
+  private var attempts = 0
+
+  public init(interpreter: Interpreter, options: WatchOptions = WatchOptions()) {
+    self.interpreter = interpreter
+    self.options = options
+  }
+
+  /// True while the watcher's thread runs.
+  public var isWatching: Bool { lock.withLock { thread != nil } }
+
+  /// How many reloads the watcher has attempted so far.
+  public var reloadAttempts: Int { lock.withLock { attempts } }
+
+  /// The directories watched now.
+  public var directories: Set<String> { lock.withLock { watchedDirectories } }
+
+  /// Watches the directory of every loaded module's file, and of modules loaded later.
+  public func watchLoadedModules() throws {
+    let directories = loadedModuleDirectories()
+    guard !directories.isEmpty else {
+      throw OxurError("watch", "no module loaded from a file: nothing to watch (load one first, or (watch \"dir\"))")
+    }
+    lock.withLock { followsLoadedModules = true }
+    for directory in directories { request(directory, recursive: false) }
+    start()
+    waitUntilWatching()
+  }
+
+  /// Watches `directory` and every directory under it.
+  public func watch(directory: String) throws {
+    let path = URL(fileURLWithPath: directory).standardizedFileURL.path
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+      throw OxurError("watch", "watch: \(directory) is not a directory")
+    }
+    request(path, recursive: true)
+    start()
+    waitUntilWatching()
+  }
+
+  /// Returns once the watcher's thread watches every directory asked for, so a save made right
+  /// after `watch` returns is seen. Bounded: from `(watch)` the thread may be waiting for the
+  /// evaluator lock this thread holds, to finish a reload.
+  private func waitUntilWatching() {
+    let deadline = Date().addingTimeInterval(1)
+    applied.lock()
+    defer { applied.unlock() }
+    while lock.withLock({ !requests.isEmpty || applying }) && Date() < deadline {
+      _ = applied.wait(until: min(deadline, Date().addingTimeInterval(0.01)))
+    }
+  }
+
+  /// Stops watching; returns once the watcher's thread has ended (or after a second).
+  public func stop() {
+    let waiting: DispatchSemaphore? = lock.withLock {
+      defer {
+        thread = nil
+        finished = nil
+        followsLoadedModules = false
+        watchedDirectories = []
+        requests = []
+      }
+      return thread == nil ? nil : finished
+    }
+    guard let waiting else { return }
+    lock.withLock { stopRequested }.raise()
+    // From `(unwatch)` this thread holds the evaluator lock a pending reload waits for: do not
+    // wait for the watcher then (it ends after that reload).
+    if interpreter.runtime.lock.isHeldByCurrentThread { return }
+    _ = waiting.wait(timeout: .now() + 1)
+  }
+
+  private func request(_ directory: String, recursive: Bool) {
+    lock.withLock {
+      if watchedDirectories.insert(directory).inserted || recursive { requests.append((directory, recursive)) }
+    }
+  }
+
+  private func loadedModuleDirectories() -> Set<String> {
+    Set(interpreter.modules().compactMap { $0.path.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } })
+  }
+
+  private func start() {
+    lock.lock()
+    defer { lock.unlock() }
+    if thread != nil { return }
+    let stopRequested = StopFlag()
+    self.stopRequested = stopRequested
+    let done = DispatchSemaphore(value: 0)
+    let source = options.backend.makeSource()
+    let loop = WatchLoop(watcher: self, source: source)
+    let made = Thread { [stopRequested] in
+      loop.run(until: { stopRequested.isRaised })
+      done.signal()
+    }
+    made.name = "treebeard-watch"
+    thread = made
+    finished = done
+    made.start()
+  }
+
+  // MARK: the watcher thread's side
+
+  /// Watches the directories asked for since the last call with `source`.
+  fileprivate func applyRequests(to source: ChangeSource) {
+    let taken: [(path: String, recursive: Bool)] = lock.withLock {
+      defer {
+        requests = []
+        applying = true
+      }
+      return requests
+    }
+    for request in taken { source.add(directory: request.path, recursive: request.recursive) }
+    lock.withLock { applying = false }
+    applied.lock()
+    applied.broadcast()
+    applied.unlock()
+  }
+
+  /// After a reload (which may have imported modules from new places), watch their directories.
+  fileprivate func followNewModules() {
+    guard lock.withLock({ followsLoadedModules }) else { return }
+    for directory in loadedModuleDirectories() { request(directory, recursive: false) }
+  }
+
+  fileprivate func countAttempt() { lock.withLock { attempts += 1 } }
+
+  fileprivate var target: Interpreter { interpreter }
+}
+
+/// A flag one thread raises and another polls.
+private final class StopFlag: Sendable {
+  private let raised = Atomic<Bool>(false)
+  func raise() { raised.store(true, ordering: .sequentiallyConsistent) }
+  var isRaised: Bool { raised.load(ordering: .sequentiallyConsistent) }
+}
+
+/// The state only the watcher's thread touches: the source, pending paths, warnings given.
+/// It holds its watcher strongly: a watcher runs until `stop()`, even if its creator lets go.
+private final class WatchLoop: @unchecked Sendable {
+  private let watcher: Watcher
+  private let source: ChangeSource
+  private var pending: Set<String> = []
+  private var lastChange = Date.distantPast
+  /// Deleted files already warned about: one warning per deletion, not one per event.
+  private var warnedDeleted: Set<String> = []
+  /// The content hash of a save that failed to reload, so touching it again says nothing new.
+  private var failedHashes: [String: String] = [:]
+  /// The files of loaded modules as of the last reload.
+  private var loadedPaths: Set<String> = []
+
+  init(watcher: Watcher, source: ChangeSource) {
+    self.watcher = watcher
+    self.source = source
+  }
+
+  func run(until stopped: () -> Bool) {
+    let debounce = watcher.options.debounce
+    while !stopped() {
+      watcher.applyRequests(to: source)
+      let quietUntil = lastChange.addingTimeInterval(debounce)
+      // Short waits so `stop()` and new directories are noticed promptly.
+      let timeout = pending.isEmpty ? 0.1 : max(0, min(0.1, quietUntil.timeIntervalSinceNow))
+      // Only module files count: a program's log or output file in the same directory, written
+      // all the time, must not keep the debounce from ever going quiet.
+      let changed = source.waitForChanges(timeout: timeout).filter(isModuleFile)
+      if !changed.isEmpty {
+        pending.formUnion(changed)
+        lastChange = Date()
+        continue
+      }
+      if !pending.isEmpty, Date() >= lastChange.addingTimeInterval(debounce), !stopped() {
+        let paths = pending
+        pending = []
+        reload(paths)
+      }
+    }
+    source.close()
+  }
+
+  /// Module files end in `.oxur`; a module loaded from another name is known by its path.
+  private func isModuleFile(_ path: String) -> Bool {
+    path.hasSuffix(".oxur") || loadedPaths.contains(path)
+  }
+
+  /// Reloads the loaded modules among `paths` whose content differs from the loaded version.
+  private func reload(_ paths: Set<String>) {
+    let interpreter = watcher.target
+    let output = interpreter.runtime.output
+    var byPath: [String: ModuleInfo] = [:]
+    for module in interpreter.modules() { if let path = module.path { byPath[path] = module } }
+    loadedPaths = Set(byPath.keys)
+    var changed: [String] = []
+    var hashes: [String: String] = [:]
+    for path in paths.sorted() {
+      guard let module = byPath[path] else { continue }  // a new or unrelated file: not loaded, not ours
+      guard let data = FileManager.default.contents(atPath: path) else {
+        if FileManager.default.fileExists(atPath: path) { continue }  // unreadable for a moment
+        if warnedDeleted.insert(path).inserted {
+          interpreter.runtime.reportProblem(
+            "⚠ \(display(path)) was deleted; \(module.name) version \(module.version) keeps answering\n")
+          interpreter.runtime.errorOutput.flush()
+        }
+        continue
+      }
+      warnedDeleted.remove(path)
+      let hash = ContentHash.of(data)
+      if hash == module.contentHash || failedHashes[path] == hash { continue }
+      changed.append(path)
+      hashes[path] = hash
+    }
+    guard !changed.isEmpty else { return }
+    watcher.countAttempt()
+    let start = DispatchTime.now().uptimeNanoseconds
+    do {
+      var outcomes: [LoadOutcome]
+      if changed.count == 1 {
+        let outcome = try interpreter.reload(path: changed[0])
+        outcomes = [outcome] + outcome.dependents
+      } else {
+        // Several files at once (a branch switch, a refactoring): one all-or-nothing transaction.
+        outcomes = try interpreter.reloadAll()
+      }
+      let measured = Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
+      for path in changed { failedHashes[path] = nil }
+      for outcome in outcomes { output.write(ReloadLine.format(outcome, measured: measured) + "\n") }
+      output.flush()
+      watcher.followNewModules()
+    } catch let failure as LoadFailure {
+      // The content this pass read failed; a later save (another hash) is tried again.
+      for path in changed { failedHashes[path] = hashes[path] }
+      interpreter.runtime.reportProblem(failure.report + "\n")
+      interpreter.runtime.errorOutput.flush()
+    } catch {
+      interpreter.runtime.reportProblem("✗ Auto-reload failed: \(error)\n")
+    }
+  }
+
+  private func display(_ path: String) -> String {
+    let directory = FileManager.default.currentDirectoryPath + "/"
+    return path.hasPrefix(directory) ? String(path.dropFirst(directory.count)) : path
+  }
+}

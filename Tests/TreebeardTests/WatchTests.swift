@@ -1,0 +1,231 @@
+// The watcher with real files, for both backends: each way an editor saves, and what must not reload.
+
+import Foundation
+import Testing
+import Treebeard
+import TreebeardWatch
+
+/// One watched module directory: an interpreter with captured output and a running watcher.
+private final class WatchedModules: @unchecked Sendable {
+  let directory = ModuleDirectory()
+  let output = BufferedOutput()
+  let errors = BufferedOutput()
+  let interpreter: Interpreter
+  let watcher: Watcher
+  private let lock = NSLock()
+  private var seenOut = ""
+  private var seenErr = ""
+
+  init(_ backend: WatchBackend, files: [String: String]) throws {
+    interpreter = Interpreter(output: output, errorOutput: errors)
+    for (name, text) in files.sorted(by: { $0.key < $1.key }) { directory.write(name, text) }
+    for name in files.keys.sorted() { try interpreter.load(path: directory.path(name)) }
+    _ = output.take()
+    watcher = Watcher(interpreter: interpreter, options: WatchOptions(backend: backend, debounce: 0.05))
+  }
+
+  deinit { watcher.stop() }
+
+  static func module(_ name: String, _ answer: String) -> String {
+    "(module \(name))\n(defonce hits (atom 0))\n(defn answer [] \(answer))\n"
+  }
+
+  /// What `name:answer` returns now (an error's message if it fails).
+  func answer(_ module: String) -> String {
+    do { return try interpreter.call(module: module, function: "answer").printed } catch { return "\(error)" }
+  }
+
+  func version(_ module: String) -> Int? { interpreter.modules().first { $0.name == module }?.version }
+
+  /// Everything written to stdout / stderr so far.
+  var out: String {
+    lock.withLock {
+      seenOut += output.take()
+      return seenOut
+    }
+  }
+  var err: String {
+    lock.withLock {
+      seenErr += errors.take()
+      return seenErr
+    }
+  }
+
+  /// Saves as editors that write a temporary file and rename it over the original do.
+  func renameSave(_ name: String, _ text: String) throws {
+    let temporary = directory.path(".\(name).tmp~")
+    try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+    guard rename(temporary, directory.path(name)) == 0 else { throw OxurError("io", "rename failed") }
+  }
+
+  /// Saves in place: truncate, then write, through the same file (same inode).
+  func inPlaceSave(_ name: String, _ text: String) throws {
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.path(name)))
+    try handle.truncate(atOffset: 0)
+    try handle.write(contentsOf: Data(text.utf8))
+    try handle.close()
+  }
+
+  func waitForAnswer(_ module: String, _ expected: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    waitUntil("\(module):answer returns \(expected)", timeout: 20, sourceLocation: sourceLocation) {
+      answer(module) == expected
+    }
+  }
+}
+
+@Suite(.serialized) struct WatchTests {
+  @Test(arguments: WatchBackend.allCases) func aRenameSaveReloads(_ backend: WatchBackend) throws {
+    let watched = try WatchedModules(backend, files: ["calc.oxur": WatchedModules.module("calc", ":v1")])
+    try watched.watcher.watchLoadedModules()
+    try watched.renameSave("calc.oxur", WatchedModules.module("calc", ":v2"))
+    watched.waitForAnswer("calc", ":v2")
+    #expect(watched.version("calc") == 2)
+    waitUntil("the reload line is printed", timeout: 20) {
+      watched.out.contains("↻ Auto-reloaded: calc (version 2, ")
+    }
+    #expect(!watched.out.contains(" ms) \n"), "no summary when there are no changes recorded")
+  }
+
+  @Test(arguments: WatchBackend.allCases) func anInPlaceSaveReloads(_ backend: WatchBackend) throws {
+    let watched = try WatchedModules(backend, files: ["calc.oxur": WatchedModules.module("calc", ":v1")])
+    try watched.watcher.watchLoadedModules()
+    try watched.inPlaceSave("calc.oxur", WatchedModules.module("calc", ":v2"))
+    watched.waitForAnswer("calc", ":v2")
+    #expect(watched.version("calc") == 2)
+  }
+
+  /// An unchanged save next to a real one: only the real one makes a new version.
+  @Test(arguments: WatchBackend.allCases) func anUnchangedSaveDoesNothing(_ backend: WatchBackend) throws {
+    let watched = try WatchedModules(
+      backend,
+      files: ["a.oxur": WatchedModules.module("a", ":a1"), "b.oxur": WatchedModules.module("b", ":b1")])
+    try watched.watcher.watchLoadedModules()
+    try watched.inPlaceSave("a.oxur", WatchedModules.module("a", ":a1"))
+    try watched.renameSave("a.oxur", WatchedModules.module("a", ":a1"))
+    try watched.inPlaceSave("b.oxur", WatchedModules.module("b", ":b2"))
+    watched.waitForAnswer("b", ":b2")
+    #expect(watched.version("a") == 1)
+    #expect(watched.watcher.reloadAttempts == 1)
+    #expect(!watched.out.contains("Auto-reloaded: a "))
+  }
+
+  @Test(arguments: WatchBackend.allCases) func aBurstOfSavesEndsWithTheLastContent(_ backend: WatchBackend) throws {
+    let watched = try WatchedModules(backend, files: ["calc.oxur": WatchedModules.module("calc", ":v0")])
+    try watched.watcher.watchLoadedModules()
+    for number in 1...20 {
+      if number.isMultiple(of: 2) {
+        try watched.renameSave("calc.oxur", WatchedModules.module("calc", ":v\(number)"))
+      } else {
+        try watched.inPlaceSave("calc.oxur", WatchedModules.module("calc", ":v\(number)"))
+      }
+    }
+    watched.waitForAnswer("calc", ":v20")
+    #expect(watched.watcher.reloadAttempts <= 5, "a burst is debounced into few reloads")
+    #expect((watched.version("calc") ?? 99) <= 6)
+  }
+
+  @Test(arguments: WatchBackend.allCases) func aBrokenSaveKeepsTheVersionAndTheNextGoodOneReloads(
+    _ backend: WatchBackend
+  ) throws {
+    let watched = try WatchedModules(backend, files: ["calc.oxur": WatchedModules.module("calc", ":v1")])
+    try watched.watcher.watchLoadedModules()
+    try watched.inPlaceSave("calc.oxur", "(module calc)\n(defn answer [] (:v2\n")
+    waitUntil("the failure is reported", timeout: 20) {
+      watched.err.contains("✗ Module not reloaded (keeping version 1)")
+    }
+    #expect(watched.answer("calc") == ":v1")
+    try watched.renameSave("calc.oxur", WatchedModules.module("calc", ":v3"))
+    watched.waitForAnswer("calc", ":v3")
+    #expect(watched.version("calc") == 2)
+  }
+
+  /// A save caught between truncation and write is refused, and the finished save reloads.
+  @Test(arguments: WatchBackend.allCases) func aTruncatedSaveIsRefused(_ backend: WatchBackend) throws {
+    let watched = try WatchedModules(backend, files: ["calc.oxur": WatchedModules.module("calc", ":v1")])
+    try watched.interpreter.eval("(swap! calc:hits inc)")
+    try watched.watcher.watchLoadedModules()
+    try watched.inPlaceSave("calc.oxur", "")
+    waitUntil("the empty file is refused", timeout: 20) { watched.err.contains("calc.oxur is empty") }
+    #expect(watched.err.contains("✗ Module not reloaded (keeping version 1)"))
+    #expect(watched.answer("calc") == ":v1")
+    try watched.inPlaceSave("calc.oxur", WatchedModules.module("calc", ":v2"))
+    watched.waitForAnswer("calc", ":v2")
+    #expect(try watched.interpreter.eval("@calc:hits").printed == "1", "the defonce survived")
+  }
+
+  @Test(arguments: WatchBackend.allCases) func aDeletedFileWarnsOnceAndKeepsTheVersion(_ backend: WatchBackend) throws {
+    let watched = try WatchedModules(
+      backend,
+      files: ["a.oxur": WatchedModules.module("a", ":a1"), "b.oxur": WatchedModules.module("b", ":b1")])
+    try watched.watcher.watchLoadedModules()
+    try FileManager.default.removeItem(atPath: watched.directory.path("a.oxur"))
+    waitUntil("the deletion is reported", timeout: 20) {
+      watched.err.contains("a.oxur was deleted; a version 1 keeps answering")
+    }
+    // Another save proves the watcher went on, and the deletion was reported once.
+    try watched.inPlaceSave("b.oxur", WatchedModules.module("b", ":b2"))
+    watched.waitForAnswer("b", ":b2")
+    #expect(watched.answer("a") == ":a1")
+    #expect(watched.err.components(separatedBy: "was deleted").count == 2, "\(watched.err)")
+  }
+
+  @Test(arguments: WatchBackend.allCases) func aNewFileIsNotLoaded(_ backend: WatchBackend) throws {
+    let watched = try WatchedModules(backend, files: ["b.oxur": WatchedModules.module("b", ":b1")])
+    try watched.watcher.watchLoadedModules()
+    watched.directory.write("fresh.oxur", WatchedModules.module("fresh", ":new"))
+    try watched.inPlaceSave("b.oxur", WatchedModules.module("b", ":b2"))
+    watched.waitForAnswer("b", ":b2")
+    #expect(!watched.interpreter.modules().contains { $0.name == "fresh" })
+    #expect(watched.err.isEmpty, "\(watched.err)")
+  }
+
+  /// `(watch "dir")` watches a tree: a module in a subdirectory reloads.
+  @Test(arguments: WatchBackend.allCases) func watchingADirectoryTree(_ backend: WatchBackend) throws {
+    let directory = ModuleDirectory()
+    try FileManager.default.createDirectory(
+      at: directory.url.appendingPathComponent("lib/deep"), withIntermediateDirectories: true)
+    let path = directory.write("lib/deep/tree.oxur", WatchedModules.module("tree", ":t1"))
+    let output = BufferedOutput()
+    let interpreter = Interpreter(output: output, errorOutput: BufferedOutput())
+    try interpreter.load(path: path)
+    let watcher = WatchBuiltins.install(
+      in: interpreter, options: WatchOptions(backend: backend, debounce: 0.05))
+    defer { watcher.stop() }
+    try interpreter.eval("(watch \"\(directory.url.path)\")")
+    #expect(output.take().contains("👁 Watching 1 directory (\(backend.rawValue))"))
+    directory.write("lib/deep/tree.oxur", WatchedModules.module("tree", ":t2"))
+    waitUntil("the module in the tree reloads", timeout: 20) {
+      (try? interpreter.call(module: "tree", function: "answer").printed) == ":t2"
+    }
+    try interpreter.eval("(unwatch)")
+    #expect(!watcher.isWatching)
+  }
+
+  /// The REPL has `(watch)`: an edit reloads while the session waits for input.
+  @Test func theReplWatches() throws {
+    let directory = ModuleDirectory()
+    directory.write("m.oxur", WatchedModules.module("m", ":v1"))
+    let repl = try ReplSession(in: directory.url)
+    #expect(repl.send("(load \"m.oxur\")").out == "✓ Loaded module: m (version 1)\n")
+    #expect(repl.send("(watch)").out.hasPrefix("👁 Watching 1 directory ("))
+    directory.write("m.oxur", WatchedModules.module("m", ":v2"))
+    var seen = ""
+    waitUntil("the REPL answers with the new code", timeout: 20) {
+      seen += repl.send("(m:answer)").out
+      return seen.hasSuffix(":v2\n")
+    }
+    waitUntil("the reload line is printed", timeout: 20) {
+      seen += repl.send("(m:answer)").out
+      return seen.contains("↻ Auto-reloaded: m (version 2, ")
+    }
+    #expect(repl.send("(unwatch)").out == "nil\n")
+    #expect(repl.close() == 0)
+  }
+
+  @Test func watchingWithNothingLoadedIsAnError() {
+    let interpreter = Interpreter(output: BufferedOutput(), errorOutput: BufferedOutput())
+    WatchBuiltins.install(in: interpreter)
+    #expect(throws: OxurError.self) { try interpreter.eval("(watch)") }
+    #expect(throws: OxurError.self) { try interpreter.eval("(watch \"/no/such/directory\")") }
+  }
+}
