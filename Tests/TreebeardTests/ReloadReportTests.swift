@@ -156,6 +156,28 @@ import Testing
   }
 
   /// An export that became private while another module uses it is a warning too.
+  /// A reload while code of the module runs on another thread (waiting at a safe point) warns
+  /// that those calls finish in the old version; the reload still commits.
+  @Test func codeRunningOnAnotherThreadIsNamed() throws {
+    let directory = ModuleDirectory()
+    let source = "(module m)\n(defn tick [] 1)\n(defn spin [] (user:started) (loop [] (tick) (recur)))\n"
+    let path = directory.write("m.oxur", source)
+    let (interpreter, _, _) = makeInterpreter()
+    let started = Checkpoint("started", in: interpreter)
+    try interpreter.load(path: path)
+    let handle = EvaluationHandle(interpreter: interpreter)
+    let spinning = Background<Value> { try interpreter.call(module: "m", function: "spin", handle: handle) }
+    started.wait("spin runs")
+    directory.write("m.oxur", source + "(defn extra [] 2)\n")
+    let outcome = try interpreter.reload(path: path)
+    #expect(outcome.breakageWarnings == ["⚠ m: m:spin running now; that call finishes in version 1's code"])
+    handle.interrupt()
+    _ = spinning.wait("spin stops", timeout: 20)
+    // Nothing runs any more: no warning.
+    directory.write("m.oxur", source)
+    #expect(try interpreter.reload(path: path).breakageWarnings == [])
+  }
+
   @Test func anExportNarrowedUnderAUserWarns() throws {
     let directory = ModuleDirectory()
     let path = directory.write("lib.oxur", "(module lib)\n(defn f [] 1)\n(defn g [] 2)\n")

@@ -41,7 +41,9 @@ public final class Interpreter: @unchecked Sendable {
     let outer = machine.evaluation
     machine.evaluation = evaluation
     evaluation.raiseIfPending()
+    runtime.machineStarted(machine)
     defer {
+      runtime.machineFinished(machine)
       machine.evaluation = outer
       machinesLock.withLock {
         idleMachines.append(machine)

@@ -88,6 +88,7 @@ extension Machine {
     }
     while true {
       let lambdaReference = closure.lambdaReference
+      callFrames[depth] = lambdaReference
       let arityReference: Unmanaged<Arity>
       if let single = lambdaReference._withUnsafeGuaranteedRef({ $0.singleReference }),
         single._withUnsafeGuaranteedRef({ $0.requiredCount }) == count

@@ -25,6 +25,10 @@ public final class Machine: @unchecked Sendable {
   @exclusivity(unchecked) var sp: UnsafeMutablePointer<Value>
   @exclusivity(unchecked) var depth = 0
   let depthLimit: Int
+  /// The function running at each call depth (1...depth), one store a call: what a reload
+  /// warning reads to tell that a module's code is on some thread's stack. Unretained: each
+  /// running closure is held by its caller for the call.
+  let callFrames: UnsafeMutablePointer<Unmanaged<Lambda>?>
   let attention: Attention
   unowned let runtime: Runtime
   /// The evaluation this machine runs now, whose interrupt flag its safe points obey.
@@ -50,6 +54,8 @@ public final class Machine: @unchecked Sendable {
     self.runtime = runtime
     self.attention = runtime.attention
     self.depthLimit = depthLimit
+    callFrames = UnsafeMutablePointer<Unmanaged<Lambda>?>.allocate(capacity: depthLimit + 1)
+    callFrames.initialize(repeating: nil, count: depthLimit + 1)
     capacity = slots
     stack = UnsafeMutablePointer<Value>.allocate(capacity: slots)
     let initial = min(slots, Machine.chunk)
@@ -70,6 +76,7 @@ public final class Machine: @unchecked Sendable {
   deinit {
     stack.deinitialize(count: initializedEnd - stack)
     stack.deallocate()
+    callFrames.deallocate()
   }
 
   /// Makes room for a frame ending at `end`; false when the stack is exhausted.
@@ -134,6 +141,19 @@ public final class Machine: @unchecked Sendable {
     if let evaluation, evaluation.consumeInterrupt() {
       throw OxurError("interrupted", "interrupted")
     }
+  }
+
+  /// The functions of `module` running on this machine now, innermost first. Read by a loader
+  /// while this machine's thread waits for the evaluator lock (or is the loader's own).
+  func runningFunctions(of module: String) -> [String] {
+    guard depth > 0 else { return [] }
+    var names: [String] = []
+    for level in stride(from: min(depth, depthLimit), through: 1, by: -1) {
+      guard let lambda = callFrames[level]?.takeUnretainedValue(), lambda.module == module else { continue }
+      let name = lambda.displayName
+      if !names.contains(name) { names.append(name) }
+    }
+    return names
   }
 
   func stackOverflow(_ name: String, _ span: Span) -> OxurError {

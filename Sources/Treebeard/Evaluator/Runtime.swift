@@ -44,6 +44,31 @@ public final class Runtime: @unchecked Sendable {
     user.highestVersion = 1
   }
 
+  /// Machines running an evaluation now (some suspended at a safe point), for the reload
+  /// warning about code on a thread's stack.
+  private var activeMachines: [ObjectIdentifier: Machine] = [:]
+  private let activeMachinesLock = NSLock()
+
+  func machineStarted(_ machine: Machine) {
+    activeMachinesLock.withLock { activeMachines[ObjectIdentifier(machine)] = machine }
+  }
+
+  func machineFinished(_ machine: Machine) {
+    activeMachinesLock.withLock { activeMachines[ObjectIdentifier(machine)] = nil }
+  }
+
+  /// Functions of `module` on the stack of any evaluation in progress, this thread's included.
+  /// Called by a loader holding the evaluator lock: every other machine is waiting for it, so
+  /// its call frames are still.
+  func functionsOnStacks(of module: String) -> [String] {
+    let machines = activeMachinesLock.withLock { Array(activeMachines.values) }
+    var names: [String] = []
+    for machine in machines {
+      for name in machine.runningFunctions(of: module) where !names.contains(name) { names.append(name) }
+    }
+    return names.sorted()
+  }
+
   func site(module: String, name: Symbol, checkExport: Bool) -> GlobalSite {
     GlobalSite(registry: registry, moduleName: module, name: name, checkExport: checkExport)
   }

@@ -144,7 +144,7 @@ extension Runtime {
       }
       if let failure = opened.nestedFailure { throw failure }
       try checkExternalUses(opened)
-      plan = opened.plan(registry: registry, display: displayName)
+      plan = opened.plan(registry: registry, display: displayName, onStacks: functionsOnStacks(of:))
     } catch {
       opened.rollback()
       currentModule = opened.savedCurrentModule

@@ -23,7 +23,9 @@ struct ReloadPlan {
 
 extension LoadTransaction {
   /// Diffs each staged version against the one it replaces and scans for breaking changes.
-  func plan(registry: Registry, display: (String) -> String) -> ReloadPlan {
+  func plan(
+    registry: Registry, display: (String) -> String, onStacks: (String) -> [String] = { _ in [] }
+  ) -> ReloadPlan {
     ReloadPlan(
       items: staged.map { item in
         let replaced = item.previous.flatMap { $0.number > 0 ? $0 : nil }
@@ -32,6 +34,7 @@ extension LoadTransaction {
           replaced.map {
             ReloadWarnings.scan(
               module: item.entry.name, previous: $0, staging: item.staging, registry: registry, display: display)
+              + ReloadWarnings.running(module: item.entry.name, previous: $0, functions: onStacks(item.entry.name))
           } ?? []
         return ReloadPlan.Item(
           name: item.entry.name, version: item.entry.highestVersion + 1, isReload: replaced != nil,

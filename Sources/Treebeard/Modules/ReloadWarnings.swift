@@ -49,6 +49,16 @@ enum ReloadWarnings {
     return warnings
   }
 
+  /// Code of the module that is running now, on this thread or one waiting at a safe point:
+  /// those calls finish in the replaced version's code (hot-reload.md §7).
+  static func running(module: String, previous: ModuleVersion, functions: [String]) -> [String] {
+    guard !functions.isEmpty else { return [] }
+    return [
+      "⚠ \(module): \(functions.joined(separator: ", ")) running now; "
+        + "\(functions.count == 1 ? "that call finishes" : "those calls finish") in version \(previous.number)'s code"
+    ]
+  }
+
   private static func lambda(_ version: ModuleVersion, _ name: Symbol) -> Lambda? {
     if case .closure(let closure)? = version.bindings[name]?.value { return closure.lambda }
     return nil
