@@ -6,7 +6,8 @@ import Treebeard
 
 /// Watches the directories of loaded modules (or given trees) and reloads a module when its
 /// file's content changes. File reading, hashing and debouncing happen on the watcher's
-/// thread; each reload goes through the public `Interpreter.reload(path:)` / `reloadAll()`,
+/// thread (files are read, hashed and parsed there, `Interpreter.prepare(path:)`); each reload
+/// goes through the public `Interpreter.reload(prepared:)` / `reloadAll(prepared:)`,
 /// which commit at a safe point of whatever program runs (the evaluator lock hands over there).
 public final class Watcher: @unchecked Sendable {
   private let interpreter: Interpreter
@@ -219,6 +220,7 @@ private final class WatchLoop: @unchecked Sendable {
     loadedPaths = Set(byPath.keys)
     var changed: [String] = []
     var hashes: [String: String] = [:]
+    var prepared: [PreparedModule] = []
     for path in paths.sorted() {
       guard let module = byPath[path] else { continue }  // a new or unrelated file: not loaded, not ours
       guard let data = FileManager.default.contents(atPath: path) else {
@@ -233,20 +235,24 @@ private final class WatchLoop: @unchecked Sendable {
       warnedDeleted.remove(path)
       let hash = ContentHash.of(data)
       if hash == module.contentHash || failedHashes[path] == hash { continue }
+      // Read and parsed here, on the watcher's thread: the running program waits only for
+      // the transaction itself.
+      guard let ready = try? interpreter.prepare(path: path), ready.contentHash == hash else { continue }
       changed.append(path)
       hashes[path] = hash
+      prepared.append(ready)
     }
     guard !changed.isEmpty else { return }
     watcher.countAttempt()
     let start = DispatchTime.now().uptimeNanoseconds
     do {
       var outcomes: [LoadOutcome]
-      if changed.count == 1 {
-        let outcome = try interpreter.reload(path: changed[0])
+      if prepared.count == 1, let only = prepared.first {
+        let outcome = try interpreter.reload(prepared: only)
         outcomes = [outcome] + outcome.dependents
       } else {
         // Several files at once (a branch switch, a refactoring): one all-or-nothing transaction.
-        outcomes = try interpreter.reloadAll()
+        outcomes = try interpreter.reloadAll(prepared: prepared)
       }
       let measured = Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
       for path in changed { failedHashes[path] = nil }

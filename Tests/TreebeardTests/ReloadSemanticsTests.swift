@@ -270,4 +270,44 @@ import Testing
     #expect(output.take() == "✓ Reloaded 1 module(s): other v2\n")
     #expect(try interpreter.eval("[(gone:f) (other:g)]").printed == "[:kept 2]")
   }
+
+  /// A file watcher reads and parses on its own thread: `prepare` takes no lock, so it finishes
+  /// even while another thread's load transaction holds the evaluator.
+  @Test func preparingAModuleTakesNoLock() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("m.oxur", "(module m)\n(defn f [] 1)\n")
+    let (interpreter, _, _) = makeInterpreter()
+    try interpreter.load(path: path)
+    let inside = DispatchSemaphore(value: 0)
+    let prepared = DispatchSemaphore(value: 0)
+    interpreter.define(
+      name: "hold",
+      value: .builtin(
+        Builtin("hold", arity: 0...0) { _, _ in
+          inside.signal()
+          _ = prepared.wait(timeout: .now() + 30)
+          return .nil
+        }))
+    let holder = directory.write("holder.oxur", "(module holder)\n(user:hold)\n(defn g [] 2)\n")
+    let loading = Background<LoadOutcome> { try interpreter.load(path: holder) }
+    #expect(inside.wait(timeout: .now() + 30) == .success)
+    directory.write("m.oxur", "(module m)\n(defn f [] 2)\n")
+    let preparing = Background<PreparedModule> { try interpreter.prepare(path: path) }
+    let ready = try preparing.wait("prepare while a transaction is open", timeout: 20)?.get()
+    prepared.signal()
+    #expect(try loading.wait("the holding load")?.get().module == "holder")
+    let outcome = try interpreter.reload(prepared: try #require(ready))
+    #expect(outcome.version == 2)
+    #expect(try interpreter.call(module: "m", function: "f") == .int(2))
+    // A prepared file with a read error fails its reload like any other, keeping the version.
+    directory.write("m.oxur", "(module m)\n(defn f [] 3\n")
+    let broken = try interpreter.prepare(path: path)
+    do {
+      try interpreter.reload(prepared: broken)
+      Issue.record("a broken prepared file reloaded")
+    } catch let failure as LoadFailure {
+      #expect(failure.report.hasSuffix("✗ Module not reloaded (keeping version 2)"))
+      #expect(failure.error.kind == "read")
+    }
+  }
 }

@@ -21,7 +21,7 @@ public final class Interpreter: @unchecked Sendable {
 
   /// Runs `body` holding the evaluator lock, on a thread with a large stack, with a machine
   /// of its own for the duration. `handle` names the evaluation for a targeted interrupt.
-  private func evaluating<T>(_ handle: EvaluationHandle?, _ body: @escaping (Machine) throws -> T) throws -> T {
+  func evaluating<T>(_ handle: EvaluationHandle?, _ body: @escaping (Machine) throws -> T) throws -> T {
     let evaluation = handle ?? EvaluationHandle(attention: runtime.attention)
     // A host builtin calling back into the interpreter is already on an evaluation thread that
     // holds the (reentrant) lock: run here, or the new thread would wait for this one forever.

@@ -7,7 +7,8 @@ extension Runtime {
   /// Loads or reloads one module file as a transaction.
   /// A dry run stages everything and checks it, then rolls back: the outcome is the plan.
   func loadModule(
-    path rawPath: String, mode: LoadMode, dryRun: Bool = false, announce: Bool = false, machine: Machine
+    path rawPath: String, mode: LoadMode, dryRun: Bool = false, announce: Bool = false,
+    prepared: ModuleSource? = nil, machine: Machine
   ) throws(LoadFailure) -> LoadOutcome {
     let started = Stopwatch()
     let path = absolutePath(rawPath)
@@ -22,7 +23,7 @@ extension Runtime {
         if let loadedHere, !FileManager.default.fileExists(atPath: path) {
           throw deletedFileError(path, name: loadedHere.name, version: loadedHere.version.number)
         }
-        source = try readModuleSource(path)
+        source = try prepared ?? readModuleSource(path)
         if let loadedHere { try refuseWipe(source, replacing: loadedHere.name, version: loadedHere.version) }
       } catch {
         if let loadedHere {
@@ -77,7 +78,9 @@ extension Runtime {
 
   /// Reloads every loaded module whose file changed, and with `directory` also loads the
   /// `.oxur` files under it that are not loaded yet. All or nothing.
-  func reloadAll(directory: String?, announce: Bool = false, machine: Machine) throws(LoadFailure) -> (
+  func reloadAll(
+    directory: String?, announce: Bool = false, prepared: [String: ModuleSource] = [:], machine: Machine
+  ) throws(LoadFailure) -> (
     outcomes: [LoadOutcome], warnings: [String]
   ) {
     let started = Stopwatch()
@@ -93,7 +96,7 @@ extension Runtime {
           warnings.append("⚠ \(displayName(path)) was deleted; keeping \(entry.name) version \(current.number)")
           continue
         }
-        let source = try readModuleSource(path)
+        let source = try prepared[path] ?? readModuleSource(path)
         let changed = source.contentHash != current.contentHash
         if changed {
           kept.append((entry.name, current.number))

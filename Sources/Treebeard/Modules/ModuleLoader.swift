@@ -10,6 +10,14 @@ struct ModuleSource {
   let contentHash: String
   /// Time taken to read the file, counted in the read phase.
   var readMilliseconds: Double = 0
+  /// Forms read ahead of the load, off the evaluator lock (a file watcher's thread).
+  var parsed: ParsedSource? = nil
+}
+
+/// A module file's text read into forms before its load (or the read error it gave).
+struct ParsedSource: Sendable {
+  let file: SourceFile
+  let forms: Result<[Syntax], ReadError>
 }
 
 extension Runtime {
@@ -59,9 +67,9 @@ extension Runtime {
     let staging = ModuleVersion(name: name, number: 0, path: source.path, contentHash: source.contentHash)
     transaction.stage(entry, staging, reason: reason)
     let clock = Stopwatch()
-    let file = SourceFile(name: displayName(source.path), text: source.text)
+    let parsed = source.parsed ?? parse(source)
     let forms: [Syntax]
-    do { forms = try Reader.readAll(file) } catch { throw OxurError.read(error) }
+    do { forms = try parsed.forms.get() } catch { throw OxurError.read(error) }
     let knownNames = DefinitionScan.names(in: forms)
     transaction.addTime(.read, module: name, source.readMilliseconds + clock.elapsedMilliseconds)
     let analyzer = Analyzer(runtime: self, machine: machine, entry: entry, knownNames: knownNames)
@@ -71,6 +79,15 @@ extension Runtime {
     }
     for (name, span) in analyzer.unresolved where staging.bindings[Symbol.intern(name)] == nil {
       throw OxurError("unknown-name", "unknown name: \(name)", span: span)
+    }
+  }
+
+  /// Reads a module's text into forms. Touches no interpreter state, so it may run on any
+  /// thread without the evaluator lock.
+  func parse(_ source: ModuleSource) -> ParsedSource {
+    let file = SourceFile(name: displayName(source.path), text: source.text)
+    do { return ParsedSource(file: file, forms: .success(try Reader.readAll(file))) } catch {
+      return ParsedSource(file: file, forms: .failure(error))
     }
   }
 

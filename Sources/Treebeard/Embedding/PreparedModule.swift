@@ -1,0 +1,43 @@
+// Module files read, hashed and parsed before their reload, on the caller's thread.
+
+import Foundation
+
+/// A module file read and parsed without the evaluator lock, for a reload that then runs only
+/// the transaction under the lock. A file watcher prepares on its own thread, so a running
+/// program waits only for analysis and evaluation, not for reading and parsing.
+public struct PreparedModule: Sendable {
+  let source: ModuleSource
+  /// The file's absolute path.
+  public var path: String { source.path }
+  /// The content hash of the text that was read (compare with `ModuleInfo.contentHash`).
+  public var contentHash: String { source.contentHash }
+}
+
+extension Interpreter {
+  /// Reads, hashes and parses a module file on this thread, taking no lock. A read error in the
+  /// text is kept and reported by the reload, like any load failure; a missing or unreadable
+  /// file throws `OxurError` here.
+  public func prepare(path: String) throws -> PreparedModule {
+    let runtime = self.runtime
+    var source = try runtime.readModuleSource(runtime.absolutePath(path))
+    source.parsed = runtime.parse(source)
+    return PreparedModule(source: source)
+  }
+
+  /// Reloads one prepared module as a transaction (as `reload(path:)`, without reading again).
+  @discardableResult
+  public func reload(prepared: PreparedModule, handle: EvaluationHandle? = nil) throws -> LoadOutcome {
+    try evaluating(handle) { [runtime] machine in
+      try runtime.loadModule(path: prepared.path, mode: .reload, prepared: prepared.source, machine: machine)
+    }
+  }
+
+  /// `reloadAll()`, with the prepared files used instead of reading them again.
+  @discardableResult
+  public func reloadAll(prepared: [PreparedModule], handle: EvaluationHandle? = nil) throws -> [LoadOutcome] {
+    let byPath = Dictionary(prepared.map { ($0.path, $0.source) }, uniquingKeysWith: { _, last in last })
+    return try evaluating(handle) { [runtime] machine in
+      try runtime.reloadAll(directory: nil, prepared: byPath, machine: machine).outcomes
+    }
+  }
+}
