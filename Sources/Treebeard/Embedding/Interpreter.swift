@@ -112,6 +112,16 @@ public final class Interpreter: @unchecked Sendable {
     }
   }
 
+  /// Commits a kept version's code again as a new version: with no module, every module the
+  /// last commit touched goes back to the version it replaced; with a module, its previous
+  /// version, or `version`. Throws `LoadFailure` (and changes nothing) when that cannot be done.
+  @discardableResult
+  public func rollback(module: String? = nil, to version: Int? = nil, handle: EvaluationHandle? = nil) throws
+    -> [RollbackOutcome]
+  {
+    try evaluating(handle) { [runtime] machine in try runtime.rollback(module: module, to: version, machine: machine) }
+  }
+
   /// Calls `module:function` (late-bound: the module's current version) with Swift-made values.
   public func call(
     module: String, function: String, arguments: [Value] = [], handle: EvaluationHandle? = nil

@@ -149,8 +149,16 @@ extension Runtime {
   func withMacroDependents(_ sources: [(ModuleSource, String)]) throws -> (
     sources: [(ModuleSource, String)], macroUsers: Set<String>, warnings: [String]
   ) {
-    var result = sources
-    var names = Set(sources.map(\.1))
+    let (users, warnings) = try macroUsers(of: Set(sources.map(\.1)))
+    return (sources + users, Set(users.map(\.1)), warnings)
+  }
+
+  /// The loaded modules expanded (transitively) with macros of `changing`, read from their files.
+  func macroUsers(of changing: Set<String>) throws -> (
+    users: [(ModuleSource, String)], warnings: [String]
+  ) {
+    var result: [(ModuleSource, String)] = []
+    var names = changing
     var users: Set<String> = []
     var warnings: [String] = []
     var changed = true
@@ -180,7 +188,7 @@ extension Runtime {
         changed = true
       }
     }
-    return (result, users, warnings)
+    return (result, warnings)
   }
 
   /// True when `path` is still a file a module can be read from: a path that was deleted, or

@@ -31,6 +31,7 @@ public struct LoadOutcome: Sendable, Equatable {
     case imported
     case loadedByTopLevel
     case usesChangedMacros
+    case rolledBack
   }
 
   public init(

@@ -102,6 +102,13 @@ final class LoadTransaction {
       registry.remember(record)
     }
     for index in committed.indices { committed[index].milliseconds = total }
+    registry.recordCommit(
+      staged.compactMap { item in
+        // Modules a top level created with in-module have no file: nothing to roll back to.
+        guard item.staging.path != nil else { return nil }
+        let from = item.previous.flatMap { $0.number > 0 ? $0.number : nil }
+        return CommitLogEntry(module: item.entry.name, from: from, to: item.staging.number)
+      })
     staged.removeAll()
     return committed
   }

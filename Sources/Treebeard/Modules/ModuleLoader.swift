@@ -186,7 +186,7 @@ extension Runtime {
   /// Every name the staged code uses from another module that is loaded (or staged with it)
   /// must exist and be exported there: a typo in `m:f` or `:refer [f]` fails the load, not a
   /// call an hour later. Modules not loaded at all are left to run time.
-  private func checkExternalUses(_ transaction: LoadTransaction) throws {
+  func checkExternalUses(_ transaction: LoadTransaction) throws {
     for item in transaction.staged {
       for use in item.staging.externalUses {
         guard let target = registry.existingEntry(use.module)?.current else { continue }

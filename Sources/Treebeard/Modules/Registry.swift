@@ -127,6 +127,16 @@ public final class ModuleEntry: @unchecked Sendable {
 public final class Registry: @unchecked Sendable {
   private(set) var entries: [String: ModuleEntry] = [:]
   var historyLimit = 16
+  /// What each committed transaction changed, newest last, for `(rollback)`. Bounded like the
+  /// reload records: older commits cannot be undone as a whole (their versions may be gone).
+  private(set) var commitLog: [[CommitLogEntry]] = []
+  static let commitLogLimit = 64
+
+  func recordCommit(_ changes: [CommitLogEntry]) {
+    guard !changes.isEmpty else { return }
+    commitLog.append(changes)
+    if commitLog.count > Registry.commitLogLimit { commitLog.removeFirst(commitLog.count - Registry.commitLogLimit) }
+  }
   /// The most recent load records across modules, oldest first, for `(reload-stats)`.
   var records: [ReloadRecord] = []
   static let recordLimit = 64

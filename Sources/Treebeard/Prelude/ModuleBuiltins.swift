@@ -86,6 +86,7 @@ enum ModuleBuiltins {
   private static func why(_ dependent: LoadOutcome, _ outcome: LoadOutcome) -> String {
     switch dependent.reason {
     case .usesChangedMacros: return "re-expanded: it uses macros of \(outcome.module)"
+    case .rolledBack: return "rolled back with \(outcome.module)"
     case .loadedByTopLevel: return "loaded by \(outcome.module)"
     case .imported, .requested: return "imported"
     }

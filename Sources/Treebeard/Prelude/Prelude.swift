@@ -11,6 +11,7 @@ enum Prelude {
     OutputBuiltins.register(&table)
     SystemBuiltins.register(&table)
     ModuleBuiltins.register(&table)
+    RollbackBuiltins.register(&table)
     return table.builtins
   }
 }

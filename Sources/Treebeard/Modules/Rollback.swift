@@ -1,0 +1,143 @@
+// Rollback: a kept version's code committed again as a new version, as a transaction (DESIGN.md §4).
+
+import Foundation
+
+/// One module's part in a committed transaction, for `(rollback)` with no arguments.
+struct CommitLogEntry {
+  let module: String
+  /// The version current before the commit; nil when the commit first loaded the module.
+  let from: Int?
+  let to: Int
+}
+
+/// What a rollback committed.
+public struct RollbackOutcome: Sendable, Equatable {
+  public let module: String
+  /// The version whose code is current again.
+  public let restored: Int
+  /// The number the restored code was committed as (history only grows).
+  public let version: Int
+}
+
+extension ModuleVersion {
+  /// A staging copy of this version's code and definitions. `defonce` state is not rolled
+  /// back: a `defonce` the running version has keeps its value (in a fresh cell, as a reload
+  /// carries it), so a rollback that fails leaves the running cell untouched.
+  func copyForRollback(current: ModuleVersion?) -> ModuleVersion {
+    let copy = ModuleVersion(name: name, number: 0, path: path, contentHash: contentHash)
+    for (symbol, binding) in bindings {
+      var value = binding.value
+      if binding.isOnce, let running = current?.bindings[symbol], running.isOnce { value = running.value }
+      let fresh = Binding(name: symbol, value: value, isFunction: binding.isFunction, isOnce: binding.isOnce)
+      fresh.version = binding.version
+      fresh.isSessionVariable = binding.isSessionVariable
+      copy.bindings[symbol] = fresh
+    }
+    copy.macros = macros
+    copy.structs = structs
+    copy.enums = enums
+    copy.variants = variants
+    copy.exports = exports
+    copy.aliases = aliases
+    copy.referred = referred
+    copy.imports = imports
+    copy.macroSources = macroSources
+    copy.definitionOrder = definitionOrder
+    copy.externalUses = externalUses
+    copy.fingerprints = fingerprints
+    copy.fingerprintOrder = fingerprintOrder
+    return copy
+  }
+}
+
+extension Runtime {
+  /// `(rollback)`: undoes the last commit, every module it touched together.
+  /// `(rollback m)`: m back to the version before its current one. `(rollback m n)`: to n.
+  /// Each restored version is committed as a new number; a failure changes nothing.
+  func rollback(module: String?, to requested: Int?, machine: Machine) throws(LoadFailure) -> [RollbackOutcome] {
+    var kept: [(String, Int)] = []
+    do {
+      if transaction != nil { throw OxurError("rollback", "rollback cannot run inside a load") }
+      if let module, let current = registry.existingEntry(module)?.current, current.path != nil {
+        kept = [(module, current.number)]
+      }
+      let targets = try rollbackTargets(module: module, to: requested)
+      kept = targets.compactMap { entry, _ in entry.current.map { (entry.name, $0.number) } }
+      let opened = LoadTransaction(currentModule: currentModule)
+      transaction = opened
+      defer { transaction = nil }
+      let plan: ReloadPlan
+      do {
+        for (entry, version) in targets {
+          opened.stage(entry, version.copyForRollback(current: entry.current), reason: .rolledBack)
+        }
+        // Modules expanded with the macros being replaced are expanded again from their files.
+        let (users, _) = try macroUsers(of: Set(targets.map { $0.0.name }))
+        for (source, name) in users {
+          try stageModule(source, name: name, reason: .usesChangedMacros, machine: machine)
+        }
+        try checkExternalUses(opened)
+        plan = opened.plan(registry: registry, display: displayName, onStacks: functionsOnStacks(of:))
+      } catch {
+        opened.rollback()
+        currentModule = opened.savedCurrentModule
+        throw error
+      }
+      for warning in plan.warnings { reportProblem(warning + "\n") }
+      let committed = opened.commit(
+        historyLimit: registry.historyLimit, plan: plan, registry: registry, started: Stopwatch())
+      return targets.compactMap { entry, version in
+        committed.first { $0.name == entry.name }.map {
+          RollbackOutcome(module: entry.name, restored: version.number, version: $0.version)
+        }
+      }
+    } catch let error as OxurError {
+      throw LoadFailure(error: error, kept: kept, attempted: module, wasReload: true)
+    } catch {
+      throw LoadFailure(error: OxurError("rollback", "\(error)"), kept: kept, attempted: module, wasReload: true)
+    }
+  }
+
+  /// The kept versions a rollback makes current again, checked before anything is staged.
+  private func rollbackTargets(module: String?, to requested: Int?) throws -> [(ModuleEntry, ModuleVersion)] {
+    guard let module else {
+      guard let last = registry.commitLog.last else {
+        throw OxurError("rollback", "nothing to roll back: no module has been loaded or reloaded yet")
+      }
+      return try last.map { change in
+        guard let from = change.from else {
+          throw OxurError(
+            "rollback",
+            "cannot roll back the last commit: it first loaded \(change.module), which has no earlier version")
+        }
+        return try target(change.module, version: from)
+      }
+    }
+    guard let entry = registry.existingEntry(module), let current = entry.current, current.path != nil else {
+      throw OxurError("rollback", "cannot roll back \(module): no such module is loaded")
+    }
+    if let requested { return [try target(module, version: requested)] }
+    guard let previous = entry.history.last else {
+      throw OxurError("rollback", "cannot roll back \(module): version \(current.number) is its first")
+    }
+    return [(entry, previous)]
+  }
+
+  private func target(_ module: String, version: Int) throws -> (ModuleEntry, ModuleVersion) {
+    guard let entry = registry.existingEntry(module), let current = entry.current else {
+      throw OxurError("rollback", "cannot roll back \(module): no such module is loaded")
+    }
+    if current.number == version {
+      throw OxurError("rollback", "\(module) is at version \(version) already")
+    }
+    guard let kept = entry.history.first(where: { $0.number == version }) else {
+      let numbers = entry.history.map(\.number)
+      let range = numbers.isEmpty ? "none" : "\(numbers.min() ?? 0)–\(numbers.max() ?? 0)"
+      throw OxurError(
+        "rollback",
+        "version \(version) of \(module) is not kept (kept versions: \(range); the history keeps \(registry.historyLimit))"
+      )
+    }
+    return (entry, kept)
+  }
+}

@@ -1,0 +1,37 @@
+// `(rollback)`, `(rollback m)`, `(rollback m n)` and the lines they print.
+
+import Foundation
+
+enum RollbackBuiltins {
+  static func register(_ t: inout PreludeTable) {
+    // `(rollback calculator 2)`: the `rollback` core macro quotes the bare module name.
+    t.define("rollback", 0...2) { m, a in
+      let module: String? =
+        switch a.count {
+        case 0: nil
+        default: try moduleName(a[0])
+        }
+      let version = a.count == 2 ? try Check.int(a[1], "rollback") : nil
+      do {
+        for outcome in try m.runtime.rollback(module: module, to: version, machine: m) {
+          m.runtime.output.write(
+            "✓ Rolled back \(outcome.module) to version \(outcome.restored) (now version \(outcome.version))\n")
+        }
+      } catch let failure as LoadFailure {
+        if m.runtime.transaction != nil { throw failure.error }
+        m.runtime.reportProblem("✗ " + ErrorRenderer.summary(failure.error) + "\n" + keptLine(failure) + "\n")
+      }
+      return .void
+    }
+  }
+
+  private static func keptLine(_ failure: LoadFailure) -> String {
+    let list = failure.kept.map { "\($0.module) v\($0.version)" }.joined(separator: ", ")
+    return list.isEmpty ? "✗ Nothing rolled back" : "✗ Nothing rolled back (keeping \(list))"
+  }
+
+  private static func moduleName(_ value: Value) throws -> String {
+    if case .symbol(let symbol) = value { return Printer.readable(.symbol(symbol)) }
+    return try Check.string(value, "rollback")
+  }
+}

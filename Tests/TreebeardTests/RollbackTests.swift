@@ -1,0 +1,116 @@
+// Rollback (issue 9 item 1): kept versions committed again as new numbers, all or nothing.
+
+import Foundation
+import Testing
+
+@testable import Treebeard
+
+@Suite struct RollbackTests {
+  private func makeInterpreter() -> (Interpreter, BufferedOutput, BufferedOutput) {
+    let output = BufferedOutput()
+    let errors = BufferedOutput()
+    return (Interpreter(output: output, errorOutput: errors), output, errors)
+  }
+
+  private func calc(_ answer: String) -> String {
+    "(module calc)\n(defonce hits (atom 0))\n(defn answer [] (swap! hits inc) \(answer))\n"
+  }
+
+  @Test func rollingBackCommitsAnOldVersionAsANewNumber() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("calc.oxur", calc(":v1"))
+    let (interpreter, output, _) = makeInterpreter()
+    try interpreter.load(path: path)
+    for answer in [":v2", ":v3"] {
+      directory.write("calc.oxur", calc(answer))
+      try interpreter.reload(path: path)
+    }
+    #expect(try interpreter.eval("(calc:answer)").printed == ":v3")
+    _ = output.take()
+    try interpreter.eval("(rollback calc 1)")
+    #expect(output.take() == "✓ Rolled back calc to version 1 (now version 4)\n")
+    #expect(try interpreter.eval("(calc:answer)").printed == ":v1")
+    // defonce state is not rolled back: the atom kept counting across versions.
+    #expect(try interpreter.eval("@calc:hits").printed == "2")
+    try interpreter.eval("(rollback calc)")
+    #expect(output.take() == "✓ Rolled back calc to version 3 (now version 5)\n")
+    #expect(try interpreter.eval("(calc:answer)").printed == ":v3")
+    // A reload after rollbacks continues the numbering; history only grows.
+    try interpreter.reload(path: path)
+    #expect(interpreter.modules().first { $0.name == "calc" }?.version == 6)
+  }
+
+  /// `(rollback)` undoes the last commit as a whole: a reload-all of two modules goes back together.
+  @Test func rollbackUndoesTheLastCommitForEveryModuleItTouched() throws {
+    let directory = ModuleDirectory()
+    let a = directory.write("a.oxur", "(module a)\n(defn f [] :a1)\n")
+    let b = directory.write("b.oxur", "(module b)\n(defn g [] :b1)\n")
+    let (interpreter, output, _) = makeInterpreter()
+    try interpreter.load(path: a)
+    try interpreter.load(path: b)
+    directory.write("a.oxur", "(module a)\n(defn f [] :a2)\n")
+    directory.write("b.oxur", "(module b)\n(defn g [] :b2)\n")
+    #expect(try interpreter.reloadAll().count == 2)
+    #expect(try interpreter.eval("[(a:f) (b:g)]").printed == "[:a2 :b2]")
+    _ = output.take()
+    try interpreter.eval("(rollback)")
+    #expect(
+      output.take().split(separator: "\n").sorted() == [
+        "✓ Rolled back a to version 1 (now version 3)", "✓ Rolled back b to version 1 (now version 3)",
+      ])
+    #expect(try interpreter.eval("[(a:f) (b:g)]").printed == "[:a1 :b1]")
+    // The rollback is itself a commit: rolling back again restores what it replaced.
+    let outcomes = try interpreter.rollback()
+    #expect(Set(outcomes.map { "\($0.module) \($0.restored) \($0.version)" }) == ["a 2 4", "b 2 4"])
+    #expect(try interpreter.eval("[(a:f) (b:g)]").printed == "[:a2 :b2]")
+  }
+
+  @Test func impossibleRollbacksAreErrorsThatChangeNothing() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("calc.oxur", calc(":v1"))
+    let (interpreter, output, errors) = makeInterpreter()
+    try interpreter.eval("(rollback)")
+    #expect(
+      errors.take()
+        == "✗ Error: nothing to roll back: no module has been loaded or reloaded yet\n✗ Nothing rolled back\n")
+    try interpreter.load(path: path)
+    try interpreter.eval("(rollback calc)")
+    #expect(
+      errors.take()
+        == "✗ Error: cannot roll back calc: version 1 is its first\n✗ Nothing rolled back (keeping calc v1)\n")
+    try interpreter.eval("(rollback)")
+    #expect(errors.take().hasPrefix("✗ Error: cannot roll back the last commit: it first loaded calc"))
+    try interpreter.eval("(rollback nosuch)")
+    #expect(errors.take() == "✗ Error: cannot roll back nosuch: no such module is loaded\n✗ Nothing rolled back\n")
+    interpreter.runtime.registry.historyLimit = 2
+    for answer in [":v2", ":v3", ":v4", ":v5"] {
+      directory.write("calc.oxur", calc(answer))
+      try interpreter.reload(path: path)
+    }
+    _ = output.take()
+    try interpreter.eval("(rollback calc 1)")
+    #expect(
+      errors.take()
+        == "✗ Error: version 1 of calc is not kept (kept versions: 3–4; the history keeps 2)\n✗ Nothing rolled back (keeping calc v5)\n"
+    )
+    try interpreter.eval("(rollback calc 5)")
+    #expect(errors.take().hasPrefix("✗ Error: calc is at version 5 already"))
+    #expect(interpreter.modules().first { $0.name == "calc" }?.version == 5)
+    #expect(try interpreter.eval("(calc:answer)").printed == ":v5")
+    #expect(output.take() == "")
+  }
+
+  /// A rolled-back macro module re-expands its users in the same transaction.
+  @Test func rollingBackMacrosReexpandsTheirUsers() throws {
+    let directory = ModuleDirectory()
+    let macros = directory.write("macs.oxur", "(module macs)\n(defmacro twice [x] `(* 2 ~x))\n")
+    let client = directory.write("client.oxur", "(module client)\n(import macs)\n(defn f [x] (macs:twice x))\n")
+    let (interpreter, _, _) = makeInterpreter()
+    try interpreter.load(path: client)
+    directory.write("macs.oxur", "(module macs)\n(defmacro twice [x] `(* 3 ~x))\n")
+    try interpreter.reload(path: macros)
+    #expect(try interpreter.eval("(client:f 5)").printed == "15")
+    try interpreter.rollback(module: "macs")
+    #expect(try interpreter.eval("(client:f 5)").printed == "10")
+  }
+}
