@@ -62,6 +62,7 @@ extension Runtime {
       outcome.milliseconds = own.milliseconds
       outcome.breakageWarnings = committed.flatMap(\.warnings)
       outcome.isDryRun = dryRun
+      outcome.checked = own.checked
       return outcome
     } catch let error as OxurError {
       throw LoadFailure(error: error, kept: kept, attempted: name, wasReload: mode == .reload)

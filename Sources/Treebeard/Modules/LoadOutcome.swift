@@ -25,6 +25,8 @@ public struct LoadOutcome: Sendable, Equatable {
   public var breakageWarnings: [String] = []
   /// A dry run: nothing was committed, `version` is the number a commit would have given.
   public var isDryRun = false
+  /// The module's `--check--` ran against the staged code and passed.
+  public var checked = false
 
   public enum Reason: Sendable, Equatable {
     case requested

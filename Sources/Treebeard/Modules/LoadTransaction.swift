@@ -85,7 +85,7 @@ final class LoadTransaction {
       committed.append(
         CommittedModule(
           name: item.entry.name, version: item.staging.number, isReload: isReload, reason: item.reason,
-          changes: changes, warnings: plan.item(item.entry.name)?.warnings ?? []))
+          changes: changes, warnings: plan.item(item.entry.name)?.warnings ?? [], checked: item.staging.checkRan))
     }
     let commitTime = commitClock.elapsedMilliseconds
     let total = started.elapsedMilliseconds
@@ -124,6 +124,8 @@ struct CommittedModule {
   var changes = DefinitionChanges()
   var warnings: [String] = []
   var milliseconds: Double = 0
+  /// Its `--check--` ran and passed.
+  var checked = false
 
   /// As reported to the caller; `dependents` are the other modules of the transaction.
   func outcome(dependents: [LoadOutcome] = [], warnings extra: [String] = []) -> LoadOutcome {
@@ -132,6 +134,7 @@ struct CommittedModule {
     outcome.changes = changes
     outcome.milliseconds = milliseconds
     outcome.breakageWarnings = warnings
+    outcome.checked = checked
     return outcome
   }
 }

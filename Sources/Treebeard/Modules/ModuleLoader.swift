@@ -161,6 +161,7 @@ extension Runtime {
       }
       if let failure = opened.nestedFailure { throw failure }
       try checkExternalUses(opened)
+      try runChecks(opened, machine: machine)
       plan = opened.plan(registry: registry, display: displayName, onStacks: functionsOnStacks(of:))
     } catch {
       opened.rollback()
@@ -169,12 +170,13 @@ extension Runtime {
     }
     if dryRun {
       // Everything up to the commit ran; now undo it exactly, as a failed load would.
+      let checked = Set(opened.staged.filter { $0.staging.checkRan }.map(\.entry.name))
       opened.rollback()
       currentModule = opened.savedCurrentModule
       return plan.items.map {
         CommittedModule(
           name: $0.name, version: $0.version, isReload: $0.isReload, reason: $0.reason, changes: $0.changes,
-          warnings: $0.warnings, milliseconds: started.elapsedMilliseconds)
+          warnings: $0.warnings, milliseconds: started.elapsedMilliseconds, checked: checked.contains($0.name))
       }
     }
     // Warnings never block, and show before the new code becomes current (DESIGN.md §6) when

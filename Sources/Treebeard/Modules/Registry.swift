@@ -60,6 +60,8 @@ public final class ModuleVersion: @unchecked Sendable {
   var fingerprintOrder: [Symbol] = []
   /// What this version changed against the one it replaced, and its load statistics.
   var changes = DefinitionChanges()
+  /// Its `--check--` ran and passed before it was committed.
+  var checkRan = false
   var record: ReloadRecord?
 
   init(name: String, number: Int, path: String?, contentHash: String) {

@@ -77,6 +77,7 @@ extension Runtime {
           try stageModule(source, name: name, reason: .usesChangedMacros, machine: machine)
         }
         try checkExternalUses(opened)
+        try runChecks(opened, machine: machine)
         plan = opened.plan(registry: registry, display: displayName, onStacks: functionsOnStacks(of:))
       } catch {
         opened.rollback()

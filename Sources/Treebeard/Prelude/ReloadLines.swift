@@ -6,10 +6,13 @@ enum ReloadLines {
   /// `✓ Loaded module: m (version 1)` for a first load (the seed's line), and
   /// `✓ Reloaded module: m (version 3, 1.2 ms) ~add +subtract -old-helper` for a reload.
   static func committed(_ outcome: LoadOutcome) -> String {
-    guard outcome.isReload else { return "✓ Loaded module: \(outcome.module) (version \(outcome.version))" }
+    let checked = outcome.checked ? " (--check-- passed)" : ""
+    guard outcome.isReload else {
+      return "✓ Loaded module: \(outcome.module) (version \(outcome.version))\(checked)"
+    }
     let changes = outcome.changes.isEmpty ? "" : " " + outcome.changes.summary
     return "✓ Reloaded module: \(outcome.module) (version \(outcome.version), "
-      + "\(Milliseconds.text(outcome.milliseconds)))\(changes)"
+      + "\(Milliseconds.text(outcome.milliseconds)))\(changes)\(checked)"
   }
 
   /// The plan of a dry run, one line per fact, ending with what stays current.
