@@ -1,0 +1,174 @@
+// Breaks found by a hostile review of docs/reliability.md. Each test states the promise it
+// checks; the ones that fail today are wrapped in `withKnownIssue` so the suite stays green.
+
+import Foundation
+import OxurSyntax
+import Testing
+
+@testable import Treebeard
+
+@Suite struct AttackRegressionTests {
+  private func makeInterpreter() -> (Interpreter, BufferedOutput, BufferedOutput) {
+    let output = BufferedOutput()
+    let errors = BufferedOutput()
+    return (Interpreter(output: output, errorOutput: errors), output, errors)
+  }
+
+  // MARK: interrupts target one evaluation
+
+  /// reliability.md §1: "a late interrupt (one that arrived during a long builtin) never stops
+  /// the next evaluation". An interrupt that arrives after the evaluation's last safe point (here
+  /// from inside its last builtin) stays pending on the handle and stops the *next* evaluation.
+  @Test func aLateInterruptDoesNotStopTheNextEvaluation() throws {
+    let (interpreter, _, _) = makeInterpreter()
+    let handle = EvaluationHandle(interpreter: interpreter)
+    interpreter.define(
+      name: "late-interrupt",
+      value: .builtin(
+        Builtin("late-interrupt", arity: 0...0) { _, _ in
+          handle.interrupt()  // as if Ctrl-C came while this (long) builtin ran
+          return .nil
+        }))
+    try interpreter.eval("(defn f [] 1)")
+    _ = try interpreter.eval("(do (f) (late-interrupt))", handle: handle)  // finishes normally
+    let next = Result { try interpreter.eval("(f)", handle: handle) }  // today: ✗ interrupted
+    withKnownIssue("the interrupt flag outlives the evaluation it was meant for") {
+      #expect((try? next.get()) == .int(1), "\(oxurError(next)?.message ?? "")")
+    }
+  }
+
+  /// Same cause: an interrupt sent before a load whose code has no safe point does not stop the
+  /// load (it commits), and then stops the next, unrelated evaluation on that handle.
+  @Test func anInterruptThatALoadNeverSawDoesNotStopTheNextEvaluation() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("m.oxur", "(module m)\n(defn f [] 1)\n")
+    let (interpreter, _, _) = makeInterpreter()
+    let handle = EvaluationHandle(interpreter: interpreter)
+    handle.interrupt()
+    let outcome = try interpreter.load(path: path, handle: handle)
+    #expect(outcome.version == 1)
+    let next = Result { try interpreter.eval("(m:f)", handle: handle) }  // today: ✗ interrupted
+    withKnownIssue("the interrupt carries over to the next evaluation") {
+      #expect((try? next.get()) == .int(1), "\(oxurError(next)?.message ?? "")")
+    }
+  }
+
+  // MARK: deadlocks
+
+  /// reliability.md §1 names only top levels as the place where a host function waiting for
+  /// another thread deadlocks. Outside any load, a host builtin that asks another thread to call
+  /// into the interpreter and waits for it deadlocks too: the builtin's thread holds the
+  /// evaluator lock and a builtin is no safe point. (The wait has a 5 s deadline here.)
+  @Test func aHostBuiltinWaitingForAnotherThreadsCallDoesNotDeadlock() throws {
+    let (interpreter, _, _) = makeInterpreter()
+    try interpreter.eval("(defn g [] 42)")
+    interpreter.define(
+      name: "ask-other-thread",
+      value: .builtin(
+        Builtin("ask-other-thread", arity: 0...0) { _, _ in
+          let done = DispatchSemaphore(value: 0)
+          let box = LockedValue()
+          Thread.detachNewThread {
+            box.set(try? interpreter.call(module: "user", function: "g"))
+            done.signal()
+          }
+          if done.wait(timeout: .now() + 5) == .timedOut { return .keyword("deadlocked") }
+          return box.get() ?? .nil
+        }))
+    let outer = Background { try interpreter.eval("(ask-other-thread)") }
+    let result = outer.wait("the outer evaluation", timeout: 30)
+    withKnownIssue("the other thread waits for the evaluator lock that the builtin's thread holds") {
+      #expect((try? result?.get()) == .int(42))
+    }
+  }
+
+  // MARK: nested loads commit with the outer load or not at all
+
+  /// hot-reload.md §3: "If the inner load fails, the outer one fails with the inner error — even
+  /// when the module's code catches it with try". A nested load that fails before it stages
+  /// anything (a missing file, a module-name clash) is caught and the outer load commits.
+  @Test func aNestedLoadThatFailsBeforeStagingFailsTheOuterLoad() throws {
+    let directory = ModuleDirectory()
+    let (interpreter, _, _) = makeInterpreter()
+    let missing = directory.write(
+      "a.oxur", "(module a)\n(def r (try (load \"nope.oxur\") (catch e :caught)))\n(defn f [] r)\n")
+    withKnownIssue("a nested load of a missing file is caught and the outer load commits") {
+      #expect(throws: LoadFailure.self) { try interpreter.load(path: missing) }
+    }
+    directory.write("other.oxur", "(module shared)\n(defn g [] 1)\n")
+    try interpreter.load(path: directory.write("shared.oxur", "(module shared)\n(defn g [] 0)\n"))
+    let clash = directory.write(
+      "c.oxur",
+      "(module c)\n(def r (try (load \"\(directory.path("other.oxur"))\") (catch e :caught)))\n(defn f [] r)\n")
+    withKnownIssue("a nested load refused for a module-name clash is caught and the outer load commits") {
+      #expect(throws: LoadFailure.self) { try interpreter.load(path: clash) }
+    }
+  }
+
+  // MARK: exit
+
+  /// `(exit n)` run by a macro while `treebeard check` expands a file: the command reports the
+  /// Swift value `ExitRequest(code: 7)` as an error and exits with 1 — neither the exit code
+  /// asked for nor an Oxur error with a location.
+  @Test func exitInAMacroDuringCheckIsNotReportedAsASwiftValue() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("x.oxur", "(module x)\n(defmacro boom [] (exit 7))\n(boom)\n")
+    let result = try Executable.run(["check", path])
+    withKnownIssue("check prints ✗ Error: ExitRequest(code: 7) and exits 1") {
+      #expect(!result.stderr.contains("ExitRequest"), "\(result.stderr)")
+      #expect(result.status == 7 || result.stderr.contains("x.oxur:3"), "\(result.status) \(result.stderr)")
+    }
+  }
+
+  // MARK: nothing crashes the host
+
+  /// reliability.md §2: releasing a deep value does not recurse on the host stack. In a *release*
+  /// build the product crashes (SIGSEGV, unbounded Reclaimer.release → ListNode.deinit
+  /// recursion) when a loop-built list 5,000,000 deep is dropped, or simply at exit. The debug
+  /// build survives, so this runs `.build/release/treebeard` when it has been built.
+  @Test func theReleaseBuildFreesAFiveMillionDeepListWithoutCrashing() throws {
+    let release = SpecRunner.packageRoot.appendingPathComponent(".build/release/treebeard")
+    guard FileManager.default.isExecutableFile(atPath: release.path) else { return }
+    let process = Process()
+    process.executableURL = release
+    let input = Pipe()
+    let output = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    input.fileHandleForWriting.write(
+      Data(
+        "(def v (loop [i 0 acc nil] (if (< i 5000000) (recur (inc i) (list acc)) acc)))\n(def v nil)\n(println \"survived\")\n"
+          .utf8))
+    try input.fileHandleForWriting.close()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    withKnownIssue("SIGSEGV (status 139) while freeing the list in the release build", isIntermittent: true) {
+      #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(process.terminationStatus)")
+      #expect(text.contains("survived"))
+    }
+  }
+
+  /// `Value` is `Hashable` for hosts; hashing a deep value returned by `eval` recurses on the
+  /// host thread and overflows a small stack (SIGSEGV). Disabled: the crash would end the test
+  /// process. Enable to reproduce.
+  @Test(.disabled("SIGSEGV in Value.hash(into:) on a 256 KiB thread kills the test process"))
+  func hashingADeepValueOnASmallHostStackDoesNotCrash() throws {
+    let (interpreter, _, _) = makeInterpreter()
+    let value = try interpreter.eval("(loop [i 0 acc nil] (if (< i 200000) (recur (inc i) (list acc)) acc))")
+    onSmallStack(256 << 10) {
+      var hasher = Hasher()
+      value.hash(into: &hasher)
+      _ = hasher.finalize()
+    }
+  }
+}
+
+/// A value handed from one thread to another.
+private final class LockedValue: @unchecked Sendable {
+  private let lock = NSLock()
+  private var value: Value?
+  func set(_ new: Value?) { lock.withLock { value = new } }
+  func get() -> Value? { lock.withLock { value } }
+}
