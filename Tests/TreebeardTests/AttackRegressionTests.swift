@@ -53,6 +53,34 @@ import Testing
     }
   }
 
+  /// embedding.md §3: `interrupt()` "interrupts every evaluation running at that moment". A
+  /// host builtin that calls back into the interpreter with the same `EvaluationHandle` (the
+  /// REPL uses one handle for everything) unregisters the outer evaluation when the nested call
+  /// returns (`Interpreter.withMachine` keys running evaluations by handle), so `interrupt()`
+  /// no longer reaches the outer, still running, loop.
+  @Test func interruptAllStillReachesAnEvaluationAfterANestedCallWithItsHandle() throws {
+    let (interpreter, _, _) = makeInterpreter()
+    let handle = EvaluationHandle(interpreter: interpreter)
+    let entered = Checkpoint("entered", in: interpreter)
+    interpreter.define(
+      name: "callback",
+      value: .builtin(Builtin("callback", arity: 0...0) { _, _ in try interpreter.eval("1", handle: handle) }))
+    let loop = Background {
+      try interpreter.eval("(do (callback) (entered) (loop [n 0] (if (< n 100000000000) (recur (inc n)) n)))", handle: handle)
+    }
+    entered.wait("the loop started")
+    Thread.sleep(forTimeInterval: 0.05)
+    interpreter.interrupt()
+    let stopped = Date().addingTimeInterval(5)
+    while !loop.isFinished && Date() < stopped { Thread.sleep(forTimeInterval: 0.01) }
+    let stoppedByInterruptAll = loop.isFinished
+    if !stoppedByInterruptAll { handle.interrupt() }  // end the loop so the test does not hang
+    _ = loop.wait("the loop after its handle's interrupt", timeout: 30)
+    withKnownIssue("interrupt() no longer sees the outer evaluation") {
+      #expect(stoppedByInterruptAll)
+    }
+  }
+
   // MARK: deadlocks
 
   /// reliability.md §1 names only top levels as the place where a host function waiting for
@@ -79,6 +107,27 @@ import Testing
     let result = outer.wait("the outer evaluation", timeout: 30)
     withKnownIssue("the other thread waits for the evaluator lock that the builtin's thread holds") {
       #expect((try? result?.get()) == .int(42))
+    }
+  }
+
+  // MARK: threads
+
+  /// embedding.md §3: `eval` runs its forms in the current module, and "an `(in-module m)` among
+  /// them applies to the forms after it". Another thread's `(in-module …)` applies too: while one
+  /// thread's `eval` sleeps (a safe point), a second thread switches modules, and the first
+  /// thread's remaining forms are compiled into the second thread's module.
+  @Test func anotherThreadsInModuleDoesNotRedirectTheRestOfAnEval() throws {
+    let (interpreter, _, _) = makeInterpreter()
+    let entered = Checkpoint("entered", in: interpreter)
+    let first = Background { try interpreter.eval("(entered)\n(sleep 300)\n(def after 1)") }
+    entered.wait("the first eval started")
+    try interpreter.eval("(in-module other)")
+    _ = first.wait("the first eval", timeout: 30)
+    let inUser = Result { try interpreter.eval("user:after") }
+    let inOther = Result { try interpreter.eval("other:after") }
+    withKnownIssue("(def after 1) lands in module other") {
+      #expect((try? inUser.get()) == .int(1))
+      #expect((try? inOther.get()) == nil)
     }
   }
 
@@ -122,31 +171,59 @@ import Testing
 
   // MARK: nothing crashes the host
 
-  /// reliability.md §2: releasing a deep value does not recurse on the host stack. In a *release*
-  /// build the product crashes (SIGSEGV, unbounded Reclaimer.release → ListNode.deinit
-  /// recursion) when a loop-built list 5,000,000 deep is dropped, or simply at exit. The debug
-  /// build survives, so this runs `.build/release/treebeard` when it has been built.
-  @Test func theReleaseBuildFreesAFiveMillionDeepListWithoutCrashing() throws {
+  /// reliability.md §2: releasing a value nested 100,000 deep does not recurse on the host
+  /// stack. In a *release* build the REPL crashes (SIGSEGV, status 139) when such a result
+  /// leaves `*1`…`*3` and is freed on the REPL's main thread: `Reclaimer.release` →
+  /// `ListNode.deinit`/vector deinit recurse without bound. The debug build (which the test
+  /// suite runs) survives, so this runs `.build/release/treebeard` when it has been built.
+  @Test func theReleaseBuildFreesA100000DeepResultWithoutCrashing() throws {
     let release = SpecRunner.packageRoot.appendingPathComponent(".build/release/treebeard")
     guard FileManager.default.isExecutableFile(atPath: release.path) else { return }
-    let process = Process()
-    process.executableURL = release
-    let input = Pipe()
-    let output = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    input.fileHandleForWriting.write(
-      Data(
-        "(def v (loop [i 0 acc nil] (if (< i 5000000) (recur (inc i) (list acc)) acc)))\n(def v nil)\n(println \"survived\")\n"
-          .utf8))
-    try input.fileHandleForWriting.close()
-    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    withKnownIssue("SIGSEGV (status 139) while freeing the list in the release build", isIntermittent: true) {
-      #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(process.terminationStatus)")
-      #expect(text.contains("survived"))
+    for (name, make) in [("list", "(list acc)"), ("vector", "[acc]")] {
+      let process = Process()
+      process.executableURL = release
+      let input = Pipe()
+      let output = Pipe()
+      process.standardInput = input
+      process.standardOutput = output
+      process.standardError = FileHandle.nullDevice
+      try process.run()
+      let start = name == "list" ? "nil" : "[]"
+      input.fileHandleForWriting.write(
+        Data(
+          "(loop [i 0 acc \(start)] (if (< i 100000) (recur (inc i) \(make)) acc))\n1\n2\n3\n(println \"survived\")\n"
+            .utf8))
+      try input.fileHandleForWriting.close()
+      let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      process.waitUntilExit()
+      withKnownIssue("SIGSEGV (status 139) while the REPL frees a 100,000-deep \(name) in the release build") {
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(process.terminationStatus)")
+        let survived = text.contains("survived")
+        #expect(survived)
+      }
+    }
+  }
+
+  // MARK: the REPL's Ctrl-C
+
+  /// hot-reload.md §9 / reliability.md §1: Ctrl-C stops the REPL's evaluation. When it arrives
+  /// during an uninterruptible builtin (`sort`) in the first form of a multi-form entry, the REPL
+  /// resets the handle before the next form of the same entry (REPL.evaluate), so the Ctrl-C is
+  /// lost and the rest of the entry runs.
+  @Test func ctrlCDuringASortIsNotLostBeforeTheNextFormOfTheEntry() throws {
+    let directory = ModuleDirectory()
+    let session = try ReplSession(in: directory.url)
+    defer { _ = session.close() }
+    _ = session.send("(def xs (vec (map (fn [i] (str (rem (* i 7919) 1000003))) (range 300000))))")
+    let started = Date()
+    _ = session.send("(count (sort xs))")
+    let sortTime = Date().timeIntervalSince(started)
+    session.submit("(count (sort xs)) (println \"second form ran\")")
+    Thread.sleep(forTimeInterval: sortTime / 3)
+    session.interrupt()
+    let answer = session.answer()
+    withKnownIssue("the Ctrl-C is dropped by evaluation.reset() before the second form", isIntermittent: true) {
+      #expect(!answer.out.contains("second form ran"), "\(answer)")
     }
   }
 
