@@ -92,7 +92,16 @@ public final class REPL {
     entryNumber += 1
     let file = SourceFile(name: "<repl:\(entryNumber)>", text: source)
     var reader = Reader(file)
+    evaluation.reset()  // a Ctrl-C at the prompt does not stop the next entry
+    let interruptionsBefore = evaluation.interruptions
+    var interruptReported = false
     while true {
+      // A Ctrl-C during one form (even in a builtin that never reached a safe point) stops
+      // the rest of the entry, as it would stop the rest of one form.
+      if evaluation.interruptions != interruptionsBefore {
+        if !interruptReported { report(OxurError("interrupted", "interrupted")) }
+        return true
+      }
       let form: Syntax?
       do { form = try reader.next() } catch {
         report(OxurError.read(error))
@@ -100,7 +109,6 @@ public final class REPL {
       }
       guard let form else { return true }
       do {
-        evaluation.reset()  // a Ctrl-C at the prompt does not stop the next entry
         let value = try interpreter.eval(form: form, handle: evaluation)
         if !value.isVoid {
           interpreter.runtime.output.write(value.printed + "\n")
@@ -113,6 +121,7 @@ public final class REPL {
         return false
       } catch let error as OxurError {
         report(error)
+        if error.kind == "interrupted" { interruptReported = true }
       } catch {
         report(OxurError("internal", "\(error)"))
       }

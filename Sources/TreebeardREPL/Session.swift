@@ -83,6 +83,10 @@ public enum Session {
       interpreter.runtime.output.write("✓ \(file): no problems found\n")
       interpreter.runtime.output.flush()
       return 0
+    } catch let exit as ExitRequest {
+      // A macro ran (exit n) while the file was expanded: the program ends, as a load would.
+      interpreter.runtime.output.flush()
+      return exit.code
     } catch let error as OxurError {
       report(error, interpreter)
     } catch {

@@ -11,8 +11,9 @@ public final class Interpreter: @unchecked Sendable {
   public let runtime: Runtime
   /// Idle machines (value stacks); two evaluations running at once never share one.
   private var idleMachines: [Machine] = []
-  /// The evaluations running now, for `interrupt()`.
-  private var runningEvaluations: [ObjectIdentifier: EvaluationHandle] = [:]
+  /// The evaluations running now, for `interrupt()`, with how many calls use each handle (a
+  /// host builtin may call back with the handle of the evaluation that called it).
+  private var runningEvaluations: [ObjectIdentifier: (handle: EvaluationHandle, uses: Int)] = [:]
   private let machinesLock = NSLock()
 
   public init(output: OutputSink = StandardOutput(), errorOutput: OutputSink? = nil) {
@@ -35,7 +36,7 @@ public final class Interpreter: @unchecked Sendable {
     let key = ObjectIdentifier(evaluation)
     let machine =
       machinesLock.withLock { () -> Machine? in
-        runningEvaluations[key] = evaluation
+        runningEvaluations[key, default: (evaluation, 0)].uses += 1
         return idleMachines.popLast()
       } ?? runtime.makeMachine()
     let outer = machine.evaluation
@@ -47,7 +48,15 @@ public final class Interpreter: @unchecked Sendable {
       machine.evaluation = outer
       machinesLock.withLock {
         idleMachines.append(machine)
-        runningEvaluations[key] = nil
+        let uses = (runningEvaluations[key]?.uses ?? 1) - 1
+        if uses > 0 {
+          runningEvaluations[key]?.uses = uses
+        } else {
+          runningEvaluations[key] = nil
+          // An interrupt this evaluation never reached a safe point for ends with it: it must
+          // not stop the next evaluation that uses the handle.
+          evaluation.reset()
+        }
       }
     }
     return try body(machine)
@@ -175,7 +184,7 @@ public final class Interpreter: @unchecked Sendable {
   /// thread's reload, the next call), pass an `EvaluationHandle` and interrupt that.
   public func interrupt() {
     machinesLock.withLock {
-      for evaluation in runningEvaluations.values { evaluation.interrupt() }
+      for running in runningEvaluations.values { running.handle.interrupt() }
     }
   }
 }

@@ -10,6 +10,7 @@ import Synchronization
 /// drop one that came while nothing ran (a Ctrl-C at the prompt).
 public final class EvaluationHandle: Sendable {
   private let requested = Atomic<Bool>(false)
+  private let count = Atomic<Int>(0)
   private let attention: Attention
 
   public init(interpreter: Interpreter) { attention = interpreter.runtime.attention }
@@ -17,9 +18,14 @@ public final class EvaluationHandle: Sendable {
   init(attention: Attention) { self.attention = attention }
 
   public func interrupt() {
+    count.wrappingAdd(1, ordering: .sequentiallyConsistent)
     requested.store(true, ordering: .sequentiallyConsistent)
     attention.raise()
   }
+
+  /// How many interrupts arrived so far, acted on or not: a caller running several
+  /// evaluations as one unit (a REPL entry of several forms) stops the unit when it moved.
+  public var interruptions: Int { count.load(ordering: .sequentiallyConsistent) }
 
   /// Forgets an interrupt that has not been acted on.
   public func reset() { requested.store(false, ordering: .sequentiallyConsistent) }

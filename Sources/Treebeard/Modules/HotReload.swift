@@ -138,6 +138,10 @@ extension Runtime {
       return (committed.map { $0.outcome() }, warnings)
     } catch let error as OxurError {
       throw LoadFailure(error: error, kept: kept, attempted: nil, wasReload: true)
+    } catch let exit as ExitRequest {
+      var failure = LoadFailure(error: OxurError("exit", "exit \(exit.code)"), kept: kept, attempted: nil, wasReload: true)
+      failure.exit = exit
+      throw failure
     } catch {
       throw LoadFailure(error: OxurError("load", "\(error)"), kept: kept, attempted: nil, wasReload: true)
     }

@@ -97,7 +97,12 @@ enum ModuleBuiltins {
   /// and the program goes on with the versions it had.
   private static func failed(_ m: Machine, _ failure: LoadFailure) throws {
     if let exit = failure.exit { throw exit }
-    if m.runtime.transaction != nil { throw failure.error }
+    if let transaction = m.runtime.transaction {
+      // Also a load that failed before it joined (a missing file, a name clash): the outer
+      // load must not commit, even if its code catches this error.
+      if transaction.nestedFailure == nil { transaction.nestedFailure = failure.error }
+      throw failure.error
+    }
     m.runtime.reportProblem(failure.report + "\n")
   }
 }

@@ -18,9 +18,16 @@ enum SystemBuiltins {
     }
     t.define("swap!", atLeast: 2) { m, a in
       let atom = try Check.atom(a[0], "swap!")
-      let updated = try m.call(a[1], [atom.value] + a.dropping(2))
-      atom.value = updated
-      return updated
+      // Compare-and-set, as Clojure's: the function may reach a safe point where another thread
+      // swaps the same atom; then the update is computed again from the newer value.
+      while true {
+        let seen = atom.changes
+        let updated = try m.call(a[1], [atom.value] + a.dropping(2))
+        if atom.changes == seen {
+          atom.value = updated
+          return updated
+        }
+      }
     }
     t.define("gensym", 0...1) { _, a in
       let prefix = a.count == 1 ? Printer.display(a[0]) : "G__"

@@ -116,17 +116,23 @@ enum Reclaimer {
       return
     }
     state.releaseDepth += 1
-    slot = empty
+    // Moved out and destroyed inside a call the optimizer cannot inline: a plain `slot = empty`
+    // let the release of the old contents sink below `releaseDepth -= 1` in release builds, so
+    // nested frees never saw the depth and recursed until the host stack overflowed.
+    destroy(exchange(&slot, with: empty))
     state.releaseDepth -= 1
     if state.releaseDepth == 0 && !state.parked.isEmpty { drain(state) }
   }
+
+  /// Ends `value`'s lifetime here, at this call, not wherever the optimizer would move it.
+  @inline(never) private static func destroy<T>(_ value: consuming T) { _ = consume value }
 
   /// Frees parked contents one at a time (last in, first out, so the worklist stays as short as
   /// the value is wide, not as deep). Each may park more; the loop runs until none is left.
   private static func drain(_ state: HostThreadState) {
     state.releaseDepth = 1
     // Each item is dropped here, at depth 1: its nested releases park again instead of recursing.
-    while !state.parked.isEmpty { _ = state.parked.removeLast() }
+    while !state.parked.isEmpty { destroy(state.parked.removeLast()) }
     state.releaseDepth = 0
   }
 }

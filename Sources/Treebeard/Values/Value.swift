@@ -81,7 +81,11 @@ public final class OxurString: @unchecked Sendable {
 
 /// A mutable reference cell: the one mutable value kind.
 public final class Atom: @unchecked Sendable {
-  @exclusivity(unchecked) public var value: Value
+  @exclusivity(unchecked) public var value: Value {
+    didSet { changes &+= 1 }
+  }
+  /// Counts writes, so `swap!` can tell that another thread wrote while its function ran.
+  @exclusivity(unchecked) private(set) var changes: UInt = 0
   public init(_ value: Value) { self.value = value }
   deinit { if Reclaimer.mayNest(value) { Reclaimer.release(&value, empty: .nil) } }
 }
