@@ -62,7 +62,8 @@ import Testing
       name: "callback",
       value: .builtin(Builtin("callback", arity: 0...0) { _, _ in try interpreter.eval("1", handle: handle) }))
     let loop = Background {
-      try interpreter.eval("(do (callback) (entered) (loop [n 0] (if (< n 100000000000) (recur (inc n)) n)))", handle: handle)
+      try interpreter.eval(
+        "(do (callback) (entered) (loop [n 0] (if (< n 100000000000) (recur (inc n)) n)))", handle: handle)
     }
     entered.wait("the loop started")
     Thread.sleep(forTimeInterval: 0.05)
@@ -225,7 +226,8 @@ import Testing
       try input.fileHandleForWriting.close()
       let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
       process.waitUntilExit()
-      #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(name): \(process.terminationStatus)")
+      #expect(
+        process.terminationReason == .exit && process.terminationStatus == 0, "\(name): \(process.terminationStatus)")
       #expect(text.contains("survived"), "\(name)")
     }
   }

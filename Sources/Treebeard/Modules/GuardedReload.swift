@@ -18,7 +18,8 @@ extension Runtime {
         result = try machine.call(check.value, [], span: span)
       } catch let error as OxurError where error.kind != "interrupted" {
         throw OxurError(
-          "check", "--check-- of \(item.entry.name) failed: \(error.message)", span: error.span.isKnown ? error.span : span)
+          "check", "--check-- of \(item.entry.name) failed: \(error.message)",
+          span: error.span.isKnown ? error.span : span)
       }
       switch result {
       case .nil, .bool(false):

@@ -139,7 +139,8 @@ extension Runtime {
     } catch let error as OxurError {
       throw LoadFailure(error: error, kept: kept, attempted: nil, wasReload: true)
     } catch let exit as ExitRequest {
-      var failure = LoadFailure(error: OxurError("exit", "exit \(exit.code)"), kept: kept, attempted: nil, wasReload: true)
+      var failure = LoadFailure(
+        error: OxurError("exit", "exit \(exit.code)"), kept: kept, attempted: nil, wasReload: true)
       failure.exit = exit
       throw failure
     } catch {
