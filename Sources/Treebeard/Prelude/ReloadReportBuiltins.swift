@@ -1,4 +1,4 @@
-// The reporting builtins of hot reload: (history m) and (reload-stats), over what loads recorded.
+// The reporting builtins of hot reload: (history m), (reload-stats) and (deps m), over what loads recorded.
 
 import Foundation
 
@@ -15,6 +15,11 @@ enum ReloadReportBuiltins {
       guard a.count == 1 else { return Collections.vector(records.map(\.value)) }
       let module = try moduleName(a[0], "reload-stats")
       return records.last { $0.module == module }?.value ?? .nil
+    }
+    // `(deps calculator)`: both directions of the import graph, and the compile-time edges.
+    t.define("deps", 1...1) { m, a in
+      m.runtime.output.write(try m.runtime.dependencyLines(module: try moduleName(a[0], "deps")) + "\n")
+      return .void
     }
   }
 
