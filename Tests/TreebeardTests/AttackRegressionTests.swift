@@ -8,19 +8,13 @@ import Testing
 @testable import Treebeard
 
 @Suite struct AttackRegressionTests {
-  private func makeInterpreter() -> (Interpreter, BufferedOutput, BufferedOutput) {
-    let output = BufferedOutput()
-    let errors = BufferedOutput()
-    return (Interpreter(output: output, errorOutput: errors), output, errors)
-  }
-
   // MARK: interrupts target one evaluation
 
   /// reliability.md §1: "a late interrupt (one that arrived during a long builtin) never stops
   /// the next evaluation". An interrupt that arrives after the evaluation's last safe point (here
   /// from inside its last builtin) stays pending on the handle and stops the *next* evaluation.
   @Test func aLateInterruptDoesNotStopTheNextEvaluation() throws {
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     let handle = EvaluationHandle(interpreter: interpreter)
     interpreter.define(
       name: "late-interrupt",
@@ -40,7 +34,7 @@ import Testing
   @Test func anInterruptThatALoadNeverSawDoesNotStopTheNextEvaluation() throws {
     let directory = ModuleDirectory()
     let path = directory.write("m.oxur", "(module m)\n(defn f [] 1)\n")
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     let handle = EvaluationHandle(interpreter: interpreter)
     handle.interrupt()
     let outcome = try interpreter.load(path: path, handle: handle)
@@ -55,7 +49,7 @@ import Testing
   /// returns (`Interpreter.withMachine` keys running evaluations by handle), so `interrupt()`
   /// no longer reaches the outer, still running, loop.
   @Test func interruptAllStillReachesAnEvaluationAfterANestedCallWithItsHandle() throws {
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     let handle = EvaluationHandle(interpreter: interpreter)
     let entered = Checkpoint("entered", in: interpreter)
     interpreter.define(
@@ -81,7 +75,7 @@ import Testing
   /// safe points where another thread may take over and swap too), then writes: updates from
   /// other threads are silently lost (about 26,000 of 40,000 remain).
   @Test func swapFromTwoThreadsLosesNoUpdate() throws {
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     try interpreter.eval(
       """
       (def a (atom 0))
@@ -103,7 +97,7 @@ import Testing
   /// into the interpreter and waits for it deadlocks too: the builtin's thread holds the
   /// evaluator lock and a builtin is no safe point. (The wait has a 5 s deadline here.)
   @Test func aHostBuiltinWaitingForAnotherThreadsCallDoesNotDeadlock() throws {
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     try interpreter.eval("(defn g [] 42)")
     interpreter.define(
       name: "ask-other-thread",
@@ -132,7 +126,7 @@ import Testing
   /// thread's `eval` sleeps (a safe point), a second thread switches modules, and the first
   /// thread's remaining forms are compiled into the second thread's module.
   @Test func anotherThreadsInModuleDoesNotRedirectTheRestOfAnEval() throws {
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     let entered = Checkpoint("entered", in: interpreter)
     let first = Background { try interpreter.eval("(entered)\n(sleep 300)\n(def after 1)") }
     entered.wait("the first eval started")
@@ -153,7 +147,7 @@ import Testing
   /// anything (a missing file, a module-name clash) is caught and the outer load commits.
   @Test func aNestedLoadThatFailsBeforeStagingFailsTheOuterLoad() throws {
     let directory = ModuleDirectory()
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     let missing = directory.write(
       "a.oxur", "(module a)\n(def r (try (load \"nope.oxur\") (catch e :caught)))\n(defn f [] r)\n")
     #expect(throws: LoadFailure.self) { try interpreter.load(path: missing) }
@@ -184,7 +178,7 @@ import Testing
   @Test func exitInAModuleReloadedByReloadAllEndsTheProgram() throws {
     let directory = ModuleDirectory()
     let path = directory.write("q.oxur", "(module q)\n(defn f [] 1)\n")
-    let (interpreter, _, errors) = makeInterpreter()
+    let (interpreter, _, errors) = bufferedInterpreter()
     try interpreter.load(path: path)
     directory.write("q.oxur", "(module q)\n(exit 5)\n")
     var exitCode: Int32? = nil
@@ -258,7 +252,7 @@ import Testing
   /// even with a debug build's 2.6 KB frames. (The review's 256 KiB thread is too small for
   /// 128 debug frames; a release build's frames are a fraction of that.)
   @Test func hashingADeepValueOnASmallHostStackDoesNotCrash() throws {
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     let value = try interpreter.eval("(loop [i 0 acc nil] (if (< i 200000) (recur (inc i) (list acc)) acc))")
     onSmallStack(512 << 10) {
       var hasher = Hasher()

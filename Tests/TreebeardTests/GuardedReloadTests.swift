@@ -6,12 +6,6 @@ import Testing
 @testable import Treebeard
 
 @Suite struct GuardedReloadTests {
-  private func makeInterpreter() -> (Interpreter, BufferedOutput, BufferedOutput) {
-    let output = BufferedOutput()
-    let errors = BufferedOutput()
-    return (Interpreter(output: output, errorOutput: errors), output, errors)
-  }
-
   private func pricing(_ rate: String, check: String) -> String {
     "(module pricing)\n(defn rate [] \(rate))\n(defn price [n] (* n (rate)))\n(defn --check-- [] \(check))\n"
   }
@@ -19,7 +13,7 @@ import Testing
   @Test func aPassingCheckCommitsAndIsReported() throws {
     let directory = ModuleDirectory()
     let path = directory.write("pricing.oxur", pricing("2", check: "(= (price 10) 20)"))
-    let (interpreter, output, _) = makeInterpreter()
+    let (interpreter, output, _) = bufferedInterpreter()
     try interpreter.eval("(load \"\(path)\")")
     #expect(output.take() == "✓ Loaded module: pricing (version 1) (--check-- passed)\n")
     directory.write("pricing.oxur", pricing("3", check: "(= (price 10) 30)"))
@@ -34,7 +28,7 @@ import Testing
   @Test func aFailingCheckAbortsTheReload() throws {
     let directory = ModuleDirectory()
     let path = directory.write("pricing.oxur", pricing("2", check: "(= (price 10) 20)"))
-    let (interpreter, output, errors) = makeInterpreter()
+    let (interpreter, output, errors) = bufferedInterpreter()
     try interpreter.load(path: path)
     for (check, message) in [
       ("(= (price 10) 20)", "--check-- of pricing returned false"),
@@ -59,7 +53,7 @@ import Testing
     let directory = ModuleDirectory()
     let a = directory.write("a.oxur", "(module a)\n(defn f [] 1)\n")
     let b = directory.write("b.oxur", "(module b)\n(defn g [] 1)\n(defn --check-- [] (= (g) 1))\n")
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     try interpreter.load(path: a)
     try interpreter.load(path: b)
     directory.write("a.oxur", "(module a)\n(defn f [] 2)\n")

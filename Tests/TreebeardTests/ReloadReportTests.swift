@@ -6,12 +6,6 @@ import Testing
 @testable import Treebeard
 
 @Suite struct ReloadReportTests {
-  private func makeInterpreter() -> (Interpreter, BufferedOutput, BufferedOutput) {
-    let output = BufferedOutput()
-    let errors = BufferedOutput()
-    return (Interpreter(output: output, errorOutput: errors), output, errors)
-  }
-
   static let calculator = """
     (module calculator)
     (export add subtract old-helper)
@@ -24,7 +18,7 @@ import Testing
   @Test func reloadReportsAddedChangedAndRemoved() throws {
     let directory = ModuleDirectory()
     let path = directory.write("calculator.oxur", ReloadReportTests.calculator)
-    let (interpreter, output, _) = makeInterpreter()
+    let (interpreter, output, _) = bufferedInterpreter()
     let first = try interpreter.load(path: path)
     #expect(first.changes.isEmpty)
     directory.write(
@@ -46,7 +40,7 @@ import Testing
     let source =
       "(module fmt)\n(defmacro twice [x] `(let [v# ~x] (+ v# v#)))\n(defn f [a] (twice a))\n(defn g [] :g)\n"
     let path = directory.write("fmt.oxur", source)
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     try interpreter.load(path: path)
     directory.write(
       "fmt.oxur",
@@ -62,7 +56,7 @@ import Testing
   @Test func aChangedMacroChangesItsUsers() throws {
     let directory = ModuleDirectory()
     let path = directory.write("mm.oxur", "(module mm)\n(defmacro m [x] `(+ ~x 1))\n(defn f [a] (m a))\n")
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     try interpreter.load(path: path)
     directory.write("mm.oxur", "(module mm)\n(defmacro m [x] `(+ ~x 2))\n(defn f [a] (m a))\n")
     #expect(try interpreter.reload(path: path).changes.changed == ["m", "f"])
@@ -73,7 +67,7 @@ import Testing
     let directory = ModuleDirectory()
     let path = directory.write("calculator.oxur", ReloadReportTests.calculator)
     let app = directory.write("app.oxur", "(module app)\n(import calculator)\n(defn run [] (calculator:add 1 2))\n")
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     try interpreter.load(path: app)
     directory.write(
       "calculator.oxur", "(module calculator)\n(defn add [a b] (+ a b))\n(defn subtract [a b] (- b a))\n")
@@ -99,7 +93,7 @@ import Testing
 
   /// Every definition carries its own version; a REPL redefinition of a function says so.
   @Test func replRedefinitionIsAHotLoad() throws {
-    let (interpreter, output, _) = makeInterpreter()
+    let (interpreter, output, _) = bufferedInterpreter()
     try interpreter.eval("(defn quiet [] 1)\n(defn quiet [] 2)")
     #expect(output.take() == "")  // an embedding host's eval prints only what the program prints
     interpreter.runtime.announcesHotLoads = true  // as the REPL sets it
@@ -117,7 +111,7 @@ import Testing
   @Test func definitionVersionsFollowReloads() throws {
     let directory = ModuleDirectory()
     let path = directory.write("dv.oxur", "(module dv)\n(defn a [] 1)\n(defn b [] 1)\n")
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     try interpreter.load(path: path)
     directory.write("dv.oxur", "(module dv)\n(defn a [] 2)\n(defn b [] 1)\n")
     try interpreter.reload(path: path)
@@ -133,7 +127,7 @@ import Testing
     let app = directory.write(
       "app.oxur",
       "(module app)\n(import calculator)\n(defn run []\n  [(calculator:add 1 2)\n   (calculator:old-helper)])\n")
-    let (interpreter, output, errors) = makeInterpreter()
+    let (interpreter, output, errors) = bufferedInterpreter()
     try interpreter.load(path: app)
     directory.write(
       "calculator.oxur",
@@ -162,7 +156,7 @@ import Testing
     let directory = ModuleDirectory()
     let source = "(module m)\n(defn tick [] 1)\n(defn spin [] (user:started) (loop [] (tick) (recur)))\n"
     let path = directory.write("m.oxur", source)
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     let started = Checkpoint("started", in: interpreter)
     try interpreter.load(path: path)
     let handle = EvaluationHandle(interpreter: interpreter)
@@ -182,7 +176,7 @@ import Testing
     let directory = ModuleDirectory()
     let path = directory.write("lib.oxur", "(module lib)\n(defn f [] 1)\n(defn g [] 2)\n")
     let app = directory.write("app.oxur", "(module app)\n(import lib :refer [g])\n(defn run [] (g))\n")
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     try interpreter.load(path: app)
     directory.write("lib.oxur", "(module lib)\n(export f)\n(defn f [] 1)\n(defn g [] 2)\n")
     let outcome = try interpreter.reload(path: path)
@@ -200,7 +194,7 @@ import Testing
     let directory = ModuleDirectory()
     let path = directory.write("calculator.oxur", ReloadReportTests.calculator)
     let app = directory.write("app.oxur", "(module app)\n(import calculator)\n(defn run [] (calculator:add 1 2))\n")
-    let (interpreter, output, _) = makeInterpreter()
+    let (interpreter, output, _) = bufferedInterpreter()
     try interpreter.load(path: app)
     try interpreter.eval("(modules)")
     let table = output.take()
@@ -227,7 +221,7 @@ import Testing
     let directory = ModuleDirectory()
     let macros = directory.write("macs.oxur", "(module macs)\n(defmacro tag [x] `[:v1 ~x])\n")
     directory.write("user2.oxur", "(module user2)\n(import macs)\n(defn f [] (macs:tag 1))\n")
-    let (interpreter, output, errors) = makeInterpreter()
+    let (interpreter, output, errors) = bufferedInterpreter()
     try interpreter.load(path: directory.path("user2.oxur"))
     directory.write("macs.oxur", "(module macs)\n(defmacro tag [x] `[:v2 ~x])\n(defn extra [] 1)\n")
     _ = output.take()
@@ -249,7 +243,7 @@ import Testing
   @Test func dryRunOfABrokenFileReportsTheError() throws {
     let directory = ModuleDirectory()
     let path = directory.write("b.oxur", "(module b)\n(defn f [] 1)\n")
-    let (interpreter, _, errors) = makeInterpreter()
+    let (interpreter, _, errors) = bufferedInterpreter()
     try interpreter.load(path: path)
     directory.write("b.oxur", "(module b)\n(defn f [] (/ 1 0))\n(f)\n")
     try interpreter.eval("(reload \"\(path)\" :dry-run)")
@@ -261,7 +255,7 @@ import Testing
   @Test func historyListsKeptVersions() throws {
     let directory = ModuleDirectory()
     let path = directory.write("h.oxur", "(module h)\n(defn a [] 1)\n(defn b [] 1)\n")
-    let (interpreter, output, _) = makeInterpreter()
+    let (interpreter, output, _) = bufferedInterpreter()
     try interpreter.load(path: path)
     directory.write("h.oxur", "(module h)\n(defn a [] 2)\n(defn c [] 1)\n")
     try interpreter.reload(path: path)
@@ -288,7 +282,7 @@ import Testing
 
   /// `(modules)` counts the user's definitions, not the REPL's `*1` … `*e`.
   @Test func modulesTableCountsOnlyUserDefinitions() throws {
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     try interpreter.eval("(defn greet [] :hi)")
     interpreter.define(name: "*1", value: .int(1))
     interpreter.define(name: "*e", value: .nil)

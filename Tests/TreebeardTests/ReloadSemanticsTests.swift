@@ -7,12 +7,6 @@ import Testing
 @testable import Treebeard
 
 @Suite struct ReloadSemanticsTests {
-  private func makeInterpreter() -> (Interpreter, BufferedOutput, BufferedOutput) {
-    let output = BufferedOutput()
-    let errors = BufferedOutput()
-    return (Interpreter(output: output, errorOutput: errors), output, errors)
-  }
-
   // MARK: late binding at the moment of the call
 
   /// The arguments reload the callee's module: the call runs the version committed by then,
@@ -22,7 +16,7 @@ import Testing
     let path = directory.path("m.oxur")
     directory.write(
       "m.oxur", "(module m)\n(defn f [x] [:v1 x])\n(defn g [a b] [:v1 a b])\n(defn h [a b c d] [:v1 a b c d])\n")
-    let (interpreter, _, errors) = makeInterpreter()
+    let (interpreter, _, errors) = bufferedInterpreter()
     try interpreter.load(path: path)
     directory.write(
       "m.oxur", "(module m)\n(defn f [x] [:v2 x])\n(defn g [a b] [:v2 a b])\n(defn h [a b c d] [:v2 a b c d])\n")
@@ -43,7 +37,7 @@ import Testing
   @Test func aReferenceIsResolvedAfterItsArguments() throws {
     let directory = ModuleDirectory()
     let path = directory.write("m.oxur", "(module m)\n(defn f [x] [:v1 x])\n")
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     try interpreter.load(path: path)
     try interpreter.eval("(def r m:f)")
     directory.write("m.oxur", "(module m)\n(defn f [x] [:v2 x])\n")
@@ -56,7 +50,7 @@ import Testing
     let directory = ModuleDirectory()
     let source = "(module m)\n(defonce counter 0)\n(defn bump! [f] (set! counter (f counter)))\n"
     let path = directory.write("m.oxur", source)
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     try interpreter.load(path: path)
     try interpreter.eval("(m:bump! inc)")
     directory.write("m.oxur", source + "(defn extra [] 1)\n")
@@ -72,7 +66,7 @@ import Testing
   @Test func anExportChangeInvalidatesCallSites() throws {
     let directory = ModuleDirectory()
     let path = directory.write("mathx.oxur", "(module mathx)\n(defn square [x] (* x x))\n(defn secret [] 42)\n")
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     try interpreter.load(path: path)
     try interpreter.eval("(defn peek [] (mathx:secret))")
     #expect(try interpreter.eval("(peek)").printed == "42")
@@ -94,7 +88,7 @@ import Testing
     let qualifiedTypo = directory.write("b.oxur", "(module b)\n(import mathx)\n(defn f [] (mathx:nonexistent 2))\n")
     let unexported = directory.write("c.oxur", "(module c)\n(import mathx)\n(defn f [] (mathx:hidden))\n")
     let fine = directory.write("d.oxur", "(module d)\n(import mathx :refer [square])\n(defn f [] (square 3))\n")
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     for (path, message, line) in [
       (referTypo, "unknown name: mathx:sqare (module mathx defines no sqare)", 2),
       (qualifiedTypo, "unknown name: mathx:nonexistent (module mathx defines no nonexistent)", 3),
@@ -122,7 +116,7 @@ import Testing
     let directory = ModuleDirectory()
     let b = directory.write("b.oxur", "(module b)\n(defn g [] :b1)\n")
     let a = directory.write("a.oxur", "(module a)\n(defn f [] :a1)\n")
-    let (interpreter, output, errors) = makeInterpreter()
+    let (interpreter, output, errors) = bufferedInterpreter()
     try interpreter.load(path: b)
     try interpreter.load(path: a)
     directory.write("b.oxur", "(module b)\n(defn g [] :b2\n")
@@ -152,7 +146,7 @@ import Testing
   @Test func aFailedLoadRestoresTheCurrentModule() throws {
     let directory = ModuleDirectory()
     let path = directory.write("im.oxur", "(module im)\n(in-module zzz)\n(def x 1)\n(/ 1 0)\n")
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     try interpreter.eval("(load \"\(path)\")")
     try interpreter.eval("(defn after [] :here)")
     #expect(try interpreter.eval("(user:after)").printed == ":here")
@@ -181,7 +175,7 @@ import Testing
     let directory = ModuleDirectory()
     let macros = directory.write("macs.oxur", "(module macs)\n(defmacro twice [x] `(* 2 ~x))\n")
     let client = directory.write("client.oxur", "(module client)\n(import macs)\n(defn f [x] (macs:twice x))\n")
-    let (interpreter, output, errors) = makeInterpreter()
+    let (interpreter, output, errors) = bufferedInterpreter()
     try interpreter.load(path: client)
     directory.write("client.oxur", "(module renamed)\n(import macs)\n(defn f [x] (macs:twice (+ x 1)))\n")
     directory.write("macs.oxur", "(module macs)\n(defmacro twice [x] `(* 3 ~x))\n")
@@ -203,7 +197,7 @@ import Testing
   @Test func aSiteDoesNotKeepAnOldVersionAlive() throws {
     let directory = ModuleDirectory()
     let path = directory.write("m.oxur", "(module m)\n(defn f [] 1)\n")
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     interpreter.runtime.registry.historyLimit = 1
     try interpreter.load(path: path)
     try interpreter.eval("(defn caller [] (m:f))")
@@ -222,7 +216,7 @@ import Testing
   @Test func sourceTextLeavesWithItsVersion() throws {
     let directory = ModuleDirectory()
     let path = directory.write("m.oxur", "(module m)\n(defn f [] 0)\n")
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     interpreter.runtime.registry.historyLimit = 2
     try interpreter.load(path: path)
     weak var firstSource = try #require(sourceOfF(interpreter))
@@ -258,7 +252,7 @@ import Testing
     let directory = ModuleDirectory()
     let gone = directory.write("gone.oxur", "(module gone)\n(defn f [] :kept)\n")
     let other = directory.write("other.oxur", "(module other)\n(defn g [] 1)\n")
-    let (interpreter, output, errors) = makeInterpreter()
+    let (interpreter, output, errors) = bufferedInterpreter()
     try interpreter.load(path: gone)
     try interpreter.load(path: other)
     try FileManager.default.removeItem(atPath: gone)
@@ -276,7 +270,7 @@ import Testing
   @Test func preparingAModuleTakesNoLock() throws {
     let directory = ModuleDirectory()
     let path = directory.write("m.oxur", "(module m)\n(defn f [] 1)\n")
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     try interpreter.load(path: path)
     let inside = DispatchSemaphore(value: 0)
     let prepared = DispatchSemaphore(value: 0)

@@ -6,12 +6,6 @@ import Testing
 @testable import Treebeard
 
 @Suite struct RollbackTests {
-  private func makeInterpreter() -> (Interpreter, BufferedOutput, BufferedOutput) {
-    let output = BufferedOutput()
-    let errors = BufferedOutput()
-    return (Interpreter(output: output, errorOutput: errors), output, errors)
-  }
-
   private func calc(_ answer: String) -> String {
     "(module calc)\n(defonce hits (atom 0))\n(defn answer [] (swap! hits inc) \(answer))\n"
   }
@@ -19,7 +13,7 @@ import Testing
   @Test func rollingBackCommitsAnOldVersionAsANewNumber() throws {
     let directory = ModuleDirectory()
     let path = directory.write("calc.oxur", calc(":v1"))
-    let (interpreter, output, _) = makeInterpreter()
+    let (interpreter, output, _) = bufferedInterpreter()
     try interpreter.load(path: path)
     for answer in [":v2", ":v3"] {
       directory.write("calc.oxur", calc(answer))
@@ -45,7 +39,7 @@ import Testing
     let directory = ModuleDirectory()
     let a = directory.write("a.oxur", "(module a)\n(defn f [] :a1)\n")
     let b = directory.write("b.oxur", "(module b)\n(defn g [] :b1)\n")
-    let (interpreter, output, _) = makeInterpreter()
+    let (interpreter, output, _) = bufferedInterpreter()
     try interpreter.load(path: a)
     try interpreter.load(path: b)
     directory.write("a.oxur", "(module a)\n(defn f [] :a2)\n")
@@ -68,7 +62,7 @@ import Testing
   @Test func impossibleRollbacksAreErrorsThatChangeNothing() throws {
     let directory = ModuleDirectory()
     let path = directory.write("calc.oxur", calc(":v1"))
-    let (interpreter, output, errors) = makeInterpreter()
+    let (interpreter, output, errors) = bufferedInterpreter()
     try interpreter.eval("(rollback)")
     #expect(
       errors.take()
@@ -105,7 +99,7 @@ import Testing
     let directory = ModuleDirectory()
     let macros = directory.write("macs.oxur", "(module macs)\n(defmacro twice [x] `(* 2 ~x))\n")
     let client = directory.write("client.oxur", "(module client)\n(import macs)\n(defn f [x] (macs:twice x))\n")
-    let (interpreter, _, _) = makeInterpreter()
+    let (interpreter, _, _) = bufferedInterpreter()
     try interpreter.load(path: client)
     directory.write("macs.oxur", "(module macs)\n(defmacro twice [x] `(* 3 ~x))\n")
     try interpreter.reload(path: macros)

@@ -24,6 +24,13 @@ final class ModuleDirectory: Sendable {
   func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 }
 
+/// An interpreter whose output and error output are kept for the test to read.
+func bufferedInterpreter() -> (Interpreter, BufferedOutput, BufferedOutput) {
+  let output = BufferedOutput()
+  let errors = BufferedOutput()
+  return (Interpreter(output: output, errorOutput: errors), output, errors)
+}
+
 /// The result of running the executable.
 struct ProcessResult {
   let status: Int32

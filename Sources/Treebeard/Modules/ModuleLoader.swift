@@ -153,20 +153,11 @@ extension Runtime {
     let opened = LoadTransaction(currentModule: currentModule)
     transaction = opened
     defer { transaction = nil }
-    let plan: ReloadPlan
-    do {
+    let plan = try stageAndPlan(opened, machine: machine) {
       for (source, name) in sources {
         let why: LoadTransaction.Reason = macroUsers.contains(name) ? .usesChangedMacros : reason
         try stageModule(source, name: name, reason: why, machine: machine)
       }
-      if let failure = opened.nestedFailure { throw failure }
-      try checkExternalUses(opened)
-      try runChecks(opened, machine: machine)
-      plan = opened.plan(registry: registry, display: displayName, onStacks: functionsOnStacks(of:))
-    } catch {
-      opened.rollback()
-      currentModule = opened.savedCurrentModule
-      throw error
     }
     if dryRun {
       // Everything up to the commit ran; now undo it exactly, as a failed load would.
@@ -183,6 +174,23 @@ extension Runtime {
     // Oxur code asked for the load; an embedding host gets them in the outcome and decides.
     if announce { for warning in plan.warnings { reportProblem(warning + "\n") } }
     return opened.commit(historyLimit: registry.historyLimit, plan: plan, registry: registry, started: started)
+  }
+
+  /// Runs `stage` in the open transaction, then everything that must hold before a commit —
+  /// no nested load failed, names of other modules exist, every `--check--` passes — and
+  /// returns the plan. Any failure rolls the transaction back exactly and rethrows.
+  func stageAndPlan(_ opened: LoadTransaction, machine: Machine, _ stage: () throws -> Void) throws -> ReloadPlan {
+    do {
+      try stage()
+      if let failure = opened.nestedFailure { throw failure }
+      try checkExternalUses(opened)
+      try runChecks(opened, machine: machine)
+      return opened.plan(registry: registry, display: displayName, onStacks: functionsOnStacks(of:))
+    } catch {
+      opened.rollback()
+      currentModule = opened.savedCurrentModule
+      throw error
+    }
   }
 
   /// Every name the staged code uses from another module that is loaded (or staged with it)

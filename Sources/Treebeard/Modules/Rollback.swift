@@ -66,8 +66,7 @@ extension Runtime {
       let opened = LoadTransaction(currentModule: currentModule)
       transaction = opened
       defer { transaction = nil }
-      let plan: ReloadPlan
-      do {
+      let plan = try stageAndPlan(opened, machine: machine) {
         for (entry, version) in targets {
           opened.stage(entry, version.copyForRollback(current: entry.current), reason: .rolledBack)
         }
@@ -76,13 +75,6 @@ extension Runtime {
         for (source, name) in users {
           try stageModule(source, name: name, reason: .usesChangedMacros, machine: machine)
         }
-        try checkExternalUses(opened)
-        try runChecks(opened, machine: machine)
-        plan = opened.plan(registry: registry, display: displayName, onStacks: functionsOnStacks(of:))
-      } catch {
-        opened.rollback()
-        currentModule = opened.savedCurrentModule
-        throw error
       }
       for warning in plan.warnings { reportProblem(warning + "\n") }
       let committed = opened.commit(
