@@ -11,14 +11,49 @@ struct TreebeardCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "treebeard",
     abstract: "Treebeard: an Oxur interpreter built for hot code loading.",
+    usage: """
+      treebeard [--path DIR]…                 start the REPL
+      treebeard FILE.oxur [ARGS…]             run a program (as `treebeard run`)
+      treebeard <subcommand> …
+      """,
+    version: "treebeard \(TreebeardVersion.string)",
     subcommands: [Repl.self, Run.self, Eval.self, Check.self],
     defaultSubcommand: Repl.self
   )
+
+  /// `treebeard app.oxur ARGS…` runs the file, as `python app.py` does; a first word that is
+  /// neither an option, a subcommand nor a file is an unknown command, shown with the
+  /// top-level usage rather than the REPL's.
+  static func main() {
+    var arguments = Array(CommandLine.arguments.dropFirst())
+    if let first = arguments.first, !first.hasPrefix("-") {
+      let subcommands = configuration.subcommands.map {
+        $0.configuration.commandName ?? String(describing: $0).lowercased()
+      }
+      if first.hasSuffix(".oxur") || (!subcommands.contains(first) && FileManager.default.fileExists(atPath: first)) {
+        arguments.insert("run", at: 0)
+      } else if !subcommands.contains(first) && first != "help" {
+        FileHandle.standardError.write(
+          Data("Error: unknown command '\(first)' (and no file of that name)\n\n\(helpMessage())\n".utf8))
+        Foundation.exit(64)
+      }
+    }
+    main(arguments)
+  }
 }
 
 struct LoadPathOptions: ParsableArguments {
   @Option(name: .customLong("path"), help: "A directory searched by import (repeatable).")
   var directories: [String] = []
+
+  func validate() throws {
+    for directory in directories {
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw ValidationError("--path \(directory) is not a directory")
+      }
+    }
+  }
 }
 
 struct WatchBackendOptions: ParsableArguments {
@@ -72,10 +107,15 @@ struct Run: ParsableCommand {
 struct Eval: ParsableCommand {
   static let configuration = CommandConfiguration(abstract: "Evaluate an expression and print its value.")
   @OptionGroup var loadPath: LoadPathOptions
-  @Argument(help: "Oxur source to evaluate.") var expression: String
+  // Unrecognized words are the source, so `treebeard eval -5` and `eval (- 3 5)` both work.
+  @Argument(parsing: .allUnrecognized, help: "Oxur source to evaluate.") var expression: [String] = []
+
+  func validate() throws {
+    if expression.isEmpty { throw ValidationError("eval needs the source to evaluate, e.g. treebeard eval '(+ 1 2)'") }
+  }
 
   func run() throws {
-    throw ExitCode(Session.evalExpression(expression, loadPath: loadPath.directories))
+    throw ExitCode(Session.evalExpression(expression.joined(separator: " "), loadPath: loadPath.directories))
   }
 }
 
