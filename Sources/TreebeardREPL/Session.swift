@@ -36,9 +36,17 @@ public enum Session {
     do {
       let outcome = try interpreter.load(path: file, handle: evaluation)
       if watch != nil { try watcher.watchLoadedModules() }
-      guard interpreter.hasFunction(module: outcome.module, name: "main") else { return 0 }
+      guard interpreter.hasFunction(module: outcome.module, name: "main") else {
+        // A file of definitions without main is most often a typo (`mian`): say so.
+        let defined = interpreter.functionNames(module: outcome.module)
+        if !defined.isEmpty {
+          interpreter.runtime.reportProblem(
+            "⚠ no main function in \(file) (defined: \(defined.joined(separator: ", ")))\n")
+        }
+        return interpreter.runtime.failedLoads > 0 ? 1 : 0
+      }
       _ = try interpreter.callMain(module: outcome.module, arguments: arguments, handle: evaluation)
-      return 0
+      return interpreter.runtime.failedLoads > 0 ? 1 : 0
     } catch let failure as LoadFailure {
       if let exit = failure.exit { return exit.code }
       report(failure.error, interpreter)
@@ -63,7 +71,8 @@ public enum Session {
     do {
       let value = try interpreter.eval(expression, file: "<eval>", handle: evaluation)
       if !value.isVoid { interpreter.runtime.output.write(value.printed + "\n") }
-      return 0
+      // A load the expression asked for failed (and was reported): not a success.
+      return interpreter.runtime.failedLoads > 0 ? 1 : 0
     } catch let exit as ExitRequest {
       return exit.code
     } catch let error as OxurError {

@@ -47,4 +47,32 @@ import Treebeard
       #expect(result.stderr.contains("--path \(path) is not a directory"), "\(result.stderr)")
     }
   }
+
+  /// A load that `eval` or a program asked for failed: reported, and the exit code says so.
+  @Test func aFailedLoadMakesTheExitCodeNonZero() throws {
+    let directory = ModuleDirectory()
+    let broken = directory.write("broken.oxur", "(module broken)\n(defn f [] (\n")
+    let evaluated = try Executable.run(["eval", "(load \"\(broken)\") :after"])
+    #expect(evaluated.stdout == ":after\n")
+    #expect(evaluated.stderr.contains("✗ Module not loaded: broken"))
+    #expect(evaluated.status == 1)
+    let app = directory.write("app.oxur", "(module app)\n(defn main [] (load \"\(broken)\") (println :done))\n")
+    let ran = try Executable.run(["run", app])
+    #expect(ran.stdout == ":done\n")
+    #expect(ran.status == 1)
+  }
+
+  /// A program without `main` that defines functions is most likely a typo: it says so.
+  @Test func aMissingMainIsNamed() throws {
+    let directory = ModuleDirectory()
+    let app = directory.write("app.oxur", "(module app)\n(defn mian [] (println :hi))\n(defn helper [] 1)\n")
+    let result = try Executable.run(["run", app])
+    #expect(result.stderr == "⚠ no main function in \(app) (defined: helper, mian)\n")
+    #expect(result.stdout == "")
+    let script = directory.write("script.oxur", "(module script)\n(println :top-level)\n")
+    let quiet = try Executable.run(["run", script])
+    #expect(quiet.stdout == ":top-level\n")
+    #expect(quiet.stderr == "")
+    #expect(quiet.status == 0)
+  }
 }

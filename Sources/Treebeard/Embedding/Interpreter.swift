@@ -141,6 +141,14 @@ public final class Interpreter: @unchecked Sendable {
     }
   }
 
+  /// The functions `module` defines in its current version, sorted.
+  public func functionNames(module: String) -> [String] {
+    runtime.lock.withLock {
+      let bindings = runtime.registry.existingEntry(module)?.current?.bindings.values
+      return (bindings ?? [:].values).filter(\.isFunction).map(\.name.name).sorted()
+    }
+  }
+
   /// True when `module` defines `name` in its current version.
   public func hasFunction(module: String, name: String) -> Bool {
     runtime.lock.withLock { runtime.registry.existingEntry(module)?.current?.bindings[Symbol.intern(name)] != nil }

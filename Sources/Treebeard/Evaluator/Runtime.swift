@@ -26,6 +26,9 @@ public final class Runtime: @unchecked Sendable {
   /// The open load transaction, if a load is running (imports join it).
   var transaction: LoadTransaction?
   var stackDepthLimit = 100_000
+  /// Loads, reloads and reload-alls that failed and were reported (not thrown): `treebeard
+  /// eval` and `run` exit non-zero when one did.
+  public internal(set) var failedLoads = 0
 
   public init(output: OutputSink = StandardOutput(), errorOutput: OutputSink? = nil) {
     self.output = output

@@ -103,6 +103,7 @@ enum ModuleBuiltins {
       if transaction.nestedFailure == nil { transaction.nestedFailure = failure.error }
       throw failure.error
     }
+    m.runtime.failedLoads += 1
     m.runtime.reportProblem(failure.report + "\n")
   }
 }
