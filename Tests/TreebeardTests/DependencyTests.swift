@@ -1,4 +1,4 @@
-// `(deps m)`: the import graph in both directions and the macro edges a reload follows.
+// `(deps m)`, `(unload m)` and `(reload-all :quiet)`: the module graph and leaving it.
 
 import Foundation
 import Testing
@@ -32,5 +32,50 @@ import Treebeard
 
         """)
     #expect(throws: OxurError.self) { try interpreter.eval("(deps nosuch)") }
+  }
+
+  /// A module nothing imports can be unloaded (a renamed module stops warning); one that is
+  /// imported is refused, naming the importers.
+  @Test func unloadRemovesAModuleNothingImports() throws {
+    let directory = ModuleDirectory()
+    directory.write("mathx.oxur", "(module mathx)\n(defn sq [x] (* x x))\n")
+    let app = directory.write("app.oxur", "(module app)\n(import mathx)\n(defn f [x] (mathx:sq x))\n")
+    let (interpreter, output, errors) = bufferedInterpreter()
+    try interpreter.load(path: app)
+    do {
+      try interpreter.eval("(unload mathx)")
+      Issue.record("an imported module was unloaded")
+    } catch let error as OxurError {
+      #expect(error.message == "cannot unload mathx: app still import it")
+    }
+    _ = output.take()
+    try interpreter.eval("(unload app)")
+    #expect(output.take() == "✓ Unloaded module: app (was version 1)\n")
+    #expect(interpreter.modules().map(\.name) == ["mathx", "user"])
+    do {
+      _ = try interpreter.eval("(app:f 2)")
+      Issue.record("an unloaded module answered")
+    } catch let error as OxurError {
+      #expect(error.message.contains("module app is not loaded"))
+    }
+    // The file's header renamed: after unloading the old module, reload-all no longer warns.
+    directory.write("app.oxur", "(module app2)\n(defn f [] 1)\n")
+    try interpreter.eval("(reload-all)")
+    #expect(errors.take() == "")
+    #expect(throws: OxurError.self) { try interpreter.eval("(unload user)") }
+  }
+
+  @Test func reloadAllQuietReturnsWhatItCommitted() throws {
+    let directory = ModuleDirectory()
+    let a = directory.write("a.oxur", "(module a)\n(defn f [] 1)\n")
+    let (interpreter, output, _) = bufferedInterpreter()
+    try interpreter.load(path: a)
+    _ = output.take()
+    #expect(try interpreter.eval("(reload-all :quiet)").printed == "[]")
+    directory.write("a.oxur", "(module a)\n(defn f [] 2)\n")
+    #expect(try interpreter.eval("(reload-all :quiet)").printed == "[\"a\"]")
+    #expect(output.take() == "")
+    directory.write("a.oxur", "(module a)\n(defn f [] (\n")
+    #expect(try interpreter.eval("(reload-all :quiet)") == .nil)
   }
 }

@@ -11,7 +11,7 @@ enum CoreMacros {
     "for": forComprehension, "if-let": ifLet, "when-let": whenLet, "dotimes": dotimes,
     "assert": assert, "time": time, "comment": comment, "if-not": ifNot, "when-not": unless,
     "defn-": defn, "in-module": inModule, "history": quotingModuleName, "reload-stats": quotingModuleName,
-    "rollback": quotingModuleName, "deps": quotingModuleName,
+    "rollback": quotingModuleName, "deps": quotingModuleName, "unload": quotingModuleName,
   ]
 
   /// `(in-module calculator)`: the name is not evaluated.

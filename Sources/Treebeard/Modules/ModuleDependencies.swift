@@ -1,4 +1,4 @@
-// `(deps m)`: a module's place in the import graph and the macro edges reloads follow.
+// `(deps m)` and `(unload m)`: a module's place in the import graph, and leaving it.
 
 import Foundation
 
@@ -19,5 +19,29 @@ extension Runtime {
       "  uses macros of:  \(list(Array(current.macroSources)))",
       "  macros used by:  \(list(macroUsers))",
     ].joined(separator: "\n")
+  }
+}
+
+extension Runtime {
+  /// Removes `module` from the loaded modules when no loaded module imports it or uses its
+  /// macros (refused, naming them, otherwise). The entry stays, as call sites point at it;
+  /// their next call reports the module as not loaded. Returns the version it had.
+  func unload(module: String) throws -> Int {
+    if transaction != nil { throw OxurError("load", "unload cannot run inside a load") }
+    guard module != "user" else { throw OxurError("load", "module user belongs to the REPL and cannot be unloaded") }
+    guard let entry = registry.existingEntry(module), let current = entry.current else {
+      throw OxurError("load", "no module \(module) is loaded")
+    }
+    let users = registry.loadedModules.filter {
+      $0.name != module
+        && ($0.current?.imports.contains(module) == true || $0.current?.macroSources.contains(module) == true)
+    }.map(\.name)
+    guard users.isEmpty else {
+      throw OxurError("load", "cannot unload \(module): \(users.sorted().joined(separator: ", ")) still import it")
+    }
+    entry.history.removeAll()
+    entry.current = nil
+    if currentModule == module { currentModule = "user" }
+    return current.number
   }
 }

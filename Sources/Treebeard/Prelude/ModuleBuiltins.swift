@@ -17,10 +17,20 @@ enum ModuleBuiltins {
       }
       return try reportLoad(m, path: path, mode: .reload)
     }
-    t.define("reload-all", 0...1) { m, a in
-      let directory = a.count == 1 ? try Check.string(a[0], "reload-all") : nil
+    t.define("reload-all", 0...2) { m, a in
+      // `(reload-all :quiet)`, `(reload-all "dir" :quiet)`: for programs that poll; prints
+      // nothing and returns the names of the modules committed (a failure still reports).
+      var arguments = a.all
+      let quiet =
+        arguments.last.map { if case .keyword(let k) = $0 { return k.name == "quiet" } else { return false } } ?? false
+      if quiet { arguments.removeLast() }
+      guard arguments.count <= 1 else {
+        throw OxurError("argument", "reload-all takes an optional directory and :quiet")
+      }
+      let directory = try arguments.first.map { try Check.string($0, "reload-all") }
       do {
-        let (outcomes, warnings) = try m.runtime.reloadAll(directory: directory, announce: true, machine: m)
+        let (outcomes, warnings) = try m.runtime.reloadAll(directory: directory, announce: !quiet, machine: m)
+        if quiet { return Collections.vector(outcomes.map { .string($0.module) }) }
         for warning in warnings { m.runtime.reportProblem(warning + "\n") }
         if outcomes.isEmpty {
           m.runtime.output.write("✓ Nothing to reload\n")
@@ -38,7 +48,20 @@ enum ModuleBuiltins {
         }
       } catch let failure as LoadFailure {
         try failed(m, failure)
+        if quiet { return .nil }
       }
+      return .void
+    }
+    // `(unload m)`: a module nothing imports leaves the registry; its calls fail as unloaded.
+    t.define("unload", 1...1) { m, a in
+      let name: String
+      if case .symbol(let symbol) = a[0] {
+        name = Printer.readable(.symbol(symbol))
+      } else {
+        name = try Check.string(a[0], "unload")
+      }
+      let version = try m.runtime.unload(module: name)
+      m.runtime.output.write("✓ Unloaded module: \(name) (was version \(version))\n")
       return .void
     }
     ReloadReportBuiltins.register(&t)
