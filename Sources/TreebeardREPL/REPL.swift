@@ -17,6 +17,11 @@ public final class REPL {
   public static let prompt = "treebeard> "
   public static let continuationPrompt = "      ...> "
 
+  /// `treebeard> ` in module user, `treebeard:calc> ` after `(in-module calc)`.
+  public static func prompt(module: String) -> String {
+    module == "user" ? prompt : "treebeard:\(module)> "
+  }
+
   public init(interpreter: Interpreter) {
     self.interpreter = interpreter
     self.evaluation = EvaluationHandle(interpreter: interpreter)
@@ -39,7 +44,7 @@ public final class REPL {
     }
     var buffer = ""
     while true {
-      let prompt = buffer.isEmpty ? REPL.prompt : REPL.continuationPrompt
+      let prompt = buffer.isEmpty ? REPL.prompt(module: interpreter.currentModule) : REPL.continuationPrompt
       interpreter.runtime.output.flush()
       guard let line = editor.readLine(prompt: prompt) else {
         // libedit ends the line it was reading on Ctrl-C; that cancels the entry, not the session.

@@ -76,7 +76,7 @@ import Testing
     process.standardInput = input
     process.standardOutput = output
     try process.run()
-    input.fileHandleForWriting.write(Data("(+ 1 2)\n:quit\n".utf8))
+    input.fileHandleForWriting.write(Data("(+ 1 2)\n(in-module calc)\n(+ 2 2)\n:quit\n".utf8))
     let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     try? input.fileHandleForWriting.close()
     process.waitUntilExit()
@@ -86,6 +86,10 @@ import Testing
     let prompt = lines.firstIndex(of: "treebeard> (+ 1 2)")
     #expect(prompt != nil, "\(lines)")
     if let prompt { #expect(lines.dropFirst(prompt + 1).first == "3", "\(lines)") }
+    // After (in-module calc) the prompt names the module.
+    let inCalc = lines.firstIndex(of: "treebeard:calc> (+ 2 2)")
+    #expect(inCalc != nil, "\(lines)")
+    if let inCalc { #expect(lines.dropFirst(inCalc + 1).first == "4", "\(lines)") }
     let hasLibedit = ["/usr/lib/x86_64-linux-gnu/libedit.so.2", "/usr/lib/aarch64-linux-gnu/libedit.so.2"]
       .contains { FileManager.default.fileExists(atPath: $0) }
     if !hasLibedit && ProcessInfo.processInfo.environment["CI"] != nil {

@@ -141,6 +141,9 @@ public final class Interpreter: @unchecked Sendable {
     }
   }
 
+  /// The module REPL input compiles into now (`user` unless `in-module` changed it).
+  public var currentModule: String { runtime.lock.withLock { runtime.currentModule } }
+
   /// The functions `module` defines in its current version, sorted.
   public func functionNames(module: String) -> [String] {
     runtime.lock.withLock {
