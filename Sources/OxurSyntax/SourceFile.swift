@@ -54,12 +54,40 @@ public struct Span: Sendable, Equatable, CustomStringConvertible {
   }
 
   /// The source line followed by a caret under the column, for error reports.
+  /// A long line is cut to a window around the column (a 1 MB line must not print 1 MB), and
+  /// control characters are shown escaped so a report cannot move the terminal's cursor.
   public func excerpt() -> String? {
     guard let text = file?.line(line) else { return nil }
     let gutter = String(line)
     let pad = String(repeating: " ", count: gutter.count)
-    let caretColumn = max(0, column - 1)
-    let prefix = text.prefix(caretColumn).map { $0 == "\t" ? "\t" : " " }.joined()
-    return " \(gutter) | \(text)\n \(pad) | \(prefix)^"
+    let characters = Array(text)
+    let caret = min(max(0, column - 1), characters.count)
+    let start = max(0, caret - Span.excerptContext)
+    let end = min(characters.count, caret + Span.excerptContext)
+    var shown = ""
+    var prefix = ""
+    if start > 0 {
+      shown = "…"
+      prefix = " "
+    }
+    for index in start..<end {
+      let escaped = Span.escapedForTerminal(characters[index])
+      shown += escaped
+      if index < caret { prefix += escaped == "\t" ? "\t" : String(repeating: " ", count: escaped.count) }
+    }
+    if end < characters.count { shown += "…" }
+    return " \(gutter) | \(shown)\n \(pad) | \(prefix)^"
+  }
+
+  /// Characters either side of the caret an excerpt shows.
+  static let excerptContext = 80
+
+  /// A tab as itself; other control characters (and DEL) as `\u{…}`.
+  static func escapedForTerminal(_ character: Character) -> String {
+    if character == "\t" { return "\t" }
+    guard let scalar = character.unicodeScalars.first, character.unicodeScalars.count == 1,
+      scalar.value < 0x20 || scalar.value == 0x7F
+    else { return String(character) }
+    return "\\u{" + String(scalar.value, radix: 16) + "}"
   }
 }

@@ -41,6 +41,7 @@ public final class Runtime: @unchecked Sendable {
     }
     self.builtinVariants = variants
     self.prelude = Prelude.makeTable()
+    registry.preludeNames = Array(prelude.keys)
     let user = registry.entry("user")
     let version = ModuleVersion(name: "user", number: 1, path: nil, contentHash: "")
     user.current = version

@@ -58,7 +58,8 @@ final class GlobalSite: @unchecked Sendable {
       throw OxurError("unknown-name", "unknown name: \(qualifiedName) (module \(moduleName) is not loaded)")
     }
     guard let found = current.bindings[name] else {
-      throw OxurError("unknown-name", "unknown name: \(checkExport ? qualifiedName : name.name)")
+      let hint = Suggestions.hint(for: name.name, among: current.bindings.keys.map(\.name) + registry.preludeNames)
+      throw OxurError("unknown-name", "unknown name: \(checkExport ? qualifiedName : name.name)\(hint)")
     }
     if checkExport && !current.isExported(name) {
       throw OxurError("unknown-name", "\(name.name) is not exported by module \(moduleName)")

@@ -32,7 +32,8 @@ extension Runtime {
     }
     for (name, span) in analyzer.unresolved
     where entry.current?.bindings[Symbol.intern(name)] == nil && !defined.contains(name) {
-      throw OxurError("unknown-name", "unknown name: \(name)", span: span)
+      let hint = entry.current.map { knownNameHint(name, in: $0) } ?? ""
+      throw OxurError("unknown-name", "unknown name: \(name)\(hint)", span: span)
     }
   }
 

@@ -78,7 +78,7 @@ extension Runtime {
       _ = try evaluateTopLevel(form, analyzer: analyzer, machine: machine)
     }
     for (name, span) in analyzer.unresolved where staging.bindings[Symbol.intern(name)] == nil {
-      throw OxurError("unknown-name", "unknown name: \(name)", span: span)
+      throw OxurError("unknown-name", "unknown name: \(name)\(knownNameHint(name, in: staging))", span: span)
     }
   }
 
@@ -211,5 +211,12 @@ extension Runtime {
         }
       }
     }
+  }
+
+  /// " (did you mean …?)" over what code in `version` can name: its definitions and macros,
+  /// the prelude, and loaded modules.
+  func knownNameHint(_ name: String, in version: ModuleVersion) -> String {
+    let own = version.bindings.keys.map(\.name) + version.macros.keys.map(\.name)
+    return Suggestions.hint(for: name, among: own + prelude.keys + registry.loadedModules.map(\.name))
   }
 }

@@ -145,6 +145,8 @@ public final class Registry: @unchecked Sendable {
   /// The evaluator lock that guards everything here: code outside an evaluation (printing a
   /// function reference on a host thread) takes it before reading.
   let lock: EvaluatorLock
+  /// The prelude's names, for "did you mean" hints of unknown names found at run time.
+  var preludeNames: [String] = []
 
   init(lock: EvaluatorLock) { self.lock = lock }
 

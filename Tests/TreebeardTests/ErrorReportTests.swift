@@ -1,0 +1,59 @@
+// Friendlier error reports (issue 13 item 4): did-you-mean, long lines cut, control characters escaped.
+
+import Foundation
+import OxurSyntax
+import Testing
+
+@testable import Treebeard
+
+@Suite struct ErrorReportTests {
+  @Test func unknownNamesSuggestTheClosestKnownName() throws {
+    let piped = try Executable.run([], stdin: "(defn square [x] (* x x))\n(sqare 3)\n(prnitln 1)\n(zzzzzz 1)\n")
+    #expect(piped.stderr.contains("unknown name: sqare (did you mean square?)"))
+    #expect(piped.stderr.contains("unknown name: prnitln (did you mean println?)"))
+    #expect(piped.stderr.contains("unknown name: zzzzzz\n"))
+    let directory = ModuleDirectory()
+    let path = directory.write("m.oxur", "(module m)\n(defn total [xs] (reduce + 0 xs))\n(defn f [] (totl [1]))\n")
+    let (interpreter, _, _) = bufferedInterpreter()
+    do {
+      try interpreter.load(path: path)
+      Issue.record("a typo loaded")
+    } catch let failure as LoadFailure {
+      #expect(failure.error.message == "unknown name: totl (did you mean total?)")
+    }
+  }
+
+  @Test func suggestionsAreCloseAndStable() {
+    #expect(Suggestions.closest(to: "mapv", among: ["map", "mapcat", "max"]) == "map")
+    #expect(Suggestions.closest(to: "ab", among: ["xy", "abc"]) == "abc")
+    #expect(Suggestions.closest(to: "abcdef", among: ["uvwxyz"]) == nil)
+    #expect(Suggestions.closest(to: "cat", among: ["bat", "cab"]) == "bat")
+  }
+
+  /// A 1 MB line in an error report prints a window around the caret, not the megabyte.
+  @Test func longLinesAreCutAroundTheCaret() throws {
+    let long = String(repeating: "a", count: 1_000_000)
+    let result = try Executable.run([], stdin: "(+ 1 (str \"\(long)\" (/ 1 0)))\n")
+    #expect(result.stderr.utf8.count < 2_000, "\(result.stderr.utf8.count) bytes of report")
+    #expect(result.stderr.contains("…"))
+    let file = SourceFile(name: "t", text: String(repeating: "b", count: 500) + "X" + String(repeating: "c", count: 500))
+    let excerpt = try #require(Span(file: file, line: 1, column: 501).excerpt())
+    let lines = excerpt.split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(lines.count == 2)
+    // The caret stands under the X, which is shown.
+    let caret = try #require(lines[1].firstIndex(of: "^"))
+    let offset = lines[1].distance(from: lines[1].startIndex, to: caret)
+    #expect(Array(lines[0])[offset] == "X")
+  }
+
+  @Test func controlCharactersAreShownEscaped() throws {
+    let file = SourceFile(name: "t", text: "(+ \"\u{1b}[31m\" (/ 1 0))")
+    let excerpt = try #require(Span(file: file, line: 1, column: 12).excerpt())
+    #expect(!excerpt.contains("\u{1b}"))
+    #expect(excerpt.contains("\\u{1b}[31m"))
+    let lines = excerpt.split(separator: "\n")
+    let caret = try #require(lines[1].firstIndex(of: "^"))
+    let offset = lines[1].distance(from: lines[1].startIndex, to: caret)
+    #expect(Array(lines[0])[offset] == "(")
+  }
+}
