@@ -36,7 +36,8 @@ import Testing
     let result = try Executable.run([], stdin: "(+ 1 (str \"\(long)\" (/ 1 0)))\n")
     #expect(result.stderr.utf8.count < 2_000, "\(result.stderr.utf8.count) bytes of report")
     #expect(result.stderr.contains("…"))
-    let file = SourceFile(name: "t", text: String(repeating: "b", count: 500) + "X" + String(repeating: "c", count: 500))
+    let file = SourceFile(
+      name: "t", text: String(repeating: "b", count: 500) + "X" + String(repeating: "c", count: 500))
     let excerpt = try #require(Span(file: file, line: 1, column: 501).excerpt())
     let lines = excerpt.split(separator: "\n", omittingEmptySubsequences: false)
     #expect(lines.count == 2)
