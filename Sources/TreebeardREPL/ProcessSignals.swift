@@ -50,11 +50,15 @@ enum ProcessSignals {
       action.sa_flags = SA_RESTART
       sigaction(signal, &action, nil)
     }
-    // A parent may start us with these signals blocked; threads made later inherit the mask.
-    var unblock = sigset_t()
-    sigemptyset(&unblock)
-    sigaddset(&unblock, SIGINT)
-    sigaddset(&unblock, SIGTERM)
-    pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+    unblock([SIGINT, SIGTERM])
+  }
+
+  /// A parent may start us with these signals blocked (some process launchers do); threads
+  /// made later inherit this thread's mask, so they are unblocked here.
+  static func unblock(_ signals: [Int32]) {
+    var set = sigset_t()
+    sigemptyset(&set)
+    for signal in signals { sigaddset(&set, signal) }
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
   }
 }

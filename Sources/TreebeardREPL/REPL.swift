@@ -156,12 +156,7 @@ public final class REPL {
     sigemptyset(&action.sa_mask)
     action.sa_flags = SA_RESTART
     sigaction(SIGINT, &action, nil)
-    // A parent may start us with SIGINT blocked (some process launchers do); threads made
-    // later inherit this thread's mask, so unblock it here.
-    var unblock = sigset_t()
-    sigemptyset(&unblock)
-    sigaddset(&unblock, SIGINT)
-    pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+    ProcessSignals.unblock([SIGINT])
   }
 }
 
