@@ -116,7 +116,7 @@ public final class REPL {
       do {
         let value = try interpreter.eval(form: form, handle: evaluation)
         if !value.isVoid {
-          interpreter.runtime.output.write(value.printed + "\n")
+          interpreter.runtime.output.write(Printer.summary(value) + "\n")
           remember(value)
         }
         interpreter.runtime.output.flush()

@@ -19,6 +19,18 @@ public enum Printer {
     return out
   }
 
+  /// What the REPL shows for a result: at most `elementLimit` elements of each collection,
+  /// then `… (N more)`, so a million-element vector does not flood the terminal. `println`
+  /// and `pr-str` still write everything.
+  public static func summary(_ value: Value, elementLimit: Int = Printer.replElementLimit) -> String {
+    var out = ""
+    write(value, readably: true, into: &out, depth: 0, job: PrintJob(budget: maximumLength, elementLimit: elementLimit))
+    return out
+  }
+
+  /// Elements of one collection the REPL prints before eliding the rest.
+  public static let replElementLimit = 1_000
+
   public static func display(_ value: Value) -> String {
     switch value {
     case .string(let s): return s.value
@@ -106,11 +118,12 @@ public enum Printer {
     _ items: S, open: String, close: String, into out: inout String, depth: Int, job: PrintJob
   ) where S.Element == Value {
     out.append(open)
-    var first = true
+    var index = 0
     for item in items {
       if job.stopped { return }
-      if !first { out.append(" ") }
-      first = false
+      if job.elides(index, total: items.underestimatedCount, into: &out) { break }
+      if index > 0 { out.append(" ") }
+      index += 1
       write(item, readably: true, into: &out, depth: depth + 1, job: job)
     }
     if !job.stopped { out.append(close) }
@@ -158,21 +171,27 @@ public enum Printer {
       writeSequence(items, open: "(", close: ")", into: &out, depth: depth, job: job)
     case .vector(let v):
       out.append("[")
-      var first = true
+      var index = 0
+      var elided = false
       v.forEachElement { item in
-        if job.stopped { return }
-        if !first { out.append(" ") }
-        first = false
+        if job.stopped || elided { return }
+        if job.elides(index, total: v.count, into: &out) {
+          elided = true
+          return
+        }
+        if index > 0 { out.append(" ") }
+        index += 1
         write(item, readably: true, into: &out, depth: depth + 1, job: job)
       }
       if !job.stopped { out.append("]") }
     case .map(let m):
       out.append("{")
-      var first = true
+      var index = 0
       for (key, item) in m.storage {
         if job.stopped { return }
-        if !first { out.append(" ") }
-        first = false
+        if job.elides(index, total: m.count, into: &out) { break }
+        if index > 0 { out.append(" ") }
+        index += 1
         write(key, readably: true, into: &out, depth: depth + 1, job: job)
         if job.stopped { return }
         out.append(" ")
@@ -227,10 +246,22 @@ final class PrintJob {
   private(set) var failure: Error?
   private var steps = 0
 
-  init(budget: Int, failing: Bool = false, machine: Machine? = nil) {
+  /// Elements of each collection written before the rest is elided (`Int.max`: all).
+  let elementLimit: Int
+
+  init(budget: Int, failing: Bool = false, machine: Machine? = nil, elementLimit: Int = .max) {
     self.budget = budget
     self.failing = failing
     self.machine = machine
+    self.elementLimit = elementLimit
+  }
+
+  /// True (after writing ` … (N more)`) when element `index` of a collection of `total` is past
+  /// the limit: the caller stops writing elements and closes the collection.
+  func elides(_ index: Int, total: Int, into out: inout String) -> Bool {
+    guard index >= elementLimit else { return false }
+    out.append(" … (\(total - index) more)")
+    return true
   }
 
   static func tooLong() -> OxurError {
