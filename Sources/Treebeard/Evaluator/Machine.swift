@@ -54,8 +54,9 @@ public final class Machine: @unchecked Sendable {
     self.runtime = runtime
     self.attention = runtime.attention
     self.depthLimit = depthLimit
+    // Not initialised: a trivial type, and only slots 1...depth, written by `invoke` before they
+    // are read, are ever read (touching all 800 KB cost every new machine page faults).
     callFrames = UnsafeMutablePointer<Unmanaged<Lambda>?>.allocate(capacity: depthLimit + 1)
-    callFrames.initialize(repeating: nil, count: depthLimit + 1)
     capacity = slots
     stack = UnsafeMutablePointer<Value>.allocate(capacity: slots)
     let initial = min(slots, Machine.chunk)

@@ -166,23 +166,16 @@ public final class Runtime: @unchecked Sendable {
     // Staged code is fingerprinted for the reload diff (comments and layout are already gone),
     // with what user macros inside it expanded to.
     let fingerprinted = analyzer.version.number == 0
-    guard let timed else {
-      if fingerprinted { analyzer.macroExpansions = [] }
-      defer { analyzer.macroExpansions = nil }
-      let code = try analyzer.analyzeTopLevel(current)
-      if fingerprinted { analyzer.version.recordFingerprint(of: current, expansions: analyzer.macroExpansions ?? []) }
-      return try body(code)
-    }
-    timed.addTime(.expand, module: analyzer.moduleName, clock.elapsedMilliseconds)
+    timed?.addTime(.expand, module: analyzer.moduleName, clock.elapsedMilliseconds)
     clock = Stopwatch()
     if fingerprinted { analyzer.macroExpansions = [] }
     defer { analyzer.macroExpansions = nil }
     let code = try analyzer.analyzeTopLevel(current)
     if fingerprinted { analyzer.version.recordFingerprint(of: current, expansions: analyzer.macroExpansions ?? []) }
-    timed.addTime(.analyze, module: analyzer.moduleName, clock.elapsedMilliseconds)
+    timed?.addTime(.analyze, module: analyzer.moduleName, clock.elapsedMilliseconds)
     clock = Stopwatch()
     try body(code)
-    timed.addTime(.evaluate, module: analyzer.moduleName, clock.elapsedMilliseconds)
+    timed?.addTime(.evaluate, module: analyzer.moduleName, clock.elapsedMilliseconds)
   }
 
   static let maximumExpansionSteps = 10_000

@@ -54,12 +54,7 @@ enum ModuleBuiltins {
     }
     // `(unload m)`: a module nothing imports leaves the registry; its calls fail as unloaded.
     t.define("unload", 1...1) { m, a in
-      let name: String
-      if case .symbol(let symbol) = a[0] {
-        name = Printer.readable(.symbol(symbol))
-      } else {
-        name = try Check.string(a[0], "unload")
-      }
+      let name = try Check.moduleName(a[0], "unload")
       let version = try m.runtime.unload(module: name)
       m.runtime.output.write("✓ Unloaded module: \(name) (was version \(version))\n")
       return .void

@@ -52,6 +52,15 @@ enum Check {
     throw Failure.type("an atom", value, in: context)
   }
 
+  /// A module named by a bare symbol (as `in-module` and the reporting forms take it) or a string.
+  static func moduleName(_ value: Value, _ context: String) throws -> String {
+    switch value {
+    case .symbol(let symbol): return symbol.qualifiedName
+    case .string(let s): return s.value
+    default: throw Failure.type("a module name", value, in: context)
+    }
+  }
+
   static func function(_ value: Value, _ context: String) throws -> Value {
     if value.isCallable { return value }
     throw Failure.type("a function", value, in: context)

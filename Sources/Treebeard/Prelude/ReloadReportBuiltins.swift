@@ -6,26 +6,21 @@ enum ReloadReportBuiltins {
   static func register(_ t: inout PreludeTable) {
     // `(history calculator)`: the `history` core macro quotes the bare name.
     t.define("history", 1...1) { m, a in
-      m.runtime.output.write(try m.runtime.historyTable(module: try moduleName(a[0], "history")) + "\n")
+      m.runtime.output.write(try m.runtime.historyTable(module: try Check.moduleName(a[0], "history")) + "\n")
       return .void
     }
     // `(reload-stats)`: the recent records as maps, oldest first; `(reload-stats m)`: m's latest.
     t.define("reload-stats", 0...1) { m, a in
       let records = m.runtime.registry.records
       guard a.count == 1 else { return Collections.vector(records.map(\.value)) }
-      let module = try moduleName(a[0], "reload-stats")
+      let module = try Check.moduleName(a[0], "reload-stats")
       return records.last { $0.module == module }?.value ?? .nil
     }
     // `(deps calculator)`: both directions of the import graph, and the compile-time edges.
     t.define("deps", 1...1) { m, a in
-      m.runtime.output.write(try m.runtime.dependencyLines(module: try moduleName(a[0], "deps")) + "\n")
+      m.runtime.output.write(try m.runtime.dependencyLines(module: try Check.moduleName(a[0], "deps")) + "\n")
       return .void
     }
   }
 
-  /// A module named by a symbol (as the macros pass it) or a string.
-  private static func moduleName(_ value: Value, _ context: String) throws -> String {
-    if case .symbol(let symbol) = value { return Printer.readable(.symbol(symbol)) }
-    return try Check.string(value, context)
-  }
 }

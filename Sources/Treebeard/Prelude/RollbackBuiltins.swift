@@ -9,7 +9,7 @@ enum RollbackBuiltins {
       let module: String? =
         switch a.count {
         case 0: nil
-        default: try moduleName(a[0])
+        default: try Check.moduleName(a[0], "rollback")
         }
       let version = a.count == 2 ? try Check.int(a[1], "rollback") : nil
       do {
@@ -30,8 +30,4 @@ enum RollbackBuiltins {
     return list.isEmpty ? "✗ Nothing rolled back" : "✗ Nothing rolled back (keeping \(list))"
   }
 
-  private static func moduleName(_ value: Value) throws -> String {
-    if case .symbol(let symbol) = value { return Printer.readable(.symbol(symbol)) }
-    return try Check.string(value, "rollback")
-  }
 }

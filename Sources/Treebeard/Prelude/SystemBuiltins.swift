@@ -72,12 +72,7 @@ enum SystemBuiltins {
     }
     t.define("args", 0...0) { m, _ in Collections.vector(m.runtime.programArguments.map { .string($0) }) }
     t.define("%in-module", 1...1) { m, a in
-      let name: String
-      switch a[0] {
-      case .symbol(let s): name = s.qualifiedName
-      case .string(let s): name = s.value
-      default: throw Failure.type("a module name", a[0], in: "in-module")
-      }
+      let name = try Check.moduleName(a[0], "in-module")
       let entry = m.runtime.registry.entry(name)
       if entry.current == nil {
         if let transaction = m.runtime.transaction {
