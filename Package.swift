@@ -16,10 +16,11 @@ let package = Package(
   ],
   targets: [
     .target(name: "OxurSyntax"),
+    .target(name: "CRuntimeShims"),
     .target(
       name: "Treebeard",
       dependencies: [
-        "OxurSyntax",
+        "OxurSyntax", "CRuntimeShims",
         .product(name: "HashTreeCollections", package: "swift-collections"),
       ],
       swiftSettings: []

@@ -70,12 +70,21 @@ extension Analyzer {
     let type = StructType(name: name, module: moduleName, fields: fields)
     let current = version
     current.structs[name] = type
-    for (index, field) in fields.enumerated() {
+    runtime.registry.entry(moduleName).remember(layout: type)
+    let module = moduleName
+    for field in fields {
+      // Reads by field name, so instances of an earlier layout answer too (a migrator reads the
+      // old instance with the new version's accessors).
       let accessor = Builtin("get-\(field.name)", arity: 1...1) { _, arguments in
         guard case .structInstance(let instance) = arguments[0], instance.type.name == name,
-          index < instance.values.count
+          instance.type.module == module
         else { throw Failure.type("a \(name)", arguments[0], in: "get-\(field.name)") }
-        return instance.field(field) ?? .nil
+        guard let value = instance.field(field) else {
+          throw OxurError(
+            "unknown-field",
+            "this \(module):\(name) has the layout of version \(instance.type.layoutVersion), which has no field \(field.name)")
+        }
+        return value
       }
       _ = current.define(Symbol.intern("get-\(field.name)"), .builtin(accessor), isFunction: false)
       knownNames.insert("get-\(field.name)")

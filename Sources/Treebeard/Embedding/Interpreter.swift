@@ -101,11 +101,14 @@ public final class Interpreter: @unchecked Sendable {
   }
 
   /// Reloads a module file as a transaction. With `dryRun`, runs it up to the commit and
-  /// returns the plan (`isDryRun`), committing nothing.
+  /// returns the plan (`isDryRun`), committing nothing. With `force`, live instances of a struct
+  /// whose fields changed keep their old layout instead of being migrated (`(reload f :force)`).
   @discardableResult
-  public func reload(path: String, dryRun: Bool = false, handle: EvaluationHandle? = nil) throws -> LoadOutcome {
+  public func reload(
+    path: String, dryRun: Bool = false, force: Bool = false, handle: EvaluationHandle? = nil
+  ) throws -> LoadOutcome {
     try evaluating(handle) { [runtime] machine in
-      try runtime.loadModule(path: path, mode: .reload, dryRun: dryRun, machine: machine)
+      try runtime.loadModule(path: path, mode: .reload, dryRun: dryRun, force: force, machine: machine)
     }
   }
 

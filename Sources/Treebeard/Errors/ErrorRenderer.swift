@@ -27,6 +27,8 @@ public enum ErrorRenderer {
 
   /// One line, for reload summaries.
   public static func summary(_ error: OxurError) -> String {
+    // A refused migration is a decision, not a fault in a line of code: DESIGN.md §5's wording.
+    if error.kind == "migration" && !error.span.isKnown { return error.message }
     let label = error.kind == "read" ? "Parse error" : "Error"
     return error.span.isKnown ? "\(label) at \(error.span): \(error.message)" : "\(label): \(error.message)"
   }

@@ -7,7 +7,7 @@ extension Runtime {
   /// Loads or reloads one module file as a transaction.
   /// A dry run stages everything and checks it, then rolls back: the outcome is the plan.
   func loadModule(
-    path rawPath: String, mode: LoadMode, dryRun: Bool = false, announce: Bool = false,
+    path rawPath: String, mode: LoadMode, dryRun: Bool = false, force: Bool = false, announce: Bool = false,
     prepared: ModuleSource? = nil, machine: Machine
   ) throws(LoadFailure) -> LoadOutcome {
     let started = Stopwatch()
@@ -47,8 +47,8 @@ extension Runtime {
       }
       let (sources, macroUsers, warnings) = try withMacroDependents([(source, moduleName)])
       let committed = try loadTransaction(
-        sources: dependencyOrder(sources), macroUsers: macroUsers, dryRun: dryRun, announce: announce, started: started,
-        machine: machine)
+        sources: dependencyOrder(sources), macroUsers: macroUsers, dryRun: dryRun, force: force, announce: announce,
+        started: started, machine: machine)
       let dependents = committed.filter { $0.name != moduleName }.map { $0.outcome() }
       guard let own = committed.first(where: { $0.name == moduleName }) else {
         // Joined an outer transaction: that one commits and reports.
@@ -63,6 +63,7 @@ extension Runtime {
       outcome.breakageWarnings = committed.flatMap(\.warnings)
       outcome.isDryRun = dryRun
       outcome.checked = own.checked
+      outcome.migrations = committed.flatMap(\.migrations)
       return outcome
     } catch let error as OxurError {
       throw LoadFailure(error: error, kept: kept, attempted: name, wasReload: mode == .reload)

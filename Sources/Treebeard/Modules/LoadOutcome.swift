@@ -27,6 +27,8 @@ public struct LoadOutcome: Sendable, Equatable {
   public var isDryRun = false
   /// The module's `--check--` ran against the staged code and passed.
   public var checked = false
+  /// Live instances of outdated struct layouts: migrated, or (with `:force`) left as they were.
+  public var migrations: [StructMigration] = []
 
   public enum Reason: Sendable, Equatable {
     case requested

@@ -27,6 +27,16 @@ final class LoadTransaction {
   var nestedFailure: Error?
   /// Modules one transaction may stage: loads nest on the host stack.
   static let maximumNesting = 1000
+  /// `:force` and rollbacks: instances of an outdated struct layout keep it instead of being
+  /// migrated (or the reload refused).
+  var keepsOldLayouts = false
+  /// Instances migrated so far, to put back exactly if the transaction does not commit.
+  var migrationUndo: [MigrationUndo] = []
+  /// What migration did, per module, for the reload lines and records.
+  private(set) var migrations: [String: [StructMigration]] = [:]
+
+  func record(_ migration: StructMigration, module: String) { migrations[module, default: []].append(migration) }
+
   /// Time per phase for each staged module, for its load record.
   private(set) var phases: [String: PhaseTimes] = [:]
 
@@ -48,6 +58,8 @@ final class LoadTransaction {
   func isStaging(_ module: String) -> Bool { staged.contains { $0.entry.name == module } }
 
   func rollback() {
+    for undo in migrationUndo.reversed() { undo.instance.replaceContents(layout: undo.layout, contents: undo.contents) }
+    migrationUndo.removeAll()
     for item in staged.reversed() { item.entry.current = item.previous }
     staged.removeAll()
   }
@@ -72,6 +84,9 @@ final class LoadTransaction {
         }
       }
       item.entry.current = item.staging
+      for layout in item.staging.structs.values where layout.layoutVersion == 0 {
+        layout.layoutVersion = item.staging.number
+      }
       let isReload = (item.previous?.number ?? 0) > 0
       let changes = plan.item(item.entry.name)?.changes ?? DefinitionChanges()
       item.staging.changes = changes
@@ -85,7 +100,8 @@ final class LoadTransaction {
       committed.append(
         CommittedModule(
           name: item.entry.name, version: item.staging.number, isReload: isReload, reason: item.reason,
-          changes: changes, warnings: plan.item(item.entry.name)?.warnings ?? [], checked: item.staging.checkRan))
+          changes: changes, warnings: plan.item(item.entry.name)?.warnings ?? [], checked: item.staging.checkRan,
+          migrations: migrations[item.entry.name] ?? []))
     }
     let commitTime = commitClock.elapsedMilliseconds
     let total = started.elapsedMilliseconds
@@ -110,6 +126,7 @@ final class LoadTransaction {
         return CommitLogEntry(module: item.entry.name, from: from, to: item.staging.number)
       })
     staged.removeAll()
+    migrationUndo.removeAll()
     return committed
   }
 }
@@ -126,6 +143,7 @@ struct CommittedModule {
   var milliseconds: Double = 0
   /// Its `--check--` ran and passed.
   var checked = false
+  var migrations: [StructMigration] = []
 
   /// As reported to the caller; `dependents` are the other modules of the transaction.
   func outcome(dependents: [LoadOutcome] = [], warnings extra: [String] = []) -> LoadOutcome {
@@ -135,6 +153,7 @@ struct CommittedModule {
     outcome.milliseconds = milliseconds
     outcome.breakageWarnings = warnings
     outcome.checked = checked
+    outcome.migrations = migrations
     return outcome
   }
 }

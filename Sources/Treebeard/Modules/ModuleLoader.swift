@@ -127,7 +127,8 @@ extension Runtime {
   /// they are there.
   func loadTransaction(
     sources: [(ModuleSource, String)], reason: LoadTransaction.Reason = .requested, macroUsers: Set<String> = [],
-    dryRun: Bool = false, announce: Bool = false, started: Stopwatch = Stopwatch(), machine: Machine
+    dryRun: Bool = false, force: Bool = false, announce: Bool = false, started: Stopwatch = Stopwatch(),
+    machine: Machine
   ) throws -> [CommittedModule] {
     if let transaction {
       if dryRun { throw OxurError("load", "a dry run cannot run inside another load") }
@@ -151,6 +152,7 @@ extension Runtime {
       return []
     }
     let opened = LoadTransaction(currentModule: currentModule)
+    opened.keepsOldLayouts = force
     transaction = opened
     defer { transaction = nil }
     let plan = try stageAndPlan(opened, machine: machine) {
@@ -162,12 +164,14 @@ extension Runtime {
     if dryRun {
       // Everything up to the commit ran; now undo it exactly, as a failed load would.
       let checked = Set(opened.staged.filter { $0.staging.checkRan }.map(\.entry.name))
+      let migrations = opened.migrations
       opened.rollback()
       currentModule = opened.savedCurrentModule
       return plan.items.map {
         CommittedModule(
           name: $0.name, version: $0.version, isReload: $0.isReload, reason: $0.reason, changes: $0.changes,
-          warnings: $0.warnings, milliseconds: started.elapsedMilliseconds, checked: checked.contains($0.name))
+          warnings: $0.warnings, milliseconds: started.elapsedMilliseconds, checked: checked.contains($0.name),
+          migrations: migrations[$0.name] ?? [])
       }
     }
     // Warnings never block, and show before the new code becomes current (DESIGN.md §6) when
@@ -184,6 +188,7 @@ extension Runtime {
       try stage()
       if let failure = opened.nestedFailure { throw failure }
       try checkExternalUses(opened)
+      try migrateInstances(opened, machine: machine)
       try runChecks(opened, machine: machine)
       return opened.plan(registry: registry, display: displayName, onStacks: functionsOnStacks(of:))
     } catch {

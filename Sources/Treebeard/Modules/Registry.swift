@@ -121,6 +121,8 @@ public final class ModuleEntry: @unchecked Sendable {
   /// Earlier committed versions, oldest first, bounded by the registry's history limit.
   var history: [ModuleVersion] = []
   var highestVersion = 0
+  /// Every layout each struct of this module has had, weakly (StructMigration.swift).
+  var structLayouts: [String: [RememberedLayout]] = [:]
 
   init(name: String) { self.name = name }
 }

@@ -64,6 +64,9 @@ extension Runtime {
       let targets = try rollbackTargets(module: module, to: requested)
       kept = targets.compactMap { entry, _ in entry.current.map { (entry.name, $0.number) } }
       let opened = LoadTransaction(currentModule: currentModule)
+      // The restored code may declare an older struct layout: live instances keep the one they
+      // have (a rollback must not need a migrator of the version it leaves).
+      opened.keepsOldLayouts = true
       transaction = opened
       defer { transaction = nil }
       let plan = try stageAndPlan(opened, machine: machine) {

@@ -10,9 +10,12 @@ enum ModuleBuiltins {
     t.define("reload", 1...2) { m, a in
       let path = try Check.string(a[0], "reload")
       if a.count == 2 {
-        guard case .keyword(let option) = a[1], option.name == "dry-run" else {
-          throw OxurError("argument", "reload takes a path and optionally :dry-run, not \(Printer.readable(a[1]))")
+        guard case .keyword(let option) = a[1], option.name == "dry-run" || option.name == "force" else {
+          throw OxurError(
+            "argument", "reload takes a path and optionally :dry-run or :force, not \(Printer.readable(a[1]))")
         }
+        // :force: instances of a changed struct keep their old layout instead of being migrated.
+        if option.name == "force" { return try reportLoad(m, path: path, mode: .reload, force: true) }
         return try reportDryRun(m, path: path)
       }
       return try reportLoad(m, path: path, mode: .reload)
@@ -66,10 +69,10 @@ enum ModuleBuiltins {
     }
   }
 
-  private static func reportLoad(_ m: Machine, path: String, mode: LoadMode) throws -> Value {
+  private static func reportLoad(_ m: Machine, path: String, mode: LoadMode, force: Bool = false) throws -> Value {
     let outcome: LoadOutcome
     do {
-      outcome = try m.runtime.loadModule(path: path, mode: mode, announce: true, machine: m)
+      outcome = try m.runtime.loadModule(path: path, mode: mode, force: force, announce: true, machine: m)
     } catch {
       try failed(m, error)
       return .void

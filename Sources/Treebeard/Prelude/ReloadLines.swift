@@ -12,7 +12,17 @@ enum ReloadLines {
     }
     let changes = outcome.changes.isEmpty ? "" : " " + outcome.changes.summary
     return "✓ Reloaded module: \(outcome.module) (version \(outcome.version), "
-      + "\(Milliseconds.text(outcome.milliseconds)))\(changes)\(checked)"
+      + "\(Milliseconds.text(outcome.milliseconds)))\(changes)\(checked)\(migrations(outcome.migrations))"
+  }
+
+  /// ` (migrated 2 calculator:Point (v1))`, and for `:force` ` (kept old layout: …)`.
+  static func migrations(_ migrations: [StructMigration]) -> String {
+    let migrated = migrations.filter { !$0.keptOldLayout }.map(\.summary)
+    let kept = migrations.filter(\.keptOldLayout).map(\.summary)
+    var parts: [String] = []
+    if !migrated.isEmpty { parts.append("migrated " + migrated.joined(separator: ", ")) }
+    if !kept.isEmpty { parts.append("kept old layout: " + kept.joined(separator: ", ")) }
+    return parts.isEmpty ? "" : " (" + parts.joined(separator: "; ") + ")"
   }
 
   /// The plan of a dry run, one line per fact, ending with what stays current.
@@ -23,6 +33,10 @@ enum ReloadLines {
       "◇ Dry run: \(verb) \(outcome.module) would make version \(outcome.version) "
         + "(\(Milliseconds.text(outcome.milliseconds)))")
     lines.append("  changes: " + (outcome.changes.isEmpty ? "none" : outcome.changes.summary))
+    for migration in outcome.migrations {
+      let verb = migration.keptOldLayout ? "would keep their old layout" : "would be migrated"
+      lines.append("  instances: \(migration.summary) \(verb)")
+    }
     for dependent in outcome.dependents {
       let changes = dependent.changes.isEmpty ? "" : " " + dependent.changes.summary
       lines.append("  ↳ \(dependent.module) would be version \(dependent.version) (\(why(dependent)))\(changes)")

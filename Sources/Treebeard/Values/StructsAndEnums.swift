@@ -8,6 +8,11 @@ public final class StructType: @unchecked Sendable {
   public let module: String
   public let fields: [Keyword]
   let fieldIndex: [Keyword: Int]
+  /// The module version whose load made this layout; 0 until that load commits (and for types
+  /// defined at the REPL). A migrator receives it as `old-version`.
+  public internal(set) var layoutVersion = 0
+  /// Instances of exactly this layout that are alive now (LiveInstances.swift).
+  let liveInstances = LiveInstances()
 
   init(name: String, module: String, fields: [Keyword]) {
     self.name = name
@@ -26,18 +31,39 @@ public final class StructType: @unchecked Sendable {
   }
 }
 
-/// A struct value. Fields are positional; `values` is replaced wholesale only by migration.
+/// A struct value. Fields are positional; `type` and `values` are replaced together only by
+/// migration (inside a reload transaction, so no other thread evaluates meanwhile) and by `deinit`.
 public final class StructInstance: @unchecked Sendable {
-  public let type: StructType
-  /// Set only by `deinit` (see `Reclaimer`).
+  @exclusivity(unchecked) public private(set) var type: StructType
   @exclusivity(unchecked) public private(set) var values: [Value]
+  /// Links of `type.liveInstances`, guarded by that list's lock.
+  @exclusivity(unchecked) var nextLive: Unmanaged<StructInstance>?
+  @exclusivity(unchecked) var previousLive: Unmanaged<StructInstance>?
 
   init(type: StructType, values: [Value]) {
     self.type = type
     self.values = values
+    type.liveInstances.link(self)
   }
 
-  deinit { if !values.isEmpty { Reclaimer.release(&values, empty: []) } }
+  deinit {
+    type.liveInstances.unlink(self)
+    if !values.isEmpty { Reclaimer.release(&values, empty: []) }
+  }
+
+  /// Migration: this instance takes `layout` and `contents` in place, so every holder sees the
+  /// new value; returns what it had, for undoing the migration when the transaction fails.
+  @discardableResult
+  func replaceContents(layout: StructType, contents: [Value]) -> (StructType, [Value]) {
+    let old = (type, values)
+    if layout !== type {
+      type.liveInstances.unlink(self)
+      type = layout
+      layout.liveInstances.link(self)
+    }
+    values = contents
+    return old
+  }
 
   func field(_ key: Keyword) -> Value? {
     guard let index = type.fieldIndex[key], index < values.count else { return nil }

@@ -1,0 +1,126 @@
+// Migration of live struct instances when a reload changes a struct's fields (DESIGN.md §5).
+
+import OxurSyntax
+
+/// What a transaction did about the live instances of one earlier layout of a struct.
+public struct StructMigration: Sendable, Equatable {
+  /// `calculator:Point`.
+  public let structName: String
+  /// The module version whose layout the instances had.
+  public let fromVersion: Int
+  public let count: Int
+  /// Left in their old layout by `:force` (or a rollback) instead of migrated.
+  public let keptOldLayout: Bool
+
+  /// `2 calculator:Point (v1)`, as the reload lines print it.
+  public var summary: String { "\(count) \(structName) (v\(fromVersion))" }
+}
+
+/// A layout a module has made, held weakly: a layout lives as long as a version or an instance
+/// uses it, and the list of them must not keep any alive.
+struct RememberedLayout {
+  weak var layout: StructType?
+}
+
+extension ModuleEntry {
+  /// Called by the analyzer for every `defstruct`: migration looks for live instances here.
+  func remember(layout: StructType) {
+    var known = structLayouts[layout.name, default: []]
+    known.removeAll { $0.layout == nil }
+    known.append(RememberedLayout(layout: layout))
+    structLayouts[layout.name] = known
+  }
+
+  /// Earlier layouts of `layout`'s struct with other fields and with instances alive now.
+  func outdatedLayouts(of layout: StructType) -> [StructType] {
+    (structLayouts[layout.name] ?? []).compactMap(\.layout).filter {
+      $0 !== layout && $0.fields != layout.fields && $0.liveInstances.count > 0
+    }
+  }
+}
+
+/// How to put one instance back when the transaction that migrated it does not commit.
+struct MigrationUndo {
+  let instance: StructInstance
+  let layout: StructType
+  let contents: [Value]
+}
+
+extension Runtime {
+  static let migrateName = Symbol.intern("--migrate--")
+
+  /// Converts every live instance of an outdated layout of each staged struct through the staged
+  /// module's `--migrate--`, all of them or none: every result is computed (and checked to be an
+  /// instance of the new layout) before any instance changes. Without a migrator the reload is
+  /// refused, unless the transaction keeps old layouts (`:force`, rollback).
+  func migrateInstances(_ transaction: LoadTransaction, machine: Machine) throws {
+    var pending: [(StructInstance, StructType, [Value])] = []
+    for item in transaction.staged {
+      for layout in item.staging.structs.values.sorted(by: { $0.name < $1.name }) {
+        let outdated = item.entry.outdatedLayouts(of: layout).sorted { $0.layoutVersion < $1.layoutVersion }
+        guard !outdated.isEmpty else { continue }
+        let qualified = "\(item.entry.name):\(layout.name)"
+        if transaction.keepsOldLayouts {
+          for old in outdated {
+            transaction.record(
+              StructMigration(
+                structName: qualified, fromVersion: old.layoutVersion, count: old.liveInstances.count,
+                keptOldLayout: true),
+              module: item.entry.name)
+          }
+          continue
+        }
+        guard let migrator = item.staging.bindings[Runtime.migrateName]?.value else {
+          let count = outdated.reduce(0) { $0 + $1.liveInstances.count }
+          let versions = outdated.map { "v\($0.layoutVersion)" }.joined(separator: ", ")
+          let noun = count == 1 ? "live instance of \(qualified) (\(versions)) has" : "live instances of \(qualified) (\(versions)) have"
+          throw OxurError(
+            "migration", "\(count) \(noun) the old layout; define --migrate-- or reload with :force")
+        }
+        for old in outdated {
+          let instances = old.liveInstances.snapshot()
+          for instance in instances {
+            let migrated = try migrate(instance, through: migrator, to: layout, module: item.entry.name, machine: machine)
+            pending.append((instance, layout, migrated))
+          }
+          transaction.record(
+            StructMigration(
+              structName: qualified, fromVersion: old.layoutVersion, count: instances.count, keptOldLayout: false),
+            module: item.entry.name)
+        }
+      }
+    }
+    for (instance, layout, contents) in pending {
+      let (oldLayout, oldContents) = instance.replaceContents(layout: layout, contents: contents)
+      transaction.migrationUndo.append(MigrationUndo(instance: instance, layout: oldLayout, contents: oldContents))
+    }
+  }
+
+  /// One call of the migrator; its result must be an instance of exactly the new layout.
+  private func migrate(
+    _ instance: StructInstance, through migrator: Value, to layout: StructType, module: String, machine: Machine
+  ) throws -> [Value] {
+    let old = instance.type
+    let what = "a \(module):\(layout.name) (v\(old.layoutVersion))"
+    let span: Span
+    if case .closure(let closure) = migrator { span = closure.lambda.span } else { span = .unknown }
+    let result: Value
+    do {
+      result = try machine.call(migrator, [.int(old.layoutVersion), .structInstance(instance)], span: span)
+    } catch let error as OxurError where error.kind != "interrupted" {
+      throw OxurError(
+        "migration", "--migrate-- of \(module) failed on \(what): \(error.message)",
+        span: error.span.isKnown ? error.span : span)
+    }
+    guard case .structInstance(let migrated) = result, migrated.type.name == layout.name,
+      migrated.type.module == layout.module, migrated.type.fields == layout.fields
+    else {
+      throw OxurError(
+        "migration",
+        "--migrate-- of \(module) returned \(Printer.summary(result, elementLimit: 20)) for \(what); expected a \(module):\(layout.name) with fields "
+          + layout.fields.map(\.name).joined(separator: " "),
+        span: span)
+    }
+    return migrated.values
+  }
+}

@@ -1,0 +1,289 @@
+// State migration (issue 9 item 3, DESIGN.md §5): live instances of a changed struct layout are migrated, or the reload refused.
+
+import Foundation
+import Testing
+
+@testable import Treebeard
+
+@Suite struct MigrationTests {
+  static let version1 = """
+    (module geo)
+    (defstruct Point x y)
+    (defn make [x y] (struct Point (x x) (y y)))
+    (defn total [p] (+ (get-x p) (get-y p)))
+
+    """
+
+  /// Version 2 adds `z`; `migrator` is the body of `--migrate--` (empty: none).
+  static func version2(migrator: String, check: String = "") -> String {
+    """
+    (module geo)
+    (defstruct Point x y z)
+    (defn make [x y] (struct Point (x x) (y y) (z 0)))
+    (defn total [p] (+ (get-x p) (get-y p) (get-z p)))
+    \(migrator.isEmpty ? "" : "(define (--migrate-- old-version old-data)\n  \(migrator))")
+    \(check.isEmpty ? "" : "(defn --check-- [] \(check))")
+
+    """
+  }
+
+  /// The seed's migrator, as written in its §5.3.
+  static let seedMigrator =
+    "(match old-version (1 (struct Point (x (get-x old-data)) (y (get-y old-data)) (z 0))))"
+
+  /// Instances held in a global, a `defonce` atom, a vector inside a map, a closure and a map
+  /// value: every holder sees the migrated instance, and the reload line counts them. (`*1` at
+  /// the REPL: MigrationReplTests.)
+  @Test func everyHolderSeesTheMigratedInstance() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("geo.oxur", MigrationTests.version1)
+    let (interpreter, output, errors) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    try interpreter.eval("(def plain (geo:make 1 2))")
+    try interpreter.eval("(defonce store (atom {:points [(geo:make 3 4)]}))")
+    try interpreter.eval("(def remembered (let [p (geo:make 5 6)] (fn [] p)))")
+    try interpreter.eval("(def many (into {} (map (fn [i] [i (geo:make 7 8)]) (range 1))))")
+    _ = output.take()
+
+    directory.write("geo.oxur", MigrationTests.version2(migrator: MigrationTests.seedMigrator))
+    try interpreter.eval("(reload \"\(path)\")")
+    let line = output.take()
+    #expect(line.contains("(migrated 4 geo:Point (v1))"), "\(line)")
+    #expect(errors.take() == "")
+    #expect(try interpreter.eval("plain").printed == "(struct geo:Point :x 1 :y 2 :z 0)")
+    #expect(try interpreter.eval("(get (get @store :points) 0)").printed == "(struct geo:Point :x 3 :y 4 :z 0)")
+    #expect(try interpreter.eval("(remembered)").printed == "(struct geo:Point :x 5 :y 6 :z 0)")
+    #expect(try interpreter.eval("(get many 0)").printed == "(struct geo:Point :x 7 :y 8 :z 0)")
+    #expect(try interpreter.eval("(geo:total plain)").printed == "3")
+    // Migrated instances are instances of the new layout: equal to freshly made ones.
+    #expect(try interpreter.eval("(= plain (geo:make 1 2))").printed == "true")
+    #expect(interpreter.reloadStatistics(module: "geo").last?.version == 2)
+  }
+
+  /// A migrator can use the old version number: instances of two earlier layouts (one kept by
+  /// `:force`) each arrive with their own.
+  @Test func eachInstanceArrivesWithTheVersionOfItsLayout() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("geo.oxur", MigrationTests.version1)
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    try interpreter.eval("(def a (geo:make 1 2))")
+    directory.write(
+      "geo.oxur",
+      "(module geo)\n(defstruct Point x y w)\n(defn make [x y] (struct Point (x x) (y y) (w 9)))\n"
+      )
+    try interpreter.reload(path: path, force: true)
+    try interpreter.eval("(def b (struct geo:Point :x 3 :y 4 :w 9))")
+    directory.write(
+      "geo.oxur",
+      "(module geo)\n(defstruct Point x y z)\n"
+        + "(define (--migrate-- v old) (struct Point (x (get-x old)) (y (get-y old)) (z (* 100 v))))\n")
+    let outcome = try interpreter.reload(path: path)
+    #expect(outcome.migrations.map(\.summary) == ["1 geo:Point (v1)", "1 geo:Point (v2)"])
+    #expect(try interpreter.eval("a").printed == "(struct geo:Point :x 1 :y 2 :z 100)")
+    #expect(try interpreter.eval("b").printed == "(struct geo:Point :x 3 :y 4 :z 200)")
+  }
+
+  @Test func withoutAMigratorTheReloadIsRefusedAndNothingChanges() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("geo.oxur", MigrationTests.version1)
+    let (interpreter, output, errors) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    try interpreter.eval("(def a (geo:make 1 2))")
+    try interpreter.eval("(def b [(geo:make 3 4)])")
+    _ = output.take()
+    directory.write("geo.oxur", MigrationTests.version2(migrator: ""))
+    try interpreter.eval("(reload \"\(path)\")")
+    #expect(
+      errors.take()
+        == "✗ 2 live instances of geo:Point (v1) have the old layout; define --migrate-- or reload with :force\n"
+        + "✗ Module not reloaded (keeping version 1)\n")
+    #expect(output.take() == "")
+    #expect(interpreter.modules().first { $0.name == "geo" }?.version == 1)
+    #expect(try interpreter.eval("(geo:total a)").printed == "3")
+    #expect(try interpreter.eval("(geo:make 0 0)").printed == "(struct geo:Point :x 0 :y 0)")
+  }
+
+  /// Instances that are no longer referenced do not count: the live list unlinks on release.
+  @Test func releasedInstancesDoNotBlockAReload() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("geo.oxur", MigrationTests.version1)
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    try interpreter.eval("(count (map (fn [i] (geo:make i i)) (range 10000)))")
+    try interpreter.eval("(def kept (geo:make 1 1))")
+    try interpreter.eval("(def kept nil)")
+    directory.write("geo.oxur", MigrationTests.version2(migrator: ""))
+    let outcome = try interpreter.reload(path: path)
+    #expect(outcome.version == 2)
+    #expect(outcome.migrations.isEmpty)
+  }
+
+  /// A migrator that throws partway, or returns something that is not the new struct, aborts
+  /// the reload: no instance changes, not even those converted before the failure.
+  @Test func aFailingMigratorLeavesEveryInstanceAsItWas() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("geo.oxur", MigrationTests.version1)
+    let (interpreter, _, errors) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    try interpreter.eval("(def points (vec (map (fn [i] (geo:make i (* 2 i))) (range 5))))")
+    let before = try interpreter.eval("points").printed
+    for (migrator, message) in [
+      (
+        "(if (= (get-x old-data) 3) (throw \"cannot migrate 3\") (struct Point (x (get-x old-data)) (y 0) (z 0)))",
+        "--migrate-- of geo failed on a geo:Point (v1): uncaught throw: \"cannot migrate 3\""
+      ),
+      ("old-data", "--migrate-- of geo returned (struct geo:Point :x"),
+      ("{:x 1}", "--migrate-- of geo returned {:x 1} for a geo:Point (v1); expected a geo:Point with fields x y z"),
+    ] {
+      directory.write("geo.oxur", MigrationTests.version2(migrator: migrator))
+      try interpreter.eval("(reload \"\(path)\")")
+      let report = errors.take()
+      #expect(report.contains(message), "\(report)")
+      #expect(report.hasSuffix("✗ Module not reloaded (keeping version 1)\n"), "\(report)")
+      #expect(try interpreter.eval("points").printed == before)
+      #expect(try interpreter.eval("(geo:total (get points 4))").printed == "12")
+    }
+  }
+
+  /// `--check--` runs after migration; when it fails, the migrated instances are put back.
+  @Test func aFailingCheckPutsMigratedInstancesBack() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("geo.oxur", MigrationTests.version1)
+    let (interpreter, _, errors) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    try interpreter.eval("(def a (geo:make 1 2))")
+    directory.write(
+      "geo.oxur",
+      MigrationTests.version2(migrator: MigrationTests.seedMigrator, check: "(= (get-z user:a) 1)"))
+    try interpreter.eval("(reload \"\(path)\")")
+    #expect(errors.take().contains("--check-- of geo returned false"))
+    #expect(try interpreter.eval("a").printed == "(struct geo:Point :x 1 :y 2)")
+    #expect(try interpreter.eval("(geo:total a)").printed == "3")
+    // The check saw the migrated instance: with the right expectation the reload commits.
+    directory.write(
+      "geo.oxur",
+      MigrationTests.version2(migrator: MigrationTests.seedMigrator, check: "(= (get-z user:a) 0)"))
+    let outcome = try interpreter.reload(path: path)
+    #expect(outcome.checked)
+    #expect(try interpreter.eval("a").printed == "(struct geo:Point :x 1 :y 2 :z 0)")
+  }
+
+  @Test func aDryRunShowsMigrationsWithoutDoingThem() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("geo.oxur", MigrationTests.version1)
+    let (interpreter, output, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    try interpreter.eval("(def a (geo:make 1 2))")
+    try interpreter.eval("(def b (geo:make 3 4))")
+    directory.write("geo.oxur", MigrationTests.version2(migrator: MigrationTests.seedMigrator))
+    _ = output.take()
+    try interpreter.eval("(reload \"\(path)\" :dry-run)")
+    let plan = output.take()
+    #expect(plan.contains("  instances: 2 geo:Point (v1) would be migrated\n"), "\(plan)")
+    #expect(plan.contains("◇ Nothing committed (geo stays at version 1)"))
+    #expect(try interpreter.eval("a").printed == "(struct geo:Point :x 1 :y 2)")
+    #expect(interpreter.modules().first { $0.name == "geo" }?.version == 1)
+  }
+
+  /// `:force` commits and leaves old instances in their layout; the new accessors still read
+  /// the fields they share, and a field the old layout lacks is a clear error.
+  @Test func forceKeepsTheOldLayout() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("geo.oxur", MigrationTests.version1)
+    let (interpreter, output, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    try interpreter.eval("(def a (geo:make 1 2))")
+    directory.write("geo.oxur", MigrationTests.version2(migrator: ""))
+    _ = output.take()
+    try interpreter.eval("(reload \"\(path)\" :force)")
+    #expect(output.take().contains("(kept old layout: 1 geo:Point (v1))"))
+    #expect(try interpreter.eval("a").printed == "(struct geo:Point :x 1 :y 2)")
+    #expect(try interpreter.eval("(geo:get-x a)").printed == "1")
+    #expect(throws: OxurError.self) { try interpreter.eval("(geo:get-z a)") }
+    #expect(try interpreter.eval("(geo:make 1 2)").printed == "(struct geo:Point :x 1 :y 2 :z 0)")
+    // The old instances are still there to migrate later, with a migrator.
+    directory.write(
+      "geo.oxur", MigrationTests.version2(migrator: MigrationTests.seedMigrator) + "(defn extra [] 1)\n")
+    let outcome = try interpreter.reload(path: path)
+    #expect(outcome.migrations.map(\.summary) == ["1 geo:Point (v1)"])
+    #expect(try interpreter.eval("a").printed == "(struct geo:Point :x 1 :y 2 :z 0)")
+  }
+
+  /// A rollback restores the old code; instances keep the layout they have (reported, not lost).
+  @Test func rollbackKeepsInstancesInTheirLayout() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("geo.oxur", MigrationTests.version1)
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    try interpreter.eval("(def a (geo:make 1 2))")
+    directory.write("geo.oxur", MigrationTests.version2(migrator: MigrationTests.seedMigrator))
+    try interpreter.reload(path: path)
+    try interpreter.rollback(module: "geo")
+    #expect(try interpreter.eval("a").printed == "(struct geo:Point :x 1 :y 2 :z 0)")
+    #expect(try interpreter.eval("(geo:make 4 5)").printed == "(struct geo:Point :x 4 :y 5)")
+  }
+
+  /// The last reference to an instance may be dropped on a host thread while a reload migrates
+  /// on another: the live list must neither resurrect it nor lose track (ThreadSanitizer too).
+  @Test func instancesReleasedOnOtherThreadsDuringMigration() throws {
+    let directory = ModuleDirectory()
+    let (interpreter, _, _) = bufferedInterpreter()
+    var sources: [String] = []
+    for round in 0..<2 {
+      let fields = round == 0 ? "x y" : "x y z"
+      let make = round == 0 ? "(struct Point (x i) (y i))" : "(struct Point (x i) (y i) (z 0))"
+      sources.append(
+        "(module geo)\n(defstruct Point \(fields))\n(defn make [i] \(make))\n"
+          + "(define (--migrate-- v old) (let [f (fn [n] \(round == 0 ? "(struct Point (x n) (y n))" : "(struct Point (x n) (y n) (z 0))"))] (f (get-x old))))\n"
+      )
+    }
+    let path = directory.write("geo.oxur", sources[0])
+    try interpreter.load(path: path)
+    let holders = Background {
+      for _ in 0..<200 {
+        // Results kept on this thread and dropped here, outside any evaluation.
+        let values = (0..<20).compactMap { try? interpreter.eval("(geo:make \($0))") }
+        _ = values.count
+      }
+    }
+    for round in 1...60 {
+      directory.write("geo.oxur", sources[round % 2])
+      _ = try? interpreter.reload(path: path)
+    }
+    _ = holders.wait("host threads dropping instances")
+    try interpreter.eval("(def survivor (geo:make 7))")
+    directory.write("geo.oxur", sources[1] + "(defn bump [] 1)\n")
+    try interpreter.reload(path: path)
+    directory.write("geo.oxur", sources[0])
+    let outcome = try interpreter.reload(path: path)
+    #expect(outcome.migrations.reduce(0) { $0 + $1.count } >= 1)
+    #expect(try interpreter.eval("survivor").printed == "(struct geo:Point :x 7 :y 7)")
+  }
+}
+
+/// The seed's migration example through the real executable's REPL, with an instance held only
+/// by the REPL's `*1`.
+@Suite struct MigrationReplTests {
+  @Test func theSeedMigratorWorksAsWrittenAtTheRepl() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("geo.oxur", MigrationTests.version1)
+    let script = """
+      (load "\(path)")
+      (geo:make 1 2)
+      (spit "\(path)" (slurp "\(directory.write("geo2.oxur", MigrationTests.version2(migrator: MigrationTests.seedMigrator)))"))
+      (reload "\(path)")
+      *2
+      (geo:total *1)
+
+      """
+    let result = try Executable.run([], stdin: script)
+    let lines = result.stdout.split(separator: "\n").map(String.init)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(lines.count == 6, "\(result.stdout)")
+    #expect(lines.first == "✓ Loaded module: geo (version 1)")
+    #expect(lines.dropFirst().first == "(struct geo:Point :x 1 :y 2)")
+    #expect(lines.contains { $0.hasPrefix("✓ Reloaded module: geo (version 2") && $0.hasSuffix("(migrated 1 geo:Point (v1))") })
+    #expect(lines.suffix(2) == ["(struct geo:Point :x 1 :y 2 :z 0)", "3"])
+  }
+}
