@@ -34,6 +34,38 @@ import Treebeard
     #expect(throws: OxurError.self) { try interpreter.eval("(deps nosuch)") }
   }
 
+  /// Struct layouts are compile-time edges like macros: `(deps)` shows them, and a reload of
+  /// the struct's module re-analyzes the constructors' modules (both `:refer`-free qualified use
+  /// from two modules) in the same transaction.
+  @Test func structLayoutsAreDependencyEdges() throws {
+    let directory = ModuleDirectory()
+    let geo = directory.write("geo.oxur", "(module geo)\n(defstruct Point x y)\n")
+    let a = directory.write("a.oxur", "(module a)\n(import geo)\n(defn mk [] (struct geo:Point :x 1 :y 2))\n")
+    let b = directory.write("b.oxur", "(module b)\n(import geo :as g)\n(defn mk [] (struct g:Point :x 3 :y 4))\n")
+    let output = BufferedOutput()
+    let interpreter = Interpreter(output: output, errorOutput: BufferedOutput())
+    try interpreter.load(path: a)
+    try interpreter.load(path: b)
+    _ = output.take()
+    try interpreter.eval("(deps geo)")
+    #expect(
+      output.take() == """
+        geo (version 1)
+          imports:         -
+          imported by:     a, b
+          uses macros of:  -
+          macros used by:  -
+          uses structs of: -
+          structs used by: a, b
+
+        """)
+    directory.write("geo.oxur", "(module geo)\n(defstruct Point x y)\n(defn extra [] 1)\n")
+    try interpreter.eval("(reload \"\(geo)\")")
+    let report = output.take()
+    #expect(report.contains("  ↳ a (version 2, re-analyzed: it constructs structs of geo)"), "\(report)")
+    #expect(report.contains("  ↳ b (version 2, re-analyzed: it constructs structs of geo)"), "\(report)")
+  }
+
   /// A module nothing imports can be unloaded (a renamed module stops warning); one that is
   /// imported is refused, naming the importers.
   @Test func unloadRemovesAModuleNothingImports() throws {

@@ -47,19 +47,27 @@ private func repl(_ files: [String: String], _ script: String, arguments: [Strin
     #expect(result.stdout == "✓ Loaded module: main (version 1)\n  ↳ app.util (version 1, imported)\n[:util :util]\n")
   }
 
-  /// §1: "Two modules may import each other."
-  @Test func modulesMayImportEachOther() throws {
+  /// §1: "Two modules may not import each other … refused, naming the cycle"; calling each
+  /// other by qualified name needs no import.
+  @Test func importCyclesAreRefusedAndQualifiedCallsNeedNoImport() throws {
     let result = try repl(
       [
         "ca.oxur": "(module ca)\n(import cb)\n(defn f [] :a)\n(defn g [] (cb:f))\n",
         "cb.oxur": "(module cb)\n(import ca)\n(defn f [] [:b (ca:f)])\n",
+        "cc.oxur": "(module cc)\n(import cd)\n(defn f [] :c)\n(defn g [] (cd:f))\n",
+        "cd.oxur": "(module cd)\n(defn f [] [:d (cc:f)])\n",
       ],
-      "(load \"ca.oxur\")\n[(ca:g) (cb:f)]\n(reload \"cb.oxur\")\n(ca:g)\n")
-    #expect(result.stderr == "")
+      "(load \"ca.oxur\")\n(load \"cc.oxur\")\n[(cc:g) (cd:f)]\n"
+        + "(spit \"cd.oxur\" \"(module cd)\\n(import cc)\\n(defn f [] :cycle)\\n\")\n(reload \"cd.oxur\")\n(cd:f)\n")
+    #expect(
+      result.stderr
+        == "✗ Error: import cycle: ca → cb → ca; a module can call another by qualified name without importing it\n"
+        + "✗ Module not loaded: ca\n"
+        + "✗ Error: import cycle: cd → cc → cd; a module can call another by qualified name without importing it\n"
+        + "✗ Module not reloaded (keeping version 1)\n")
     #expect(
       result.stdout.maskingTimings
-        == "✓ Loaded module: ca (version 1)\n  ↳ cb (version 1, imported)\n[[:b :a] [:b :a]]\n"
-        + "✓ Reloaded module: cb (version 2, _ ms)\n[:b :a]\n")
+        == "✓ Loaded module: cc (version 1)\n  ↳ cd (version 1, imported)\n[[:d :c] [:d :c]]\nnil\n[:d :c]\n")
   }
 
   /// §1: import looks beside the importing file, then on each --path, then in the working directory.

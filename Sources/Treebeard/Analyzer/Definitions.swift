@@ -105,7 +105,9 @@ extension Analyzer {
     }
     let type: StructType?
     if let module {
-      type = runtime.registry.existingEntry(version.aliases[module] ?? module)?.current?.structs[name]
+      let provider = version.aliases[module] ?? module
+      type = runtime.registry.existingEntry(provider)?.current?.structs[name]
+      if provider != moduleName && type != nil { version.layoutSources.insert(provider) }
     } else {
       type = version.structs[name]
     }

@@ -172,7 +172,8 @@ extension Runtime {
     while changed {
       changed = false
       for entry in registry.loadedModules where !names.contains(entry.name) {
-        guard let current = entry.current, let path = current.path, !current.macroSources.isDisjoint(with: names)
+        guard let current = entry.current, let path = current.path,
+          !current.macroSources.isDisjoint(with: names) || !current.layoutSources.isDisjoint(with: names)
         else { continue }
         names.insert(entry.name)
         guard isModuleFile(path) else {

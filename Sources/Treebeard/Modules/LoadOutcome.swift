@@ -35,6 +35,7 @@ public struct LoadOutcome: Sendable, Equatable {
     case imported
     case loadedByTopLevel
     case usesChangedMacros
+    case usesChangedLayouts
     case rolledBack
   }
 

@@ -11,14 +11,23 @@ extension Runtime {
     }
     let importers = registry.loadedModules.filter { $0.current?.imports.contains(module) == true }.map(\.name)
     let macroUsers = registry.loadedModules.filter { $0.current?.macroSources.contains(module) == true }.map(\.name)
+    let layoutUsers = registry.loadedModules.filter { $0.current?.layoutSources.contains(module) == true }.map(\.name)
     func list(_ names: [String]) -> String { names.isEmpty ? "-" : names.sorted().joined(separator: ", ") }
-    return [
+    var lines = [
       "\(module) (version \(current.number))",
       "  imports:         \(list(current.imports))",
       "  imported by:     \(list(importers))",
       "  uses macros of:  \(list(Array(current.macroSources)))",
       "  macros used by:  \(list(macroUsers))",
-    ].joined(separator: "\n")
+    ]
+    // Struct-layout edges only when there are some: most modules construct only their own.
+    if !current.layoutSources.isEmpty || !layoutUsers.isEmpty {
+      lines += [
+        "  uses structs of: \(list(Array(current.layoutSources)))",
+        "  structs used by: \(list(layoutUsers))",
+      ]
+    }
+    return lines.joined(separator: "\n")
   }
 }
 
@@ -34,7 +43,8 @@ extension Runtime {
     }
     let users = registry.loadedModules.filter {
       $0.name != module
-        && ($0.current?.imports.contains(module) == true || $0.current?.macroSources.contains(module) == true)
+        && ($0.current?.imports.contains(module) == true || $0.current?.macroSources.contains(module) == true
+          || $0.current?.layoutSources.contains(module) == true)
     }.map(\.name)
     guard users.isEmpty else {
       throw OxurError("load", "cannot unload \(module): \(users.sorted().joined(separator: ", ")) still import it")
@@ -43,5 +53,28 @@ extension Runtime {
     entry.current = nil
     if currentModule == module { currentModule = "user" }
     return current.number
+  }
+}
+
+extension Runtime {
+  /// Refuses a transaction whose staged versions would close an import cycle (`a → b → a`):
+  /// load order, dependents and `(unload)` all rely on imports forming a DAG. Calls between
+  /// modules need no import (a qualified name is late-bound), so a cycle is never required.
+  func checkImportCycles(_ transaction: LoadTransaction) throws {
+    var finished: Set<String> = []
+    var path: [String] = []
+    func visit(_ module: String) throws {
+      if let start = path.firstIndex(of: module) {
+        let cycle = path[start...] + [module]
+        throw OxurError(
+          "load", "import cycle: \(cycle.joined(separator: " → ")); a module can call another by qualified name without importing it")
+      }
+      guard !finished.contains(module), let current = registry.existingEntry(module)?.current else { return }
+      path.append(module)
+      for imported in current.imports { try visit(imported) }
+      path.removeLast()
+      finished.insert(module)
+    }
+    for item in transaction.staged { try visit(item.entry.name) }
   }
 }

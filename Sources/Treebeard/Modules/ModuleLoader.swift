@@ -157,7 +157,7 @@ extension Runtime {
     defer { transaction = nil }
     let plan = try stageAndPlan(opened, machine: machine) {
       for (source, name) in sources {
-        let why: LoadTransaction.Reason = macroUsers.contains(name) ? .usesChangedMacros : reason
+        let why = macroUsers.contains(name) ? compileTimeReason(name, changing: sources.map(\.1)) : reason
         try stageModule(source, name: name, reason: why, machine: machine)
       }
     }
@@ -180,6 +180,15 @@ extension Runtime {
     return opened.commit(historyLimit: registry.historyLimit, plan: plan, registry: registry, started: started)
   }
 
+  /// Why a module expanded with others' macros or layouts joins their reload.
+  func compileTimeReason(_ module: String, changing: [String]) -> LoadTransaction.Reason {
+    guard let current = registry.existingEntry(module)?.current else { return .usesChangedMacros }
+    if current.macroSources.isDisjoint(with: changing) && !current.layoutSources.isDisjoint(with: changing) {
+      return .usesChangedLayouts
+    }
+    return .usesChangedMacros
+  }
+
   /// Runs `stage` in the open transaction, then everything that must hold before a commit —
   /// no nested load failed, names of other modules exist, every `--check--` passes — and
   /// returns the plan. Any failure rolls the transaction back exactly and rethrows.
@@ -188,6 +197,7 @@ extension Runtime {
       try stage()
       if let failure = opened.nestedFailure { throw failure }
       try checkExternalUses(opened)
+      try checkImportCycles(opened)
       try migrateInstances(opened, machine: machine)
       try runChecks(opened, machine: machine)
       return opened.plan(registry: registry, display: displayName, onStacks: functionsOnStacks(of:))

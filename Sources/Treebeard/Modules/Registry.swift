@@ -49,6 +49,10 @@ public final class ModuleVersion: @unchecked Sendable {
   /// Modules whose macros this version's code was expanded with (compile-time edges): when one
   /// of them reloads, this module is re-expanded from its file in the same transaction.
   var macroSources: Set<String> = []
+  /// Modules whose struct layouts this version's `(struct m:T …)` forms were checked against
+  /// (also compile-time edges): a reload of one re-analyzes this module in the same transaction,
+  /// so a constructor the new layout breaks fails that reload instead of a later call.
+  var layoutSources: Set<String> = []
   /// Names defined at top level in source order, for `(modules)` and diffs.
   var definitionOrder: [Symbol] = []
   /// Names of other modules this version's code uses (`m:f`, `:refer`), checked at commit and

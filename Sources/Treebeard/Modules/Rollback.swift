@@ -42,6 +42,7 @@ extension ModuleVersion {
     copy.referred = referred
     copy.imports = imports
     copy.macroSources = macroSources
+    copy.layoutSources = layoutSources
     copy.definitionOrder = definitionOrder
     copy.externalUses = externalUses
     copy.fingerprints = fingerprints
@@ -76,7 +77,8 @@ extension Runtime {
         // Modules expanded with the macros being replaced are expanded again from their files.
         let (users, _) = try macroUsers(of: Set(targets.map { $0.0.name }))
         for (source, name) in users {
-          try stageModule(source, name: name, reason: .usesChangedMacros, machine: machine)
+          try stageModule(
+            source, name: name, reason: compileTimeReason(name, changing: targets.map { $0.0.name }), machine: machine)
         }
       }
       for warning in plan.warnings { reportProblem(warning + "\n") }

@@ -107,6 +107,7 @@ enum ModuleBuiltins {
   private static func why(_ dependent: LoadOutcome, _ outcome: LoadOutcome) -> String {
     switch dependent.reason {
     case .usesChangedMacros: return "re-expanded: it uses macros of \(outcome.module)"
+    case .usesChangedLayouts: return "re-analyzed: it constructs structs of \(outcome.module)"
     case .rolledBack: return "rolled back with \(outcome.module)"
     case .loadedByTopLevel: return "loaded by \(outcome.module)"
     case .imported, .requested: return "imported"
