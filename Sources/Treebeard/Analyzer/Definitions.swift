@@ -72,14 +72,18 @@ extension Analyzer {
     current.structs[name] = type
     runtime.registry.entry(moduleName).remember(layout: type)
     let module = moduleName
-    for field in fields {
+    for (index, field) in fields.enumerated() {
       // Reads by field name, so instances of an earlier layout answer too (a migrator reads the
-      // old instance with the new version's accessors).
-      let accessor = Builtin("get-\(field.name)", arity: 1...1) { _, arguments in
+      // old instance with the new version's accessors); instances of this layout by position.
+      let reader = FieldReader(field: field)
+      let accessor = Builtin("get-\(field.name)", arity: 1...1) { [type] _, arguments in
+        if case .structInstance(let instance) = arguments[0], instance.type === type, index < instance.values.count {
+          return instance.values[index]
+        }
         guard case .structInstance(let instance) = arguments[0], instance.type.name == name,
           instance.type.module == module
         else { throw Failure.type("a \(name)", arguments[0], in: "get-\(field.name)") }
-        guard let value = instance.field(field) else {
+        guard let value = reader.read(instance) else {
           throw OxurError(
             "unknown-field",
             "this \(module):\(name) has the layout of version \(instance.type.layoutVersion), which has no field \(field.name)")

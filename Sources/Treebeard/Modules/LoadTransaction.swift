@@ -87,6 +87,7 @@ final class LoadTransaction {
       for layout in item.staging.structs.values where layout.layoutVersion == 0 {
         layout.layoutVersion = item.staging.number
       }
+      item.entry.forgetUnusedLayouts()
       let isReload = (item.previous?.number ?? 0) > 0
       let changes = plan.item(item.entry.name)?.changes ?? DefinitionChanges()
       item.staging.changes = changes

@@ -125,8 +125,8 @@ public final class ModuleEntry: @unchecked Sendable {
   /// Earlier committed versions, oldest first, bounded by the registry's history limit.
   var history: [ModuleVersion] = []
   var highestVersion = 0
-  /// Every layout each struct of this module has had, weakly (StructMigration.swift).
-  var structLayouts: [String: [RememberedLayout]] = [:]
+  /// The layouts of each struct of this module that may still have instances (StructMigration.swift).
+  var structLayouts: [String: [StructType]] = [:]
 
   init(name: String) { self.name = name }
 }

@@ -16,24 +16,42 @@ public struct StructMigration: Sendable, Equatable {
   public var summary: String { "\(count) \(structName) (v\(fromVersion))" }
 }
 
-/// A layout a module has made, held weakly: a layout lives as long as a version or an instance
-/// uses it, and the list of them must not keep any alive.
-struct RememberedLayout {
-  weak var layout: StructType?
-}
-
 extension ModuleEntry {
   /// Called by the analyzer for every `defstruct`: migration looks for live instances here.
+  /// Held strongly: a weak reference would give every layout a side table, and each retain of
+  /// it — one per instance made or freed — the runtime's slow path.
+  /// A `defstruct` evaluated again and again at the REPL never commits, so the list is also
+  /// trimmed here once long, sparing the most recent layouts (a failed transaction makes the
+  /// one it replaced current again).
   func remember(layout: StructType) {
     var known = structLayouts[layout.name, default: []]
-    known.removeAll { $0.layout == nil }
-    known.append(RememberedLayout(layout: layout))
+    if known.count >= 32 {
+      let recent = Set(known.suffix(8).map(ObjectIdentifier.init))
+      known.removeAll { old in
+        !recent.contains(ObjectIdentifier(old)) && old.liveInstances.count == 0
+          && current?.structs[old.name] !== old && !history.contains { $0.structs[old.name] === old }
+      }
+    }
+    known.append(layout)
     structLayouts[layout.name] = known
+  }
+
+  /// After a commit: a layout with no live instances that no kept version declares can never
+  /// have instances again (constructors follow the current layout), so it is forgotten. Not
+  /// during a transaction, whose rollback may make the replaced layout current again.
+  func forgetUnusedLayouts() {
+    for (name, known) in structLayouts {
+      let kept = known.filter { old in
+        old.liveInstances.count > 0 || current?.structs[name] === old
+          || history.contains { $0.structs[name] === old }
+      }
+      structLayouts[name] = kept.isEmpty ? nil : kept
+    }
   }
 
   /// Earlier layouts of `layout`'s struct with other fields and with instances alive now.
   func outdatedLayouts(of layout: StructType) -> [StructType] {
-    (structLayouts[layout.name] ?? []).compactMap(\.layout).filter {
+    (structLayouts[layout.name] ?? []).filter {
       $0 !== layout && $0.fields != layout.fields && $0.liveInstances.count > 0
     }
   }
@@ -101,7 +119,8 @@ extension Runtime {
     _ instance: StructInstance, through migrator: Value, to layout: StructType, module: String, machine: Machine
   ) throws -> [Value] {
     let old = instance.type
-    let what = "a \(module):\(layout.name) (v\(old.layoutVersion))"
+    // Built only for an error: this runs once per live instance.
+    func what() -> String { "a \(module):\(layout.name) (v\(old.layoutVersion))" }
     let span: Span
     if case .closure(let closure) = migrator { span = closure.lambda.span } else { span = .unknown }
     let result: Value
@@ -109,7 +128,7 @@ extension Runtime {
       result = try machine.call(migrator, [.int(old.layoutVersion), .structInstance(instance)], span: span)
     } catch let error as OxurError where error.kind != "interrupted" {
       throw OxurError(
-        "migration", "--migrate-- of \(module) failed on \(what): \(error.message)",
+        "migration", "--migrate-- of \(module) failed on \(what()): \(error.message)",
         span: error.span.isKnown ? error.span : span)
     }
     guard case .structInstance(let migrated) = result, migrated.type.name == layout.name,
@@ -117,7 +136,7 @@ extension Runtime {
     else {
       throw OxurError(
         "migration",
-        "--migrate-- of \(module) returned \(Printer.summary(result, elementLimit: 20)) for \(what); expected a \(module):\(layout.name) with fields "
+        "--migrate-- of \(module) returned \(Printer.summary(result, elementLimit: 20)) for \(what()); expected a \(module):\(layout.name) with fields "
           + layout.fields.map(\.name).joined(separator: " "),
         span: span)
     }

@@ -43,11 +43,11 @@ public final class StructInstance: @unchecked Sendable {
   init(type: StructType, values: [Value]) {
     self.type = type
     self.values = values
-    type.liveInstances.link(self)
+    type.liveInstances.link(Unmanaged.passUnretained(self))
   }
 
   deinit {
-    type.liveInstances.unlink(self)
+    type.liveInstances.unlink(Unmanaged.passUnretained(self))
     if !values.isEmpty { Reclaimer.release(&values, empty: []) }
   }
 
@@ -57,9 +57,9 @@ public final class StructInstance: @unchecked Sendable {
   func replaceContents(layout: StructType, contents: [Value]) -> (StructType, [Value]) {
     let old = (type, values)
     if layout !== type {
-      type.liveInstances.unlink(self)
+      type.liveInstances.unlink(Unmanaged.passUnretained(self))
       type = layout
-      layout.liveInstances.link(self)
+      layout.liveInstances.link(Unmanaged.passUnretained(self))
     }
     values = contents
     return old
@@ -68,6 +68,25 @@ public final class StructInstance: @unchecked Sendable {
   func field(_ key: Keyword) -> Value? {
     guard let index = type.fieldIndex[key], index < values.count else { return nil }
     return values[index]
+  }
+}
+
+/// Reads one field of instances of any layout of a struct, remembering where the field sits in
+/// the last layout seen: a migrator reads thousands of old instances of one layout in a row.
+/// Used only with the evaluator lock held (accessors are builtins), hence unchecked.
+final class FieldReader: @unchecked Sendable {
+  let field: Keyword
+  @exclusivity(unchecked) private var lastLayout: StructType?
+  @exclusivity(unchecked) private var lastIndex = 0
+
+  init(field: Keyword) { self.field = field }
+
+  func read(_ instance: StructInstance) -> Value? {
+    if instance.type === lastLayout, lastIndex < instance.values.count { return instance.values[lastIndex] }
+    guard let index = instance.type.fieldIndex[field], index < instance.values.count else { return nil }
+    lastLayout = instance.type
+    lastIndex = index
+    return instance.values[index]
   }
 }
 
