@@ -71,7 +71,7 @@ import Testing
     directory.write(
       "geo.oxur",
       "(module geo)\n(defstruct Point x y w)\n(defn make [x y] (struct Point (x x) (y y) (w 9)))\n"
-      )
+    )
     try interpreter.reload(path: path, force: true)
     try interpreter.eval("(def b (struct geo:Point :x 3 :y 4 :w 9))")
     directory.write(
@@ -283,7 +283,10 @@ import Testing
     #expect(lines.count == 6, "\(result.stdout)")
     #expect(lines.first == "✓ Loaded module: geo (version 1)")
     #expect(lines.dropFirst().first == "(struct geo:Point :x 1 :y 2)")
-    #expect(lines.contains { $0.hasPrefix("✓ Reloaded module: geo (version 2") && $0.hasSuffix("(migrated 1 geo:Point (v1))") })
+    #expect(
+      lines.contains {
+        $0.hasPrefix("✓ Reloaded module: geo (version 2") && $0.hasSuffix("(migrated 1 geo:Point (v1))")
+      })
     #expect(lines.suffix(2) == ["(struct geo:Point :x 1 :y 2 :z 0)", "3"])
   }
 }

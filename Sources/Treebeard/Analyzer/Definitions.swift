@@ -86,7 +86,8 @@ extension Analyzer {
         guard let value = reader.read(instance) else {
           throw OxurError(
             "unknown-field",
-            "this \(module):\(name) has the layout of version \(instance.type.layoutVersion), which has no field \(field.name)")
+            "this \(module):\(name) has the layout of version \(instance.type.layoutVersion), which has no field \(field.name)"
+          )
         }
         return value
       }

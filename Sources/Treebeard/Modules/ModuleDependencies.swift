@@ -67,7 +67,9 @@ extension Runtime {
       if let start = path.firstIndex(of: module) {
         let cycle = path[start...] + [module]
         throw OxurError(
-          "load", "import cycle: \(cycle.joined(separator: " → ")); a module can call another by qualified name without importing it")
+          "load",
+          "import cycle: \(cycle.joined(separator: " → ")); a module can call another by qualified name without importing it"
+        )
       }
       guard !finished.contains(module), let current = registry.existingEntry(module)?.current else { return }
       path.append(module)

@@ -91,14 +91,17 @@ extension Runtime {
         guard let migrator = item.staging.bindings[Runtime.migrateName]?.value else {
           let count = outdated.reduce(0) { $0 + $1.liveInstances.count }
           let versions = outdated.map { "v\($0.layoutVersion)" }.joined(separator: ", ")
-          let noun = count == 1 ? "live instance of \(qualified) (\(versions)) has" : "live instances of \(qualified) (\(versions)) have"
+          let noun =
+            count == 1
+            ? "live instance of \(qualified) (\(versions)) has" : "live instances of \(qualified) (\(versions)) have"
           throw OxurError(
             "migration", "\(count) \(noun) the old layout; define --migrate-- or reload with :force")
         }
         for old in outdated {
           let instances = old.liveInstances.snapshot()
           for instance in instances {
-            let migrated = try migrate(instance, through: migrator, to: layout, module: item.entry.name, machine: machine)
+            let migrated = try migrate(
+              instance, through: migrator, to: layout, module: item.entry.name, machine: machine)
             pending.append((instance, layout, migrated))
           }
           transaction.record(
