@@ -66,6 +66,23 @@ import Treebeard
     #expect(report.contains("  ↳ b (version 2, re-analyzed: it constructs structs of geo)"), "\(report)")
   }
 
+  /// A macro change reaches a user that names it qualified and one that took it with `:refer`,
+  /// in the same transaction as the macro's module.
+  @Test func macroChangeReachesQualifiedAndReferUsers() throws {
+    let directory = ModuleDirectory()
+    let macs = directory.write("macs.oxur", "(module macs)\n(defmacro tag [x] `[:v1 ~x])\n")
+    let qualified = directory.write("q.oxur", "(module q)\n(import macs)\n(defn f [] (macs:tag 1))\n")
+    let referred = directory.write("r.oxur", "(module r)\n(import macs :refer [tag])\n(defn f [] (tag 2))\n")
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: qualified)
+    try interpreter.load(path: referred)
+    directory.write("macs.oxur", "(module macs)\n(defmacro tag [x] `[:v2 ~x])\n")
+    let outcome = try interpreter.reload(path: macs)
+    #expect(Set(outcome.dependents.map(\.module)) == ["q", "r"])
+    #expect(outcome.dependents.allSatisfy { $0.reason == .usesChangedMacros })
+    #expect(try interpreter.eval("[(q:f) (r:f)]").printed == "[[:v2 1] [:v2 2]]")
+  }
+
   /// A module nothing imports can be unloaded (a renamed module stops warning); one that is
   /// imported is refused, naming the importers.
   @Test func unloadRemovesAModuleNothingImports() throws {
