@@ -57,4 +57,23 @@ import Testing
     let offset = lines[1].distance(from: lines[1].startIndex, to: caret)
     #expect(Array(lines[0])[offset] == "(")
   }
+
+  /// Issue 13: `(t 30)` reported "31 times" and lost the call site that started the recursion.
+  @Test func deepRecursionCountsEveryFrameAndKeepsTheOuterCallSite() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write(
+      "tt.oxur",
+      "(module tt)\n(defn t [n] (if (= n 0) (throw \"boom\") (+ 1 (t (- n 1)))))\n(defn main [] (t 30))\n")
+    let result = try Executable.run(["run", path])
+    #expect(result.status == 1)
+    #expect(
+      result.stderr.hasSuffix(
+        """
+        Stack trace (innermost first):
+          in tt:t called at \(path):2:45 (30 times)
+          in tt:t called at \(path):3:15
+          in tt:main called at \(path):3:1
+
+        """), "\(result.stderr)")
+  }
 }

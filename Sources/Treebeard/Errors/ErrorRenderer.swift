@@ -15,12 +15,15 @@ public enum ErrorRenderer {
     }
     if !error.trace.isEmpty {
       lines.append("Stack trace (innermost first):")
-      lines.append(contentsOf: traceLines(error.trace.map { Frame(function: $0.function, span: $0.span) }))
-      // Only the innermost frames are recorded; say how many more there were, not what they were.
+      lines.append(
+        contentsOf: traceLines(error.trace.map { Frame(function: $0.function, span: $0.span, count: $0.count) }))
+      // The middle of a deep stack is not kept; say how many frames, then show the outermost.
       if error.omittedFrames > 0 {
         let noun = error.omittedFrames == 1 ? "frame" : "frames"
-        lines.append("  … \(error.omittedFrames) outer \(noun) not recorded")
+        lines.append("  … \(error.omittedFrames) more \(noun) not recorded")
       }
+      lines.append(
+        contentsOf: traceLines(error.outerTrace.map { Frame(function: $0.function, span: $0.span, count: $0.count) }))
     }
     return lines.joined(separator: "\n")
   }
@@ -36,6 +39,8 @@ public enum ErrorRenderer {
   struct Frame: Equatable {
     let function: String
     let span: Span
+    /// Consecutive repetitions already merged when the error was recorded.
+    var count = 1
   }
 
   /// Longest cycle of frames collapsed: mutual recursion through up to this many functions.
@@ -60,7 +65,8 @@ public enum ErrorRenderer {
       }
       for offset in 0..<best.period {
         let frame = frames[index + offset]
-        let suffix = best.period == 1 && best.repeats > 1 ? " (\(best.repeats) times)" : ""
+        let times = best.period == 1 ? best.repeats * frame.count : frame.count
+        let suffix = times > 1 ? " (\(times) times)" : ""
         lines.append("  in \(frame.function) called at \(frame.span)\(suffix)")
       }
       if best.period > 1 {

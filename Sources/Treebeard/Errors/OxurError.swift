@@ -10,10 +10,16 @@ public final class OxurError: Error, @unchecked Sendable {
   public private(set) var span: Span
   /// For `throw`: the value thrown. For runtime errors, built on demand by `catchValue`.
   public let thrown: Value?
-  /// Innermost first: function name and the span of the call that entered it.
-  public private(set) var trace: [(function: String, span: Span)] = []
+  /// Innermost first: function name, the span of the call that entered it, and how many
+  /// times in a row that same call repeats (direct recursion is one entry with its exact count).
+  public private(set) var trace: [TraceFrame] = []
+  /// The outermost entries, innermost first: how the program got into the recursion (its
+  /// `main`, the REPL form). Only kept once `trace` is full.
+  public private(set) var outerTrace: [TraceFrame] = []
+  /// Frames between `trace` and `outerTrace` that were not kept.
   public private(set) var omittedFrames = 0
   static let traceLimit = 24
+  static let outerTraceLimit = 8
 
   public init(_ kind: String, _ message: String, span: Span = .unknown, thrown: Value? = nil) {
     self.kind = kind
@@ -32,8 +38,19 @@ public final class OxurError: Error, @unchecked Sendable {
     return self
   }
 
+  /// Called once per frame as the error unwinds, innermost first; O(1), as a runaway recursion
+  /// may unwind a million frames.
   func addFrame(_ function: String, _ span: Span) {
-    if trace.count < OxurError.traceLimit { trace.append((function, span)) } else { omittedFrames += 1 }
+    if outerTrace.isEmpty, let last = trace.last, last.function == function, last.span == span {
+      trace[trace.count - 1].count += 1
+    } else if outerTrace.isEmpty && trace.count < OxurError.traceLimit {
+      trace.append(TraceFrame(function: function, span: span))
+    } else if let last = outerTrace.last, last.function == function, last.span == span {
+      outerTrace[outerTrace.count - 1].count += 1
+    } else {
+      if outerTrace.count == OxurError.outerTraceLimit { omittedFrames += outerTrace.removeFirst().count }
+      outerTrace.append(TraceFrame(function: function, span: span))
+    }
   }
 
   /// What `(catch e …)` binds (and the REPL's `*e`).
@@ -51,6 +68,15 @@ public final class OxurError: Error, @unchecked Sendable {
     }
     return .map(map)
   }
+}
+
+/// One entry of an error's stack trace.
+public struct TraceFrame: Sendable, Equatable {
+  public let function: String
+  /// Where the function was called (for a call from Swift or a builtin: where it is defined).
+  public let span: Span
+  /// The same call repeated this many times in a row (recursion).
+  public internal(set) var count = 1
 }
 
 /// Shorthands for the errors the evaluator and prelude raise.
