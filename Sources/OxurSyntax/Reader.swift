@@ -25,6 +25,22 @@ public struct Reader {
     return forms
   }
 
+  /// The text of the form that starts at `span`, exactly as written (for `(source name)`), or
+  /// nil when no form starts there.
+  public static func text(ofFormAt span: Span) -> String? {
+    guard let file = span.file, span.isKnown else { return nil }
+    var reader = Reader(file)
+    while reader.line < span.line || (reader.line == span.line && reader.column < span.column) {
+      guard reader.position < reader.bytes.count else { return nil }
+      reader.advance()
+    }
+    let start = reader.position
+    guard (try? reader.next()) != nil, start < reader.position, reader.position <= reader.bytes.count else {
+      return nil
+    }
+    return String(decoding: reader.bytes[start..<reader.position], as: UTF8.self)
+  }
+
   /// The next form, or nil at end of input.
   public mutating func next() throws(ReadError) -> Syntax? {
     while true {

@@ -31,10 +31,16 @@ public final class REPL {
     Treebeard REPL — enter Oxur forms; an unbalanced form continues on the next line.
       (load "f.oxur")  (reload "f.oxur")  (reload-all)  (modules)   hot code loading
       (in-module m)    switch the namespace REPL input compiles into (default: user)
+      (doc name)       arglists, docstring and origin; (source name) its code as loaded
+      (apropos "txt")  names containing txt; (dir m) what module m exports
       *1 *2 *3         the last three results; *e the last error
+      (def *print-length* 20), (def *print-level* 4): how much of a result to show
       :help            this text
+      :doc name        the same as (doc name)
       :quit            leave (Ctrl-D also works); Ctrl-C interrupts a running evaluation
     """
+
+  static let commands = [":help", ":doc", ":quit"]
 
   /// Runs until end of input or `(exit n)`; returns the exit code.
   public func run() -> Int32 {
@@ -43,23 +49,37 @@ public final class REPL {
       interpreter.runtime.output.write("Treebeard — Oxur with hot code loading. :help for help, :quit to leave.\n")
     }
     var buffer = ""
-    while true {
+    CompletionTarget.completer = Completer(interpreter: interpreter)
+    readLoop: while true {
       let prompt = buffer.isEmpty ? REPL.prompt(module: interpreter.currentModule) : REPL.continuationPrompt
       interpreter.runtime.output.flush()
-      guard let line = editor.readLine(prompt: prompt) else {
-        // libedit ends the line it was reading on Ctrl-C; that cancels the entry, not the session.
-        if evaluation.consumeInterrupt() {
-          buffer = ""
-          interpreter.runtime.output.write("\n")
-          continue
-        }
-        break
+      let line: String
+      switch editor.readLine(prompt: prompt, interrupted: { evaluation.consumeInterrupt() }) {
+      case .line(let text): line = text
+      case .interrupted:
+        // Ctrl-C at a prompt (also a continuation prompt) discards the entry, not the session.
+        buffer = ""
+        interpreter.runtime.output.write("\n")
+        continue
+      case .end:
+        break readLoop
       }
       if buffer.isEmpty {
         let command = line.trimmingCharacters(in: .whitespaces)
         if command == ":quit" || command == ":q" || command == ":exit" { break }
         if command == ":help" || command == ":h" {
           interpreter.runtime.output.write(REPL.help + "\n")
+          continue
+        }
+        if command.hasPrefix(":doc ") {
+          _ = evaluate("(doc \(command.dropFirst(5).trimmingCharacters(in: .whitespaces)))")
+          continue
+        }
+        // A keyword alone is a value (`:a` prints :a); an unknown :word followed by more is a typo.
+        if command.hasPrefix(":"), command.contains(" ") || REPL.looksLikeCommand(command) {
+          interpreter.runtime.reportProblem(
+            "✗ unknown command \(command.split(separator: " ").first ?? ""); commands: "
+              + REPL.commands.joined(separator: " ") + " (and any Oxur form)\n")
           continue
         }
         if command.isEmpty { continue }
@@ -79,6 +99,13 @@ public final class REPL {
     if editor.isInteractive { interpreter.runtime.output.write("\n") }
     interpreter.runtime.output.flush()
     return exitCode
+  }
+
+  /// `:quti`-like input: close to a command name. Other keywords are ordinary values.
+  static func looksLikeCommand(_ input: String) -> Bool {
+    let aliases = [":h", ":q", ":exit", ":d"]
+    guard !aliases.contains(input) else { return false }
+    return input.count >= 3 && Suggestions.closest(to: input, among: commands) != nil
   }
 
   enum Completeness { case complete, incomplete, invalid }
@@ -116,7 +143,7 @@ public final class REPL {
       do {
         let value = try interpreter.eval(form: form, handle: evaluation)
         if !value.isVoid {
-          interpreter.runtime.output.write(Printer.summary(value) + "\n")
+          interpreter.runtime.output.write(display(value) + "\n")
           remember(value)
         }
         interpreter.runtime.output.flush()
@@ -131,6 +158,18 @@ public final class REPL {
         report(OxurError("internal", "\(error)"))
       }
     }
+  }
+
+  /// A result as the REPL shows it, within `*print-length*` elements per collection and
+  /// `*print-level*` levels of nesting when the user has defined them.
+  func display(_ value: Value) -> String {
+    func setting(_ name: String) -> Int? {
+      guard case .int(let limit)? = interpreter.global(name) else { return nil }
+      return limit
+    }
+    return Printer.summary(
+      value, elementLimit: setting("*print-length*") ?? Printer.replElementLimit,
+      levelLimit: setting("*print-level*") ?? .max)
   }
 
   private func remember(_ value: Value) {

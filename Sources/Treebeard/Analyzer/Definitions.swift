@@ -15,6 +15,10 @@ extension Analyzer {
     let valueForm: Syntax? = items.count >= 3 ? items[items.count - 1] : nil
     knownNames.insert(name)
     let symbol = Symbol.intern(name)
+    var docstring: String? = nil
+    if items.count == 4, case .string(let text) = items[2].kind { docstring = text }
+    version.documentation[symbol] = Documentation(
+      docstring: docstring, arglists: valueForm.map(Documentation.arglists(of:)) ?? "", span: form.span)
     var isFunction = false
     let value: Node
     if let valueForm, let parts = valueForm.listElements, parts.first?.symbolName == "fn",
@@ -36,8 +40,14 @@ extension Analyzer {
       throw SpecialForms.syntax("defmacro takes a name, parameters and a body", form)
     }
     var rest = Array(items.dropFirst(2))
-    if case .string = rest.first?.kind, rest.count > 1 { rest.removeFirst() }
+    var docstring: String? = nil
+    if case .string(let text) = rest.first?.kind, rest.count > 1 {
+      docstring = text
+      rest.removeFirst()
+    }
     let fnForm = Syntax.list([Syntax.symbol("fn", form.span)] + rest, form.span)
+    version.documentation[Symbol.intern(name)] = Documentation(
+      docstring: docstring, arglists: Documentation.arglists(of: fnForm), span: form.span, isMacro: true)
     let lambda = try analyzeFunction(fnForm, fnForm.listElements ?? [], definedName: name)
     return DefineMacroNode(
       entry: entry, name: Symbol.intern(name), lambda: LambdaNode(lambda: lambda, span: form.span), span: form.span)

@@ -81,12 +81,22 @@ public final class Interpreter: @unchecked Sendable {
   }
 
   /// Defines (or redefines) a global in a module, as the REPL does for `*1` and `*e`. Such a
-  /// variable is the session's, not the user's: `(modules)` does not count it.
-  public func define(name: String, value: Value, module: String = "user") {
+  /// variable is the session's, not the user's: `(modules)` does not count it. A host builtin
+  /// gives `doc` (and `arglists`, e.g. `"[port handler]"`) for `(doc name)` and `(apropos)`.
+  public func define(name: String, value: Value, module: String = "user", doc: String? = nil, arglists: String = "") {
     runtime.lock.withLock {
-      runtime.registry.entry(module).current?.define(Symbol.intern(name), value, isFunction: false)
-        .isSessionVariable = true
+      guard let version = runtime.registry.entry(module).current else { return }
+      let symbol = Symbol.intern(name)
+      version.define(symbol, value, isFunction: false).isSessionVariable = true
+      if doc != nil || !arglists.isEmpty {
+        version.documentation[symbol] = Documentation(docstring: doc, arglists: arglists, span: .unknown)
+      }
     }
+  }
+
+  /// The value of a global, or nil when it is not defined (e.g. the REPL's `*print-length*`).
+  public func global(_ name: String, module: String = "user") -> Value? {
+    runtime.lock.withLock { runtime.registry.existingEntry(module)?.current?.bindings[Symbol.intern(name)]?.value }
   }
 
   /// Reads, expands and analyzes a file without running it; throws the first problem found.

@@ -1,9 +1,9 @@
 // "Did you mean …?" for unknown names: the closest known name by edit distance.
 
-enum Suggestions {
+public enum Suggestions {
   /// The candidate closest to `name` (at most 2 edits; 1 for names of 4 characters or fewer),
   /// or nil. Ties go to the alphabetically first, so the hint is stable.
-  static func closest(to name: String, among candidates: some Sequence<String>) -> String? {
+  public static func closest(to name: String, among candidates: some Sequence<String>) -> String? {
     let limit = name.count <= 4 ? 1 : 2
     let target = Array(name)
     var best: (distance: Int, name: String)? = nil

@@ -12,6 +12,8 @@ enum CoreMacros {
     "assert": assert, "time": time, "comment": comment, "if-not": ifNot, "when-not": unless,
     "defn-": defn, "in-module": inModule, "history": quotingModuleName, "reload-stats": quotingModuleName,
     "rollback": quotingModuleName, "deps": quotingModuleName, "unload": quotingModuleName,
+    // A bare name is not evaluated: `(doc map)`, `(source calc:add)`, `(dir calc)`.
+    "doc": quotingModuleName, "source": quotingModuleName, "dir": quotingModuleName,
   ]
 
   /// `(in-module calculator)`: the name is not evaluated.
@@ -121,13 +123,15 @@ enum CoreMacros {
       throw error("defn needs a name and a parameter vector", form)
     }
     var rest = Array(items.dropFirst(2))
-    if case .string = rest.first?.kind, rest.count > 1 { rest.removeFirst() }
+    var docstring: [Syntax] = []
+    if case .string = rest.first?.kind, rest.count > 1 { docstring = [rest.removeFirst()] }
     if case .map = rest.first?.kind, rest.count > 1 { rest.removeFirst() }
     guard let first = rest.first, first.vectorElements != nil || first.listElements != nil else {
       throw error("defn \(name) needs a parameter vector", form)
     }
     let function = list([sym("fn", form.span)] + rest, form.span)
-    return list([sym("def", form.span), Syntax.symbol(name, items[1].span), function], form.span)
+    // `(def name "doc" (fn …))`: def keeps the docstring for `(doc name)`.
+    return list([sym("def", form.span), Syntax.symbol(name, items[1].span)] + docstring + [function], form.span)
   }
 
   /// `(define (name params…) body…)`, Scheme's spelling; `(define name value)` is `def`.

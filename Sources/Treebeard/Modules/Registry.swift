@@ -66,6 +66,9 @@ public final class ModuleVersion: @unchecked Sendable {
   var changes = DefinitionChanges()
   /// Its `--check--` ran and passed before it was committed.
   var checkRan = false
+  /// Docstrings, arglists and where each definition and macro is written, for `(doc)` and
+  /// `(source)`; recorded by the analyzer.
+  var documentation: [Symbol: Documentation] = [:]
   var record: ReloadRecord?
 
   init(name: String, number: Int, path: String?, contentHash: String) {

@@ -43,6 +43,7 @@ extension ModuleVersion {
     copy.imports = imports
     copy.macroSources = macroSources
     copy.layoutSources = layoutSources
+    copy.documentation = documentation
     copy.definitionOrder = definitionOrder
     copy.externalUses = externalUses
     copy.fingerprints = fingerprints

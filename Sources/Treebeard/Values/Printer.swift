@@ -22,9 +22,13 @@ public enum Printer {
   /// What the REPL shows for a result: at most `elementLimit` elements of each collection,
   /// then `… (N more)`, so a million-element vector does not flood the terminal. `println`
   /// and `pr-str` still write everything.
-  public static func summary(_ value: Value, elementLimit: Int = Printer.replElementLimit) -> String {
+  /// Collections nested deeper than `levelLimit` print as `…` (`*print-level*`).
+  public static func summary(
+    _ value: Value, elementLimit: Int = Printer.replElementLimit, levelLimit: Int = .max
+  ) -> String {
     var out = ""
-    write(value, readably: true, into: &out, depth: 0, job: PrintJob(budget: maximumLength, elementLimit: elementLimit))
+    let job = PrintJob(budget: maximumLength, elementLimit: max(0, elementLimit), levelLimit: max(0, levelLimit))
+    write(value, readably: true, into: &out, depth: 0, job: job)
     return out
   }
 
@@ -141,6 +145,14 @@ public enum Printer {
       return
     }
     job.step()
+    if depth >= job.levelLimit {
+      switch value {
+      case .list, .vector, .map, .set, .structInstance:
+        out.append("…")
+        return
+      default: break
+      }
+    }
     switch value {
     case .nil: out.append("nil")
     case .bool(let b): out.append(b ? "true" : "false")
@@ -249,11 +261,15 @@ final class PrintJob {
   /// Elements of each collection written before the rest is elided (`Int.max`: all).
   let elementLimit: Int
 
-  init(budget: Int, failing: Bool = false, machine: Machine? = nil, elementLimit: Int = .max) {
+  /// Nesting depth past which collections print as `…` (`Int.max`: none).
+  let levelLimit: Int
+
+  init(budget: Int, failing: Bool = false, machine: Machine? = nil, elementLimit: Int = .max, levelLimit: Int = .max) {
     self.budget = budget
     self.failing = failing
     self.machine = machine
     self.elementLimit = elementLimit
+    self.levelLimit = levelLimit
   }
 
   /// True (after writing ` … (N more)`) when element `index` of a collection of `total` is past

@@ -17,7 +17,15 @@ public final class Symbol: Hashable, @unchecked Sendable, CustomStringConvertibl
 
   private static let table = InternTable<Symbol>()
 
+  /// `intern("calc:add")` is `intern("add", module: "calc")`: both spell the same key, so
+  /// whichever came first must not decide whether the symbol has a module part (a symbol made
+  /// by `(symbol "calc:add")` once made the reader's `calc:add` unqualified).
   public static func intern(_ name: String, module: String? = nil) -> Symbol {
+    if module == nil, let colon = name.firstIndex(of: ":"), colon != name.startIndex,
+      name.index(after: colon) != name.endIndex
+    {
+      return intern(String(name[name.index(after: colon)...]), module: String(name[..<colon]))
+    }
     let key = module.map { "\($0):\(name)" } ?? name
     return table.intern(key) { Symbol(module: module, name: name) }
   }

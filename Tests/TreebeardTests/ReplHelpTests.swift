@@ -1,0 +1,198 @@
+// Issue 13: help at the REPL — docstrings, (doc), (source), (apropos), (dir), :commands, print limits, completion.
+
+import Foundation
+import Testing
+
+@testable import Treebeard
+@testable import TreebeardREPL
+
+@Suite struct ReplHelpTests {
+  static let calculator = """
+    (module calc)
+    (export add twice)
+    (defn add
+      "Adds two numbers."
+      [a b]
+      (+ a b))
+    (defn multi ([x] x) ([x y] (* x y)))
+    (defmacro twice "Doubles at expansion time." [x] `(* 2 ~x))
+    (defn hidden [] 1)
+
+    """
+
+  @Test func docShowsArglistsDocstringFileLineAndVersion() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("calc.oxur", ReplHelpTests.calculator)
+    let (interpreter, output, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    directory.write("calc.oxur", ReplHelpTests.calculator.replacingOccurrences(of: "(+ a b)", with: "(+ b a)"))
+    try interpreter.reload(path: path)
+    _ = output.take()
+    try interpreter.eval("(doc calc:add) (doc calc:multi) (doc calc:twice)")
+    #expect(
+      output.take() == """
+        calc:add [a b]
+          Adds two numbers.
+          defined at \(path):3, calc version 2
+        calc:multi [x] [x y]
+          (no docstring)
+          defined at \(path):7, calc version 2
+        calc:twice [x]
+          Doubles at expansion time.
+          macro, defined at \(path):8, calc version 2
+
+        """)
+  }
+
+  /// Every builtin, special form and core macro has a one-line doc: a new builtin without one
+  /// fails here.
+  @Test func everyPreludeNameHasADoc() throws {
+    let (interpreter, output, _) = bufferedInterpreter()
+    let names = Set(interpreter.runtime.prelude.keys).union(SpecialForms.table.keys).union(CoreMacros.table.keys)
+    let missing = names.filter { PreludeDocs.entries[$0] == nil }.sorted()
+    #expect(missing.isEmpty, "no PreludeDocs entry: \(missing)")
+    let extra = Set(PreludeDocs.entries.keys).subtracting(names).subtracting(["watch", "unwatch"]).sorted()
+    #expect(extra.isEmpty, "PreludeDocs entries for names that do not exist: \(extra)")
+    try interpreter.eval("(doc map) (doc if) (doc when)")
+    let text = output.take()
+    #expect(text.hasPrefix("map [f coll]"), "\(text)")
+    #expect(text.contains("\n  builtin\nif "))
+    #expect(text.contains("\n  special form\nwhen "))
+    #expect(text.hasSuffix("\n  macro (core)\n"))
+  }
+
+  @Test func sourceShowsTheDefinitionAsLoaded() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("calc.oxur", ReplHelpTests.calculator)
+    let (interpreter, output, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    // The file changes on disk but is not reloaded: source shows the code that runs.
+    directory.write("calc.oxur", "(module calc)\n(defn add [a b] :changed)\n")
+    _ = output.take()
+    try interpreter.eval("(source calc:add)")
+    #expect(output.take() == "(defn add\n  \"Adds two numbers.\"\n  [a b]\n  (+ a b))\n")
+    try interpreter.eval("(defn local \"mine\" [q] (inc q))")
+    _ = output.take()
+    try interpreter.eval("(source local)")
+    #expect(output.take() == "(defn local \"mine\" [q] (inc q))\n")
+    #expect(throws: OxurError.self) { try interpreter.eval("(source map)") }
+    #expect(throws: OxurError.self) { try interpreter.eval("(doc no-such-name)") }
+  }
+
+  @Test func aproposAndDir() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("calc.oxur", ReplHelpTests.calculator)
+    let (interpreter, output, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    #expect(try interpreter.eval("(apropos \"reload\")").printed == "[reload reload-all reload-stats]")
+    #expect(try interpreter.eval("(apropos \"ADD\")").printed == "[calc:add]")
+    _ = output.take()
+    try interpreter.eval("(dir calc)")
+    #expect(output.take() == "add\ntwice\n")
+    #expect(throws: OxurError.self) { try interpreter.eval("(dir nosuch)") }
+  }
+
+  /// `:doc`, an unknown `:command`, and `*print-length*`/`*print-level*` through the real REPL.
+  @Test func commandsAndPrintLimitsAtTheRepl() throws {
+    let result = try Executable.run(
+      [],
+      stdin: """
+        :doc inc
+        :quti
+        :a
+        (def *print-length* 3)
+        (range 10)
+        (def *print-level* 1)
+        [[1 [2]] {:a [1]}]
+        (def *print-length* nil)
+        (def *print-level* nil)
+        [[1 [2]]]
+
+        """)
+    #expect(
+      result.stdout == """
+        inc [x]
+          x plus 1; integer overflow is an error
+          builtin
+        :a
+        *print-length*
+        [0 1 2 … (7 more)]
+        *print-level*
+        [… …]
+        *print-length*
+        *print-level*
+        [[1 [2]]]
+
+        """, "\(result.stdout)")
+    #expect(result.stderr == "✗ unknown command :quti; commands: :help :doc :quit (and any Oxur form)\n")
+  }
+
+  /// Found while testing apropos: a symbol made from the string "calc:add" came first in the
+  /// intern table and made every later `calc:add` unqualified, in every interpreter.
+  @Test func aSymbolMadeFromAQualifiedNameIsTheQualifiedSymbol() throws {
+    let (interpreter, _, _) = bufferedInterpreter()
+    #expect(try interpreter.eval("(= (symbol \"geom:area\") 'geom:area)").printed == "true")
+    #expect(Symbol.intern("geom:area").module == "geom")
+    #expect(Symbol.intern("area", module: "geom") === Symbol.intern("geom:area"))
+    #expect(try interpreter.eval("(name 'geom:area)").printed == "\"area\"")
+  }
+
+  @Test func completionCandidates() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("calc.oxur", ReplHelpTests.calculator)
+    directory.write("calendar.oxur", "(module calendar)\n")
+    try FileManager.default.createDirectory(
+      at: directory.url.appendingPathComponent("cal-dir"), withIntermediateDirectories: true)
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    try interpreter.eval("(def answer 42)")
+    let completer = Completer(interpreter: interpreter)
+    #expect(completer.candidates(for: "calc:", lineBeforeCursor: "(calc:") == ["calc:add", "calc:twice"])
+    #expect(completer.candidates(for: "ans", lineBeforeCursor: "(+ ans") == ["answer"])
+    #expect(completer.candidates(for: "reload-", lineBeforeCursor: "(reload-") == ["reload-all", "reload-stats"])
+    #expect(completer.candidates(for: "ca", lineBeforeCursor: "(ca").contains("calc:"))
+    #expect(completer.candidates(for: ":q", lineBeforeCursor: ":q") == [":quit"])
+    let prefix = directory.url.path + "/cal"
+    #expect(
+      completer.candidates(for: prefix, lineBeforeCursor: "(load \"\(prefix)")
+        == [prefix + "-dir/", prefix + "c.oxur", prefix + "endar.oxur"])
+    #expect(completer.candidates(for: prefix, lineBeforeCursor: "(str \"\(prefix)").isEmpty)
+  }
+}
+
+/// The REPL on a real terminal (a pseudo-terminal driven by Tests/pty/repl_keys.py): Ctrl-C at
+/// a continuation prompt drops the entry, with and without libedit; Tab completes with it.
+@Suite struct ReplTerminalTests {
+  private func session(_ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    let script = SpecRunner.packageRoot.appendingPathComponent("Tests/pty/repl_keys.py").path
+    process.arguments = ["python3", script, Executable.url.path] + arguments
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\r", with: "")
+  }
+
+  @Test func ctrlCAtAContinuationPromptWithoutLibedit() throws {
+    let transcript = try session(["--no-libedit"])
+    #expect(transcript.contains("      ...> ^C\ntreebeard> (+ 2 3)\n5\n"), "\(transcript)")
+    #expect(transcript.hasSuffix("<<exit 0>>\n"), "\(transcript)")
+  }
+
+  @Test func ctrlCAndTabWithLibedit() throws {
+    let hasLibedit = ["/usr/lib/x86_64-linux-gnu/libedit.so.2", "/usr/lib/aarch64-linux-gnu/libedit.so.2"].contains {
+      FileManager.default.fileExists(atPath: $0)
+    }
+    // CI installs libedit (.ci/run); elsewhere a machine without it has nothing to test here.
+    guard hasLibedit || ProcessInfo.processInfo.environment["CI"] != nil else { return }
+    #expect(hasLibedit, "libedit2 is not installed")
+    let transcript = try session([])
+    #expect(transcript.contains("treebeard> (+ 2 3)\n5\n"), "\(transcript)")
+    #expect(!transcript.contains("\n6\n"), "\(transcript)")
+    #expect(transcript.contains("verything )\n42\n"), "\(transcript)")
+    #expect(transcript.hasSuffix("<<exit 0>>\n"), "\(transcript)")
+  }
+}
