@@ -13,6 +13,8 @@ public final class REPL {
   private var results: [Value] = []
   private var entryNumber = 0
   public private(set) var exitCode: Int32 = 0
+  /// Prompt and results in colour (Colors.swift): a terminal, unless NO_COLOR or --color=never.
+  let colors = Colors.enabled(descriptor: STDOUT_FILENO)
 
   public static let prompt = "treebeard> "
   public static let continuationPrompt = "      ...> "
@@ -51,7 +53,8 @@ public final class REPL {
     var buffer = ""
     CompletionTarget.completer = Completer(interpreter: interpreter)
     readLoop: while true {
-      let prompt = buffer.isEmpty ? REPL.prompt(module: interpreter.currentModule) : REPL.continuationPrompt
+      var prompt = buffer.isEmpty ? REPL.prompt(module: interpreter.currentModule) : REPL.continuationPrompt
+      if colors { prompt = Colors.prompt(prompt, forLibedit: editor.hasLineEditing) }
       interpreter.runtime.output.flush()
       let line: String
       switch editor.readLine(prompt: prompt, interrupted: { evaluation.consumeInterrupt() }) {
@@ -167,9 +170,10 @@ public final class REPL {
       guard case .int(let limit)? = interpreter.global(name) else { return nil }
       return limit
     }
-    return Printer.summary(
+    let text = Printer.summary(
       value, elementLimit: setting("*print-length*") ?? Printer.replElementLimit,
       levelLimit: setting("*print-level*") ?? .max)
+    return colors ? Colors.highlight(text) : text
   }
 
   private func remember(_ value: Value) {

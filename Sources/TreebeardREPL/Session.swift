@@ -6,8 +6,14 @@ import Treebeard
 import TreebeardWatch
 
 public enum Session {
-  static func makeInterpreter(loadPath: [String], arguments: [String] = []) -> Interpreter {
-    let interpreter = Interpreter()
+  /// Errors are coloured on a terminal in every mode; output only at the REPL (a program's
+  /// own lines are its business).
+  static func makeInterpreter(loadPath: [String], arguments: [String] = [], colorsOutput: Bool = false) -> Interpreter {
+    let output = StandardOutput()
+    let errors = StandardOutput(descriptor: 2, limit: 0)
+    let interpreter = Interpreter(
+      output: colorsOutput && Colors.enabled(descriptor: 1) ? ColoringOutput(output) : output,
+      errorOutput: Colors.enabled(descriptor: 2) ? ColoringOutput(errors) : errors)
     interpreter.runtime.loadPath = loadPath
     interpreter.runtime.programArguments = arguments
     return interpreter
@@ -15,7 +21,7 @@ public enum Session {
 
   /// `treebeard` with no file: the REPL (prompted on a terminal, silent when piped).
   public static func runREPL(loadPath: [String], watch: WatchOptions = WatchOptions()) -> Int32 {
-    let interpreter = makeInterpreter(loadPath: loadPath)
+    let interpreter = makeInterpreter(loadPath: loadPath, colorsOutput: true)
     interpreter.runtime.announcesHotLoads = true
     let watcher = WatchBuiltins.install(in: interpreter, options: watch)
     defer { watcher.stop() }

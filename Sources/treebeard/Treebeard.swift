@@ -56,6 +56,19 @@ struct LoadPathOptions: ParsableArguments {
   }
 }
 
+/// `--color=auto|always|never` for every mode; passed on through the environment so the
+/// library's sessions see one setting (Colors.swift).
+struct ColorOption: ParsableArguments {
+  @Option(name: .customLong("color"), help: "Colour: auto (a terminal, unless NO_COLOR is set), always or never.")
+  var mode: String = "auto"
+
+  func validate() throws {
+    guard Colors.Mode(rawValue: mode) != nil else { throw ValidationError("--color must be auto, always or never") }
+  }
+
+  func apply() { setenv(Colors.environmentVariable, mode, 1) }
+}
+
 struct WatchBackendOptions: ParsableArguments {
   @Option(
     name: .customLong("watch-backend"),
@@ -81,7 +94,10 @@ struct Repl: ParsableCommand {
   @OptionGroup var loadPath: LoadPathOptions
   @OptionGroup var watch: WatchBackendOptions
 
+  @OptionGroup var color: ColorOption
+
   func run() throws {
+    color.apply()
     let code = Session.runREPL(loadPath: loadPath.directories, watch: try watch.options())
     throw ExitCode(code)
   }
@@ -97,7 +113,10 @@ struct Run: ParsableCommand {
   @Argument(parsing: .captureForPassthrough, help: "Arguments for the program, given to main and (args).")
   var arguments: [String] = []
 
+  @OptionGroup var color: ColorOption
+
   func run() throws {
+    color.apply()
     let options = try watch.options()
     throw ExitCode(
       Session.runFile(file, arguments: arguments, loadPath: loadPath.directories, watch: watches ? options : nil))
@@ -114,7 +133,10 @@ struct Eval: ParsableCommand {
     if expression.isEmpty { throw ValidationError("eval needs the source to evaluate, e.g. treebeard eval '(+ 1 2)'") }
   }
 
+  @OptionGroup var color: ColorOption
+
   func run() throws {
+    color.apply()
     throw ExitCode(Session.evalExpression(expression.joined(separator: " "), loadPath: loadPath.directories))
   }
 }
@@ -124,7 +146,10 @@ struct Check: ParsableCommand {
   @OptionGroup var loadPath: LoadPathOptions
   @Argument(help: "The file to check.") var file: String
 
+  @OptionGroup var color: ColorOption
+
   func run() throws {
+    color.apply()
     throw ExitCode(Session.checkFile(file, loadPath: loadPath.directories))
   }
 }

@@ -48,10 +48,15 @@ enum Executable {
   }
 
   /// Runs `treebeard` with arguments and optional stdin, in `directory`.
-  static func run(_ arguments: [String], stdin: String = "", in directory: URL? = nil) throws -> ProcessResult {
+  static func run(
+    _ arguments: [String], stdin: String = "", in directory: URL? = nil, environment: [String: String] = [:]
+  ) throws -> ProcessResult {
     let process = Process()
     process.executableURL = url
     process.arguments = arguments
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     if let directory { process.currentDirectoryURL = directory }
     let input = Pipe()
     let output = Pipe()
