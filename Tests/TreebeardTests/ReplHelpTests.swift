@@ -195,4 +195,14 @@ import Testing
     #expect(transcript.contains("verything )\n42\n"), "\(transcript)")
     #expect(transcript.hasSuffix("<<exit 0>>\n"), "\(transcript)")
   }
+
+  /// Colour on a real terminal: the prompt is bold blue (wrapped for libedit when present),
+  /// a result number cyan; NO_COLOR (the other tests) turns all of it off.
+  @Test func colourOnATerminal() throws {
+    let transcript = try session(["--no-libedit", "--color"])
+    #expect(transcript.contains("\u{1B}[1m\u{1B}[34mtreebeard>\u{1B}[0m "), "\(transcript)")
+    #expect(transcript.contains("\u{1B}[36m5\u{1B}[0m\n"), "\(transcript)")
+    #expect(transcript.hasSuffix("<<exit 0>>\n"), "\(transcript)")
+    #expect(!(try session(["--no-libedit"])).contains("\u{1B}["))
+  }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Drives the treebeard REPL through a real pseudo-terminal, as a person at a keyboard would.
 
-  repl_keys.py TREEBEARD [--no-libedit]
+  repl_keys.py TREEBEARD [--no-libedit] [--color]
 
 Sends a fixed sequence of keys (Ctrl-C at a continuation prompt, Tab completion), waiting for
 each prompt, and prints the whole transcript for the Swift test (ReplTerminalTests) to check.
@@ -19,6 +19,9 @@ import time
 def main():
     treebeard = sys.argv[1]
     environment = dict(os.environ, HOME=tempfile.mkdtemp(prefix="tb-pty-"), TERM="xterm", NO_COLOR="1")
+    environment.pop("TREEBEARD_COLOR", None)
+    if "--color" in sys.argv:
+        del environment["NO_COLOR"]
     if "--no-libedit" in sys.argv:
         environment["TREEBEARD_NO_LIBEDIT"] = "1"
     pid, fd = pty.fork()
@@ -51,18 +54,18 @@ def main():
         os.write(fd, keys.encode())
         time.sleep(0.2)
 
-    wait_for("treebeard> ")
+    wait_for("treebeard>")
     send("(+ 1\r")
-    wait_for("...> ")
+    wait_for("...>")
     send("\x03")  # Ctrl-C at the continuation prompt: the entry is dropped
-    wait_for("treebeard> ")
+    wait_for("treebeard>")
     send("(+ 2 3)\r")
     wait_for("5")
-    wait_for("treebeard> ")
+    wait_for("treebeard>")
     send("(def answer-of-everything 42)\r")
-    wait_for("treebeard> ")
+    wait_for("treebeard>")
     send("(+ 0 answer-of-e\t)\r")  # Tab completes the name where libedit is present
-    wait_for("treebeard> ")
+    wait_for("treebeard>")
     send(":quit\r")
     deadline = time.time() + 10
     while time.time() < deadline:
