@@ -12,6 +12,7 @@ enum Prelude {
     SystemBuiltins.register(&table)
     ModuleBuiltins.register(&table)
     RollbackBuiltins.register(&table)
+    ProcessBuiltins.register(&table)
     return table.builtins
   }
 }
