@@ -44,6 +44,9 @@ extension Runtime {
       processes.takeMachine() ?? Machine(runtime: self, depthLimit: stackDepthLimit, initialSlots: 16_384)
     machine.process = process
     machine.evaluation = process.handle
+    // Killed before its first turn: the attention raised then may have been cleared by
+    // another thread's safe point, so look again.
+    process.handle.raiseIfPending()
     machineStarted(machine)
     var outcome: Result<Value, OxurError>
     do {
