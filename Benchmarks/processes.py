@@ -137,22 +137,25 @@ def main():
             erlang = f"{statistics.median(run[name] for run in erlang_runs):12.2f}" if erlang_runs else "     no erl"
             print(f"{name + ' (µs)':<34} {oxur:12.2f} {erlang}")
         print()
-        baseline = None
-        for mode in ["none", "10/s", "continuous"]:
-            rates = []
-            reloads = []
-            for _ in range(options.runs):
+        # The modes take turns within each run, so drift in the machine's load (other jobs on
+        # shared cores) spreads over all of them instead of favouring one.
+        modes = ["none", "10/s", "continuous"]
+        rates = {mode: [] for mode in modes}
+        reloads = {mode: [] for mode in modes}
+        for _ in range(options.runs):
+            for mode in modes:
                 with open(os.path.join(directory, "counter.oxur"), "w") as f:
                     f.write(counter_version(1))
                 output = run_oxur(options.treebeard, directory, throughput_program(mode, options.seconds))
                 match = re.search(r"^RESULT (\S+)$", output, re.M)
-                rates.append(float(match.group(1)))
-                reloads.append(len(re.findall(r"Reloaded", output)))
-            rate = statistics.median(rates)
-            baseline = baseline or rate
+                rates[mode].append(float(match.group(1)))
+                reloads[mode].append(len(re.findall(r"Reloaded", output)))
+        baseline = statistics.median(rates["none"])
+        for mode in modes:
+            rate = statistics.median(rates[mode])
             print(f"4 processes, reloads {mode:<11} {rate:14,.0f} calls/s  ({100 * (rate / baseline - 1):+.1f} %,"
-                  f" {statistics.median(reloads):.0f} reloads in {options.seconds} s)")
-
+                  f" {statistics.median(reloads[mode]):.0f} reloads in {options.seconds} s;"
+                  f" runs {min(rates[mode]):,.0f}–{max(rates[mode]):,.0f})")
 
 if __name__ == "__main__":
     main()

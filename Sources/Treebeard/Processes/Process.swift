@@ -107,7 +107,9 @@ public final class OxurProcess: @unchecked Sendable {
       if let deadline, now >= deadline { return }
       // No deadline and nothing to poll: wait for a signal (`wait(until: .distantFuture)`
       // traps in Foundation converting the date).
-      var until = deadline
+      // Far deadlines (`(sleep 9223372036854775807)`) wake once a day and look again:
+      // Foundation traps converting a date centuries away to nanoseconds.
+      var until = deadline.map { min($0, now.addingTimeInterval(Wait.longestSlice)) }
       if poll != nil { until = min(until ?? .distantFuture, now.addingTimeInterval(Wait.pollInterval)) }
       if let until { _ = condition.wait(until: until) } else { condition.wait() }
     }
@@ -180,4 +182,6 @@ enum Wait {
   /// How often a wait of the main process looks for an interrupt (Ctrl-C comes through a
   /// signal handler, which can only set flags).
   static let pollInterval: TimeInterval = 0.02
+  /// The longest single timed wait; longer ones are made of several.
+  static let longestSlice: TimeInterval = 86_400
 }
