@@ -142,6 +142,42 @@ private final class ProcessWorld: @unchecked Sendable {
     #expect(oxurError(evaluate(world.interpreter, "(await receiver)", "the receiver"))?.kind == "killed")
   }
 
+  /// A fork bomb is bounded by the live limit and `(kill-all)` ends it for good: killed
+  /// processes stop before they run Oxur again, so none spawns a survivor (which would wait
+  /// in receive forever and keep the live count above 0).
+  @Test func killAllEndsAForkBomb() throws {
+    let world = ProcessWorld()
+    world.interpreter.runtime.processes.maximumLiveProcesses = 50
+    try world.interpreter.eval(
+      """
+      (defn bomb [] (spawn bomb) (spawn spawn spawn bomb) (receive (:never 1)))
+      (spawn bomb)
+      """)
+    waitUntil("the bomb fills the table") { world.interpreter.runtime.processes.liveCount == 50 }
+    let killed = try world.interpreter.eval("(kill-all)")
+    guard case .int(let count) = killed else {
+      Issue.record("kill-all returned \(killed.printed)")
+      return
+    }
+    #expect(count > 0)
+    waitUntil("every process has ended") { world.interpreter.runtime.processes.liveCount == 0 }
+    #expect(world.errors.take().contains("cannot spawn: 50 processes are alive"))
+    #expect(try world.interpreter.eval("(await (spawn + 1 1))") == .int(2))
+  }
+
+  /// A guard that itself receives takes messages out from under the outer scan: the outer
+  /// receive skips what is gone instead of running a clause for it.
+  @Test func aGuardThatReceivesDoesNotConfuseTheOuterReceive() throws {
+    let world = ProcessWorld()
+    let value = try world.interpreter.eval(
+      """
+      (do (send (self) 1) (send (self) 2) (send (self) 3)
+        [(receive (x :when (= 2 (receive (y y))) [:outer x]) (after 0 :none))
+         (receive (z z) (after 0 :empty))])
+      """)
+    #expect(value.printed == "[:none :empty]")
+  }
+
   // MARK: errors
 
   /// An error ends only its process: a report (with the Oxur stack trace) on error output, and

@@ -27,6 +27,7 @@ enum ProcessBuiltins {
       if target.isMain { throw OxurError("process", "the main process cannot be killed (use exit)") }
       return .bool(target.kill())
     }
+    t.define("kill-all", 0...0) { m, _ in .int(m.runtime.processes.killAll(except: m.process)) }
     t.define("alive?", 1...1) { _, a in .bool(!(try pid(a[0], "alive?")).isFinished) }
     t.define("processes", 0...0) { m, _ in
       Collections.vector(m.runtime.processes.listed.map(describe))

@@ -50,6 +50,9 @@ extension Runtime {
     machineStarted(machine)
     var outcome: Result<Value, OxurError>
     do {
+      // A builtin called directly (`(spawn spawn f)`) passes no safe point: a process killed
+      // before its first turn must not run at all.
+      if process.wasKilled { throw OxurError("interrupted", "interrupted") }
       outcome = .success(try machine.call(start.function, start.arguments))
     } catch let error as OxurError {
       outcome = .failure(error)

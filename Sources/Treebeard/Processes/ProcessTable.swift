@@ -76,11 +76,13 @@ public final class ProcessTable: @unchecked Sendable {
     return lock.withLock { live[id] }
   }
 
-  /// Kills every spawned process (a host shutting down); returns how many were alive.
+  /// Kills every spawned process but `survivor` (a host shutting down, `(kill-all)` in the
+  /// REPL); returns how many were alive. Called holding the evaluator lock, it is complete:
+  /// every process it kills stops before it runs Oxur again, so none can spawn another.
   @discardableResult
-  public func killAll() -> Int {
+  public func killAll(except survivor: OxurProcess? = nil) -> Int {
     let processes = lock.withLock { Array(live.values) }
-    return processes.filter { $0.kill() }.count
+    return processes.filter { $0 !== survivor && $0.kill() }.count
   }
 
   func takeMachine() -> Machine? { lock.withLock { idleMachines.popLast() } }
