@@ -109,6 +109,7 @@ enum FuzzHarness {
       interpreter?.interrupt()
     }
     let outcome = describe { try interpreter.eval(text, file: name) }
+    interpreter.runtime.processes.killAll()
     finished.set()
     // The reloader's loads are bounded by the budget too: interrupt until it has stopped.
     while !finished.isReloaderDone {
@@ -154,6 +155,9 @@ enum FuzzHarness {
     } catch {
       outcome = "other error: \(error)"
     }
+    // Processes the input spawned outlive its evaluation: stop them, so they neither pile up
+    // across inputs nor keep a core busy.
+    interpreter.runtime.processes.killAll()
     _ = output.take()
     return outcome
   }

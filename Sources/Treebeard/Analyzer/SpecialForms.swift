@@ -36,6 +36,7 @@ enum SpecialForms {
     },
     "set!": { analyzer, form, items, _ in try analyzer.analyzeAssignment(form, items) },
     "match": { analyzer, form, items, position in try analyzer.analyzeMatch(form, items, position) },
+    "receive": { analyzer, form, items, position in try analyzer.analyzeReceive(form, items, position) },
     "try": { analyzer, form, items, _ in try analyzer.analyzeTry(form, items) },
     "throw": { analyzer, form, items, _ in
       guard items.count == 2 else { throw syntax("throw takes one value", form) }

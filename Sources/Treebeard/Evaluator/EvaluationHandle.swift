@@ -11,6 +11,8 @@ import Synchronization
 public final class EvaluationHandle: Sendable {
   private let requested = Atomic<Bool>(false)
   private let count = Atomic<Int>(0)
+  /// Set by `stop()`: every later check throws, so a killed process cannot catch its way out.
+  private let stopped = Atomic<Bool>(false)
   private let attention: Attention
 
   public init(interpreter: Interpreter) { attention = interpreter.runtime.attention }
@@ -30,8 +32,26 @@ public final class EvaluationHandle: Sendable {
   /// Forgets an interrupt that has not been acted on.
   public func reset() { requested.store(false, ordering: .sequentiallyConsistent) }
 
-  /// True (once) when an interrupt arrived since the last check.
-  public func consumeInterrupt() -> Bool { requested.exchange(false, ordering: .sequentiallyConsistent) }
+  /// True (once) when an interrupt arrived since the last check; always true once stopped.
+  public func consumeInterrupt() -> Bool {
+    if stopped.load(ordering: .sequentiallyConsistent) {
+      // Keep the flag raised so the next safe point (in a `finally`, say) stops too.
+      attention.raise()
+      return true
+    }
+    return requested.exchange(false, ordering: .sequentiallyConsistent)
+  }
+
+  /// An interrupt arrived and has not been acted on yet (read by waits that poll for it).
+  var isInterruptRequested: Bool {
+    stopped.load(ordering: .sequentiallyConsistent) || requested.load(ordering: .sequentiallyConsistent)
+  }
+
+  /// Interrupts for good: every safe point of the evaluation throws from now on (`kill`).
+  func stop() {
+    stopped.store(true, ordering: .sequentiallyConsistent)
+    interrupt()
+  }
 
   /// An interrupt is waiting: make the machine that is about to run look at once.
   func raiseIfPending() {

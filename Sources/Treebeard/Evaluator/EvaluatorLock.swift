@@ -81,6 +81,32 @@ public final class EvaluatorLock: @unchecked Sendable {
     return true
   }
 
+  /// Gives the lock up entirely, however deeply this thread holds it, so other threads run
+  /// while this one blocks (`Machine.withEvaluatorReleased`). Returns the depth to restore;
+  /// 0 when this thread did not hold the lock (then `reacquire(depth: 0)` does nothing).
+  func releaseEntirely() -> Int {
+    condition.lock()
+    defer { condition.unlock() }
+    guard ownedByCurrentThread else { return 0 }
+    let savedDepth = depth
+    owner = nil
+    depth = 0
+    serving += 1
+    condition.broadcast()
+    return savedDepth
+  }
+
+  /// Takes the lock back after `releaseEntirely`, in line behind the threads already waiting.
+  func reacquire(depth savedDepth: Int) {
+    guard savedDepth > 0 else { return }
+    condition.lock()
+    defer { condition.unlock() }
+    let ticket = nextTicket
+    nextTicket += 1
+    waitForTurn(ticket)
+    depth = savedDepth
+  }
+
   /// Waits (holding `condition`) until `ticket` is served and the lock is free, then owns it.
   /// First in line, it asks the owner to hand over once the owner's quantum is used up.
   private func waitForTurn(_ ticket: Int) {

@@ -33,6 +33,9 @@ public final class Machine: @unchecked Sendable {
   unowned let runtime: Runtime
   /// The evaluation this machine runs now, whose interrupt flag its safe points obey.
   @exclusivity(unchecked) var evaluation: EvaluationHandle? = nil
+  /// The process this machine runs; nil for an evaluation of the host (the REPL, `eval`,
+  /// `run`'s main), which belongs to the interpreter's main process.
+  @exclusivity(unchecked) var process: OxurProcess? = nil
   /// Set by a call in tail position just before it returns `.tailCallSignal`.
   @exclusivity(unchecked) var tailCallee: Value = .nil
   @exclusivity(unchecked) var tailArgumentCount = 0
@@ -50,7 +53,7 @@ public final class Machine: @unchecked Sendable {
     }
   }
 
-  init(runtime: Runtime, slots: Int = 4_000_000, depthLimit: Int = 100_000) {
+  init(runtime: Runtime, slots: Int = 4_000_000, depthLimit: Int = 100_000, initialSlots: Int = Machine.chunk) {
     self.runtime = runtime
     self.attention = runtime.attention
     self.depthLimit = depthLimit
@@ -59,7 +62,8 @@ public final class Machine: @unchecked Sendable {
     callFrames = UnsafeMutablePointer<Unmanaged<Lambda>?>.allocate(capacity: depthLimit + 1)
     capacity = slots
     stack = UnsafeMutablePointer<Value>.allocate(capacity: slots)
-    let initial = min(slots, Machine.chunk)
+    // A process's machine starts smaller: a thousand idle processes should not cost a GiB.
+    let initial = min(slots, max(initialSlots, 2 * Machine.margin))
     stack.initialize(repeating: .nil, count: initial)
     initializedEnd = stack + initial
     stackLimit = initializedEnd - Machine.margin

@@ -9,6 +9,8 @@ public final class Runtime: @unchecked Sendable {
   public let registry: Registry
   public let attention = Attention()
   public let lock: EvaluatorLock
+  /// The processes of this interpreter (`spawn`, `send`, `receive`; docs/processes.md).
+  public let processes: ProcessTable
   public var output: OutputSink
   public var errorOutput: OutputSink
   var prelude: [String: Builtin] = [:]
@@ -34,6 +36,7 @@ public final class Runtime: @unchecked Sendable {
     self.output = output
     self.errorOutput = errorOutput ?? StandardOutput(descriptor: 2, limit: 0)
     self.lock = EvaluatorLock(attention: attention)
+    self.processes = ProcessTable(attention: attention)
     self.registry = Registry(lock: lock)
     var variants: [String: Variant] = [:]
     for type in [BuiltinEnums.option, BuiltinEnums.result] {

@@ -13,6 +13,7 @@ enum Prelude {
     ModuleBuiltins.register(&table)
     RollbackBuiltins.register(&table)
     HelpBuiltins.register(&table)
+    ProcessBuiltins.register(&table)
     return table.builtins
   }
 }

@@ -87,16 +87,6 @@ enum SystemBuiltins {
       m.runtime.currentModule = name
       return .void
     }
-    t.define("sleep", 1...1) { m, a in
-      let milliseconds = try Check.int(a[0], "sleep")
-      m.runtime.output.flush()  // the program blocks: what it printed so far shows now, even on a pipe
-      let deadline = Date().addingTimeInterval(Double(max(0, milliseconds)) / 1000)
-      while Date() < deadline {
-        if m.attention.raised.load(ordering: .relaxed) { try m.safePoint() }
-        Thread.sleep(forTimeInterval: min(0.005, max(0, deadline.timeIntervalSinceNow)))
-      }
-      return .nil
-    }
   }
 }
 

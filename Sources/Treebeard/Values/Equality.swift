@@ -29,7 +29,7 @@ extension Value: Hashable {
     case (.variant(let x), .variant(let y)):
       return x === y || (x.variant.sameCase(as: y.variant) && compareNested(a, b) { x.payload == y.payload })
     case (.atom(let x), .atom(let y)): return x === y
-    case (.opaque(let x), .opaque(let y)): return x === y
+    case (.opaque(let x), .opaque(let y)): return x === y || (x.payload != nil && x.payload === y.payload)
     default: return false
     }
   }
@@ -194,9 +194,11 @@ extension Value: Hashable {
       for value in v.payload { hash = hash &* 31 &+ value.stableHash(budget: share) }
       return hash
     case .functionReference(let f): return stableStringHash(f.displayName)
-    case .closure(let object as AnyObject), .builtin(let object as AnyObject), .atom(let object as AnyObject),
-      .opaque(let object as AnyObject):
+    case .closure(let object as AnyObject), .builtin(let object as AnyObject), .atom(let object as AnyObject):
       return mixHash(ObjectIdentifier(object).hashValue)
+    case .opaque(let box):
+      // Boxes of one host object (every pid of a process) are equal, so they hash alike.
+      return mixHash(ObjectIdentifier(box.payload ?? box).hashValue)
     case .recurSignal, .tailCallSignal: return 0
     }
   }

@@ -90,13 +90,16 @@ public final class Atom: @unchecked Sendable {
   deinit { if Reclaimer.mayNest(value) { Reclaimer.release(&value, empty: .nil) } }
 }
 
-/// Host objects the prelude hands out (none yet need identity beyond this).
+/// Host objects the prelude hands out (process ids, servers): equal only to themselves.
 public final class OpaqueBox: @unchecked Sendable {
   public let typeName: String
   public let payload: AnyObject?
-  public init(typeName: String, payload: AnyObject?) {
+  /// What the printer shows between `#<` and `>`; the type name when nil (`#<pid 3>`).
+  public let label: String?
+  public init(typeName: String, payload: AnyObject?, label: String? = nil) {
     self.typeName = typeName
     self.payload = payload
+    self.label = label
   }
 }
 

@@ -1,0 +1,34 @@
+// Lets a builtin block (a wait, a sleep, host I/O) without holding the evaluator lock.
+
+extension Machine {
+  /// True when `withEvaluatorReleased` really lets other threads run meanwhile. False inside a
+  /// load transaction: other threads must not see staged code, so the lock stays held there.
+  public var canReleaseEvaluator: Bool { runtime.transaction == nil }
+
+  /// Runs `body` — which must not touch Oxur values other threads can see, nor call into this
+  /// machine — with the evaluator lock given up, so other threads evaluate while it blocks.
+  /// The lock is taken back (in line behind the threads already waiting) before this returns;
+  /// then, if this evaluation was interrupted meanwhile, it throws `interrupted`.
+  ///
+  /// A host builtin that waits for another thread's `Interpreter` call, a socket or a child
+  /// process wraps the wait in this. Inside a load transaction the body runs with the lock
+  /// held (`canReleaseEvaluator` is false): a wait there for another evaluation deadlocks.
+  ///
+  /// Like a safe point, the release lets a reload commit: the calling builtin keeps running
+  /// the code it started with, and its caller's next global call runs the new version.
+  public func withEvaluatorReleased<T>(_ body: () throws -> T) throws -> T {
+    guard canReleaseEvaluator else { return try body() }
+    let depth = runtime.lock.releaseEntirely()
+    let result: T
+    do {
+      defer { runtime.lock.reacquire(depth: depth) }
+      result = try body()
+    }
+    try interruptPoint()
+    return result
+  }
+
+  /// True when the evaluation this machine runs has a pending interrupt (read without the
+  /// lock by waits that poll for one).
+  var isInterruptRequested: Bool { evaluation?.isInterruptRequested ?? false }
+}
