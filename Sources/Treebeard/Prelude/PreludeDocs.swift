@@ -320,5 +320,18 @@ enum PreludeDocs {
     "while": ("[test & body]", "Evaluates body repeatedly while test is truthy; returns nil"),
     "zero?": ("[x]", "True if the number x is zero"),
     "zipmap": ("[keys vals]", "A map pairing keys with vals, stopping at the shorter"),
+    // Processes (docs/processes.md).
+    "alive?": ("[pid]", "False once the process has ended"),
+    "await": ("[pid] [pid ms]", "The process's result, or its error thrown here; past ms a :timeout error"),
+    "kill": ("[pid]", "Stops the process (at once if blocked, else at its next safe point); true if alive"),
+    "kill-all": ("[]", "Kills every spawned process except the caller; returns how many were alive"),
+    "processes": ("[]", "A vector of maps: :pid, :function, :state, and :result or :error once ended"),
+    "receive": (
+      "[& (pattern :when guard? body…) (after ms body…)?]",
+      "Takes the first mailbox message a clause matches; waits, or runs after past ms"
+    ),
+    "self": ("[]", "The pid of the process evaluating it (the REPL and main are a process too)"),
+    "send": ("[pid message]", "Puts message in the process's mailbox; true if it was alive"),
+    "spawn": ("[f & args]", "Starts (f args…) as a new process and returns its pid at once"),
   ]
 }
