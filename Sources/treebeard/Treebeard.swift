@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import Treebeard
+import TreebeardHTTP
 import TreebeardREPL
 import TreebeardWatch
 
@@ -82,7 +83,8 @@ struct Repl: ParsableCommand {
   @OptionGroup var watch: WatchBackendOptions
 
   func run() throws {
-    let code = Session.runREPL(loadPath: loadPath.directories, watch: try watch.options())
+    let code = Session.runREPL(
+      loadPath: loadPath.directories, watch: try watch.options(), install: HTTPBuiltins.install)
     throw ExitCode(code)
   }
 }
@@ -100,7 +102,9 @@ struct Run: ParsableCommand {
   func run() throws {
     let options = try watch.options()
     throw ExitCode(
-      Session.runFile(file, arguments: arguments, loadPath: loadPath.directories, watch: watches ? options : nil))
+      Session.runFile(
+        file, arguments: arguments, loadPath: loadPath.directories, watch: watches ? options : nil,
+        install: HTTPBuiltins.install))
   }
 }
 
@@ -115,7 +119,8 @@ struct Eval: ParsableCommand {
   }
 
   func run() throws {
-    throw ExitCode(Session.evalExpression(expression.joined(separator: " "), loadPath: loadPath.directories))
+    throw ExitCode(Session.evalExpression(
+        expression.joined(separator: " "), loadPath: loadPath.directories, install: HTTPBuiltins.install))
   }
 }
 
@@ -125,6 +130,6 @@ struct Check: ParsableCommand {
   @Argument(help: "The file to check.") var file: String
 
   func run() throws {
-    throw ExitCode(Session.checkFile(file, loadPath: loadPath.directories))
+    throw ExitCode(Session.checkFile(file, loadPath: loadPath.directories, install: HTTPBuiltins.install))
   }
 }

@@ -94,9 +94,12 @@ public final class Atom: @unchecked Sendable {
 public final class OpaqueBox: @unchecked Sendable {
   public let typeName: String
   public let payload: AnyObject?
-  public init(typeName: String, payload: AnyObject?) {
+  /// Printed after the type name: `#<http-server 127.0.0.1:8080>`.
+  public let label: String?
+  public init(typeName: String, payload: AnyObject?, label: String? = nil) {
     self.typeName = typeName
     self.payload = payload
+    self.label = label
   }
 }
 
