@@ -36,7 +36,7 @@ public enum HTTPBuiltins {
       })
   }
 
-  private static let optionNames = ["host", "port", "max-body", "threads"]
+  private static let optionNames = ["host", "port", "max-body", "threads", "idle-timeout"]
 
   static func parseOptions(_ value: Value) throws -> HTTPServerOptions {
     guard case .map(let map) = value else {
@@ -46,7 +46,8 @@ public enum HTTPBuiltins {
     for (key, option) in map.storage {
       guard case .keyword(let keyword) = key, optionNames.contains(keyword.name) else {
         throw OxurError(
-          "http", "http-serve: unknown option \(key.printed) (known: \(optionNames.map { ":" + $0 }.joined(separator: " ")))")
+          "http",
+          "http-serve: unknown option \(key.printed) (known: \(optionNames.map { ":" + $0 }.joined(separator: " ")))")
       }
       switch keyword.name {
       case "host":
@@ -56,7 +57,8 @@ public enum HTTPBuiltins {
         options.host = host.value
       case "port": options.port = try integer(option, "port", 0...65535)
       case "max-body": options.maxBody = try integer(option, "max-body", 0...(1 << 30))
-      default: options.threads = try integer(option, "threads", 1...64)
+      case "threads": options.threads = try integer(option, "threads", 1...64)
+      default: options.idleTimeout = try integer(option, "idle-timeout", 1...86400)
       }
     }
     return options
@@ -65,7 +67,8 @@ public enum HTTPBuiltins {
   private static func integer(_ value: Value, _ name: String, _ range: ClosedRange<Int>) throws -> Int {
     guard case .int(let number) = value, range.contains(number) else {
       throw OxurError(
-        "type", "http-serve: :\(name) must be an integer from \(range.lowerBound) to \(range.upperBound), got \(value.printed)")
+        "type",
+        "http-serve: :\(name) must be an integer from \(range.lowerBound) to \(range.upperBound), got \(value.printed)")
     }
     return number
   }
@@ -75,13 +78,15 @@ public enum HTTPBuiltins {
     case .symbol(let symbol):
       guard let module = symbol.module else {
         throw OxurError(
-          "type", "http-serve: a handler named by a symbol needs its module, e.g. 'app:\(symbol.name) (got '\(symbol.name))")
+          "type",
+          "http-serve: a handler named by a symbol needs its module, e.g. 'app:\(symbol.name) (got '\(symbol.name))")
       }
       return .named(module: module, function: symbol.name)
     case .closure, .builtin, .functionReference:
       return .function(value)
     default:
-      throw OxurError("type", "http-serve: the handler must be a function or a symbol like 'app:handle, got \(value.printed)")
+      throw OxurError(
+        "type", "http-serve: the handler must be a function or a symbol like 'app:handle, got \(value.printed)")
     }
   }
 

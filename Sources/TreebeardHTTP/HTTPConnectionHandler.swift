@@ -16,6 +16,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
   private var body: ByteBuffer?
   /// Set once a 413 went out: the rest of that request is read and dropped until the close.
   private var refusing = false
+  /// A request of this connection is with a handler.
+  private var inFlight = false
 
   init(server: HTTPServer) { self.server = server }
 
@@ -72,6 +74,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     let isHead = requestHead.method == .HEAD
     let server = self.server
     _ = server.setBusy(channel, true)
+    inFlight = true
     let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
     let eventLoop = context.eventLoop
     server.workers.submit {
@@ -79,6 +82,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
       eventLoop.execute {
         let (handler, context) = bound.value
         let running = server.setBusy(channel, false)
+        handler.inFlight = false
         guard channel.isActive else { return }
         handler.write(response, version: version, keepAlive: keepAlive && running, isHead: isHead, context: context)
       }
@@ -97,13 +101,25 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
       headers.replaceOrAdd(name: "connection", value: "keep-alive")
     }
     let status = HTTPResponseStatus(statusCode: response.status)
-    context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
+    context.write(
+      wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
     if hasBody && !isHead && !response.body.isEmpty {
-      context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
+      context.write(
+        wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
     }
     let channel = context.channel
     context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
       if !keepAlive { channel.close(promise: nil) }
+    }
+  }
+
+  /// A silent connection with no request in flight (a client that opened and never sent, or
+  /// stopped mid-request) is closed, so such clients cannot hold sockets forever.
+  func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+      if !inFlight { context.close(promise: nil) }
+    } else {
+      context.fireUserInboundEventTriggered(event)
     }
   }
 

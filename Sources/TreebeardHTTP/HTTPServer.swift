@@ -21,6 +21,8 @@ struct HTTPServerOptions: Sendable {
   var port = 8080
   var maxBody = 1 << 20
   var threads = 4
+  /// Seconds a connection may stay silent while no request of it is being handled.
+  var idleTimeout = 60
 }
 
 final class HTTPServer: @unchecked Sendable {
@@ -50,6 +52,8 @@ final class HTTPServer: @unchecked Sendable {
       .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
       .childChannelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
+          try channel.pipeline.syncOperations.addHandler(
+            IdleStateHandler(readTimeout: .seconds(Int64(options.idleTimeout))))
           try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
           try channel.pipeline.syncOperations.addHandler(HTTPConnectionHandler(server: server))
           server.opened(channel)

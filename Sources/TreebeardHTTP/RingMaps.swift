@@ -78,7 +78,8 @@ enum RingResponse {
   /// The response a handler's value describes, or why it describes none.
   static func parse(_ value: Value) -> Result<HTTPResponseData, ResponseProblem> {
     guard case .map(let map) = value else {
-      return .failure(ResponseProblem("the handler returned \(describe(value)), not a response map {:status … :body …}"))
+      return .failure(
+        ResponseProblem("the handler returned \(describe(value)), not a response map {:status … :body …}"))
     }
     guard case .int(let status)? = map.get(.keyword("status")) else {
       let found = map.get(.keyword("status")).map(describe) ?? "no :status"
@@ -93,13 +94,16 @@ enum RingResponse {
     case .map(let given)?:
       for (key, value) in given.storage {
         guard let name = headerName(key) else {
-          return .failure(ResponseProblem("a response header name must be a token string or keyword, got \(describe(key))"))
+          return .failure(
+            ResponseProblem("a response header name must be a token string or keyword, got \(describe(key))"))
         }
         let values = value.sequenceElements ?? [value]
         for element in values {
           guard let text = headerValue(element) else {
             return .failure(
-              ResponseProblem("the value of response header \"\(name)\" must be a string without line breaks, got \(describe(element))"))
+              ResponseProblem(
+                "the value of response header \"\(name)\" must be a string without line breaks, got \(describe(element))"
+              ))
           }
           headers.append((name, text))
         }

@@ -119,7 +119,8 @@ struct Eval: ParsableCommand {
   }
 
   func run() throws {
-    throw ExitCode(Session.evalExpression(
+    throw ExitCode(
+      Session.evalExpression(
         expression.joined(separator: " "), loadPath: loadPath.directories, install: HTTPBuiltins.install))
   }
 }
