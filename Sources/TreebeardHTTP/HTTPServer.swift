@@ -27,7 +27,9 @@ struct HTTPServerOptions: Sendable {
 
 final class HTTPServer: @unchecked Sendable {
   let options: HTTPServerOptions
-  private(set) var port = 0
+  /// Set once the listener is bound; a connection may be accepted before, so it is read under the lock.
+  private var boundPort = 0
+  var port: Int { lock.withLock { boundPort } }
   private weak var interpreter: Interpreter?
   private let target: HandlerTarget
   let workers: HandlerWorkers
@@ -62,8 +64,10 @@ final class HTTPServer: @unchecked Sendable {
       .childChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
     do {
       let channel = try bootstrap.bind(host: options.host, port: options.port).wait()
-      server.port = channel.localAddress?.port ?? options.port
-      server.lock.withLock { server.listener = channel }
+      server.lock.withLock {
+        server.boundPort = channel.localAddress?.port ?? options.port
+        server.listener = channel
+      }
     } catch {
       server.workers.stop()
       throw OxurError("http", "http-serve: cannot listen on \(options.host):\(options.port): \(error)")
