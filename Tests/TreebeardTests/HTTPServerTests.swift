@@ -32,6 +32,10 @@ private final class ServerFixture: @unchecked Sendable {
         ([:get "/bad-status"] {:status 42 :body "x"})
         ([:get "/bad-header"] {:status 200 :headers {"x-evil" "a\\r\\nset-cookie: stolen=1"} :body "x"})
         ([:get "/bad-body"] {:status 200 :body {:not "a string"}})
+        ([:get "/exit"] (exit 3))
+        ([:get "/deep"] (let [down (fn down [n] (if (= n 0) 0 (+ 1 (down (- n 1)))))]
+                          {:status 200 :body (str (down 50000))}))
+        ([:get "/runaway"] (let [down (fn down [n] (+ 1 (down (+ n 1))))] (down 0)))
         (_ {:status 404 :body "not found"})))
     """
 
@@ -98,6 +102,7 @@ private final class ServerFixture: @unchecked Sendable {
       ("/bad-status", "the response's :status must be an integer from 200 to 599, got 42"),
       ("/bad-header", "the value of response header \"x-evil\" must be a string without line breaks"),
       ("/bad-body", "the response's :body must be a string or nil, got map"),
+      ("/exit", "the handler called (exit 3); stop a server with http-stop"),
     ]
     for (target, message) in cases {
       let response = fixture.get(target)
@@ -106,6 +111,15 @@ private final class ServerFixture: @unchecked Sendable {
       let log = fixture.errors.take()
       #expect(log.contains("✗ HTTP 500 for GET \(target): \(message)"), "\(target): \(log)")
     }
+    #expect(fixture.get("/echo")?.status == 200)
+  }
+
+  @Test func handlersRunOnLargeStacksAndRunawayRecursionIsA500() throws {
+    let fixture = try ServerFixture()
+    defer { fixture.stop() }
+    #expect(fixture.get("/deep")?.body == "50000")
+    #expect(fixture.get("/runaway")?.status == 500)
+    #expect(fixture.errors.take().contains("✗ HTTP 500 for GET /runaway: the handler failed"))
     #expect(fixture.get("/echo")?.status == 200)
   }
 
