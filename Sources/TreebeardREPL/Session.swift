@@ -6,9 +6,14 @@ import Treebeard
 import TreebeardWatch
 
 public enum Session {
+  /// Defines a host's builtins (the CLI's HTTP server) in each new interpreter.
+  public typealias Installer = (Interpreter) -> Void
+
   /// Errors are coloured on a terminal in every mode; output only at the REPL (a program's
   /// own lines are its business).
-  static func makeInterpreter(loadPath: [String], arguments: [String] = [], colorsOutput: Bool = false) -> Interpreter {
+  static func makeInterpreter(
+    loadPath: [String], arguments: [String] = [], colorsOutput: Bool = false, install: Installer
+  ) -> Interpreter {
     let output = StandardOutput()
     let errors = StandardOutput(descriptor: 2, limit: 0)
     let interpreter = Interpreter(
@@ -16,12 +21,15 @@ public enum Session {
       errorOutput: Colors.enabled(descriptor: 2) ? ColoringOutput(errors) : errors)
     interpreter.runtime.loadPath = loadPath
     interpreter.runtime.programArguments = arguments
+    install(interpreter)
     return interpreter
   }
 
   /// `treebeard` with no file: the REPL (prompted on a terminal, silent when piped).
-  public static func runREPL(loadPath: [String], watch: WatchOptions = WatchOptions()) -> Int32 {
-    let interpreter = makeInterpreter(loadPath: loadPath, colorsOutput: true)
+  public static func runREPL(
+    loadPath: [String], watch: WatchOptions = WatchOptions(), install: Installer = { _ in }
+  ) -> Int32 {
+    let interpreter = makeInterpreter(loadPath: loadPath, colorsOutput: true, install: install)
     interpreter.runtime.announcesHotLoads = true
     let watcher = WatchBuiltins.install(in: interpreter, options: watch)
     defer { watcher.stop() }
@@ -31,9 +39,10 @@ public enum Session {
   /// `treebeard run FILE ARGS…`: load FILE as a module, then call its `main` if it has one.
   /// With `watch`, the program's modules reload while it runs (`--watch`).
   public static func runFile(
-    _ file: String, arguments: [String], loadPath: [String], watch: WatchOptions? = nil
+    _ file: String, arguments: [String], loadPath: [String], watch: WatchOptions? = nil,
+    install: Installer = { _ in }
   ) -> Int32 {
-    let interpreter = makeInterpreter(loadPath: loadPath, arguments: arguments)
+    let interpreter = makeInterpreter(loadPath: loadPath, arguments: arguments, install: install)
     defer { interpreter.runtime.output.flush() }
     let evaluation = EvaluationHandle(interpreter: interpreter)
     ProcessSignals.install(evaluation: evaluation, interpreter: interpreter)
@@ -69,8 +78,8 @@ public enum Session {
   }
 
   /// `treebeard eval 'EXPR'`: print the value of the last form.
-  public static func evalExpression(_ expression: String, loadPath: [String]) -> Int32 {
-    let interpreter = makeInterpreter(loadPath: loadPath)
+  public static func evalExpression(_ expression: String, loadPath: [String], install: Installer = { _ in }) -> Int32 {
+    let interpreter = makeInterpreter(loadPath: loadPath, install: install)
     defer { interpreter.runtime.output.flush() }
     let evaluation = EvaluationHandle(interpreter: interpreter)
     ProcessSignals.install(evaluation: evaluation, interpreter: interpreter)
@@ -91,8 +100,8 @@ public enum Session {
   }
 
   /// `treebeard check FILE`: read, expand and analyze without running.
-  public static func checkFile(_ file: String, loadPath: [String] = []) -> Int32 {
-    let interpreter = makeInterpreter(loadPath: loadPath)
+  public static func checkFile(_ file: String, loadPath: [String] = [], install: Installer = { _ in }) -> Int32 {
+    let interpreter = makeInterpreter(loadPath: loadPath, install: install)
     do {
       try interpreter.check(path: file)
       interpreter.runtime.output.write("✓ \(file): no problems found\n")

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import Treebeard
+import TreebeardHTTP
 import TreebeardREPL
 import TreebeardWatch
 
@@ -98,7 +99,8 @@ struct Repl: ParsableCommand {
 
   func run() throws {
     color.apply()
-    let code = Session.runREPL(loadPath: loadPath.directories, watch: try watch.options())
+    let code = Session.runREPL(
+      loadPath: loadPath.directories, watch: try watch.options(), install: HTTPBuiltins.install)
     throw ExitCode(code)
   }
 }
@@ -119,7 +121,9 @@ struct Run: ParsableCommand {
     color.apply()
     let options = try watch.options()
     throw ExitCode(
-      Session.runFile(file, arguments: arguments, loadPath: loadPath.directories, watch: watches ? options : nil))
+      Session.runFile(
+        file, arguments: arguments, loadPath: loadPath.directories, watch: watches ? options : nil,
+        install: HTTPBuiltins.install))
   }
 }
 
@@ -137,7 +141,9 @@ struct Eval: ParsableCommand {
 
   func run() throws {
     color.apply()
-    throw ExitCode(Session.evalExpression(expression.joined(separator: " "), loadPath: loadPath.directories))
+    throw ExitCode(
+      Session.evalExpression(
+        expression.joined(separator: " "), loadPath: loadPath.directories, install: HTTPBuiltins.install))
   }
 }
 
@@ -150,6 +156,6 @@ struct Check: ParsableCommand {
 
   func run() throws {
     color.apply()
-    throw ExitCode(Session.checkFile(file, loadPath: loadPath.directories))
+    throw ExitCode(Session.checkFile(file, loadPath: loadPath.directories, install: HTTPBuiltins.install))
   }
 }

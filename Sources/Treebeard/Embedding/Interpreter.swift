@@ -28,6 +28,7 @@ public final class Interpreter: @unchecked Sendable {
     // holds the (reentrant) lock: run here, or the new thread would wait for this one forever.
     if runtime.lock.isHeldByCurrentThread { return try withMachine(evaluation, body) }
     defer { runtime.output.flush() }  // hosts rarely flush; a call's output shows when it returns
+    if LargeStack.isCurrentThreadLarge { return try runtime.lock.withLock { try withMachine(evaluation, body) } }
     return try LargeStack.run { [self] in try runtime.lock.withLock { try withMachine(evaluation, body) } }
   }
 

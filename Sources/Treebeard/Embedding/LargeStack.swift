@@ -12,6 +12,7 @@ public enum LargeStack {
     let work = UncheckedWork(body)
     let done = DispatchSemaphore(value: 0)
     let thread = Thread {
+      markCurrentThread()
       box.result = Result { try work.body() }
       done.signal()
     }
@@ -21,6 +22,26 @@ public enum LargeStack {
     guard let result = box.result else { throw OxurError("internal", "evaluation thread ended without a result") }
     return try result.get()
   }
+
+  /// Starts a long-lived thread with a large stack (a host's worker calling into the interpreter
+  /// many times): `Interpreter` methods called on it run right there instead of starting a
+  /// thread per call.
+  public static func startThread(name: String, _ body: @escaping @Sendable () -> Void) {
+    let thread = Thread {
+      markCurrentThread()
+      body()
+    }
+    thread.name = name
+    thread.stackSize = size
+    thread.start()
+  }
+
+  private static let markerKey = "treebeard.large-stack"
+
+  private static func markCurrentThread() { Thread.current.threadDictionary[markerKey] = true }
+
+  /// True on a thread this type started, whose stack is large enough for deep evaluation.
+  static var isCurrentThreadLarge: Bool { Thread.current.threadDictionary[markerKey] != nil }
 
   /// The caller waits for the thread, so handing it the closure is safe.
   private final class UncheckedWork<T>: @unchecked Sendable {

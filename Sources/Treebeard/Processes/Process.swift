@@ -46,7 +46,7 @@ public final class OxurProcess: @unchecked Sendable {
 
   /// A pid value naming this process. Every pid of one process is `=` to every other (equality
   /// and hashing go by the process), so no box needs keeping.
-  public var pid: Value { .opaque(OpaqueBox(typeName: "pid", payload: self, label: "pid \(id)")) }
+  public var pid: Value { .opaque(OpaqueBox(typeName: "pid", payload: self, label: "\(id)")) }
 
   public var description: String { "#<pid \(id)>" }
 

@@ -241,7 +241,7 @@ public enum Printer {
       out.append("(atom ")
       write(a.value, readably: true, into: &out, depth: depth + 1, job: job)
       if !job.stopped { out.append(")") }
-    case .opaque(let o): out.append("#<\(o.label ?? o.typeName)>")
+    case .opaque(let o): out.append("#<\(o.typeName)\(o.label.map { " " + $0 } ?? "")>")
     case .recurSignal, .tailCallSignal: out.append("#<internal>")
     }
   }

@@ -94,7 +94,7 @@ public final class Atom: @unchecked Sendable {
 public final class OpaqueBox: @unchecked Sendable {
   public let typeName: String
   public let payload: AnyObject?
-  /// What the printer shows between `#<` and `>`; the type name when nil (`#<pid 3>`).
+  /// Printed after the type name: `#<http-server 127.0.0.1:8080>`.
   public let label: String?
   public init(typeName: String, payload: AnyObject?, label: String? = nil) {
     self.typeName = typeName

@@ -1,0 +1,99 @@
+// http-serve, http-stop, http-port, http-join: the HTTP server as Oxur builtins, defined by the host.
+
+import Foundation
+import Treebeard
+
+public enum HTTPBuiltins {
+  /// Adds the HTTP builtins to `interpreter`'s prelude (before code that uses them is loaded).
+  public static func install(in interpreter: Interpreter) {
+    interpreter.defineBuiltin(
+      Builtin("http-serve", arity: 2...2) { [weak interpreter] _, arguments in
+        guard let interpreter else { throw OxurError("http", "http-serve: the interpreter is gone") }
+        let options = try parseOptions(arguments[0])
+        let target = try handlerTarget(arguments[1])
+        let server = try HTTPServer.start(options: options, interpreter: interpreter, target: target)
+        return .opaque(OpaqueBox(typeName: "http-server", payload: server, label: server.address))
+      })
+    interpreter.defineBuiltin(
+      Builtin("http-stop", arity: 1...1) { _, arguments in
+        try server(arguments[0], "http-stop").stop()
+        return .nil
+      })
+    interpreter.defineBuiltin(
+      Builtin("http-port", arity: 1...1) { _, arguments in
+        .int(try server(arguments[0], "http-port").port)
+      })
+    interpreter.defineBuiltin(
+      Builtin("http-join", arity: 1...1) { machine, arguments in
+        let server = try server(arguments[0], "http-join")
+        do {
+          try machine.waitWithoutEvaluatorLock(pollInterval: 0.02) { server.isStopped }
+        } catch let error as OxurError where error.kind == "interrupted" {
+          server.stop()  // Ctrl-C on `treebeard run`: close the port before the program ends
+          throw error
+        }
+        return .nil
+      })
+  }
+
+  private static let optionNames = ["host", "port", "max-body", "threads", "idle-timeout"]
+
+  static func parseOptions(_ value: Value) throws -> HTTPServerOptions {
+    guard case .map(let map) = value else {
+      throw OxurError("type", "http-serve: expected an options map such as {:port 8080}, got \(value.printed)")
+    }
+    var options = HTTPServerOptions()
+    for (key, option) in map.storage {
+      guard case .keyword(let keyword) = key, optionNames.contains(keyword.name) else {
+        throw OxurError(
+          "http",
+          "http-serve: unknown option \(key.printed) (known: \(optionNames.map { ":" + $0 }.joined(separator: " ")))")
+      }
+      switch keyword.name {
+      case "host":
+        guard case .string(let host) = option, !host.value.isEmpty else {
+          throw OxurError("type", "http-serve: :host must be a non-empty string, got \(option.printed)")
+        }
+        options.host = host.value
+      case "port": options.port = try integer(option, "port", 0...65535)
+      case "max-body": options.maxBody = try integer(option, "max-body", 0...(1 << 30))
+      case "threads": options.threads = try integer(option, "threads", 1...64)
+      default: options.idleTimeout = try integer(option, "idle-timeout", 1...86400)
+      }
+    }
+    return options
+  }
+
+  private static func integer(_ value: Value, _ name: String, _ range: ClosedRange<Int>) throws -> Int {
+    guard case .int(let number) = value, range.contains(number) else {
+      throw OxurError(
+        "type",
+        "http-serve: :\(name) must be an integer from \(range.lowerBound) to \(range.upperBound), got \(value.printed)")
+    }
+    return number
+  }
+
+  static func handlerTarget(_ value: Value) throws -> HandlerTarget {
+    switch value {
+    case .symbol(let symbol):
+      guard let module = symbol.module else {
+        throw OxurError(
+          "type",
+          "http-serve: a handler named by a symbol needs its module, e.g. 'app:\(symbol.name) (got '\(symbol.name))")
+      }
+      return .named(module: module, function: symbol.name)
+    case .closure, .builtin, .functionReference:
+      return .function(value)
+    default:
+      throw OxurError(
+        "type", "http-serve: the handler must be a function or a symbol like 'app:handle, got \(value.printed)")
+    }
+  }
+
+  private static func server(_ value: Value, _ builtin: String) throws -> HTTPServer {
+    guard case .opaque(let box) = value, let server = box.payload as? HTTPServer else {
+      throw OxurError("type", "\(builtin): expected a server from http-serve, got \(value.printed)")
+    }
+    return server
+  }
+}

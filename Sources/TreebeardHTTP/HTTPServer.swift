@@ -1,0 +1,161 @@
+// One listening HTTP server: its NIO channels, its handler target, start, stop and request dispatch.
+
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Treebeard
+
+/// What `http-serve` was given to call for each request.
+enum HandlerTarget: Sendable {
+  /// A function value. A named global (`app:handle`) is a late-bound reference: each call runs
+  /// the current version. An anonymous `fn` keeps the code it was made with.
+  case function(Value)
+  /// A qualified symbol, `'app:handle`, looked up by name at each request.
+  case named(module: String, function: String)
+}
+
+/// Settings of one server (`http-serve`'s options map).
+struct HTTPServerOptions: Sendable {
+  var host = "127.0.0.1"
+  var port = 8080
+  var maxBody = 1 << 20
+  var threads = 4
+  /// Seconds a connection may stay silent while no request of it is being handled.
+  var idleTimeout = 60
+}
+
+final class HTTPServer: @unchecked Sendable {
+  let options: HTTPServerOptions
+  /// Set once the listener is bound; a connection may be accepted before, so it is read under the lock.
+  private var boundPort = 0
+  var port: Int { lock.withLock { boundPort } }
+  private weak var interpreter: Interpreter?
+  private let target: HandlerTarget
+  let workers: HandlerWorkers
+  private let lock = NSLock()
+  private var listener: Channel?
+  /// Open connections, and whether each is waiting for its handler's response.
+  private var connections: [ObjectIdentifier: (channel: Channel, busy: Bool)] = [:]
+  private var stopped = false
+
+  private init(options: HTTPServerOptions, interpreter: Interpreter, target: HandlerTarget) {
+    self.options = options
+    self.interpreter = interpreter
+    self.target = target
+    self.workers = HandlerWorkers(count: options.threads, name: "treebeard-http")
+  }
+
+  /// Binds and starts accepting; throws an `http` error when the address cannot be bound.
+  static func start(options: HTTPServerOptions, interpreter: Interpreter, target: HandlerTarget) throws -> HTTPServer {
+    let server = HTTPServer(options: options, interpreter: interpreter, target: target)
+    let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+      .serverChannelOption(ChannelOptions.backlog, value: 256)
+      .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+      .childChannelInitializer { channel in
+        channel.eventLoop.makeCompletedFuture {
+          try channel.pipeline.syncOperations.addHandler(
+            IdleStateHandler(readTimeout: .seconds(Int64(options.idleTimeout))))
+          try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+          try channel.pipeline.syncOperations.addHandler(HTTPConnectionHandler(server: server))
+          server.opened(channel)
+        }
+      }
+      .childChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+    do {
+      let channel = try bootstrap.bind(host: options.host, port: options.port).wait()
+      server.lock.withLock {
+        server.boundPort = channel.localAddress?.port ?? options.port
+        server.listener = channel
+      }
+    } catch {
+      server.workers.stop()
+      throw OxurError("http", "http-serve: cannot listen on \(options.host):\(options.port): \(error)")
+    }
+    return server
+  }
+
+  var address: String { "\(options.host):\(port)" }
+
+  var isStopped: Bool { lock.withLock { stopped } }
+
+  /// Stops accepting, closes idle connections at once and busy ones after their response.
+  /// Returns when the port is free. Safe to call twice and from a handler.
+  func stop() {
+    let (listening, idle): (Channel?, [Channel]) = lock.withLock {
+      if stopped { return (nil, []) }
+      stopped = true
+      return (listener, connections.values.filter { !$0.busy }.map(\.channel))
+    }
+    if let listening {
+      if listening.eventLoop.inEventLoop {
+        listening.close(promise: nil)
+      } else {
+        try? listening.close().wait()
+      }
+    }
+    for channel in idle { channel.close(promise: nil) }
+    workers.stop()
+  }
+
+  private func opened(_ channel: Channel) {
+    let key = ObjectIdentifier(channel)
+    let accepted = lock.withLock {
+      if stopped { return false }
+      connections[key] = (channel, false)
+      return true
+    }
+    if !accepted {
+      channel.close(promise: nil)
+      return
+    }
+    channel.closeFuture.whenComplete { [weak self] _ in
+      self?.lock.withLock { _ = self?.connections.removeValue(forKey: key) }
+    }
+  }
+
+  /// Marks a connection busy (a request is with a handler) or idle; false when the server has
+  /// stopped and an idle connection should close.
+  func setBusy(_ channel: Channel, _ busy: Bool) -> Bool {
+    lock.withLock {
+      connections[ObjectIdentifier(channel)]?.busy = busy
+      return !stopped
+    }
+  }
+
+  /// Runs the handler for one request on the calling (worker) thread and returns the response;
+  /// every failure becomes a 500, reported on the interpreter's error output.
+  func respond(to request: HTTPRequestData) -> HTTPResponseData {
+    guard !isStopped, let interpreter else { return .plain(503, "Service Unavailable") }
+    let argument = RingRequest.map(request)
+    let line = "\(request.method) \(request.target)"
+    do {
+      let value: Value
+      switch target {
+      case .function(let function):
+        value = try interpreter.call(function: function, arguments: [argument])
+      case .named(let module, let function):
+        value = try interpreter.call(module: module, function: function, arguments: [argument])
+      }
+      switch RingResponse.parse(value) {
+      case .success(let response): return response
+      case .failure(let problem):
+        report("✗ HTTP 500 for \(line): \(problem.message)\n", interpreter)
+      }
+    } catch let error as OxurError {
+      report("✗ HTTP 500 for \(line): the handler failed\n\(ErrorRenderer.render(error))\n", interpreter)
+    } catch let exit as ExitRequest {
+      // Ending the whole program from one request is not the handler's call: the server goes on.
+      report(
+        "✗ HTTP 500 for \(line): the handler called (exit \(exit.code)); stop a server with http-stop\n", interpreter)
+    } catch {
+      report("✗ HTTP 500 for \(line): the handler ended with \(error)\n", interpreter)
+    }
+    return .plain(500, "Internal Server Error")
+  }
+
+  /// Under the evaluator lock, so the report does not interleave with Oxur's own output.
+  private func report(_ text: String, _ interpreter: Interpreter) {
+    interpreter.runtime.lock.withLock { interpreter.runtime.reportProblem(text) }
+  }
+}

@@ -1,0 +1,55 @@
+// The threads that run request handlers: Oxur never runs on a NIO event loop, which must not block.
+
+import Foundation
+import Treebeard
+
+/// A fixed set of large-stack threads taking jobs in arrival order. Each job calls into the
+/// interpreter, which takes the evaluator lock, so the threads mostly wait for each other; more
+/// than one lets a handler that sleeps or waits leave the others running.
+final class HandlerWorkers: @unchecked Sendable {
+  private let condition = NSCondition()
+  private var jobs: [@Sendable () -> Void] = []
+  private var next = 0
+  private var stopping = false
+
+  init(count: Int, name: String) {
+    for index in 0..<max(1, count) {
+      LargeStack.startThread(name: "\(name)-\(index)") { [self] in work() }
+    }
+  }
+
+  func submit(_ job: @escaping @Sendable () -> Void) {
+    condition.withLock {
+      jobs.append(job)
+      condition.signal()
+    }
+  }
+
+  /// The threads finish the jobs already queued (which see the server stopped and answer at
+  /// once), then end.
+  func stop() {
+    condition.withLock {
+      stopping = true
+      condition.broadcast()
+    }
+  }
+
+  private func work() {
+    while let job = take() { job() }
+  }
+
+  private func take() -> (@Sendable () -> Void)? {
+    condition.withLock {
+      while next >= jobs.count && !stopping { condition.wait() }
+      guard next < jobs.count else { return nil }
+      let job = jobs[next]
+      next += 1
+      // Compact now and then so the queue does not grow with the number of requests served.
+      if next >= 64 && next * 2 >= jobs.count {
+        jobs.removeFirst(next)
+        next = 0
+      }
+      return job
+    }
+  }
+}
