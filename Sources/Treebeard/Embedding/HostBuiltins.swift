@@ -28,20 +28,13 @@ extension Machine {
   /// Throws `interrupted` when this evaluation is interrupted while it waits (and waits for
   /// nothing then); refuses inside a load transaction, which must keep the lock until it commits.
   public func waitWithoutEvaluatorLock(pollInterval: TimeInterval = 0.01, until isDone: () -> Bool) throws {
-    if runtime.transaction != nil {
+    guard canReleaseEvaluator else {
       throw OxurError("load", "cannot wait for another thread while a module is being loaded")
     }
     runtime.output.flush()
-    let lock = runtime.lock
-    var depth = 0
-    while lock.isHeldByCurrentThread {
-      lock.release()
-      depth += 1
-    }
-    defer { for _ in 0..<depth { lock.acquire() } }
-    while !isDone() {
-      if let evaluation, evaluation.consumeInterrupt() { throw OxurError("interrupted", "interrupted") }
-      Thread.sleep(forTimeInterval: pollInterval)
+    // withEvaluatorReleased throws `interrupted` once the lock is back.
+    try withEvaluatorReleased {
+      while !isDone() && !isInterruptRequested { Thread.sleep(forTimeInterval: pollInterval) }
     }
   }
 }
