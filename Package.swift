@@ -13,6 +13,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
   ],
   targets: [
     .target(name: "OxurSyntax"),
@@ -26,17 +27,21 @@ let package = Package(
     ),
     .target(name: "TreebeardWatch", dependencies: ["Treebeard"]),
     .target(name: "TreebeardREPL", dependencies: ["Treebeard", "TreebeardWatch"]),
+    .target(
+      name: "TreebeardNREPL",
+      dependencies: ["Treebeard", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+    ),
     .executableTarget(
       name: "treebeard",
       dependencies: [
-        "Treebeard", "TreebeardREPL", "TreebeardWatch",
+        "Treebeard", "TreebeardREPL", "TreebeardWatch", "TreebeardNREPL",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .executableTarget(name: "oxur-fuzz", dependencies: ["Treebeard"], path: "Fuzz/oxur-fuzz"),
     .testTarget(name: "OxurSyntaxTests", dependencies: ["OxurSyntax"]),
     .testTarget(name: "EmbeddingTests", dependencies: ["Treebeard"]),
-    .testTarget(name: "TreebeardTests", dependencies: ["Treebeard", "TreebeardREPL", "TreebeardWatch", "treebeard"]),
+    .testTarget(name: "TreebeardTests", dependencies: ["Treebeard", "TreebeardREPL", "TreebeardWatch", "TreebeardNREPL", "treebeard"]),
   ],
   swiftLanguageModes: [.v6]
 )

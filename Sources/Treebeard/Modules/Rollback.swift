@@ -63,7 +63,7 @@ extension Runtime {
       }
       let targets = try rollbackTargets(module: module, to: requested)
       kept = targets.compactMap { entry, _ in entry.current.map { (entry.name, $0.number) } }
-      let opened = LoadTransaction(currentModule: currentModule)
+      let opened = LoadTransaction(currentModule: machine.currentModule)
       transaction = opened
       defer { transaction = nil }
       let plan = try stageAndPlan(opened, machine: machine) {
@@ -76,7 +76,7 @@ extension Runtime {
           try stageModule(source, name: name, reason: .usesChangedMacros, machine: machine)
         }
       }
-      for warning in plan.warnings { reportProblem(warning + "\n") }
+      for warning in plan.warnings { machine.reportProblem(warning + "\n") }
       let committed = opened.commit(
         historyLimit: registry.historyLimit, plan: plan, registry: registry, started: Stopwatch())
       return targets.compactMap { entry, version in
