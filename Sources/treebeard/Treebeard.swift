@@ -1,8 +1,9 @@
-// The command-line tool: `treebeard` (REPL), `run`, `eval`, `check`. All work is in the library.
+// The command-line tool: `treebeard` (REPL), `run`, `eval`, `check`, `nrepl`. All work is in the library.
 
 import ArgumentParser
 import Foundation
 import Treebeard
+import TreebeardNREPL
 import TreebeardREPL
 import TreebeardWatch
 
@@ -17,7 +18,7 @@ struct TreebeardCommand: ParsableCommand {
       treebeard <subcommand> …
       """,
     version: "treebeard \(TreebeardVersion.string)",
-    subcommands: [Repl.self, Run.self, Eval.self, Check.self],
+    subcommands: [Repl.self, Run.self, Eval.self, Check.self, Nrepl.self],
     defaultSubcommand: Repl.self
   )
 
@@ -26,6 +27,10 @@ struct TreebeardCommand: ParsableCommand {
   /// top-level usage rather than the REPL's.
   static func main() {
     var arguments = Array(CommandLine.arguments.dropFirst())
+    // `run --nrepl FILE`: the option's value is optional, which ArgumentParser cannot express.
+    if let file = arguments.firstIndex(where: { $0.hasSuffix(".oxur") }) {
+      for index in 0..<file where arguments[index] == "--nrepl" { arguments[index] = "--nrepl=0" }
+    }
     if let first = arguments.first, !first.hasPrefix("-") {
       let subcommands = configuration.subcommands.map {
         $0.configuration.commandName ?? String(describing: $0).lowercased()
@@ -93,14 +98,18 @@ struct Run: ParsableCommand {
   @Flag(name: .customLong("watch"), help: "Reload the program's modules when their files are saved, while it runs.")
   var watches = false
   @OptionGroup var watch: WatchBackendOptions
+  @Option(name: .customLong("nrepl"), help: "Run an nREPL server inside the program (--nrepl or --nrepl=PORT).")
+  var nreplPort: Int? = nil
   @Argument(help: "The module file to run.") var file: String
   @Argument(parsing: .captureForPassthrough, help: "Arguments for the program, given to main and (args).")
   var arguments: [String] = []
 
   func run() throws {
     let options = try watch.options()
+    let server = nreplPort.map { port in { try NREPLServer.launch(interpreter: $0, host: "127.0.0.1", port: port) } }
     throw ExitCode(
-      Session.runFile(file, arguments: arguments, loadPath: loadPath.directories, watch: watches ? options : nil))
+      Session.runFile(
+        file, arguments: arguments, loadPath: loadPath.directories, watch: watches ? options : nil, server: server))
   }
 }
 
@@ -126,5 +135,17 @@ struct Check: ParsableCommand {
 
   func run() throws {
     throw ExitCode(Session.checkFile(file, loadPath: loadPath.directories))
+  }
+}
+
+struct Nrepl: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Run an nREPL server for editors (CIDER, Calva, Conjure…).")
+  @OptionGroup var loadPath: LoadPathOptions
+  @Option(help: "The port (default: a free one).") var port: Int = 0
+  @Option(help: "The address to listen on; another than loopback lets other machines in.") var host = "127.0.0.1"
+
+  func run() throws {
+    throw ExitCode(
+      Session.serve(loadPath: loadPath.directories) { try NREPLServer.launch(interpreter: $0, host: host, port: port) })
   }
 }
