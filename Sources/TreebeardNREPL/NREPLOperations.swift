@@ -26,6 +26,12 @@ extension NREPLServer {
   /// event loop: on the session's thread (evaluations, in order) or a shared queue (queries).
   func handle(_ request: [String: Bencode], from connection: NREPLConnection) {
     let op = request["op"]?.text ?? ""
+    if request["session"] == nil && (op == "clone" || op == "describe" || op == "ls-sessions") {
+      // Answered without making the connection a session it would never use.
+      let clone = op == "clone" ? newSession(for: connection) : nil
+      connection.reply(to: request, session: nil, sessionless(op, clone: clone))
+      return
+    }
     let session: NREPLSession
     if let named = request["session"]?.text {
       guard let found = self.session(named: named) else {
@@ -41,16 +47,14 @@ extension NREPLServer {
       connection.reply(to: request, session: id, fields)
     }
     switch op {
-    case "describe":
-      reply(describe(module: session.handle.currentModule ?? "user"))
+    case "describe", "ls-sessions":
+      reply(sessionless(op, clone: nil, module: session.handle.currentModule ?? "user"))
     case "clone":
       let clone = newSession(for: connection, module: session.handle.currentModule)
-      reply(["new-session": .string(clone.id), "status": Self.status("done")])
+      reply(sessionless(op, clone: clone))
     case "close":
       closeSession(session)
       reply(["status": Self.status("session-closed", "done")])
-    case "ls-sessions":
-      reply(["sessions": .list(sessionIDs.map(Bencode.string)), "status": Self.status("done")])
     case "interrupt":
       switch session.interrupt(requestID: request["interrupt-id"]?.text) {
       case .interrupted: reply(["status": Self.status("done")])
@@ -83,6 +87,17 @@ extension NREPLServer {
       }
     default:
       reply(["status": Self.status("error", "unknown-op", "done"), "op": .string(op)])
+    }
+  }
+
+  /// describe, ls-sessions and clone: the answers that need no session of the requester's.
+  private func sessionless(_ op: String, clone: NREPLSession?, module: String = "user") -> [String: Bencode] {
+    switch op {
+    case "describe": return describe(module: module)
+    case "ls-sessions": return ["sessions": .list(sessionIDs.map(Bencode.string)), "status": Self.status("done")]
+    default:
+      guard let clone else { return ["status": Self.status("error", "done")] }
+      return ["new-session": .string(clone.id), "status": Self.status("done")]
     }
   }
 

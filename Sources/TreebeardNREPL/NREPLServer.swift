@@ -63,7 +63,8 @@ public final class NREPLServer: @unchecked Sendable {
     lock.withLock { portFile = path }
   }
 
-  /// Stops listening, closes every connection and session, and removes `.nrepl-port`.
+  /// Stops listening, closes every connection and session, and removes `.nrepl-port`. The
+  /// server's event loop thread ends here: a server never stopped keeps it for the process.
   public func stop() {
     let (channel, open, all, file) = lock.withLock {
       defer {
@@ -78,6 +79,8 @@ public final class NREPLServer: @unchecked Sendable {
     for session in all { session.close() }
     for connection in open { connection.close() }
     try? channel?.close().wait()
+    // Not synchronously: `stop` may run on a session thread the loop is waiting for.
+    group.shutdownGracefully(queue: .global()) { _ in }
   }
 
   /// Removes `.nrepl-port` only; safe from a signal-handling thread about to exit.
@@ -130,8 +133,6 @@ public final class NREPLServer: @unchecked Sendable {
   /// Tallies for tests and the benchmark: sessions and connections open now.
   public var openSessions: Int { lock.withLock { sessions.count } }
   public var openConnections: Int { lock.withLock { connections.count } }
-
-  deinit { try? group.syncShutdownGracefully() }
 }
 
 extension NREPLServer {

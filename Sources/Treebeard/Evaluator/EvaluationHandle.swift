@@ -20,7 +20,11 @@ public final class EvaluationHandle: Sendable {
   /// module, as the terminal REPL and `treebeard run` do.
   public init(interpreter: Interpreter, module: String? = nil) {
     attention = interpreter.runtime.attention
-    context.withLock { $0.module = module }
+    context.withLock {
+      $0.module = module
+      // A session of its own starts with no `*1` or `*e`, not another session's.
+      if module != nil { $0.historyGeneration = 1 }
+    }
   }
 
   init(attention: Attention) { self.attention = attention }
@@ -65,9 +69,8 @@ public final class EvaluationHandle: Sendable {
   func sessionVariables(after generation: Int) -> (variables: [(String, Value)], generation: Int)? {
     context.withLock { state in
       guard state.historyGeneration != generation else { return nil }
-      var variables = state.results.enumerated().map { ("*\($0.offset + 1)", $0.element) }
-      if let error = state.lastError { variables.append(("*e", error)) }
-      return (variables, state.historyGeneration)
+      let results = (0..<3).map { ("*\($0 + 1)", $0 < state.results.count ? state.results[$0] : Value.nil) }
+      return (results + [("*e", state.lastError ?? .nil)], state.historyGeneration)
     }
   }
 
