@@ -29,7 +29,9 @@ let package = Package(
     .target(name: "TreebeardREPL", dependencies: ["Treebeard", "TreebeardWatch"]),
     .target(
       name: "TreebeardNREPL",
-      dependencies: ["Treebeard", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+      dependencies: [
+        "Treebeard", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+      ]
     ),
     .executableTarget(
       name: "treebeard",
@@ -41,7 +43,9 @@ let package = Package(
     .executableTarget(name: "oxur-fuzz", dependencies: ["Treebeard"], path: "Fuzz/oxur-fuzz"),
     .testTarget(name: "OxurSyntaxTests", dependencies: ["OxurSyntax"]),
     .testTarget(name: "EmbeddingTests", dependencies: ["Treebeard"]),
-    .testTarget(name: "TreebeardTests", dependencies: ["Treebeard", "TreebeardREPL", "TreebeardWatch", "TreebeardNREPL", "treebeard"]),
+    .testTarget(
+      name: "TreebeardTests",
+      dependencies: ["Treebeard", "TreebeardREPL", "TreebeardWatch", "TreebeardNREPL", "treebeard"]),
   ],
   swiftLanguageModes: [.v6]
 )

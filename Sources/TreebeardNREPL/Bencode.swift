@@ -51,7 +51,9 @@ public enum Bencode: Sendable, Equatable {
       out.append(UInt8(ascii: "e"))
     case .dictionary(let entries):
       out.append(UInt8(ascii: "d"))
-      let keys = entries.keys.map { (key: $0, bytes: Array($0.utf8)) }.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+      let keys = entries.keys.map { (key: $0, bytes: Array($0.utf8)) }.sorted {
+        $0.bytes.lexicographicallyPrecedes($1.bytes)
+      }
       for key in keys {
         Bencode.appendBytes(key.bytes, to: &out)
         entries[key.key]?.encode(into: &out)

@@ -76,7 +76,9 @@ final class NREPLChannelHandler: ChannelInboundHandler {
           pending.removeFirst(length)
           needing = 1
           guard let request = value.dictionary else {
-            connection.send(["status": .list([.string("error"), .string("done")]), "err": .string("not a dictionary\n")])
+            connection.send([
+              "status": .list([.string("error"), .string("done")]), "err": .string("not a dictionary\n"),
+            ])
             continue
           }
           server.handle(request, from: connection)

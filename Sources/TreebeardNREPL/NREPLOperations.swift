@@ -255,7 +255,8 @@ extension NREPLServer {
 
   private func lookup(_ name: String, module: String, flat: Bool) -> [String: Bencode] {
     guard let info = interpreter.lookup(name: name, module: module) else {
-      return flat ? ["status": Self.status("no-info", "done")] : ["info": .dictionary([:]), "status": Self.status("done")]
+      return flat
+        ? ["status": Self.status("no-info", "done")] : ["info": .dictionary([:]), "status": Self.status("done")]
     }
     var fields: [String: Bencode] = [
       "name": .string(info.name), "ns": .string(info.module), "type": .string(info.type),

@@ -159,7 +159,9 @@ import TreebeardNREPL
     do {
       let leaving = try running.client()
       let session = try #require(leaving.clone())
-      leaving.send(["op": .string("eval"), "session": .string(session), "code": .string("(println 1) (loop [] (recur))")])
+      leaving.send([
+        "op": .string("eval"), "session": .string(session), "code": .string("(println 1) (loop [] (recur))"),
+      ])
       _ = leaving.read()
       leaving.disconnect()
     }
@@ -260,7 +262,8 @@ import TreebeardNREPL
     let candidates = found.first?["completions"]?.list?.compactMap(\.dictionary) ?? []
     #expect(candidates.contains { $0["candidate"]?.text == "my-helper" && $0["type"]?.text == "function" })
     let qualified = client.request(["op": .string("completions"), "prefix": .string("geometry:a")])
-    #expect(qualified.first?["completions"]?.list?.compactMap { $0.dictionary?["candidate"]?.text } == ["geometry:area"])
+    #expect(
+      qualified.first?["completions"]?.list?.compactMap { $0.dictionary?["candidate"]?.text } == ["geometry:area"])
     let builtins = client.request(["op": .string("completions"), "prefix": .string("printl")])
     #expect(builtins.first?["completions"]?.list?.compactMap { $0.dictionary?["candidate"]?.text } == ["println"])
     let info = client.request(["op": .string("lookup"), "sym": .string("geometry:area")]).first?["info"]?.dictionary

@@ -58,7 +58,9 @@ public final class Interpreter: @unchecked Sendable {
       runtime.machineFinished(machine)
       // Only a change this evaluation made goes back: another thread's `in-module` meanwhile stays.
       if machine.currentModule != startModule {
-        if ownModule != nil { evaluation.currentModule = machine.currentModule } else {
+        if ownModule != nil {
+          evaluation.currentModule = machine.currentModule
+        } else {
           runtime.currentModule = machine.currentModule
         }
       }
@@ -110,7 +112,8 @@ public final class Interpreter: @unchecked Sendable {
     each: (Value) -> Void
   ) throws {
     // Blank lines and spaces in front place every span where the text sits in the buffer.
-    let padding = String(repeating: "\n", count: max(0, min(line - 1, 1 << 20)))
+    let padding =
+      String(repeating: "\n", count: max(0, min(line - 1, 1 << 20)))
       + String(repeating: " ", count: max(0, min(column - 1, 1 << 16)))
     let forms: [Syntax]
     do { forms = try Reader.readAll(SourceFile(name: file, text: padding + source)) } catch {

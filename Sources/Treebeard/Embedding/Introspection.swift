@@ -36,8 +36,11 @@ extension Interpreter {
       if let colon = prefix.firstIndex(of: ":"), colon != prefix.startIndex {
         let moduleName = String(prefix[..<colon])
         let rest = String(prefix[prefix.index(after: colon)...])
-        let target = registry.existingEntry(moduleName)?.current
-          ?? registry.existingEntry(module)?.current?.aliases[moduleName].flatMap { registry.existingEntry($0)?.current }
+        let target =
+          registry.existingEntry(moduleName)?.current
+          ?? registry.existingEntry(module)?.current?.aliases[moduleName].flatMap {
+            registry.existingEntry($0)?.current
+          }
         if let target {
           for (symbol, binding) in target.bindings
           where symbol.name.hasPrefix(rest) && target.isExported(symbol) && !binding.isSessionVariable {
@@ -59,7 +62,9 @@ extension Interpreter {
           found[entry.name + ":"] = "namespace"
         }
       }
-      return found.sorted { $0.key < $1.key }.prefix(max(0, limit)).map { Completion(candidate: $0.key, type: $0.value) }
+      return found.sorted { $0.key < $1.key }.prefix(max(0, limit)).map {
+        Completion(candidate: $0.key, type: $0.value)
+      }
     }
   }
 
@@ -94,7 +99,8 @@ extension Interpreter {
       }
       if moduleName == module, let builtin = runtime.prelude[local] {
         let placeholders = (0..<builtin.minimumArity).map { "x\($0 + 1)" }
-        let arglist = "[" + (placeholders + (builtin.maximumArity == nil ? ["&", "more"] : [])).joined(separator: " ") + "]"
+        let arglist =
+          "[" + (placeholders + (builtin.maximumArity == nil ? ["&", "more"] : [])).joined(separator: " ") + "]"
         return NameInfo(
           name: local, module: "prelude", type: "function", arglists: [arglist], doc: "builtin \(local)", file: nil,
           line: nil, column: nil)
