@@ -105,18 +105,21 @@ public struct BencodeDecoder: Sendable {
     case incomplete(needing: Int)
   }
 
-  public func attempt(_ bytes: [UInt8]) throws(BencodeError) -> Attempt {
-    var position = 0
+  /// The value starting at `start`; lengths in the answer count from `start`, so a reader
+  /// can keep several messages in one buffer and move past each without copying the rest.
+  public func attempt(_ bytes: [UInt8], from start: Int = 0) throws(BencodeError) -> Attempt {
+    var position = start
+    let end = start + maximumMessageBytes
     do {
-      let value = try value(bytes, &position, depth: 0)
-      return .complete(value, length: position)
+      let value = try value(bytes, &position, depth: 0, end: end)
+      return .complete(value, length: position - start)
     } catch {
       switch error {
       case .incomplete(let needing):
-        if bytes.count > maximumMessageBytes {
+        if bytes.count > end {
           throw BencodeError(description: "message longer than \(maximumMessageBytes) bytes", offset: bytes.count)
         }
-        return .incomplete(needing: max(needing, bytes.count + 1))
+        return .incomplete(needing: max(needing, bytes.count + 1) - start)
       case .malformed(let problem):
         throw problem
       }
@@ -132,9 +135,9 @@ public struct BencodeDecoder: Sendable {
     .malformed(BencodeError(description: message, offset: offset))
   }
 
-  private func value(_ bytes: [UInt8], _ position: inout Int, depth: Int) throws(Failure) -> Bencode {
+  private func value(_ bytes: [UInt8], _ position: inout Int, depth: Int, end: Int) throws(Failure) -> Bencode {
     guard position < bytes.count else { throw .incomplete(needing: 0) }
-    if position > maximumMessageBytes { throw fail("message longer than \(maximumMessageBytes) bytes", position) }
+    if position > end { throw fail("message longer than \(maximumMessageBytes) bytes", position) }
     let marker = bytes[position]
     switch marker {
     case UInt8(ascii: "i"):
@@ -150,7 +153,7 @@ public struct BencodeDecoder: Sendable {
           position += 1
           return .list(items)
         }
-        items.append(try value(bytes, &position, depth: depth + 1))
+        items.append(try value(bytes, &position, depth: depth + 1, end: end))
       }
     case UInt8(ascii: "d"):
       guard depth < maximumDepth else { throw fail("nested deeper than \(maximumDepth)", position) }
@@ -163,15 +166,15 @@ public struct BencodeDecoder: Sendable {
           return .dictionary(entries)
         }
         let keyOffset = position
-        guard case .bytes(let key) = try value(bytes, &position, depth: depth + 1) else {
+        guard case .bytes(let key) = try value(bytes, &position, depth: depth + 1, end: end) else {
           throw fail("a dictionary key must be a string", keyOffset)
         }
-        entries[String(decoding: key, as: UTF8.self)] = try value(bytes, &position, depth: depth + 1)
+        entries[String(decoding: key, as: UTF8.self)] = try value(bytes, &position, depth: depth + 1, end: end)
       }
     case UInt8(ascii: "0")...UInt8(ascii: "9"):
       let start = position
       let length = try number(bytes, &position, until: UInt8(ascii: ":"), allowsSign: false)
-      guard length <= maximumMessageBytes - start else {
+      guard length <= end - start else {
         throw fail("string of \(length) bytes is over the message limit", start)
       }
       guard length <= bytes.count - position else { throw .incomplete(needing: position + length) }

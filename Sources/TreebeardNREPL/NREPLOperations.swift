@@ -20,6 +20,7 @@ extension NREPLServer {
     "ls-sessions": "The open sessions.",
     "refresh": "Reloads every changed module, all or nothing.",
     "refresh-all": "As refresh.",
+    "stdin": "Text for read-line in the session's evaluations (empty: end of input).",
   ]
 
   /// Answers one request. Anything that evaluates or takes the evaluator lock runs off the
@@ -29,6 +30,10 @@ extension NREPLServer {
     if request["session"] == nil && (op == "clone" || op == "describe" || op == "ls-sessions") {
       // Answered without making the connection a session it would never use.
       let clone = op == "clone" ? newSession(for: connection) : nil
+      if op == "clone" && clone == nil {
+        connection.reply(to: request, session: nil, ["status": Self.status("error", "too-many-sessions", "done")])
+        return
+      }
       connection.reply(to: request, session: nil, sessionless(op, clone: clone))
       return
     }
@@ -41,7 +46,11 @@ extension NREPLServer {
       }
       session = found
     } else {
-      session = defaultSession(for: connection)
+      guard let created = defaultSession(for: connection) else {
+        connection.reply(to: request, session: nil, ["status": Self.status("error", "too-many-sessions", "done")])
+        return
+      }
+      session = created
     }
     let reply: @Sendable ([String: Bencode]) -> Void = { [id = session.id] fields in
       connection.reply(to: request, session: id, fields)
@@ -50,7 +59,10 @@ extension NREPLServer {
     case "describe", "ls-sessions":
       reply(sessionless(op, clone: nil, module: session.handle.currentModule ?? "user"))
     case "clone":
-      let clone = newSession(for: connection, module: session.handle.currentModule)
+      guard let clone = newSession(for: connection, module: session.handle.currentModule) else {
+        reply(["status": Self.status("error", "too-many-sessions", "done")])
+        return
+      }
       reply(sessionless(op, clone: clone))
     case "close":
       closeSession(session)
@@ -63,14 +75,21 @@ extension NREPLServer {
       }
     case "eval", "load-file", "refresh", "refresh-all":
       let requestID = request["id"]?.text ?? ""
-      let accepted = session.submit(request: requestID) { [self] in
+      let queued = session.submit(request: requestID) { [self] in
         switch op {
         case "eval": evaluate(request, session: session, connection: connection, reply: reply)
         case "load-file": loadFile(request, session: session, connection: connection, reply: reply)
         default: refresh(session: session, reply: reply)
         }
       }
-      if !accepted { reply(["status": Self.status("error", "session-closed", "done")]) }
+      switch queued {
+      case .queued: break
+      case .closed: reply(["status": Self.status("error", "session-closed", "done")])
+      case .full: reply(["status": Self.status("error", "session-queue-full", "done")])
+      }
+    case "stdin":
+      let accepted = session.input.append(request["stdin"]?.text ?? "")
+      reply(["status": accepted ? Self.status("done") : Self.status("error", "stdin-full", "done")])
     case "completions", "complete", "lookup", "info":
       let module = request["ns"]?.text.flatMap { knownModule($0) } ?? session.handle.currentModule ?? "user"
       DispatchQueue.global().async { [self] in
@@ -144,11 +163,13 @@ extension NREPLServer {
     let line = request["line"]?.integer ?? 1
     let column = request["column"]?.integer ?? 1
     do {
-      try interpreter.eval(code, file: file, line: line, column: column, handle: handle) { value in
-        streams.output.flush()
-        if !value.isVoid { handle.remember(result: value) }
-        let printed = value.isVoid ? "nil" : Printer.summary(value)
-        reply(["value": .string(printed), "ns": .string(handle.currentModule ?? "user")])
+      try session.input.whileRequesting({ reply(["status": Self.status("need-input")]) }) {
+        try interpreter.eval(code, file: file, line: line, column: column, handle: handle) { value in
+          streams.output.flush()
+          if !value.isVoid { handle.remember(result: value) }
+          let printed = value.isVoid ? "nil" : Printer.summary(value)
+          reply(["value": .string(printed), "ns": .string(handle.currentModule ?? "user")])
+        }
       }
     } catch {
       fail(error, handle: handle, streams: streams, reply: reply)
@@ -238,9 +259,13 @@ extension NREPLServer {
   private func capture(_ request: [String: Bencode], session: NREPLSession, connection: NREPLConnection)
     -> CapturedStreams
   {
+    let handle = session.handle
+    let interruptions = handle.interruptions
+    let giveUp: @Sendable () -> Bool = { handle.interruptions != interruptions }
     let streams = CapturedStreams(
-      output: ResponseOutput(connection: connection, request: request, session: session.id, key: "out"),
-      error: ResponseOutput(connection: connection, request: request, session: session.id, key: "err"))
+      output: ResponseOutput(
+        connection: connection, request: request, session: session.id, key: "out", giveUp: giveUp),
+      error: ResponseOutput(connection: connection, request: request, session: session.id, key: "err", giveUp: giveUp))
     session.handle.output = streams.output
     session.handle.errorOutput = streams.error
     return streams

@@ -104,7 +104,12 @@ public final class NREPLServer: @unchecked Sendable {
     for session in owned { session.close() }
   }
 
-  func newSession(for connection: NREPLConnection, module: String? = nil) -> NREPLSession {
+  /// Sessions open at once at most (each has a thread): a client cloning in a loop gets
+  /// `too-many-sessions`.
+  public static let maximumSessions = 256
+
+  func newSession(for connection: NREPLConnection, module: String? = nil) -> NREPLSession? {
+    guard lock.withLock({ sessions.count < Self.maximumSessions }) else { return nil }
     let session = NREPLSession(interpreter: interpreter, owner: connection.id)
     if let module { session.handle.currentModule = module }
     lock.withLock { sessions[session.id] = session }
@@ -113,9 +118,9 @@ public final class NREPLServer: @unchecked Sendable {
 
   func session(named id: String) -> NREPLSession? { lock.withLock { sessions[id] } }
 
-  func defaultSession(for connection: NREPLConnection) -> NREPLSession {
+  func defaultSession(for connection: NREPLConnection) -> NREPLSession? {
     if let existing = lock.withLock({ defaultSessions[connection.id] }) { return existing }
-    let session = newSession(for: connection)
+    guard let session = newSession(for: connection) else { return nil }
     lock.withLock { defaultSessions[connection.id] = session }
     return session
   }

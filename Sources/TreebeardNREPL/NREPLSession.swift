@@ -8,6 +8,7 @@ import Treebeard
 final class NREPLSession: @unchecked Sendable {
   let id: String
   let handle: EvaluationHandle
+  let input = SessionInput()
   /// The connection that made the session; closing it closes the session.
   let owner: ObjectIdentifier
   private let condition = NSCondition()
@@ -19,24 +20,32 @@ final class NREPLSession: @unchecked Sendable {
   init(interpreter: Interpreter, owner: ObjectIdentifier) {
     id = UUID().uuidString.lowercased()
     handle = EvaluationHandle(interpreter: interpreter, module: "user")
+    handle.input = input
     self.owner = owner
     let thread = Thread { [self] in work() }
     thread.name = "nrepl-session"
     thread.start()
   }
 
-  /// Queues `body` behind the session's earlier requests. False when the session is closed.
+  enum Submission { case queued, closed, full }
+
+  /// Requests waiting in one session at most: a client flooding evals gets `session-queue-full`
+  /// instead of the server holding every request's code in memory.
+  static let maximumQueued = 1_000
+
+  /// Queues `body` behind the session's earlier requests.
   @discardableResult
-  func submit(request: String, _ body: @escaping @Sendable () -> Void) -> Bool {
+  func submit(request: String, _ body: @escaping @Sendable () -> Void) -> Submission {
     condition.withLock {
-      guard !isClosed else { return false }
+      guard !isClosed else { return .closed }
+      guard queue.count < Self.maximumQueued else { return .full }
       queue.append { [self] in
         condition.withLock { runningRequest = request }
         body()
         condition.withLock { runningRequest = nil }
       }
       condition.signal()
-      return true
+      return .queued
     }
   }
 

@@ -10,12 +10,19 @@ final class ResponseOutput: OutputSink, @unchecked Sendable {
   private let request: [String: Bencode]
   private let session: String
   private let key: String
+  /// True once the evaluation writing here was interrupted: output the client is not reading
+  /// is then dropped, so the interrupt reaches the evaluation's next safe point.
+  private let giveUp: @Sendable () -> Bool
   private let lock = NSLock()
   private var buffer = ""
   /// Sent once this much is waiting even without a line end (a long `print` without newline).
   private static let limit = 1 << 16
 
-  init(connection: NREPLConnection, request: [String: Bencode], session: String, key: String) {
+  init(
+    connection: NREPLConnection, request: [String: Bencode], session: String, key: String,
+    giveUp: @escaping @Sendable () -> Bool
+  ) {
+    self.giveUp = giveUp
     self.connection = connection
     self.request = request
     self.session = session
@@ -41,6 +48,6 @@ final class ResponseOutput: OutputSink, @unchecked Sendable {
   }
 
   private func send(_ text: String) {
-    connection.reply(to: request, session: session, [key: .string(text)])
+    connection.reply(to: request, session: session, [key: .string(text)], giveUp: giveUp)
   }
 }

@@ -287,4 +287,102 @@ import TreebeardNREPL
       NREPLServer.announcement(host: "127.0.0.1", port: 45677)
         == "nREPL server started on port 45677 on host 127.0.0.1 - nrepl://127.0.0.1:45677")
   }
+
+  // MARK: hostile clients
+
+  @Test func aClientThatStopsReadingDoesNotStallTheInterpreter() throws {
+    let running = try Running()
+    let silent = try running.client()
+    let other = try running.client()
+    let printing = try #require(silent.clone())
+    let busy = try #require(other.clone())
+    let loopID = silent.send([
+      "op": .string("eval"), "session": .string(printing),
+      "code": .string("(loop [] (println \"\(String(repeating: "x", count: 1000))\") (recur))"),
+    ])
+    // The silent client reads nothing while its session prints without end: once its socket
+    // is full the printer would hold the evaluator lock forever if it waited for the client.
+    for index in 0..<5 {
+      #expect(other.eval("(sleep 100) \(index)", session: busy).values == ["nil", "\(index)"])
+    }
+    #expect(try running.interpreter.eval("(+ 1 2)") == .int(3))
+    other.send(["op": .string("interrupt"), "session": .string(printing)])
+    #expect(silent.responses(to: loopID).statuses.contains("interrupted"))
+  }
+
+  @Test func aBurstOfRequestsInOneWriteIsAnsweredInOrder() throws {
+    let running = try Running()
+    let client = try running.client()
+    let session = try #require(client.clone())
+    var burst: [UInt8] = []
+    for index in 0..<500 {
+      burst += Bencode.dictionary([
+        "op": .string("eval"), "code": .string("(+ \(index) 1)"), "id": .string("burst-\(index)"),
+        "session": .string(session),
+      ]).encoded()
+    }
+    client.sendRaw(burst)
+    for index in 0..<500 {
+      #expect(client.responses(to: "burst-\(index)").values == ["\(index + 1)"])
+    }
+  }
+
+  @Test func aLargeMessageTricklingInIsReadWhole() throws {
+    let running = try Running()
+    let client = try running.client()
+    let text = String(repeating: "a", count: 300_000)
+    let message = Bencode.dictionary([
+      "op": .string("eval"), "code": .string("(count \"\(text)\")"), "id": .string("large"),
+    ]).encoded()
+    var offset = 0
+    while offset < message.count {
+      let end = min(message.count, offset + 4096)
+      client.sendRaw(Array(message[offset..<end]))
+      offset = end
+    }
+    #expect(client.responses(to: "large").values == ["300000"])
+  }
+
+  @Test func aFloodedSessionAnswersQueueFullAndStaysUsable() throws {
+    let running = try Running()
+    let gate = DispatchSemaphore(value: 0)
+    let started = DispatchSemaphore(value: 0)
+    running.interpreter.define(
+      name: "wait-for-gate",
+      value: .builtin(
+        Builtin("wait-for-gate", arity: 0...0) { _, _ in
+          started.signal()
+          gate.wait()
+          return .nil
+        }))
+    let client = try running.client()
+    let session = try #require(client.clone())
+    let blocked = client.send(["op": .string("eval"), "code": .string("(wait-for-gate)"), "session": .string(session)])
+    // Once the blocking eval runs, exactly the queue limit fits behind it.
+    #expect(started.wait(timeout: .now() + 60) == .success)
+    var burst: [UInt8] = []
+    for index in 0...1_000 {
+      burst += Bencode.dictionary([
+        "op": .string("eval"), "code": .string("\(index)"), "id": .string("flood-\(index)"),
+        "session": .string(session),
+      ]).encoded()
+    }
+    client.sendRaw(burst)
+    #expect(client.responses(to: "flood-1000").statuses == ["error", "session-queue-full", "done"])
+    gate.signal()
+    #expect(client.responses(to: blocked).statuses == ["done"])
+    #expect(client.responses(to: "flood-999").values == ["999"])
+    #expect(client.eval("(+ 1 1)", session: session).values == ["2"])
+  }
+
+  @Test func cloningWithoutEndStopsAtTheSessionLimit() throws {
+    let running = try Running()
+    let client = try running.client()
+    for _ in 0..<NREPLServer.maximumSessions { #expect(client.clone() != nil) }
+    #expect(client.request(["op": .string("clone")]).statuses == ["error", "too-many-sessions", "done"])
+    #expect(running.server.openSessions == NREPLServer.maximumSessions)
+    client.disconnect()
+    waitUntil("the sessions close with their connection") { running.server.openSessions == 0 }
+    #expect(try running.client().clone() != nil)
+  }
 }

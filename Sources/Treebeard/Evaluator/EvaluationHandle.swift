@@ -48,6 +48,12 @@ public final class EvaluationHandle: Sendable {
     set { context.withLock { $0.errorOutput = newValue } }
   }
 
+  /// Where this handle's evaluations `read-line`; nil: the interpreter's input.
+  public var input: InputSource? {
+    get { context.withLock { $0.input } }
+    set { context.withLock { $0.input = newValue } }
+  }
+
   /// The session's `*1 *2 *3` (newest first) and `*e`, defined in `user` whenever an evaluation
   /// of this handle starts, so that two sessions never see each other's results.
   public func remember(result: Value) {
@@ -101,6 +107,7 @@ struct EvaluationContext {
   var module: String?
   var output: OutputSink?
   var errorOutput: OutputSink?
+  var input: InputSource?
   var results: [Value] = []
   var lastError: Value?
   var historyGeneration = 0

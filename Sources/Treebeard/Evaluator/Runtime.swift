@@ -11,6 +11,8 @@ public final class Runtime: @unchecked Sendable {
   public let lock: EvaluatorLock
   public var output: OutputSink
   public var errorOutput: OutputSink
+  /// Where `read-line` reads when the evaluation has no input of its own.
+  public var input: InputSource = StandardInput()
   var prelude: [String: Builtin] = [:]
   let builtinEnums: [String: EnumType] = ["Option": BuiltinEnums.option, "Result": BuiltinEnums.result]
   let builtinVariants: [String: Variant]
