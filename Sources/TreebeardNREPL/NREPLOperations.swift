@@ -162,8 +162,9 @@ extension NREPLServer {
     let file = request["file"]?.text ?? request["file-path"]?.text ?? "<nrepl>"
     let line = request["line"]?.integer ?? 1
     let column = request["column"]?.integer ?? 1
+    let askForInput: @Sendable () -> Void = { reply(["status": Self.status("need-input")]) }
     do {
-      try session.input.whileRequesting({ reply(["status": Self.status("need-input")]) }) {
+      try session.input.whileRequesting(askForInput) {
         try interpreter.eval(code, file: file, line: line, column: column, handle: handle) { value in
           streams.output.flush()
           if !value.isVoid { handle.remember(result: value) }

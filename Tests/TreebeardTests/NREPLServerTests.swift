@@ -385,4 +385,31 @@ import TreebeardNREPL
     waitUntil("the sessions close with their connection") { running.server.openSessions == 0 }
     #expect(try running.client().clone() != nil)
   }
+
+  @Test func readLineAsksForInputAndTheStdinOpAnswers() throws {
+    let running = try Running()
+    let client = try running.client()
+    let session = try #require(client.clone())
+    let id = client.send([
+      "op": .string("eval"), "session": .string(session),
+      "code": .string("(str \"got \" (read-line)) (read-line) (read-line)"),
+    ])
+    var needs = 0
+    while needs == 0, let message = client.read() {
+      if message.statuses.contains("need-input") && message["id"]?.text == id { needs += 1 }
+    }
+    #expect(needs == 1)
+    #expect(
+      client.request(["op": .string("stdin"), "stdin": .string("hello\nworld\n"), "session": .string(session)])
+        .statuses == ["done"])
+    client.send(["op": .string("stdin"), "stdin": .string(""), "session": .string(session)])
+    let answer = client.responses(to: id)
+    #expect(answer.values == ["\"got hello\"", "\"world\"", "nil"])
+    // Waiting for input is interruptible.
+    let fresh = try #require(client.clone())
+    let waiting = client.send(["op": .string("eval"), "session": .string(fresh), "code": .string("(read-line)")])
+    while let message = client.read(), !message.statuses.contains("need-input") {}
+    client.send(["op": .string("interrupt"), "session": .string(fresh)])
+    #expect(client.responses(to: waiting).statuses == ["interrupted", "done"])
+  }
 }
