@@ -91,8 +91,9 @@ extension NREPLServer {
       let accepted = session.input.append(request["stdin"]?.text ?? "")
       reply(["status": accepted ? Self.status("done") : Self.status("error", "stdin-full", "done")])
     case "completions", "complete", "lookup", "info":
-      let module = request["ns"]?.text.flatMap { knownModule($0) } ?? session.handle.currentModule ?? "user"
       DispatchQueue.global().async { [self] in
+        // Off the event loop: knowing the modules takes the evaluator lock.
+        let module = request["ns"]?.text.flatMap { knownModule($0) } ?? session.handle.currentModule ?? "user"
         if op == "completions" || op == "complete" {
           let prefix = request["prefix"]?.text ?? request["symbol"]?.text ?? ""
           let found = interpreter.completions(prefix: prefix, module: module).map { completion in

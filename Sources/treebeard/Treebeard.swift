@@ -29,7 +29,9 @@ struct TreebeardCommand: ParsableCommand {
     var arguments = Array(CommandLine.arguments.dropFirst())
     // `run --nrepl FILE`: the option's value is optional, which ArgumentParser cannot express.
     if let file = arguments.firstIndex(where: { $0.hasSuffix(".oxur") }) {
-      for index in 0..<file where arguments[index] == "--nrepl" { arguments[index] = "--nrepl=0" }
+      for index in 0..<file where arguments[index] == "--nrepl" && Int(arguments[index + 1]) == nil {
+        arguments[index] = "--nrepl=0"
+      }
     }
     if let first = arguments.first, !first.hasPrefix("-") {
       let subcommands = configuration.subcommands.map {

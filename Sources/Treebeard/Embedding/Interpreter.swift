@@ -119,7 +119,7 @@ public final class Interpreter: @unchecked Sendable {
     do { forms = try Reader.readAll(SourceFile(name: file, text: padding + source)) } catch {
       throw OxurError.read(error)
     }
-    handle.reset()
+    // No reset: an interrupt that came before the first form stops it, as for any evaluation.
     let interruptionsBefore = handle.interruptions
     for form in forms {
       // An interrupt during one form stops the rest, even one a builtin never noticed.
