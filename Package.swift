@@ -35,17 +35,25 @@ let package = Package(
         "Treebeard", .product(name: "NIO", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
       ]),
+    .target(
+      name: "TreebeardNREPL",
+      dependencies: [
+        "Treebeard", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+      ]
+    ),
     .executableTarget(
       name: "treebeard",
       dependencies: [
-        "Treebeard", "TreebeardREPL", "TreebeardWatch", "TreebeardHTTP",
+        "Treebeard", "TreebeardREPL", "TreebeardWatch", "TreebeardHTTP", "TreebeardNREPL",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .executableTarget(name: "oxur-fuzz", dependencies: ["Treebeard"], path: "Fuzz/oxur-fuzz"),
     .testTarget(name: "OxurSyntaxTests", dependencies: ["OxurSyntax"]),
     .testTarget(name: "EmbeddingTests", dependencies: ["Treebeard"]),
-    .testTarget(name: "TreebeardTests", dependencies: ["Treebeard", "TreebeardREPL", "TreebeardWatch", "TreebeardHTTP", "treebeard"]),
+    .testTarget(
+      name: "TreebeardTests",
+      dependencies: ["Treebeard", "TreebeardREPL", "TreebeardWatch", "TreebeardHTTP", "TreebeardNREPL", "treebeard"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -17,7 +17,7 @@ struct Completer {
     if trimmed.hasPrefix(":") && !trimmed.contains(" ") {
       return REPL.commands.filter { $0.hasPrefix(trimmed) }
     }
-    return interpreter.completions(prefix: word)
+    return interpreter.completions(prefix: word, module: interpreter.currentModule).map(\.candidate)
   }
 
   /// The partial path when the cursor is inside the string argument of a path form:

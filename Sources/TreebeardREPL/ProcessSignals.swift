@@ -13,6 +13,11 @@ import Treebeard
 enum ProcessSignals {
   nonisolated(unsafe) static var evaluation: Unmanaged<EvaluationHandle>?
   nonisolated(unsafe) static var pipeWrite: Int32 = -1
+  /// Runs on the signal thread before the process exits (removes `.nrepl-port`). Set once,
+  /// before `install`.
+  nonisolated(unsafe) static var cleanup: (@Sendable () -> Void)?
+  /// A server with no program (`treebeard nrepl`): the first Ctrl-C ends the process, cleanly.
+  nonisolated(unsafe) static var exitsOnFirstInterrupt = false
 
   /// Installs the handlers for one program run; `evaluation` is the run's handle.
   static func install(evaluation handle: EvaluationHandle, interpreter: Interpreter) {
@@ -30,11 +35,12 @@ enum ProcessSignals {
       while read(readEnd, &byte, 1) == 1 {
         if Int32(byte) == SIGINT {
           interrupts += 1
-          if interrupts < 2 { continue }  // the first one is the evaluation's to report
+          if interrupts < 2 && !exitsOnFirstInterrupt { continue }  // the evaluation's to report
         }
         interpreter.runtime.output.flush()
         interpreter.runtime.errorOutput.flush()
-        exit(128 + Int32(byte))
+        cleanup?()
+        exit(exitsOnFirstInterrupt ? 0 : 128 + Int32(byte))
       }
     }
     thread.name = "treebeard-signals"

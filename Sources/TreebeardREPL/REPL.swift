@@ -10,7 +10,6 @@ public final class REPL {
   let editor = LineEditor()
   /// Every entry's evaluation: Ctrl-C interrupts it and nothing else (not a watcher's reload).
   let evaluation: EvaluationHandle
-  private var results: [Value] = []
   private var entryNumber = 0
   public private(set) var exitCode: Int32 = 0
   /// Prompt and results in colour (Colors.swift): a terminal, unless NO_COLOR or --color=never.
@@ -147,7 +146,7 @@ public final class REPL {
         let value = try interpreter.eval(form: form, handle: evaluation)
         if !value.isVoid {
           interpreter.runtime.output.write(display(value) + "\n")
-          remember(value)
+          evaluation.remember(result: value)
         }
         interpreter.runtime.output.flush()
       } catch let exit as ExitRequest {
@@ -176,17 +175,9 @@ public final class REPL {
     return colors ? Colors.highlight(text) : text
   }
 
-  private func remember(_ value: Value) {
-    results.insert(value, at: 0)
-    if results.count > 3 { results.removeLast() }
-    for (index, result) in results.enumerated() {
-      interpreter.define(name: "*\(index + 1)", value: result, module: "user")
-    }
-  }
-
   private func report(_ error: OxurError) {
     interpreter.runtime.output.flush()
-    interpreter.define(name: "*e", value: error.asValue, module: "user")
+    evaluation.remember(error: error.asValue)
     interpreter.runtime.reportProblem(ErrorRenderer.render(error) + "\n")
   }
 

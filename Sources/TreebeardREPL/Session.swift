@@ -36,15 +36,43 @@ public enum Session {
     return REPL(interpreter: interpreter).run()
   }
 
+  /// Starts a server on an interpreter and returns how to stop it (`treebeard nrepl`, `run --nrepl`).
+  public typealias ServerStart = (Interpreter) throws -> @Sendable () -> Void
+
+  /// `treebeard nrepl`: no program, only the server, until Ctrl-C or SIGTERM.
+  public static func serve(loadPath: [String], start: ServerStart, install: Installer = { _ in }) -> Int32 {
+    let interpreter = makeInterpreter(loadPath: loadPath, install: install)
+    interpreter.runtime.announcesHotLoads = true
+    do {
+      ProcessSignals.cleanup = try start(interpreter)
+    } catch {
+      report(error as? OxurError ?? OxurError("nrepl", "cannot start the nREPL server: \(error)"), interpreter)
+      return 1
+    }
+    ProcessSignals.exitsOnFirstInterrupt = true
+    ProcessSignals.install(evaluation: EvaluationHandle(interpreter: interpreter), interpreter: interpreter)
+    while true { Thread.sleep(forTimeInterval: 3600) }
+  }
+
   /// `treebeard run FILE ARGS…`: load FILE as a module, then call its `main` if it has one.
-  /// With `watch`, the program's modules reload while it runs (`--watch`).
+  /// With `watch`, the program's modules reload while it runs (`--watch`); with `server`, an
+  /// nREPL server runs inside the program (`--nrepl`) until it ends.
   public static func runFile(
-    _ file: String, arguments: [String], loadPath: [String], watch: WatchOptions? = nil,
+    _ file: String, arguments: [String], loadPath: [String], watch: WatchOptions? = nil, server: ServerStart? = nil,
     install: Installer = { _ in }
   ) -> Int32 {
     let interpreter = makeInterpreter(loadPath: loadPath, arguments: arguments, install: install)
     defer { interpreter.runtime.output.flush() }
     let evaluation = EvaluationHandle(interpreter: interpreter)
+    var stopServer: (@Sendable () -> Void)? = nil
+    if let server {
+      do { stopServer = try server(interpreter) } catch {
+        report(error as? OxurError ?? OxurError("nrepl", "cannot start the nREPL server: \(error)"), interpreter)
+        return 1
+      }
+      ProcessSignals.cleanup = stopServer
+    }
+    defer { stopServer?() }
     ProcessSignals.install(evaluation: evaluation, interpreter: interpreter)
     let watcher = WatchBuiltins.install(in: interpreter, options: watch ?? WatchOptions())
     defer { watcher.stop() }

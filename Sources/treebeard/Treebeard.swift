@@ -1,9 +1,10 @@
-// The command-line tool: `treebeard` (REPL), `run`, `eval`, `check`. All work is in the library.
+// The command-line tool: `treebeard` (REPL), `run`, `eval`, `check`, `nrepl`. All work is in the library.
 
 import ArgumentParser
 import Foundation
 import Treebeard
 import TreebeardHTTP
+import TreebeardNREPL
 import TreebeardREPL
 import TreebeardWatch
 
@@ -18,7 +19,7 @@ struct TreebeardCommand: ParsableCommand {
       treebeard <subcommand> …
       """,
     version: "treebeard \(TreebeardVersion.string)",
-    subcommands: [Repl.self, Run.self, Eval.self, Check.self],
+    subcommands: [Repl.self, Run.self, Eval.self, Check.self, Nrepl.self],
     defaultSubcommand: Repl.self
   )
 
@@ -27,6 +28,12 @@ struct TreebeardCommand: ParsableCommand {
   /// top-level usage rather than the REPL's.
   static func main() {
     var arguments = Array(CommandLine.arguments.dropFirst())
+    // `run --nrepl FILE`: the option's value is optional, which ArgumentParser cannot express.
+    if let file = arguments.firstIndex(where: { $0.hasSuffix(".oxur") }) {
+      for index in 0..<file where arguments[index] == "--nrepl" && Int(arguments[index + 1]) == nil {
+        arguments[index] = "--nrepl=0"
+      }
+    }
     if let first = arguments.first, !first.hasPrefix("-") {
       let subcommands = configuration.subcommands.map {
         $0.configuration.commandName ?? String(describing: $0).lowercased()
@@ -111,6 +118,8 @@ struct Run: ParsableCommand {
   @Flag(name: .customLong("watch"), help: "Reload the program's modules when their files are saved, while it runs.")
   var watches = false
   @OptionGroup var watch: WatchBackendOptions
+  @Option(name: .customLong("nrepl"), help: "Run an nREPL server inside the program (--nrepl or --nrepl=PORT).")
+  var nreplPort: Int? = nil
   @Argument(help: "The module file to run.") var file: String
   @Argument(parsing: .captureForPassthrough, help: "Arguments for the program, given to main and (args).")
   var arguments: [String] = []
@@ -120,9 +129,10 @@ struct Run: ParsableCommand {
   func run() throws {
     color.apply()
     let options = try watch.options()
+    let server = nreplPort.map { port in { try NREPLServer.launch(interpreter: $0, host: "127.0.0.1", port: port) } }
     throw ExitCode(
       Session.runFile(
-        file, arguments: arguments, loadPath: loadPath.directories, watch: watches ? options : nil,
+        file, arguments: arguments, loadPath: loadPath.directories, watch: watches ? options : nil, server: server,
         install: HTTPBuiltins.install))
   }
 }
@@ -157,5 +167,21 @@ struct Check: ParsableCommand {
   func run() throws {
     color.apply()
     throw ExitCode(Session.checkFile(file, loadPath: loadPath.directories, install: HTTPBuiltins.install))
+  }
+}
+
+struct Nrepl: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Run an nREPL server for editors (CIDER, Calva, Conjure…).")
+  @OptionGroup var loadPath: LoadPathOptions
+  @Option(help: "The port (default: a free one).") var port: Int = 0
+  @Option(help: "The address to listen on; another than loopback lets other machines in.") var host = "127.0.0.1"
+  @OptionGroup var color: ColorOption
+
+  func run() throws {
+    color.apply()
+    throw ExitCode(
+      Session.serve(
+        loadPath: loadPath.directories,
+        start: { try NREPLServer.launch(interpreter: $0, host: host, port: port) }, install: HTTPBuiltins.install))
   }
 }

@@ -149,6 +149,8 @@ import Testing
     let completer = Completer(interpreter: interpreter)
     #expect(completer.candidates(for: "calc:", lineBeforeCursor: "(calc:") == ["calc:add", "calc:twice"])
     #expect(completer.candidates(for: "ans", lineBeforeCursor: "(+ ans") == ["answer"])
+    #expect(completer.candidates(for: "recei", lineBeforeCursor: "(recei") == ["receive"])
+    #expect(completer.candidates(for: "when-", lineBeforeCursor: "(when-") == ["when-let", "when-not"])
     #expect(completer.candidates(for: "reload-", lineBeforeCursor: "(reload-") == ["reload-all", "reload-stats"])
     #expect(completer.candidates(for: "ca", lineBeforeCursor: "(ca").contains("calc:"))
     #expect(completer.candidates(for: ":q", lineBeforeCursor: ":q") == [":quit"])

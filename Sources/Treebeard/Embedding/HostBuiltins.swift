@@ -31,7 +31,7 @@ extension Machine {
     guard canReleaseEvaluator else {
       throw OxurError("load", "cannot wait for another thread while a module is being loaded")
     }
-    runtime.output.flush()
+    output.flush()
     // withEvaluatorReleased throws `interrupted` once the lock is back.
     try withEvaluatorReleased {
       while !isDone() && !isInterruptRequested { Thread.sleep(forTimeInterval: pollInterval) }

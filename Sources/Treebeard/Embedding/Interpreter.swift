@@ -15,6 +15,8 @@ public final class Interpreter: @unchecked Sendable {
   /// host builtin may call back with the handle of the evaluation that called it).
   private var runningEvaluations: [ObjectIdentifier: (handle: EvaluationHandle, uses: Int)] = [:]
   private let machinesLock = NSLock()
+  /// Whose `*1 *2 *3 *e` are defined in `user` now (touched holding the evaluator lock).
+  private var installedSessionVariables: (owner: ObjectIdentifier, generation: Int)?
 
   public init(output: OutputSink = StandardOutput(), errorOutput: OutputSink? = nil) {
     runtime = Runtime(output: output, errorOutput: errorOutput)
@@ -27,7 +29,10 @@ public final class Interpreter: @unchecked Sendable {
     // A host builtin calling back into the interpreter is already on an evaluation thread that
     // holds the (reentrant) lock: run here, or the new thread would wait for this one forever.
     if runtime.lock.isHeldByCurrentThread { return try withMachine(evaluation, body) }
-    defer { runtime.output.flush() }  // hosts rarely flush; a call's output shows when it returns
+    defer {  // hosts rarely flush; a call's output shows when it returns
+      runtime.output.flush()
+      evaluation.output?.flush()
+    }
     if LargeStack.isCurrentThreadLarge { return try runtime.lock.withLock { try withMachine(evaluation, body) } }
     return try LargeStack.run { [self] in try runtime.lock.withLock { try withMachine(evaluation, body) } }
   }
@@ -42,10 +47,24 @@ public final class Interpreter: @unchecked Sendable {
       } ?? runtime.makeMachine()
     let outer = machine.evaluation
     machine.evaluation = evaluation
+    let ownModule = evaluation.currentModule
+    let startModule = ownModule ?? runtime.currentModule
+    machine.currentModule = startModule
+    machine.output = evaluation.output ?? runtime.output
+    machine.errorOutput = evaluation.errorOutput ?? runtime.errorOutput
+    installSessionVariables(of: evaluation)
     evaluation.raiseIfPending()
     runtime.machineStarted(machine)
     defer {
       runtime.machineFinished(machine)
+      // Only a change this evaluation made goes back: another thread's `in-module` meanwhile stays.
+      if machine.currentModule != startModule {
+        if ownModule != nil {
+          evaluation.currentModule = machine.currentModule
+        } else {
+          runtime.currentModule = machine.currentModule
+        }
+      }
       machine.evaluation = outer
       machinesLock.withLock {
         idleMachines.append(machine)
@@ -63,19 +82,57 @@ public final class Interpreter: @unchecked Sendable {
     return try body(machine)
   }
 
-  /// Evaluates source in the current module (`user` unless changed) and returns the last value.
+  /// Defines the handle's `*1 *2 *3 *e` in `user` when another session's (or none) are there.
+  /// Called holding the evaluator lock.
+  private func installSessionVariables(of evaluation: EvaluationHandle) {
+    let owner = ObjectIdentifier(evaluation)
+    let generation = installedSessionVariables?.owner == owner ? installedSessionVariables?.generation ?? 0 : 0
+    guard let (variables, current) = evaluation.sessionVariables(after: generation) else { return }
+    let user = runtime.registry.entry("user").current
+    for (name, value) in variables {
+      user?.define(Symbol.intern(name), value, isFunction: false).isSessionVariable = true
+    }
+    installedSessionVariables = (owner, current)
+  }
+
+  /// Evaluates source in the current module (`user` unless changed; the handle's own, if it
+  /// has one) and returns the last value.
   @discardableResult
   public func eval(_ source: String, file: String = "<eval>", handle: EvaluationHandle? = nil) throws -> Value {
     try evaluating(handle) { [runtime] machine in
       try runtime.evaluate(
-        source: SourceFile(name: file, text: source), module: runtime.currentModule, machine: machine)
+        source: SourceFile(name: file, text: source), module: machine.currentModule, machine: machine)
+    }
+  }
+
+  /// Evaluates source form by form, handing each form's value to `each` as soon as it is
+  /// computed (an nREPL eval answers one `value` per form). `line` and `column` place the
+  /// source in a larger file, so that error spans point into an editor's buffer.
+  public func eval(
+    _ source: String, file: String, line: Int = 1, column: Int = 1, handle: EvaluationHandle,
+    each: (Value) -> Void
+  ) throws {
+    // Blank lines and spaces in front place every span where the text sits in the buffer.
+    let padding =
+      String(repeating: "\n", count: max(0, min(line - 1, 1 << 20)))
+      + String(repeating: " ", count: max(0, min(column - 1, 1 << 16)))
+    let forms: [Syntax]
+    do { forms = try Reader.readAll(SourceFile(name: file, text: padding + source)) } catch {
+      throw OxurError.read(error)
+    }
+    // No reset: an interrupt that came before the first form stops it, as for any evaluation.
+    let interruptionsBefore = handle.interruptions
+    for form in forms {
+      // An interrupt during one form stops the rest, even one a builtin never noticed.
+      if handle.interruptions != interruptionsBefore { throw OxurError("interrupted", "interrupted") }
+      each(try eval(form: form, handle: handle))
     }
   }
 
   /// Evaluates one already-read form in the current module (the REPL reads, then calls this).
   public func eval(form: Syntax, handle: EvaluationHandle? = nil) throws -> Value {
     try evaluating(handle) { [runtime] machine in
-      let entry = runtime.registry.entry(runtime.currentModule)
+      let entry = runtime.registry.entry(machine.currentModule)
       let analyzer = Analyzer(runtime: runtime, machine: machine, entry: entry)
       return try runtime.evaluateTopLevel(form, analyzer: analyzer, machine: machine)
     }

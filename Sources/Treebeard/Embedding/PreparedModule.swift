@@ -24,6 +24,25 @@ extension Interpreter {
     return PreparedModule(source: source)
   }
 
+  /// Prepares an editor's buffer: `text` stands for the file at `path` (which need not be
+  /// saved, or exist), so a reload runs exactly what the editor shows.
+  public func prepare(path: String, text: String) -> PreparedModule {
+    let runtime = self.runtime
+    var source = ModuleSource(
+      path: runtime.absolutePath(path), text: text, contentHash: ContentHash.of(Data(text.utf8)))
+    source.parsed = runtime.parse(source)
+    return PreparedModule(source: source)
+  }
+
+  /// Loads (first time) or reloads one prepared module as a transaction.
+  @discardableResult
+  public func load(prepared: PreparedModule, handle: EvaluationHandle? = nil) throws -> LoadOutcome {
+    try evaluating(handle) { [runtime] machine in
+      let mode: LoadMode = runtime.moduleLoaded(from: prepared.path) == nil ? .load : .reload
+      return try runtime.loadModule(path: prepared.path, mode: mode, prepared: prepared.source, machine: machine)
+    }
+  }
+
   /// Reloads one prepared module as a transaction (as `reload(path:)`, without reading again).
   @discardableResult
   public func reload(prepared: PreparedModule, handle: EvaluationHandle? = nil) throws -> LoadOutcome {

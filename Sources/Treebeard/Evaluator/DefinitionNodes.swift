@@ -47,9 +47,9 @@ final class DefineNode: Node {
       // A function redefined interactively is a hot load of its own (never during a load,
       // whose report lists its changes instead).
       if wasFunction, function, m.runtime.announcesHotLoads, m.runtime.transaction == nil,
-        entry.name == m.runtime.currentModule
+        entry.name == m.currentModule
       {
-        m.runtime.output.write("✓ Hot-loaded: \(name.name) (v\(binding.version - 1) → v\(binding.version))\n")
+        m.output.write("✓ Hot-loaded: \(name.name) (v\(binding.version - 1) → v\(binding.version))\n")
       }
     }
     return .symbol(name)

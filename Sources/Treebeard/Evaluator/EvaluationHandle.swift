@@ -1,4 +1,5 @@
-// One evaluation as other threads see it: the target of an interrupt.
+// One evaluation (or one session's series of them) as other threads see it: the target of an
+// interrupt, and optionally a current module and output of its own.
 
 import Synchronization
 
@@ -14,10 +15,72 @@ public final class EvaluationHandle: Sendable {
   /// Set by `stop()`: every later check throws, so a killed process cannot catch its way out.
   private let stopped = Atomic<Bool>(false)
   private let attention: Attention
+  private let context = Mutex(EvaluationContext())
 
-  public init(interpreter: Interpreter) { attention = interpreter.runtime.attention }
+  /// With `module`, the handle keeps a current module of its own (an nREPL session's): its
+  /// `(in-module …)` changes only it. Without, it follows the interpreter's shared current
+  /// module, as the terminal REPL and `treebeard run` do.
+  public init(interpreter: Interpreter, module: String? = nil) {
+    attention = interpreter.runtime.attention
+    context.withLock {
+      $0.module = module
+      // A session of its own starts with no `*1` or `*e`, not another session's.
+      if module != nil { $0.historyGeneration = 1 }
+    }
+  }
 
   init(attention: Attention) { self.attention = attention }
+
+  /// The handle's own current module, or nil when it follows the interpreter's.
+  public var currentModule: String? {
+    get { context.withLock { $0.module } }
+    set { context.withLock { $0.module = newValue } }
+  }
+
+  /// Where the evaluations of this handle print (`println`, reload messages) and report
+  /// problems; nil: the interpreter's output. Set it before an evaluation to capture that
+  /// evaluation's output on its own (each nREPL eval streams to its own request).
+  public var output: OutputSink? {
+    get { context.withLock { $0.output } }
+    set { context.withLock { $0.output = newValue } }
+  }
+
+  public var errorOutput: OutputSink? {
+    get { context.withLock { $0.errorOutput } }
+    set { context.withLock { $0.errorOutput = newValue } }
+  }
+
+  /// Where this handle's evaluations `read-line`; nil: the interpreter's input.
+  public var input: InputSource? {
+    get { context.withLock { $0.input } }
+    set { context.withLock { $0.input = newValue } }
+  }
+
+  /// The session's `*1 *2 *3` (newest first) and `*e`, defined in `user` whenever an evaluation
+  /// of this handle starts, so that two sessions never see each other's results.
+  public func remember(result: Value) {
+    context.withLock {
+      $0.results.insert(result, at: 0)
+      if $0.results.count > 3 { $0.results.removeLast() }
+      $0.historyGeneration &+= 1
+    }
+  }
+
+  public func remember(error: Value) {
+    context.withLock {
+      $0.lastError = error
+      $0.historyGeneration &+= 1
+    }
+  }
+
+  /// The session variables to define, or nil when they are unchanged since `generation`.
+  func sessionVariables(after generation: Int) -> (variables: [(String, Value)], generation: Int)? {
+    context.withLock { state in
+      guard state.historyGeneration != generation else { return nil }
+      let results = (0..<3).map { ("*\($0 + 1)", $0 < state.results.count ? state.results[$0] : Value.nil) }
+      return (results + [("*e", state.lastError ?? .nil)], state.historyGeneration)
+    }
+  }
 
   public func interrupt() {
     count.wrappingAdd(1, ordering: .sequentiallyConsistent)
@@ -57,4 +120,15 @@ public final class EvaluationHandle: Sendable {
   func raiseIfPending() {
     if requested.load(ordering: .sequentiallyConsistent) { attention.raise() }
   }
+}
+
+/// What an `EvaluationHandle` carries besides its interrupt flag.
+struct EvaluationContext {
+  var module: String?
+  var output: OutputSink?
+  var errorOutput: OutputSink?
+  var input: InputSource?
+  var results: [Value] = []
+  var lastError: Value?
+  var historyGeneration = 0
 }

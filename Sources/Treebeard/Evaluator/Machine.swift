@@ -36,6 +36,12 @@ public final class Machine: @unchecked Sendable {
   /// The process this machine runs; nil for an evaluation of the host (the REPL, `eval`,
   /// `run`'s main), which belongs to the interpreter's main process.
   @exclusivity(unchecked) var process: OxurProcess? = nil
+  /// The module top-level code compiles into and `in-module` changes: the evaluation's own, so
+  /// another thread's `(in-module …)` at a safe point never redirects this one's forms.
+  @exclusivity(unchecked) var currentModule = "user"
+  /// Where this evaluation prints: its handle's sink, else the interpreter's.
+  @exclusivity(unchecked) var output: OutputSink
+  @exclusivity(unchecked) var errorOutput: OutputSink
   /// Set by a call in tail position just before it returns `.tailCallSignal`.
   @exclusivity(unchecked) var tailCallee: Value = .nil
   @exclusivity(unchecked) var tailArgumentCount = 0
@@ -57,6 +63,8 @@ public final class Machine: @unchecked Sendable {
     self.runtime = runtime
     self.attention = runtime.attention
     self.depthLimit = depthLimit
+    self.output = runtime.output
+    self.errorOutput = runtime.errorOutput
     // Not initialised: a trivial type, and only slots 1...depth, written by `invoke` before they
     // are read, are ever read (touching all 800 KB cost every new machine page faults).
     callFrames = UnsafeMutablePointer<Unmanaged<Lambda>?>.allocate(capacity: depthLimit + 1)
@@ -163,5 +171,13 @@ public final class Machine: @unchecked Sendable {
 
   func stackOverflow(_ name: String, _ span: Span) -> OxurError {
     OxurError("stack-overflow", "stack overflow in \(name) (more than \(depthLimit) nested calls)", span: span)
+  }
+}
+
+extension Machine {
+  /// Writes a problem report to this evaluation's error output after its pending output.
+  func reportProblem(_ text: String) {
+    output.flush()
+    errorOutput.write(text)
   }
 }

@@ -13,10 +13,14 @@ public final class Runtime: @unchecked Sendable {
   public let processes: ProcessTable
   public var output: OutputSink
   public var errorOutput: OutputSink
+  /// Where `read-line` reads when the evaluation has no input of its own.
+  public var input: InputSource = StandardInput()
   var prelude: [String: Builtin] = [:]
   let builtinEnums: [String: EnumType] = ["Option": BuiltinEnums.option, "Result": BuiltinEnums.result]
   let builtinVariants: [String: Variant]
-  /// The module REPL input and `eval` compile into (`user` unless `in-module` changed it).
+  /// The module REPL input and `eval` compile into (`user` unless `in-module` changed it), for
+  /// evaluations whose handle has no current module of its own. An evaluation reads it when it
+  /// starts and writes it back only if it ran `in-module` (see `Machine.currentModule`).
   public var currentModule = "user"
   /// Extra directories searched by `import` after the importing file's own directory.
   public var loadPath: [String] = []
@@ -117,12 +121,12 @@ public final class Runtime: @unchecked Sendable {
     let forms: [Syntax]
     do { forms = try Reader.readAll(source) } catch { throw OxurError.read(error) }
     var analyzer = Analyzer(runtime: self, machine: machine, entry: entry)
-    let followsCurrentModule = module == currentModule
+    let followsCurrentModule = module == machine.currentModule
     var result = Value.nil
     for form in forms {
       // `(in-module m)` inside the source applies to the forms after it.
-      if followsCurrentModule && analyzer.moduleName != currentModule {
-        analyzer = Analyzer(runtime: self, machine: machine, entry: registry.entry(currentModule))
+      if followsCurrentModule && analyzer.moduleName != machine.currentModule {
+        analyzer = Analyzer(runtime: self, machine: machine, entry: registry.entry(machine.currentModule))
       }
       result = try evaluateTopLevel(form, analyzer: analyzer, machine: machine)
     }

@@ -8,12 +8,12 @@ extension Runtime {
   func checkModule(path rawPath: String, machine: Machine) throws {
     let source = try readModuleSource(absolutePath(rawPath))
     let name = moduleName(of: source)
-    let opened = LoadTransaction(currentModule: currentModule)
+    let opened = LoadTransaction(currentModule: machine.currentModule)
     let outer = transaction
     transaction = opened
     defer {
       opened.rollback()
-      currentModule = opened.savedCurrentModule
+      machine.currentModule = opened.savedCurrentModule
       transaction = outer
     }
     let entry = registry.entry(name)

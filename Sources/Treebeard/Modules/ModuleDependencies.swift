@@ -51,6 +51,7 @@ extension Runtime {
     }
     entry.history.removeAll()
     entry.current = nil
+    // Evaluations running now keep their module; the next one in it starts in `user`.
     if currentModule == module { currentModule = "user" }
     return current.number
   }

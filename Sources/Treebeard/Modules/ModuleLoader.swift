@@ -151,7 +151,7 @@ extension Runtime {
       }
       return []
     }
-    let opened = LoadTransaction(currentModule: currentModule)
+    let opened = LoadTransaction(currentModule: machine.currentModule)
     opened.keepsOldLayouts = force
     transaction = opened
     defer { transaction = nil }
@@ -166,7 +166,7 @@ extension Runtime {
       let checked = Set(opened.staged.filter { $0.staging.checkRan }.map(\.entry.name))
       let migrations = opened.migrations
       opened.rollback()
-      currentModule = opened.savedCurrentModule
+      machine.currentModule = opened.savedCurrentModule
       return plan.items.map {
         CommittedModule(
           name: $0.name, version: $0.version, isReload: $0.isReload, reason: $0.reason, changes: $0.changes,
@@ -176,7 +176,7 @@ extension Runtime {
     }
     // Warnings never block, and show before the new code becomes current (DESIGN.md §6) when
     // Oxur code asked for the load; an embedding host gets them in the outcome and decides.
-    if announce { for warning in plan.warnings { reportProblem(warning + "\n") } }
+    if announce { for warning in plan.warnings { machine.reportProblem(warning + "\n") } }
     return opened.commit(historyLimit: registry.historyLimit, plan: plan, registry: registry, started: started)
   }
 
@@ -203,7 +203,7 @@ extension Runtime {
       return opened.plan(registry: registry, display: displayName, onStacks: functionsOnStacks(of:))
     } catch {
       opened.rollback()
-      currentModule = opened.savedCurrentModule
+      machine.currentModule = opened.savedCurrentModule
       throw error
     }
   }

@@ -65,7 +65,7 @@ extension Runtime {
       }
       let targets = try rollbackTargets(module: module, to: requested)
       kept = targets.compactMap { entry, _ in entry.current.map { (entry.name, $0.number) } }
-      let opened = LoadTransaction(currentModule: currentModule)
+      let opened = LoadTransaction(currentModule: machine.currentModule)
       // The restored code may declare an older struct layout: live instances keep the one they
       // have (a rollback must not need a migrator of the version it leaves).
       opened.keepsOldLayouts = true
@@ -82,7 +82,7 @@ extension Runtime {
             source, name: name, reason: compileTimeReason(name, changing: targets.map { $0.0.name }), machine: machine)
         }
       }
-      for warning in plan.warnings { reportProblem(warning + "\n") }
+      for warning in plan.warnings { machine.reportProblem(warning + "\n") }
       let committed = opened.commit(
         historyLimit: registry.historyLimit, plan: plan, registry: registry, started: Stopwatch())
       return targets.compactMap { entry, version in

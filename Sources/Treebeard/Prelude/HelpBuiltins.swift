@@ -55,7 +55,7 @@ enum HelpBuiltins {
   /// Resolves a name the way code in the current module would see it.
   static func find(_ m: Machine, _ name: Symbol) throws -> Found {
     let registry = m.runtime.registry
-    let here = registry.existingEntry(m.runtime.currentModule)?.current
+    let here = registry.existingEntry(m.currentModule)?.current
     if let module = name.module {
       let target = here?.aliases[module] ?? module
       let bare = Symbol.intern(name.name)
@@ -118,7 +118,7 @@ enum HelpBuiltins {
       .filter { !$0.hasPrefix("%") }
     for entry in m.runtime.registry.loadedModules {
       guard let version = entry.current else { continue }
-      let own = entry.name == m.runtime.currentModule
+      let own = entry.name == m.currentModule
       for symbol in Array(version.bindings.keys) + Array(version.macros.keys) {
         if version.bindings[symbol]?.isSessionVariable == true { continue }
         names.insert(own ? symbol.name : "\(entry.name):\(symbol.name)")

@@ -34,9 +34,9 @@ enum ModuleBuiltins {
       do {
         let (outcomes, warnings) = try m.runtime.reloadAll(directory: directory, announce: !quiet, machine: m)
         if quiet { return Collections.vector(outcomes.map { .string($0.module) }) }
-        for warning in warnings { m.runtime.reportProblem(warning + "\n") }
+        for warning in warnings { m.reportProblem(warning + "\n") }
         if outcomes.isEmpty {
-          m.runtime.output.write("✓ Nothing to reload\n")
+          m.output.write("✓ Nothing to reload\n")
         } else {
           let reloaded = outcomes.filter(\.isReload)
           let loaded = outcomes.filter { !$0.isReload }
@@ -47,7 +47,7 @@ enum ModuleBuiltins {
             : reloaded.isEmpty
               ? "Loaded \(loaded.count) new module(s)"
               : "Reloaded \(reloaded.count) module(s), loaded \(loaded.count) new"
-          m.runtime.output.write("✓ \(counts): \(details)\n")
+          m.output.write("✓ \(counts): \(details)\n")
         }
       } catch let failure as LoadFailure {
         try failed(m, failure)
@@ -59,12 +59,12 @@ enum ModuleBuiltins {
     t.define("unload", 1...1) { m, a in
       let name = try Check.moduleName(a[0], "unload")
       let version = try m.runtime.unload(module: name)
-      m.runtime.output.write("✓ Unloaded module: \(name) (was version \(version))\n")
+      m.output.write("✓ Unloaded module: \(name) (was version \(version))\n")
       return .void
     }
     ReloadReportBuiltins.register(&t)
     t.define("modules", 0...0) { m, _ in
-      m.runtime.output.write(m.runtime.modulesTable() + "\n")
+      m.output.write(m.runtime.modulesTable() + "\n")
       return .void
     }
   }
@@ -79,11 +79,11 @@ enum ModuleBuiltins {
     }
     // Inside another load this one joined its transaction: the outer load reports it.
     if m.runtime.transaction != nil { return .void }
-    for warning in outcome.warnings { m.runtime.reportProblem(warning + "\n") }
-    m.runtime.output.write(ReloadLines.committed(outcome) + "\n")
+    for warning in outcome.warnings { m.reportProblem(warning + "\n") }
+    m.output.write(ReloadLines.committed(outcome) + "\n")
     for dependent in outcome.dependents {
       let changes = dependent.changes.isEmpty ? "" : " " + dependent.changes.summary
-      m.runtime.output.write(
+      m.output.write(
         "  ↳ \(dependent.module) (version \(dependent.version), \(why(dependent, outcome)))\(changes)\n")
     }
     return .void
@@ -98,9 +98,9 @@ enum ModuleBuiltins {
       try failed(m, error)
       return .void
     }
-    for warning in outcome.warnings { m.runtime.reportProblem(warning + "\n") }
+    for warning in outcome.warnings { m.reportProblem(warning + "\n") }
     let current = m.runtime.registry.existingEntry(outcome.module)?.current?.number
-    m.runtime.output.write(ReloadLines.dryRun(outcome, current: current, why: { why($0, outcome) }))
+    m.output.write(ReloadLines.dryRun(outcome, current: current, why: { why($0, outcome) }))
     return .void
   }
 
@@ -126,6 +126,6 @@ enum ModuleBuiltins {
       throw failure.error
     }
     m.runtime.failedLoads += 1
-    m.runtime.reportProblem(failure.report + "\n")
+    m.reportProblem(failure.report + "\n")
   }
 }

@@ -3,23 +3,23 @@
 enum OutputBuiltins {
   static func register(_ t: inout PreludeTable) {
     t.define("print", atLeast: 0) { m, a in
-      m.runtime.output.write(try Printer.complete(a.all, readably: false, separator: " ", machine: m))
+      m.output.write(try Printer.complete(a.all, readably: false, separator: " ", machine: m))
       return .nil
     }
     t.define("println", atLeast: 0) { m, a in
-      m.runtime.output.write(try Printer.complete(a.all, readably: false, separator: " ", machine: m) + "\n")
+      m.output.write(try Printer.complete(a.all, readably: false, separator: " ", machine: m) + "\n")
       return .nil
     }
     t.define("pr", atLeast: 0) { m, a in
-      m.runtime.output.write(try Printer.complete(a.all, readably: true, separator: " ", machine: m))
+      m.output.write(try Printer.complete(a.all, readably: true, separator: " ", machine: m))
       return .nil
     }
     t.define("prn", atLeast: 0) { m, a in
-      m.runtime.output.write(try Printer.complete(a.all, readably: true, separator: " ", machine: m) + "\n")
+      m.output.write(try Printer.complete(a.all, readably: true, separator: " ", machine: m) + "\n")
       return .nil
     }
     t.define("flush", 0...0) { m, _ in
-      m.runtime.output.flush()
+      m.output.flush()
       return .nil
     }
     t.define("pr-str", atLeast: 0) { m, a in

@@ -9,6 +9,7 @@ enum Prelude {
     SequenceBuiltins.register(&table)
     StringBuiltins.register(&table)
     OutputBuiltins.register(&table)
+    InputBuiltins.register(&table)
     SystemBuiltins.register(&table)
     ModuleBuiltins.register(&table)
     RollbackBuiltins.register(&table)

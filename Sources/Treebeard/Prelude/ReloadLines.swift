@@ -47,3 +47,8 @@ enum ReloadLines {
     return lines.joined(separator: "\n") + "\n"
   }
 }
+
+extension LoadOutcome {
+  /// The line the REPL prints for this commit (`✓ Reloaded …`), for hosts that show it.
+  public var summaryLine: String { ReloadLines.committed(self) }
+}

@@ -6,7 +6,7 @@ enum ReloadReportBuiltins {
   static func register(_ t: inout PreludeTable) {
     // `(history calculator)`: the `history` core macro quotes the bare name.
     t.define("history", 1...1) { m, a in
-      m.runtime.output.write(try m.runtime.historyTable(module: try Check.moduleName(a[0], "history")) + "\n")
+      m.output.write(try m.runtime.historyTable(module: try Check.moduleName(a[0], "history")) + "\n")
       return .void
     }
     // `(reload-stats)`: the recent records as maps, oldest first; `(reload-stats m)`: m's latest.
@@ -18,7 +18,7 @@ enum ReloadReportBuiltins {
     }
     // `(deps calculator)`: both directions of the import graph, and the compile-time edges.
     t.define("deps", 1...1) { m, a in
-      m.runtime.output.write(try m.runtime.dependencyLines(module: try Check.moduleName(a[0], "deps")) + "\n")
+      m.output.write(try m.runtime.dependencyLines(module: try Check.moduleName(a[0], "deps")) + "\n")
       return .void
     }
   }

@@ -14,12 +14,12 @@ enum RollbackBuiltins {
       let version = a.count == 2 ? try Check.int(a[1], "rollback") : nil
       do {
         for outcome in try m.runtime.rollback(module: module, to: version, machine: m) {
-          m.runtime.output.write(
+          m.output.write(
             "✓ Rolled back \(outcome.module) to version \(outcome.restored) (now version \(outcome.version))\n")
         }
       } catch let failure as LoadFailure {
         if m.runtime.transaction != nil { throw failure.error }
-        m.runtime.reportProblem("✗ " + ErrorRenderer.summary(failure.error) + "\n" + keptLine(failure) + "\n")
+        m.reportProblem("✗ " + ErrorRenderer.summary(failure.error) + "\n" + keptLine(failure) + "\n")
       }
       return .void
     }

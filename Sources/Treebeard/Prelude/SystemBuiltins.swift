@@ -48,7 +48,7 @@ enum SystemBuiltins {
       let start = DispatchTime.now().uptimeNanoseconds
       let result = try m.call(a[0], [])
       let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
-      m.runtime.output.write("Elapsed: \(String(format: "%.1f", elapsed)) ms\n")
+      m.output.write("Elapsed: \(String(format: "%.1f", elapsed)) ms\n")
       return result
     }
     t.define("slurp", 1...1) { _, a in
@@ -67,7 +67,7 @@ enum SystemBuiltins {
       return .nil
     }
     t.define("exit", 0...1) { m, a in
-      m.runtime.output.flush()
+      m.output.flush()
       throw ExitRequest(code: Int32(truncatingIfNeeded: a.count == 1 ? try Check.int(a[0], "exit") : 0))
     }
     t.define("args", 0...0) { m, _ in Collections.vector(m.runtime.programArguments.map { .string($0) }) }
@@ -84,7 +84,7 @@ enum SystemBuiltins {
           entry.highestVersion = 1
         }
       }
-      m.runtime.currentModule = name
+      m.currentModule = name
       return .void
     }
   }
@@ -94,7 +94,7 @@ extension Runtime {
   /// `macroexpand` / `macroexpand-1` on quoted code, with the macros of `module` (the module
   /// of the calling code; the REPL's current module when the builtin is called as a value).
   func macroexpand(_ value: Value, once: Bool, module: String? = nil, machine: Machine) throws -> Value {
-    let entry = registry.entry(module ?? currentModule)
+    let entry = registry.entry(module ?? machine.currentModule)
     let analyzer = Analyzer(runtime: self, machine: machine, entry: entry)
     var form = try SyntaxConversion.syntax(value, origin: .unknown)
     var steps = 0

@@ -42,7 +42,7 @@ enum ProcessBuiltins {
       } else {
         // Inside a load transaction the lock stays held (no other thread may see staged code):
         // sleep in slices, stopping for an interrupt.
-        m.runtime.output.flush()
+        m.output.flush()
         while Date() < deadline {
           try m.checkInterrupt()
           process.sleep(until: min(deadline, Date().addingTimeInterval(0.005)), poll: poll)

@@ -101,7 +101,7 @@ extension Machine {
   /// Output printed so far is flushed first, so a piped program shows it while it waits.
   func blockCurrentProcess<T>(_ state: OxurProcess.State, _ wait: () -> T) throws -> T {
     let process = currentProcess
-    runtime.output.flush()
+    output.flush()
     process.setState(state)
     defer { process.setState(.running) }
     return try withEvaluatorReleased(wait)

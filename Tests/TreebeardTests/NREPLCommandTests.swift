@@ -1,0 +1,67 @@
+// `treebeard nrepl` and `run --nrepl` as processes: announcement, .nrepl-port, warnings, failures.
+
+import Foundation
+import Testing
+import TreebeardNREPL
+
+@Suite struct NREPLCommandTests {
+  @Test func aNonLoopbackHostWarnsThatNREPLHasNoAuthentication() throws {
+    let directory = ModuleDirectory()
+    let server = try Child(Executable.url.path, ["nrepl", "--host", "0.0.0.0"], in: directory.url)
+    defer { server.process.terminate() }
+    #expect(server.waitForOutput("the announcement") { $0.contains("nrepl://0.0.0.0:") })
+    #expect(server.stderr.contains("no authentication"))
+    let port = try #require(NREPLClientTests.port(in: server.stdout))
+    #expect(try NREPLTestClient(port: port).eval("(+ 1 2)", session: nil).values == ["3"])
+    // Ctrl-C ends the server cleanly.
+    kill(server.process.processIdentifier, SIGINT)
+    #expect(server.finish().status == 0)
+    #expect(!FileManager.default.fileExists(atPath: directory.path(".nrepl-port")))
+  }
+
+  @Test func aLoopbackServerDoesNotWarn() throws {
+    let directory = ModuleDirectory()
+    let server = try Child(Executable.url.path, ["nrepl", "--port", "0"], in: directory.url)
+    defer { server.process.terminate() }
+    #expect(server.waitForOutput("the announcement") { $0.contains("nrepl://127.0.0.1:") })
+    server.process.terminate()
+    server.finish()
+    #expect(server.stderr == "")
+  }
+
+  @Test func aPortInUseIsAnErrorNotACrash() throws {
+    let (interpreter, _, _) = bufferedInterpreter()
+    let holder = NREPLServer(interpreter: interpreter)
+    let port = try holder.start()
+    defer { holder.stop() }
+    let result = try Executable.run(["nrepl", "--port", String(port)])
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("cannot start the nREPL server"), "\(result.stderr)")
+  }
+
+  @Test func runWithNREPLServesWhileTheProgramRunsAndCleansUpWhenItEnds() throws {
+    let directory = ModuleDirectory()
+    directory.write(
+      "app.oxur",
+      """
+      (module app)
+      (defonce state (atom 0))
+      (defn main []
+        (println "waiting")
+        (loop [] (when (= @state 0) (sleep 5) (recur)))
+        (println "released with" @state)
+        (exit 7))
+      """)
+    let program = try Child(Executable.url.path, ["run", "--nrepl", "app.oxur"], in: directory.url)
+    defer { program.process.terminate() }
+    #expect(program.waitForOutput("the program started") { $0.contains("waiting") })
+    let port = try #require(NREPLClientTests.port(in: program.stdout))
+    #expect(FileManager.default.fileExists(atPath: directory.path(".nrepl-port")))
+    // The session reaches the program's own state: the registry is shared.
+    #expect(try NREPLTestClient(port: port).eval("(reset! app:state 42)", session: nil).values == ["42"])
+    let ended = program.finish()
+    #expect(ended.status == 7)
+    #expect(ended.stdout.hasSuffix("released with 42\n"), "\(ended.stdout)")
+    #expect(!FileManager.default.fileExists(atPath: directory.path(".nrepl-port")))
+  }
+}
