@@ -13,16 +13,20 @@ public enum HTTPBuiltins {
         let target = try handlerTarget(arguments[1])
         let server = try HTTPServer.start(options: options, interpreter: interpreter, target: target)
         return .opaque(OpaqueBox(typeName: "http-server", payload: server, label: server.address))
-      })
+      },
+      arglists: "[options handler]",
+      doc: "Starts an HTTP server calling (handler request) per request, late-bound; returns the server")
     interpreter.defineBuiltin(
       Builtin("http-stop", arity: 1...1) { _, arguments in
         try server(arguments[0], "http-stop").stop()
         return .nil
-      })
+      },
+      arglists: "[server]", doc: "Stops the server and closes its port")
     interpreter.defineBuiltin(
       Builtin("http-port", arity: 1...1) { _, arguments in
         .int(try server(arguments[0], "http-port").port)
-      })
+      },
+      arglists: "[server]", doc: "The port the server listens on (useful with :port 0)")
     interpreter.defineBuiltin(
       Builtin("http-join", arity: 1...1) { machine, arguments in
         let server = try server(arguments[0], "http-join")
@@ -33,7 +37,8 @@ public enum HTTPBuiltins {
           throw error
         }
         return .nil
-      })
+      },
+      arglists: "[server]", doc: "Waits, holding no lock, until the server stops")
   }
 
   private static let optionNames = ["host", "port", "max-body", "threads", "idle-timeout"]

@@ -7,10 +7,12 @@ extension Interpreter {
   /// sees `println`. Call it before loading the code that uses it: a name is looked up in the
   /// prelude when the code is compiled. A later builtin of the same name replaces the earlier one
   /// for code compiled afterwards.
-  public func defineBuiltin(_ builtin: Builtin) {
+  /// `arglists` (`"[options handler]"`) and `doc` (one line) are what `(doc name)` shows.
+  public func defineBuiltin(_ builtin: Builtin, arglists: String = "", doc: String? = nil) {
     runtime.lock.withLock {
       if runtime.prelude[builtin.name] == nil { runtime.registry.preludeNames.append(builtin.name) }
       runtime.prelude[builtin.name] = builtin
+      if let doc { runtime.hostBuiltinDocs[builtin.name] = (arglists, doc) }
     }
   }
 

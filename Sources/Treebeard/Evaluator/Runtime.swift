@@ -16,6 +16,8 @@ public final class Runtime: @unchecked Sendable {
   /// Where `read-line` reads when the evaluation has no input of its own.
   public var input: InputSource = StandardInput()
   var prelude: [String: Builtin] = [:]
+  /// Arglists and one-line docs of builtins a host added (`defineBuiltin(_:arglists:doc:)`).
+  var hostBuiltinDocs: [String: (arglists: String, doc: String)] = [:]
   let builtinEnums: [String: EnumType] = ["Option": BuiltinEnums.option, "Result": BuiltinEnums.result]
   let builtinVariants: [String: Variant]
   /// The module REPL input and `eval` compile into (`user` unless `in-module` changed it), for

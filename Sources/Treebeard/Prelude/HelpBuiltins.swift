@@ -88,7 +88,11 @@ enum HelpBuiltins {
     switch try find(m, name) {
     case .specialForm(let form): return entry(form, kind: "special form")
     case .coreMacro(let macro): return entry(macro, kind: "macro (core)")
-    case .builtin(let builtin): return entry(builtin, kind: "builtin")
+    case .builtin(let builtin):
+      if PreludeDocs.entries[builtin] == nil, let host = m.runtime.hostBuiltinDocs[builtin] {
+        return "\(builtin) \(host.arglists)\n  \(host.doc)\n  builtin (from the host program)"
+      }
+      return entry(builtin, kind: "builtin")
     case .definition(let module, let symbol, let documentation):
       let qualified = "\(module):\(symbol.name)"
       guard let documentation else { return "\(qualified)\n  (no documentation)" }

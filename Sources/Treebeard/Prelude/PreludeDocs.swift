@@ -320,6 +320,9 @@ enum PreludeDocs {
     "while": ("[test & body]", "Evaluates body repeatedly while test is truthy; returns nil"),
     "zero?": ("[x]", "True if the number x is zero"),
     "zipmap": ("[keys vals]", "A map pairing keys with vals, stopping at the shorter"),
+    "read-line": (
+      "[]", "The next line of standard input (or the nREPL client's stdin) without its newline; nil at end"
+    ),
     // Processes (docs/processes.md).
     "alive?": ("[pid]", "False once the process has ended"),
     "await": ("[pid] [pid ms]", "The process's result, or its error thrown here; past ms a :timeout error"),

@@ -19,8 +19,8 @@ extension Runtime {
     let start = ProcessStart(runtime: self, process: process, function: function, arguments: arguments)
     guard ProcessThread.start({ start.runtime.run(start) }) else {
       let error = OxurError("process-limit", "cannot spawn: the system refused a new thread")
-      process.finish(.failure(error))
       processes.ended(process)
+      process.finish(.failure(error))
       throw error
     }
     return process
@@ -80,8 +80,10 @@ extension Runtime {
     }
     lock.release()
     processes.returnMachine(machine)
-    process.finish(outcome)
+    // Out of the live table before the result wakes an awaiter: whoever sees the result also
+    // sees the process gone (a count read right after `await` is exact).
     processes.ended(process)
+    process.finish(outcome)
   }
 }
 
