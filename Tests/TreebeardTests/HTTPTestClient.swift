@@ -45,16 +45,7 @@ final class HTTPTestConnection {
 
   func send(_ text: String) { send(Array(text.utf8)) }
 
-  func send(_ bytes: [UInt8]) {
-    var offset = 0
-    while offset < bytes.count {
-      let written = bytes[offset...].withUnsafeBytes {
-        Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
-      }
-      if written <= 0 { return }
-      offset += written
-    }
-  }
+  func send(_ bytes: [UInt8]) { sendAll(bytes, to: socket) }
 
   /// Half-closes or closes: the server sees the client go away.
   func shutdownWrite() { shutdown(socket, Int32(SHUT_WR)) }

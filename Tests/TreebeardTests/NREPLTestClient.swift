@@ -33,16 +33,7 @@ final class NREPLTestClient: @unchecked Sendable {
 
   func disconnect() { shutdown(socketDescriptor, Int32(SHUT_RDWR)) }
 
-  func sendRaw(_ bytes: [UInt8]) {
-    var offset = 0
-    while offset < bytes.count {
-      let written = bytes[offset...].withUnsafeBytes {
-        Glibc.send(socketDescriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
-      }
-      if written <= 0 { return }
-      offset += written
-    }
-  }
+  func sendRaw(_ bytes: [UInt8]) { sendAll(bytes, to: socketDescriptor) }
 
   /// Sends a request with a fresh `id` (unless it has one) and returns the id.
   @discardableResult

@@ -168,3 +168,16 @@ extension String {
     replacingOccurrences(of: #"\d+\.\d ms"#, with: "_ ms", options: .regularExpression)
   }
 }
+
+/// Writes all of `bytes` to a connected socket, stopping quietly when the peer has gone (the
+/// test clients of the HTTP and nREPL servers).
+func sendAll(_ bytes: [UInt8], to socket: Int32) {
+  var offset = 0
+  while offset < bytes.count {
+    let written = bytes[offset...].withUnsafeBytes {
+      Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+    }
+    if written <= 0 { return }
+    offset += written
+  }
+}

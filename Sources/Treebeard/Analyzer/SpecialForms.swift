@@ -278,27 +278,32 @@ extension Analyzer {
     return AssignGlobalNode(site: target, value: value, span: form.span)
   }
 
+  /// `(pattern body…)` or `(pattern :when guard body…)`, in its own block: a clause of `match`
+  /// and of `receive`. `parts` are the clause's elements (not empty).
+  func analyzeMatchClause(_ clause: Syntax, _ parts: [Syntax], _ position: Position) throws -> MatchNode.Clause {
+    function.pushBlock()
+    defer { function.popBlock() }
+    var bound: [String: LocalVariable] = [:]
+    let pattern = try compilePattern(parts[0], bound: &bound)
+    var body = parts.dropFirst()
+    var guardNode: Node? = nil
+    if case .keyword("when")? = body.first?.kind {
+      guard body.count >= 2 else { throw SpecialForms.syntax(":when needs a guard expression", clause) }
+      guardNode = try analyze(body[body.startIndex + 1], .value)
+      body = body.dropFirst(2)
+    }
+    return .init(pattern: pattern, guardNode: guardNode, body: try analyzeBody(body, position, span: clause.span))
+  }
+
   func analyzeMatch(_ form: Syntax, _ items: [Syntax], _ position: Position) throws -> Node {
     guard items.count >= 2 else { throw SpecialForms.syntax("match needs a value to match", form) }
     let subject = try analyze(items[1], .value)
     var clauses: [MatchNode.Clause] = []
     for clause in items.dropFirst(2) {
-      guard let parts = clause.listElements, let patternForm = parts.first else {
+      guard let parts = clause.listElements, !parts.isEmpty else {
         throw SpecialForms.syntax("a match clause is (pattern body…)", clause)
       }
-      function.pushBlock()
-      defer { function.popBlock() }
-      var bound: [String: LocalVariable] = [:]
-      let pattern = try compilePattern(patternForm, bound: &bound)
-      var body = parts.dropFirst()
-      var guardNode: Node? = nil
-      if case .keyword("when")? = body.first?.kind {
-        guard body.count >= 2 else { throw SpecialForms.syntax(":when needs a guard expression", clause) }
-        guardNode = try analyze(body[body.startIndex + 1], .value)
-        body = body.dropFirst(2)
-      }
-      clauses.append(
-        .init(pattern: pattern, guardNode: guardNode, body: try analyzeBody(body, position, span: clause.span)))
+      clauses.append(try analyzeMatchClause(clause, parts, position))
     }
     return MatchNode(subject: subject, clauses: clauses, span: form.span)
   }

@@ -23,19 +23,7 @@ extension Analyzer {
           body: try analyzeBody(parts.dropFirst(2), position, span: clause.span))
         continue
       }
-      function.pushBlock()
-      defer { function.popBlock() }
-      var bound: [String: LocalVariable] = [:]
-      let pattern = try compilePattern(patternForm, bound: &bound)
-      var body = parts.dropFirst()
-      var guardNode: Node? = nil
-      if case .keyword("when")? = body.first?.kind {
-        guard body.count >= 2 else { throw SpecialForms.syntax(":when needs a guard expression", clause) }
-        guardNode = try analyze(body[body.startIndex + 1], .value)
-        body = body.dropFirst(2)
-      }
-      clauses.append(
-        .init(pattern: pattern, guardNode: guardNode, body: try analyzeBody(body, position, span: clause.span)))
+      clauses.append(try analyzeMatchClause(clause, parts, position))
     }
     guard !clauses.isEmpty || timeout != nil else {
       throw SpecialForms.syntax("receive needs at least one clause", form)
