@@ -73,6 +73,10 @@ public final class REPL {
           interpreter.runtime.output.write(REPL.help + "\n")
           continue
         }
+        if command == ":doc" {
+          interpreter.runtime.output.write(":doc name shows the documentation of name, as (doc name) does\n")
+          continue
+        }
         if command.hasPrefix(":doc ") {
           _ = evaluate("(doc \(command.dropFirst(5).trimmingCharacters(in: .whitespaces)))")
           continue

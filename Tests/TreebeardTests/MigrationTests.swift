@@ -290,3 +290,111 @@ import Testing
     #expect(lines.suffix(2) == ["(struct geo:Point :x 1 :y 2 :z 0)", "3"])
   }
 }
+
+/// Breaks found by a hostile review of migration and layout edges, each now a regression test.
+@Suite struct MigrationAttackRegressionTests {
+  private static let plain = "(module geo)\n(defstruct Point x y)\n(defn make [x y] (struct Point (x x) (y y)))\n"
+
+  /// An edit that leaves the fields alone keeps the layout (and its version): the seed's
+  /// `(match old-version (1 …))` still applies to instances made after it.
+  @Test func anUnrelatedEditKeepsTheLayoutAndItsVersion() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("geo.oxur", Self.plain)
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    try interpreter.eval("(def a (geo:make 1 2))")
+    directory.write("geo.oxur", Self.plain + "(defn extra [] 1)\n")
+    try interpreter.reload(path: path)
+    try interpreter.eval("(def b (geo:make 3 4))")
+    directory.write("geo.oxur", MigrationTests.version2(migrator: MigrationTests.seedMigrator))
+    let outcome = try interpreter.reload(path: path)
+    #expect(outcome.migrations.map(\.summary) == ["2 geo:Point (v1)"])
+    #expect(
+      try interpreter.eval("[a b]").printed == "[(struct geo:Point :x 1 :y 2 :z 0) (struct geo:Point :x 3 :y 4 :z 0)]")
+  }
+
+  /// After `:force`, reloads that do not change the layout again commit without a migrator.
+  @Test func forceDoesNotBlockLaterReloads() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("geo.oxur", Self.plain)
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    try interpreter.eval("(def a (geo:make 1 2))")
+    directory.write("geo.oxur", MigrationTests.version2(migrator: ""))
+    try interpreter.reload(path: path, force: true)
+    directory.write("geo.oxur", MigrationTests.version2(migrator: "") + "(defn hi [] 1)\n")
+    let outcome = try interpreter.reload(path: path)
+    #expect(outcome.version == 3)
+    #expect(outcome.migrations.isEmpty)
+    let all = try interpreter.reloadAll()
+    #expect(all.isEmpty)
+  }
+
+  /// reload-all orders a module that builds another's structs after it, import or not.
+  @Test func reloadAllOrdersByStructEdges() throws {
+    let directory = ModuleDirectory()
+    directory.write("geo.oxur", Self.plain)
+    let app = directory.write("app.oxur", "(module app)\n(defn mk [] (struct geo:Point (x 1) (y 2)))\n")
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: directory.path("geo.oxur"))
+    try interpreter.load(path: app)
+    directory.write("geo.oxur", "(module geo)\n(defstruct Point x y z)\n")
+    directory.write("app.oxur", "(module app)\n(defn mk [] (struct geo:Point (x 1) (y 2) (z 3)))\n")
+    let outcomes = try interpreter.reloadAll()
+    #expect(Set(outcomes.map(\.module)) == ["geo", "app"])
+    #expect(try interpreter.eval("(app:mk)").printed == "(struct geo:Point :x 1 :y 2 :z 3)")
+  }
+
+  /// A rollback restores code without analyzing it again: one whose constructor no longer fits
+  /// the other module's layout is refused instead of failing when called.
+  @Test func rollbackRefusesAConstructorTheLayoutOutgrew() throws {
+    let directory = ModuleDirectory()
+    directory.write("geo.oxur", Self.plain)
+    let app = directory.write("app.oxur", "(module app)\n(defn mk [] (struct geo:Point (x 1) (y 2)))\n")
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: directory.path("geo.oxur"))
+    try interpreter.load(path: app)
+    directory.write("geo.oxur", "(module geo)\n(defstruct Point x y z)\n")
+    directory.write("app.oxur", "(module app)\n(defn mk [] (struct geo:Point (x 1) (y 2) (z 3)))\n")
+    _ = try interpreter.reloadAll()
+    do {
+      _ = try interpreter.rollback(module: "app")
+      Issue.record("expected the rollback to be refused")
+    } catch let failure as LoadFailure {
+      #expect(
+        failure.error.message
+          == "cannot roll back app: the restored code builds geo:Point with fields x y, but geo:Point now has x y z "
+          + "(roll back geo with it, or reload app)")
+    }
+    #expect(try interpreter.eval("(app:mk)").printed == "(struct geo:Point :x 1 :y 2 :z 3)")
+  }
+
+  /// A migrator result containing old-data would make the instance contain itself.
+  @Test func aMigratorResultMustNotContainOldData() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("geo.oxur", Self.plain)
+    let (interpreter, _, errors) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    try interpreter.eval("(def a (geo:make 1 2))")
+    directory.write(
+      "geo.oxur", MigrationTests.version2(migrator: "(struct Point (x 1) (y 2) (z old-data))"))
+    try interpreter.eval("(reload \"\(path)\")")
+    #expect(errors.take().contains("that contains old-data itself; copy its fields instead"))
+    #expect(try interpreter.eval("a").printed == "(struct geo:Point :x 1 :y 2)")
+  }
+
+  @Test func helpKnowsStructsAliasesAndTheEmptyQuery() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("geo.oxur", Self.plain)
+    let (interpreter, output, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    try interpreter.eval("(import geo :as g)")
+    _ = output.take()
+    try interpreter.eval("(doc geo:Point) (dir g)")
+    #expect(
+      output.take()
+        == "geo:Point\n  struct with fields x y\n  0 live instance(s), layout of version 1\nPoint?\nget-x\nget-y\nmake\n"
+    )
+    #expect(try interpreter.eval("(count (apropos \"\"))").printed != "0")
+  }
+}

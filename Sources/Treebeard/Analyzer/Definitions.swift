@@ -77,10 +77,18 @@ extension Analyzer {
       if fields.contains(keyword) { throw SpecialForms.syntax("field \(fieldName) appears twice in \(name)", item) }
       fields.append(keyword)
     }
-    let type = StructType(name: name, module: moduleName, fields: fields)
+    // The same fields as the version being replaced keep the same layout object: its instances
+    // stay current, and a migrator's old-version names the version that introduced the layout.
+    let replaced = runtime.transaction?.previousVersion(of: moduleName)?.structs[name] ?? version.structs[name]
+    let type: StructType
+    if let replaced, replaced.fields == fields, replaced.module == moduleName {
+      type = replaced
+    } else {
+      type = StructType(name: name, module: moduleName, fields: fields)
+      runtime.registry.entry(moduleName).remember(layout: type)
+    }
     let current = version
     current.structs[name] = type
-    runtime.registry.entry(moduleName).remember(layout: type)
     let module = moduleName
     for (index, field) in fields.enumerated() {
       // Reads by field name, so instances of an earlier layout answer too (a migrator reads the
@@ -122,7 +130,10 @@ extension Analyzer {
     if let module {
       let provider = version.aliases[module] ?? module
       type = runtime.registry.existingEntry(provider)?.current?.structs[name]
-      if provider != moduleName && type != nil { version.layoutSources.insert(provider) }
+      if provider != moduleName, let type {
+        version.layoutSources.insert(provider)
+        version.constructedLayouts["\(provider):\(name)"] = type.fields
+      }
     } else {
       type = version.structs[name]
     }

@@ -218,6 +218,11 @@ extension Runtime {
         let target = Printer.readable(SyntaxConversion.value(items[1]))
         return names.contains(target) ? target : nil
       }
+      // Compile-time edges of the loaded version count too: a module that builds another's
+      // structs or uses its macros goes after it even without an import.
+      if let loaded = registry.existingEntry(name)?.current {
+        imports[name, default: []] += loaded.layoutSources.union(loaded.macroSources).filter { names.contains($0) }
+      }
     }
     var ordered: [(ModuleSource, String)] = []
     var visiting: Set<String> = []

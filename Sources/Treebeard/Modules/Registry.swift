@@ -53,6 +53,9 @@ public final class ModuleVersion: @unchecked Sendable {
   /// (also compile-time edges): a reload of one re-analyzes this module in the same transaction,
   /// so a constructor the new layout breaks fails that reload instead of a later call.
   var layoutSources: Set<String> = []
+  /// Each other module's struct this version's code builds, with the fields it was checked
+  /// against: a rollback to this version is refused when those layouts have changed since.
+  var constructedLayouts: [String: [Keyword]] = [:]
   /// Names defined at top level in source order, for `(modules)` and diffs.
   var definitionOrder: [Symbol] = []
   /// Names of other modules this version's code uses (`m:f`, `:refer`), checked at commit and

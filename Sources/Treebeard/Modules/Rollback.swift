@@ -43,6 +43,7 @@ extension ModuleVersion {
     copy.imports = imports
     copy.macroSources = macroSources
     copy.layoutSources = layoutSources
+    copy.constructedLayouts = constructedLayouts
     copy.documentation = documentation
     copy.definitionOrder = definitionOrder
     copy.externalUses = externalUses
@@ -75,6 +76,7 @@ extension Runtime {
         for (entry, version) in targets {
           opened.stage(entry, version.copyForRollback(current: entry.current), reason: .rolledBack)
         }
+        try refuseStaleConstructors(opened)
         // Modules expanded with the macros being replaced are expanded again from their files.
         let (users, _) = try macroUsers(of: Set(targets.map { $0.0.name }))
         for (source, name) in users {
@@ -138,5 +140,28 @@ extension Runtime {
       )
     }
     return (entry, kept)
+  }
+}
+
+extension Runtime {
+  /// A restored version is not analyzed again, so its `(struct m:T …)` forms were checked
+  /// against the layouts of that time: when one has changed since (and is not rolled back
+  /// with it), the rollback is refused rather than leaving a constructor that fails when called.
+  func refuseStaleConstructors(_ transaction: LoadTransaction) throws {
+    for item in transaction.staged {
+      for (qualified, fields) in item.staging.constructedLayouts.sorted(by: { $0.key < $1.key }) {
+        let parts = qualified.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let now = registry.existingEntry(parts[0])?.current?.structs[parts[1]],
+          now.fields != fields
+        else { continue }
+        let was = fields.map(\.name).joined(separator: " ")
+        let isNow = now.fields.map(\.name).joined(separator: " ")
+        throw OxurError(
+          "rollback",
+          "cannot roll back \(item.entry.name): the restored code builds "
+            + "\(qualified) with fields \(was), but \(qualified) now has \(isNow) (roll back \(parts[0]) with it, or reload \(item.entry.name))"
+        )
+      }
+    }
   }
 }

@@ -75,6 +75,11 @@ extension Runtime {
     var pending: [(StructInstance, StructType, [Value])] = []
     for item in transaction.staged {
       for layout in item.staging.structs.values.sorted(by: { $0.name < $1.name }) {
+        // A struct whose fields this reload does not change needs nothing, unless the new code
+        // brings a migrator: instances an earlier `:force` left in an older layout are then
+        // migrated; without one they stay as they are (no refusal, nothing changed).
+        let unchanged = item.previous?.structs[layout.name] === layout
+        if unchanged && item.staging.bindings[Runtime.migrateName] == nil { continue }
         let outdated = item.entry.outdatedLayouts(of: layout).sorted { $0.layoutVersion < $1.layoutVersion }
         guard !outdated.isEmpty else { continue }
         let qualified = "\(item.entry.name):\(layout.name)"
@@ -133,6 +138,15 @@ extension Runtime {
       throw OxurError(
         "migration", "--migrate-- of \(module) failed on \(what()): \(error.message)",
         span: error.span.isKnown ? error.span : span)
+    }
+    if case .structInstance(let migrated) = result,
+      migrated.values.contains(where: { if case .structInstance(let inner) = $0 { inner === instance } else { false } })
+    {
+      // Its contents replace old-data's in place: old-data inside them would contain itself.
+      throw OxurError(
+        "migration",
+        "--migrate-- of \(module) returned \(what()) that contains old-data itself; copy its fields instead",
+        span: span)
     }
     guard case .structInstance(let migrated) = result, migrated.type.name == layout.name,
       migrated.type.module == layout.module, migrated.type.fields == layout.fields

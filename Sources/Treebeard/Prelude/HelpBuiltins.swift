@@ -21,11 +21,12 @@ enum HelpBuiltins {
       return .void
     }
     t.define("apropos", 1...1) { m, a in
-      let text = try Check.string(a[0], "apropos").lowercased()
+      let text = try Check.string(a[0], "apropos").lowercased()  // "" matches every name
       return Collections.vector(apropos(m, text).map { .symbol(Symbol.intern($0)) })
     }
     t.define("dir", 1...1) { m, a in
-      let module = try Check.moduleName(a[0], "dir")
+      let written = try Check.moduleName(a[0], "dir")
+      let module = m.runtime.registry.existingEntry(m.currentModule)?.current?.aliases[written] ?? written
       guard let current = m.runtime.registry.existingEntry(module)?.current else {
         throw OxurError("unknown-name", "no module \(module) is loaded")
       }
@@ -50,6 +51,7 @@ enum HelpBuiltins {
     case coreMacro(String)
     case builtin(String)
     case definition(module: String, name: Symbol, documentation: Documentation?)
+    case structType(module: String, layout: StructType)
   }
 
   /// Resolves a name the way code in the current module would see it.
@@ -62,6 +64,9 @@ enum HelpBuiltins {
       guard let version = registry.existingEntry(target)?.current else {
         throw OxurError("unknown-name", "no module \(target) is loaded")
       }
+      if let layout = version.structs[name.name] {
+        return .structType(module: target, layout: layout)
+      }
       guard version.bindings[bare] != nil || version.macros[bare] != nil else {
         throw OxurError("unknown-name", "unknown name: \(target):\(name.name)")
       }
@@ -69,6 +74,7 @@ enum HelpBuiltins {
     }
     if SpecialForms.table[name.name] != nil { return .specialForm(name.name) }
     if CoreMacros.table[name.name] != nil { return .coreMacro(name.name) }
+    if let here, let layout = here.structs[name.name] { return .structType(module: here.name, layout: layout) }
     if let here, here.bindings[name] != nil || here.macros[name] != nil {
       return .definition(module: here.name, name: name, documentation: here.documentation[name])
     }
@@ -87,6 +93,12 @@ enum HelpBuiltins {
   static func describe(_ m: Machine, _ name: Symbol) throws -> String {
     switch try find(m, name) {
     case .specialForm(let form): return entry(form, kind: "special form")
+    case .structType(let module, let layout):
+      let fields = layout.fields.map(\.name).joined(separator: " ")
+      let version = layout.layoutVersion > 0 ? ", layout of version \(layout.layoutVersion)" : ""
+      return
+        "\(module):\(layout.name)\n  struct with fields \(fields)\n  \(layout.liveInstances.count) live instance(s)\(version)"
+
     case .coreMacro(let macro): return entry(macro, kind: "macro (core)")
     case .builtin(let builtin):
       if PreludeDocs.entries[builtin] == nil, let host = m.runtime.hostBuiltinDocs[builtin] {
@@ -128,6 +140,6 @@ enum HelpBuiltins {
         names.insert(own ? symbol.name : "\(entry.name):\(symbol.name)")
       }
     }
-    return names.filter { $0.lowercased().contains(text) }.sorted()
+    return names.filter { text.isEmpty || $0.lowercased().contains(text) }.sorted()
   }
 }

@@ -40,7 +40,9 @@ enum ModuleBuiltins {
         } else {
           let reloaded = outcomes.filter(\.isReload)
           let loaded = outcomes.filter { !$0.isReload }
-          let details = (reloaded + loaded).map { "\($0.module) v\($0.version)" }.joined(separator: ", ")
+          let details = (reloaded + loaded).map {
+            "\($0.module) v\($0.version)" + ReloadLines.migrations($0.migrations)
+          }.joined(separator: ", ")
           let counts =
             loaded.isEmpty
             ? "Reloaded \(reloaded.count) module(s)"
