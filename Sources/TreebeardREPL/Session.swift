@@ -26,11 +26,23 @@ public enum Session {
   }
 
   /// `treebeard` with no file: the REPL (prompted on a terminal, silent when piped).
+  /// With `server`, an nREPL server shares the REPL's modules (`treebeard --nrepl`).
   public static func runREPL(
-    loadPath: [String], watch: WatchOptions = WatchOptions(), install: Installer = { _ in }
+    loadPath: [String], watch: WatchOptions = WatchOptions(), server: ServerStart? = nil, install: Installer = { _ in }
   ) -> Int32 {
     let interpreter = makeInterpreter(loadPath: loadPath, colorsOutput: true, install: install)
     interpreter.runtime.announcesHotLoads = true
+    var stopServer: (@Sendable () -> Void)? = nil
+    if let server {
+      do { stopServer = try server(interpreter) } catch {
+        report(error as? OxurError ?? OxurError("nrepl", "cannot start the nREPL server: \(error)"), interpreter)
+        return 1
+      }
+      // SIGTERM removes .nrepl-port on the way out; Ctrl-C stays the REPL's.
+      ProcessSignals.cleanup = stopServer
+      ProcessSignals.install(evaluation: EvaluationHandle(interpreter: interpreter), interpreter: interpreter)
+    }
+    defer { stopServer?() }
     let watcher = WatchBuiltins.install(in: interpreter, options: watch)
     defer { watcher.stop() }
     return REPL(interpreter: interpreter).run()

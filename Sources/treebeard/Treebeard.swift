@@ -28,11 +28,11 @@ struct TreebeardCommand: ParsableCommand {
   /// top-level usage rather than the REPL's.
   static func main() {
     var arguments = Array(CommandLine.arguments.dropFirst())
-    // `run --nrepl FILE`: the option's value is optional, which ArgumentParser cannot express.
-    if let file = arguments.firstIndex(where: { $0.hasSuffix(".oxur") }) {
-      for index in 0..<file where arguments[index] == "--nrepl" && Int(arguments[index + 1]) == nil {
-        arguments[index] = "--nrepl=0"
-      }
+    // `--nrepl` before the program file: the option's value is optional, which ArgumentParser
+    // cannot express.
+    let file = arguments.firstIndex { $0.hasSuffix(".oxur") } ?? arguments.count
+    for index in 0..<file where arguments[index] == "--nrepl" {
+      if index + 1 == arguments.count || Int(arguments[index + 1]) == nil { arguments[index] = "--nrepl=0" }
     }
     if let first = arguments.first, !first.hasPrefix("-") {
       let subcommands = configuration.subcommands.map {
@@ -101,13 +101,16 @@ struct Repl: ParsableCommand {
   static let configuration = CommandConfiguration(abstract: "Start the interactive REPL (the default).")
   @OptionGroup var loadPath: LoadPathOptions
   @OptionGroup var watch: WatchBackendOptions
+  @Option(name: .customLong("nrepl"), help: "Also serve nREPL for editors (--nrepl or --nrepl=PORT).")
+  var nreplPort: Int? = nil
 
   @OptionGroup var color: ColorOption
 
   func run() throws {
     color.apply()
+    let server = nreplPort.map { port in { try NREPLServer.launch(interpreter: $0, host: "127.0.0.1", port: port) } }
     let code = Session.runREPL(
-      loadPath: loadPath.directories, watch: try watch.options(), install: HTTPBuiltins.install)
+      loadPath: loadPath.directories, watch: try watch.options(), server: server, install: HTTPBuiltins.install)
     throw ExitCode(code)
   }
 }

@@ -61,6 +61,8 @@ final class Child: @unchecked Sendable {
 
   func write(_ line: String) { input.fileHandleForWriting.write(Data((line + "\n").utf8)) }
 
+  func closeInput() { try? input.fileHandleForWriting.close() }
+
   /// Waits for the process to end (killing it after `timeout`) and returns its status.
   @discardableResult
   func finish(timeout: TimeInterval = 120) -> (status: Int32, stdout: String, stderr: String) {

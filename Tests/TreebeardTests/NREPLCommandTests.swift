@@ -64,4 +64,24 @@ import TreebeardNREPL
     #expect(ended.stdout.hasSuffix("released with 42\n"), "\(ended.stdout)")
     #expect(!FileManager.default.fileExists(atPath: directory.path(".nrepl-port")))
   }
+
+  @Test func theTerminalREPLAndAnEditorShareOneRegistry() throws {
+    let directory = ModuleDirectory()
+    let repl = try Child(Executable.url.path, ["--nrepl"], in: directory.url)
+    defer { repl.process.terminate() }
+    #expect(repl.waitForOutput("the announcement") { $0.contains("nrepl://127.0.0.1:") })
+    let port = try #require(NREPLClientTests.port(in: repl.stdout))
+    let client = try NREPLTestClient(port: port)
+    _ = client.eval("(defn from-editor [] 42)", session: nil)
+    repl.write("(from-editor)")
+    #expect(repl.waitForOutput("the REPL's answer") { $0.contains("42\n") })
+    repl.write("(def from-terminal 7)")
+    #expect(
+      waitUntil("the editor sees the terminal's definition") {
+        client.eval("(if (= (try from-terminal (catch e nil)) 7) :seen :not-yet)", session: nil).values == [":seen"]
+      })
+    repl.closeInput()
+    #expect(repl.finish().status == 0)
+    #expect(!FileManager.default.fileExists(atPath: directory.path(".nrepl-port")))
+  }
 }

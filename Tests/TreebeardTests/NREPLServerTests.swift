@@ -412,4 +412,17 @@ import TreebeardNREPL
     client.send(["op": .string("interrupt"), "session": .string(fresh)])
     #expect(client.responses(to: waiting).statuses == ["interrupted", "done"])
   }
+
+  @Test func aSessionWhoseModuleWasUnloadedElsewhereKeepsWorking() throws {
+    let running = try Running()
+    let client = try running.client()
+    let first = try #require(client.clone())
+    let second = try #require(client.clone())
+    _ = client.eval("(in-module zed) (def q 1)", session: first)
+    #expect(client.eval("(unload zed)", session: second).statuses == ["done"])
+    let after = client.eval("(def r 2) r", session: first)
+    #expect(after.statuses == ["done"], "\(after)")
+    #expect(after.values.last == "2")
+    #expect(client.eval("[zed:r (try zed:q (catch e :gone))]", session: second).values == ["[2 :gone]"])
+  }
 }

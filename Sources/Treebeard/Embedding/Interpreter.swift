@@ -66,6 +66,9 @@ public final class Interpreter: @unchecked Sendable {
         }
       }
       machine.evaluation = outer
+      // An idle machine keeps no session's sink alive (a closed nREPL connection's).
+      machine.output = runtime.output
+      machine.errorOutput = runtime.errorOutput
       machinesLock.withLock {
         idleMachines.append(machine)
         let uses = (runningEvaluations[key]?.uses ?? 1) - 1
