@@ -307,6 +307,22 @@ private final class ProcessWorld: @unchecked Sendable {
 
   // MARK: end to end
 
+  /// The real REPL: Ctrl-C stops its waiting receive (the main process) and keeps the session;
+  /// a spawned process goes on and answers afterwards.
+  @Test func controlCInTheReplStopsItsReceiveButNotProcesses() throws {
+    let directory = ModuleDirectory()
+    let repl = try ReplSession(in: directory.url)
+    #expect(repl.send("(def worker (spawn (fn [] (receive (n (* n 2))))))").out == "worker\n")
+    repl.submit(#"(do (spit "waiting.txt" "") (receive (:never :came)))"#)
+    if waitUntil("the REPL evaluates", { FileManager.default.fileExists(atPath: directory.path("waiting.txt")) }) {
+      repl.interrupt()
+    }
+    #expect(repl.answer().err.contains("interrupted"))
+    #expect(repl.send("(alive? worker)").out == "true\n")
+    #expect(repl.send("(do (send worker 21) (await worker))").out == "42\n")
+    #expect(repl.close() == 0)
+  }
+
   /// `treebeard run`: workers spawned by main, awaited, their output in order; a process still
   /// sleeping when main returns does not keep the program alive.
   @Test func runSpawnsWorkersAndExitsWhenMainReturns() throws {

@@ -19,8 +19,8 @@ extension Runtime {
     let start = ProcessStart(runtime: self, process: process, function: function, arguments: arguments)
     guard ProcessThread.start({ start.runtime.run(start) }) else {
       let error = OxurError("process-limit", "cannot spawn: the system refused a new thread")
-      process.finish(.failure(error))
       processes.ended(process)
+      process.finish(.failure(error))
       throw error
     }
     return process
@@ -80,8 +80,10 @@ extension Runtime {
     }
     lock.release()
     processes.returnMachine(machine)
-    process.finish(outcome)
+    // Its slot frees before its awaiters wake, so a spawn right after an await never meets a
+    // limit the awaited process still counted toward.
     processes.ended(process)
+    process.finish(outcome)
   }
 }
 
