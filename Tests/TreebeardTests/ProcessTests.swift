@@ -158,7 +158,7 @@ private final class ProcessWorld: @unchecked Sendable {
     world.interpreter.runtime.processes.maximumLiveProcesses = 50
     try world.interpreter.eval(
       """
-      (defn bomb [] (spawn bomb) (spawn spawn spawn bomb) (receive (:never 1)))
+      (defn bomb [] (try (spawn bomb) (spawn spawn spawn bomb) (receive (:never 1)) (finally (spawn bomb))))
       (spawn bomb)
       """)
     waitUntil("the bomb fills the table") { world.interpreter.runtime.processes.liveCount == 50 }
