@@ -98,6 +98,29 @@ private final class ProcessWorld: @unchecked Sendable {
     #expect(oxurError(outcome)?.kind == "interrupted")
   }
 
+  /// A process that loops by calling a global picks up a reload at its next call: the
+  /// receive it was blocked in when the reload committed belongs to the old version (so the
+  /// first answer is old), and the call after it runs the new one.
+  @Test func aProcessLoopingThroughAGlobalRunsTheReloadedLoop() throws {
+    let directory = ModuleDirectory()
+    let world = ProcessWorld()
+    let source = { (answer: String) in
+      "(module server)\n(defn serve [] (receive ([:ask from] (send from \(answer)) (serve)) (:stop :stopped)))\n"
+    }
+    let path = directory.write("server.oxur", source(":v1"))
+    try world.interpreter.load(path: path)
+    try world.interpreter.eval("(def s (spawn server:serve))\n(defn ask [] (send s [:ask (self)]) (receive (x x)))")
+    #expect(evaluate(world.interpreter, "(ask)", "first ask").flatMap { try? $0.get() } == .keyword("v1"))
+    world.waitForState("s", .waiting)
+    directory.write("server.oxur", source(":v2"))
+    try world.interpreter.reload(path: path)
+    let answers = evaluate(world.interpreter, "[(ask) (ask) (ask)]", "asking after the reload")
+    #expect((try? answers?.get())?.printed == "[:v1 :v2 :v2]")
+    #expect(
+      evaluate(world.interpreter, "(do (send s :stop) (await s))", "stop").flatMap { try? $0.get() }
+        == .keyword("stopped"))
+  }
+
   // MARK: interrupts and kill
 
   /// Ctrl-C (an interrupt of the REPL's handle) stops the main process's receive, and not the
