@@ -24,15 +24,23 @@ private final class ProcessWorld: @unchecked Sendable {
   init() { (interpreter, output, errors) = bufferedInterpreter() }
   deinit { interpreter.runtime.processes.killAll() }
 
-  func state(of pid: String) throws -> Value {
-    try interpreter.eval("(:state (first (filter (fn [r] (= (:pid r) \(pid))) (processes))))")
+  /// The process a global names (or the main one for `(self)`), read with a deadline so a
+  /// held evaluator lock fails the test instead of hanging it.
+  func process(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) -> OxurProcess? {
+    if name == "(self)" { return interpreter.runtime.processes.main }
+    let value = evaluate(interpreter, name, "reading \(name)", timeout: 30, sourceLocation: sourceLocation)
+    guard case .success(.opaque(let box))? = value, let process = box.payload as? OxurProcess else { return nil }
+    return process
   }
 
-  /// Waits until the process in global `pid` shows `state` in `(processes)`.
-  func waitForState(_ pid: String, _ state: String, sourceLocation: SourceLocation = #_sourceLocation) {
-    waitUntil("\(pid) is \(state)", sourceLocation: sourceLocation) {
-      (try? self.state(of: pid)) == .keyword(state)
+  /// Waits until the process in global `name` shows `state`; the state is read without the
+  /// evaluator lock.
+  func waitForState(_ name: String, _ state: OxurProcess.State, sourceLocation: SourceLocation = #_sourceLocation) {
+    guard let process = process(name, sourceLocation: sourceLocation) else {
+      Issue.record("\(name) is not a pid", sourceLocation: sourceLocation)
+      return
     }
+    waitUntil("\(name) is \(state)", timeout: 30, sourceLocation: sourceLocation) { process.state == state }
   }
 }
 
@@ -45,7 +53,7 @@ private final class ProcessWorld: @unchecked Sendable {
   @Test func aBusyLoopDoesNotStarveOtherProcessesOrTheHost() throws {
     let world = ProcessWorld()
     try world.interpreter.eval("(def spinner (spawn (fn [] (loop [] (recur)))))")
-    world.waitForState("spinner", "running")
+    world.waitForState("spinner", .running)
     let sum = evaluate(world.interpreter, "(await (spawn (fn [] (reduce + (range 1000)))))", "a second process")
     #expect((try? sum?.get()) == .int(499_500))
     for index in 0..<20 {
@@ -66,15 +74,15 @@ private final class ProcessWorld: @unchecked Sendable {
       (def sleeper (spawn sleep 600000))
       (def awaiter (spawn (fn [] (await receiver))))
       """)
-    world.waitForState("receiver", "waiting")
-    world.waitForState("sleeper", "sleeping")
-    world.waitForState("awaiter", "waiting")
+    world.waitForState("receiver", .waiting)
+    world.waitForState("sleeper", .sleeping)
+    world.waitForState("awaiter", .waiting)
     let lock = world.interpreter.runtime.lock
     let taken = Background<Bool> { lock.withLock { true } }.wait("taking the evaluator lock", timeout: 30)
     #expect((try? taken?.get()) == true)
-    try world.interpreter.eval("(send receiver :go)")
-    #expect(evaluate(world.interpreter, "(await awaiter)", "the awaiter").flatMap { try? $0.get() } == .keyword("went"))
-    #expect(try world.interpreter.eval("(kill sleeper)") == .bool(true))
+    let answer = evaluate(world.interpreter, "(do (send receiver :go) (await awaiter))", "the awaiter", timeout: 30)
+    #expect(answer.flatMap { try? $0.get() } == .keyword("went"))
+    #expect(evaluate(world.interpreter, "(kill sleeper)", "kill", timeout: 30).flatMap { try? $0.get() } == .bool(true))
   }
 
   /// `sleep` releases the lock: while a process sleeps, the host's evaluations run. (Before,
@@ -82,12 +90,35 @@ private final class ProcessWorld: @unchecked Sendable {
   @Test func hostEvaluationsRunWhileTheMainProcessSleeps() throws {
     let world = ProcessWorld()
     let sleeping = Background { try world.interpreter.eval("(do (sleep 600000) :woke)") }
-    world.waitForState("(self)", "sleeping")
+    world.waitForState("(self)", .sleeping)
     let value = evaluate(world.interpreter, "(* 6 7)", "an evaluation beside the sleeping one")
     #expect((try? value?.get()) == .int(42))
     world.interpreter.interrupt()
     let outcome = sleeping.wait("the sleeping evaluation")
     #expect(oxurError(outcome)?.kind == "interrupted")
+  }
+
+  /// A process that loops by calling a global picks up a reload at its next call: the
+  /// receive it was blocked in when the reload committed belongs to the old version (so the
+  /// first answer is old), and the call after it runs the new one.
+  @Test func aProcessLoopingThroughAGlobalRunsTheReloadedLoop() throws {
+    let directory = ModuleDirectory()
+    let world = ProcessWorld()
+    let source = { (answer: String) in
+      "(module server)\n(defn serve [] (receive ([:ask from] (send from \(answer)) (serve)) (:stop :stopped)))\n"
+    }
+    let path = directory.write("server.oxur", source(":v1"))
+    try world.interpreter.load(path: path)
+    try world.interpreter.eval("(def s (spawn server:serve))\n(defn ask [] (send s [:ask (self)]) (receive (x x)))")
+    #expect(evaluate(world.interpreter, "(ask)", "first ask").flatMap { try? $0.get() } == .keyword("v1"))
+    world.waitForState("s", .waiting)
+    directory.write("server.oxur", source(":v2"))
+    try world.interpreter.reload(path: path)
+    let answers = evaluate(world.interpreter, "[(ask) (ask) (ask)]", "asking after the reload")
+    #expect((try? answers?.get())?.printed == "[:v1 :v2 :v2]")
+    #expect(
+      evaluate(world.interpreter, "(do (send s :stop) (await s))", "stop").flatMap { try? $0.get() }
+        == .keyword("stopped"))
   }
 
   // MARK: interrupts and kill
@@ -100,7 +131,7 @@ private final class ProcessWorld: @unchecked Sendable {
     let handle = EvaluationHandle(interpreter: world.interpreter)
     nonisolated(unsafe) let shared = handle
     let waiting = Background { try world.interpreter.eval("(receive (:never :came))", handle: shared) }
-    world.waitForState("(self)", "waiting")
+    world.waitForState("(self)", .waiting)
     handle.interrupt()
     #expect(oxurError(waiting.wait("the interrupted receive"))?.kind == "interrupted")
     world.interpreter.interrupt()  // every host evaluation; never a process
@@ -133,8 +164,8 @@ private final class ProcessWorld: @unchecked Sendable {
       (def receiver (spawn (fn [] (receive (:never :came)))))
       (def awaiter (spawn (fn [] (await receiver))))
       """)
-    world.waitForState("receiver", "waiting")
-    world.waitForState("awaiter", "waiting")
+    world.waitForState("receiver", .waiting)
+    world.waitForState("awaiter", .waiting)
     try world.interpreter.eval("(kill awaiter)")
     #expect(oxurError(evaluate(world.interpreter, "(await awaiter)", "the awaiter"))?.kind == "killed")
     #expect(try world.interpreter.eval("(alive? receiver)") == .bool(true))
@@ -150,7 +181,7 @@ private final class ProcessWorld: @unchecked Sendable {
     world.interpreter.runtime.processes.maximumLiveProcesses = 50
     try world.interpreter.eval(
       """
-      (defn bomb [] (spawn bomb) (spawn spawn spawn bomb) (receive (:never 1)))
+      (defn bomb [] (try (spawn bomb) (spawn spawn spawn bomb) (receive (:never 1)) (finally (spawn bomb))))
       (spawn bomb)
       """)
     waitUntil("the bomb fills the table") { world.interpreter.runtime.processes.liveCount == 50 }
@@ -209,8 +240,8 @@ private final class ProcessWorld: @unchecked Sendable {
       (def a (spawn wait-in-a))
       (def b (spawn wait-in-b))
       """)
-    world.waitForState("a", "waiting")
-    world.waitForState("b", "waiting")
+    world.waitForState("a", .waiting)
+    world.waitForState("b", .waiting)
     try world.interpreter.eval("(send failing :go)")
     let first = try #require(oxurError(evaluate(world.interpreter, "(await a)", "a")))
     let second = try #require(oxurError(evaluate(world.interpreter, "(await b)", "b")))
@@ -298,6 +329,22 @@ private final class ProcessWorld: @unchecked Sendable {
   }
 
   // MARK: end to end
+
+  /// The real REPL: Ctrl-C stops its waiting receive (the main process) and keeps the session;
+  /// a spawned process goes on and answers afterwards.
+  @Test func controlCInTheReplStopsItsReceiveButNotProcesses() throws {
+    let directory = ModuleDirectory()
+    let repl = try ReplSession(in: directory.url)
+    #expect(repl.send("(def worker (spawn (fn [] (receive (n (* n 2))))))").out == "worker\n")
+    repl.submit(#"(do (spit "waiting.txt" "") (receive (:never :came)))"#)
+    if waitUntil("the REPL evaluates", { FileManager.default.fileExists(atPath: directory.path("waiting.txt")) }) {
+      repl.interrupt()
+    }
+    #expect(repl.answer().err.contains("interrupted"))
+    #expect(repl.send("(alive? worker)").out == "true\n")
+    #expect(repl.send("(do (send worker 21) (await worker))").out == "42\n")
+    #expect(repl.close() == 0)
+  }
 
   /// `treebeard run`: workers spawned by main, awaited, their output in order; a process still
   /// sleeping when main returns does not keep the program alive.

@@ -10,7 +10,12 @@ import Foundation
 /// Hand-over never happens inside a load transaction (`Machine.safePoint` checks that): the
 /// waiting threads get the lock at the commit or the rollback, so they never see staged code.
 public final class EvaluatorLock: @unchecked Sendable {
-  private let condition = NSCondition()
+  /// Guards the fields below. Waiters sleep on a semaphore of their own (`sleepers`), so a
+  /// hand-over wakes the one thread whose turn it is, not every waiting thread: with a
+  /// thousand processes in line, waking all at each hand-over cost seconds.
+  private let condition = NSLock()
+  /// The semaphore of each waiting ticket.
+  private var sleepers: [Int: DispatchSemaphore] = [:]
   private var owner: pthread_t? = nil
   private var depth = 0
   private var nextTicket = 0
@@ -59,7 +64,7 @@ public final class EvaluatorLock: @unchecked Sendable {
     if depth == 0 {
       owner = nil
       serving += 1
-      condition.broadcast()
+      wake(serving)
     }
   }
 
@@ -75,7 +80,7 @@ public final class EvaluatorLock: @unchecked Sendable {
     serving += 1
     let ticket = nextTicket
     nextTicket += 1
-    condition.broadcast()
+    wake(serving)
     waitForTurn(ticket)
     depth = savedDepth
     return true
@@ -92,7 +97,7 @@ public final class EvaluatorLock: @unchecked Sendable {
     owner = nil
     depth = 0
     serving += 1
-    condition.broadcast()
+    wake(serving)
     return savedDepth
   }
 
@@ -107,30 +112,42 @@ public final class EvaluatorLock: @unchecked Sendable {
     depth = savedDepth
   }
 
-  /// Waits (holding `condition`) until `ticket` is served and the lock is free, then owns it.
-  /// First in line, it asks the owner to hand over once the owner's quantum is used up.
+  /// Wakes the thread holding `ticket`, if one waits (called holding `condition`). A
+  /// semaphore keeps the signal, so a thread that has not started sleeping yet sees it.
+  private func wake(_ ticket: Int) { sleepers[ticket]?.signal() }
+
+  /// Waits (holding `condition`, released while asleep) until `ticket` is served and the lock
+  /// is free, then owns it. First in line, it asks the owner to hand over once the owner's
+  /// quantum is used up.
   private func waitForTurn(_ ticket: Int) {
-    waiting += 1
-    while serving != ticket || owner != nil {
-      // While the lock is owned, `serving` is the owner's ticket: the next one is first in line.
-      if owner != nil, ticket == serving + 1 {
-        let now = DispatchTime.now().uptimeNanoseconds
-        let due = ownedSince &+ EvaluatorLock.quantumNanoseconds
-        if now >= due {
-          attention.raise()
-          _ = condition.wait(until: Date(timeIntervalSinceNow: Double(EvaluatorLock.quantumNanoseconds) / 1e9))
-        } else {
-          _ = condition.wait(until: Date(timeIntervalSinceNow: Double(due - now) / 1e9))
+    if serving != ticket || owner != nil {
+      waiting += 1
+      let semaphore = DispatchSemaphore(value: 0)
+      sleepers[ticket] = semaphore
+      while serving != ticket || owner != nil {
+        var timeout = DispatchTime.distantFuture
+        // While the lock is owned, `serving` is the owner's ticket: the next one is first in line.
+        if owner != nil, ticket == serving + 1 {
+          let now = DispatchTime.now().uptimeNanoseconds
+          let due = ownedSince &+ EvaluatorLock.quantumNanoseconds
+          if now >= due {
+            attention.raise()
+            timeout = DispatchTime(uptimeNanoseconds: now &+ EvaluatorLock.quantumNanoseconds)
+          } else {
+            timeout = DispatchTime(uptimeNanoseconds: due)
+          }
         }
-      } else {
-        condition.wait()
+        condition.unlock()
+        _ = semaphore.wait(timeout: timeout)
+        condition.lock()
       }
+      sleepers[ticket] = nil
+      waiting -= 1
     }
-    waiting -= 1
     owner = pthread_self()
     ownedSince = DispatchTime.now().uptimeNanoseconds
     // The thread behind us is now first in line: wake it so it starts timing our quantum.
-    if waiting > 0 { condition.broadcast() }
+    wake(ticket + 1)
   }
 
   public func withLock<T>(_ body: () throws -> T) rethrows -> T {

@@ -51,9 +51,12 @@ enum SystemBuiltins {
       m.output.write("Elapsed: \(String(format: "%.1f", elapsed)) ms\n")
       return result
     }
-    t.define("slurp", 1...1) { _, a in
+    // File I/O runs with the evaluator lock released (docs/processes.md §2): other processes
+    // evaluate while a slow disk blocks this one.
+    t.define("slurp", 1...1) { m, a in
       let path = try Check.string(a[0], "slurp")
-      guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+      let data = try m.withEvaluatorReleased { FileManager.default.contents(atPath: path) }
+      guard let data, let text = String(data: data, encoding: .utf8) else {
         throw OxurError("io", "cannot read file \(path)")
       }
       return .string(text)
@@ -61,9 +64,10 @@ enum SystemBuiltins {
     t.define("spit", 2...2) { m, a in
       let path = try Check.string(a[0], "spit")
       let text = try Printer.complete(a[1], readably: false, machine: m)
-      guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
-        throw OxurError("io", "cannot write file \(path)")
+      let written = try m.withEvaluatorReleased {
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
       }
+      guard written else { throw OxurError("io", "cannot write file \(path)") }
       return .nil
     }
     t.define("exit", 0...1) { m, a in

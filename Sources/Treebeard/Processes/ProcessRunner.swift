@@ -80,8 +80,8 @@ extension Runtime {
     }
     lock.release()
     processes.returnMachine(machine)
-    // Out of the live table before the result wakes an awaiter: whoever sees the result also
-    // sees the process gone (a count read right after `await` is exact).
+    // Its slot frees before its awaiters wake, so a spawn right after an await never meets a
+    // limit the awaited process still counted toward.
     processes.ended(process)
     process.finish(outcome)
   }
