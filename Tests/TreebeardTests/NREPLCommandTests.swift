@@ -46,10 +46,13 @@ import TreebeardNREPL
       """
       (module app)
       (defonce state (atom 0))
+      (defonce quit (atom false))
       (defn main []
         (println "waiting")
         (loop [] (when (= @state 0) (sleep 5) (recur)))
         (println "released with" @state)
+        ;; Exits only when told to: the answer to the eval that released it must get out first.
+        (loop [] (when (not @quit) (sleep 5) (recur)))
         (exit 7))
       """)
     let program = try Child(Executable.url.path, ["run", "--nrepl", "app.oxur"], in: directory.url)
@@ -58,7 +61,9 @@ import TreebeardNREPL
     let port = try #require(NREPLClientTests.port(in: program.stdout))
     #expect(FileManager.default.fileExists(atPath: directory.path(".nrepl-port")))
     // The session reaches the program's own state: the registry is shared.
-    #expect(try NREPLTestClient(port: port).eval("(reset! app:state 42)", session: nil).values == ["42"])
+    let client = try NREPLTestClient(port: port)
+    #expect(client.eval("(reset! app:state 42)", session: nil).values == ["42"])
+    _ = client.send(["op": .string("eval"), "code": .string("(reset! app:quit true)")])
     let ended = program.finish()
     #expect(ended.status == 7)
     #expect(ended.stdout.hasSuffix("released with 42\n"), "\(ended.stdout)")
