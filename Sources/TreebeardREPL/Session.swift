@@ -32,17 +32,12 @@ public enum Session {
   ) -> Int32 {
     let interpreter = makeInterpreter(loadPath: loadPath, colorsOutput: true, install: install)
     interpreter.runtime.announcesHotLoads = true
-    var stopServer: (@Sendable () -> Void)? = nil
-    if let server {
-      do { stopServer = try server(interpreter) } catch {
-        report(error as? OxurError ?? OxurError("nrepl", "cannot start the nREPL server: \(error)"), interpreter)
-        return 1
-      }
-      // SIGTERM removes .nrepl-port on the way out; Ctrl-C stays the REPL's.
-      ProcessSignals.cleanup = stopServer
+    guard let stopServer = startServer(server, interpreter) else { return 1 }
+    // SIGTERM removes .nrepl-port on the way out; Ctrl-C stays the REPL's.
+    if server != nil {
       ProcessSignals.install(evaluation: EvaluationHandle(interpreter: interpreter), interpreter: interpreter)
     }
-    defer { stopServer?() }
+    defer { stopServer() }
     let watcher = WatchBuiltins.install(in: interpreter, options: watch)
     defer { watcher.stop() }
     return REPL(interpreter: interpreter).run()
@@ -76,15 +71,8 @@ public enum Session {
     let interpreter = makeInterpreter(loadPath: loadPath, arguments: arguments, install: install)
     defer { interpreter.runtime.output.flush() }
     let evaluation = EvaluationHandle(interpreter: interpreter)
-    var stopServer: (@Sendable () -> Void)? = nil
-    if let server {
-      do { stopServer = try server(interpreter) } catch {
-        report(error as? OxurError ?? OxurError("nrepl", "cannot start the nREPL server: \(error)"), interpreter)
-        return 1
-      }
-      ProcessSignals.cleanup = stopServer
-    }
-    defer { stopServer?() }
+    guard let stopServer = startServer(server, interpreter) else { return 1 }
+    defer { stopServer() }
     ProcessSignals.install(evaluation: evaluation, interpreter: interpreter)
     let watcher = WatchBuiltins.install(in: interpreter, options: watch ?? WatchOptions())
     defer { watcher.stop() }
@@ -157,6 +145,20 @@ public enum Session {
       report(OxurError("internal", "\(error)"), interpreter)
     }
     return 1
+  }
+
+  /// Starts the nREPL server beside a session (none: a stop that does nothing) and makes a
+  /// signal's exit stop it too; nil when it could not start, which is reported.
+  static func startServer(_ server: ServerStart?, _ interpreter: Interpreter) -> (@Sendable () -> Void)? {
+    guard let server else { return {} }
+    do {
+      let stop = try server(interpreter)
+      ProcessSignals.cleanup = stop
+      return stop
+    } catch {
+      report(error as? OxurError ?? OxurError("nrepl", "cannot start the nREPL server: \(error)"), interpreter)
+      return nil
+    }
   }
 
   static func report(_ error: OxurError, _ interpreter: Interpreter) {

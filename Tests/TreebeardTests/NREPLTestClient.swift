@@ -13,20 +13,12 @@ final class NREPLTestClient: @unchecked Sendable {
   private var nextID = 0
 
   init(port: Int) throws {
-    socketDescriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        connect(socketDescriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-      }
-    }
-    if connected != 0 {
-      close(socketDescriptor)
+    // Thrown before the descriptor is stored, so deinit cannot close it a second time (a
+    // second close would close whatever descriptor another test opened meanwhile).
+    guard let descriptor = connectToLoopback(port: port) else {
       throw NREPLTestError.failed("cannot connect to port \(port): errno \(errno)")
     }
+    socketDescriptor = descriptor
   }
 
   deinit { close(socketDescriptor) }

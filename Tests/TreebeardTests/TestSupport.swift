@@ -181,3 +181,27 @@ func sendAll(_ bytes: [UInt8], to socket: Int32) {
     offset += written
   }
 }
+
+/// A socket connected to 127.0.0.1:`port`, or nil (nothing left open) when it cannot connect.
+func connectToLoopback(port: Int, receiveTimeout: TimeInterval? = nil) -> Int32? {
+  let descriptor = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+  guard descriptor >= 0 else { return nil }
+  if let receiveTimeout {
+    var seconds = timeval(tv_sec: Int(receiveTimeout), tv_usec: 0)
+    setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &seconds, socklen_t(MemoryLayout<timeval>.size))
+  }
+  var address = sockaddr_in()
+  address.sin_family = sa_family_t(AF_INET)
+  address.sin_port = in_port_t(UInt16(port).bigEndian)
+  address.sin_addr.s_addr = inet_addr("127.0.0.1")
+  let connected = withUnsafePointer(to: &address) {
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+      connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+    }
+  }
+  guard connected == 0 else {
+    close(descriptor)
+    return nil
+  }
+  return descriptor
+}
