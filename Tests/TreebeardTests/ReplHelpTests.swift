@@ -44,6 +44,20 @@ import Testing
         """)
   }
 
+  /// Editors ask through `lookup` (the nREPL `info` op): the same docstrings and arglists.
+  @Test func lookupReportsDocstringsAndBuiltinDocs() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("calc.oxur", ReplHelpTests.calculator)
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    let add = try #require(interpreter.lookup(name: "calc:add"))
+    #expect(add.doc == "Adds two numbers.")
+    #expect(add.arglists == ["[a b]"])
+    let map = try #require(interpreter.lookup(name: "map"))
+    #expect(map.arglists == ["[f coll]", "[f coll & colls]"])
+    #expect(map.doc == PreludeDocs.entries["map"]?.doc)
+  }
+
   /// Every builtin, special form and core macro has a one-line doc: a new builtin without one
   /// fails here.
   @Test func everyPreludeNameHasADoc() throws {

@@ -137,7 +137,8 @@ extension Interpreter {
         file: nil, line: nil, column: nil)
     }
     let lambda = closure.lambda
-    let arglists = lambda.arities.map { arity in
+    let recorded = documentation.map { splitArglists($0.arglists) } ?? []
+    let arglists = !recorded.isEmpty ? recorded : lambda.arities.map { arity in
       Self.writtenParameters(arity.span)
         ?? "["
         + ((0..<arity.requiredCount).map { "x\($0 + 1)" } + (arity.isVariadic ? ["&", "more"] : []))
