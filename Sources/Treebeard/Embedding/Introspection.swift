@@ -138,12 +138,15 @@ extension Interpreter {
     }
     let lambda = closure.lambda
     let recorded = documentation.map { splitArglists($0.arglists) } ?? []
-    let arglists = !recorded.isEmpty ? recorded : lambda.arities.map { arity in
-      Self.writtenParameters(arity.span)
-        ?? "["
-        + ((0..<arity.requiredCount).map { "x\($0 + 1)" } + (arity.isVariadic ? ["&", "more"] : []))
-        .joined(separator: " ") + "]"
-    }
+    let arglists =
+      !recorded.isEmpty
+      ? recorded
+      : lambda.arities.map { arity in
+        Self.writtenParameters(arity.span)
+          ?? "["
+          + ((0..<arity.requiredCount).map { "x\($0 + 1)" } + (arity.isVariadic ? ["&", "more"] : []))
+          .joined(separator: " ") + "]"
+      }
     let span = lambda.span
     let doc =
       documentation?.docstring ?? span.file?.line(span.line).map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
