@@ -44,6 +44,25 @@ import Testing
         """)
   }
 
+  /// Found by the reload benchmark's driver, which defines its own `source`: the help forms
+  /// must not take a program's names away (a module's definition, later in the file or not,
+  /// and a name taken with `:refer`, win; elsewhere the help form works).
+  @Test func aProgramsOwnSourceDocAndDirAreCalled() throws {
+    let directory = ModuleDirectory()
+    let lib = directory.write("lib.oxur", "(module lib)\n(defn dir [x] [:lib-dir x])\n")
+    let app = directory.write(
+      "app.oxur",
+      "(module app)\n(import lib :refer [dir])\n(defn main [] [(source 1) (doc 2) (dir 3) (history 4)])\n"
+        + "(defn source [v] [:src v])\n(defn doc [v] [:doc v])\n(defn history [v] [:history v])\n")
+    let (interpreter, output, _) = bufferedInterpreter()
+    try interpreter.load(path: app)
+    #expect(try interpreter.eval("(app:main)").printed == "[[:src 1] [:doc 2] [:lib-dir 3] [:history 4]]")
+    _ = output.take()
+    try interpreter.eval("(doc inc)")
+    #expect(output.take().hasPrefix("inc [x]"))
+    _ = lib
+  }
+
   /// Editors ask through `lookup` (the nREPL `info` op): the same docstrings and arglists.
   @Test func lookupReportsDocstringsAndBuiltinDocs() throws {
     let directory = ModuleDirectory()

@@ -229,8 +229,18 @@ final class Analyzer {
       macroExpansions?.append(expanded)
       return expanded
     }
-    if module == nil, let core = CoreMacros.table[name] { return try core(form, items) }
+    if module == nil, let core = CoreMacros.table[name] {
+      if CoreMacros.yieldingToDefinitions.contains(name) && isDefinedHere(name) { return nil }
+      return try core(form, items)
+    }
     return nil
+  }
+
+  /// A global of this module (defined, about to be, or taken with `:refer`): REPL conveniences
+  /// such as `doc` and `source` give way to it, so programs keep their own names.
+  private func isDefinedHere(_ name: String) -> Bool {
+    let symbol = Symbol.intern(name)
+    return version.bindings[symbol] != nil || knownNames.contains(name) || version.referred[symbol] != nil
   }
 
   /// One user-macro expansion for `AssignmentScan` (errors are left for the real analysis).

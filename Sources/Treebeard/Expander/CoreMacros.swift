@@ -5,6 +5,12 @@ import OxurSyntax
 enum CoreMacros {
   typealias Expansion = @Sendable (_ form: Syntax, _ items: [Syntax]) throws -> Syntax
 
+  /// The REPL's reporting and help forms: a module that defines a function of the same name
+  /// (a `source`, a `dir`) calls its own; elsewhere the name is not evaluated.
+  static let yieldingToDefinitions: Set<String> = [
+    "history", "reload-stats", "rollback", "deps", "unload", "doc", "source", "dir",
+  ]
+
   static let table: [String: Expansion] = [
     "when": when, "unless": unless, "cond": cond, "and": and, "or": or, "->": threadFirst,
     "->>": threadLast, "defn": defn, "define": define, "while": whileLoop, "doseq": doseq,
