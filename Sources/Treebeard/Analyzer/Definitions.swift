@@ -18,7 +18,7 @@ extension Analyzer {
     var docstring: String? = nil
     if items.count == 4, case .string(let text) = items[2].kind { docstring = text }
     version.documentation[symbol] = Documentation(
-      docstring: docstring, arglists: valueForm.map(Documentation.arglists(of:)) ?? "", span: form.span)
+      docstring: docstring, arglistSpans: valueForm.map(Documentation.arglistSpans(of:)) ?? [], span: form.span)
     var isFunction = false
     let value: Node
     if let valueForm, let parts = valueForm.listElements, parts.first?.symbolName == "fn",
@@ -47,7 +47,7 @@ extension Analyzer {
     }
     let fnForm = Syntax.list([Syntax.symbol("fn", form.span)] + rest, form.span)
     version.documentation[Symbol.intern(name)] = Documentation(
-      docstring: docstring, arglists: Documentation.arglists(of: fnForm), span: form.span, isMacro: true)
+      docstring: docstring, arglistSpans: Documentation.arglistSpans(of: fnForm), span: form.span, isMacro: true)
     let lambda = try analyzeFunction(fnForm, fnForm.listElements ?? [], definedName: name)
     return DefineMacroNode(
       entry: entry, name: Symbol.intern(name), lambda: LambdaNode(lambda: lambda, span: form.span), span: form.span)

@@ -3,28 +3,52 @@
 import OxurSyntax
 
 /// Recorded by the analyzer for every `def`, `defn`, `define`, `defonce` and `defmacro`.
+/// Only spans are kept at load time: the text of arglists and source is cut out of the file
+/// when asked (each cut reads the file up to the form, so doing it per definition at load
+/// made a 1,000-function reload quadratic).
 public struct Documentation: Sendable {
   public let docstring: String?
-  /// `[a b]`, or `[x] [x y]` for several arities, as written; empty for a plain value.
-  public let arglists: String
+  /// Where each parameter vector is written; empty for a plain value.
+  let arglistSpans: [Span]
+  /// Arglists given as text (a host's definition).
+  let writtenArglists: String?
   /// The whole defining form; its file keeps the text as loaded, so `(source)` shows the code
   /// that runs even after the file on disk changed.
   public let span: Span
   public var isMacro = false
 
+  init(docstring: String?, arglistSpans: [Span], span: Span, isMacro: Bool = false) {
+    self.docstring = docstring
+    self.arglistSpans = arglistSpans
+    self.writtenArglists = nil
+    self.span = span
+    self.isMacro = isMacro
+  }
+
+  init(docstring: String?, arglists: String, span: Span) {
+    self.docstring = docstring
+    self.arglistSpans = []
+    self.writtenArglists = arglists
+    self.span = span
+  }
+
+  /// `[a b]`, or `[x] [x y]` for several arities, as written.
+  public var arglists: String {
+    writtenArglists
+      ?? arglistSpans.map { span in
+        Reader.text(ofFormAt: span).map { $0.split(whereSeparator: \.isNewline).joined(separator: " ") } ?? "[…]"
+      }.joined(separator: " ")
+  }
+
   /// The source text of the defining form.
   public var source: String? { Reader.text(ofFormAt: span) }
 
-  /// The parameter vectors of `(fn [params] …)` or `(fn ([a] …) ([a b] …))`, as written.
-  static func arglists(of form: Syntax) -> String {
-    guard let parts = form.listElements, parts.first?.symbolName == "fn" else { return "" }
+  /// The parameter vectors of `(fn [params] …)` or `(fn ([a] …) ([a b] …))`.
+  static func arglistSpans(of form: Syntax) -> [Span] {
+    guard let parts = form.listElements, parts.first?.symbolName == "fn" else { return [] }
     var rest = parts.dropFirst()
     if rest.first?.symbolName != nil { rest = rest.dropFirst() }  // (fn name [params] …)
-    if let params = rest.first, params.vectorElements != nil { return text(params) }
-    return rest.compactMap { clause in clause.listElements?.first.map(text) }.joined(separator: " ")
-  }
-
-  private static func text(_ form: Syntax) -> String {
-    Reader.text(ofFormAt: form.span).map { $0.split(whereSeparator: \.isNewline).joined(separator: " ") } ?? "[…]"
+    if let params = rest.first, params.vectorElements != nil { return [params.span] }
+    return rest.compactMap { clause in clause.listElements?.first?.span }
   }
 }
