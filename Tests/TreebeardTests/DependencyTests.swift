@@ -95,7 +95,7 @@ import Treebeard
       try interpreter.eval("(unload mathx)")
       Issue.record("an imported module was unloaded")
     } catch let error as OxurError {
-      #expect(error.message == "cannot unload mathx: app still import it")
+      #expect(error.message == "cannot unload mathx: app imports it")
     }
     _ = output.take()
     try interpreter.eval("(unload app)")

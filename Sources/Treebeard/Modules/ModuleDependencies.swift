@@ -41,13 +41,17 @@ extension Runtime {
     guard let entry = registry.existingEntry(module), let current = entry.current else {
       throw OxurError("load", "no module \(module) is loaded")
     }
-    let users = registry.loadedModules.filter {
-      $0.name != module
-        && ($0.current?.imports.contains(module) == true || $0.current?.macroSources.contains(module) == true
-          || $0.current?.layoutSources.contains(module) == true)
-    }.map(\.name)
+    // Each user with how it depends: "app imports it", "ui uses its macros", "db builds its structs".
+    let users: [String] = registry.loadedModules.compactMap { other in
+      guard other.name != module, let version = other.current else { return nil }
+      var ways: [String] = []
+      if version.imports.contains(module) { ways.append("imports it") }
+      if version.macroSources.contains(module) { ways.append("uses its macros") }
+      if version.layoutSources.contains(module) { ways.append("builds its structs") }
+      return ways.isEmpty ? nil : "\(other.name) \(ways.joined(separator: " and "))"
+    }
     guard users.isEmpty else {
-      throw OxurError("load", "cannot unload \(module): \(users.sorted().joined(separator: ", ")) still import it")
+      throw OxurError("load", "cannot unload \(module): \(users.sorted().joined(separator: "; "))")
     }
     entry.history.removeAll()
     entry.current = nil
