@@ -137,6 +137,8 @@ import Testing
         (range 10)
         (def *print-level* 1)
         [[1 [2]] {:a [1]}]
+        (def *print-length* 0)
+        [1 2]
         (def *print-length* nil)
         (def *print-level* nil)
         [[1 [2]]]
@@ -152,6 +154,8 @@ import Testing
         [0 1 2 … (7 more)]
         *print-level*
         [… …]
+        *print-length*
+        [… (2 more)]
         *print-length*
         *print-level*
         [[1 [2]]]

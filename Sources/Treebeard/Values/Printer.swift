@@ -276,7 +276,7 @@ final class PrintJob {
   /// the limit: the caller stops writing elements and closes the collection.
   func elides(_ index: Int, total: Int, into out: inout String) -> Bool {
     guard index >= elementLimit else { return false }
-    out.append(" … (\(total - index) more)")
+    out.append((index == 0 ? "… (" : " … (") + "\(total - index) more)")
     return true
   }
 
