@@ -132,7 +132,7 @@ extension Analyzer {
       type = runtime.registry.existingEntry(provider)?.current?.structs[name]
       if provider != moduleName, let type {
         version.layoutSources.insert(provider)
-        version.constructedLayouts["\(provider):\(name)"] = type.fields
+        version.constructedLayouts[provider, default: [:]][name] = type.fields
       }
     } else {
       type = version.structs[name]

@@ -29,7 +29,7 @@ final class LoadTransaction {
   static let maximumNesting = 1000
   /// `:force` and rollbacks: instances of an outdated struct layout keep it instead of being
   /// migrated (or the reload refused).
-  var keepsOldLayouts = false
+  let keepsOldLayouts: Bool
   /// Instances migrated so far, to put back exactly if the transaction does not commit.
   var migrationUndo: [MigrationUndo] = []
   /// What migration did, per module, for the reload lines and records.
@@ -44,7 +44,10 @@ final class LoadTransaction {
     phases[module, default: PhaseTimes()].add(phase, milliseconds)
   }
 
-  init(currentModule: String) { savedCurrentModule = currentModule }
+  init(currentModule: String, keepsOldLayouts: Bool = false) {
+    savedCurrentModule = currentModule
+    self.keepsOldLayouts = keepsOldLayouts
+  }
 
   func stage(_ entry: ModuleEntry, _ staging: ModuleVersion, reason: Reason) {
     staged.append(Staged(entry: entry, previous: entry.current, staging: staging, reason: reason))

@@ -151,8 +151,7 @@ extension Runtime {
       }
       return []
     }
-    let opened = LoadTransaction(currentModule: machine.currentModule)
-    opened.keepsOldLayouts = force
+    let opened = LoadTransaction(currentModule: machine.currentModule, keepsOldLayouts: force)
     transaction = opened
     defer { transaction = nil }
     let plan = try stageAndPlan(opened, machine: machine) {

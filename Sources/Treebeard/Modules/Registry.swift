@@ -55,7 +55,7 @@ public final class ModuleVersion: @unchecked Sendable {
   var layoutSources: Set<String> = []
   /// Each other module's struct this version's code builds, with the fields it was checked
   /// against: a rollback to this version is refused when those layouts have changed since.
-  var constructedLayouts: [String: [Keyword]] = [:]
+  var constructedLayouts: [String: [String: [Keyword]]] = [:]
   /// Names defined at top level in source order, for `(modules)` and diffs.
   var definitionOrder: [Symbol] = []
   /// Names of other modules this version's code uses (`m:f`, `:refer`), checked at commit and

@@ -66,10 +66,9 @@ extension Runtime {
       }
       let targets = try rollbackTargets(module: module, to: requested)
       kept = targets.compactMap { entry, _ in entry.current.map { (entry.name, $0.number) } }
-      let opened = LoadTransaction(currentModule: machine.currentModule)
       // The restored code may declare an older struct layout: live instances keep the one they
       // have (a rollback must not need a migrator of the version it leaves).
-      opened.keepsOldLayouts = true
+      let opened = LoadTransaction(currentModule: machine.currentModule, keepsOldLayouts: true)
       transaction = opened
       defer { transaction = nil }
       let plan = try stageAndPlan(opened, machine: machine) {
@@ -149,18 +148,20 @@ extension Runtime {
   /// with it), the rollback is refused rather than leaving a constructor that fails when called.
   func refuseStaleConstructors(_ transaction: LoadTransaction) throws {
     for item in transaction.staged {
-      for (qualified, fields) in item.staging.constructedLayouts.sorted(by: { $0.key < $1.key }) {
-        let parts = qualified.split(separator: ":", maxSplits: 1).map(String.init)
-        guard parts.count == 2, let now = registry.existingEntry(parts[0])?.current?.structs[parts[1]],
-          now.fields != fields
-        else { continue }
-        let was = fields.map(\.name).joined(separator: " ")
-        let isNow = now.fields.map(\.name).joined(separator: " ")
-        throw OxurError(
-          "rollback",
-          "cannot roll back \(item.entry.name): the restored code builds "
-            + "\(qualified) with fields \(was), but \(qualified) now has \(isNow) (roll back \(parts[0]) with it, or reload \(item.entry.name))"
-        )
+      for (provider, built) in item.staging.constructedLayouts.sorted(by: { $0.key < $1.key }) {
+        for (name, fields) in built.sorted(by: { $0.key < $1.key }) {
+          guard let now = registry.existingEntry(provider)?.current?.structs[name], now.fields != fields else {
+            continue
+          }
+          let qualified = "\(provider):\(name)"
+          let was = fields.map(\.name).joined(separator: " ")
+          let isNow = now.fields.map(\.name).joined(separator: " ")
+          throw OxurError(
+            "rollback",
+            "cannot roll back \(item.entry.name): the restored code builds "
+              + "\(qualified) with fields \(was), but \(qualified) now has \(isNow) (roll back \(provider) with it, or reload \(item.entry.name))"
+          )
+        }
       }
     }
   }
