@@ -397,4 +397,33 @@ import Testing
     )
     #expect(try interpreter.eval("(count (apropos \"\"))").printed != "0")
   }
+
+  /// Ctrl-C (an interrupt of the reloading evaluation) while a migrator runs: the reload fails
+  /// as interrupted and every instance keeps its old contents.
+  @Test func anInterruptDuringMigrationLeavesEverythingAsItWas() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("geo.oxur", Self.plain)
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    try interpreter.eval("(def points (vec (map (fn [i] (geo:make i i)) (range 3))))")
+    directory.write(
+      "geo.oxur",
+      MigrationTests.version2(migrator: "(do (loop [] (recur)) (struct Point (x 0) (y 0) (z 0)))"))
+    let handle = EvaluationHandle(interpreter: interpreter)
+    let reload = Background { () -> String in
+      do {
+        try interpreter.reload(path: path, handle: handle)
+        return "committed"
+      } catch let failure as LoadFailure {
+        return failure.error.kind
+      }
+    }
+    Thread.sleep(forTimeInterval: 0.3)
+    handle.interrupt()
+    #expect((try? reload.wait("the interrupted reload")?.get()) == "interrupted")
+    #expect(
+      try interpreter.eval("points").printed
+        == "[(struct geo:Point :x 0 :y 0) (struct geo:Point :x 1 :y 1) (struct geo:Point :x 2 :y 2)]")
+    #expect(interpreter.modules().first { $0.name == "geo" }?.version == 1)
+  }
 }
