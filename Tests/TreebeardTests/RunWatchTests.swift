@@ -24,23 +24,23 @@ private final class RunningProgram: @unchecked Sendable {
     process.standardInput = Pipe()
     process.standardOutput = output
     process.standardError = error
-    output.fileHandleForReading.readabilityHandler = { [weak self] handle in
-      let data = handle.availableData
-      if data.isEmpty { handle.readabilityHandler = nil }
-      self?.lock.withLock {
-        if data.isEmpty { self?.closedStreams += 1 }
-        self?.outData.append(data)
-      }
-    }
-    error.fileHandleForReading.readabilityHandler = { [weak self] handle in
-      let data = handle.availableData
-      if data.isEmpty { handle.readabilityHandler = nil }
-      self?.lock.withLock {
-        if data.isEmpty { self?.closedStreams += 1 }
-        self?.errData.append(data)
-      }
-    }
     try process.run()
+    // A blocking reader thread per stream, not a readabilityHandler: cancelling a handler from
+    // inside itself at end of file once crashed libdispatch's event loop in the test process.
+    read(output.fileHandleForReading) { program, data in program.outData.append(data) }
+    read(error.fileHandleForReading) { program, data in program.errData.append(data) }
+  }
+
+  private func read(_ handle: FileHandle, into keep: @escaping @Sendable (RunningProgram, Data) -> Void) {
+    Thread.detachNewThread { [self] in
+      while true {
+        let data = handle.availableData
+        lock.withLock {
+          if data.isEmpty { closedStreams += 1 } else { keep(self, data) }
+        }
+        if data.isEmpty { return }
+      }
+    }
   }
 
   var out: String { lock.withLock { String(decoding: outData, as: UTF8.self) } }
