@@ -23,7 +23,7 @@ enum SpecialForms {
       let condition = try analyzer.analyze(items[1], .value)
       let then = try analyzer.analyze(items[2], position)
       let otherwise = items.count == 4 ? try analyzer.analyze(items[3], position) : ConstantNode(.nil, span: form.span)
-      return IfNode(condition, then, otherwise, span: form.span)
+      return IfNode.make(condition, then, otherwise, span: form.span)
     },
     "do": { analyzer, form, items, position in
       try analyzer.analyzeBody(items.dropFirst(), position, span: form.span)

@@ -23,6 +23,12 @@ enum ArithmeticOperator {
     }
   }
 
+  /// `apply` as a call: keeps the slow path (and the registers it needs) out of the fast path
+  /// of a node whose Int case is inline.
+  @inline(never) func applyOutOfLine(_ a: Value, _ b: Value, _ span: Span) throws -> Value {
+    try apply(a, b, span)
+  }
+
   /// Ints inline; floats, mixed operands and errors through Arithmetic.
   @inline(__always) func apply(_ a: Value, _ b: Value, _ span: Span) throws -> Value {
     if case .int(let x) = a, case .int(let y) = b {
@@ -53,7 +59,13 @@ final class ArithmeticNode: Node {
   }
 
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    try operation.apply(try left.eval(m, fp), try right.eval(m, fp), span)
+    let a = try left.eval(m, fp)
+    let b = try right.eval(m, fp)
+    if case .int(let x) = a, case .int(let y) = b {
+      let (result, overflow) = operation.onInts(x, y)
+      if !overflow { return .int(result) }
+    }
+    return try operation.applyOutOfLine(a, b, span)
   }
 }
 
@@ -75,7 +87,7 @@ final class ArithmeticLocalConstantNode: Node {
       let (result, overflow) = operation.onInts(x, constant)
       if !overflow { return .int(result) }
     }
-    return try operation.apply(fp[slot], .int(constant), span)
+    return try operation.applyOutOfLine(fp[slot], .int(constant), span)
   }
 }
 
@@ -93,7 +105,11 @@ final class ArithmeticLocalLocalNode: Node {
   }
 
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    try operation.apply(fp[left], fp[right], span)
+    if case .int(let x) = fp[left], case .int(let y) = fp[right] {
+      let (result, overflow) = operation.onInts(x, y)
+      if !overflow { return .int(result) }
+    }
+    return try operation.applyOutOfLine(fp[left], fp[right], span)
   }
 }
 
@@ -135,9 +151,13 @@ enum ComparisonOperator {
     }
   }
 
-  /// Ints inline; everything else through `Arithmetic.compare`.
+  /// Ints inline; everything else through `Arithmetic.compare`, out of line.
   @inline(__always) func apply(_ a: Value, _ b: Value, _ span: Span) throws -> Bool {
     if case .int(let x) = a, case .int(let y) = b { return onInts(x, y) }
+    return try compareOutOfLine(a, b, span)
+  }
+
+  @inline(never) func compareOutOfLine(_ a: Value, _ b: Value, _ span: Span) throws -> Bool {
     do { return accepts(try Arithmetic.compare(a, b, name)) } catch let error as OxurError { throw error.located(span) }
   }
 
@@ -192,7 +212,7 @@ final class ComparisonLocalConstantNode: Node {
 
   override func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
     if case .int(let x) = fp[slot] { return operation.onInts(x, constant) }
-    return try operation.apply(fp[slot], .int(constant), span)
+    return try operation.compareOutOfLine(fp[slot], .int(constant), span)
   }
 
   override func negatedComparison() -> Node? {

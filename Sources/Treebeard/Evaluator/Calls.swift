@@ -64,11 +64,19 @@ extension Machine {
     }
   }
 
-  /// Runs a closure whose arguments are on top of the stack. Tail calls and `recur` loop here,
-  /// reusing the frame, so tail recursion runs in constant stack. The hot path touches the
-  /// closure's code through unretained references: the closure (retained by the caller for the
-  /// call) owns its lambda, arities and bodies.
-  @inline(__always) func invoke(_ first: consuming Closure, argumentCount: Int, span: Span) throws -> Value {
+  /// Runs a closure whose arguments are on top of the stack; the caller holds it for the call.
+  @inline(__always) func invoke(_ closure: Closure, argumentCount: Int, span: Span) throws -> Value {
+    try withExtendedLifetime(closure) {
+      try invoke(unretained: Unmanaged.passUnretained(closure), argumentCount: argumentCount, span: span)
+    }
+  }
+
+  /// Runs a closure whose arguments are on top of the stack. The closure is not retained: either
+  /// the caller holds it, or it is the value of a global binding, which keeps it alive while a
+  /// frame of it runs (`Closure.bindingReleased`; DESIGN.md §11: no reference counting on the
+  /// call path). Tail calls continue in `runTailCalls`, reusing the frame, so tail recursion runs
+  /// in constant stack.
+  @inline(__always) func invoke(unretained closure: Unmanaged<Closure>, argumentCount: Int, span: Span) throws -> Value {
     // The callee is chosen already: stop here if interrupted, but hand over only where no callee
     // is pending (see `safePoint`), or a reload committed meanwhile would run in old code.
     if attention.raised.load(ordering: .relaxed) {
@@ -77,85 +85,110 @@ extension Machine {
         throw error.located(span)
       }
     }
-    depth += 1
-    defer { depth -= 1 }
     let base = sp - argumentCount
-    var closure = consume first
-    var count = argumentCount
+    // Bounded by `depthLimit`, far below overflow.
+    depth &+= 1
+    Closure.callStarted(closure)
+    defer {
+      Closure.callEnded(closure)
+      depth &-= 1
+    }
     if depth > depthLimit {
       pop(to: base)
-      throw stackOverflow(closure.lambda.displayName, span)
+      throw stackOverflow(closure._withUnsafeGuaranteedRef { $0.lambda.displayName }, span)
     }
-    while true {
-      let lambdaReference = closure.lambdaReference
-      callFrames[depth] = lambdaReference
-      let arityReference: Unmanaged<Arity>
-      if let single = lambdaReference._withUnsafeGuaranteedRef({ $0.singleReference }),
-        single._withUnsafeGuaranteedRef({ $0.requiredCount }) == count
-      {
-        arityReference = single
-      } else if let found = closure.lambda.arity(for: count) {
-        arityReference = Unmanaged.passUnretained(found)
-        if found.isVariadic { packRest(base: base, count: count, required: found.requiredCount) }
-      } else {
-        pop(to: base)
-        let lambda = closure.lambda
-        throw Failure.arity(lambda.displayName, expected: lambda.arityDescription, got: count).located(span)
-      }
-      let frameEnd = base + arityReference._withUnsafeGuaranteedRef { $0.frameSize }
-      guard frameEnd < stackLimit || grow(to: frameEnd) else {
-        pop(to: base)
-        throw stackOverflow(closure.lambda.displayName, span)
-      }
-      arityReference._withUnsafeGuaranteedRef { arity in
-        if !arity.captureMap.isEmpty {
+    let result = try runFrame(closure, base: base, count: argumentCount, span: span)
+    guard case .tailCallSignal = result else {
+      pop(to: base)
+      return result
+    }
+    return try runTailCalls(base: base, span: span)
+  }
+
+  /// One activation of `closure` in the frame at `base` holding `count` arguments: binds the
+  /// arity, runs the body and its `recur` loop. Leaves the frame for the caller to clear.
+  @inline(__always) private func runFrame(
+    _ closure: Unmanaged<Closure>, base: UnsafeMutablePointer<Value>, count: Int, span: Span
+  ) throws -> Value {
+    callFrames[depth] = closure
+    let lambdaReference = closure._withUnsafeGuaranteedRef { $0.lambdaReference }
+    let arityReference: Unmanaged<Arity>
+    if let single = lambdaReference._withUnsafeGuaranteedRef({ $0.singleReference }),
+      single._withUnsafeGuaranteedRef({ $0.requiredCount }) == count
+    {
+      arityReference = single
+    } else if let found = lambdaReference._withUnsafeGuaranteedRef({ $0.arity(for: count) }) {
+      arityReference = Unmanaged.passUnretained(found)
+      if found.isVariadic { packRest(base: base, count: count, required: found.requiredCount) }
+    } else {
+      pop(to: base)
+      let lambda = lambdaReference.takeUnretainedValue()
+      throw Failure.arity(lambda.displayName, expected: lambda.arityDescription, got: count).located(span)
+    }
+    let frameEnd = base + arityReference._withUnsafeGuaranteedRef { $0.frameSize }
+    guard frameEnd < stackLimit || grow(to: frameEnd) else {
+      pop(to: base)
+      throw stackOverflow(lambdaReference.takeUnretainedValue().displayName, span)
+    }
+    arityReference._withUnsafeGuaranteedRef { arity in
+      if !arity.captureMap.isEmpty {
+        closure._withUnsafeGuaranteedRef { closure in
           for capture in arity.captureMap { base[capture.slot] = closure.captures[capture.index] }
         }
-        if let selfSlot = arity.selfSlot { base[selfSlot] = .closure(closure) }
       }
-      if frameEnd > sp { sp = frameEnd }
-      let bodyReference = arityReference._withUnsafeGuaranteedRef { $0.bodyReference }
-      var result: Value
-      do {
+      if let selfSlot = arity.selfSlot { base[selfSlot] = .closure(closure.takeUnretainedValue()) }
+    }
+    if frameEnd > sp { sp = frameEnd }
+    let bodyReference = arityReference._withUnsafeGuaranteedRef { $0.bodyReference }
+    do {
+      var result = try bodyReference._withUnsafeGuaranteedRef { try $0.eval(self, base) }
+      while case .recurSignal = result {
+        if attention.raised.load(ordering: .relaxed) { try safePoint() }
         result = try bodyReference._withUnsafeGuaranteedRef { try $0.eval(self, base) }
-        while case .recurSignal = result {
-          if attention.raised.load(ordering: .relaxed) { try safePoint() }
-          result = try bodyReference._withUnsafeGuaranteedRef { try $0.eval(self, base) }
-        }
-      } catch let error as OxurError {
-        pop(to: base)
-        // Calls from Swift (main, map's callbacks) have no call span: show where the function is.
-        error.addFrame(closure.lambda.displayName, span.isKnown ? span : closure.lambda.span)
-        throw error
       }
-      guard case .tailCallSignal = result else {
-        pop(to: base)
-        return result
-      }
-      let next = tailCallee
+      return result
+    } catch let error as OxurError {
+      pop(to: base)
+      // Calls from Swift (main, map's callbacks) have no call span: show where the function is.
+      let lambda = lambdaReference.takeUnretainedValue()
+      error.addFrame(lambda.displayName, span.isKnown ? span : lambda.span)
+      throw error
+    }
+  }
+
+  /// The trampoline: a body returned `.tailCallSignal`, so its callee runs in the same frame,
+  /// and so on until a body returns a value. Out of line to keep `invoke` small.
+  /// Frames keep the span of the call that started the chain (a trace shows the tail callee
+  /// where the replaced function was called).
+  @inline(never) private func runTailCalls(base: UnsafeMutablePointer<Value>, span callSpan: Span) throws -> Value {
+    while true {
+      // Holds the tail callee, which nobody else may hold, while it runs.
+      var callee = tailCallee
       tailCallee = .nil
-      count = tailArgumentCount
+      let count = tailArgumentCount
+      let span = tailSpan
       let source = sp - count
       for index in 0..<count { base[index] = source[index] }
       pop(to: base + count)
       if attention.raised.load(ordering: .relaxed) {
         do { try interruptPoint() } catch let error as OxurError {
           pop(to: base)
-          throw error.located(tailSpan)
+          throw error.located(span)
         }
       }
-      switch next {
-      case .closure(let nextClosure):
-        closure = nextClosure
-      case .functionReference(let reference):
-        let value = try calleeAtCall(reference.site, argumentCount: count, span: tailSpan)
-        if case .closure(let nextClosure) = value {
-          closure = nextClosure
-        } else {
-          return try apply(value, argumentCount: count, span: tailSpan)
-        }
-      default:
-        return try apply(next, argumentCount: count, span: tailSpan)
+      if case .functionReference(let reference) = callee {
+        callee = try calleeAtCall(reference.site, argumentCount: count, span: span)
+      }
+      guard case .closure(let closure) = callee else {
+        return try apply(callee, argumentCount: count, span: span)
+      }
+      let reference = Unmanaged.passUnretained(closure)
+      Closure.callStarted(reference)
+      defer { Closure.callEnded(reference) }
+      let result = try runFrame(reference, base: base, count: count, span: callSpan)
+      guard case .tailCallSignal = result else {
+        pop(to: base)
+        return result
       }
     }
   }
@@ -202,6 +235,18 @@ extension Machine {
     do {
       if attention.raised.load(ordering: .relaxed) { try safePoint() }
       return try site.currentValue()
+    } catch let error as OxurError {
+      pop(to: sp - argumentCount)
+      throw error.located(span)
+    }
+  }
+
+  /// The callee of a global call when it is a closure, unretained (see `invoke(unretained:)`);
+  /// nil when the global holds another kind of value (then `calleeAtCall` gives it).
+  @inline(__always) func closureAtCall(_ site: GlobalSite, argumentCount: Int, span: Span) throws -> Unmanaged<Closure>? {
+    do {
+      if attention.raised.load(ordering: .relaxed) { try safePoint() }
+      return try site.currentClosure()
     } catch let error as OxurError {
       pop(to: sp - argumentCount)
       throw error.located(span)
@@ -264,10 +309,10 @@ final class GlobalCallNode: Node {
   }
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
     try m.pushArguments(arguments, fp)
-    let function = try m.calleeAtCall(site, argumentCount: arguments.count, span: span)
-    if case .closure(let closure) = function, !isTail {
-      return try m.invoke(closure, argumentCount: arguments.count, span: span)
+    if !isTail, let closure = try m.closureAtCall(site, argumentCount: arguments.count, span: span) {
+      return try m.invoke(unretained: closure, argumentCount: arguments.count, span: span)
     }
+    let function = try m.calleeAtCall(site, argumentCount: arguments.count, span: span)
     if isTail, function.isClosureLike {
       return m.signalTailCall(function, argumentCount: arguments.count, span: span)
     }
@@ -285,8 +330,10 @@ final class GlobalCall1Node: Node {
     super.init(span: span)
   }
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    let value = try argument.eval(m, fp)
-    m.push(value)
+    m.push(try argument.eval(m, fp))
+    if let closure = try m.closureAtCall(site, argumentCount: 1, span: span) {
+      return try m.invoke(unretained: closure, argumentCount: 1, span: span)
+    }
     let function = try m.calleeAtCall(site, argumentCount: 1, span: span)
     if case .closure(let closure) = function {
       return try m.invoke(closure, argumentCount: 1, span: span)
@@ -358,16 +405,15 @@ final class GlobalCallFixedNode: Node {
       m.pop(to: base)
       throw error
     }
-    let function = try m.calleeAtCall(site, argumentCount: count, span: span)
-    if case .closure(let closure) = function {
+    if let closure = try m.closureAtCall(site, argumentCount: count, span: span) {
       // Shallow tail calls nest directly (cheaper than the trampoline); from a bounded depth on
       // they go through the trampoline, so tail recursion still runs in constant stack.
       if isTail && m.depth >= Machine.directTailCallDepth {
-        return m.signalTailCall(function, argumentCount: count, span: span)
+        return m.signalTailCall(.closure(closure.takeUnretainedValue()), argumentCount: count, span: span)
       }
-      return try m.invoke(closure, argumentCount: count, span: span)
+      return try m.invoke(unretained: closure, argumentCount: count, span: span)
     }
-    return try m.apply(function, argumentCount: count, span: span)
+    return try m.apply(try m.calleeAtCall(site, argumentCount: count, span: span), argumentCount: count, span: span)
   }
 }
 

@@ -28,7 +28,7 @@ public final class Machine: @unchecked Sendable {
   /// The function running at each call depth (1...depth), one store a call: what a reload
   /// warning reads to tell that a module's code is on some thread's stack. Unretained: each
   /// running closure is held by its caller for the call.
-  let callFrames: UnsafeMutablePointer<Unmanaged<Lambda>?>
+  let callFrames: UnsafeMutablePointer<Unmanaged<Closure>?>
   let attention: Attention
   unowned let runtime: Runtime
   /// The evaluation this machine runs now, whose interrupt flag its safe points obey.
@@ -67,7 +67,7 @@ public final class Machine: @unchecked Sendable {
     self.errorOutput = runtime.errorOutput
     // Not initialised: a trivial type, and only slots 1...depth, written by `invoke` before they
     // are read, are ever read (touching all 800 KB cost every new machine page faults).
-    callFrames = UnsafeMutablePointer<Unmanaged<Lambda>?>.allocate(capacity: depthLimit + 1)
+    callFrames = UnsafeMutablePointer<Unmanaged<Closure>?>.allocate(capacity: depthLimit + 1)
     capacity = slots
     stack = UnsafeMutablePointer<Value>.allocate(capacity: slots)
     // A process's machine starts smaller: a thousand idle processes should not cost a GiB.
@@ -118,7 +118,11 @@ public final class Machine: @unchecked Sendable {
     var slot = sp
     while slot > from {
       slot -= 1
-      slot.pointee = .nil
+      // Scalars own nothing: overwrite them without the out-of-line destroy of a `Value`.
+      switch slot.pointee {
+      case .nil, .bool, .int, .float, .char: slot.initialize(to: .nil)
+      default: slot.pointee = .nil
+      }
     }
     sp = from
   }
@@ -162,7 +166,7 @@ public final class Machine: @unchecked Sendable {
     guard depth > 0 else { return [] }
     var names: [String] = []
     for level in stride(from: min(depth, depthLimit), through: 1, by: -1) {
-      guard let lambda = callFrames[level]?.takeUnretainedValue(), lambda.module == module else { continue }
+      guard let lambda = callFrames[level]?.takeUnretainedValue().lambda, lambda.module == module else { continue }
       let name = lambda.displayName
       if !names.contains(name) { names.append(name) }
     }

@@ -41,6 +41,16 @@ final class GlobalSite: @unchecked Sendable {
     return try relink().value
   }
 
+  /// The current value when it is a closure, unretained: the binding holds it.
+  @inline(__always) func currentClosure() throws -> Unmanaged<Closure>? {
+    if let entryReference, let bindingReference,
+      entryReference._withUnsafeGuaranteedRef({ $0.generation }) == generation
+    {
+      return bindingReference._withUnsafeGuaranteedRef { $0.closureReference }
+    }
+    return try relink().closureReference
+  }
+
   @inline(__always) func resolve() throws -> Binding {
     if let entryReference, let bindingReference,
       entryReference._withUnsafeGuaranteedRef({ $0.generation }) == generation

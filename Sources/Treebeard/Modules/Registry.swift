@@ -6,7 +6,15 @@ import OxurSyntax
 /// A global definition's cell. A version owns its bindings; `defonce` carries a cell across versions.
 public final class Binding: @unchecked Sendable {
   public let name: Symbol
-  @exclusivity(unchecked) public var value: Value
+  @exclusivity(unchecked) public var value: Value {
+    // willSet: the old value is still held here; by didSet it would already be gone.
+    willSet { closureReference?._withUnsafeGuaranteedRef { $0.bindingReleased() } }
+    didSet { closureReference = Binding.closureReference(value) }
+  }
+  /// The value when it is a closure, for calls that run it without a retain
+  /// (`GlobalSite.currentClosure`); a running closure the binding lets go of stays alive until
+  /// its frames return (`Closure.bindingReleased`).
+  @exclusivity(unchecked) private(set) var closureReference: Unmanaged<Closure>?
   /// Defined by `defn`/`define`: naming it as a value yields a late-bound reference.
   var isFunction: Bool
   /// Set by `defonce`; a later `defonce` of the name keeps the value.
@@ -20,8 +28,16 @@ public final class Binding: @unchecked Sendable {
   init(name: Symbol, value: Value, isFunction: Bool, isOnce: Bool) {
     self.name = name
     self.value = value
+    self.closureReference = Binding.closureReference(value)
     self.isFunction = isFunction
     self.isOnce = isOnce
+  }
+
+  deinit { closureReference?._withUnsafeGuaranteedRef { $0.bindingReleased() } }
+
+  private static func closureReference(_ value: Value) -> Unmanaged<Closure>? {
+    if case .closure(let closure) = value { return Unmanaged.passUnretained(closure) }
+    return nil
   }
 }
 

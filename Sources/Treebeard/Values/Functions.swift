@@ -93,10 +93,41 @@ public final class Closure: @unchecked Sendable {
   /// Set only by `deinit` (see `Reclaimer`).
   @exclusivity(unchecked) private(set) var captures: ContiguousArray<Value>
 
+  /// Frames of this closure on any machine's stack. Global calls run a binding's closure without
+  /// retaining it (DESIGN.md §11); a binding that lets go of a running closure (a reload, a
+  /// redefinition, a version leaving history) parks it in `keptWhileRunning` until its last
+  /// frame returns. Plain (non-atomic) counts: every call runs under the evaluator lock.
+  @exclusivity(unchecked) private var activeCalls = 0
+  @exclusivity(unchecked) private var keptWhileRunning: Closure?
+
   init(lambda: Lambda, captures: ContiguousArray<Value>) {
     self.lambda = lambda
     self.lambdaReference = Unmanaged.passUnretained(lambda)
     self.captures = captures
+  }
+
+  @inline(__always) static func callStarted(_ closure: Unmanaged<Closure>) {
+    closure._withUnsafeGuaranteedRef { $0.activeCalls &+= 1 }
+  }
+
+  /// Ends a frame; frees a closure its binding let go of once its last frame has returned.
+  @inline(__always) static func callEnded(_ closure: Unmanaged<Closure>) {
+    let released: Closure? = closure._withUnsafeGuaranteedRef { closure in
+      closure.activeCalls &-= 1
+      guard closure.activeCalls == 0, closure.keptWhileRunning != nil else { return nil }
+      return closure.releaseKeptReference()
+    }
+    _ = released
+  }
+
+  private func releaseKeptReference() -> Closure? {
+    defer { keptWhileRunning = nil }
+    return keptWhileRunning
+  }
+
+  /// Called by a binding letting go of this closure: stays alive until its frames return.
+  func bindingReleased() {
+    if activeCalls > 0 { keptWhileRunning = self }
   }
 
   deinit { if !captures.isEmpty { Reclaimer.release(&captures, empty: []) } }
