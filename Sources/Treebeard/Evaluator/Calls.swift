@@ -76,7 +76,8 @@ extension Machine {
   /// frame of it runs (`Closure.bindingReleased`; DESIGN.md §11: no reference counting on the
   /// call path). Tail calls continue in `runTailCalls`, reusing the frame, so tail recursion runs
   /// in constant stack.
-  @inline(__always) func invoke(unretained closure: Unmanaged<Closure>, argumentCount: Int, span: Span) throws -> Value {
+  @inline(__always) func invoke(unretained closure: Unmanaged<Closure>, argumentCount: Int, span: Span) throws -> Value
+  {
     // The callee is chosen already: stop here if interrupted, but hand over only where no callee
     // is pending (see `safePoint`), or a reload committed meanwhile would run in old code.
     if attention.raised.load(ordering: .relaxed) {
@@ -243,7 +244,8 @@ extension Machine {
 
   /// The callee of a global call when it is a closure, unretained (see `invoke(unretained:)`);
   /// nil when the global holds another kind of value (then `calleeAtCall` gives it).
-  @inline(__always) func closureAtCall(_ site: GlobalSite, argumentCount: Int, span: Span) throws -> Unmanaged<Closure>? {
+  @inline(__always) func closureAtCall(_ site: GlobalSite, argumentCount: Int, span: Span) throws -> Unmanaged<Closure>?
+  {
     do {
       if attention.raised.load(ordering: .relaxed) { try safePoint() }
       return try site.currentClosure()
