@@ -34,11 +34,13 @@ struct TreebeardCommand: ParsableCommand {
     for index in 0..<file where arguments[index] == "--nrepl" {
       if index + 1 == arguments.count || Int(arguments[index + 1]) == nil { arguments[index] = "--nrepl=0" }
     }
+    if arguments.first?.hasSuffix(".oxur") == true { arguments.insert("run", at: 0) }
+    if let status = PlainInvocation.run(arguments) { Foundation.exit(status) }
     if let first = arguments.first, !first.hasPrefix("-") {
       let subcommands = configuration.subcommands.map {
         $0.configuration.commandName ?? String(describing: $0).lowercased()
       }
-      if first.hasSuffix(".oxur") || (!subcommands.contains(first) && FileManager.default.fileExists(atPath: first)) {
+      if !subcommands.contains(first) && FileManager.default.fileExists(atPath: first) {
         arguments.insert("run", at: 0)
       } else if !subcommands.contains(first) && first != "help" {
         FileHandle.standardError.write(
