@@ -426,6 +426,7 @@ def main():
         return 1
 
     found = find_peers(args)
+    built_at = os.path.getmtime(args.treebeard)
     header(args, found)
     peers = [peer for _, peer, _ in found if peer]
     rows = {}
@@ -484,6 +485,11 @@ def main():
             print("(python times importlib.reload alone, pil `load`, lua `dofile` (CPU time: Lua has no finer "
                   "wall clock), treebeard the whole `reload` transaction)", flush=True)
 
+    try:
+        if os.path.getmtime(args.treebeard) != built_at:
+            print(f"\nWARNING: {args.treebeard} was rebuilt during this run: rows mix two binaries", flush=True)
+    except OSError:
+        print(f"\nWARNING: {args.treebeard} disappeared during this run", flush=True)
     try:
         print("\nload average at end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()), flush=True)
     except OSError:
