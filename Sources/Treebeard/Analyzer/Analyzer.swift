@@ -337,7 +337,7 @@ final class Analyzer {
       case "not": return operand.negatedComparison() ?? NotNode(operand, span: span)
       case "inc", "dec":
         let operation: ArithmeticOperator = name == "inc" ? .add : .subtract
-        if let slot = operand.localSlot {
+        if let slot = operand.numericOperandSlot {
           return ArithmeticLocalConstantNode(operation, slot: slot, constant: 1, span: span)
         }
         return ArithmeticNode(operation, operand, one, span: span)
@@ -356,7 +356,7 @@ final class Analyzer {
     let right = try analyze(arguments[1], .value)
     var constant: Int? = nil
     if case .int(let value)? = right.constantValue { constant = value }
-    switch (arithmetic[name], comparison[name], left.localSlot, right.localSlot, constant) {
+    switch (arithmetic[name], comparison[name], left.numericOperandSlot, right.numericOperandSlot, constant) {
     case (let operation?, _, let slot?, _, let constant?):
       return ArithmeticLocalConstantNode(operation, slot: slot, constant: constant, span: span)
     case (let operation?, _, let leftSlot?, let rightSlot?, _):

@@ -131,7 +131,7 @@ extension Analyzer {
     defer { function.recurTarget = saved }
     var body = try analyzeBody(items.dropFirst(2), Position(tail: position.tail, recur: true), span: form.span)
     if !prologue.isEmpty { body = DoNode(prologue, last: body, span: form.span) }
-    return LoopNode(bindings: initial, body: body, span: form.span)
+    return LoopNode.make(bindings: initial, body: body, span: form.span)
   }
 
   /// `x:Type` in a binding position names x.

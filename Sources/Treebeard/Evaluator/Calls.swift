@@ -433,4 +433,5 @@ final class MoveLocalNode: Node {
     fp[slot] = .nil
     return value
   }
+  override var numericOperandSlot: Int? { slot }
 }

@@ -118,13 +118,18 @@ public final class Machine: @unchecked Sendable {
     var slot = sp
     while slot > from {
       slot -= 1
-      // Scalars own nothing: overwrite them without the out-of-line destroy of a `Value`.
-      switch slot.pointee {
-      case .nil, .bool, .int, .float, .char: slot.initialize(to: .nil)
-      default: slot.pointee = .nil
-      }
+      Machine.store(.nil, into: slot)
     }
     sp = from
+  }
+
+  /// Assigns a frame slot; a scalar there is overwritten without the out-of-line destroy of a
+  /// `Value` (loop variables are mostly numbers).
+  @inline(__always) static func store(_ value: consuming Value, into slot: UnsafeMutablePointer<Value>) {
+    switch slot.pointee {
+    case .nil, .bool, .int, .float, .char: slot.initialize(to: value)
+    default: slot.pointee = value
+    }
   }
 
   /// Slots at and above `sp` always hold `.nil`, which owns nothing, so a push may initialise

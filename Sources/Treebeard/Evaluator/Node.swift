@@ -21,6 +21,9 @@ class Node {
   var constantValue: Value? { nil }
   /// A plain local slot, used by the analyzer to specialise operands.
   var localSlot: Int? { nil }
+  /// The slot of a local read, moves included, for operands of arithmetic and comparisons:
+  /// a number has nothing to hand over, so reading it in place is the same as moving it.
+  var numericOperandSlot: Int? { localSlot }
   /// For comparisons: the same comparison negated, so `(not (< a b))` is one node.
   func negatedComparison() -> Node? { nil }
 }
@@ -86,67 +89,58 @@ final class IfNode: Node {
   /// An `if`, with the Int comparison of a local inline when the condition is one (the
   /// base case of most recursions): one node call fewer per test.
   static func make(_ condition: Node, _ then: Node, _ otherwise: Node, span: Span) -> Node {
-    if let comparison = condition as? ComparisonLocalConstantNode {
-      return IfLocalConstantNode(comparison, then, otherwise, span: span)
-    }
-    if let comparison = condition as? ComparisonLocalLocalNode {
-      return IfLocalLocalNode(comparison, then, otherwise, span: span)
+    if let comparison = InlineComparison(condition) {
+      return IfComparisonNode(comparison, then, otherwise, span: span)
     }
     return IfNode(condition, then, otherwise, span: span)
   }
 }
 
-/// `(if (< n 2) …)`: a local against an Int constant, compared inline.
-final class IfLocalConstantNode: Node {
-  let condition: ComparisonLocalConstantNode
+/// A comparison of a local with an Int constant or with another local, answered inline when
+/// both are Ints; anything else goes to the comparison node itself.
+struct InlineComparison {
+  let node: Node
   let operation: ComparisonOperator
-  let slot: Int
-  let constant: Int
-  let then: Node
-  let otherwise: Node
-  init(_ condition: ComparisonLocalConstantNode, _ then: Node, _ otherwise: Node, span: Span) {
-    self.condition = condition
-    self.operation = condition.operation
-    self.slot = condition.slot
-    self.constant = condition.constant
-    self.then = then
-    self.otherwise = otherwise
-    super.init(span: span)
+  let left: Int
+  /// A slot, or the constant when `rightIsConstant`.
+  let right: Int
+  let rightIsConstant: Bool
+
+  init?(_ node: Node) {
+    switch node {
+    case let comparison as ComparisonLocalConstantNode:
+      (operation, left, right, rightIsConstant) = (comparison.operation, comparison.slot, comparison.constant, true)
+    case let comparison as ComparisonLocalLocalNode:
+      (operation, left, right, rightIsConstant) = (comparison.operation, comparison.left, comparison.right, false)
+    default:
+      return nil
+    }
+    self.node = node
   }
-  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    let taken: Bool
-    if case .int(let x) = fp[slot] { taken = operation.onInts(x, constant) } else { taken = try condition.test(m, fp) }
-    // Two calls rather than `(taken ? then : otherwise).eval`, which retains the chosen node.
-    if taken { return try then.eval(m, fp) }
-    return try otherwise.eval(m, fp)
+
+  @inline(__always) func test(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Bool {
+    if case .int(let x) = fp[left] {
+      if rightIsConstant { return operation.onInts(x, right) }
+      if case .int(let y) = fp[right] { return operation.onInts(x, y) }
+    }
+    return try node.test(m, fp)
   }
 }
 
-/// `(if (< a b) …)` on two locals, compared inline.
-final class IfLocalLocalNode: Node {
-  let condition: ComparisonLocalLocalNode
-  let operation: ComparisonOperator
-  let left: Int
-  let right: Int
+/// `(if (< n 2) …)`, `(if (< a b) …)`: the comparison inline.
+final class IfComparisonNode: Node {
+  let comparison: InlineComparison
   let then: Node
   let otherwise: Node
-  init(_ condition: ComparisonLocalLocalNode, _ then: Node, _ otherwise: Node, span: Span) {
-    self.condition = condition
-    self.operation = condition.operation
-    self.left = condition.left
-    self.right = condition.right
+  init(_ comparison: InlineComparison, _ then: Node, _ otherwise: Node, span: Span) {
+    self.comparison = comparison
     self.then = then
     self.otherwise = otherwise
     super.init(span: span)
   }
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    let taken: Bool
-    if case .int(let x) = fp[left], case .int(let y) = fp[right] {
-      taken = operation.onInts(x, y)
-    } else {
-      taken = try condition.test(m, fp)
-    }
-    if taken { return try then.eval(m, fp) }
+    // Two calls rather than `(taken ? then : otherwise).eval`, which retains the chosen node.
+    if try comparison.test(m, fp) { return try then.eval(m, fp) }
     return try otherwise.eval(m, fp)
   }
 }
@@ -178,7 +172,7 @@ final class SetLocalNode: Node {
   }
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
     let result = try value.eval(m, fp)
-    fp[slot] = boxed ? .atom(Atom(result)) : result
+    Machine.store(boxed ? .atom(Atom(result)) : result, into: fp + slot)
     return .nil
   }
 }
@@ -253,6 +247,65 @@ final class LoopNode: Node {
       if m.attention.raised.load(ordering: .relaxed) { try m.safePoint() }
     }
   }
+
+  /// A loop; `(loop […] (if test (recur …) done))` — the counted-loop shape, either branch
+  /// recurring — runs its test and `recur` from the loop itself, without the round trip of the
+  /// recur signal through the `if`.
+  static func make(bindings: [Node], body: Node, span: Span) -> Node {
+    let branches: (condition: Node, then: Node, otherwise: Node)?
+    switch body {
+    case let node as IfNode: branches = (node.condition, node.then, node.otherwise)
+    case let node as IfComparisonNode: branches = (node.comparison.node, node.then, node.otherwise)
+    default: branches = nil
+    }
+    if let branches {
+      if let recur = branches.then as? RecurNode {
+        return ConditionalLoopNode(
+          bindings: bindings, condition: branches.condition, recursWhen: true, recur: recur, exit: branches.otherwise,
+          span: span)
+      }
+      if let recur = branches.otherwise as? RecurNode {
+        return ConditionalLoopNode(
+          bindings: bindings, condition: branches.condition, recursWhen: false, recur: recur, exit: branches.then,
+          span: span)
+      }
+    }
+    return LoopNode(bindings: bindings, body: body, span: span)
+  }
+}
+
+/// `(loop […] (if test (recur …) exit))` (or the branches the other way round): see `LoopNode.make`.
+final class ConditionalLoopNode: Node {
+  let bindings: [Node]
+  let condition: Node
+  let comparison: InlineComparison?
+  /// The test's answer that takes the `recur` branch.
+  let recursWhen: Bool
+  let recur: RecurNode
+  /// The other branch: its value ends the loop unless it recurs itself (a nested `if`).
+  let exit: Node
+  init(bindings: [Node], condition: Node, recursWhen: Bool, recur: RecurNode, exit: Node, span: Span) {
+    self.bindings = bindings
+    self.condition = condition
+    self.comparison = InlineComparison(condition)
+    self.recursWhen = recursWhen
+    self.recur = recur
+    self.exit = exit
+    super.init(span: span)
+  }
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    for binding in bindings { _ = try binding.eval(m, fp) }
+    while true {
+      let answer = try comparison?.test(m, fp) ?? condition.test(m, fp)
+      if answer == recursWhen {
+        try recur.assign(m, fp)
+      } else {
+        let result = try exit.eval(m, fp)
+        guard case .recurSignal = result else { return result }
+      }
+      if m.attention.raised.load(ordering: .relaxed) { try m.safePoint() }
+    }
+  }
 }
 
 /// `recur`: new values into the loop's (or function's) slots, all evaluated before any is stored.
@@ -281,23 +334,28 @@ final class RecurNode: Node {
   }
 
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    try assign(m, fp)
+    return .recurSignal
+  }
+
+  /// Stores the new values; the loop that owns the slots goes round again.
+  @inline(__always) func assign(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws {
     if count == 2 {
       let value = try first.eval(m, fp)
-      fp[secondSlot] = try second.eval(m, fp)
-      fp[firstSlot] = value
-      return .recurSignal
+      Machine.store(try second.eval(m, fp), into: fp + secondSlot)
+      Machine.store(value, into: fp + firstSlot)
+      return
     }
     if count == 1 {
-      fp[firstSlot] = try first.eval(m, fp)
-      return .recurSignal
+      Machine.store(try first.eval(m, fp), into: fp + firstSlot)
+      return
     }
-    if values.isEmpty { return .recurSignal }
+    if values.isEmpty { return }
     try m.reserve(values.count)
     let base = m.sp
     for value in values { m.push(try value.eval(m, fp)) }
     for (index, slot) in slots.enumerated() { fp[slot] = base[index] }
     m.pop(to: base)
-    return .recurSignal
   }
 }
 
