@@ -281,34 +281,58 @@ final class NotNode: Node {
 
 /// A pure two-argument builtin called directly, without pushing arguments (rem, get, nth …).
 final class DirectBinaryNode: Node {
-  typealias Operation = @Sendable (Value, Value) throws -> Value
+  typealias Function = @Sendable (Value, Value) throws -> Value
+  /// What the analyzer picks by name: the builtin's function, and for the integer division
+  /// family the Int case to run inline.
+  struct Operation: Sendable {
+    let function: Function
+    let inline: IntegerDivision?
+  }
+  enum IntegerDivision: Sendable {
+    case remainder, modulo
+
+    /// nil where the function must answer (division by zero, Int.min / -1).
+    @inline(__always) func onInts(_ x: Int, _ y: Int) -> Int? {
+      guard y != 0, y != -1 else { return y == -1 ? 0 : nil }
+      let remainder = x % y
+      switch self {
+      case .remainder: return remainder
+      case .modulo: return remainder != 0 && (remainder < 0) != (y < 0) ? remainder + y : remainder
+      }
+    }
+  }
+
   let left: Node
   let right: Node
-  let operation: Operation
+  let function: Function
+  let inline: IntegerDivision?
 
-  init(_ left: Node, _ right: Node, operation: @escaping Operation, span: Span) {
+  init(_ left: Node, _ right: Node, operation: Operation, span: Span) {
     self.left = left
     self.right = right
-    self.operation = operation
+    self.function = operation.function
+    self.inline = operation.inline
     super.init(span: span)
   }
 
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
     let a = try left.eval(m, fp)
     let b = try right.eval(m, fp)
-    do { return try operation(a, b) } catch let error as OxurError { throw error.located(span) }
+    if let inline, case .int(let x) = a, case .int(let y) = b, let result = inline.onInts(x, y) { return .int(result) }
+    do { return try function(a, b) } catch let error as OxurError { throw error.located(span) }
   }
 
   /// The builtins that may be called this way: no machine access, no argument moves.
   static let operations: [String: Operation] = [
-    "rem": { try Arithmetic.remainder($0, $1) },
-    "mod": { try Arithmetic.modulo($0, $1) },
-    "quot": { a, b in
-      if case .int(let x) = a, case .int(let y) = b { return .int(try Arithmetic.quotient(x, y, "quot")) }
-      let y = try Arithmetic.double(b, "quot")
-      return .float((try Arithmetic.double(a, "quot") / y).rounded(.towardZero))
-    },
-    "/": { try Arithmetic.divide($0, $1) },
-    "get": { Collections.lookup($0, $1, default: .nil) },
+    "rem": Operation(function: { try Arithmetic.remainder($0, $1) }, inline: .remainder),
+    "mod": Operation(function: { try Arithmetic.modulo($0, $1) }, inline: .modulo),
+    "quot": Operation(
+      function: { a, b in
+        if case .int(let x) = a, case .int(let y) = b { return .int(try Arithmetic.quotient(x, y, "quot")) }
+        let y = try Arithmetic.double(b, "quot")
+        return .float((try Arithmetic.double(a, "quot") / y).rounded(.towardZero))
+      }, inline: nil),
+    "/": Operation(function: { try Arithmetic.divide($0, $1) }, inline: nil),
+    "get": Operation(function: { Collections.lookup($0, $1, default: .nil) }, inline: nil),
   ]
 }
