@@ -325,10 +325,10 @@ final class GlobalCallNode: Node {
 /// One-argument global call, the commonest shape in recursive code.
 final class GlobalCall1Node: Node {
   let site: GlobalSite
-  let argument: Node
+  let argument: InlineOperand
   init(site: GlobalSite, argument: Node, span: Span) {
     self.site = site
-    self.argument = argument
+    self.argument = InlineOperand(argument)
     super.init(span: span)
   }
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
@@ -337,9 +337,6 @@ final class GlobalCall1Node: Node {
       return try m.invoke(unretained: closure, argumentCount: 1, span: span)
     }
     let function = try m.calleeAtCall(site, argumentCount: 1, span: span)
-    if case .closure(let closure) = function {
-      return try m.invoke(closure, argumentCount: 1, span: span)
-    }
     return try m.apply(function, argumentCount: 1, span: span)
   }
 }
@@ -374,25 +371,18 @@ extension Value {
 final class GlobalCallFixedNode: Node {
   let site: GlobalSite
   // Non-optional so reading them needs no retain; `count` says which are real.
-  let first: Node
-  let second: Node
-  let third: Node
+  let first: InlineOperand
+  let second: InlineOperand
+  let third: InlineOperand
   let count: Int
-  /// Operands that are plain locals are read straight from the frame (-1: evaluate the node).
-  let firstSlot: Int
-  let secondSlot: Int
-  let thirdSlot: Int
   let isTail: Bool
   init(site: GlobalSite, arguments: [Node], isTail: Bool, span: Span) {
     self.site = site
     let unused = ConstantNode(.nil, span: span)
-    self.first = arguments[0]
-    self.second = arguments.count > 1 ? arguments[1] : unused
-    self.third = arguments.count > 2 ? arguments[2] : unused
+    self.first = InlineOperand(arguments[0])
+    self.second = InlineOperand(arguments.count > 1 ? arguments[1] : unused)
+    self.third = InlineOperand(arguments.count > 2 ? arguments[2] : unused)
     self.count = arguments.count
-    self.firstSlot = arguments[0].localSlot ?? -1
-    self.secondSlot = arguments.count > 1 ? arguments[1].localSlot ?? -1 : -1
-    self.thirdSlot = arguments.count > 2 ? arguments[2].localSlot ?? -1 : -1
     self.isTail = isTail
     super.init(span: span)
   }
@@ -400,9 +390,9 @@ final class GlobalCallFixedNode: Node {
     try m.reserve(count)
     let base = m.sp
     do {
-      m.push(firstSlot >= 0 ? fp[firstSlot] : try first.eval(m, fp))
-      if count > 1 { m.push(secondSlot >= 0 ? fp[secondSlot] : try second.eval(m, fp)) }
-      if count > 2 { m.push(thirdSlot >= 0 ? fp[thirdSlot] : try third.eval(m, fp)) }
+      m.push(try first.eval(m, fp))
+      if count > 1 { m.push(try second.eval(m, fp)) }
+      if count > 2 { m.push(try third.eval(m, fp)) }
     } catch {
       m.pop(to: base)
       throw error

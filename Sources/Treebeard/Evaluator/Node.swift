@@ -130,16 +130,15 @@ struct InlineComparison {
 /// `(if (< n 2) …)`, `(if (< a b) …)`: the comparison inline.
 final class IfComparisonNode: Node {
   let comparison: InlineComparison
-  let then: Node
-  let otherwise: Node
+  let then: InlineOperand
+  let otherwise: InlineOperand
   init(_ comparison: InlineComparison, _ then: Node, _ otherwise: Node, span: Span) {
     self.comparison = comparison
-    self.then = then
-    self.otherwise = otherwise
+    self.then = InlineOperand(then)
+    self.otherwise = InlineOperand(otherwise)
     super.init(span: span)
   }
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
-    // Two calls rather than `(taken ? then : otherwise).eval`, which retains the chosen node.
     if try comparison.test(m, fp) { return try then.eval(m, fp) }
     return try otherwise.eval(m, fp)
   }
@@ -255,7 +254,7 @@ final class LoopNode: Node {
     let branches: (condition: Node, then: Node, otherwise: Node)?
     switch body {
     case let node as IfNode: branches = (node.condition, node.then, node.otherwise)
-    case let node as IfComparisonNode: branches = (node.comparison.node, node.then, node.otherwise)
+    case let node as IfComparisonNode: branches = (node.comparison.node, node.then.node, node.otherwise.node)
     default: branches = nil
     }
     if let branches {
