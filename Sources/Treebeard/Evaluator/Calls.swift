@@ -114,32 +114,20 @@ extension Machine {
     callFrames[depth] = closure
     let lambdaReference = closure._withUnsafeGuaranteedRef { $0.lambdaReference }
     let arityReference: Unmanaged<Arity>
-    if let single = lambdaReference._withUnsafeGuaranteedRef({ $0.singleReference }),
-      single._withUnsafeGuaranteedRef({ $0.requiredCount }) == count
+    // The fast path: one fixed arity that matches, nothing to place in the frame but arguments.
+    if let plain = lambdaReference._withUnsafeGuaranteedRef({ $0.plainSingleReference }),
+      plain._withUnsafeGuaranteedRef({ $0.requiredCount }) == count
     {
-      arityReference = single
-    } else if let found = lambdaReference._withUnsafeGuaranteedRef({ $0.arity(for: count) }) {
-      arityReference = Unmanaged.passUnretained(found)
-      if found.isVariadic { packRest(base: base, count: count, required: found.requiredCount) }
-    } else {
-      pop(to: base)
-      let lambda = lambdaReference.takeUnretainedValue()
-      throw Failure.arity(lambda.displayName, expected: lambda.arityDescription, got: count).located(span)
-    }
-    let frameEnd = base + arityReference._withUnsafeGuaranteedRef { $0.frameSize }
-    guard frameEnd < stackLimit || grow(to: frameEnd) else {
-      pop(to: base)
-      throw stackOverflow(lambdaReference.takeUnretainedValue().displayName, span)
-    }
-    arityReference._withUnsafeGuaranteedRef { arity in
-      if !arity.captureMap.isEmpty {
-        closure._withUnsafeGuaranteedRef { closure in
-          for capture in arity.captureMap { base[capture.slot] = closure.captures[capture.index] }
-        }
+      arityReference = plain
+      let frameEnd = base + plain._withUnsafeGuaranteedRef { $0.frameSize }
+      guard frameEnd < stackLimit || grow(to: frameEnd) else {
+        pop(to: base)
+        throw stackOverflow(lambdaReference.takeUnretainedValue().displayName, span)
       }
-      if let selfSlot = arity.selfSlot { base[selfSlot] = .closure(closure.takeUnretainedValue()) }
+      if frameEnd > sp { sp = frameEnd }
+    } else {
+      arityReference = try prepareFrame(closure, base: base, count: count, span: span)
     }
-    if frameEnd > sp { sp = frameEnd }
     let bodyReference = arityReference._withUnsafeGuaranteedRef { $0.bodyReference }
     do {
       var result = try bodyReference._withUnsafeGuaranteedRef { try $0.eval(self, base) }
@@ -149,12 +137,45 @@ extension Machine {
       }
       return result
     } catch let error as OxurError {
-      pop(to: base)
-      // Calls from Swift (main, map's callbacks) have no call span: show where the function is.
-      let lambda = lambdaReference.takeUnretainedValue()
-      error.addFrame(lambda.displayName, span.isKnown ? span : lambda.span)
-      throw error
+      throw frameFailed(error, lambdaReference, base: base, span: span)
     }
+  }
+
+  /// Everything but the fast path of `runFrame`: several arities, rest arguments, captured
+  /// values and the self slot, arity errors. Returns the arity whose body runs.
+  @inline(never) private func prepareFrame(
+    _ closure: Unmanaged<Closure>, base: UnsafeMutablePointer<Value>, count: Int, span: Span
+  ) throws -> Unmanaged<Arity> {
+    let lambda = closure._withUnsafeGuaranteedRef { $0.lambda }
+    guard let arity = lambda.arity(for: count) else {
+      pop(to: base)
+      throw Failure.arity(lambda.displayName, expected: lambda.arityDescription, got: count).located(span)
+    }
+    if arity.isVariadic { packRest(base: base, count: count, required: arity.requiredCount) }
+    let frameEnd = base + arity.frameSize
+    guard frameEnd < stackLimit || grow(to: frameEnd) else {
+      pop(to: base)
+      throw stackOverflow(lambda.displayName, span)
+    }
+    if !arity.captureMap.isEmpty {
+      closure._withUnsafeGuaranteedRef { closure in
+        for capture in arity.captureMap { base[capture.slot] = closure.captures[capture.index] }
+      }
+    }
+    if let selfSlot = arity.selfSlot { base[selfSlot] = .closure(closure.takeUnretainedValue()) }
+    if frameEnd > sp { sp = frameEnd }
+    return Unmanaged.passUnretained(arity)
+  }
+
+  /// A body failed: clears its frame and adds the function to the error's trace.
+  @inline(never) private func frameFailed(
+    _ error: OxurError, _ lambdaReference: Unmanaged<Lambda>, base: UnsafeMutablePointer<Value>, span: Span
+  ) -> OxurError {
+    pop(to: base)
+    // Calls from Swift (main, map's callbacks) have no call span: show where the function is.
+    let lambda = lambdaReference.takeUnretainedValue()
+    error.addFrame(lambda.displayName, span.isKnown ? span : lambda.span)
+    return error
   }
 
   /// The trampoline: a body returned `.tailCallSignal`, so its callee runs in the same frame,

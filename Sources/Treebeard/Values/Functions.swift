@@ -42,6 +42,9 @@ public final class Lambda: @unchecked Sendable {
   /// Set when the function has exactly one fixed arity: the fast path of every call.
   let single: Arity?
   let singleReference: Unmanaged<Arity>?
+  /// `single` when a call needs nothing in its frame but the arguments (no captured values, no
+  /// self slot): the fast path of `Machine.runFrame`.
+  let plainSingleReference: Unmanaged<Arity>?
   /// Which enclosing slots to copy into the closure, in order.
   let captureSources: [CaptureSource]
   let span: Span
@@ -52,6 +55,9 @@ public final class Lambda: @unchecked Sendable {
     self.arities = arities
     self.single = arities.count == 1 && arities.first?.isVariadic == false ? arities.first : nil
     self.singleReference = single.map { Unmanaged.passUnretained($0) }
+    self.plainSingleReference = single.flatMap {
+      $0.captureMap.isEmpty && $0.selfSlot == nil ? Unmanaged.passUnretained($0) : nil
+    }
     self.captureSources = captureSources
     self.span = span
   }
