@@ -146,25 +146,37 @@ extension Machine {
   @inline(never) private func prepareFrame(
     _ closure: Unmanaged<Closure>, base: UnsafeMutablePointer<Value>, count: Int, span: Span
   ) throws -> Unmanaged<Arity> {
-    let lambda = closure._withUnsafeGuaranteedRef { $0.lambda }
-    guard let arity = lambda.arity(for: count) else {
+    let lambdaReference = closure._withUnsafeGuaranteedRef { $0.lambdaReference }
+    let arityReference: Unmanaged<Arity>
+    if let single = lambdaReference._withUnsafeGuaranteedRef({ $0.singleReference }),
+      single._withUnsafeGuaranteedRef({ $0.requiredCount }) == count
+    {
+      arityReference = single
+    } else if let found = lambdaReference._withUnsafeGuaranteedRef({ $0.arity(for: count) }) {
+      arityReference = Unmanaged.passUnretained(found)
+      if found.isVariadic { packRest(base: base, count: count, required: found.requiredCount) }
+    } else {
       pop(to: base)
+      let lambda = lambdaReference.takeUnretainedValue()
       throw Failure.arity(lambda.displayName, expected: lambda.arityDescription, got: count).located(span)
     }
-    if arity.isVariadic { packRest(base: base, count: count, required: arity.requiredCount) }
-    let frameEnd = base + arity.frameSize
+    let frameEnd = base + arityReference._withUnsafeGuaranteedRef { $0.frameSize }
     guard frameEnd < stackLimit || grow(to: frameEnd) else {
       pop(to: base)
-      throw stackOverflow(lambda.displayName, span)
+      throw stackOverflow(lambdaReference.takeUnretainedValue().displayName, span)
     }
-    if !arity.captureMap.isEmpty {
-      closure._withUnsafeGuaranteedRef { closure in
-        for capture in arity.captureMap { base[capture.slot] = closure.captures[capture.index] }
+    arityReference._withUnsafeGuaranteedRef { arity in
+      if !arity.captureMap.isEmpty {
+        closure._withUnsafeGuaranteedRef { closure in
+          for capture in arity.captureMap {
+            Machine.store(closure.captures[capture.index], into: base + capture.slot)
+          }
+        }
       }
+      if let selfSlot = arity.selfSlot { base[selfSlot] = .closure(closure.takeUnretainedValue()) }
     }
-    if let selfSlot = arity.selfSlot { base[selfSlot] = .closure(closure.takeUnretainedValue()) }
     if frameEnd > sp { sp = frameEnd }
-    return Unmanaged.passUnretained(arity)
+    return arityReference
   }
 
   /// A body failed: clears its frame and adds the function to the error's trace.
