@@ -165,11 +165,12 @@ public final class OxurProcess: @unchecked Sendable {
   }
 
   /// Stops the process at its next safe point, or at once if it is blocked; its `await` then
-  /// throws a `killed` error. False when it had already ended.
+  /// throws a `killed` error. True when this call killed it: false when it had already ended,
+  /// or was killed before and is still unwinding (so `kill-all` after a `kill` does not count
+  /// it again).
   @discardableResult
   func kill() -> Bool {
-    guard !isFinished else { return false }
-    killed.store(true, ordering: .sequentiallyConsistent)
+    guard !isFinished, !killed.exchange(true, ordering: .sequentiallyConsistent) else { return false }
     handle.stop()
     wake()
     return true
