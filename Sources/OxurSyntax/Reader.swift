@@ -170,6 +170,7 @@ public struct Reader {
     try enterNesting(start)
     defer { nesting -= 1 }
     var items: [Syntax] = []
+    items.reserveCapacity(4)
     while true {
       try skipAtmosphere()
       guard let byte = peek() else {
@@ -324,6 +325,7 @@ public struct Reader {
     // Only a token starting with a digit, or a sign then a digit, can be a number.
     let second = begin + 1 < position ? bytes[begin + 1] : 0
     let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+    if let small = Reader.plainDecimal(tokenBytes) { return Syntax(.int(small), start) }
     if isDigit(first) || ((first == UInt8(ascii: "-") || first == UInt8(ascii: "+")) && isDigit(second)),
       let number = try Reader.parseNumber(String(decoding: tokenBytes, as: UTF8.self), start)
     {
@@ -346,6 +348,21 @@ public struct Reader {
       return Syntax(.symbol(module: module, name: name), start)
     }
     return Syntax(.symbol(module: nil, name: token), start)
+  }
+
+  /// A token of at most 18 decimal digits after an optional `-`: read without making a String
+  /// (most numbers in code). Anything else goes through `parseNumber`.
+  @inline(__always) static func plainDecimal(_ bytes: ArraySlice<UInt8>) -> Int? {
+    var digits = bytes[...]
+    let negative = digits.first == UInt8(ascii: "-")
+    if negative { digits = digits.dropFirst() }
+    guard !digits.isEmpty, digits.count <= 18 else { return nil }
+    var value = 0
+    for byte in digits {
+      guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+      value = value &* 10 &+ Int(byte &- UInt8(ascii: "0"))
+    }
+    return negative ? -value : value
   }
 
   /// Byte comparison with an ASCII word (cheaper than a generic `elementsEqual`).

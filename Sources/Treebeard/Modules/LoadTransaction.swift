@@ -117,7 +117,7 @@ final class LoadTransaction {
         milliseconds: total, phases: times, changes: item.staging.changes,
         isFirstLoad: !((item.previous?.number ?? 0) > 0), definitionCount: item.staging.userDefinitionCount,
         dependents: staged.map(\.entry.name).filter { $0 != item.entry.name },
-        warnings: plan.item(item.entry.name)?.warnings ?? [])
+        warnings: plan.item(item.entry.name)?.warnings ?? [], reusedDefinitions: item.staging.reusedDefinitions)
       item.staging.record = record
       registry.remember(record)
     }

@@ -73,10 +73,16 @@ extension Runtime {
     let knownNames = DefinitionScan.names(in: forms)
     transaction.addTime(.read, module: name, source.readMilliseconds + clock.elapsedMilliseconds)
     let analyzer = Analyzer(runtime: self, machine: machine, entry: entry, knownNames: knownNames)
+    let reuse = DefinitionReuse(previous: transaction.previousVersion(of: name), file: parsed.file)
+    let formsClock = Stopwatch()
+    let timedBefore = transaction.phases[name] ?? PhaseTimes()
     for (index, form) in forms.enumerated() {
       if index == 0, form.isCall(to: "module") { continue }
-      _ = try evaluateTopLevel(form, analyzer: analyzer, machine: machine)
+      try stageTopLevelForm(form, reuse: reuse, analyzer: analyzer, staging: staging, machine: machine)
     }
+    let timedAfter = transaction.phases[name] ?? PhaseTimes()
+    let timed = [LoadPhase.expand, .analyze, .evaluate].reduce(0.0) { $0 + timedAfter[$1] - timedBefore[$1] }
+    transaction.addTime(.evaluate, module: name, max(0, formsClock.elapsedMilliseconds - timed))
     for (name, span) in analyzer.unresolved where staging.bindings[Symbol.intern(name)] == nil {
       throw OxurError("unknown-name", "unknown name: \(name)\(knownNameHint(name, in: staging))", span: span)
     }

@@ -63,8 +63,13 @@ public final class ModuleVersion: @unchecked Sendable {
   /// Recorded only while staging.
   var externalUses: [ExternalUse] = []
   /// Fingerprint of each top-level definition's expanded code, and their source order.
-  var fingerprints: [Symbol: String] = [:]
+  var fingerprints: [Symbol: UInt64] = [:]
   var fingerprintOrder: [Symbol] = []
+  /// Analyzed code of this version's top-level definitions by first line, for the next load to
+  /// reuse where nothing it depends on changed (DefinitionReuse.swift). Shared across versions.
+  var reusable: [Int: ReusableDefinition] = [:]
+  /// Definitions whose code this version reused from the one it replaced.
+  var reusedDefinitions = 0
   /// What this version changed against the one it replaced, and its load statistics.
   var changes = DefinitionChanges()
   /// Its `--check--` ran and passed before it was committed.
