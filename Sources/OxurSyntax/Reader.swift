@@ -1,5 +1,15 @@
 // Text to Syntax: the whole of LANGUAGE.md §1, never trapping on any input.
 
+/// A top-level form and its place in the text: bytes `start..<end`, starting at `line`:`column`.
+/// `form` is nil when the reader was told to skip it.
+public struct TopLevelForm: Sendable {
+  public let form: Syntax?
+  public let start: Int
+  public let end: Int
+  public let line: Int
+  public let column: Int
+}
+
 /// Reads Oxur source into forms. Works on UTF-8 bytes with every index checked.
 public struct Reader {
   /// Deeper nesting than this is an error rather than a risk to the host's stack.
@@ -23,6 +33,36 @@ public struct Reader {
     var forms: [Syntax] = []
     while let form = try reader.next() { forms.append(form) }
     return forms
+  }
+
+  /// Reads the file's top-level forms with where each starts and ends. At each form's start,
+  /// `skip` may vouch for the text there (a reload whose previous version read the very same
+  /// bytes at the same place): given the start's byte offset, line and column, it returns the
+  /// form's end offset, and the form is stepped over without being built.
+  public static func readTopLevel(
+    _ file: SourceFile, skip: (_ offset: Int, _ line: Int, _ column: Int) -> Int? = { _, _, _ in nil }
+  ) throws(ReadError) -> [TopLevelForm] {
+    var reader = Reader(file)
+    var forms: [TopLevelForm] = []
+    while true {
+      try reader.skipAtmosphere()
+      guard reader.peek() != nil else { return forms }
+      let (start, line, column) = (reader.position, reader.line, reader.column)
+      if let end = skip(start, line, column), end > start, end <= reader.bytes.count {
+        while reader.position < end { reader.advance() }
+        forms.append(TopLevelForm(form: nil, start: start, end: end, line: line, column: column))
+        continue
+      }
+      guard let form = try reader.readForm() else { continue }
+      forms.append(TopLevelForm(form: form, start: start, end: reader.position, line: line, column: column))
+    }
+  }
+
+  /// Moves to a position a `readTopLevel` reported (a form it skipped), to read it after all.
+  public mutating func seek(offset: Int, line: Int, column: Int) {
+    position = max(0, min(offset, bytes.count))
+    self.line = line
+    self.column = column
   }
 
   /// The text of the form that starts at `span`, exactly as written (for `(source name)`), or

@@ -16,9 +16,16 @@ final class ReusableDefinition {
   let file: SourceFile
   let line: Int
   let column: Int
-  /// The definition's lines, first token to last, in `file`'s UTF-8.
+  /// In `file`'s UTF-8: from the start of the definition's first line to its end or the end of
+  /// its last token's line, whichever is later. The same bytes at the same line mean the same
+  /// form, read from the same place, quoting the same lines.
   let bytes: Range<Int>
+  /// Where the form starts and ends, counted from `bytes.lowerBound`.
+  let formStart: Int
+  let formEnd: Int
   let name: Symbol
+  /// What `DefinitionScan` finds in the form (the name forward references resolve to).
+  let scannedName: String?
   let code: TopLevelCode
   let fingerprint: UInt64?
   let resolutions: [(query: ResolutionQuery, answer: ResolutionAnswer)]
@@ -27,15 +34,18 @@ final class ReusableDefinition {
   let unresolved: [(name: String, span: Span)]
 
   init(
-    file: SourceFile, line: Int, column: Int, bytes: Range<Int>, name: Symbol, code: TopLevelCode,
-    fingerprint: UInt64?, resolutions: [(query: ResolutionQuery, answer: ResolutionAnswer)],
+    file: SourceFile, at place: TopLevelForm, bytes: Range<Int>, name: Symbol, scannedName: String?,
+    code: TopLevelCode, fingerprint: UInt64?, resolutions: [(query: ResolutionQuery, answer: ResolutionAnswer)],
     documentation: Documentation?, externalUses: [ExternalUse], unresolved: [(name: String, span: Span)]
   ) {
     self.file = file
-    self.line = line
-    self.column = column
+    self.line = place.line
+    self.column = place.column
     self.bytes = bytes
+    self.formStart = place.start - bytes.lowerBound
+    self.formEnd = place.end - bytes.lowerBound
     self.name = name
+    self.scannedName = scannedName
     self.code = code
     self.fingerprint = fingerprint
     self.resolutions = resolutions
@@ -61,13 +71,13 @@ struct LineTable {
     self.byteCount = count
   }
 
-  var lineCount: Int { starts.count }
+  /// Offset of the first byte of 1-based `line`, nil when out of range.
+  func start(of line: Int) -> Int? { line >= 1 && line <= starts.count ? starts[line - 1] : nil }
 
-  /// Bytes of lines `first...last` (1-based), newline of the last included; nil when out of range.
-  func bytes(lines first: Int, through last: Int) -> Range<Int>? {
-    guard first >= 1, last >= first, last <= starts.count else { return nil }
-    let end = last < starts.count ? starts[last] : byteCount
-    return starts[first - 1]..<end
+  /// Offset just past `line` (its newline included).
+  func end(of line: Int) -> Int? {
+    guard line >= 1, line <= starts.count else { return nil }
+    return line < starts.count ? starts[line] : byteCount
   }
 }
 
@@ -85,15 +95,16 @@ struct DefinitionReuse {
     self.lines = LineTable(file.text)
   }
 
-  /// The whole lines from `form`'s first token to its last. Every span in its code points into
-  /// them, and what follows the last token (closing brackets, space, comments) cannot change
-  /// what the form reads as: so the same bytes here, at the same place, mean the same code.
-  func region(of form: Syntax) -> Range<Int>? {
-    lines.bytes(lines: form.span.line, through: DefinitionReuse.lastTokenLine(of: form))
+  /// The bytes a definition at `place` is compared by (see `ReusableDefinition.bytes`).
+  func region(of place: TopLevelForm, form: Syntax) -> Range<Int>? {
+    guard let start = lines.start(of: place.line),
+      let lastLine = lines.end(of: DefinitionReuse.lastTokenLine(of: form)), start <= place.start
+    else { return nil }
+    return start..<max(lastLine, place.end)
   }
 
   /// The line of the last token: tokens come in reading order, so it is the last element's,
-  /// all the way down.
+  /// all the way down. No span in the form points past it.
   static func lastTokenLine(of form: Syntax) -> Int {
     var current = form
     while true {
@@ -107,36 +118,52 @@ struct DefinitionReuse {
     }
   }
 
-  /// Recorded code for `form` whose text and position are unchanged, if any. The caller
-  /// still checks that its resolutions hold.
-  func candidate(for form: Syntax) -> ReusableDefinition? {
-    let span = form.span
-    guard let recorded = previous[span.line], recorded.column == span.column, recorded.file.name == file.name,
-      let region = region(of: form), region.count == recorded.bytes.count
+  /// The recorded definition whose bytes stand unchanged at this line and column of the new
+  /// text, starting at `offset`, and where its form ends here.
+  func unchanged(offset: Int, line: Int, column: Int) -> (recorded: ReusableDefinition, end: Int)? {
+    guard let recorded = previous[line], recorded.column == column, recorded.file.name == file.name,
+      let start = lines.start(of: line), start + recorded.formStart == offset,
+      start + recorded.bytes.count <= lines.byteCount,
+      DefinitionReuse.sameBytes(recorded.file.text, recorded.bytes, file.text, start..<(start + recorded.bytes.count))
     else { return nil }
-    return DefinitionReuse.sameBytes(recorded.file.text, recorded.bytes, file.text, region) ? recorded : nil
+    return (recorded, start + recorded.formEnd)
   }
+
+  /// The recorded definition that may stand for `place` (already read: a prepared source).
+  func candidate(for place: TopLevelForm) -> ReusableDefinition? {
+    guard let (recorded, end) = unchanged(offset: place.start, line: place.line, column: place.column),
+      end == place.end
+    else { return nil }
+    return recorded
+  }
+
+  /// Skipped forms' recorded definitions (a skip was vouched for by `unchanged`).
+  func recorded(at line: Int) -> ReusableDefinition? { previous[line] }
 
   static func sameBytes(_ a: String, _ aRange: Range<Int>, _ b: String, _ bRange: Range<Int>) -> Bool {
     var a = a
     var b = b
-    let equal = a.withUTF8 { aBytes in
+    return a.withUTF8 { aBytes in
       b.withUTF8 { bBytes in
-        guard aRange.upperBound <= aBytes.count, bRange.upperBound <= bBytes.count else { return false }
+        guard aRange.lowerBound >= 0, bRange.lowerBound >= 0, aRange.upperBound <= aBytes.count,
+          bRange.upperBound <= bBytes.count, aRange.count == bRange.count
+        else { return false }
         return aBytes[aRange].elementsEqual(bBytes[bRange])
       }
     }
-    return equal
   }
 }
 
 extension Runtime {
   /// Runs a top-level form of a module being staged: its recorded code when the reuse rules allow,
   /// else expanded and analyzed as usual, recording what its analysis asked for the next load.
+  /// A form the reader skipped is read now if its recorded code no longer holds.
   func stageTopLevelForm(
-    _ form: Syntax, reuse: DefinitionReuse, analyzer: Analyzer, staging: ModuleVersion, machine: Machine
+    _ place: TopLevelForm, reuse: DefinitionReuse, reader: inout Reader?, analyzer: Analyzer,
+    staging: ModuleVersion, machine: Machine
   ) throws {
-    if let recorded = reuse.candidate(for: form), analyzer.stillResolves(recorded.resolutions) {
+    let recorded = place.form == nil ? reuse.recorded(at: place.line) : reuse.candidate(for: place)
+    if let recorded, analyzer.stillResolves(recorded.resolutions) {
       analyzer.knownNames.insert(recorded.name.name)
       if let documentation = recorded.documentation { staging.documentation[recorded.name] = documentation }
       staging.externalUses += recorded.externalUses
@@ -147,6 +174,17 @@ extension Runtime {
       _ = try run(recorded.code, machine: machine)
       return
     }
+    let form: Syntax
+    if let read = place.form {
+      form = read
+    } else {
+      if reader == nil { reader = Reader(reuse.file) }
+      reader?.seek(offset: place.start, line: place.line, column: place.column)
+      let read: Syntax?
+      do { read = try reader?.next() } catch { throw OxurError.read(error) }
+      guard let read else { throw OxurError("internal", "a skipped form could not be read again", span: .unknown) }
+      form = read
+    }
     let log = ResolutionLog()
     let externalUsesBefore = staging.externalUses.count
     let unresolvedBefore = analyzer.unresolved.count
@@ -156,12 +194,14 @@ extension Runtime {
     guard !log.blocked, log.definitions == 1, log.analyzed.count == 1, let (expanded, code) = log.analyzed.first,
       let items = expanded.listElements, items.count >= 2, let head = items[0].symbolName,
       head == "def" || head == "defonce", let name = items[1].symbolName,
-      let region = reuse.region(of: form), form.span.file === reuse.file,
+      let region = reuse.region(of: place, form: form), form.span.file === reuse.file,
       staging.externalUses.count >= externalUsesBefore, analyzer.unresolved.count >= unresolvedBefore
     else { return }
+    let scanned = DefinitionScan.names(in: [form])
+    guard scanned.count <= 1 else { return }
     let symbol = Symbol.intern(name)
-    staging.reusable[form.span.line] = ReusableDefinition(
-      file: reuse.file, line: form.span.line, column: form.span.column, bytes: region, name: symbol, code: code,
+    staging.reusable[place.line] = ReusableDefinition(
+      file: reuse.file, at: place, bytes: region, name: symbol, scannedName: scanned.first, code: code,
       fingerprint: staging.fingerprints[symbol], resolutions: log.distinctEntries(),
       documentation: staging.documentation[symbol], externalUses: Array(staging.externalUses[externalUsesBefore...]),
       unresolved: Array(analyzer.unresolved[unresolvedBefore...]))
