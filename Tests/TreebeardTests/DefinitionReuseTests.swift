@@ -7,11 +7,11 @@ import Testing
 
 @Suite struct DefinitionReuseTests {
   /// `(defn fK [x] (+ x K c))` for K below `count`; `changed` maps K to its c (0 otherwise).
-  private func numbered(_ count: Int, changed: [Int: Int] = [:], header: String = "(module many)\n") -> String {
+  func numbered(_ count: Int, changed: [Int: Int] = [:], header: String = "(module many)\n") -> String {
     header + (0..<count).map { "(defn f\($0) [x] (+ x \($0) \(changed[$0] ?? 0)))\n" }.joined()
   }
 
-  private func version(_ interpreter: Interpreter, _ module: String) -> ModuleVersion? {
+  func version(_ interpreter: Interpreter, _ module: String) -> ModuleVersion? {
     interpreter.runtime.lock.withLock { interpreter.runtime.registry.existingEntry(module)?.current }
   }
 
@@ -238,5 +238,33 @@ import Testing
     #expect(version(interpreter, "cols")?.reusedDefinitions == 0)
     let report = rendered { try interpreter.eval("(cols:f 1)") }
     #expect(report.contains("\(path):2:15"), "\(report)")
+  }
+}
+
+extension DefinitionReuseTests {
+  /// A watcher's prepared source (read and parsed off the lock) reuses the same way.
+  @Test func preparedSourcesReuseToo() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("many.oxur", numbered(20))
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    directory.write("many.oxur", numbered(20, changed: [0: 9]))
+    try interpreter.load(prepared: interpreter.prepare(path: path))
+    #expect(version(interpreter, "many")?.reusedDefinitions == 19)
+    #expect(try interpreter.eval("[(many:f0 1) (many:f19 1)]").printed == "[10 20]")
+  }
+
+  /// Text that turns the unchanged lines after it into part of a string is no longer code
+  /// there: the reader never reaches them as forms, so nothing is reused from them.
+  @Test func unchangedLinesSwallowedByAnEarlierEditAreNotReused() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("swallow.oxur", "(module swallow)\n(def s \"a\")\n(defn f [] 1)\n(def t \"b\")\n")
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    directory.write("swallow.oxur", "(module swallow)\n(def s \"a)\n(defn f [] 1)\n(def t \")\n")
+    try interpreter.reload(path: path)
+    #expect(try interpreter.eval("swallow:s").printed == "\"a)\\n(defn f [] 1)\\n(def t \"")
+    #expect(version(interpreter, "swallow")?.bindings[Symbol.intern("f")] == nil)
+    #expect(version(interpreter, "swallow")?.reusedDefinitions == 0)
   }
 }

@@ -273,6 +273,8 @@ final class Analyzer {
 
   /// The macro `module:name` (or `name`) names here and its module, without recording anything.
   func lookupUserMacro(module: String?, symbol: Symbol) -> (macro: Value, provider: String)? {
+    let current = version
+    if module == nil && current.macros.isEmpty && current.referred.isEmpty { return nil }
     let provider: String
     if let module {
       provider = version.aliases[module] ?? module

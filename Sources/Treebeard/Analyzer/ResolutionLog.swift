@@ -76,11 +76,13 @@ extension Analyzer {
   func answer(_ query: ResolutionQuery) -> ResolutionAnswer {
     switch query {
     case .global(let symbol):
+      // Empty tables are tested before hashing into them: most modules refer nothing and
+      // define no variants, and this runs for every name of every reused definition.
       let name = symbol.name
       let current = version
       if current.bindings[symbol] != nil || knownNames.contains(name) { return .own }
-      if let provider = current.referred[symbol] { return .module(provider) }
-      if current.variants[name] != nil { return .blocked }
+      if !current.referred.isEmpty, let provider = current.referred[symbol] { return .module(provider) }
+      if !current.variants.isEmpty, current.variants[name] != nil { return .blocked }
       if runtime.builtinVariants[name] != nil { return .builtinVariant(name) }
       if let builtin = runtime.prelude[name] { return .builtin(builtin) }
       return .none

@@ -65,6 +65,7 @@ extension Runtime {
     guard let transaction else { throw OxurError("internal", "stageModule outside a transaction") }
     let entry = registry.entry(name)
     let staging = ModuleVersion(name: name, number: 0, path: source.path, contentHash: source.contentHash)
+    if let previous = entry.current { staging.reserveCapacity(like: previous) }
     transaction.stage(entry, staging, reason: reason)
     let clock = Stopwatch()
     let file = source.parsed?.file ?? SourceFile(name: displayName(source.path), text: source.text)

@@ -100,6 +100,17 @@ public final class ModuleVersion: @unchecked Sendable {
     return binding
   }
 
+  /// Room for as many definitions as `other` has: a reload defines about as many as the
+  /// version it replaces, and growing the tables one rehash at a time cost more than filling them.
+  func reserveCapacity(like other: ModuleVersion) {
+    bindings.reserveCapacity(other.bindings.count)
+    definitionOrder.reserveCapacity(other.definitionOrder.count)
+    fingerprints.reserveCapacity(other.fingerprints.count)
+    fingerprintOrder.reserveCapacity(other.fingerprintOrder.count)
+    documentation.reserveCapacity(other.documentation.count)
+    reusable.reserveCapacity(other.reusable.count)
+  }
+
   /// The module's own definitions, not REPL variables such as `*1` and `*e`.
   var userDefinitionCount: Int { bindings.values.filter { !$0.isSessionVariable }.count + macros.count }
 
