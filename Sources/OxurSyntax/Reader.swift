@@ -8,6 +8,9 @@ public struct TopLevelForm: Sendable {
   public let end: Int
   public let line: Int
   public let column: Int
+  /// The line and column where `end` is (just past the form).
+  public var endLine = 0
+  public var endColumn = 0
 }
 
 /// Reads Oxur source into forms. Works on UTF-8 bytes with every index checked.
@@ -37,10 +40,12 @@ public struct Reader {
 
   /// Reads the file's top-level forms with where each starts and ends. At each form's start,
   /// `skip` may vouch for the text there (a reload whose previous version read the very same
-  /// bytes at the same place): given the start's byte offset, line and column, it returns the
-  /// form's end offset, and the form is stepped over without being built.
+  /// bytes at the same place): given the start's byte offset, line and column, it returns
+  /// where the form ends (offset, and the line and column there), and the form is stepped
+  /// over without being built.
   public static func readTopLevel(
-    _ file: SourceFile, skip: (_ offset: Int, _ line: Int, _ column: Int) -> Int? = { _, _, _ in nil }
+    _ file: SourceFile,
+    skip: (_ offset: Int, _ line: Int, _ column: Int) -> (end: Int, line: Int, column: Int)? = { _, _, _ in nil }
   ) throws(ReadError) -> [TopLevelForm] {
     var reader = Reader(file)
     var forms: [TopLevelForm] = []
@@ -48,13 +53,21 @@ public struct Reader {
       try reader.skipAtmosphere()
       guard reader.peek() != nil else { return forms }
       let (start, line, column) = (reader.position, reader.line, reader.column)
-      if let end = skip(start, line, column), end > start, end <= reader.bytes.count {
-        while reader.position < end { reader.advance() }
-        forms.append(TopLevelForm(form: nil, start: start, end: end, line: line, column: column))
+      if let end = skip(start, line, column), end.end > start, end.end <= reader.bytes.count,
+        end.line > line || (end.line == line && end.column > column)
+      {
+        reader.seek(offset: end.end, line: end.line, column: end.column)
+        forms.append(
+          TopLevelForm(
+            form: nil, start: start, end: end.end, line: line, column: column, endLine: end.line,
+            endColumn: end.column))
         continue
       }
       guard let form = try reader.readForm() else { continue }
-      forms.append(TopLevelForm(form: form, start: start, end: reader.position, line: line, column: column))
+      forms.append(
+        TopLevelForm(
+          form: form, start: start, end: reader.position, line: line, column: column, endLine: reader.line,
+          endColumn: reader.column))
     }
   }
 

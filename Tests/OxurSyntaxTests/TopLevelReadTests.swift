@@ -16,6 +16,7 @@ import Testing
     let texts = forms.map { String(decoding: bytes[$0.start..<$0.end], as: UTF8.self) }
     #expect(texts == ["(a 1)", "(b \"é\"\n   2)", "(c)"])
     #expect(forms.allSatisfy { $0.form != nil })
+    #expect(forms.map(\.endLine) == [1, 3, 4] && forms.map(\.endColumn) == [6, 6, 14])
   }
 
   /// A skipped form is not built; the forms after it keep their true lines and columns, and
@@ -26,7 +27,7 @@ import Testing
     var asked: [Int] = []
     let forms = try Reader.readTopLevel(file) { _, line, _ in
       asked.append(line)
-      return line == 2 ? all[1].end : nil
+      return line == 2 ? (all[1].end, all[1].endLine, all[1].endColumn) : nil
     }
     // Asked at every top-level start, the `#_` discard's included (its bytes are not a form's).
     #expect(asked == [1, 2, 4, 4])
@@ -43,9 +44,9 @@ import Testing
   /// A skip that points backwards or past the end is not followed: the form is read.
   @Test func impossibleSkipsAreIgnored() throws {
     let file = SourceFile(name: "t.oxur", text: text)
-    let backwards = try Reader.readTopLevel(file) { offset, _, _ in offset }
+    let backwards = try Reader.readTopLevel(file) { offset, line, column in (offset, line, column) }
     #expect(backwards.allSatisfy { $0.form != nil })
-    let pastTheEnd = try Reader.readTopLevel(file) { _, _, _ in 1 << 40 }
+    let pastTheEnd = try Reader.readTopLevel(file) { _, line, _ in (1 << 40, line + 1, 1) }
     #expect(pastTheEnd.allSatisfy { $0.form != nil })
   }
 }

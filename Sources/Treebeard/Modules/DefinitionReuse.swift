@@ -1,5 +1,6 @@
 // Reusing the analyzed code of top-level definitions a reload did not change.
 
+import Foundation
 import OxurSyntax
 
 /// The analyzed code of one top-level `def` and everything needed to decide that a later load
@@ -20,9 +21,12 @@ final class ReusableDefinition {
   /// its last token's line, whichever is later. The same bytes at the same line mean the same
   /// form, read from the same place, quoting the same lines.
   let bytes: Range<Int>
-  /// Where the form starts and ends, counted from `bytes.lowerBound`.
+  /// Where the form starts and ends, counted from `bytes.lowerBound`, and the line and column
+  /// just past its end (the same wherever the same bytes stand at the same line).
   let formStart: Int
   let formEnd: Int
+  let endLine: Int
+  let endColumn: Int
   let name: Symbol
   /// What `DefinitionScan` finds in the form (the name forward references resolve to).
   let scannedName: String?
@@ -44,6 +48,8 @@ final class ReusableDefinition {
     self.bytes = bytes
     self.formStart = place.start - bytes.lowerBound
     self.formEnd = place.end - bytes.lowerBound
+    self.endLine = place.endLine
+    self.endColumn = place.endColumn
     self.name = name
     self.scannedName = scannedName
     self.code = code
@@ -61,11 +67,16 @@ struct LineTable {
   let byteCount: Int
 
   init(_ text: String) {
+    var text = text
     var starts = [0]
-    var count = 0
-    for byte in text.utf8 {
-      count += 1
-      if byte == 0x0A { starts.append(count) }
+    let count = text.withUTF8 { bytes -> Int in
+      guard let base = bytes.baseAddress else { return 0 }
+      var offset = 0
+      while offset < bytes.count, let found = memchr(base + offset, 0x0A, bytes.count - offset) {
+        offset = base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
+        starts.append(offset)
+      }
+      return bytes.count
     }
     self.starts = starts
     self.byteCount = count
@@ -129,6 +140,14 @@ struct DefinitionReuse {
     return (recorded, start + recorded.formEnd)
   }
 
+  /// Where a skipped form ends, for the reader (`unchanged`, with the end's line and column).
+  func skip(offset: Int, line: Int, column: Int) -> (end: Int, line: Int, column: Int)? {
+    guard let (recorded, end) = unchanged(offset: offset, line: line, column: column), recorded.endLine > 0 else {
+      return nil
+    }
+    return (end, recorded.endLine, recorded.endColumn)
+  }
+
   /// The recorded definition that may stand for `place` (already read: a prepared source).
   func candidate(for place: TopLevelForm) -> ReusableDefinition? {
     guard let (recorded, end) = unchanged(offset: place.start, line: place.line, column: place.column),
@@ -148,7 +167,8 @@ struct DefinitionReuse {
         guard aRange.lowerBound >= 0, bRange.lowerBound >= 0, aRange.upperBound <= aBytes.count,
           bRange.upperBound <= bBytes.count, aRange.count == bRange.count
         else { return false }
-        return aBytes[aRange].elementsEqual(bBytes[bRange])
+        guard let aBase = aBytes.baseAddress, let bBase = bBytes.baseAddress else { return aRange.isEmpty }
+        return memcmp(aBase + aRange.lowerBound, bBase + bRange.lowerBound, aRange.count) == 0
       }
     }
   }
@@ -164,7 +184,10 @@ extension Runtime {
   ) throws {
     let recorded = place.form == nil ? reuse.recorded(at: place.line) : reuse.candidate(for: place)
     if let recorded, analyzer.stillResolves(recorded.resolutions) {
-      analyzer.knownNames.insert(recorded.name.name)
+      // A skipped form's scanned name is known already; others' (a prepared source) not always.
+      if place.form != nil || recorded.scannedName != recorded.name.name {
+        analyzer.knownNames.insert(recorded.name.name)
+      }
       if let documentation = recorded.documentation { staging.documentation[recorded.name] = documentation }
       staging.externalUses += recorded.externalUses
       analyzer.unresolved += recorded.unresolved

@@ -75,7 +75,7 @@ extension Runtime {
     let read =
       source.parsed?.forms
       ?? Result { () throws(ReadError) in
-        try Reader.readTopLevel(file) { reuse.unchanged(offset: $0, line: $1, column: $2)?.end }
+        try Reader.readTopLevel(file) { reuse.skip(offset: $0, line: $1, column: $2) }
       }
     let forms: [TopLevelForm]
     do { forms = try read.get() } catch { throw OxurError.read(error) }
