@@ -268,3 +268,26 @@ extension DefinitionReuseTests {
     #expect(version(interpreter, "swallow")?.reusedDefinitions == 0)
   }
 }
+
+extension DefinitionReuseTests {
+  /// Reused code keeps the text of the file it was analyzed from; after `maximumAge` reloads it
+  /// is analyzed again, so old texts do not pile up however long the session.
+  @Test func codeIsAnalyzedAgainOnceItIsMaximumAgeOld() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("aging.oxur", numbered(3, header: "(module aging)\n"))
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    let firstFile = try #require(version(interpreter, "aging")?.reusable.values.first?.file)
+    var reusedCounts: [Int] = []
+    for round in 1...(DefinitionReuse.maximumAge + 1) {
+      directory.write("aging.oxur", numbered(3, changed: [0: round], header: "(module aging)\n"))
+      try interpreter.reload(path: path)
+      reusedCounts.append(version(interpreter, "aging")?.reusedDefinitions ?? -1)
+    }
+    let expected = Array(repeating: 2, count: DefinitionReuse.maximumAge - 1) + [0, 2]
+    #expect(reusedCounts == expected)
+    let files = version(interpreter, "aging")?.reusable.values.map { ObjectIdentifier($0.file) } ?? []
+    #expect(!files.isEmpty && !files.contains(ObjectIdentifier(firstFile)))
+    #expect(try interpreter.eval("(aging:f2 1)").printed == "3")
+  }
+}

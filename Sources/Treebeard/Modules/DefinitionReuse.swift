@@ -13,8 +13,15 @@ import OxurSyntax
 /// version — a user macro's expansion, a struct layout, an own enum's variants — is never
 /// recorded. A definition that moved is analyzed again: re-pointing spans would mean
 /// rebuilding the nodes, which is the work being saved.
+///
+/// Spans keep their file's whole text alive, so reused code keeps the text of the load that
+/// analyzed it. Code is reused for at most `DefinitionReuse.maximumAge` reloads after that, then
+/// analyzed again: otherwise a long session editing a different function each time would keep
+/// one old copy of a large file per function.
 final class ReusableDefinition {
   let file: SourceFile
+  /// The module's highest version number when this was analyzed (what `maximumAge` counts from).
+  let analyzedAt: Int
   let line: Int
   let column: Int
   /// In `file`'s UTF-8: from the start of the definition's first line to its end or the end of
@@ -38,11 +45,12 @@ final class ReusableDefinition {
   let unresolved: [(name: String, span: Span)]
 
   init(
-    file: SourceFile, at place: TopLevelForm, bytes: Range<Int>, name: Symbol, scannedName: String?,
+    file: SourceFile, analyzedAt: Int, at place: TopLevelForm, bytes: Range<Int>, name: Symbol, scannedName: String?,
     code: TopLevelCode, fingerprint: UInt64?, resolutions: [(query: ResolutionQuery, answer: ResolutionAnswer)],
     documentation: Documentation?, externalUses: [ExternalUse], unresolved: [(name: String, span: Span)]
   ) {
     self.file = file
+    self.analyzedAt = analyzedAt
     self.line = place.line
     self.column = place.column
     self.bytes = bytes
@@ -99,11 +107,17 @@ struct DefinitionReuse {
   private let previous: [Int: ReusableDefinition]
   let file: SourceFile
   let lines: LineTable
+  /// The module's highest version number now.
+  let generation: Int
+  /// Reloads after its analysis that code may be reused for (see `ReusableDefinition`): twice
+  /// the default history, so the kept versions share at most two generations of code.
+  static let maximumAge = 32
 
-  init(previous: ModuleVersion?, file: SourceFile) {
+  init(previous: ModuleVersion?, file: SourceFile, generation: Int) {
     self.previous = previous?.reusable ?? [:]
     self.file = file
     self.lines = LineTable(file.text)
+    self.generation = generation
   }
 
   /// The bytes a definition at `place` is compared by (see `ReusableDefinition.bytes`).
@@ -133,6 +147,7 @@ struct DefinitionReuse {
   /// text, starting at `offset`, and where its form ends here.
   func unchanged(offset: Int, line: Int, column: Int) -> (recorded: ReusableDefinition, end: Int)? {
     guard let recorded = previous[line], recorded.column == column, recorded.file.name == file.name,
+      generation - recorded.analyzedAt < DefinitionReuse.maximumAge,
       let start = lines.start(of: line), start + recorded.formStart == offset,
       start + recorded.bytes.count <= lines.byteCount,
       DefinitionReuse.sameBytes(recorded.file.text, recorded.bytes, file.text, start..<(start + recorded.bytes.count))
@@ -224,7 +239,8 @@ extension Runtime {
     guard scanned.count <= 1 else { return }
     let symbol = Symbol.intern(name)
     staging.reusable[place.line] = ReusableDefinition(
-      file: reuse.file, at: place, bytes: region, name: symbol, scannedName: scanned.first, code: code,
+      file: reuse.file, analyzedAt: reuse.generation, at: place, bytes: region, name: symbol,
+      scannedName: scanned.first, code: code,
       fingerprint: staging.fingerprints[symbol], resolutions: log.distinctEntries(),
       documentation: staging.documentation[symbol], externalUses: Array(staging.externalUses[externalUsesBefore...]),
       unresolved: Array(analyzer.unresolved[unresolvedBefore...]))

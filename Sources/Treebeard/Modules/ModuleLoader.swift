@@ -69,7 +69,8 @@ extension Runtime {
     transaction.stage(entry, staging, reason: reason)
     let clock = Stopwatch()
     let file = source.parsed?.file ?? SourceFile(name: displayName(source.path), text: source.text)
-    let reuse = DefinitionReuse(previous: transaction.previousVersion(of: name), file: file)
+    let reuse = DefinitionReuse(
+      previous: transaction.previousVersion(of: name), file: file, generation: entry.highestVersion)
     // Forms the previous version read from the very same bytes at the same place are not
     // built again (their code may be reused; if not, they are read then).
     let read =
