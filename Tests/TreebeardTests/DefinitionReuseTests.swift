@@ -291,3 +291,33 @@ extension DefinitionReuseTests {
     #expect(try interpreter.eval("(aging:f2 1)").printed == "3")
   }
 }
+
+extension DefinitionReuseTests {
+  /// Two definitions on one line: each is matched by its own column, never the other's code.
+  @Test func definitionsSharingALineKeepTheirOwnCode() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("pair.oxur", "(module pair)\n(defn a [] 1) (defn b [] 2)\n(defn c [] 3)\n")
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    directory.write("pair.oxur", "(module pair)\n(defn a [] 1) (defn b [] 2)\n(defn c [] 3)\n;; touched\n")
+    try interpreter.reload(path: path)
+    #expect(try interpreter.eval("[(pair:a) (pair:b) (pair:c)]").printed == "[1 2 3]")
+    #expect((version(interpreter, "pair")?.reusedDefinitions ?? 0) >= 1)
+    directory.write("pair.oxur", "(module pair)\n(defn a [] 10) (defn b [] 2)\n(defn c [] 3)\n")
+    try interpreter.reload(path: path)
+    #expect(try interpreter.eval("[(pair:a) (pair:b) (pair:c)]").printed == "[10 2 3]")
+  }
+
+  /// `#_` put in front of an unchanged definition discards it: its old code is not reused.
+  @Test func aDiscardedDefinitionIsGoneNotReused() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("gone.oxur", "(module gone)\n(defn keep [] 1)\n(defn drop [] 2)\n")
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    directory.write("gone.oxur", "(module gone)\n(defn keep [] 1)\n#_(defn drop [] 2)\n")
+    try interpreter.reload(path: path)
+    #expect(version(interpreter, "gone")?.bindings[Symbol.intern("drop")] == nil)
+    #expect(version(interpreter, "gone")?.reusedDefinitions == 1)
+    #expect(try interpreter.eval("(gone:keep)").printed == "1")
+  }
+}
