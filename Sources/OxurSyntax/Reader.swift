@@ -1,5 +1,18 @@
 // Text to Syntax: the whole of LANGUAGE.md §1, never trapping on any input.
 
+/// A top-level form and its place in the text: bytes `start..<end`, starting at `line`:`column`.
+/// `form` is nil when the reader was told to skip it.
+public struct TopLevelForm: Sendable {
+  public let form: Syntax?
+  public let start: Int
+  public let end: Int
+  public let line: Int
+  public let column: Int
+  /// The line and column where `end` is (just past the form).
+  public var endLine = 0
+  public var endColumn = 0
+}
+
 /// Reads Oxur source into forms. Works on UTF-8 bytes with every index checked.
 public struct Reader {
   /// Deeper nesting than this is an error rather than a risk to the host's stack.
@@ -23,6 +36,46 @@ public struct Reader {
     var forms: [Syntax] = []
     while let form = try reader.next() { forms.append(form) }
     return forms
+  }
+
+  /// Reads the file's top-level forms with where each starts and ends. At each form's start,
+  /// `skip` may vouch for the text there (a reload whose previous version read the very same
+  /// bytes at the same place): given the start's byte offset, line and column, it returns
+  /// where the form ends (offset, and the line and column there), and the form is stepped
+  /// over without being built.
+  public static func readTopLevel(
+    _ file: SourceFile,
+    skip: (_ offset: Int, _ line: Int, _ column: Int) -> (end: Int, line: Int, column: Int)? = { _, _, _ in nil }
+  ) throws(ReadError) -> [TopLevelForm] {
+    var reader = Reader(file)
+    var forms: [TopLevelForm] = []
+    while true {
+      try reader.skipAtmosphere()
+      guard reader.peek() != nil else { return forms }
+      let (start, line, column) = (reader.position, reader.line, reader.column)
+      if let end = skip(start, line, column), end.end > start, end.end <= reader.bytes.count,
+        end.line > line || (end.line == line && end.column > column)
+      {
+        reader.seek(offset: end.end, line: end.line, column: end.column)
+        forms.append(
+          TopLevelForm(
+            form: nil, start: start, end: end.end, line: line, column: column, endLine: end.line,
+            endColumn: end.column))
+        continue
+      }
+      guard let form = try reader.readForm() else { continue }
+      forms.append(
+        TopLevelForm(
+          form: form, start: start, end: reader.position, line: line, column: column, endLine: reader.line,
+          endColumn: reader.column))
+    }
+  }
+
+  /// Moves to a position a `readTopLevel` reported (a form it skipped), to read it after all.
+  public mutating func seek(offset: Int, line: Int, column: Int) {
+    position = max(0, min(offset, bytes.count))
+    self.line = line
+    self.column = column
   }
 
   /// The text of the form that starts at `span`, exactly as written (for `(source name)`), or
@@ -170,6 +223,7 @@ public struct Reader {
     try enterNesting(start)
     defer { nesting -= 1 }
     var items: [Syntax] = []
+    items.reserveCapacity(4)
     while true {
       try skipAtmosphere()
       guard let byte = peek() else {
@@ -324,6 +378,7 @@ public struct Reader {
     // Only a token starting with a digit, or a sign then a digit, can be a number.
     let second = begin + 1 < position ? bytes[begin + 1] : 0
     let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+    if let small = Reader.plainDecimal(tokenBytes) { return Syntax(.int(small), start) }
     if isDigit(first) || ((first == UInt8(ascii: "-") || first == UInt8(ascii: "+")) && isDigit(second)),
       let number = try Reader.parseNumber(String(decoding: tokenBytes, as: UTF8.self), start)
     {
@@ -346,6 +401,21 @@ public struct Reader {
       return Syntax(.symbol(module: module, name: name), start)
     }
     return Syntax(.symbol(module: nil, name: token), start)
+  }
+
+  /// A token of at most 18 decimal digits after an optional `-`: read without making a String
+  /// (most numbers in code). Anything else goes through `parseNumber`.
+  @inline(__always) static func plainDecimal(_ bytes: ArraySlice<UInt8>) -> Int? {
+    var digits = bytes[...]
+    let negative = digits.first == UInt8(ascii: "-")
+    if negative { digits = digits.dropFirst() }
+    guard !digits.isEmpty, digits.count <= 18 else { return nil }
+    var value = 0
+    for byte in digits {
+      guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+      value = value &* 10 &+ Int(byte &- UInt8(ascii: "0"))
+    }
+    return negative ? -value : value
   }
 
   /// Byte comparison with an ASCII word (cheaper than a generic `elementsEqual`).

@@ -32,6 +32,9 @@ final class Analyzer {
   /// When set, collects what user macros expanded to inside the form being analyzed: part of its
   /// definition fingerprint, so a changed macro changes the definitions that use it.
   var macroExpansions: [Syntax]?
+  /// When set, records what the analysis of the current top-level form asked of its
+  /// surroundings, so a reload can reuse the code while the answers hold (DefinitionReuse.swift).
+  var resolutionLog: ResolutionLog?
 
   init(runtime: Runtime, machine: Machine, entry: ModuleEntry, knownNames: Set<String> = []) {
     self.runtime = runtime
@@ -55,7 +58,9 @@ final class Analyzer {
     function = FunctionContext(
       parent: nil, assignedNames: AssignmentScan.names(in: form, expand: expandUserMacroForScan))
     let node = try analyze(form, .value)
-    return TopLevelCode(node: node, frameSize: function.slotCount)
+    let code = TopLevelCode(node: node, frameSize: function.slotCount)
+    resolutionLog?.analyzed.append((form, code))
+    return code
   }
 
   func analyze(_ form: Syntax, _ position: Position) throws -> Node {
@@ -145,6 +150,7 @@ final class Analyzer {
 
   func resolveGlobal(_ name: String, span: Span, argumentCount: Int? = nil) -> GlobalMeaning {
     let symbol = Symbol.intern(name)
+    noteResolution(.global(symbol))
     let current = version
     if current.bindings[symbol] != nil || knownNames.contains(name) {
       return .global(site(module: moduleName, name: name, span: span))
@@ -159,6 +165,7 @@ final class Analyzer {
   }
 
   func resolveVariant(module: String?, name: String) -> Variant? {
+    noteResolution(.variant(module: module, name: name))
     if let module {
       let enumType = version.enums[module] ?? runtime.builtinEnums[module]
       return enumType?.variant(named: name)
@@ -168,6 +175,7 @@ final class Analyzer {
 
   /// Patterns also see variants of other modules: `(geo:Circle r)`, or `(Circle r)` referred.
   func resolvePatternVariant(module: String?, name: String) -> Variant? {
+    noteResolution(.patternVariant(module: module, name: name))
     if let own = resolveVariant(module: module, name: name) { return own }
     let provider = module.map { version.aliases[$0] ?? $0 } ?? version.referred[Symbol.intern(name)]
     guard let provider else { return nil }
@@ -175,12 +183,13 @@ final class Analyzer {
   }
 
   private func analyzeSymbol(module: String?, name: String, span: Span) throws -> Node {
+    if module == CoreMacros.preludeModule { noteResolution(.prelude(name)) }
     if module == CoreMacros.preludeModule, let builtin = runtime.prelude[name] {
       return ConstantNode(.builtin(builtin), span: span)
     }
     if let module {
       if let variant = resolveVariant(module: module, name: name) { return ConstantNode(variant.bareValue, span: span) }
-      let target = version.aliases[module] ?? module
+      let target = aliasTarget(module)
       return GlobalNode(site: site(module: target, name: name, span: span), span: span)
     }
     if let local = function.lookup(name) {
@@ -230,7 +239,11 @@ final class Analyzer {
       return expanded
     }
     if module == nil, let core = CoreMacros.table[name] {
-      if CoreMacros.yieldingToDefinitions.contains(name) && isDefinedHere(name) { return nil }
+      if CoreMacros.yieldingToDefinitions.contains(name) {
+        let symbol = Symbol.intern(name)
+        noteResolution(.definedHere(symbol))
+        if isDefinedHere(symbol) { return nil }
+      }
       return try core(form, items)
     }
     return nil
@@ -238,9 +251,8 @@ final class Analyzer {
 
   /// A global of this module (defined, about to be, or taken with `:refer`): REPL conveniences
   /// such as `doc` and `source` give way to it, so programs keep their own names.
-  private func isDefinedHere(_ name: String) -> Bool {
-    let symbol = Symbol.intern(name)
-    return version.bindings[symbol] != nil || knownNames.contains(name) || version.referred[symbol] != nil
+  func isDefinedHere(_ symbol: Symbol) -> Bool {
+    version.bindings[symbol] != nil || knownNames.contains(symbol.name) || version.referred[symbol] != nil
   }
 
   /// One user-macro expansion for `AssignmentScan` (errors are left for the real analysis).
@@ -253,19 +265,34 @@ final class Analyzer {
 
   func userMacro(module: String?, name: String) -> Value? {
     let symbol = Symbol.intern(name)
+    noteResolution(.macro(module: module, name: symbol))
+    guard let (macro, provider) = lookupUserMacro(module: module, symbol: symbol) else { return nil }
+    if provider != moduleName { version.macroSources.insert(provider) }
+    return macro
+  }
+
+  /// The macro `module:name` (or `name`) names here and its module, without recording anything.
+  func lookupUserMacro(module: String?, symbol: Symbol) -> (macro: Value, provider: String)? {
+    let current = version
+    if module == nil && current.macros.isEmpty && current.referred.isEmpty { return nil }
     let provider: String
     if let module {
       provider = version.aliases[module] ?? module
     } else if let own = version.macros[symbol] {
-      return own
+      return (own, moduleName)
     } else if let referred = version.referred[symbol] {
       provider = referred
     } else {
       return nil
     }
     guard let macro = runtime.registry.existingEntry(provider)?.current?.macros[symbol] else { return nil }
-    if provider != moduleName { version.macroSources.insert(provider) }
-    return macro
+    return (macro, provider)
+  }
+
+  /// `m` of `m:f` as the module it names here (an import alias, else itself).
+  func aliasTarget(_ module: String) -> String {
+    noteResolution(.alias(module))
+    return version.aliases[module] ?? module
   }
 
   private func analyzeGlobalCall(
@@ -273,6 +300,7 @@ final class Analyzer {
   ) throws -> Node {
     let span = form.span
     let meaning: GlobalMeaning
+    if module == CoreMacros.preludeModule { noteResolution(.prelude(name)) }
     if module == CoreMacros.preludeModule, let builtin = runtime.prelude[name] {
       meaning = .builtin(builtin)
     } else if let module {
@@ -281,7 +309,7 @@ final class Analyzer {
       } else {
         meaning = .global(
           site(
-            module: version.aliases[module] ?? module, name: name, span: head(items).span,
+            module: aliasTarget(module), name: name, span: head(items).span,
             argumentCount: items.count - 1))
       }
     } else {

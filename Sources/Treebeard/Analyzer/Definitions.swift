@@ -14,6 +14,7 @@ extension Analyzer {
     }
     let valueForm: Syntax? = items.count >= 3 ? items[items.count - 1] : nil
     knownNames.insert(name)
+    resolutionLog?.definitions += 1
     let symbol = Symbol.intern(name)
     var docstring: String? = nil
     if items.count == 4, case .string(let text) = items[2].kind { docstring = text }
@@ -39,6 +40,7 @@ extension Analyzer {
     guard items.count >= 3, let name = items[1].symbolName else {
       throw SpecialForms.syntax("defmacro takes a name, parameters and a body", form)
     }
+    resolutionLog?.blocked = true
     var rest = Array(items.dropFirst(2))
     var docstring: String? = nil
     if case .string(let text) = rest.first?.kind, rest.count > 1 {
@@ -58,6 +60,7 @@ extension Analyzer {
     guard items.count >= 2, let name = items[1].symbolName else {
       throw SpecialForms.syntax("defstruct takes a name and fields", form)
     }
+    resolutionLog?.blocked = true
     var fields: [Keyword] = []
     for item in items.dropFirst(2) {
       let fieldName: String?
@@ -126,6 +129,7 @@ extension Analyzer {
     guard items.count >= 2, case .symbol(let module, let name) = items[1].kind else {
       throw SpecialForms.syntax("struct takes a type name and fields", form)
     }
+    resolutionLog?.blocked = true
     let type: StructType?
     if let module {
       let provider = version.aliases[module] ?? module
@@ -176,6 +180,7 @@ extension Analyzer {
     guard items.count >= 2, let name = items[1].symbolName else {
       throw SpecialForms.syntax("defenum takes a name and variants", form)
     }
+    resolutionLog?.blocked = true
     var variants: [(String, Int)] = []
     for item in items.dropFirst(2) {
       if let plain = item.symbolName {
@@ -203,6 +208,7 @@ extension Analyzer {
     guard items.count == 2, case .symbol(_, _) = items[1].kind else {
       throw SpecialForms.syntax("module takes a name", form)
     }
+    resolutionLog?.blocked = true
     let declared = describe(items[1])
     guard declared == moduleName else {
       throw SpecialForms.syntax("(module \(declared)) must be the first form of its file", form)
@@ -211,6 +217,7 @@ extension Analyzer {
   }
 
   func analyzeExport(_ form: Syntax, _ items: [Syntax]) throws -> Node {
+    resolutionLog?.blocked = true
     var names = version.exports ?? []
     for item in items.dropFirst() {
       guard let name = item.symbolName else { throw SpecialForms.syntax("export takes names", item) }
@@ -226,6 +233,7 @@ extension Analyzer {
     guard items.count >= 2, case .symbol = items[1].kind else {
       throw SpecialForms.syntax("import takes a module name", form)
     }
+    resolutionLog?.blocked = true
     let target = describe(items[1])
     var alias = target
     var refer: [String] = []

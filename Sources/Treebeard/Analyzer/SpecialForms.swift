@@ -269,7 +269,7 @@ extension Analyzer {
     }
     let target: GlobalSite
     if let module {
-      target = site(module: version.aliases[module] ?? module, name: name, span: items[1].span)
+      target = site(module: aliasTarget(module), name: name, span: items[1].span)
     } else if case .global(let global) = resolveGlobal(name, span: items[1].span) {
       target = global
     } else {

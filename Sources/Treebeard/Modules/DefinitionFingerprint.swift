@@ -1,74 +1,30 @@
 // Per-definition fingerprints of expanded code, and the added/changed/removed diff built from them.
 
-import Foundation
 import OxurSyntax
 
-/// A top-level definition's identity for diffs: the hash of its head-expanded form printed
-/// without spans, so reformatting and comments are not changes. Auto-gensyms are numbered by
-/// first appearance, because every expansion draws fresh ones and that is not an edit.
+/// A top-level definition's identity for diffs: a hash of its head-expanded form without spans,
+/// so reformatting and comments are not changes. Auto-gensyms are numbered by first appearance,
+/// because every expansion draws fresh ones and that is not an edit. The form is hashed as it
+/// is walked (FNV-1a 64 over a tagged encoding): printing it to text first cost more than
+/// analyzing it.
 enum DefinitionFingerprint {
   /// Forms whose second element names what they define.
   static let definingForms: Set<String> = ["def", "defonce", "defmacro", "defstruct", "defenum"]
 
   /// The defined name and its fingerprint, or nil for a form that defines nothing.
   /// `expansions` are what user macros inside the form expanded to.
-  static func of(_ form: Syntax, expansions: [Syntax] = []) -> (name: Symbol, hash: String)? {
+  static func of(_ form: Syntax, expansions: [Syntax] = []) -> (name: Symbol, hash: UInt64)? {
     guard let items = form.listElements, items.count >= 2, let head = items[0].symbolName,
       definingForms.contains(head), let name = items[1].symbolName
     else { return nil }
-    var text = ""
-    print(form, into: &text)
+    var hasher = FingerprintHasher()
+    hasher.add(form)
     for expansion in expansions {
-      text += " => "
-      print(expansion, into: &text)
+      hasher.addTag(0x3E)
+      hasher.add(expansion)
     }
-    return (Symbol.intern(name), ContentHash.of(Data(normalizingGensyms(text).utf8)))
+    return (Symbol.intern(name), hasher.value)
   }
-
-  private static func print(_ syntax: Syntax, into text: inout String) {
-    switch syntax.kind {
-    case .nil: text += "nil"
-    case .bool(let b): text += b ? "true" : "false"
-    case .int(let i): text += String(i)
-    case .float(let d): text += "\(d)f"
-    case .string(let s): text += Printer.readable(.string(s))
-    case .char(let c): text += "\\u{\(String(c.value, radix: 16))}"
-    case .keyword(let k): text += ":" + k
-    case .symbol(let module, let name): text += module.map { "\($0):\(name)" } ?? name
-    case .list(let items): printItems(items, "(", ")", into: &text)
-    case .vector(let items): printItems(items, "[", "]", into: &text)
-    case .map(let items): printItems(items, "{", "}", into: &text)
-    case .set(let items): printItems(items, "#{", "}", into: &text)
-    }
-  }
-
-  private static func printItems(_ items: [Syntax], _ open: String, _ close: String, into text: inout String) {
-    text += open
-    for (index, item) in items.enumerated() {
-      if index > 0 { text += " " }
-      print(item, into: &text)
-    }
-    text += close
-  }
-
-  /// `x__12__auto__` and `G__7` become `%g1`, `%g2` … in order of first appearance.
-  private static func normalizingGensyms(_ text: String) -> String {
-    guard text.contains("__"), let pattern = gensymPattern else { return text }
-    var names: [String: String] = [:]
-    var result = ""
-    var last = text.startIndex
-    for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
-      guard let range = Range(match.range, in: text) else { continue }
-      let found = String(text[range])
-      let replacement = names[found] ?? "%g\(names.count + 1)"
-      names[found] = replacement
-      result += text[last..<range.lowerBound] + replacement
-      last = range.upperBound
-    }
-    return result + text[last...]
-  }
-
-  private static let gensymPattern = try? NSRegularExpression(pattern: #"[^\s()\[\]{}"]*__\d+(__auto__)?"#)
 
   /// What `new` changed against `old`, in the order the files define them.
   static func changes(from old: ModuleVersion, to new: ModuleVersion) -> DefinitionChanges {
@@ -90,6 +46,97 @@ extension ModuleVersion {
   /// Records one top-level definition's fingerprint while the version is staged.
   func recordFingerprint(of form: Syntax, expansions: [Syntax]) {
     guard let (name, hash) = DefinitionFingerprint.of(form, expansions: expansions) else { return }
+    recordFingerprint(name: name, hash: hash)
+  }
+
+  func recordFingerprint(name: Symbol, hash: UInt64) {
     if fingerprints.updateValue(hash, forKey: name) == nil { fingerprintOrder.append(name) }
+  }
+}
+
+/// FNV-1a 64 over a form's kinds and contents; each kind has a tag byte and variable-length
+/// contents end with a terminator, so different forms do not run together into equal bytes.
+struct FingerprintHasher {
+  private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+  /// Gensym names in order of first appearance.
+  private var gensyms: [String: Int] = [:]
+
+  mutating func addTag(_ byte: UInt8) {
+    value ^= UInt64(byte)
+    value = value &* 0x0000_0100_0000_01b3
+  }
+
+  mutating func add(_ text: String) {
+    for byte in text.utf8 { addTag(byte) }
+    addTag(0)
+  }
+
+  mutating func add(_ number: UInt64) {
+    var remaining = number
+    for _ in 0..<8 {
+      addTag(UInt8(truncatingIfNeeded: remaining))
+      remaining >>= 8
+    }
+  }
+
+  mutating func add(_ syntax: Syntax) {
+    switch syntax.kind {
+    case .nil: addTag(1)
+    case .bool(let b): addTag(b ? 2 : 3)
+    case .int(let i):
+      addTag(4)
+      add(UInt64(bitPattern: Int64(i)))
+    case .float(let d):
+      addTag(5)
+      add(d.bitPattern)
+    case .string(let s):
+      addTag(6)
+      add(s)
+    case .char(let c):
+      addTag(7)
+      add(UInt64(c.value))
+    case .keyword(let k):
+      addTag(8)
+      add(k)
+    case .symbol(let module, let name):
+      addTag(9)
+      if let module { addName(module) }
+      addTag(0x3A)
+      addName(name)
+    case .list(let items): addItems(items, 10)
+    case .vector(let items): addItems(items, 11)
+    case .map(let items): addItems(items, 12)
+    case .set(let items): addItems(items, 13)
+    }
+  }
+
+  private mutating func addItems(_ items: [Syntax], _ tag: UInt8) {
+    addTag(tag)
+    for item in items { add(item) }
+    addTag(14)
+  }
+
+  /// A gensym (`x__12__auto__`, `G__7`) hashes as its number of first appearance.
+  private mutating func addName(_ name: String) {
+    guard FingerprintHasher.isGensym(name) else {
+      add(name)
+      return
+    }
+    let number = gensyms[name] ?? gensyms.count + 1
+    gensyms[name] = number
+    addTag(0x25)
+    add(UInt64(number))
+  }
+
+  /// Ends in `__` and digits, optionally followed by `__auto__`.
+  static func isGensym(_ name: String) -> Bool {
+    var bytes = name.utf8[...]
+    if bytes.count > 8, bytes.suffix(8).elementsEqual("__auto__".utf8) { bytes = bytes.dropLast(8) }
+    var digits = 0
+    while let last = bytes.last, last >= 0x30, last <= 0x39 {
+      digits += 1
+      bytes = bytes.dropLast()
+    }
+    return digits > 0 && bytes.count >= 2 && bytes.suffix(2).elementsEqual("__".utf8)
   }
 }

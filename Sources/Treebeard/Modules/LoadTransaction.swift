@@ -95,10 +95,10 @@ final class LoadTransaction {
       let changes = plan.item(item.entry.name)?.changes ?? DefinitionChanges()
       item.staging.changes = changes
       if let previous = item.previous, isReload {
-        let changed = Set(changes.changed)
+        let changed = Set(changes.changed.map { Symbol.intern($0) })
         for (name, binding) in item.staging.bindings {
           guard let old = previous.bindings[name] else { continue }
-          binding.version = changed.contains(name.name) ? old.version + 1 : old.version
+          binding.version = changed.contains(name) ? old.version + 1 : old.version
         }
       }
       committed.append(
@@ -117,7 +117,7 @@ final class LoadTransaction {
         milliseconds: total, phases: times, changes: item.staging.changes,
         isFirstLoad: !((item.previous?.number ?? 0) > 0), definitionCount: item.staging.userDefinitionCount,
         dependents: staged.map(\.entry.name).filter { $0 != item.entry.name },
-        warnings: plan.item(item.entry.name)?.warnings ?? [])
+        warnings: plan.item(item.entry.name)?.warnings ?? [], reusedDefinitions: item.staging.reusedDefinitions)
       item.staging.record = record
       registry.remember(record)
     }

@@ -17,7 +17,7 @@ struct ModuleSource {
 /// A module file's text read into forms before its load (or the read error it gave).
 struct ParsedSource: Sendable {
   let file: SourceFile
-  let forms: Result<[Syntax], ReadError>
+  let forms: Result<[TopLevelForm], ReadError>
 }
 
 extension Runtime {
@@ -65,18 +65,38 @@ extension Runtime {
     guard let transaction else { throw OxurError("internal", "stageModule outside a transaction") }
     let entry = registry.entry(name)
     let staging = ModuleVersion(name: name, number: 0, path: source.path, contentHash: source.contentHash)
+    if let previous = entry.current { staging.reserveCapacity(like: previous) }
     transaction.stage(entry, staging, reason: reason)
     let clock = Stopwatch()
-    let parsed = source.parsed ?? parse(source)
-    let forms: [Syntax]
-    do { forms = try parsed.forms.get() } catch { throw OxurError.read(error) }
-    let knownNames = DefinitionScan.names(in: forms)
+    let file = source.parsed?.file ?? SourceFile(name: displayName(source.path), text: source.text)
+    let reuse = DefinitionReuse(
+      previous: transaction.previousVersion(of: name), file: file, generation: entry.highestVersion)
+    // Forms the previous version read from the very same bytes at the same place are not
+    // built again (their code may be reused; if not, they are read then).
+    let read =
+      source.parsed?.forms
+      ?? Result { () throws(ReadError) in
+        try Reader.readTopLevel(file) { reuse.skip(offset: $0, line: $1, column: $2) }
+      }
+    let forms: [TopLevelForm]
+    do { forms = try read.get() } catch { throw OxurError.read(error) }
+    var knownNames = DefinitionScan.names(in: forms.compactMap(\.form))
+    for place in forms where place.form == nil {
+      if let scanned = reuse.recorded(at: place.line)?.scannedName { knownNames.insert(scanned) }
+    }
     transaction.addTime(.read, module: name, source.readMilliseconds + clock.elapsedMilliseconds)
     let analyzer = Analyzer(runtime: self, machine: machine, entry: entry, knownNames: knownNames)
-    for (index, form) in forms.enumerated() {
-      if index == 0, form.isCall(to: "module") { continue }
-      _ = try evaluateTopLevel(form, analyzer: analyzer, machine: machine)
+    let formsClock = Stopwatch()
+    let timedBefore = transaction.phases[name] ?? PhaseTimes()
+    var reader: Reader? = nil
+    for (index, place) in forms.enumerated() {
+      if index == 0, place.form?.isCall(to: "module") == true { continue }
+      try stageTopLevelForm(
+        place, reuse: reuse, reader: &reader, analyzer: analyzer, staging: staging, machine: machine)
     }
+    let timedAfter = transaction.phases[name] ?? PhaseTimes()
+    let timed = [LoadPhase.expand, .analyze, .evaluate].reduce(0.0) { $0 + timedAfter[$1] - timedBefore[$1] }
+    transaction.addTime(.evaluate, module: name, max(0, formsClock.elapsedMilliseconds - timed))
     for (name, span) in analyzer.unresolved where staging.bindings[Symbol.intern(name)] == nil {
       throw OxurError("unknown-name", "unknown name: \(name)\(knownNameHint(name, in: staging))", span: span)
     }
@@ -86,7 +106,7 @@ extension Runtime {
   /// thread without the evaluator lock.
   func parse(_ source: ModuleSource) -> ParsedSource {
     let file = SourceFile(name: displayName(source.path), text: source.text)
-    do { return ParsedSource(file: file, forms: .success(try Reader.readAll(file))) } catch {
+    do { return ParsedSource(file: file, forms: .success(try Reader.readTopLevel(file))) } catch {
       return ParsedSource(file: file, forms: .failure(error))
     }
   }

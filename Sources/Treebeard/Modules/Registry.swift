@@ -79,8 +79,13 @@ public final class ModuleVersion: @unchecked Sendable {
   /// Recorded only while staging.
   var externalUses: [ExternalUse] = []
   /// Fingerprint of each top-level definition's expanded code, and their source order.
-  var fingerprints: [Symbol: String] = [:]
+  var fingerprints: [Symbol: UInt64] = [:]
   var fingerprintOrder: [Symbol] = []
+  /// Analyzed code of this version's top-level definitions by first line, for the next load to
+  /// reuse where nothing it depends on changed (DefinitionReuse.swift). Shared across versions.
+  var reusable: [Int: ReusableDefinition] = [:]
+  /// Definitions whose code this version reused from the one it replaced.
+  var reusedDefinitions = 0
   /// What this version changed against the one it replaced, and its load statistics.
   var changes = DefinitionChanges()
   /// Its `--check--` ran and passed before it was committed.
@@ -109,6 +114,17 @@ public final class ModuleVersion: @unchecked Sendable {
     bindings[name] = binding
     definitionOrder.append(name)
     return binding
+  }
+
+  /// Room for as many definitions as `other` has: a reload defines about as many as the
+  /// version it replaces, and growing the tables one rehash at a time cost more than filling them.
+  func reserveCapacity(like other: ModuleVersion) {
+    bindings.reserveCapacity(other.bindings.count)
+    definitionOrder.reserveCapacity(other.definitionOrder.count)
+    fingerprints.reserveCapacity(other.fingerprints.count)
+    fingerprintOrder.reserveCapacity(other.fingerprintOrder.count)
+    documentation.reserveCapacity(other.documentation.count)
+    reusable.reserveCapacity(other.reusable.count)
   }
 
   /// The module's own definitions, not REPL variables such as `*1` and `*e`.

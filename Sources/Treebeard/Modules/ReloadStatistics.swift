@@ -50,6 +50,8 @@ public struct ReloadRecord: Sendable, Equatable {
   /// Other modules committed in the same transaction.
   public let dependents: [String]
   public let warnings: [String]
+  /// Definitions whose analyzed code was reused from the version replaced (DefinitionReuse.swift).
+  public var reusedDefinitions = 0
 
   /// The map `(reload-stats)` returns.
   var value: Value {
@@ -65,7 +67,8 @@ public struct ReloadRecord: Sendable, Equatable {
       ("hash", .string(String(contentHash.prefix(8)))), ("ms", .float(PhaseTimes.rounded(milliseconds))),
       ("phases", .map(phaseMap)),
       ("added", symbols(changes.added)), ("changed", symbols(changes.changed)), ("removed", symbols(changes.removed)),
-      ("dependents", symbols(dependents)), ("warnings", Collections.vector(warnings.map { Value.string($0) })),
+      ("dependents", symbols(dependents)), ("reused", .int(reusedDefinitions)),
+      ("warnings", Collections.vector(warnings.map { Value.string($0) })),
     ]
     var map = PersistentMap.empty
     for (key, value) in pairs { map = map.assoc(.keyword(key), value) }

@@ -49,6 +49,7 @@ extension ModuleVersion {
     copy.externalUses = externalUses
     copy.fingerprints = fingerprints
     copy.fingerprintOrder = fingerprintOrder
+    copy.reusable = reusable
     return copy
   }
 }

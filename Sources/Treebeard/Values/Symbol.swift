@@ -21,8 +21,9 @@ public final class Symbol: Hashable, @unchecked Sendable, CustomStringConvertibl
   /// whichever came first must not decide whether the symbol has a module part (a symbol made
   /// by `(symbol "calc:add")` once made the reader's `calc:add` unqualified).
   public static func intern(_ name: String, module: String? = nil) -> Symbol {
-    if module == nil, let colon = name.firstIndex(of: ":"), colon != name.startIndex,
-      name.index(after: colon) != name.endIndex
+    // Searched as UTF-8 (':' is ASCII): a Character search cost more than the interning.
+    if module == nil, let colon = name.utf8.firstIndex(of: UInt8(ascii: ":")), colon != name.startIndex,
+      name.utf8.index(after: colon) != name.endIndex
     {
       return intern(String(name[name.index(after: colon)...]), module: String(name[..<colon]))
     }

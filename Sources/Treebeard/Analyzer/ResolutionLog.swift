@@ -1,0 +1,130 @@
+// What the analysis of one top-level form asked of its surroundings, so a reload can tell whether its code still holds.
+
+import OxurSyntax
+
+/// A question the analyzer asks outside the form's own text: what a name means here.
+enum ResolutionQuery: Hashable {
+  /// An unqualified name that is not a local: own global, referred, variant, builtin or unknown.
+  case global(Symbol)
+  /// A call head looked up as a user macro.
+  case macro(module: String?, name: Symbol)
+  /// A core macro that gives way to a definition of the same name.
+  case definedHere(Symbol)
+  /// `m` in `m:f`: an import alias or a module name.
+  case alias(String)
+  /// A variant named in code (`Circle`, `geo:Circle`), or the enum a `x:Type` annotation tests.
+  case variant(module: String?, name: String)
+  /// A variant named in a pattern, which also sees other modules' variants.
+  case patternVariant(module: String?, name: String)
+  /// `prelude:f`.
+  case prelude(String)
+}
+
+/// The answer to a query. `blocked` marks an answer whose analyzed code holds something of the
+/// version it was analyzed in (a variant object, a macro's expansion): such code is never reused.
+enum ResolutionAnswer: Equatable {
+  case none
+  case own
+  case module(String)
+  case builtin(Builtin)
+  case builtinVariant(String)
+  case blocked
+
+  static func == (a: ResolutionAnswer, b: ResolutionAnswer) -> Bool {
+    switch (a, b) {
+    case (.none, .none), (.own, .own), (.blocked, .blocked): return true
+    case (.module(let x), .module(let y)): return x == y
+    case (.builtinVariant(let x), .builtinVariant(let y)): return x == y
+    case (.builtin(let x), .builtin(let y)): return x === y
+    default: return false
+    }
+  }
+}
+
+/// Collects, while one top-level form is analyzed, every question asked and the code produced.
+final class ResolutionLog {
+  private(set) var entries: [(query: ResolutionQuery, answer: ResolutionAnswer)] = []
+  /// Something was analyzed that reuse cannot replay (a struct, a macro, an import …).
+  var blocked = false
+  /// `def`s analyzed: exactly one can be replayed.
+  var definitions = 0
+  /// The analyzed top-level forms (a top-level `do` gives several) and their code.
+  var analyzed: [(form: Syntax, code: TopLevelCode)] = []
+
+  func note(_ query: ResolutionQuery, _ answer: ResolutionAnswer) {
+    if answer == .blocked { blocked = true }
+    entries.append((query, answer))
+  }
+
+  /// The distinct questions with their answers. Most forms ask a handful: a linear search
+  /// beats hashing them.
+  func distinctEntries() -> [(query: ResolutionQuery, answer: ResolutionAnswer)] {
+    if entries.count > 32 {
+      var seen: Set<ResolutionQuery> = []
+      return entries.filter { seen.insert($0.query).inserted }
+    }
+    var distinct: [(query: ResolutionQuery, answer: ResolutionAnswer)] = []
+    distinct.reserveCapacity(entries.count)
+    for entry in entries where !distinct.contains(where: { $0.query == entry.query }) { distinct.append(entry) }
+    return distinct
+  }
+}
+
+extension Analyzer {
+  /// The answer `query` gets now, computed without side effects, by the same lookups analysis
+  /// makes. Used when recording and again when deciding whether recorded code still holds.
+  func answer(_ query: ResolutionQuery) -> ResolutionAnswer {
+    switch query {
+    case .global(let symbol):
+      // Empty tables are tested before hashing into them: most modules refer nothing and
+      // define no variants, and this runs for every name of every reused definition.
+      let name = symbol.name
+      let current = version
+      if current.bindings[symbol] != nil || knownNames.contains(name) { return .own }
+      if !current.referred.isEmpty, let provider = current.referred[symbol] { return .module(provider) }
+      if !current.variants.isEmpty, current.variants[name] != nil { return .blocked }
+      if runtime.builtinVariants[name] != nil { return .builtinVariant(name) }
+      if let builtin = runtime.prelude[name] { return .builtin(builtin) }
+      return .none
+    case .macro(let module, let name):
+      return lookupUserMacro(module: module, symbol: name) == nil ? .none : .blocked
+    case .definedHere(let symbol):
+      return isDefinedHere(symbol) ? .own : .none
+    case .alias(let module):
+      return version.aliases[module].map { .module($0) } ?? .none
+    case .variant(let module, let name):
+      return variantAnswer(module: module, name: name)
+    case .patternVariant(let module, let name):
+      let own = variantAnswer(module: module, name: name)
+      if own != .none { return own }
+      let provider = module.map { version.aliases[$0] ?? $0 } ?? version.referred[Symbol.intern(name)]
+      guard let provider, runtime.registry.existingEntry(provider)?.current?.variants[name] != nil else { return .none }
+      return .blocked
+    case .prelude(let name):
+      return runtime.prelude[name].map { .builtin($0) } ?? .none
+    }
+  }
+
+  /// Own enums and variants are objects of the version: code holding them is not reused. The
+  /// runtime's own variants never change.
+  private func variantAnswer(module: String?, name: String) -> ResolutionAnswer {
+    if let module {
+      if version.enums[module] != nil { return .blocked }
+      return runtime.builtinEnums[module]?.variant(named: name) == nil ? .none : .builtinVariant("\(module):\(name)")
+    }
+    if version.variants[name] != nil { return .blocked }
+    return runtime.builtinVariants[name] == nil ? .none : .builtinVariant(name)
+  }
+
+  /// Records `query` when a form is being recorded.
+  @inline(__always) func noteResolution(_ query: @autoclosure () -> ResolutionQuery) {
+    guard let resolutionLog else { return }
+    let asked = query()
+    resolutionLog.note(asked, answer(asked))
+  }
+
+  /// True when every recorded question still gets its recorded answer here and now.
+  func stillResolves(_ entries: [(query: ResolutionQuery, answer: ResolutionAnswer)]) -> Bool {
+    entries.allSatisfy { answer($0.query) == $0.answer }
+  }
+}
