@@ -7,49 +7,50 @@ enum SequenceBuiltins {
     t.define("map", atLeast: 2) { m, a in
       let function = try Check.function(a[0], "map")
       if a.count == 2 {
-        var result: [Value] = []
-        result.reserveCapacity(try Collections.count(a[1]))
+        var result = VectorBuilder()
+        if case .vector(let vector) = a[1] { result.reserve(vector.count) }
         try Collections.forEach(a[1], "map") { result.append(try m.call1(function, $0, span: .unknown)) }
-        return .vector(PersistentVector.build(result))
+        return .vector(result.finish())
       }
       let columns = try (1..<a.count).map { try Collections.elements(a[$0], "map") }
       let length = columns.map(\.count).min() ?? 0
-      var result = PersistentVector.empty
-      for row in 0..<length { result = result.conj(try m.call(function, columns.map { $0[row] })) }
-      return .vector(result)
+      var result = VectorBuilder()
+      result.reserve(length)
+      for row in 0..<length { result.append(try m.call(function, columns.map { $0[row] })) }
+      return .vector(result.finish())
     }
     t.alias("mapv", "map")
     t.define("map-indexed", 2...2) { m, a in
-      var result = PersistentVector.empty
+      var result = VectorBuilder()
       var index = 0
       try Collections.forEach(a[1], "map-indexed") {
-        result = result.conj(try m.call2(a[0], .int(index), $0, span: .unknown))
+        result.append(try m.call2(a[0], .int(index), $0, span: .unknown))
         index += 1
       }
-      return .vector(result)
+      return .vector(result.finish())
     }
     t.define("filter", 2...2) { m, a in
-      var result: [Value] = []
+      var result = VectorBuilder()
       try Collections.forEach(a[1], "filter") {
         if try m.call1(a[0], $0, span: .unknown).isTruthy { result.append($0) }
       }
-      return .vector(PersistentVector.build(result))
+      return .vector(result.finish())
     }
     t.alias("filterv", "filter")
     t.define("remove", 2...2) { m, a in
-      var result = PersistentVector.empty
+      var result = VectorBuilder()
       try Collections.forEach(a[1], "remove") {
-        if !(try m.call1(a[0], $0, span: .unknown).isTruthy) { result = result.conj($0) }
+        if !(try m.call1(a[0], $0, span: .unknown).isTruthy) { result.append($0) }
       }
-      return .vector(result)
+      return .vector(result.finish())
     }
     t.define("keep", 2...2) { m, a in
-      var result = PersistentVector.empty
+      var result = VectorBuilder()
       try Collections.forEach(a[1], "keep") {
         let kept = try m.call1(a[0], $0, span: .unknown)
-        if case .nil = kept {} else { result = result.conj(kept) }
+        if case .nil = kept {} else { result.append(kept) }
       }
-      return .vector(result)
+      return .vector(result.finish())
     }
     t.define("reduce", 2...3) { m, a in
       var accumulator: Value
@@ -94,9 +95,9 @@ enum SequenceBuiltins {
       return result
     }
     t.define("concat", atLeast: 0) { _, a in
-      var result = PersistentVector.empty
-      for index in 0..<a.count { try Collections.forEach(a[index], "concat") { result = result.conj($0) } }
-      return .vector(result)
+      var result = VectorBuilder()
+      for index in 0..<a.count { try Collections.forEach(a[index], "concat") { result.append($0) } }
+      return .vector(result.finish())
     }
     t.define("%concat-list", atLeast: 0) { _, a in
       var items: [Value] = []
@@ -104,9 +105,9 @@ enum SequenceBuiltins {
       return .list(ListNode.from(items))
     }
     t.define("%concat-vector", atLeast: 0) { _, a in
-      var result = PersistentVector.empty
-      for index in 0..<a.count { try Collections.forEach(a[index], "~@") { result = result.conj($0) } }
-      return .vector(result)
+      var result = VectorBuilder()
+      for index in 0..<a.count { try Collections.forEach(a[index], "~@") { result.append($0) } }
+      return .vector(result.finish())
     }
     t.define("reverse", 1...1) { _, a in Collections.vector(try Collections.elements(a[0], "reverse").reversed()) }
     t.define("sort", 1...2) { m, a in
@@ -149,16 +150,19 @@ enum SequenceBuiltins {
       if overflow || lengthOverflow || length > 100_000_000 {
         throw OxurError("type", "range of more than 100,000,000 elements (ranges are built eagerly)")
       }
-      var result: [Value] = []
+      var result = VectorBuilder()
+      result.reserve(max(0, length))
+      var built = 0
       var value = start
       while step > 0 ? value < end : value > end {
-        if result.count & 0xFFFF == 0 { try m.checkInterrupt() }
+        if built & 0xFFFF == 0 { try m.checkInterrupt() }
         result.append(.int(value))
+        built += 1
         let (next, overflow) = value.addingReportingOverflow(step)
         if overflow { break }
         value = next
       }
-      return .vector(PersistentVector.build(result))
+      return .vector(result.finish())
     }
     t.define("take", 2...2) { _, a in
       let n = try Check.int(a[0], "take")

@@ -53,25 +53,29 @@ public final class PersistentVector: @unchecked Sendable {
   /// Builds a vector in O(n) without intermediate vectors: full leaves of 32, then the trie
   /// bottom-up, the remainder (1–32 elements) as the tail.
   public static func build(_ items: [Value]) -> PersistentVector {
-    let count = items.count
+    var builder = VectorBuilder()
+    builder.reserve(items.count)
+    for item in items { builder.append(item) }
+    return builder.finish()
+  }
+
+  /// The vector of `leaves` (each exactly 32 values) followed by `tail` (1–32 values; empty
+  /// only when there are no leaves).
+  static func assemble(leaves: [VectorNode], tail: [Value]) -> PersistentVector {
+    let trieCount = leaves.count << 5
+    let count = trieCount + tail.count
     if count == 0 { return PersistentVector(count: 0, shift: 5, root: emptyRoot, tail: TailBuffer([]), tailCount: 0) }
-    let tailCount = count - (((count - 1) >> 5) << 5)
-    let trieCount = count - tailCount
-    let tail = TailBuffer(Array(items[trieCount...]))
+    let tailCount = tail.count
+    let tailBuffer = TailBuffer(tail)
     if trieCount == 0 {
-      return PersistentVector(count: count, shift: 5, root: emptyRoot, tail: tail, tailCount: tailCount)
+      return PersistentVector(count: count, shift: 5, root: emptyRoot, tail: tailBuffer, tailCount: tailCount)
     }
-    var level: [VectorNode] = []
-    level.reserveCapacity(trieCount / 32)
-    var start = 0
-    while start < trieCount {
-      level.append(VectorNode(values: Array(items[start..<(start + 32)])))
-      start += 32
-    }
+    var level = leaves
     var shift = 5
     // A root of one level holds up to 32 leaves; each level above multiplies by 32.
     while level.count > 32 {
       var parents: [VectorNode] = []
+      parents.reserveCapacity((level.count + 31) / 32)
       var index = 0
       while index < level.count {
         parents.append(VectorNode(children: Array(level[index..<min(index + 32, level.count)])))
@@ -81,7 +85,7 @@ public final class PersistentVector: @unchecked Sendable {
       shift += 5
     }
     return PersistentVector(
-      count: count, shift: shift, root: VectorNode(children: level), tail: tail, tailCount: tailCount)
+      count: count, shift: shift, root: VectorNode(children: level), tail: tailBuffer, tailCount: tailCount)
   }
 
   private var tailOffset: Int { count - tailCount }
@@ -226,4 +230,28 @@ public final class PersistentVector: @unchecked Sendable {
     forEachElement { result.append($0) }
     return result
   }
+}
+
+/// Collects values into a new vector leaf by leaf: no intermediate array of all the elements,
+/// no copy of them at the end (`map`, `filter`, `range` build their results this way).
+struct VectorBuilder {
+  private var leaves: [VectorNode] = []
+  private var current: [Value] = []
+
+  init() { current.reserveCapacity(32) }
+
+  /// Room for about `count` elements, when the caller knows it.
+  mutating func reserve(_ count: Int) { leaves.reserveCapacity(count >> 5) }
+
+  @inline(__always) mutating func append(_ value: Value) {
+    if current.count == 32 {
+      leaves.append(VectorNode(values: current))
+      current = []
+      current.reserveCapacity(32)
+    }
+    current.append(value)
+  }
+
+  /// The vector; the builder is spent. The last group of values (1–32) becomes the tail.
+  consuming func finish() -> PersistentVector { PersistentVector.assemble(leaves: leaves, tail: current) }
 }
