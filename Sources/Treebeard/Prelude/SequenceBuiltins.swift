@@ -30,9 +30,10 @@ enum SequenceBuiltins {
       return .vector(result.finish())
     }
     t.define("filter", 2...2) { m, a in
+      let predicate = a[0]
       var result = VectorBuilder()
       try Collections.forEach(a[1], "filter") {
-        if try m.call1(a[0], $0, span: .unknown).isTruthy { result.append($0) }
+        if try m.call1(predicate, $0, span: .unknown).isTruthy { result.append($0) }
       }
       return .vector(result.finish())
     }
@@ -77,7 +78,8 @@ enum SequenceBuiltins {
         }
         return accumulator
       }
-      try Collections.forEach(items, "reduce") { accumulator = try m.call2(a[0], accumulator, $0, span: .unknown) }
+      let function = a[0]
+      try Collections.forEach(items, "reduce") { accumulator = try m.call2(function, accumulator, $0, span: .unknown) }
       return accumulator
     }
     t.define("%each", 2...2) { m, a in

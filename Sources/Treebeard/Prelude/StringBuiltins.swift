@@ -3,80 +3,11 @@
 import Foundation
 
 enum StringBuiltins {
-  /// `str` of strings, Ints and nils (keys such as `(str "k" i)`, numbers as text), written
-  /// straight into the result's storage: one allocation, or none for results of up to 15 bytes.
-  /// Nil when another kind is present or the text would be long; `str` then prints each value.
-  static func concatenatedScalars(_ a: Arguments) -> String? {
-    var capacity = 0
-    for index in 0..<a.count {
-      switch a[index] {
-      case .nil: continue
-      case .string(let s): capacity += s.value.utf8.count
-      // Exact, so that results of up to 15 bytes are small strings.
-      case .int(let i): capacity += DecimalText.count(i)
-      default: return nil
-      }
-      if capacity > 4096 { return nil }
-    }
-    return String(unsafeUninitializedCapacity: capacity) { buffer in
-      var position = 0
-      for index in 0..<a.count {
-        switch a[index] {
-        case .string(let s):
-          let text = s.value.utf8
-          let copied = text.withContiguousStorageIfAvailable { source in
-            UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[position...])).copyMemory(
-              from: UnsafeRawBufferPointer(source))
-            return source.count
-          }
-          if let copied {
-            position += copied
-          } else {
-            for byte in text {
-              buffer[position] = byte
-              position += 1
-            }
-          }
-        case .int(let i):
-          position += DecimalText.write(i, to: UnsafeMutableBufferPointer(rebasing: buffer[position...]))
-        default: continue
-        }
-      }
-      return position
-    }
-  }
-
-  /// `join`: the elements' text (`str` of each) between separators. Strings and Ints are
-  /// appended directly; the storage is reserved once for the strings' total length.
-  static func joined(_ items: Value, separator: String, machine: Machine) throws -> String {
-    var estimate = 0
-    var count = 0
-    try Collections.forEach(items, "join") {
-      if case .string(let s) = $0 { estimate += s.value.utf8.count }
-      count += 1
-    }
-    var out = ""
-    out.reserveCapacity(min(estimate + max(0, count - 1) * separator.utf8.count, Printer.maximumCompleteLength))
-    var index = 0
-    try Collections.forEach(items, "join") { item in
-      if index > 0 { out.append(separator) }
-      index += 1
-      switch item {
-      case .string(let s): out.append(s.value)
-      case .int(let i): DecimalText.append(i, to: &out)
-      default: out.append(try Printer.complete(item, readably: false, machine: machine))
-      }
-      if out.utf8.count > Printer.maximumCompleteLength { throw PrintJob.tooLong() }
-      if index & 0xFFFF == 0 { try machine.checkInterrupt() }
-    }
-    return out
-  }
-
   static func register(_ t: inout PreludeTable) {
     t.define("str", atLeast: 0) { m, a in
       // `(str s)` is `s`: strings are immutable, so the same object serves.
       if a.count == 1, case .string = a[0] { return a[0] }
-      if let joined = concatenatedScalars(a) { return .string(joined) }
+      if let joined = TextAssembly.concatenated(a) { return .string(joined) }
       var out = ""
       for index in 0..<a.count {
         switch a[index] {
@@ -110,7 +41,7 @@ enum StringBuiltins {
     }
     t.define("join", 1...2) { m, a in
       let separator = a.count == 2 ? try Check.string(a[0], "join") : ""
-      return .string(try joined(a[a.count - 1], separator: separator, machine: m))
+      return .string(try TextAssembly.joined(a[a.count - 1], separator: separator, machine: m))
     }
     t.define("upper-case", 1...1) { _, a in .string(try Check.string(a[0], "upper-case").uppercased()) }
     t.define("lower-case", 1...1) { _, a in .string(try Check.string(a[0], "lower-case").lowercased()) }
