@@ -114,7 +114,12 @@ public final class PersistentVector: @unchecked Sendable {
     }
     if tailCount == 32 && tail.items.count == 32 && isKnownUniquelyReferenced(&tail) {
       // The full tail becomes a leaf without copying its elements.
-      (root, shift) = rootAdding(leaf: VectorNode(values: tail.items))
+      let leaf = VectorNode(values: tail.items)
+      if (count >> 5) <= (1 << shift) && isKnownUniquelyReferenced(&root) {
+        pushTailInPlace(level: shift, node: root, leaf: leaf)
+      } else {
+        (root, shift) = rootAdding(leaf: leaf)
+      }
       tail = TailBuffer([value])
       tailCount = 1
       count += 1
@@ -150,6 +155,30 @@ public final class PersistentVector: @unchecked Sendable {
       return (VectorNode(children: [root, newPath(level: shift, node: leaf)]), shift + 5)
     }
     return (pushTail(level: shift, parent: root, leaf: leaf), shift)
+  }
+
+  /// `pushTail` for a vector that alone holds `node`: nodes on the path that nobody else holds
+  /// are changed in place instead of copied (a loop of `conj` copied a 32-slot node per leaf).
+  /// A shared node on the way is copied as `pushTail` does, so other vectors never see a change.
+  private func pushTailInPlace(level: Int, node: VectorNode, leaf: VectorNode) {
+    let subindex = ((count - 1) >> level) & 31
+    if level == 5 {
+      if subindex < node.children.count { node.children[subindex] = leaf } else { node.children.append(leaf) }
+      return
+    }
+    guard subindex < node.children.count else {
+      node.children.append(newPath(level: level - 5, node: leaf))
+      return
+    }
+    // Moved out of its slot so that the slot's reference does not count against uniqueness.
+    var child = node.children[subindex]
+    node.children[subindex] = PersistentVector.emptyRoot
+    if isKnownUniquelyReferenced(&child) {
+      pushTailInPlace(level: level - 5, node: child, leaf: leaf)
+    } else {
+      child = pushTail(level: level - 5, parent: child, leaf: leaf)
+    }
+    node.children[subindex] = child
   }
 
   private func newPath(level: Int, node: VectorNode) -> VectorNode {
