@@ -71,10 +71,12 @@ enum SequenceBuiltins {
         let window = m.sp
         m.sp += 2
         defer { m.pop(to: window) }
+        let body = builtin.body
+        let arguments = Arguments(base: window, count: 2)
         try Collections.forEach(items, "reduce") {
           window[0] = accumulator
           window[1] = $0
-          accumulator = try builtin.body(m, Arguments(base: window, count: 2))
+          accumulator = try body(m, arguments)
         }
         return accumulator
       }

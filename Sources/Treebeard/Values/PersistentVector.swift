@@ -23,6 +23,15 @@ final class TailBuffer: @unchecked Sendable {
     self.items.reserveCapacity(32)
   }
 
+  /// A tail holding only `first`, with room for 32: one array allocation, not a literal's
+  /// one-element array and then its regrowth.
+  init(first: Value) {
+    var items: [Value] = []
+    items.reserveCapacity(32)
+    items.append(first)
+    self.items = items
+  }
+
   deinit { Reclaimer.release(&items, empty: []) }
 }
 
@@ -106,8 +115,13 @@ public final class PersistentVector: @unchecked Sendable {
 
   /// `conj` on a vector nobody else references (see `Collections.conj(into:)`): no new object.
   func appendInPlace(_ value: Value) {
-    if tailCount < 32 && tail.items.count == tailCount && count > 0 {
-      tail.items.append(value)
+    // The tail is read through an unretained reference: this vector holds it throughout.
+    let appended = Unmanaged.passUnretained(tail)._withUnsafeGuaranteedRef { buffer -> Bool in
+      guard tailCount < 32 && buffer.items.count == tailCount && count > 0 else { return false }
+      buffer.items.append(value)
+      return true
+    }
+    if appended {
       count += 1
       tailCount += 1
       return
@@ -120,7 +134,7 @@ public final class PersistentVector: @unchecked Sendable {
       } else {
         (root, shift) = rootAdding(leaf: leaf)
       }
-      tail = TailBuffer([value])
+      tail = TailBuffer(first: value)
       tailCount = 1
       count += 1
       return
@@ -146,7 +160,8 @@ public final class PersistentVector: @unchecked Sendable {
         count: count + 1, shift: shift, root: root, tail: TailBuffer(copied), tailCount: tailCount + 1)
     }
     let (newRoot, newShift) = rootAdding(leaf: VectorNode(values: Array(tail.items[0..<tailCount])))
-    return PersistentVector(count: count + 1, shift: newShift, root: newRoot, tail: TailBuffer([value]), tailCount: 1)
+    return PersistentVector(
+      count: count + 1, shift: newShift, root: newRoot, tail: TailBuffer(first: value), tailCount: 1)
   }
 
   /// The root (and shift) after the full tail moves into the trie as `leaf`.
