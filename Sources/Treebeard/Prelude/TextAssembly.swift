@@ -38,6 +38,8 @@ enum TextAssembly {
       default: direct = false
       }
       count += 1
+      // Stops before the sum can overflow: one string shared by many elements adds up fast.
+      if capacity > Printer.maximumCompleteLength { throw PrintJob.tooLong() }
       if count & 0xFFFF == 0 { try machine.checkInterrupt() }
     }
     let separatorBytes = separator.utf8.count
