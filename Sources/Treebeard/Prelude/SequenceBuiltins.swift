@@ -21,10 +21,11 @@ enum SequenceBuiltins {
     }
     t.alias("mapv", "map")
     t.define("map-indexed", 2...2) { m, a in
+      let function = a[0]
       var result = VectorBuilder()
       var index = 0
       try Collections.forEach(a[1], "map-indexed") {
-        result.append(try m.call2(a[0], .int(index), $0, span: .unknown))
+        result.append(try m.call2(function, .int(index), $0, span: .unknown))
         index += 1
       }
       return .vector(result.finish())
@@ -39,16 +40,18 @@ enum SequenceBuiltins {
     }
     t.alias("filterv", "filter")
     t.define("remove", 2...2) { m, a in
+      let function = a[0]
       var result = VectorBuilder()
       try Collections.forEach(a[1], "remove") {
-        if !(try m.call1(a[0], $0, span: .unknown).isTruthy) { result.append($0) }
+        if !(try m.call1(function, $0, span: .unknown).isTruthy) { result.append($0) }
       }
       return .vector(result.finish())
     }
     t.define("keep", 2...2) { m, a in
+      let function = a[0]
       var result = VectorBuilder()
       try Collections.forEach(a[1], "keep") {
-        let kept = try m.call1(a[0], $0, span: .unknown)
+        let kept = try m.call1(function, $0, span: .unknown)
         if case .nil = kept {} else { result.append(kept) }
       }
       return .vector(result.finish())
@@ -85,7 +88,8 @@ enum SequenceBuiltins {
       return accumulator
     }
     t.define("%each", 2...2) { m, a in
-      try Collections.forEach(a[1], "doseq") { _ = try m.call1(a[0], $0, span: .unknown) }
+      let function = a[0]
+      try Collections.forEach(a[1], "doseq") { _ = try m.call1(function, $0, span: .unknown) }
       return .nil
     }
     t.define("into", 2...2) { m, a in
@@ -126,8 +130,9 @@ enum SequenceBuiltins {
         })
     }
     t.define("sort-by", 2...2) { m, a in
+      let function = a[0]
       let items = try Collections.elements(a[1], "sort-by")
-      let keys = try items.map { try m.call1(a[0], $0, span: .unknown) }
+      let keys = try items.map { try m.call1(function, $0, span: .unknown) }
       let order = keys.indices.sorted { Arithmetic.sortOrder(keys[$0], keys[$1]) || (keys[$0] == keys[$1] && $0 < $1) }
       return Collections.vector(order.map { items[$0] })
     }
@@ -177,17 +182,19 @@ enum SequenceBuiltins {
       return Collections.vector(Array(try Collections.elements(a[1], "drop").dropFirst(max(0, n))))
     }
     t.define("take-while", 2...2) { m, a in
+      let function = a[0]
       var result: [Value] = []
       for item in try Collections.elements(a[1], "take-while") {
-        guard try m.call1(a[0], item, span: .unknown).isTruthy else { break }
+        guard try m.call1(function, item, span: .unknown).isTruthy else { break }
         result.append(item)
       }
       return Collections.vector(result)
     }
     t.define("drop-while", 2...2) { m, a in
+      let function = a[0]
       let items = try Collections.elements(a[1], "drop-while")
       var index = 0
-      while index < items.count, try m.call1(a[0], items[index], span: .unknown).isTruthy { index += 1 }
+      while index < items.count, try m.call1(function, items[index], span: .unknown).isTruthy { index += 1 }
       return Collections.vector(Array(items[index...]))
     }
     t.define("repeat", 2...2) { _, a in
@@ -196,14 +203,17 @@ enum SequenceBuiltins {
       return Collections.vector(Array(repeating: a[1], count: max(0, n)))
     }
     t.define("every?", 2...2) { m, a in
-      for item in try Collections.elements(a[1], "every?") where !(try m.call1(a[0], item, span: .unknown).isTruthy) {
+      let function = a[0]
+      for item in try Collections.elements(a[1], "every?") where !(try m.call1(function, item, span: .unknown).isTruthy)
+      {
         return .bool(false)
       }
       return .bool(true)
     }
     t.define("some", 2...2) { m, a in
+      let function = a[0]
       for item in try Collections.elements(a[1], "some") {
-        let result = try m.call1(a[0], item, span: .unknown)
+        let result = try m.call1(function, item, span: .unknown)
         if result.isTruthy { return result }
       }
       return .nil
@@ -227,9 +237,10 @@ enum SequenceBuiltins {
       return .map(PersistentMap(map))
     }
     t.define("group-by", 2...2) { m, a in
+      let function = a[0]
       var map = PersistentMap.empty.storage
       for item in try Collections.elements(a[1], "group-by") {
-        let key = try m.call1(a[0], item, span: .unknown)
+        let key = try m.call1(function, item, span: .unknown)
         if case .vector(let group) = map[key] ?? .vector(.empty) { map[key] = .vector(group.conj(item)) }
       }
       return .map(PersistentMap(map))
