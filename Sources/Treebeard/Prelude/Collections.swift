@@ -36,9 +36,20 @@ enum Collections {
     case .vector(let vector): return vector.count
     case .set(let set): return set.count
     case .map(let map): return map.count
-    case .string(let s): return s.value.unicodeScalars.count
+    case .string(let s): return scalarCount(s.value)
     default: throw Failure.type("a collection", value, in: "count")
     }
+  }
+
+  /// Unicode scalars in `text`: UTF-8 bytes that do not continue a scalar. Counting bytes of
+  /// contiguous storage is a tight loop; the scalar view walks and decodes each scalar.
+  static func scalarCount(_ text: String) -> Int {
+    let counted = text.utf8.withContiguousStorageIfAvailable { bytes in
+      var count = 0
+      for byte in bytes where byte & 0xC0 != 0x80 { count += 1 }
+      return count
+    }
+    return counted ?? text.unicodeScalars.count
   }
 
   /// `get` semantics: maps by key, vectors and strings by index, sets by membership, structs by field.

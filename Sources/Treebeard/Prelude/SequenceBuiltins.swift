@@ -7,49 +7,54 @@ enum SequenceBuiltins {
     t.define("map", atLeast: 2) { m, a in
       let function = try Check.function(a[0], "map")
       if a.count == 2 {
-        var result: [Value] = []
-        result.reserveCapacity(try Collections.count(a[1]))
+        var result = VectorBuilder()
+        if case .vector(let vector) = a[1] { result.reserve(vector.count) }
         try Collections.forEach(a[1], "map") { result.append(try m.call1(function, $0, span: .unknown)) }
-        return .vector(PersistentVector.build(result))
+        return .vector(result.finish())
       }
       let columns = try (1..<a.count).map { try Collections.elements(a[$0], "map") }
       let length = columns.map(\.count).min() ?? 0
-      var result = PersistentVector.empty
-      for row in 0..<length { result = result.conj(try m.call(function, columns.map { $0[row] })) }
-      return .vector(result)
+      var result = VectorBuilder()
+      result.reserve(length)
+      for row in 0..<length { result.append(try m.call(function, columns.map { $0[row] })) }
+      return .vector(result.finish())
     }
     t.alias("mapv", "map")
     t.define("map-indexed", 2...2) { m, a in
-      var result = PersistentVector.empty
+      let function = a[0]
+      var result = VectorBuilder()
       var index = 0
       try Collections.forEach(a[1], "map-indexed") {
-        result = result.conj(try m.call2(a[0], .int(index), $0, span: .unknown))
+        result.append(try m.call2(function, .int(index), $0, span: .unknown))
         index += 1
       }
-      return .vector(result)
+      return .vector(result.finish())
     }
     t.define("filter", 2...2) { m, a in
-      var result: [Value] = []
+      let predicate = a[0]
+      var result = VectorBuilder()
       try Collections.forEach(a[1], "filter") {
-        if try m.call1(a[0], $0, span: .unknown).isTruthy { result.append($0) }
+        if try m.call1(predicate, $0, span: .unknown).isTruthy { result.append($0) }
       }
-      return .vector(PersistentVector.build(result))
+      return .vector(result.finish())
     }
     t.alias("filterv", "filter")
     t.define("remove", 2...2) { m, a in
-      var result = PersistentVector.empty
+      let function = a[0]
+      var result = VectorBuilder()
       try Collections.forEach(a[1], "remove") {
-        if !(try m.call1(a[0], $0, span: .unknown).isTruthy) { result = result.conj($0) }
+        if !(try m.call1(function, $0, span: .unknown).isTruthy) { result.append($0) }
       }
-      return .vector(result)
+      return .vector(result.finish())
     }
     t.define("keep", 2...2) { m, a in
-      var result = PersistentVector.empty
+      let function = a[0]
+      var result = VectorBuilder()
       try Collections.forEach(a[1], "keep") {
-        let kept = try m.call1(a[0], $0, span: .unknown)
-        if case .nil = kept {} else { result = result.conj(kept) }
+        let kept = try m.call1(function, $0, span: .unknown)
+        if case .nil = kept {} else { result.append(kept) }
       }
-      return .vector(result)
+      return .vector(result.finish())
     }
     t.define("reduce", 2...3) { m, a in
       var accumulator: Value
@@ -69,18 +74,22 @@ enum SequenceBuiltins {
         let window = m.sp
         m.sp += 2
         defer { m.pop(to: window) }
+        let body = builtin.body
+        let arguments = Arguments(base: window, count: 2)
         try Collections.forEach(items, "reduce") {
           window[0] = accumulator
           window[1] = $0
-          accumulator = try builtin.body(m, Arguments(base: window, count: 2))
+          accumulator = try body(m, arguments)
         }
         return accumulator
       }
-      try Collections.forEach(items, "reduce") { accumulator = try m.call2(a[0], accumulator, $0, span: .unknown) }
+      let function = a[0]
+      try Collections.forEach(items, "reduce") { accumulator = try m.call2(function, accumulator, $0, span: .unknown) }
       return accumulator
     }
     t.define("%each", 2...2) { m, a in
-      try Collections.forEach(a[1], "doseq") { _ = try m.call1(a[0], $0, span: .unknown) }
+      let function = a[0]
+      try Collections.forEach(a[1], "doseq") { _ = try m.call1(function, $0, span: .unknown) }
       return .nil
     }
     t.define("into", 2...2) { m, a in
@@ -94,9 +103,9 @@ enum SequenceBuiltins {
       return result
     }
     t.define("concat", atLeast: 0) { _, a in
-      var result = PersistentVector.empty
-      for index in 0..<a.count { try Collections.forEach(a[index], "concat") { result = result.conj($0) } }
-      return .vector(result)
+      var result = VectorBuilder()
+      for index in 0..<a.count { try Collections.forEach(a[index], "concat") { result.append($0) } }
+      return .vector(result.finish())
     }
     t.define("%concat-list", atLeast: 0) { _, a in
       var items: [Value] = []
@@ -104,9 +113,9 @@ enum SequenceBuiltins {
       return .list(ListNode.from(items))
     }
     t.define("%concat-vector", atLeast: 0) { _, a in
-      var result = PersistentVector.empty
-      for index in 0..<a.count { try Collections.forEach(a[index], "~@") { result = result.conj($0) } }
-      return .vector(result)
+      var result = VectorBuilder()
+      for index in 0..<a.count { try Collections.forEach(a[index], "~@") { result.append($0) } }
+      return .vector(result.finish())
     }
     t.define("reverse", 1...1) { _, a in Collections.vector(try Collections.elements(a[0], "reverse").reversed()) }
     t.define("sort", 1...2) { m, a in
@@ -121,8 +130,9 @@ enum SequenceBuiltins {
         })
     }
     t.define("sort-by", 2...2) { m, a in
+      let function = a[0]
       let items = try Collections.elements(a[1], "sort-by")
-      let keys = try items.map { try m.call1(a[0], $0, span: .unknown) }
+      let keys = try items.map { try m.call1(function, $0, span: .unknown) }
       let order = keys.indices.sorted { Arithmetic.sortOrder(keys[$0], keys[$1]) || (keys[$0] == keys[$1] && $0 < $1) }
       return Collections.vector(order.map { items[$0] })
     }
@@ -149,16 +159,19 @@ enum SequenceBuiltins {
       if overflow || lengthOverflow || length > 100_000_000 {
         throw OxurError("type", "range of more than 100,000,000 elements (ranges are built eagerly)")
       }
-      var result: [Value] = []
+      var result = VectorBuilder()
+      result.reserve(max(0, length))
+      var built = 0
       var value = start
       while step > 0 ? value < end : value > end {
-        if result.count & 0xFFFF == 0 { try m.checkInterrupt() }
+        if built & 0xFFFF == 0 { try m.checkInterrupt() }
         result.append(.int(value))
+        built += 1
         let (next, overflow) = value.addingReportingOverflow(step)
         if overflow { break }
         value = next
       }
-      return .vector(PersistentVector.build(result))
+      return .vector(result.finish())
     }
     t.define("take", 2...2) { _, a in
       let n = try Check.int(a[0], "take")
@@ -169,17 +182,19 @@ enum SequenceBuiltins {
       return Collections.vector(Array(try Collections.elements(a[1], "drop").dropFirst(max(0, n))))
     }
     t.define("take-while", 2...2) { m, a in
+      let function = a[0]
       var result: [Value] = []
       for item in try Collections.elements(a[1], "take-while") {
-        guard try m.call1(a[0], item, span: .unknown).isTruthy else { break }
+        guard try m.call1(function, item, span: .unknown).isTruthy else { break }
         result.append(item)
       }
       return Collections.vector(result)
     }
     t.define("drop-while", 2...2) { m, a in
+      let function = a[0]
       let items = try Collections.elements(a[1], "drop-while")
       var index = 0
-      while index < items.count, try m.call1(a[0], items[index], span: .unknown).isTruthy { index += 1 }
+      while index < items.count, try m.call1(function, items[index], span: .unknown).isTruthy { index += 1 }
       return Collections.vector(Array(items[index...]))
     }
     t.define("repeat", 2...2) { _, a in
@@ -188,14 +203,17 @@ enum SequenceBuiltins {
       return Collections.vector(Array(repeating: a[1], count: max(0, n)))
     }
     t.define("every?", 2...2) { m, a in
-      for item in try Collections.elements(a[1], "every?") where !(try m.call1(a[0], item, span: .unknown).isTruthy) {
+      let function = a[0]
+      for item in try Collections.elements(a[1], "every?") where !(try m.call1(function, item, span: .unknown).isTruthy)
+      {
         return .bool(false)
       }
       return .bool(true)
     }
     t.define("some", 2...2) { m, a in
+      let function = a[0]
       for item in try Collections.elements(a[1], "some") {
-        let result = try m.call1(a[0], item, span: .unknown)
+        let result = try m.call1(function, item, span: .unknown)
         if result.isTruthy { return result }
       }
       return .nil
@@ -219,9 +237,10 @@ enum SequenceBuiltins {
       return .map(PersistentMap(map))
     }
     t.define("group-by", 2...2) { m, a in
+      let function = a[0]
       var map = PersistentMap.empty.storage
       for item in try Collections.elements(a[1], "group-by") {
-        let key = try m.call1(a[0], item, span: .unknown)
+        let key = try m.call1(function, item, span: .unknown)
         if case .vector(let group) = map[key] ?? .vector(.empty) { map[key] = .vector(group.conj(item)) }
       }
       return .map(PersistentMap(map))

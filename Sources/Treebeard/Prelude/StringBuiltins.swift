@@ -5,10 +5,18 @@ import Foundation
 enum StringBuiltins {
   static func register(_ t: inout PreludeTable) {
     t.define("str", atLeast: 0) { m, a in
+      // `(str s)` is `s`: strings are immutable, so the same object serves.
+      if a.count == 1, case .string = a[0] { return a[0] }
+      if let joined = TextAssembly.concatenated(a) { return .string(joined) }
       var out = ""
       for index in 0..<a.count {
-        if case .nil = a[index] { continue }
-        out += try Printer.complete(a[index], readably: false, machine: m)
+        switch a[index] {
+        case .nil: continue
+        case .string(let s): out.append(s.value)
+        case .int(let i): DecimalText.append(i, to: &out)
+        default: out.append(try Printer.complete(a[index], readably: false, machine: m))
+        }
+        if out.utf8.count > Printer.maximumCompleteLength { throw PrintJob.tooLong() }
       }
       return .string(out)
     }
@@ -33,8 +41,7 @@ enum StringBuiltins {
     }
     t.define("join", 1...2) { m, a in
       let separator = a.count == 2 ? try Check.string(a[0], "join") : ""
-      let items = try Collections.elements(a[a.count - 1], "join")
-      return .string(try Printer.complete(items, readably: false, separator: separator, machine: m))
+      return .string(try TextAssembly.joined(a[a.count - 1], separator: separator, machine: m))
     }
     t.define("upper-case", 1...1) { _, a in .string(try Check.string(a[0], "upper-case").uppercased()) }
     t.define("lower-case", 1...1) { _, a in .string(try Check.string(a[0], "lower-case").lowercased()) }

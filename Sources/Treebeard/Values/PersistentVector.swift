@@ -23,6 +23,15 @@ final class TailBuffer: @unchecked Sendable {
     self.items.reserveCapacity(32)
   }
 
+  /// A tail holding only `first`, with room for 32: one array allocation, not a literal's
+  /// one-element array and then its regrowth.
+  init(first: Value) {
+    var items: [Value] = []
+    items.reserveCapacity(32)
+    items.append(first)
+    self.items = items
+  }
+
   deinit { Reclaimer.release(&items, empty: []) }
 }
 
@@ -53,25 +62,29 @@ public final class PersistentVector: @unchecked Sendable {
   /// Builds a vector in O(n) without intermediate vectors: full leaves of 32, then the trie
   /// bottom-up, the remainder (1–32 elements) as the tail.
   public static func build(_ items: [Value]) -> PersistentVector {
-    let count = items.count
+    var builder = VectorBuilder()
+    builder.reserve(items.count)
+    for item in items { builder.append(item) }
+    return builder.finish()
+  }
+
+  /// The vector of `leaves` (each exactly 32 values) followed by `tail` (1–32 values; empty
+  /// only when there are no leaves).
+  static func assemble(leaves: [VectorNode], tail: [Value]) -> PersistentVector {
+    let trieCount = leaves.count << 5
+    let count = trieCount + tail.count
     if count == 0 { return PersistentVector(count: 0, shift: 5, root: emptyRoot, tail: TailBuffer([]), tailCount: 0) }
-    let tailCount = count - (((count - 1) >> 5) << 5)
-    let trieCount = count - tailCount
-    let tail = TailBuffer(Array(items[trieCount...]))
+    let tailCount = tail.count
+    let tailBuffer = TailBuffer(tail)
     if trieCount == 0 {
-      return PersistentVector(count: count, shift: 5, root: emptyRoot, tail: tail, tailCount: tailCount)
+      return PersistentVector(count: count, shift: 5, root: emptyRoot, tail: tailBuffer, tailCount: tailCount)
     }
-    var level: [VectorNode] = []
-    level.reserveCapacity(trieCount / 32)
-    var start = 0
-    while start < trieCount {
-      level.append(VectorNode(values: Array(items[start..<(start + 32)])))
-      start += 32
-    }
+    var level = leaves
     var shift = 5
     // A root of one level holds up to 32 leaves; each level above multiplies by 32.
     while level.count > 32 {
       var parents: [VectorNode] = []
+      parents.reserveCapacity((level.count + 31) / 32)
       var index = 0
       while index < level.count {
         parents.append(VectorNode(children: Array(level[index..<min(index + 32, level.count)])))
@@ -81,7 +94,7 @@ public final class PersistentVector: @unchecked Sendable {
       shift += 5
     }
     return PersistentVector(
-      count: count, shift: shift, root: VectorNode(children: level), tail: tail, tailCount: tailCount)
+      count: count, shift: shift, root: VectorNode(children: level), tail: tailBuffer, tailCount: tailCount)
   }
 
   private var tailOffset: Int { count - tailCount }
@@ -102,16 +115,26 @@ public final class PersistentVector: @unchecked Sendable {
 
   /// `conj` on a vector nobody else references (see `Collections.conj(into:)`): no new object.
   func appendInPlace(_ value: Value) {
-    if tailCount < 32 && tail.items.count == tailCount && count > 0 {
-      tail.items.append(value)
+    // The tail is read through an unretained reference: this vector holds it throughout.
+    let appended = Unmanaged.passUnretained(tail)._withUnsafeGuaranteedRef { buffer -> Bool in
+      guard tailCount < 32 && buffer.items.count == tailCount && count > 0 else { return false }
+      buffer.items.append(value)
+      return true
+    }
+    if appended {
       count += 1
       tailCount += 1
       return
     }
     if tailCount == 32 && tail.items.count == 32 && isKnownUniquelyReferenced(&tail) {
       // The full tail becomes a leaf without copying its elements.
-      (root, shift) = rootAdding(leaf: VectorNode(values: tail.items))
-      tail = TailBuffer([value])
+      let leaf = VectorNode(values: tail.items)
+      if (count >> 5) <= (1 << shift) && isKnownUniquelyReferenced(&root) {
+        pushTailInPlace(level: shift, node: root, leaf: leaf)
+      } else {
+        (root, shift) = rootAdding(leaf: leaf)
+      }
+      tail = TailBuffer(first: value)
       tailCount = 1
       count += 1
       return
@@ -137,7 +160,8 @@ public final class PersistentVector: @unchecked Sendable {
         count: count + 1, shift: shift, root: root, tail: TailBuffer(copied), tailCount: tailCount + 1)
     }
     let (newRoot, newShift) = rootAdding(leaf: VectorNode(values: Array(tail.items[0..<tailCount])))
-    return PersistentVector(count: count + 1, shift: newShift, root: newRoot, tail: TailBuffer([value]), tailCount: 1)
+    return PersistentVector(
+      count: count + 1, shift: newShift, root: newRoot, tail: TailBuffer(first: value), tailCount: 1)
   }
 
   /// The root (and shift) after the full tail moves into the trie as `leaf`.
@@ -146,6 +170,30 @@ public final class PersistentVector: @unchecked Sendable {
       return (VectorNode(children: [root, newPath(level: shift, node: leaf)]), shift + 5)
     }
     return (pushTail(level: shift, parent: root, leaf: leaf), shift)
+  }
+
+  /// `pushTail` for a vector that alone holds `node`: nodes on the path that nobody else holds
+  /// are changed in place instead of copied (a loop of `conj` copied a 32-slot node per leaf).
+  /// A shared node on the way is copied as `pushTail` does, so other vectors never see a change.
+  private func pushTailInPlace(level: Int, node: VectorNode, leaf: VectorNode) {
+    let subindex = ((count - 1) >> level) & 31
+    if level == 5 {
+      if subindex < node.children.count { node.children[subindex] = leaf } else { node.children.append(leaf) }
+      return
+    }
+    guard subindex < node.children.count else {
+      node.children.append(newPath(level: level - 5, node: leaf))
+      return
+    }
+    // Moved out of its slot so that the slot's reference does not count against uniqueness.
+    var child = node.children[subindex]
+    node.children[subindex] = PersistentVector.emptyRoot
+    if isKnownUniquelyReferenced(&child) {
+      pushTailInPlace(level: level - 5, node: child, leaf: leaf)
+    } else {
+      child = pushTail(level: level - 5, parent: child, leaf: leaf)
+    }
+    node.children[subindex] = child
   }
 
   private func newPath(level: Int, node: VectorNode) -> VectorNode {
@@ -226,4 +274,28 @@ public final class PersistentVector: @unchecked Sendable {
     forEachElement { result.append($0) }
     return result
   }
+}
+
+/// Collects values into a new vector leaf by leaf: no intermediate array of all the elements,
+/// no copy of them at the end (`map`, `filter`, `range` build their results this way).
+struct VectorBuilder {
+  private var leaves: [VectorNode] = []
+  private var current: [Value] = []
+
+  init() { current.reserveCapacity(32) }
+
+  /// Room for about `count` elements, when the caller knows it.
+  mutating func reserve(_ count: Int) { leaves.reserveCapacity(count >> 5) }
+
+  @inline(__always) mutating func append(_ value: Value) {
+    if current.count == 32 {
+      leaves.append(VectorNode(values: current))
+      current = []
+      current.reserveCapacity(32)
+    }
+    current.append(value)
+  }
+
+  /// The vector; the builder is spent. The last group of values (1–32) becomes the tail.
+  consuming func finish() -> PersistentVector { PersistentVector.assemble(leaves: leaves, tail: current) }
 }

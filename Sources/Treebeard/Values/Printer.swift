@@ -57,6 +57,13 @@ public enum Printer {
       default: break
       }
     }
+    // Scalars print without a job: nothing to nest, interrupt or cut.
+    switch value {
+    case .int(let i): return DecimalText.string(i)
+    case .nil: return "nil"
+    case .bool(let b): return b ? "true" : "false"
+    default: break
+    }
     var out = ""
     let job = PrintJob(budget: maximumCompleteLength, failing: true, machine: machine)
     write(value, readably: true, into: &out, depth: 0, job: job)
@@ -156,7 +163,7 @@ public enum Printer {
     switch value {
     case .nil: out.append("nil")
     case .bool(let b): out.append(b ? "true" : "false")
-    case .int(let i): out.append(String(i))
+    case .int(let i): DecimalText.append(i, to: &out)
     case .float(let d): out.append(formatFloat(d))
     case .char(let c):
       if !readably {
