@@ -327,7 +327,7 @@ final class Analyzer {
       }
       if let special = try specialisedBuiltin(name: builtin.name, argumentForms, span: span) { return special }
       let arguments = try argumentForms.map { try analyze($0, .value) }
-      return BuiltinCallNode(builtin: builtin, arguments: arguments, span: span)
+      return BuiltinCallNode.make(builtin: builtin, arguments: arguments, span: span)
     case .global(let site):
       let arguments =
         position.tail

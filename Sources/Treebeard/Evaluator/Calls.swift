@@ -58,10 +58,15 @@ extension Machine {
     do {
       return try builtin.body(self, Arguments(base: base, count: argumentCount))
     } catch let error as OxurError {
-      // A higher-order builtin (map, reduce …) between two Oxur frames belongs in the trace.
-      if !error.trace.isEmpty { error.addFrame(builtin.name, span) }
-      throw error.located(span)
+      throw builtinFailed(error, builtin.name, span)
     }
+  }
+
+  /// A builtin threw: a higher-order one (map, reduce …) between two Oxur frames belongs in the
+  /// trace; the error is located at the call unless it has a place already.
+  @inline(never) func builtinFailed(_ error: OxurError, _ name: String, _ span: Span) -> OxurError {
+    if !error.trace.isEmpty { error.addFrame(name, span) }
+    return error.located(span)
   }
 
   /// Runs a closure whose arguments are on top of the stack; the caller holds it for the call.
@@ -386,6 +391,49 @@ final class BuiltinCallNode: Node {
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
     try m.pushArguments(arguments, fp)
     return try m.callBuiltin(builtin, argumentCount: arguments.count, span: span)
+  }
+
+  /// A builtin call: one to three arguments the builtin accepts get operands in fields
+  /// (`BuiltinCallFixedNode`); others, and wrong counts (an error when called), the general node.
+  static func make(builtin: Builtin, arguments: [Node], span: Span) -> Node {
+    if (1...3).contains(arguments.count) && builtin.accepts(arguments.count) {
+      return BuiltinCallFixedNode(builtin: builtin, arguments: arguments, span: span)
+    }
+    return BuiltinCallNode(builtin: builtin, arguments: arguments, span: span)
+  }
+}
+
+/// `(conj v x)`, `(str "k" i)`: a builtin with one to three arguments of an accepted count,
+/// operands in fields (no walk over an array of nodes, which retains each), no arity check.
+final class BuiltinCallFixedNode: Node {
+  let body: Builtin.Body
+  let name: String
+  let first: InlineOperand
+  let second: InlineOperand
+  let third: InlineOperand
+  let count: Int
+  init(builtin: Builtin, arguments: [Node], span: Span) {
+    self.body = builtin.body
+    self.name = builtin.name
+    let unused = ConstantNode(.nil, span: span)
+    self.first = InlineOperand(arguments[0])
+    self.second = InlineOperand(arguments.count > 1 ? arguments[1] : unused)
+    self.third = InlineOperand(arguments.count > 2 ? arguments[2] : unused)
+    self.count = arguments.count
+    super.init(span: span)
+  }
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    try m.reserve(count)
+    let base = m.sp
+    defer { m.pop(to: base) }
+    m.push(try first.eval(m, fp))
+    if count > 1 { m.push(try second.eval(m, fp)) }
+    if count > 2 { m.push(try third.eval(m, fp)) }
+    do {
+      return try body(m, Arguments(base: base, count: count))
+    } catch let error as OxurError {
+      throw m.builtinFailed(error, name, span)
+    }
   }
 }
 
