@@ -246,11 +246,11 @@ final class ComparisonLocalLocalNode: Node {
 
 /// `(= a b)`: structural equality.
 final class EqualNode: Node {
-  let left: Node
-  let right: Node
+  let left: InlineOperand
+  let right: InlineOperand
   init(_ left: Node, _ right: Node, span: Span) {
-    self.left = left
-    self.right = right
+    self.left = InlineOperand(left)
+    self.right = InlineOperand(right)
     super.init(span: span)
   }
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
@@ -302,14 +302,14 @@ final class DirectBinaryNode: Node {
     }
   }
 
-  let left: Node
-  let right: Node
+  let left: InlineOperand
+  let right: InlineOperand
   let function: Function
   let inline: IntegerDivision?
 
   init(_ left: Node, _ right: Node, operation: Operation, span: Span) {
-    self.left = left
-    self.right = right
+    self.left = InlineOperand(left)
+    self.right = InlineOperand(right)
     self.function = operation.function
     self.inline = operation.inline
     super.init(span: span)

@@ -174,7 +174,12 @@ extension Machine {
       if !arity.captureMap.isEmpty {
         closure._withUnsafeGuaranteedRef { closure in
           for capture in arity.captureMap {
-            Machine.store(closure.captures[capture.index], into: base + capture.slot)
+            // An Int is copied inline; other values through the out-of-line copy of a `Value`.
+            if case .int(let value) = closure.captures[capture.index] {
+              Machine.store(.int(value), into: base + capture.slot)
+            } else {
+              Machine.store(closure.captures[capture.index], into: base + capture.slot)
+            }
           }
         }
       }

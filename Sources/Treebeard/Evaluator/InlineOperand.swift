@@ -1,11 +1,11 @@
-// Operands a node evaluates without a node call: a local, or a local plus or minus an Int constant.
+// Operands a node evaluates without a node call: a local, an Int constant, a local plus or minus an Int constant.
 
 /// The commonest argument shapes of calls and branches — `n`, `(- n 1)`, `(+ i 1)` — read or
 /// computed in place by the node that holds them; anything else (and any case that is not two
 /// Ints without overflow) is its node's own `eval`, so errors and spans are the node's.
 struct InlineOperand {
   enum Shape {
-    case node, local, addConstant, subtractConstant
+    case node, local, integer, addConstant, subtractConstant
   }
   let node: Node
   let shape: Shape
@@ -16,6 +16,8 @@ struct InlineOperand {
     self.node = node
     if let slot = node.localSlot {
       (shape, self.slot, constant) = (.local, slot, 0)
+    } else if case .int(let value)? = node.constantValue {
+      (shape, slot, constant) = (.integer, 0, value)
     } else if let arithmetic = node as? ArithmeticLocalConstantNode, arithmetic.operation != .multiply {
       (shape, slot, constant) = (
         arithmetic.operation == .add ? .addConstant : .subtractConstant, arithmetic.slot, arithmetic.constant
@@ -31,6 +33,8 @@ struct InlineOperand {
       // An Int is copied inline; any other value through the out-of-line copy of a `Value`.
       if case .int(let x) = fp[slot] { return .int(x) }
       return fp[slot]
+    case .integer:
+      return .int(constant)
     case .addConstant:
       if case .int(let x) = fp[slot] {
         let (result, overflow) = x.addingReportingOverflow(constant)
