@@ -18,23 +18,25 @@ struct TopLevelCode {
 
 /// Analyzes forms for one module. Expansion happens here, form by form, because a macro
 /// defined by one top-level form is used by the next.
+/// One analyzer serves one load on the evaluator's thread: its state skips dynamic
+/// exclusivity checks, which were a measurable part of every reload.
 final class Analyzer {
   let runtime: Runtime
   let machine: Machine
   let entry: ModuleEntry
-  var function: FunctionContext
+  @exclusivity(unchecked) var function: FunctionContext
   /// Names the module defines anywhere in its file, so forward references resolve to it.
-  var knownNames: Set<String>
+  @exclusivity(unchecked) var knownNames: Set<String>
   /// Global names used before any definition was seen; checked when the module finishes loading.
-  var unresolved: [(name: String, span: Span)] = []
-  private var depth = 0
+  @exclusivity(unchecked) var unresolved: [(name: String, span: Span)] = []
+  @exclusivity(unchecked) private var depth = 0
   static let maximumDepth = 3000
   /// When set, collects what user macros expanded to inside the form being analyzed: part of its
   /// definition fingerprint, so a changed macro changes the definitions that use it.
-  var macroExpansions: [Syntax]?
+  @exclusivity(unchecked) var macroExpansions: [Syntax]?
   /// When set, records what the analysis of the current top-level form asked of its
   /// surroundings, so a reload can reuse the code while the answers hold (DefinitionReuse.swift).
-  var resolutionLog: ResolutionLog?
+  @exclusivity(unchecked) var resolutionLog: ResolutionLog?
 
   init(runtime: Runtime, machine: Machine, entry: ModuleEntry, knownNames: Set<String> = []) {
     self.runtime = runtime

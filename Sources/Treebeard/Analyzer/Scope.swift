@@ -34,16 +34,16 @@ struct RecurTarget {
 /// parameters). Slots are never reused within a function, which keeps captures simple.
 final class FunctionContext {
   let parent: FunctionContext?
-  private var blocks: [[String: LocalVariable]] = [[:]]
-  private(set) var slotCount = 0
+  @exclusivity(unchecked) private var blocks: [[String: LocalVariable]] = [[:]]
+  @exclusivity(unchecked) private(set) var slotCount = 0
   /// Shared by the arities of one `fn`: the closure has one capture list.
   let captures: CaptureList
-  private(set) var captureMap: [CaptureSlot] = []
-  var recurTarget: RecurTarget?
+  @exclusivity(unchecked) private(set) var captureMap: [CaptureSlot] = []
+  @exclusivity(unchecked) var recurTarget: RecurTarget?
   /// Names that are targets of `set!` in the form being analyzed.
   let assignedNames: Set<String>
   /// Locals whose next read may move the value out of its slot (see `MoveLocalNode`).
-  var moveCandidates: [ObjectIdentifier: LocalVariable] = [:]
+  @exclusivity(unchecked) var moveCandidates: [ObjectIdentifier: LocalVariable] = [:]
 
   init(parent: FunctionContext?, assignedNames: Set<String>, captures: CaptureList = CaptureList()) {
     self.parent = parent
