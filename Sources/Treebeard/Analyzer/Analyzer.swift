@@ -160,8 +160,12 @@ final class Analyzer {
     if let provider = current.referred[symbol] {
       return .global(site(module: provider, name: name, span: span, argumentCount: argumentCount))
     }
-    if let variant = current.variants[name] ?? runtime.builtinVariants[name] { return .constant(variant.bareValue) }
-    if let builtin = runtime.prelude[name] { return .builtin(builtin) }
+    if !current.variants.isEmpty, let variant = current.variants[name] { return .constant(variant.bareValue) }
+    switch runtime.preludeMeaning(symbol) {
+    case .variant(let variant): return .constant(variant.bareValue)
+    case .builtin(let builtin): return .builtin(builtin)
+    case .none: break
+    }
     unresolved.append((name, span))
     return .global(site(module: moduleName, name: name, span: span))
   }

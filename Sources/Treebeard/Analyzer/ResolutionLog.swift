@@ -83,9 +83,11 @@ extension Analyzer {
       if current.bindings[symbol] != nil || knownNames.contains(name) { return .own }
       if !current.referred.isEmpty, let provider = current.referred[symbol] { return .module(provider) }
       if !current.variants.isEmpty, current.variants[name] != nil { return .blocked }
-      if runtime.builtinVariants[name] != nil { return .builtinVariant(name) }
-      if let builtin = runtime.prelude[name] { return .builtin(builtin) }
-      return .none
+      switch runtime.preludeMeaning(symbol) {
+      case .variant: return .builtinVariant(name)
+      case .builtin(let builtin): return .builtin(builtin)
+      case .none: return .none
+      }
     case .macro(let module, let name):
       return lookupUserMacro(module: module, symbol: name) == nil ? .none : .blocked
     case .definedHere(let symbol):

@@ -15,7 +15,18 @@ public final class Runtime: @unchecked Sendable {
   public var errorOutput: OutputSink
   /// Where `read-line` reads when the evaluation has no input of its own.
   public var input: InputSource = StandardInput()
-  var prelude: [String: Builtin] = [:]
+  var prelude: [String: Builtin] = [:] {
+    didSet { preludeBySymbol.removeAll() }
+  }
+  /// What an unqualified name means in the prelude, by symbol, filled on first use: resolving a
+  /// name then hashes no string (analysis and the reuse checks of every reload ask this for
+  /// each `+`, `str`, `Some` …).
+  @exclusivity(unchecked) private var preludeBySymbol: [Symbol: PreludeMeaning] = [:]
+  enum PreludeMeaning {
+    case builtin(Builtin)
+    case variant(Variant)
+    case none
+  }
   /// Arglists and one-line docs of builtins a host added (`defineBuiltin(_:arglists:doc:)`).
   var hostBuiltinDocs: [String: (arglists: String, doc: String)] = [:]
   let builtinEnums: [String: EnumType] = ["Option": BuiltinEnums.option, "Result": BuiltinEnums.result]
@@ -80,6 +91,21 @@ public final class Runtime: @unchecked Sendable {
       for name in machine.runningFunctions(of: module) where !names.contains(name) { names.append(name) }
     }
     return names.sorted()
+  }
+
+  /// A builtin variant (`Some`, `Ok` …) or prelude builtin named `symbol`'s name.
+  func preludeMeaning(_ symbol: Symbol) -> PreludeMeaning {
+    if let known = preludeBySymbol[symbol] { return known }
+    let meaning: PreludeMeaning
+    if let variant = builtinVariants[symbol.name] {
+      meaning = .variant(variant)
+    } else if let builtin = prelude[symbol.name] {
+      meaning = .builtin(builtin)
+    } else {
+      meaning = .none
+    }
+    preludeBySymbol[symbol] = meaning
+    return meaning
   }
 
   func site(module: String, name: Symbol, checkExport: Bool) -> GlobalSite {
