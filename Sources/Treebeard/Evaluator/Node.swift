@@ -366,6 +366,8 @@ final class LambdaNode: Node {
     super.init(span: span)
   }
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    // Every top-level `defn` (each one again at every reload) captures nothing.
+    if lambda.captureSources.isEmpty { return .closure(Closure(lambda: lambda, captures: [])) }
     var captures = ContiguousArray<Value>()
     captures.reserveCapacity(lambda.captureSources.count)
     for source in lambda.captureSources { captures.append(fp[source.slot]) }
