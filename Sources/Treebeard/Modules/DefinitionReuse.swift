@@ -104,7 +104,7 @@ struct LineTable {
 /// Reused definitions are not timed one by one (two clock reads cost more than checking one):
 /// `stageModule` counts the time its forms took beyond the timed phases as evaluation.
 struct DefinitionReuse {
-  private let previous: [Int: ReusableDefinition]
+  private let previous: [SourceLine: ReusableDefinition]
   let file: SourceFile
   let lines: LineTable
   /// The module's highest version number now.
@@ -146,7 +146,7 @@ struct DefinitionReuse {
   /// The recorded definition whose bytes stand unchanged at this line and column of the new
   /// text, starting at `offset`, and where its form ends here.
   func unchanged(offset: Int, line: Int, column: Int) -> (recorded: ReusableDefinition, end: Int)? {
-    guard let recorded = previous[line], recorded.column == column, recorded.file.name == file.name,
+    guard let recorded = previous[SourceLine(line)], recorded.column == column, recorded.file.name == file.name,
       generation - recorded.analyzedAt < DefinitionReuse.maximumAge,
       let start = lines.start(of: line), start + recorded.formStart == offset,
       start + recorded.bytes.count <= lines.byteCount,
@@ -172,7 +172,7 @@ struct DefinitionReuse {
   }
 
   /// Skipped forms' recorded definitions (a skip was vouched for by `unchanged`).
-  func recorded(at line: Int) -> ReusableDefinition? { previous[line] }
+  func recorded(at line: Int) -> ReusableDefinition? { previous[SourceLine(line)] }
 
   static func sameBytes(_ a: String, _ aRange: Range<Int>, _ b: String, _ bRange: Range<Int>) -> Bool {
     var a = a
@@ -207,7 +207,7 @@ extension Runtime {
       staging.externalUses += recorded.externalUses
       analyzer.unresolved += recorded.unresolved
       if let fingerprint = recorded.fingerprint { staging.recordFingerprint(name: recorded.name, hash: fingerprint) }
-      staging.reusable[recorded.line] = recorded
+      staging.reusable[SourceLine(recorded.line)] = recorded
       staging.reusedDefinitions += 1
       _ = try run(recorded.code, machine: machine)
       return
@@ -238,11 +238,19 @@ extension Runtime {
     let scanned = DefinitionScan.names(in: [form])
     guard scanned.count <= 1 else { return }
     let symbol = Symbol.intern(name)
-    staging.reusable[place.line] = ReusableDefinition(
+    staging.reusable[SourceLine(place.line)] = ReusableDefinition(
       file: reuse.file, analyzedAt: reuse.generation, at: place, bytes: region, name: symbol,
       scannedName: scanned.first, code: code,
       fingerprint: staging.fingerprints[symbol], resolutions: log.distinctEntries(),
       documentation: staging.documentation[symbol], externalUses: Array(staging.externalUses[externalUsesBefore...]),
       unresolved: Array(analyzer.unresolved[unresolvedBefore...]))
   }
+}
+
+/// A line number as a table key: hashed with a multiply-xorshift mix instead of SipHash, which
+/// was two look-ups of about 150 instructions per definition at every reload.
+struct SourceLine: Hashable {
+  let number: Int
+  init(_ number: Int) { self.number = number }
+  func _rawHashValue(seed: Int) -> Int { identityHash(number, seed: seed) }
 }

@@ -86,7 +86,7 @@ public final class ModuleVersion: @unchecked Sendable {
   @exclusivity(unchecked) var fingerprintOrder: [Symbol] = []
   /// Analyzed code of this version's top-level definitions by first line, for the next load to
   /// reuse where nothing it depends on changed (DefinitionReuse.swift). Shared across versions.
-  @exclusivity(unchecked) var reusable: [Int: ReusableDefinition] = [:]
+  @exclusivity(unchecked) var reusable: [SourceLine: ReusableDefinition] = [:]
   /// Definitions whose code this version reused from the one it replaced.
   var reusedDefinitions = 0
   /// What this version changed against the one it replaced, and its load statistics.
