@@ -276,22 +276,24 @@ extension Machine {
   /// its module) and after the safe point, where another thread's reload may commit: the call
   /// runs the definition current at the moment of the call. On failure the pushed arguments go.
   @inline(__always) func calleeAtCall(_ site: GlobalSite, argumentCount: Int, span: Span) throws -> Value {
-    do {
-      if attention.raised.load(ordering: .relaxed) { try safePoint() }
-      return try site.currentValue()
-    } catch let error as OxurError {
-      pop(to: sp - argumentCount)
-      throw error.located(span)
-    }
+    try atCall(argumentCount: argumentCount, span: span) { try site.currentValue() }
   }
 
   /// The callee of a global call when it is a closure, unretained (see `invoke(unretained:)`);
   /// nil when the global holds another kind of value (then `calleeAtCall` gives it).
   @inline(__always) func closureAtCall(_ site: GlobalSite, argumentCount: Int, span: Span) throws -> Unmanaged<Closure>?
   {
+    try atCall(argumentCount: argumentCount, span: span) { try site.currentClosure() }
+  }
+
+  /// The safe point before a global callee is read, then the read; on failure the pushed
+  /// arguments go and the error is placed at the call.
+  @inline(__always) private func atCall<Callee>(
+    argumentCount: Int, span: Span, _ read: () throws -> Callee
+  ) throws -> Callee {
     do {
       if attention.raised.load(ordering: .relaxed) { try safePoint() }
-      return try site.currentClosure()
+      return try read()
     } catch let error as OxurError {
       pop(to: sp - argumentCount)
       throw error.located(span)
