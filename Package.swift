@@ -12,7 +12,6 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-    .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
   ],
   targets: [
@@ -23,7 +22,6 @@ let package = Package(
       name: "Treebeard",
       dependencies: [
         "OxurSyntax", "CRuntimeShims",
-        .product(name: "HashTreeCollections", package: "swift-collections"),
       ],
       swiftSettings: []
     ),

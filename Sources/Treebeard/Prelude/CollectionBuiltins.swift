@@ -1,7 +1,5 @@
 // Collection builtins: construction, access, update, predicates.
 
-import HashTreeCollections
-
 enum CollectionBuiltins {
   static func register(_ t: inout PreludeTable) {
     t.define("list", atLeast: 0) { _, a in .list(ListNode.from(a.all)) }
@@ -9,7 +7,7 @@ enum CollectionBuiltins {
     t.define("vec", 1...1) { _, a in Collections.vector(try Collections.elements(a[0], "vec")) }
     t.define("hash-map", atLeast: 0) { _, a in
       guard a.count % 2 == 0 else { throw OxurError("arity", "hash-map needs an even number of arguments") }
-      var storage = TreeDictionary<Value, Value>()
+      var storage = ValueHashMap()
       var index = 0
       while index < a.count {
         storage[a[index]] = a[index + 1]
@@ -17,9 +15,9 @@ enum CollectionBuiltins {
       }
       return .map(PersistentMap(storage))
     }
-    t.define("hash-set", atLeast: 0) { _, a in .set(PersistentSet(TreeSet(a.all))) }
+    t.define("hash-set", atLeast: 0) { _, a in .set(PersistentSet(ValueHashSet(a.all))) }
     t.define("set", 1...1) { m, a in
-      var storage = TreeSet<Value>()
+      var storage = ValueHashSet()
       try Collections.forEach(a[0], "set") {
         try m.checkInterrupt()
         storage.insert($0)

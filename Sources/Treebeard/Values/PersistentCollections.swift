@@ -1,14 +1,12 @@
-// Immutable hash maps and sets over swift-collections' persistent hash trees (CHAMP).
-
-import HashTreeCollections
+// Immutable hash maps and sets: Oxur's map and set objects over hash tries (ValueHashMap).
 
 /// An immutable hash map; `assoc`/`dissoc` share structure with the original.
 public final class PersistentMap: @unchecked Sendable {
   /// Mutated only through `Collections.assoc(into:)` when the map is uniquely referenced.
-  @exclusivity(unchecked) public internal(set) var storage: TreeDictionary<Value, Value>
-  public init(_ storage: TreeDictionary<Value, Value>) { self.storage = storage }
-  deinit { if !storage.isEmpty { Reclaimer.release(&storage, empty: TreeDictionary()) } }
-  public static let empty = PersistentMap(TreeDictionary())
+  @exclusivity(unchecked) public internal(set) var storage: ValueHashMap
+  public init(_ storage: ValueHashMap) { self.storage = storage }
+  deinit { if !storage.isEmpty { Reclaimer.release(&storage, empty: ValueHashMap()) } }
+  public static let empty = PersistentMap(ValueHashMap())
 
   public var count: Int { storage.count }
   public func get(_ key: Value) -> Value? { storage[key] }
@@ -29,10 +27,10 @@ public final class PersistentMap: @unchecked Sendable {
 /// An immutable hash set.
 public final class PersistentSet: @unchecked Sendable {
   /// Mutated only through `Collections.conj(into:)` when the set is uniquely referenced.
-  @exclusivity(unchecked) public internal(set) var storage: TreeSet<Value>
-  public init(_ storage: TreeSet<Value>) { self.storage = storage }
-  deinit { if !storage.isEmpty { Reclaimer.release(&storage, empty: TreeSet()) } }
-  public static let empty = PersistentSet(TreeSet())
+  @exclusivity(unchecked) public internal(set) var storage: ValueHashSet
+  public init(_ storage: ValueHashSet) { self.storage = storage }
+  deinit { if !storage.isEmpty { Reclaimer.release(&storage, empty: ValueHashSet()) } }
+  public static let empty = PersistentSet(ValueHashSet())
 
   public var count: Int { storage.count }
   public func contains(_ value: Value) -> Bool { storage.contains(value) }
