@@ -135,6 +135,13 @@ import Testing
     #expect(copy.count == 500 - 167 + 200)
   }
 
+  @Test func childSlotLayoutIsWhatLookupsRead() {
+    typealias Payload = (TrieNode, UInt32, UInt32)
+    #expect(MemoryLayout<Payload>.offset(of: \.1) == TrieNode.childItemMapOffset)
+    #expect(MemoryLayout<Payload>.offset(of: \.2) == TrieNode.childChildMapOffset)
+    #expect(MemoryLayout<TrieSlot>.size >= MemoryLayout<Payload>.size)
+  }
+
   @Test func setsAgreeWithASwiftSet() {
     var generator = SeededGenerator(seed: 99)
     var set = ValueHashSet()

@@ -101,7 +101,7 @@ public struct ValueHashMap: Sequence, Equatable, @unchecked Sendable {
         path[path.count - 1].next = index + 1
         switch node.slot(at: index) {
         case .item(let key, let value): return (key, value)
-        case .child(let child): path.append((child, 0))
+        case .child(let child, _, _): path.append((child, 0))
         }
       }
       return nil
