@@ -5,7 +5,10 @@ public final class PersistentMap: @unchecked Sendable {
   /// Mutated only through `Collections.assoc(into:)` when the map is uniquely referenced.
   @exclusivity(unchecked) public internal(set) var storage: ValueHashMap
   public init(_ storage: ValueHashMap) { self.storage = storage }
-  deinit { if !storage.isEmpty { Reclaimer.release(&storage, empty: ValueHashMap()) } }
+  deinit {
+    if storage.isEmpty || BackgroundRelease.take(&storage) { return }
+    Reclaimer.release(&storage, empty: ValueHashMap())
+  }
   public static let empty = PersistentMap(ValueHashMap())
 
   public var count: Int { storage.count }

@@ -75,6 +75,10 @@ public struct ValueHashMap: Sequence, Equatable, @unchecked Sendable {
 
   public var underestimatedCount: Int { count }
 
+  /// True when every key and value is plain data (`Value.isPlainData`). Reads only the trie's
+  /// slots, not the objects its values point to.
+  var holdsOnlyPlainData: Bool { root?.holdsOnlyPlainData ?? true }
+
   public static func == (left: ValueHashMap, right: ValueHashMap) -> Bool {
     guard left.count == right.count else { return false }
     guard let leftRoot = left.root, let rightRoot = right.root else { return true }

@@ -1,0 +1,100 @@
+// Large plain-data maps freed on the background thread: what is handed off, and that shared structure survives it.
+
+import Testing
+
+@testable import Treebeard
+
+@Suite struct BackgroundReleaseTests {
+  func stringMap(_ count: Int, prefix: String = "k") -> ValueHashMap {
+    var map = ValueHashMap()
+    for index in 0..<count { map[.string("\(prefix)\(index)")] = .int(index) }
+    return map
+  }
+
+  @Test func aLargePlainMapIsHandedOffAndFreed() {
+    var storage = stringMap(BackgroundRelease.threshold + 10)
+    let before = BackgroundRelease.completedCount
+    // A hand-off can be refused only when two others are in flight (from tests running alongside).
+    var handedOff = BackgroundRelease.take(&storage)
+    while !handedOff {
+      BackgroundRelease.waitForPendingReleases()
+      handedOff = BackgroundRelease.take(&storage)
+    }
+    #expect(storage.isEmpty)
+    BackgroundRelease.waitForPendingReleases()
+    #expect(BackgroundRelease.completedCount > before)
+  }
+
+  @Test func smallMapsAndMapsHoldingCodeOrContainersStayOnTheDroppingThread() throws {
+    var small = stringMap(BackgroundRelease.threshold - 1)
+    #expect(!BackgroundRelease.take(&small))
+    #expect(small.count == BackgroundRelease.threshold - 1)
+
+    let (interpreter, _, _) = bufferedInterpreter()
+    let function = try interpreter.eval("(fn [x] x)")
+    var withClosure = stringMap(BackgroundRelease.threshold + 1)
+    withClosure[.keyword("f")] = function
+    #expect(!withClosure.holdsOnlyPlainData)
+    #expect(!BackgroundRelease.take(&withClosure))
+    #expect(withClosure.count == BackgroundRelease.threshold + 2)
+
+    var withVectorKey = stringMap(BackgroundRelease.threshold + 1)
+    withVectorKey[.vector(PersistentVector.from([.int(1)]))] = .int(1)
+    #expect(!BackgroundRelease.take(&withVectorKey))
+
+    let atom = try interpreter.eval("(atom 1)")
+    var withAtomValue = stringMap(BackgroundRelease.threshold + 1)
+    withAtomValue[.int(-1)] = atom
+    #expect(!BackgroundRelease.take(&withAtomValue))
+
+    var plain = stringMap(BackgroundRelease.threshold + 1)
+    plain[.keyword("k")] = .float(1.5)
+    plain[.symbol("s")] = .char("x")
+    plain[.bool(true)] = .nil
+    #expect(plain.holdsOnlyPlainData)
+  }
+
+  /// A map that shares most of its trie with one freed in the background stays whole, and can
+  /// still be changed in place, while and after the other is freed.
+  @Test func mapsSharingNodesWithAReleasedMapStayIntact() {
+    var survivors: [ValueHashMap] = []
+    var current = stringMap(BackgroundRelease.threshold * 2)
+    for round in 0..<20 {
+      var next = current
+      for index in 0..<50 { next[.string("r\(round)-\(index)")] = .int(index) }
+      next[.string("k\(round)")] = nil
+      var dropped = current
+      current = next
+      _ = BackgroundRelease.take(&dropped)
+      for index in 0..<40 { current[.string("w\(round)-\(index)")] = .int(round) }
+      if round % 5 == 0 { survivors.append(current) }
+    }
+    BackgroundRelease.waitForPendingReleases()
+    #expect(current.count == BackgroundRelease.threshold * 2 - 20 + 20 * 90)
+    for round in 0..<20 {
+      #expect(current[.string("k\(round)")] == nil)
+      #expect(current[.string("r\(round)-49")] == .int(49))
+      #expect(current[.string("w\(round)-39")] == .int(round))
+    }
+    #expect(current[.string("k\(BackgroundRelease.threshold * 2 - 1)")] == .int(BackgroundRelease.threshold * 2 - 1))
+    for (index, survivor) in survivors.enumerated() {
+      let round = index * 5
+      #expect(survivor[.string("w\(round)-0")] == .int(round))
+      #expect(survivor[.string("k\(round + 1)")] == .int(round + 1))
+    }
+  }
+
+  @Test func oxurProgramsDroppingLargeMapsSeeNoDifference() throws {
+    let (interpreter, _, _) = bufferedInterpreter()
+    let result = try interpreter.eval(
+      """
+      (loop [round 0 total 0]
+        (if (< round 6)
+          (let [m (reduce (fn [acc i] (assoc acc (str "k" i) i)) {} (range 6000))
+                kept (assoc m :round round)]
+            (recur (+ round 1) (+ total (count kept) (get kept "k5999"))))
+          total))
+      """)
+    #expect(result == .int(6 * (6001 + 5999)))
+  }
+}
