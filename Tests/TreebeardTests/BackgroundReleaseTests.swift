@@ -54,6 +54,20 @@ import Testing
     #expect(plain.holdsOnlyPlainData)
   }
 
+  @Test func aLargePlainSetIsHandedOffToo() {
+    var set = ValueHashSet((0..<(BackgroundRelease.threshold + 1)).map { Value.string("e\($0)") })
+    var handedOff = BackgroundRelease.take(&set)
+    while !handedOff {
+      BackgroundRelease.waitForPendingReleases()
+      handedOff = BackgroundRelease.take(&set)
+    }
+    #expect(set.isEmpty)
+    var withVector = ValueHashSet((0..<(BackgroundRelease.threshold + 1)).map { Value.int($0) })
+    withVector.insert(.vector(PersistentVector.from([.int(1)])))
+    #expect(!BackgroundRelease.take(&withVector))
+    #expect(withVector.count == BackgroundRelease.threshold + 2)
+  }
+
   /// A map that shares most of its trie with one freed in the background stays whole, and can
   /// still be changed in place, while and after the other is freed.
   @Test func mapsSharingNodesWithAReleasedMapStayIntact() {

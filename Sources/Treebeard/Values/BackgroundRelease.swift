@@ -41,6 +41,9 @@ enum BackgroundRelease {
     return true
   }
 
+  /// `take` for a set's elements.
+  static func take(_ storage: inout ValueHashSet) -> Bool { take(&storage.members) }
+
   /// Waits until every hand-off made so far has been freed (for tests).
   static func waitForPendingReleases() { queue.sync {} }
 

@@ -32,7 +32,10 @@ public final class PersistentSet: @unchecked Sendable {
   /// Mutated only through `Collections.conj(into:)` when the set is uniquely referenced.
   @exclusivity(unchecked) public internal(set) var storage: ValueHashSet
   public init(_ storage: ValueHashSet) { self.storage = storage }
-  deinit { if !storage.isEmpty { Reclaimer.release(&storage, empty: ValueHashSet()) } }
+  deinit {
+    if storage.isEmpty || BackgroundRelease.take(&storage) { return }
+    Reclaimer.release(&storage, empty: ValueHashSet())
+  }
   public static let empty = PersistentSet(ValueHashSet())
 
   public var count: Int { storage.count }

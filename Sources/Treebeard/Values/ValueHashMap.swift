@@ -115,7 +115,8 @@ public struct ValueHashMap: Sequence, Equatable, @unchecked Sendable {
 
 /// A persistent hash set: a `ValueHashMap` whose values are all nil.
 public struct ValueHashSet: Sequence, Equatable, @unchecked Sendable {
-  private var members: ValueHashMap
+  /// The elements as keys (see `BackgroundRelease`, which takes them).
+  var members: ValueHashMap
 
   public init() { members = ValueHashMap() }
 
