@@ -31,11 +31,18 @@ enum BackgroundRelease {
   /// `storage` untouched, when it is small, holds anything but plain data, or too many are in flight.
   static func take(_ storage: inout ValueHashMap) -> Bool {
     guard storage.count >= threshold, storage.holdsOnlyPlainData else { return false }
+    return hand(&storage, replacingWith: ValueHashMap())
+  }
+
+  /// Moves `contents`, which the caller found large and plain (see `take`), to the background
+  /// thread, leaving `empty` in its place; false, and `contents` untouched, when too many
+  /// hand-offs are in flight.
+  static func hand<Contents>(_ contents: inout Contents, replacingWith empty: Contents) -> Bool {
     guard reserve() else { return false }
-    let box = ReleaseBox(storage)
-    storage = ValueHashMap()
+    let box = ReleaseBox(contents)
+    contents = empty
     queue.async {
-      box.map = ValueHashMap()
+      box.contents = nil
       finish()
     }
     return true
@@ -64,10 +71,10 @@ enum BackgroundRelease {
   }
 }
 
-/// Carries a collection to the background queue, where it is replaced and so freed.
-private final class ReleaseBox: @unchecked Sendable {
-  var map: ValueHashMap
-  init(_ map: ValueHashMap) { self.map = map }
+/// Carries a collection to the background queue, where it is dropped and so freed.
+private final class ReleaseBox<Contents>: @unchecked Sendable {
+  var contents: Contents?
+  init(_ contents: Contents) { self.contents = contents }
 }
 
 extension Value {
