@@ -6,6 +6,23 @@
 /// or an Int, the exact length is known up front: one allocation (none for up to 15 bytes),
 /// then plain byte copies. Other pieces take the printer, as before.
 enum TextAssembly {
+  /// `str` of strings, Ints and nils whose text fits in a small string (15 bytes): assembled in
+  /// two words, no allocation, no closure, no byte copies. Nil otherwise; the caller goes on to
+  /// `concatenated`.
+  @inline(__always) static func short(_ a: Arguments) -> String? {
+    guard SmallUTF8.isLayoutVerified else { return nil }
+    var builder = SmallUTF8Builder()
+    for index in 0..<a.count {
+      switch a.base[index] {
+      case .nil: continue
+      case .string(let s): guard builder.append(s.value) else { return nil }
+      case .int(let i): guard builder.append(i) else { return nil }
+      default: return nil
+      }
+    }
+    return builder.string()
+  }
+
   /// `str` of strings, Ints and nils; nil when another kind is present or the text is long.
   static func concatenated(_ a: Arguments) -> String? {
     var capacity = 0
