@@ -20,6 +20,44 @@ enum DecimalText {
     }
   }
 
+  /// The text of `value` as `SmallUTF8.words` holds a string's bytes (first byte lowest), when
+  /// it has at most 15 bytes; nil otherwise. Two digits per division: the quotient by 100 is a
+  /// multiply and a shift, and the pair's two bytes go in together.
+  @inline(__always) static func words(_ value: Int) -> (low: UInt64, high: UInt64, count: Int)? {
+    var magnitude = value.magnitude
+    // 15 digits at most: with the sign that is 16 bytes, all still inside the two words.
+    guard magnitude < 1_000_000_000_000_000 else { return nil }
+    var low: UInt64 = 0
+    var high: UInt64 = 0
+    var count = 0
+    // Bytes shifted in later land earlier: the least significant pair goes in first.
+    while magnitude >= 100 {
+      let (quotient, pair) = magnitude.quotientAndRemainder(dividingBy: 100)
+      let (tens, ones) = pair.quotientAndRemainder(dividingBy: 10)
+      high = (high &<< 16) | (low &>> 48)
+      low = (low &<< 16) | (UInt64(truncatingIfNeeded: ones) &<< 8) | UInt64(truncatingIfNeeded: tens) | 0x3030
+      count &+= 2
+      magnitude = quotient
+    }
+    if magnitude >= 10 {
+      let (tens, ones) = magnitude.quotientAndRemainder(dividingBy: 10)
+      high = (high &<< 16) | (low &>> 48)
+      low = (low &<< 16) | (UInt64(truncatingIfNeeded: ones) &<< 8) | UInt64(truncatingIfNeeded: tens) | 0x3030
+      count &+= 2
+    } else {
+      high = (high &<< 8) | (low &>> 56)
+      low = (low &<< 8) | (UInt64(truncatingIfNeeded: magnitude) &+ 0x30)
+      count &+= 1
+    }
+    if value < 0 {
+      high = (high &<< 8) | (low &>> 56)
+      low = (low &<< 8) | 0x2D
+      count &+= 1
+    }
+    guard count <= SmallUTF8.capacity else { return nil }
+    return (low, high, count)
+  }
+
   /// How many bytes `string(value)` has.
   @inline(__always) static func count(_ value: Int) -> Int {
     var magnitude = value.magnitude

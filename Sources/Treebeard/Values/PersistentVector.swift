@@ -114,11 +114,17 @@ public final class PersistentVector: @unchecked Sendable {
   }
 
   /// `conj` on a vector nobody else references (see `Collections.conj(into:)`): no new object.
-  func appendInPlace(_ value: Value) {
+  /// `value` is consumed: the caller's copy moves into the tail, no retain and release of it.
+  func appendInPlace(_ value: consuming Value) {
+    // Held in an optional so the closure below can move it out (a closure only borrows what it
+    // captures, and appending a borrowed value copies it).
+    var pending: Value? = consume value
     // The tail is read through an unretained reference: this vector holds it throughout.
     let appended = Unmanaged.passUnretained(tail)._withUnsafeGuaranteedRef { buffer -> Bool in
-      guard tailCount < 32 && buffer.items.count == tailCount && count > 0 else { return false }
-      buffer.items.append(value)
+      guard tailCount < 32 && buffer.items.count == tailCount && count > 0, let item = pending.take() else {
+        return false
+      }
+      buffer.items.append(item)
       return true
     }
     if appended {
@@ -126,6 +132,7 @@ public final class PersistentVector: @unchecked Sendable {
       tailCount += 1
       return
     }
+    guard let value = pending.take() else { return }
     if tailCount == 32 && tail.items.count == 32 && isKnownUniquelyReferenced(&tail) {
       // The full tail becomes a leaf without copying its elements.
       let leaf = VectorNode(values: tail.items)
@@ -265,6 +272,27 @@ public final class PersistentVector: @unchecked Sendable {
     while position < tailCount {
       try body(tail.items[position])
       position += 1
+    }
+  }
+
+  /// Calls `body` with each leaf's elements and then the tail's, in order: one call per 32
+  /// elements, and the elements read in place (no copy, no retain of each).
+  @inline(__always) func forEachChunk(_ body: (UnsafeBufferPointer<Value>) throws -> Void) rethrows {
+    let offset = tailOffset
+    var index = 0
+    while index < offset {
+      var node = root
+      var level = shift
+      while level > 0 {
+        node = node.children[(index >> level) & 31]
+        level -= 5
+      }
+      try node.values.withUnsafeBufferPointer(body)
+      index += 32
+    }
+    let count = tailCount
+    try tail.items.withUnsafeBufferPointer { items in
+      try body(UnsafeBufferPointer(rebasing: items[..<min(count, items.count)]))
     }
   }
 

@@ -121,26 +121,8 @@ struct SmallUTF8Builder {
   /// Appends the decimal digits of `value` (with `-` when negative); false, with nothing
   /// changed, when they would not fit.
   @inline(__always) mutating func append(_ value: Int) -> Bool {
-    var magnitude = value.magnitude
-    // More than 15 digits never fit; stopping here keeps the digits within the two words.
-    guard magnitude < 1_000_000_000_000_000 else { return false }
-    var digitsLow: UInt64 = 0
-    var digitsHigh: UInt64 = 0
-    var digits = 0
-    // The last byte shifted in lands first: digits come least significant first, the sign last.
-    repeat {
-      let (quotient, digit) = magnitude.quotientAndRemainder(dividingBy: 10)
-      digitsHigh = (digitsHigh &<< 8) | (digitsLow &>> 56)
-      digitsLow = (digitsLow &<< 8) | (UInt64(truncatingIfNeeded: digit) &+ 0x30)
-      digits &+= 1
-      magnitude = quotient
-    } while magnitude != 0
-    if value < 0 {
-      digitsHigh = (digitsHigh &<< 8) | (digitsLow &>> 56)
-      digitsLow = (digitsLow &<< 8) | 0x2D
-      digits &+= 1
-    }
-    return append(low: digitsLow, high: digitsHigh, count: digits)
+    guard let digits = DecimalText.words(value) else { return false }
+    return append(low: digits.low, high: digits.high, count: digits.count)
   }
 
   /// The string built so far. Callers check `SmallUTF8.isLayoutVerified` first.
