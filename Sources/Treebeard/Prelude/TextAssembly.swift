@@ -11,6 +11,11 @@ enum TextAssembly {
   /// `concatenated`.
   @inline(__always) static func short(_ a: Arguments) -> String? {
     guard SmallUTF8.isLayoutVerified else { return nil }
+    // `(str i)` alone: the digits' words are the string's.
+    if a.count == 1, case .int(let i) = a.base[0] {
+      guard let digits = DecimalText.words(i) else { return nil }
+      return SmallUTF8.string(low: digits.low, high: digits.high, count: digits.count, isASCII: true)
+    }
     var builder = SmallUTF8Builder()
     for index in 0..<a.count {
       switch a.base[index] {

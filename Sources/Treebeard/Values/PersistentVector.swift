@@ -115,24 +115,34 @@ public final class PersistentVector: @unchecked Sendable {
 
   /// `conj` on a vector nobody else references (see `Collections.conj(into:)`): no new object.
   /// `value` is consumed: the caller's copy moves into the tail, no retain and release of it.
-  func appendInPlace(_ value: consuming Value) {
+  /// Inlined, so the common case (room in a tail this vector alone extends) is a few loads and
+  /// stores in the caller; the rest is out of line in `appendGrowing`.
+  @inline(__always) func appendInPlace(_ value: consuming Value) {
     // Held in an optional so the closure below can move it out (a closure only borrows what it
     // captures, and appending a borrowed value copies it).
     var pending: Value? = consume value
-    // The tail is read through an unretained reference: this vector holds it throughout.
-    let appended = Unmanaged.passUnretained(tail)._withUnsafeGuaranteedRef { buffer -> Bool in
-      guard tailCount < 32 && buffer.items.count == tailCount && count > 0, let item = pending.take() else {
-        return false
+    // Read before the closure, which then captures no `self` (a capture cost a retain and a
+    // release of the vector per `conj`).
+    let tailCount = self.tailCount
+    if tailCount < 32 && count > 0 {
+      // The tail is read through an unretained reference: this vector holds it throughout.
+      let appended = Unmanaged.passUnretained(tail)._withUnsafeGuaranteedRef { buffer -> Bool in
+        guard buffer.items.count == tailCount, let item = pending.take() else { return false }
+        buffer.items.append(item)
+        return true
       }
-      buffer.items.append(item)
-      return true
-    }
-    if appended {
-      count += 1
-      tailCount += 1
-      return
+      if appended {
+        count += 1
+        self.tailCount = tailCount + 1
+        return
+      }
     }
     guard let value = pending.take() else { return }
+    appendGrowing(value)
+  }
+
+  /// `appendInPlace` when the tail is full, shared or the vector is empty.
+  @inline(never) private func appendGrowing(_ value: consuming Value) {
     if tailCount == 32 && tail.items.count == 32 && isKnownUniquelyReferenced(&tail) {
       // The full tail becomes a leaf without copying its elements.
       let leaf = VectorNode(values: tail.items)
