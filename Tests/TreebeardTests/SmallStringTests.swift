@@ -76,6 +76,27 @@ import Testing
     #expect(builder.string() == "abcdefghij12345")
   }
 
+  /// A short string kept out of line (reserved capacity) is not small: every fast path must see
+  /// that and take the general one, with the same results.
+  @Test func shortStringStoredOutOfLineTakesTheGeneralPaths() {
+    var text = String()
+    text.reserveCapacity(64)
+    text.append("ab")
+    text.append("é")
+    #expect(SmallUTF8.words(text) == nil)
+    #expect(stableStringHash(text) == Self.referenceHash("abé"))
+    var builder = SmallUTF8Builder()
+    let accepted = builder.append(text)
+    #expect(!accepted)
+    #expect(builder.count == 0)
+    let (interpreter, _, _) = bufferedInterpreter()
+    interpreter.define(name: "out-of-line", value: .string(text))
+    let results = ["(str out-of-line 1)", "(str 1 out-of-line)", "(join \",\" [out-of-line 2 out-of-line])"].map {
+      (try? interpreter.eval($0)).map { Printer.readable($0) }
+    }
+    #expect(results == ["\"abé1\"", "\"1abé\"", "\"abé,2,abé\""])
+  }
+
   static let integers: [Int] = {
     var values = [0, 1, -1, 9, 10, -10, 99, 100, -100, 101, Int.max, Int.min, Int.min + 1]
     var power = 1
