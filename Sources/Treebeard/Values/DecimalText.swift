@@ -21,8 +21,9 @@ enum DecimalText {
   }
 
   /// The text of `value` as `SmallUTF8.words` holds a string's bytes (first byte lowest), when
-  /// it has at most 15 bytes; nil otherwise. Two digits per division: the quotient by 100 is a
-  /// multiply and a shift, and the pair's two bytes go in together.
+  /// it has at most 15 bytes; nil otherwise. Four digits per 64-bit division (a multiply and a
+  /// shift), split into pairs with 32-bit ones, and the bytes go in four at a time: a digit at a
+  /// time cost twice as much.
   @inline(__always) static func words(_ value: Int) -> (low: UInt64, high: UInt64, count: Int)? {
     var magnitude = value.magnitude
     // 15 digits at most: with the sign that is 16 bytes, all still inside the two words.
@@ -30,7 +31,16 @@ enum DecimalText {
     var low: UInt64 = 0
     var high: UInt64 = 0
     var count = 0
-    // Bytes shifted in later land earlier: the least significant pair goes in first.
+    // Bytes shifted in later land earlier: the least significant digits go in first, four at
+    // a time while there are more than four.
+    while magnitude >= 10_000 {
+      let (quotient, group) = magnitude.quotientAndRemainder(dividingBy: 10_000)
+      let (upper, lower) = UInt32(truncatingIfNeeded: group).quotientAndRemainder(dividingBy: 100)
+      high = (high &<< 32) | (low &>> 32)
+      low = (low &<< 32) | (UInt64(pairBytes(lower)) &<< 16) | UInt64(pairBytes(upper))
+      count &+= 4
+      magnitude = quotient
+    }
     while magnitude >= 100 {
       let (quotient, pair) = magnitude.quotientAndRemainder(dividingBy: 100)
       let (tens, ones) = pair.quotientAndRemainder(dividingBy: 10)
@@ -56,6 +66,12 @@ enum DecimalText {
     }
     guard count <= SmallUTF8.capacity else { return nil }
     return (low, high, count)
+  }
+
+  /// The two ASCII digits of `pair` (below 100), the tens digit in the low byte.
+  @inline(__always) private static func pairBytes(_ pair: UInt32) -> UInt32 {
+    let (tens, ones) = pair.quotientAndRemainder(dividingBy: 10)
+    return (ones &<< 8) | tens | 0x3030
   }
 
   /// How many bytes `string(value)` has.
