@@ -3,22 +3,20 @@
 enum DecimalText {
   /// The decimal digits of `value` (with `-` when negative). `String(value)` goes through
   /// generic integer printing and `description` (about 250 instructions for a 6-digit Int);
-  /// this writes the digits into a stack buffer, and results of up to 15 bytes become small
-  /// strings with no allocation.
+  /// up to 15 digits are made straight into a small string from `words`, longer ones are
+  /// written into a stack buffer.
   @inline(__always) static func string(_ value: Int) -> String {
-    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+    if SmallUTF8.isLayoutVerified, let digits = words(value) {
+      return SmallUTF8.string(low: digits.low, high: digits.high, count: digits.count, isASCII: true)
+    }
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
       let start = write(value, into: buffer)
       return String(decoding: UnsafeBufferPointer(rebasing: buffer[start...]), as: UTF8.self)
     }
   }
 
   /// Appends the decimal digits of `value` to `out`.
-  @inline(__always) static func append(_ value: Int, to out: inout String) {
-    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
-      let start = write(value, into: buffer)
-      out.append(String(decoding: UnsafeBufferPointer(rebasing: buffer[start...]), as: UTF8.self))
-    }
-  }
+  @inline(__always) static func append(_ value: Int, to out: inout String) { out.append(string(value)) }
 
   /// The text of `value` as `SmallUTF8.words` holds a string's bytes (first byte lowest), when
   /// it has at most 15 bytes; nil otherwise. Four digits per 64-bit division (a multiply and a
