@@ -10,6 +10,10 @@ enum TextAssembly {
   /// two words, no allocation, no closure, no byte copies. Nil otherwise; the caller goes on to
   /// `concatenated`.
   @inline(__always) static func short(_ a: Arguments) -> String? {
+    // A first piece stored out of line is (almost always) 16 bytes or more: the result is not
+    // small, and leaving here saves `(str long-prefix i)` the set-up below. Only bits are read,
+    // so this is safe before the layout check; a wrong guess only means the general path.
+    if a.count > 0, case .string(let s) = a.base[0], SmallUTF8.words(s.value) == nil { return nil }
     guard SmallUTF8.isLayoutVerified else { return nil }
     // `(str i)` alone: the digits' words are the string's.
     if a.count == 1, case .int(let i) = a.base[0] {
