@@ -126,6 +126,7 @@ enum TextAssembly {
     // Multiplied with overflow reported: a huge separator times many elements must not trap.
     let (separators, overflow) = separatorBytes.multipliedReportingOverflow(by: max(0, vector.count - 1))
     if overflow || separators > Printer.maximumCompleteLength - capacity { throw PrintJob.tooLong() }
+    if capacity + separators <= SmallUTF8.capacity { return joinedSmall(vector, separator: separator) }
     return String(unsafeUninitializedCapacity: capacity + separators) { buffer in
       guard let base = buffer.baseAddress else { return 0 }
       let end = buffer.count
@@ -147,6 +148,27 @@ enum TextAssembly {
       }
       return position
     }
+  }
+
+  /// `joinedPieces` when the whole result fits in a small string: built in two words (writing
+  /// into a 15-byte buffer went byte by byte, there being no room for 8-byte stores).
+  private static func joinedSmall(_ vector: PersistentVector, separator: String) -> String? {
+    var builder = SmallUTF8Builder()
+    var fits = true
+    var first = true
+    vector.forEachChunk { chunk in
+      for index in 0..<chunk.count where fits {
+        if !first && !separator.isEmpty { fits = builder.append(separator) }
+        first = false
+        switch chunk[index] {
+        case .string(let s): fits = fits && builder.append(s.value)
+        case .int(let i): fits = fits && builder.append(i)
+        default: fits = false
+        }
+      }
+    }
+    // Not reached when the lengths were measured right; nil sends the caller to the general path.
+    return fits ? builder.string() : nil
   }
 
   /// Writes `text`'s bytes at `position` and returns the position after them; a piece that would

@@ -171,7 +171,15 @@ public final class PersistentVector: @unchecked Sendable {
         tail.items.append(value)
         return PersistentVector(count: count + 1, shift: shift, root: root, tail: tail, tailCount: tailCount + 1)
       }
-      var copied = Array(tail.items[0..<tailCount])
+      // Room for 32 from the start: an exact copy grew on the append and again in `TailBuffer`,
+      // three array allocations for what one does (a vector literal conjes onto the empty one).
+      if tailCount == 0 {
+        return PersistentVector(
+          count: count + 1, shift: shift, root: root, tail: TailBuffer(first: value), tailCount: 1)
+      }
+      var copied: [Value] = []
+      copied.reserveCapacity(32)
+      copied.append(contentsOf: tail.items[0..<tailCount])
       copied.append(value)
       return PersistentVector(
         count: count + 1, shift: shift, root: root, tail: TailBuffer(copied), tailCount: tailCount + 1)
