@@ -7,6 +7,7 @@ enum StringBuiltins {
     t.define("str", atLeast: 0) { m, a in
       // `(str s)` is `s`: strings are immutable, so the same object serves.
       if a.count == 1, case .string = a[0] { return a[0] }
+      if let short = TextAssembly.short(a) { return .string(short) }
       if let joined = TextAssembly.concatenated(a) { return .string(joined) }
       var out = ""
       for index in 0..<a.count {

@@ -6,6 +6,32 @@
 /// or an Int, the exact length is known up front: one allocation (none for up to 15 bytes),
 /// then plain byte copies. Other pieces take the printer, as before.
 enum TextAssembly {
+  /// `str` of strings, Ints and nils whose text fits in a small string (15 bytes): assembled in
+  /// two words, no allocation, no closure, no byte copies. Nil otherwise; the caller goes on to
+  /// `concatenated`.
+  @inline(__always) static func short(_ a: Arguments) -> String? {
+    // A first piece stored out of line is (almost always) 16 bytes or more: the result is not
+    // small, and leaving here saves `(str long-prefix i)` the set-up below. Only bits are read,
+    // so this is safe before the layout check; a wrong guess only means the general path.
+    if a.count > 0, case .string(let s) = a.base[0], SmallUTF8.words(s.value) == nil { return nil }
+    guard SmallUTF8.isLayoutVerified else { return nil }
+    // `(str i)` alone: the digits' words are the string's.
+    if a.count == 1, case .int(let i) = a.base[0] {
+      guard let digits = DecimalText.words(i) else { return nil }
+      return SmallUTF8.string(low: digits.low, high: digits.high, count: digits.count, isASCII: true)
+    }
+    var builder = SmallUTF8Builder()
+    for index in 0..<a.count {
+      switch a.base[index] {
+      case .nil: continue
+      case .string(let s): guard builder.append(s.value) else { return nil }
+      case .int(let i): guard builder.append(i) else { return nil }
+      default: return nil
+      }
+    }
+    return builder.string()
+  }
+
   /// `str` of strings, Ints and nils; nil when another kind is present or the text is long.
   static func concatenated(_ a: Arguments) -> String? {
     var capacity = 0
@@ -28,6 +54,11 @@ enum TextAssembly {
 
   /// `join`: the text of each element (as `str` makes it) with `separator` between them.
   static func joined(_ items: Value, separator: String, machine: Machine) throws -> String {
+    if case .vector(let vector) = items, SmallUTF8.isLayoutVerified,
+      let text = try joinedPieces(vector, separator: separator, machine: machine)
+    {
+      return text
+    }
     var capacity = 0
     var count = 0
     var direct = true
@@ -60,6 +91,138 @@ enum TextAssembly {
       }
       return position
     }
+  }
+
+  /// `join` of a vector of strings and Ints, walked 32 elements at a time; nil when another kind
+  /// is present. Small strings and Ints of up to 15 digits go into the result as two 8-byte
+  /// stores of their words (the bytes past their count are overwritten by the next piece or lie
+  /// past the end), so a vector of short keys costs a few instructions per element.
+  private static func joinedPieces(_ vector: PersistentVector, separator: String, machine: Machine) throws -> String? {
+    var capacity = 0
+    var direct = true
+    var nextInterruptCheck = 0x10000
+    var seen = 0
+    try vector.forEachChunk { chunk in
+      guard direct else { return }
+      for index in 0..<chunk.count {
+        switch chunk[index] {
+        case .string(let s): capacity += s.value.utf8.count
+        case .int(let i): capacity += DecimalText.count(i)
+        default:
+          direct = false
+          return
+        }
+      }
+      // Stops before the sum can overflow: one string shared by many elements adds up fast.
+      if capacity > Printer.maximumCompleteLength { throw PrintJob.tooLong() }
+      seen += chunk.count
+      if seen >= nextInterruptCheck {
+        nextInterruptCheck += 0x10000
+        try machine.checkInterrupt()
+      }
+    }
+    guard direct else { return nil }
+    let separatorBytes = separator.utf8.count
+    // Multiplied with overflow reported: a huge separator times many elements must not trap.
+    let (separators, overflow) = separatorBytes.multipliedReportingOverflow(by: max(0, vector.count - 1))
+    if overflow || separators > Printer.maximumCompleteLength - capacity { throw PrintJob.tooLong() }
+    if capacity + separators <= SmallUTF8.capacity { return joinedSmall(vector, separator: separator) }
+    return String(unsafeUninitializedCapacity: capacity + separators) { buffer in
+      guard let base = buffer.baseAddress else { return 0 }
+      let end = buffer.count
+      var position = 0
+      var first = true
+      vector.forEachChunk { chunk in
+        for index in 0..<chunk.count {
+          if first {
+            first = false
+          } else if separatorBytes > 0 {
+            position = put(separator, at: position, in: base, end: end)
+          }
+          switch chunk[index] {
+          case .string(let s): position = put(s.value, at: position, in: base, end: end)
+          case .int(let i): position = put(i, at: position, in: base, end: end)
+          default: continue
+          }
+        }
+      }
+      return position
+    }
+  }
+
+  /// `joinedPieces` when the whole result fits in a small string: built in two words (writing
+  /// into a 15-byte buffer went byte by byte, there being no room for 8-byte stores).
+  private static func joinedSmall(_ vector: PersistentVector, separator: String) -> String? {
+    var builder = SmallUTF8Builder()
+    var fits = true
+    var first = true
+    vector.forEachChunk { chunk in
+      for index in 0..<chunk.count where fits {
+        if !first && !separator.isEmpty { fits = builder.append(separator) }
+        first = false
+        switch chunk[index] {
+        case .string(let s): fits = fits && builder.append(s.value)
+        case .int(let i): fits = fits && builder.append(i)
+        default: fits = false
+        }
+      }
+    }
+    // Not reached when the lengths were measured right; nil sends the caller to the general path.
+    return fits ? builder.string() : nil
+  }
+
+  /// Writes `text`'s bytes at `position` and returns the position after them; a piece that would
+  /// pass `end` (the caller sized the buffer from the same values, so none does) is left out.
+  @inline(__always) private static func put(
+    _ text: String, at position: Int, in base: UnsafeMutablePointer<UInt8>, end: Int
+  ) -> Int {
+    if let words = SmallUTF8.words(text) {
+      return put(low: words.low, high: words.high, count: words.count, at: position, in: base, end: end)
+    }
+    let copied = text.utf8.withContiguousStorageIfAvailable { source -> Int in
+      guard let from = source.baseAddress, source.count <= end - position else { return 0 }
+      (base + position).update(from: from, count: source.count)
+      return source.count
+    }
+    if let copied { return position + copied }
+    var written = position
+    for byte in text.utf8 where written < end {
+      base[written] = byte
+      written += 1
+    }
+    return written
+  }
+
+  /// Writes the digits of `value` at `position` and returns the position after them.
+  @inline(__always) private static func put(
+    _ value: Int, at position: Int, in base: UnsafeMutablePointer<UInt8>, end: Int
+  ) -> Int {
+    if let words = DecimalText.words(value) {
+      return put(low: words.low, high: words.high, count: words.count, at: position, in: base, end: end)
+    }
+    let room = UnsafeMutableBufferPointer(start: base + position, count: end - position)
+    return position + DecimalText.write(value, to: room)
+  }
+
+  /// Writes `count` (at most 15) bytes held in two words at `position`: two unaligned 8-byte
+  /// stores when 16 bytes of room remain, byte by byte near the end.
+  @inline(__always) private static func put(
+    low: UInt64, high: UInt64, count: Int, at position: Int, in base: UnsafeMutablePointer<UInt8>, end: Int
+  ) -> Int {
+    guard count <= end - position else { return position }
+    if end - position >= 16 {
+      let target = UnsafeMutableRawPointer(base + position)
+      target.storeBytes(of: low.littleEndian, as: UInt64.self)
+      target.storeBytes(of: high.littleEndian, toByteOffset: 8, as: UInt64.self)
+      return position + count
+    }
+    var word = low
+    for offset in 0..<count {
+      if offset == 8 { word = high }
+      base[position + offset] = UInt8(truncatingIfNeeded: word)
+      word &>>= 8
+    }
+    return position + count
   }
 
   /// `join` through the printer, for elements other than strings and Ints.

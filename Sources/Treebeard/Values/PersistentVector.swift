@@ -114,18 +114,35 @@ public final class PersistentVector: @unchecked Sendable {
   }
 
   /// `conj` on a vector nobody else references (see `Collections.conj(into:)`): no new object.
-  func appendInPlace(_ value: Value) {
-    // The tail is read through an unretained reference: this vector holds it throughout.
-    let appended = Unmanaged.passUnretained(tail)._withUnsafeGuaranteedRef { buffer -> Bool in
-      guard tailCount < 32 && buffer.items.count == tailCount && count > 0 else { return false }
-      buffer.items.append(value)
-      return true
+  /// `value` is consumed: the caller's copy moves into the tail, no retain and release of it.
+  /// Inlined, so the common case (room in a tail this vector alone extends) is a few loads and
+  /// stores in the caller; the rest is out of line in `appendGrowing`.
+  @inline(__always) func appendInPlace(_ value: consuming Value) {
+    // Held in an optional so the closure below can move it out (a closure only borrows what it
+    // captures, and appending a borrowed value copies it).
+    var pending: Value? = consume value
+    // Read before the closure, which then captures no `self` (a capture cost a retain and a
+    // release of the vector per `conj`).
+    let tailCount = self.tailCount
+    if tailCount < 32 && count > 0 {
+      // The tail is read through an unretained reference: this vector holds it throughout.
+      let appended = Unmanaged.passUnretained(tail)._withUnsafeGuaranteedRef { buffer -> Bool in
+        guard buffer.items.count == tailCount, let item = pending.take() else { return false }
+        buffer.items.append(item)
+        return true
+      }
+      if appended {
+        count += 1
+        self.tailCount = tailCount + 1
+        return
+      }
     }
-    if appended {
-      count += 1
-      tailCount += 1
-      return
-    }
+    guard let value = pending.take() else { return }
+    appendGrowing(value)
+  }
+
+  /// `appendInPlace` when the tail is full, shared or the vector is empty.
+  @inline(never) private func appendGrowing(_ value: consuming Value) {
     if tailCount == 32 && tail.items.count == 32 && isKnownUniquelyReferenced(&tail) {
       // The full tail becomes a leaf without copying its elements.
       let leaf = VectorNode(values: tail.items)
@@ -154,7 +171,15 @@ public final class PersistentVector: @unchecked Sendable {
         tail.items.append(value)
         return PersistentVector(count: count + 1, shift: shift, root: root, tail: tail, tailCount: tailCount + 1)
       }
-      var copied = Array(tail.items[0..<tailCount])
+      // Room for 32 from the start: an exact copy grew on the append and again in `TailBuffer`,
+      // three array allocations for what one does (a vector literal conjes onto the empty one).
+      if tailCount == 0 {
+        return PersistentVector(
+          count: count + 1, shift: shift, root: root, tail: TailBuffer(first: value), tailCount: 1)
+      }
+      var copied: [Value] = []
+      copied.reserveCapacity(32)
+      copied.append(contentsOf: tail.items[0..<tailCount])
       copied.append(value)
       return PersistentVector(
         count: count + 1, shift: shift, root: root, tail: TailBuffer(copied), tailCount: tailCount + 1)
@@ -265,6 +290,27 @@ public final class PersistentVector: @unchecked Sendable {
     while position < tailCount {
       try body(tail.items[position])
       position += 1
+    }
+  }
+
+  /// Calls `body` with each leaf's elements and then the tail's, in order: one call per 32
+  /// elements, and the elements read in place (no copy, no retain of each).
+  @inline(__always) func forEachChunk(_ body: (UnsafeBufferPointer<Value>) throws -> Void) rethrows {
+    let offset = tailOffset
+    var index = 0
+    while index < offset {
+      var node = root
+      var level = shift
+      while level > 0 {
+        node = node.children[(index >> level) & 31]
+        level -= 5
+      }
+      try node.values.withUnsafeBufferPointer(body)
+      index += 32
+    }
+    let count = tailCount
+    try tail.items.withUnsafeBufferPointer { items in
+      try body(UnsafeBufferPointer(rebasing: items[..<min(count, items.count)]))
     }
   }
 

@@ -77,8 +77,33 @@ public final class Keyword: Hashable, @unchecked Sendable, CustomStringConvertib
 
 /// FNV-1a over UTF-8: stable across runs, so map iteration order is reproducible.
 @inline(__always) func stableStringHash(_ text: String) -> Int {
-  // Native and small strings lend their UTF-8 bytes directly; iterating the UTF-8 view byte by
-  // byte costs several times more. Bridged or foreign strings take the iterator.
+  // A small string's bytes are hashed straight from its two words (`withContiguousStorage` of a
+  // small string first spills it to the stack and calls a closure); other strings take the
+  // out-of-line path, so this part stays small enough to inline into every hash.
+  guard SmallUTF8.isLayoutVerified, let words = SmallUTF8.words(text) else { return stableLargeStringHash(text) }
+  var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+  var word = words.low
+  var index = 0
+  let inFirstWord = min(words.count, 8)
+  while index < inFirstWord {
+    hash = (hash ^ (word & 0xFF)) &* 0x0000_0100_0000_01b3
+    word &>>= 8
+    index &+= 1
+  }
+  word = words.high
+  while index < words.count {
+    hash = (hash ^ (word & 0xFF)) &* 0x0000_0100_0000_01b3
+    word &>>= 8
+    index &+= 1
+  }
+  return Int(bitPattern: UInt(hash))
+}
+
+/// `stableStringHash` of a string stored out of line (or of any string when the small-string
+/// layout was not verified).
+@inline(never) func stableLargeStringHash(_ text: String) -> Int {
+  // Native strings lend their UTF-8 bytes directly; iterating the UTF-8 view byte by byte costs
+  // several times more. Bridged or foreign strings take the iterator.
   if let hash = text.utf8.withContiguousStorageIfAvailable({ stableBytesHash($0) }) { return hash }
   var hash: UInt64 = 0xcbf2_9ce4_8422_2325
   for byte in text.utf8 {
