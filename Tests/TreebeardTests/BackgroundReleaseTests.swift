@@ -68,6 +68,34 @@ import Testing
     #expect(withVector.count == BackgroundRelease.threshold + 2)
   }
 
+  @Test func vectorsOfPlainDataKnowIt() {
+    let plain = PersistentVector.build((0..<5000).map { Value.string("s\($0)") })
+    #expect(plain.holdsOnlyPlainData)
+    var items = (0..<5000).map { Value.int($0) }
+    items[4321] = .vector(PersistentVector.from([.int(1)]))
+    #expect(!PersistentVector.build(items).holdsOnlyPlainData)
+    var inTail = (0..<5000).map { Value.int($0) }
+    inTail[4999] = .list(nil)
+    #expect(!PersistentVector.build(inTail).holdsOnlyPlainData)
+  }
+
+  /// Vectors sharing leaves and a tail with vectors dropped (and handed off) keep every element.
+  @Test func vectorsSharingStructureWithReleasedOnesStayIntact() throws {
+    let (interpreter, _, _) = bufferedInterpreter()
+    let result = try interpreter.eval(
+      """
+      (loop [round 0 v (vec (map str (range 9000))) kept []]
+        (if (< round 8)
+          (let [longer (conj v (str "r" round))]
+            (recur (+ round 1) (conj longer "x") (conj kept (nth longer 4500))))
+          [(count v) (nth v 8999) (nth v 9000) (nth v 9015) kept]))
+      """)
+    #expect(
+      Printer.readable(result)
+        == "[9016 \"8999\" \"r0\" \"x\" [\"4500\" \"4500\" \"4500\" \"4500\" \"4500\" \"4500\" \"4500\" \"4500\"]]")
+    BackgroundRelease.waitForPendingReleases()
+  }
+
   /// A map that shares most of its trie with one freed in the background stays whole, and can
   /// still be changed in place, while and after the other is freed.
   @Test func mapsSharingNodesWithAReleasedMapStayIntact() {

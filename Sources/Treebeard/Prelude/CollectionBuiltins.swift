@@ -90,8 +90,9 @@ enum CollectionBuiltins {
       // One item onto a vector nobody else holds (a loop's accumulator): append in place.
       if a.count == 2, case .vector = a[0], case .vector(var vector) = a.take(0) {
         if isKnownUniquelyReferenced(&vector) {
-          vector.appendInPlace(a[1])
-          return .vector(vector)
+          // The item and the vector move through (no retain and release of either).
+          vector.appendInPlace(a.take(1))
+          return .vector(consume vector)
         }
         return .vector(vector.conj(a[1]))
       }

@@ -55,6 +55,33 @@ public final class PersistentVector: @unchecked Sendable {
     self.tailCount = tailCount
   }
 
+  /// A large vector of plain data is freed on the background thread (see `BackgroundRelease`):
+  /// dropping a million strings would otherwise stall the evaluator on a million cache misses.
+  deinit {
+    guard count >= BackgroundRelease.threshold, holdsOnlyPlainData else { return }
+    var parts: (VectorNode, TailBuffer)? = (root, tail)
+    root = PersistentVector.emptyRoot
+    tail = PersistentVector.emptyTail
+    // Refused (too many in flight): `parts` is freed here, at the end of this scope.
+    _ = BackgroundRelease.hand(&parts, replacingWith: nil)
+  }
+
+  /// Stands in for a dying vector's tail once its own has been handed off; never appended to.
+  private static let emptyTail = TailBuffer([])
+
+  /// True when every element is plain data (`Value.isPlainData`), read in place.
+  var holdsOnlyPlainData: Bool {
+    var plain = true
+    forEachChunk { chunk in
+      guard plain else { return }
+      for index in chunk.indices where !chunk[index].isPlainData {
+        plain = false
+        return
+      }
+    }
+    return plain
+  }
+
   public static func from<S: Sequence>(_ items: S) -> PersistentVector where S.Element == Value {
     build(Array(items))
   }
