@@ -26,7 +26,7 @@ final class Analyzer {
   let entry: ModuleEntry
   @exclusivity(unchecked) var function: FunctionContext
   /// Names the module defines anywhere in its file, so forward references resolve to it.
-  @exclusivity(unchecked) var knownNames: Set<String>
+  @exclusivity(unchecked) var knownNames: NameSet
   /// Global names used before any definition was seen; checked when the module finishes loading.
   @exclusivity(unchecked) var unresolved: [(name: String, span: Span)] = []
   @exclusivity(unchecked) private var depth = 0
@@ -38,7 +38,7 @@ final class Analyzer {
   /// surroundings, so a reload can reuse the code while the answers hold (DefinitionReuse.swift).
   @exclusivity(unchecked) var resolutionLog: ResolutionLog?
 
-  init(runtime: Runtime, machine: Machine, entry: ModuleEntry, knownNames: Set<String> = []) {
+  init(runtime: Runtime, machine: Machine, entry: ModuleEntry, knownNames: NameSet = []) {
     self.runtime = runtime
     self.machine = machine
     self.entry = entry
@@ -217,7 +217,7 @@ final class Analyzer {
   private func analyzeList(_ form: Syntax, _ items: [Syntax], _ position: Position) throws -> Node {
     guard let head = items.first else { return ConstantNode(.emptyList, span: form.span) }
     if case .symbol(let module, let name) = head.kind {
-      if module == nil, let special = SpecialForms.table[name] {
+      if module == nil, let special = SpecialForms.lookup[name] {
         return try special(self, form, items, position)
       }
       let isLocal = module == nil && function.lookup(name) != nil
@@ -244,7 +244,7 @@ final class Analyzer {
       macroExpansions?.append(expanded)
       return expanded
     }
-    if module == nil, let core = CoreMacros.table[name] {
+    if module == nil, let core = CoreMacros.lookup[name] {
       if CoreMacros.yieldingToDefinitions.contains(name) {
         let symbol = Symbol.intern(name)
         noteResolution(.definedHere(symbol))
@@ -264,23 +264,25 @@ final class Analyzer {
   /// One user-macro expansion for `AssignmentScan` (errors are left for the real analysis).
   func expandUserMacroForScan(_ form: Syntax) -> Syntax? {
     guard case .list(let items) = form.kind, case .symbol(let module, let name)? = items.first?.kind,
-      module != nil || SpecialForms.table[name] == nil, let macro = userMacro(module: module, name: name)
+      module != nil || SpecialForms.lookup[name] == nil, let macro = userMacro(module: module, name: name)
     else { return nil }
     return try? runtime.callMacro(macro, form: form, items: items, machine: machine)
   }
 
   func userMacro(module: String?, name: String) -> Value? {
-    let symbol = Symbol.intern(name)
-    noteResolution(.macro(module: module, name: symbol))
-    guard let (macro, provider) = lookupUserMacro(module: module, symbol: symbol) else { return nil }
+    let found = lookupUserMacro(module: module, name: name)
+    // The answer `answer(.macro…)` would compute by the same look-up, noted without repeating it.
+    resolutionLog?.note(.macro(module: module, name: name), found == nil ? .none : .blocked)
+    guard let (macro, provider) = found else { return nil }
     if provider != moduleName { version.macroSources.insert(provider) }
     return macro
   }
 
   /// The macro `module:name` (or `name`) names here and its module, without recording anything.
-  func lookupUserMacro(module: String?, symbol: Symbol) -> (macro: Value, provider: String)? {
+  func lookupUserMacro(module: String?, name: String) -> (macro: Value, provider: String)? {
     let current = version
     if module == nil && current.macros.isEmpty && current.referred.isEmpty { return nil }
+    let symbol = Symbol.intern(name)
     let provider: String
     if let module {
       provider = version.aliases[module] ?? module

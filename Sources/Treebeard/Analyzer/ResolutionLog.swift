@@ -6,8 +6,9 @@ import OxurSyntax
 enum ResolutionQuery: Hashable {
   /// An unqualified name that is not a local: own global, referred, variant, builtin or unknown.
   case global(Symbol)
-  /// A call head looked up as a user macro.
-  case macro(module: String?, name: Symbol)
+  /// A call head looked up as a user macro (by name: most modules have no macros to look in,
+  /// and interning each head only to ask was a measurable part of a reload).
+  case macro(module: String?, name: String)
   /// A core macro that gives way to a definition of the same name.
   case definedHere(Symbol)
   /// `m` in `m:f`: an import alias or a module name.
@@ -42,14 +43,17 @@ enum ResolutionAnswer: Equatable {
 }
 
 /// Collects, while one top-level form is analyzed, every question asked and the code produced.
+/// Used by one analysis on the evaluator's thread: no dynamic exclusivity checks.
 final class ResolutionLog {
-  private(set) var entries: [(query: ResolutionQuery, answer: ResolutionAnswer)] = []
+  @exclusivity(unchecked) private(set) var entries: [(query: ResolutionQuery, answer: ResolutionAnswer)] = []
   /// Something was analyzed that reuse cannot replay (a struct, a macro, an import …).
   var blocked = false
   /// `def`s analyzed: exactly one can be replayed.
   var definitions = 0
   /// The analyzed top-level forms (a top-level `do` gives several) and their code.
   var analyzed: [(form: Syntax, code: TopLevelCode)] = []
+
+  init() { entries.reserveCapacity(8) }
 
   func note(_ query: ResolutionQuery, _ answer: ResolutionAnswer) {
     if answer == .blocked { blocked = true }
@@ -89,7 +93,7 @@ extension Analyzer {
       case .none: return .none
       }
     case .macro(let module, let name):
-      return lookupUserMacro(module: module, symbol: name) == nil ? .none : .blocked
+      return lookupUserMacro(module: module, name: name) == nil ? .none : .blocked
     case .definedHere(let symbol):
       return isDefinedHere(symbol) ? .own : .none
     case .alias(let module):

@@ -34,18 +34,18 @@ struct RecurTarget {
 /// parameters). Slots are never reused within a function, which keeps captures simple.
 final class FunctionContext {
   let parent: FunctionContext?
-  @exclusivity(unchecked) private var blocks: [[String: LocalVariable]] = [[:]]
+  @exclusivity(unchecked) private var blocks: [[NameKey: LocalVariable]] = [[:]]
   @exclusivity(unchecked) private(set) var slotCount = 0
   /// Shared by the arities of one `fn`: the closure has one capture list.
   let captures: CaptureList
   @exclusivity(unchecked) private(set) var captureMap: [CaptureSlot] = []
   @exclusivity(unchecked) var recurTarget: RecurTarget?
   /// Names that are targets of `set!` in the form being analyzed.
-  let assignedNames: Set<String>
+  let assignedNames: NameSet
   /// Locals whose next read may move the value out of its slot (see `MoveLocalNode`).
   @exclusivity(unchecked) var moveCandidates: [ObjectIdentifier: LocalVariable] = [:]
 
-  init(parent: FunctionContext?, assignedNames: Set<String>, captures: CaptureList = CaptureList()) {
+  init(parent: FunctionContext?, assignedNames: NameSet, captures: CaptureList = CaptureList()) {
     self.parent = parent
     self.assignedNames = assignedNames
     self.captures = captures
@@ -63,28 +63,30 @@ final class FunctionContext {
   @discardableResult
   func declare(_ name: String, boxed: Bool? = nil) -> LocalVariable {
     let variable = LocalVariable(name: name, slot: allocateSlot(), boxed: boxed ?? assignedNames.contains(name))
-    blocks[blocks.count - 1][name] = variable
+    blocks[blocks.count - 1][NameKey(name)] = variable
     return variable
   }
 
   /// A local of this function only (never creates a capture).
   func lookupWithoutCapture(_ name: String) -> LocalVariable? {
+    let key = NameKey(name)
     for block in blocks.reversed() {
-      if let found = block[name] { return found }
+      if let found = block[key] { return found }
     }
     return nil
   }
 
   /// Finds a local, capturing it from enclosing functions when needed.
   func lookup(_ name: String) -> LocalVariable? {
+    let key = NameKey(name)
     for block in blocks.reversed() {
-      if let found = block[name] { return found }
+      if let found = block[key] { return found }
     }
     guard let parent, let outer = parent.lookup(name) else { return nil }
     let slot = allocateSlot()
     captureMap.append(CaptureSlot(index: captures.index(of: outer.slot), slot: slot))
     let captured = LocalVariable(name: name, slot: slot, boxed: outer.boxed)
-    blocks[0][name] = captured
+    blocks[0][key] = captured
     return captured
   }
 }
@@ -93,15 +95,15 @@ final class FunctionContext {
 /// User macro calls are expanded for the scan (`expand`), so a `set!` a macro writes counts too;
 /// core macros never write `set!` on the caller's locals.
 enum AssignmentScan {
-  static func names(in form: Syntax, expand: (Syntax) -> Syntax? = { _ in nil }) -> Set<String> {
-    var found: Set<String> = []
+  static func names(in form: Syntax, expand: (Syntax) -> Syntax? = { _ in nil }) -> NameSet {
+    var found: NameSet = []
     var budget = 10_000
     scan(form, into: &found, depth: 0, budget: &budget, expand: expand)
     return found
   }
 
   private static func scan(
-    _ form: Syntax, into found: inout Set<String>, depth: Int, budget: inout Int, expand: (Syntax) -> Syntax?
+    _ form: Syntax, into found: inout NameSet, depth: Int, budget: inout Int, expand: (Syntax) -> Syntax?
   ) {
     guard depth < 2000, budget > 0 else { return }
     switch form.kind {

@@ -5,6 +5,9 @@ import OxurSyntax
 enum SpecialForms {
   typealias Handler = @Sendable (Analyzer, Syntax, [Syntax], Position) throws -> Node
 
+  /// `table` for the analyzer's look-ups (see `NameTable`).
+  static let lookup = NameTable(table)
+
   static let table: [String: Handler] = [
     "quote": { _, form, items, _ in
       guard items.count == 2 else { throw syntax("quote takes one form", form) }
@@ -190,11 +193,14 @@ extension Analyzer {
       arities.append(
         try analyzeArity(clause.params, clause.body, span: clause.span, selfName: definedName == nil ? selfName : nil))
     }
-    let variadicCount = arities.filter(\.isVariadic).count
-    if variadicCount > 1 { throw SpecialForms.syntax("a function can have only one variadic arity", form) }
-    let fixedCounts = arities.filter { !$0.isVariadic }.map(\.requiredCount)
-    if Set(fixedCounts).count != fixedCounts.count {
-      throw SpecialForms.syntax("two arities of this function take the same number of arguments", form)
+    // One arity (almost every function) cannot clash with another: no arrays and set to build.
+    if arities.count > 1 {
+      let variadicCount = arities.filter(\.isVariadic).count
+      if variadicCount > 1 { throw SpecialForms.syntax("a function can have only one variadic arity", form) }
+      let fixedCounts = arities.filter { !$0.isVariadic }.map(\.requiredCount)
+      if Set(fixedCounts).count != fixedCounts.count {
+        throw SpecialForms.syntax("two arities of this function take the same number of arguments", form)
+      }
     }
     return Lambda(
       name: definedName ?? selfName, module: definedName == nil ? nil : moduleName, arities: arities,

@@ -235,12 +235,12 @@ extension Runtime {
       let region = reuse.region(of: place, form: form), form.span.file === reuse.file,
       staging.externalUses.count >= externalUsesBefore, analyzer.unresolved.count >= unresolvedBefore
     else { return }
-    let scanned = DefinitionScan.names(in: [form])
-    guard scanned.count <= 1 else { return }
+    let scanned = DefinitionScan.definedName(in: form)
+    guard !scanned.several else { return }
     let symbol = Symbol.intern(name)
     staging.reusable[SourceLine(place.line)] = ReusableDefinition(
       file: reuse.file, analyzedAt: reuse.generation, at: place, bytes: region, name: symbol,
-      scannedName: scanned.first, code: code,
+      scannedName: scanned.name, code: code,
       fingerprint: staging.fingerprints[symbol], resolutions: log.distinctEntries(),
       documentation: staging.documentation[symbol], externalUses: Array(staging.externalUses[externalUsesBefore...]),
       unresolved: Array(analyzer.unresolved[unresolvedBefore...]))
