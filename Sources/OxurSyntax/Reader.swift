@@ -128,14 +128,17 @@ public struct Reader {
     byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x2C || byte == 0x0C
   }
 
-  /// Bytes that end a token, as a table (this is the reader's innermost loop).
-  private static let delimiters: [Bool] = {
-    var table = [Bool](repeating: false, count: 256)
-    for byte in " \n\t\r,\u{0C}()[]{}\";'`~@^".utf8 { table[Int(byte)] = true }
-    return table
-  }()
-
-  @inline(__always) private static func isDelimiter(_ byte: UInt8) -> Bool { delimiters[Int(byte)] }
+  /// Bytes that end a token (this is the reader's innermost loop): a switch, because a static
+  /// table costs a lazy-initialisation check and a bounds check per byte.
+  @inline(__always) private static func isDelimiter(_ byte: UInt8) -> Bool {
+    switch byte {
+    case 0x20, 0x0A, 0x09, 0x0D, 0x2C, 0x0C, 0x28, 0x29, 0x5B, 0x5D, 0x7B, 0x7D, 0x22, 0x3B, 0x27, 0x60, 0x7E, 0x40,
+      0x5E:
+      return true
+    default:
+      return false
+    }
+  }
 
   /// Skips whitespace, commas and `;` comments.
   private mutating func skipAtmosphere() throws(ReadError) {
@@ -156,11 +159,11 @@ public struct Reader {
     let start = span
     switch byte {
     case UInt8(ascii: "("):
-      return Syntax(.list(try readSequence(closing: ")", opened: "(")), start)
+      return Syntax(.list(try readSequence(closing: UInt8(ascii: ")"), opened: "(")), start)
     case UInt8(ascii: "["):
-      return Syntax(.vector(try readSequence(closing: "]", opened: "[")), start)
+      return Syntax(.vector(try readSequence(closing: UInt8(ascii: "]"), opened: "[")), start)
     case UInt8(ascii: "{"):
-      let items = try readSequence(closing: "}", opened: "{")
+      let items = try readSequence(closing: UInt8(ascii: "}"), opened: "{")
       if items.count % 2 != 0 {
         throw ReadError("a map literal needs an even number of forms, got \(items.count)", start)
       }
@@ -216,9 +219,9 @@ public struct Reader {
     }
   }
 
-  private mutating func readSequence(closing: Character, opened: String) throws(ReadError) -> [Syntax] {
+  /// `closing` as a byte: `Character.asciiValue` cost ~300 instructions per list read.
+  private mutating func readSequence(closing close: UInt8, opened: String) throws(ReadError) -> [Syntax] {
     let start = span
-    let close = closing.asciiValue ?? 0
     advance()
     try enterNesting(start)
     defer { nesting -= 1 }
@@ -237,7 +240,7 @@ public struct Reader {
         let here = span
         advance()
         throw ReadError(
-          "unexpected '\(Character(Unicode.Scalar(byte)))' (expected '\(closing)' to close '\(opened)' from \(start.line):\(start.column))",
+          "unexpected '\(Character(Unicode.Scalar(byte)))' (expected '\(Character(Unicode.Scalar(close)))' to close '\(opened)' from \(start.line):\(start.column))",
           here)
       }
       if let form = try readForm() { items.append(form) }
@@ -248,7 +251,7 @@ public struct Reader {
     switch peek(1) {
     case UInt8(ascii: "{"):
       advance()
-      return Syntax(.set(try readSequence(closing: "}", opened: "#{")), start)
+      return Syntax(.set(try readSequence(closing: UInt8(ascii: "}"), opened: "#{")), start)
     case UInt8(ascii: "_"):
       advance()
       advance()

@@ -125,3 +125,42 @@ import Testing
     #expect(try interpreter.eval("(locals:use-local 1)").printed == "2")
   }
 }
+
+extension ReloadFastPathTests {
+  /// In a module without macros of its own the `set!` scan still expands qualified macro heads:
+  /// a local that another module's macro assigns is boxed, so a closure sees the new value.
+  @Test func aQualifiedMacroThatAssignsALocalIsStillSeenByTheScan() throws {
+    let directory = ModuleDirectory()
+    directory.write("bumps.oxur", "(module bumps)\n(defmacro bump! [v] (list 'set! v (list '+ v 1)))\n")
+    let path = directory.write(
+      "boxes.oxur", "(module boxes)\n(import bumps)\n(defn f [] (let [x 1 g (fn [] x)] (bumps:bump! x) (g)))\n")
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    #expect(try interpreter.eval("(boxes:f)").printed == "2")
+  }
+}
+
+extension ReloadFastPathTests {
+  /// Questions are deduplicated as they are noted; past 32 a set takes over. A question asked
+  /// after the 32nd still decides reuse: shadowing a builtin the definition calls last makes
+  /// it analyzed again.
+  @Test func questionsPastTheThirtySecondStillDecideReuse() throws {
+    let directory = ModuleDirectory()
+    let calls = (0..<40).map { "(h\($0)) (h\($0))" }.joined(separator: " ")
+    let helpers = (0..<40).map { "(defn h\($0) [] \($0))" }.joined(separator: "\n")
+    let source = "(module wide)\n(defn big [] [\(calls) (inc 1)])\n\(helpers)\n"
+    let path = directory.write("wide.oxur", source)
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    #expect(try interpreter.eval("[(count (wide:big)) (last (wide:big))]").printed == "[81 2]")
+    try interpreter.reload(path: path)
+    let version = {
+      interpreter.runtime.lock.withLock { interpreter.runtime.registry.existingEntry("wide")?.current }
+    }
+    #expect(version()?.reusedDefinitions == 41)
+    directory.write("wide.oxur", source + "(defn inc [x] 100)\n")
+    try interpreter.reload(path: path)
+    #expect(version()?.reusedDefinitions == 40)
+    #expect(try interpreter.eval("(last (wide:big))").printed == "100")
+  }
+}

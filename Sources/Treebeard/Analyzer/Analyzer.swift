@@ -150,21 +150,32 @@ final class Analyzer {
     case constant(Value)
   }
 
+  /// Asks what `answer(.global…)` asks, in the same order, and notes that answer: one set of
+  /// look-ups instead of two per global name.
   func resolveGlobal(_ name: String, span: Span, argumentCount: Int? = nil) -> GlobalMeaning {
     let symbol = Symbol.intern(name)
-    noteResolution(.global(symbol))
     let current = version
     if current.bindings[symbol] != nil || knownNames.contains(name) {
+      resolutionLog?.note(.global(symbol), .own)
       return .global(site(module: moduleName, name: name, span: span))
     }
-    if let provider = current.referred[symbol] {
+    if !current.referred.isEmpty, let provider = current.referred[symbol] {
+      resolutionLog?.note(.global(symbol), .module(provider))
       return .global(site(module: provider, name: name, span: span, argumentCount: argumentCount))
     }
-    if !current.variants.isEmpty, let variant = current.variants[name] { return .constant(variant.bareValue) }
+    if !current.variants.isEmpty, let variant = current.variants[name] {
+      resolutionLog?.note(.global(symbol), .blocked)
+      return .constant(variant.bareValue)
+    }
     switch runtime.preludeMeaning(symbol) {
-    case .variant(let variant): return .constant(variant.bareValue)
-    case .builtin(let builtin): return .builtin(builtin)
-    case .none: break
+    case .variant(let variant):
+      resolutionLog?.note(.global(symbol), .builtinVariant(name))
+      return .constant(variant.bareValue)
+    case .builtin(let builtin):
+      resolutionLog?.note(.global(symbol), .builtin(builtin))
+      return .builtin(builtin)
+    case .none:
+      resolutionLog?.note(.global(symbol), .none)
     }
     unresolved.append((name, span))
     return .global(site(module: moduleName, name: name, span: span))
@@ -362,6 +373,8 @@ final class Analyzer {
 
   /// Arithmetic and comparison on two operands become dedicated nodes (DESIGN.md §11 rule 3).
   private func specialisedBuiltin(name: String, _ forms: ArraySlice<Syntax>, span: Span) throws -> Node? {
+    // Only one or two operands are specialised: others leave before copying the forms.
+    guard forms.count == 1 || forms.count == 2 else { return nil }
     let arguments = Array(forms)
     if arguments.count == 1 {
       // Name first: analyzing the operand and then returning nil had the caller analyze it

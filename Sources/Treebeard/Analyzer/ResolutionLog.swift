@@ -53,25 +53,26 @@ final class ResolutionLog {
   /// The analyzed top-level forms (a top-level `do` gives several) and their code.
   var analyzed: [(form: Syntax, code: TopLevelCode)] = []
 
+  /// The questions asked so far, once the entries are too many to search linearly.
+  @exclusivity(unchecked) private var asked: Set<ResolutionQuery>? = nil
+
   init() { entries.reserveCapacity(8) }
 
+  /// Keeps the first answer to each question (as asked, in order). Most forms ask a handful:
+  /// a linear search beats hashing them; past 32 a set takes over.
   func note(_ query: ResolutionQuery, _ answer: ResolutionAnswer) {
     if answer == .blocked { blocked = true }
+    if asked != nil {
+      guard asked?.insert(query).inserted == true else { return }
+    } else {
+      for entry in entries where entry.query == query { return }
+      if entries.count >= 32 { asked = Set(entries.map(\.query) + [query]) }
+    }
     entries.append((query, answer))
   }
 
-  /// The distinct questions with their answers. Most forms ask a handful: a linear search
-  /// beats hashing them.
-  func distinctEntries() -> [(query: ResolutionQuery, answer: ResolutionAnswer)] {
-    if entries.count > 32 {
-      var seen: Set<ResolutionQuery> = []
-      return entries.filter { seen.insert($0.query).inserted }
-    }
-    var distinct: [(query: ResolutionQuery, answer: ResolutionAnswer)] = []
-    distinct.reserveCapacity(entries.count)
-    for entry in entries where !distinct.contains(where: { $0.query == entry.query }) { distinct.append(entry) }
-    return distinct
-  }
+  /// The distinct questions with their answers, in the order first asked.
+  func distinctEntries() -> [(query: ResolutionQuery, answer: ResolutionAnswer)] { entries }
 }
 
 extension Analyzer {
