@@ -164,3 +164,28 @@ extension ReloadFastPathTests {
     #expect(try interpreter.eval("(last (wide:big))").printed == "100")
   }
 }
+
+extension ReloadFastPathTests {
+  /// Locals are a list searched from the end, and dictionaries per block past 32: shadowing,
+  /// blocks that close, and captures made while inner blocks are open resolve the same way in
+  /// both (the program is run with few locals and with many).
+  @Test func scopesResolveAlikeWithFewAndManyLocals() throws {
+    for count in [3, 31, 32, 33, 80] {
+      let bindings = (0..<count).map { "v\($0) \($0)" }.joined(separator: " ")
+      let program = """
+        (defn probe []
+          (let [\(bindings) x 1]
+            (let [x 2 inner (fn [] [x v0])]
+              (let [x 3]
+                [x (inner) (let [x 4] x) x ((fn [] (+ x v\(count - 1))))]))))
+        """
+      let (interpreter, _, _) = bufferedInterpreter()
+      _ = try interpreter.eval(program)
+      #expect(try interpreter.eval("(probe)").printed == "[3 [2 0] 4 3 \(3 + count - 1)]", "\(count) locals")
+      // After the inner lets close, the outer x is 1 again; a capture of it still works.
+      _ = try interpreter.eval(
+        "(defn after [] (let [\(bindings) x 1] (let [x 2] x) (let [y (let [x 5] x)] [x y ((fn [] x)) v\(count - 1)])))")
+      #expect(try interpreter.eval("(after)").printed == "[1 5 1 \(count - 1)]", "\(count) locals")
+    }
+  }
+}

@@ -162,15 +162,17 @@ extension Analyzer {
 
   /// `(fn name? [params] body…)` or `(fn name? ([params] body…) …)`.
   func analyzeFunction(_ form: Syntax, _ items: [Syntax], definedName: String?) throws -> Lambda {
-    var rest = Array(items.dropFirst())
+    // Slices of `items`, not copies: every `defn` of a reloaded module comes through here.
+    var rest = items.dropFirst()
     var selfName: String? = nil
     if let name = rest.first?.symbolName {
       selfName = name
-      rest.removeFirst()
+      rest = rest.dropFirst()
     }
     var clauses: [(params: [Syntax], body: ArraySlice<Syntax>, span: Span)] = []
     if let params = rest.first?.vectorElements {
-      clauses.append((params, rest.dropFirst()[...], form.span))
+      clauses.reserveCapacity(1)
+      clauses.append((params, rest.dropFirst(), form.span))
     } else {
       for clause in rest {
         guard let parts = clause.listElements, let params = parts.first?.vectorElements else {
