@@ -11,6 +11,8 @@ public struct TopLevelForm: Sendable {
   /// The line and column where `end` is (just past the form).
   public var endLine = 0
   public var endColumn = 0
+  /// `readTopLevel`'s `skip` was asked about this form and did not vouch for it.
+  public var skipDeclined = false
 }
 
 /// Reads Oxur source into forms. Works on UTF-8 bytes with every index checked.
@@ -45,7 +47,7 @@ public struct Reader {
   /// over without being built.
   public static func readTopLevel(
     _ file: SourceFile,
-    skip: (_ offset: Int, _ line: Int, _ column: Int) -> (end: Int, line: Int, column: Int)? = { _, _, _ in nil }
+    skip: ((_ offset: Int, _ line: Int, _ column: Int) -> (end: Int, line: Int, column: Int)?)? = nil
   ) throws(ReadError) -> [TopLevelForm] {
     var reader = Reader(file)
     var forms: [TopLevelForm] = []
@@ -53,7 +55,8 @@ public struct Reader {
       try reader.skipAtmosphere()
       guard reader.peek() != nil else { return forms }
       let (start, line, column) = (reader.position, reader.line, reader.column)
-      if let end = skip(start, line, column), end.end > start, end.end <= reader.bytes.count,
+      let offered = skip?(start, line, column)
+      if let end = offered, end.end > start, end.end <= reader.bytes.count,
         end.line > line || (end.line == line && end.column > column)
       {
         reader.seek(offset: end.end, line: end.line, column: end.column)
@@ -67,7 +70,7 @@ public struct Reader {
       forms.append(
         TopLevelForm(
           form: form, start: start, end: reader.position, line: line, column: column, endLine: reader.line,
-          endColumn: reader.column))
+          endColumn: reader.column, skipDeclined: skip != nil))
     }
   }
 

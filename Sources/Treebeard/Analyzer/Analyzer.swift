@@ -61,7 +61,7 @@ final class Analyzer {
       parent: nil, assignedNames: AssignmentScan.names(in: form, expand: expandUserMacroForScan))
     let node = try analyze(form, .value)
     let code = TopLevelCode(node: node, frameSize: function.slotCount)
-    resolutionLog?.analyzed.append((form, code))
+    resolutionLog?.analyzed.append(AnalyzedForm(form: form, code: code))
     return code
   }
 

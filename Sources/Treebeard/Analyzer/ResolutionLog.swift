@@ -42,16 +42,29 @@ enum ResolutionAnswer: Equatable {
   }
 }
 
+/// A question and the answer it got. A struct rather than a tuple: arrays of tuples are
+/// destroyed through run-time metadata, once per recorded definition at every reload.
+struct Resolution {
+  let query: ResolutionQuery
+  let answer: ResolutionAnswer
+}
+
+/// A top-level form as analyzed (after expansion) and its code.
+struct AnalyzedForm {
+  let form: Syntax
+  let code: TopLevelCode
+}
+
 /// Collects, while one top-level form is analyzed, every question asked and the code produced.
 /// Used by one analysis on the evaluator's thread: no dynamic exclusivity checks.
 final class ResolutionLog {
-  @exclusivity(unchecked) private(set) var entries: [(query: ResolutionQuery, answer: ResolutionAnswer)] = []
+  @exclusivity(unchecked) private(set) var entries: [Resolution] = []
   /// Something was analyzed that reuse cannot replay (a struct, a macro, an import …).
   var blocked = false
   /// `def`s analyzed: exactly one can be replayed.
   var definitions = 0
   /// The analyzed top-level forms (a top-level `do` gives several) and their code.
-  var analyzed: [(form: Syntax, code: TopLevelCode)] = []
+  var analyzed: [AnalyzedForm] = []
 
   /// The questions asked so far, once the entries are too many to search linearly.
   @exclusivity(unchecked) private var asked: Set<ResolutionQuery>? = nil
@@ -68,11 +81,11 @@ final class ResolutionLog {
       for entry in entries where entry.query == query { return }
       if entries.count >= 32 { asked = Set(entries.map(\.query) + [query]) }
     }
-    entries.append((query, answer))
+    entries.append(Resolution(query: query, answer: answer))
   }
 
   /// The distinct questions with their answers, in the order first asked.
-  func distinctEntries() -> [(query: ResolutionQuery, answer: ResolutionAnswer)] { entries }
+  func distinctEntries() -> [Resolution] { entries }
 }
 
 extension Analyzer {
@@ -131,7 +144,7 @@ extension Analyzer {
   }
 
   /// True when every recorded question still gets its recorded answer here and now.
-  func stillResolves(_ entries: [(query: ResolutionQuery, answer: ResolutionAnswer)]) -> Bool {
+  func stillResolves(_ entries: [Resolution]) -> Bool {
     entries.allSatisfy { answer($0.query) == $0.answer }
   }
 }

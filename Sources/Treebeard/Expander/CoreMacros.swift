@@ -152,7 +152,7 @@ enum CoreMacros {
     var definition: [Syntax] = []
     definition.reserveCapacity(4)
     definition.append(sym("def", form.span))
-    definition.append(Syntax.symbol(name, items[1].span))
+    definition.append(items[1])  // the unqualified symbol `name`, at its own span
     if let docstring { definition.append(docstring) }
     definition.append(list(functionItems, form.span))
     return list(definition, form.span)
