@@ -189,3 +189,30 @@ extension ReloadFastPathTests {
     }
   }
 }
+
+extension ReloadFastPathTests {
+  /// A reload bumps the own version of exactly the definitions it changed (compared by
+  /// fingerprint at commit), and carries the others' numbers.
+  @Test func aReloadBumpsOnlyTheChangedDefinitionsVersions() throws {
+    let directory = ModuleDirectory()
+    let source = { (f: Int, g: Int) in "(module bumped)\n(defn f [] \(f))\n(defn g [] \(g))\n(def h 3)\n" }
+    let path = directory.write("bumped.oxur", source(1, 1))
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    let versions = {
+      interpreter.runtime.lock.withLock {
+        let current = interpreter.runtime.registry.existingEntry("bumped")?.current
+        return ["f", "g", "h"].map { current?.bindings[Symbol.intern($0)]?.version ?? 0 }
+      }
+    }
+    #expect(versions() == [1, 1, 1])
+    directory.write("bumped.oxur", source(2, 1))
+    try interpreter.reload(path: path)
+    #expect(versions() == [2, 1, 1])
+    try interpreter.reload(path: path)
+    #expect(versions() == [2, 1, 1])
+    directory.write("bumped.oxur", source(2, 5))
+    try interpreter.reload(path: path)
+    #expect(versions() == [2, 2, 1])
+  }
+}

@@ -114,10 +114,15 @@ final class LoadTransaction {
       let changes = plan.item(item.entry.name)?.changes ?? DefinitionChanges()
       item.staging.changes = changes
       if let previous = item.previous, isReload {
-        let changed = Set(changes.changed.map { Symbol.intern($0) })
+        // `changes.changed` are the names whose fingerprints both versions have and differ
+        // (`DefinitionFingerprint.changes`): compared here by symbol, without interning the
+        // changed names again.
         for (name, binding) in item.staging.bindings {
           guard let old = previous.bindings[name] else { continue }
-          binding.version = changed.contains(name) ? old.version + 1 : old.version
+          let changed =
+            item.staging.fingerprints[name].map { new in previous.fingerprints[name].map { $0 != new } ?? false }
+            ?? false
+          binding.version = changed ? old.version + 1 : old.version
         }
       }
       committed.append(
