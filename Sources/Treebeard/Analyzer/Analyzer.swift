@@ -235,7 +235,8 @@ final class Analyzer {
       if !isLocal, let expansion = try expandMacro(form, items, module: module, name: name) {
         return try analyze(expansion, position)
       }
-      if module == nil, !isLocal, name.count > 1, name.hasPrefix("."), items.count == 2 {
+      // The prefix first: `count` walks the name's characters, for every call head.
+      if module == nil, !isLocal, name.hasPrefix("."), name.count > 1, items.count == 2 {
         return FieldNode(
           field: Keyword.intern(String(name.dropFirst())), target: try analyze(items[1], .value), span: form.span)
       }
