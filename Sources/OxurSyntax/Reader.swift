@@ -11,6 +11,8 @@ public struct TopLevelForm: Sendable {
   /// The line and column where `end` is (just past the form).
   public var endLine = 0
   public var endColumn = 0
+  /// `readTopLevel`'s `skip` was asked about this form and did not vouch for it.
+  public var skipDeclined = false
 }
 
 /// Reads Oxur source into forms. Works on UTF-8 bytes with every index checked.
@@ -45,7 +47,7 @@ public struct Reader {
   /// over without being built.
   public static func readTopLevel(
     _ file: SourceFile,
-    skip: (_ offset: Int, _ line: Int, _ column: Int) -> (end: Int, line: Int, column: Int)? = { _, _, _ in nil }
+    skip: ((_ offset: Int, _ line: Int, _ column: Int) -> (end: Int, line: Int, column: Int)?)? = nil
   ) throws(ReadError) -> [TopLevelForm] {
     var reader = Reader(file)
     var forms: [TopLevelForm] = []
@@ -53,7 +55,8 @@ public struct Reader {
       try reader.skipAtmosphere()
       guard reader.peek() != nil else { return forms }
       let (start, line, column) = (reader.position, reader.line, reader.column)
-      if let end = skip(start, line, column), end.end > start, end.end <= reader.bytes.count,
+      let offered = skip?(start, line, column)
+      if let end = offered, end.end > start, end.end <= reader.bytes.count,
         end.line > line || (end.line == line && end.column > column)
       {
         reader.seek(offset: end.end, line: end.line, column: end.column)
@@ -67,7 +70,7 @@ public struct Reader {
       forms.append(
         TopLevelForm(
           form: form, start: start, end: reader.position, line: line, column: column, endLine: reader.line,
-          endColumn: reader.column))
+          endColumn: reader.column, skipDeclined: skip != nil))
     }
   }
 
@@ -128,14 +131,17 @@ public struct Reader {
     byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x2C || byte == 0x0C
   }
 
-  /// Bytes that end a token, as a table (this is the reader's innermost loop).
-  private static let delimiters: [Bool] = {
-    var table = [Bool](repeating: false, count: 256)
-    for byte in " \n\t\r,\u{0C}()[]{}\";'`~@^".utf8 { table[Int(byte)] = true }
-    return table
-  }()
-
-  @inline(__always) private static func isDelimiter(_ byte: UInt8) -> Bool { delimiters[Int(byte)] }
+  /// Bytes that end a token (this is the reader's innermost loop): a switch, because a static
+  /// table costs a lazy-initialisation check and a bounds check per byte.
+  @inline(__always) private static func isDelimiter(_ byte: UInt8) -> Bool {
+    switch byte {
+    case 0x20, 0x0A, 0x09, 0x0D, 0x2C, 0x0C, 0x28, 0x29, 0x5B, 0x5D, 0x7B, 0x7D, 0x22, 0x3B, 0x27, 0x60, 0x7E, 0x40,
+      0x5E:
+      return true
+    default:
+      return false
+    }
+  }
 
   /// Skips whitespace, commas and `;` comments.
   private mutating func skipAtmosphere() throws(ReadError) {
@@ -156,11 +162,11 @@ public struct Reader {
     let start = span
     switch byte {
     case UInt8(ascii: "("):
-      return Syntax(.list(try readSequence(closing: ")", opened: "(")), start)
+      return Syntax(.list(try readSequence(closing: UInt8(ascii: ")"), opened: "(")), start)
     case UInt8(ascii: "["):
-      return Syntax(.vector(try readSequence(closing: "]", opened: "[")), start)
+      return Syntax(.vector(try readSequence(closing: UInt8(ascii: "]"), opened: "[")), start)
     case UInt8(ascii: "{"):
-      let items = try readSequence(closing: "}", opened: "{")
+      let items = try readSequence(closing: UInt8(ascii: "}"), opened: "{")
       if items.count % 2 != 0 {
         throw ReadError("a map literal needs an even number of forms, got \(items.count)", start)
       }
@@ -216,9 +222,9 @@ public struct Reader {
     }
   }
 
-  private mutating func readSequence(closing: Character, opened: String) throws(ReadError) -> [Syntax] {
+  /// `closing` as a byte: `Character.asciiValue` cost ~300 instructions per list read.
+  private mutating func readSequence(closing close: UInt8, opened: String) throws(ReadError) -> [Syntax] {
     let start = span
-    let close = closing.asciiValue ?? 0
     advance()
     try enterNesting(start)
     defer { nesting -= 1 }
@@ -237,7 +243,7 @@ public struct Reader {
         let here = span
         advance()
         throw ReadError(
-          "unexpected '\(Character(Unicode.Scalar(byte)))' (expected '\(closing)' to close '\(opened)' from \(start.line):\(start.column))",
+          "unexpected '\(Character(Unicode.Scalar(byte)))' (expected '\(Character(Unicode.Scalar(close)))' to close '\(opened)' from \(start.line):\(start.column))",
           here)
       }
       if let form = try readForm() { items.append(form) }
@@ -248,7 +254,7 @@ public struct Reader {
     switch peek(1) {
     case UInt8(ascii: "{"):
       advance()
-      return Syntax(.set(try readSequence(closing: "}", opened: "#{")), start)
+      return Syntax(.set(try readSequence(closing: UInt8(ascii: "}"), opened: "#{")), start)
     case UInt8(ascii: "_"):
       advance()
       advance()

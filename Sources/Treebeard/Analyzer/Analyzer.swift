@@ -26,7 +26,7 @@ final class Analyzer {
   let entry: ModuleEntry
   @exclusivity(unchecked) var function: FunctionContext
   /// Names the module defines anywhere in its file, so forward references resolve to it.
-  @exclusivity(unchecked) var knownNames: Set<String>
+  @exclusivity(unchecked) var knownNames: NameSet
   /// Global names used before any definition was seen; checked when the module finishes loading.
   @exclusivity(unchecked) var unresolved: [(name: String, span: Span)] = []
   @exclusivity(unchecked) private var depth = 0
@@ -38,7 +38,7 @@ final class Analyzer {
   /// surroundings, so a reload can reuse the code while the answers hold (DefinitionReuse.swift).
   @exclusivity(unchecked) var resolutionLog: ResolutionLog?
 
-  init(runtime: Runtime, machine: Machine, entry: ModuleEntry, knownNames: Set<String> = []) {
+  init(runtime: Runtime, machine: Machine, entry: ModuleEntry, knownNames: NameSet = []) {
     self.runtime = runtime
     self.machine = machine
     self.entry = entry
@@ -61,7 +61,7 @@ final class Analyzer {
       parent: nil, assignedNames: AssignmentScan.names(in: form, expand: expandUserMacroForScan))
     let node = try analyze(form, .value)
     let code = TopLevelCode(node: node, frameSize: function.slotCount)
-    resolutionLog?.analyzed.append((form, code))
+    resolutionLog?.analyzed.append(AnalyzedForm(form: form, code: code))
     return code
   }
 
@@ -150,21 +150,32 @@ final class Analyzer {
     case constant(Value)
   }
 
+  /// Asks what `answer(.global…)` asks, in the same order, and notes that answer: one set of
+  /// look-ups instead of two per global name.
   func resolveGlobal(_ name: String, span: Span, argumentCount: Int? = nil) -> GlobalMeaning {
     let symbol = Symbol.intern(name)
-    noteResolution(.global(symbol))
     let current = version
     if current.bindings[symbol] != nil || knownNames.contains(name) {
+      resolutionLog?.note(.global(symbol), .own)
       return .global(site(module: moduleName, name: name, span: span))
     }
-    if let provider = current.referred[symbol] {
+    if !current.referred.isEmpty, let provider = current.referred[symbol] {
+      resolutionLog?.note(.global(symbol), .module(provider))
       return .global(site(module: provider, name: name, span: span, argumentCount: argumentCount))
     }
-    if !current.variants.isEmpty, let variant = current.variants[name] { return .constant(variant.bareValue) }
+    if !current.variants.isEmpty, let variant = current.variants[name] {
+      resolutionLog?.note(.global(symbol), .blocked)
+      return .constant(variant.bareValue)
+    }
     switch runtime.preludeMeaning(symbol) {
-    case .variant(let variant): return .constant(variant.bareValue)
-    case .builtin(let builtin): return .builtin(builtin)
-    case .none: break
+    case .variant(let variant):
+      resolutionLog?.note(.global(symbol), .builtinVariant(name))
+      return .constant(variant.bareValue)
+    case .builtin(let builtin):
+      resolutionLog?.note(.global(symbol), .builtin(builtin))
+      return .builtin(builtin)
+    case .none:
+      resolutionLog?.note(.global(symbol), .none)
     }
     unresolved.append((name, span))
     return .global(site(module: moduleName, name: name, span: span))
@@ -217,14 +228,15 @@ final class Analyzer {
   private func analyzeList(_ form: Syntax, _ items: [Syntax], _ position: Position) throws -> Node {
     guard let head = items.first else { return ConstantNode(.emptyList, span: form.span) }
     if case .symbol(let module, let name) = head.kind {
-      if module == nil, let special = SpecialForms.table[name] {
+      if module == nil, let special = SpecialForms.lookup[name] {
         return try special(self, form, items, position)
       }
       let isLocal = module == nil && function.lookup(name) != nil
       if !isLocal, let expansion = try expandMacro(form, items, module: module, name: name) {
         return try analyze(expansion, position)
       }
-      if module == nil, !isLocal, name.count > 1, name.hasPrefix("."), items.count == 2 {
+      // The prefix first: `count` walks the name's characters, for every call head.
+      if module == nil, !isLocal, name.hasPrefix("."), name.count > 1, items.count == 2 {
         return FieldNode(
           field: Keyword.intern(String(name.dropFirst())), target: try analyze(items[1], .value), span: form.span)
       }
@@ -244,7 +256,7 @@ final class Analyzer {
       macroExpansions?.append(expanded)
       return expanded
     }
-    if module == nil, let core = CoreMacros.table[name] {
+    if module == nil, let core = CoreMacros.lookup[name] {
       if CoreMacros.yieldingToDefinitions.contains(name) {
         let symbol = Symbol.intern(name)
         noteResolution(.definedHere(symbol))
@@ -264,23 +276,25 @@ final class Analyzer {
   /// One user-macro expansion for `AssignmentScan` (errors are left for the real analysis).
   func expandUserMacroForScan(_ form: Syntax) -> Syntax? {
     guard case .list(let items) = form.kind, case .symbol(let module, let name)? = items.first?.kind,
-      module != nil || SpecialForms.table[name] == nil, let macro = userMacro(module: module, name: name)
+      module != nil || SpecialForms.lookup[name] == nil, let macro = userMacro(module: module, name: name)
     else { return nil }
     return try? runtime.callMacro(macro, form: form, items: items, machine: machine)
   }
 
   func userMacro(module: String?, name: String) -> Value? {
-    let symbol = Symbol.intern(name)
-    noteResolution(.macro(module: module, name: symbol))
-    guard let (macro, provider) = lookupUserMacro(module: module, symbol: symbol) else { return nil }
+    let found = lookupUserMacro(module: module, name: name)
+    // The answer `answer(.macro…)` would compute by the same look-up, noted without repeating it.
+    resolutionLog?.note(.macro(module: module, name: name), found == nil ? .none : .blocked)
+    guard let (macro, provider) = found else { return nil }
     if provider != moduleName { version.macroSources.insert(provider) }
     return macro
   }
 
   /// The macro `module:name` (or `name`) names here and its module, without recording anything.
-  func lookupUserMacro(module: String?, symbol: Symbol) -> (macro: Value, provider: String)? {
+  func lookupUserMacro(module: String?, name: String) -> (macro: Value, provider: String)? {
     let current = version
     if module == nil && current.macros.isEmpty && current.referred.isEmpty { return nil }
+    let symbol = Symbol.intern(name)
     let provider: String
     if let module {
       provider = version.aliases[module] ?? module
@@ -360,6 +374,8 @@ final class Analyzer {
 
   /// Arithmetic and comparison on two operands become dedicated nodes (DESIGN.md §11 rule 3).
   private func specialisedBuiltin(name: String, _ forms: ArraySlice<Syntax>, span: Span) throws -> Node? {
+    // Only one or two operands are specialised: others leave before copying the forms.
+    guard forms.count == 1 || forms.count == 2 else { return nil }
     let arguments = Array(forms)
     if arguments.count == 1 {
       // Name first: analyzing the operand and then returning nil had the caller analyze it

@@ -6,8 +6,9 @@ import OxurSyntax
 enum ResolutionQuery: Hashable {
   /// An unqualified name that is not a local: own global, referred, variant, builtin or unknown.
   case global(Symbol)
-  /// A call head looked up as a user macro.
-  case macro(module: String?, name: Symbol)
+  /// A call head looked up as a user macro (by name: most modules have no macros to look in,
+  /// and interning each head only to ask was a measurable part of a reload).
+  case macro(module: String?, name: String)
   /// A core macro that gives way to a definition of the same name.
   case definedHere(Symbol)
   /// `m` in `m:f`: an import alias or a module name.
@@ -41,33 +42,50 @@ enum ResolutionAnswer: Equatable {
   }
 }
 
+/// A question and the answer it got. A struct rather than a tuple: arrays of tuples are
+/// destroyed through run-time metadata, once per recorded definition at every reload.
+struct Resolution {
+  let query: ResolutionQuery
+  let answer: ResolutionAnswer
+}
+
+/// A top-level form as analyzed (after expansion) and its code.
+struct AnalyzedForm {
+  let form: Syntax
+  let code: TopLevelCode
+}
+
 /// Collects, while one top-level form is analyzed, every question asked and the code produced.
+/// Used by one analysis on the evaluator's thread: no dynamic exclusivity checks.
 final class ResolutionLog {
-  private(set) var entries: [(query: ResolutionQuery, answer: ResolutionAnswer)] = []
+  @exclusivity(unchecked) private(set) var entries: [Resolution] = []
   /// Something was analyzed that reuse cannot replay (a struct, a macro, an import …).
   var blocked = false
   /// `def`s analyzed: exactly one can be replayed.
   var definitions = 0
   /// The analyzed top-level forms (a top-level `do` gives several) and their code.
-  var analyzed: [(form: Syntax, code: TopLevelCode)] = []
+  var analyzed: [AnalyzedForm] = []
 
+  /// The questions asked so far, once the entries are too many to search linearly.
+  @exclusivity(unchecked) private var asked: Set<ResolutionQuery>? = nil
+
+  init() { entries.reserveCapacity(8) }
+
+  /// Keeps the first answer to each question (as asked, in order). Most forms ask a handful:
+  /// a linear search beats hashing them; past 32 a set takes over.
   func note(_ query: ResolutionQuery, _ answer: ResolutionAnswer) {
     if answer == .blocked { blocked = true }
-    entries.append((query, answer))
+    if asked != nil {
+      guard asked?.insert(query).inserted == true else { return }
+    } else {
+      for entry in entries where entry.query == query { return }
+      if entries.count >= 32 { asked = Set(entries.map(\.query) + [query]) }
+    }
+    entries.append(Resolution(query: query, answer: answer))
   }
 
-  /// The distinct questions with their answers. Most forms ask a handful: a linear search
-  /// beats hashing them.
-  func distinctEntries() -> [(query: ResolutionQuery, answer: ResolutionAnswer)] {
-    if entries.count > 32 {
-      var seen: Set<ResolutionQuery> = []
-      return entries.filter { seen.insert($0.query).inserted }
-    }
-    var distinct: [(query: ResolutionQuery, answer: ResolutionAnswer)] = []
-    distinct.reserveCapacity(entries.count)
-    for entry in entries where !distinct.contains(where: { $0.query == entry.query }) { distinct.append(entry) }
-    return distinct
-  }
+  /// The distinct questions with their answers, in the order first asked.
+  func distinctEntries() -> [Resolution] { entries }
 }
 
 extension Analyzer {
@@ -89,7 +107,7 @@ extension Analyzer {
       case .none: return .none
       }
     case .macro(let module, let name):
-      return lookupUserMacro(module: module, symbol: name) == nil ? .none : .blocked
+      return lookupUserMacro(module: module, name: name) == nil ? .none : .blocked
     case .definedHere(let symbol):
       return isDefinedHere(symbol) ? .own : .none
     case .alias(let module):
@@ -126,7 +144,7 @@ extension Analyzer {
   }
 
   /// True when every recorded question still gets its recorded answer here and now.
-  func stillResolves(_ entries: [(query: ResolutionQuery, answer: ResolutionAnswer)]) -> Bool {
+  func stillResolves(_ entries: [Resolution]) -> Bool {
     entries.allSatisfy { answer($0.query) == $0.answer }
   }
 }

@@ -34,18 +34,27 @@ struct RecurTarget {
 /// parameters). Slots are never reused within a function, which keeps captures simple.
 final class FunctionContext {
   let parent: FunctionContext?
-  @exclusivity(unchecked) private var blocks: [[String: LocalVariable]] = [[:]]
+  /// The function's locals in declaration order, searched from the end (innermost, latest
+  /// first). `blockStarts` holds where each block opened by `pushBlock` begins; entries before
+  /// the first are the function's own block. A dictionary per block cost an allocation and
+  /// a table per function at every reload of every definition; functions have few locals.
+  /// Past `Self.linearLimit` locals the blocks become dictionaries (`indexed`), so a function
+  /// with thousands of locals does not make every name look-up linear.
+  @exclusivity(unchecked) private var locals: [(key: NameKey, variable: LocalVariable)] = []
+  @exclusivity(unchecked) private var blockStarts: [Int] = []
+  @exclusivity(unchecked) private var indexed: [[NameKey: LocalVariable]]? = nil
+  static let linearLimit = 32
   @exclusivity(unchecked) private(set) var slotCount = 0
   /// Shared by the arities of one `fn`: the closure has one capture list.
   let captures: CaptureList
   @exclusivity(unchecked) private(set) var captureMap: [CaptureSlot] = []
   @exclusivity(unchecked) var recurTarget: RecurTarget?
   /// Names that are targets of `set!` in the form being analyzed.
-  let assignedNames: Set<String>
+  let assignedNames: NameSet
   /// Locals whose next read may move the value out of its slot (see `MoveLocalNode`).
   @exclusivity(unchecked) var moveCandidates: [ObjectIdentifier: LocalVariable] = [:]
 
-  init(parent: FunctionContext?, assignedNames: Set<String>, captures: CaptureList = CaptureList()) {
+  init(parent: FunctionContext?, assignedNames: NameSet, captures: CaptureList = CaptureList()) {
     self.parent = parent
     self.assignedNames = assignedNames
     self.captures = captures
@@ -56,35 +65,93 @@ final class FunctionContext {
     return slotCount - 1
   }
 
-  func pushBlock() { blocks.append([:]) }
-  func popBlock() { if blocks.count > 1 { blocks.removeLast() } }
+  func pushBlock() {
+    if indexed != nil {
+      indexed?.append([:])
+    } else {
+      blockStarts.append(locals.count)
+    }
+  }
+
+  func popBlock() {
+    if let blocks = indexed {
+      if blocks.count > 1 { indexed?.removeLast() }
+      return
+    }
+    guard let start = blockStarts.popLast(), start <= locals.count else { return }
+    locals.removeSubrange(start...)
+  }
 
   /// Binds `name` in the innermost block to a new slot.
   @discardableResult
   func declare(_ name: String, boxed: Bool? = nil) -> LocalVariable {
     let variable = LocalVariable(name: name, slot: allocateSlot(), boxed: boxed ?? assignedNames.contains(name))
-    blocks[blocks.count - 1][name] = variable
+    bind(NameKey(name), variable, outermost: false)
     return variable
+  }
+
+  private func bind(_ key: NameKey, _ variable: LocalVariable, outermost: Bool) {
+    if indexed == nil && locals.count >= FunctionContext.linearLimit { index() }
+    if var blocks = indexed {
+      indexed = nil
+      blocks[outermost ? 0 : blocks.count - 1][key] = variable
+      indexed = blocks
+    } else if outermost {
+      // Into the function's own block, so it outlives the blocks open now.
+      locals.insert((key, variable), at: min(blockStarts.first ?? locals.count, locals.count))
+      for index in blockStarts.indices { blockStarts[index] += 1 }
+    } else {
+      locals.append((key, variable))
+    }
+  }
+
+  /// Moves the locals into one dictionary per block (see `locals`).
+  private func index() {
+    var blocks: [[NameKey: LocalVariable]] = []
+    var start = 0
+    for end in blockStarts + [locals.count] {
+      var block: [NameKey: LocalVariable] = [:]
+      for position in start..<max(start, min(end, locals.count)) {
+        block[locals[position].key] = locals[position].variable
+      }
+      blocks.append(block)
+      start = max(start, end)
+    }
+    indexed = blocks
+    locals = []
+    blockStarts = []
   }
 
   /// A local of this function only (never creates a capture).
   func lookupWithoutCapture(_ name: String) -> LocalVariable? {
-    for block in blocks.reversed() {
-      if let found = block[name] { return found }
+    find(NameKey(name))
+  }
+
+  private func find(_ key: NameKey) -> LocalVariable? {
+    if let blocks = indexed {
+      for block in blocks.reversed() {
+        if let found = block[key] { return found }
+      }
+      return nil
+    }
+    var index = locals.count
+    while index > 0 {
+      index -= 1
+      if locals[index].key == key { return locals[index].variable }
     }
     return nil
   }
 
   /// Finds a local, capturing it from enclosing functions when needed.
-  func lookup(_ name: String) -> LocalVariable? {
-    for block in blocks.reversed() {
-      if let found = block[name] { return found }
-    }
-    guard let parent, let outer = parent.lookup(name) else { return nil }
+  func lookup(_ name: String) -> LocalVariable? { lookup(name, key: NameKey(name)) }
+
+  private func lookup(_ name: String, key: NameKey) -> LocalVariable? {
+    if let found = find(key) { return found }
+    guard let parent, let outer = parent.lookup(name, key: key) else { return nil }
     let slot = allocateSlot()
     captureMap.append(CaptureSlot(index: captures.index(of: outer.slot), slot: slot))
     let captured = LocalVariable(name: name, slot: slot, boxed: outer.boxed)
-    blocks[0][name] = captured
+    bind(key, captured, outermost: true)
     return captured
   }
 }
@@ -93,15 +160,15 @@ final class FunctionContext {
 /// User macro calls are expanded for the scan (`expand`), so a `set!` a macro writes counts too;
 /// core macros never write `set!` on the caller's locals.
 enum AssignmentScan {
-  static func names(in form: Syntax, expand: (Syntax) -> Syntax? = { _ in nil }) -> Set<String> {
-    var found: Set<String> = []
+  static func names(in form: Syntax, expand: (Syntax) -> Syntax? = { _ in nil }) -> NameSet {
+    var found: NameSet = []
     var budget = 10_000
     scan(form, into: &found, depth: 0, budget: &budget, expand: expand)
     return found
   }
 
   private static func scan(
-    _ form: Syntax, into found: inout Set<String>, depth: Int, budget: inout Int, expand: (Syntax) -> Syntax?
+    _ form: Syntax, into found: inout NameSet, depth: Int, budget: inout Int, expand: (Syntax) -> Syntax?
   ) {
     guard depth < 2000, budget > 0 else { return }
     switch form.kind {

@@ -5,6 +5,9 @@ import OxurSyntax
 enum SpecialForms {
   typealias Handler = @Sendable (Analyzer, Syntax, [Syntax], Position) throws -> Node
 
+  /// `table` for the analyzer's look-ups (see `NameTable`).
+  static let lookup = NameTable(table)
+
   static let table: [String: Handler] = [
     "quote": { _, form, items, _ in
       guard items.count == 2 else { throw syntax("quote takes one form", form) }
@@ -159,15 +162,17 @@ extension Analyzer {
 
   /// `(fn name? [params] body…)` or `(fn name? ([params] body…) …)`.
   func analyzeFunction(_ form: Syntax, _ items: [Syntax], definedName: String?) throws -> Lambda {
-    var rest = Array(items.dropFirst())
+    // Slices of `items`, not copies: every `defn` of a reloaded module comes through here.
+    var rest = items.dropFirst()
     var selfName: String? = nil
     if let name = rest.first?.symbolName {
       selfName = name
-      rest.removeFirst()
+      rest = rest.dropFirst()
     }
     var clauses: [(params: [Syntax], body: ArraySlice<Syntax>, span: Span)] = []
     if let params = rest.first?.vectorElements {
-      clauses.append((params, rest.dropFirst()[...], form.span))
+      clauses.reserveCapacity(1)
+      clauses.append((params, rest.dropFirst(), form.span))
     } else {
       for clause in rest {
         guard let parts = clause.listElements, let params = parts.first?.vectorElements else {
@@ -190,11 +195,14 @@ extension Analyzer {
       arities.append(
         try analyzeArity(clause.params, clause.body, span: clause.span, selfName: definedName == nil ? selfName : nil))
     }
-    let variadicCount = arities.filter(\.isVariadic).count
-    if variadicCount > 1 { throw SpecialForms.syntax("a function can have only one variadic arity", form) }
-    let fixedCounts = arities.filter { !$0.isVariadic }.map(\.requiredCount)
-    if Set(fixedCounts).count != fixedCounts.count {
-      throw SpecialForms.syntax("two arities of this function take the same number of arguments", form)
+    // One arity (almost every function) cannot clash with another: no arrays and set to build.
+    if arities.count > 1 {
+      let variadicCount = arities.filter(\.isVariadic).count
+      if variadicCount > 1 { throw SpecialForms.syntax("a function can have only one variadic arity", form) }
+      let fixedCounts = arities.filter { !$0.isVariadic }.map(\.requiredCount)
+      if Set(fixedCounts).count != fixedCounts.count {
+        throw SpecialForms.syntax("two arities of this function take the same number of arguments", form)
+      }
     }
     return Lambda(
       name: definedName ?? selfName, module: definedName == nil ? nil : moduleName, arities: arities,

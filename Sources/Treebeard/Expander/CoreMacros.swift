@@ -7,9 +7,12 @@ enum CoreMacros {
 
   /// The REPL's reporting and help forms: a module that defines a function of the same name
   /// (a `source`, a `dir`) calls its own; elsewhere the name is not evaluated.
-  static let yieldingToDefinitions: Set<String> = [
+  static let yieldingToDefinitions: NameSet = [
     "history", "reload-stats", "rollback", "deps", "unload", "doc", "source", "dir",
   ]
+
+  /// `table` for the analyzer's look-ups (see `NameTable`).
+  static let lookup = NameTable(table)
 
   static let table: [String: Expansion] = [
     "when": when, "unless": unless, "cond": cond, "and": and, "or": or, "->": threadFirst,
@@ -128,16 +131,31 @@ enum CoreMacros {
     guard items.count >= 3, let name = items[1].symbolName else {
       throw error("defn needs a name and a parameter vector", form)
     }
-    var rest = Array(items.dropFirst(2))
-    var docstring: [Syntax] = []
-    if case .string = rest.first?.kind, rest.count > 1 { docstring = [rest.removeFirst()] }
-    if case .map = rest.first?.kind, rest.count > 1 { rest.removeFirst() }
-    guard let first = rest.first, first.vectorElements != nil || first.listElements != nil else {
+    // Built in place (every `defn` of a module expands again at each reload): the slices and
+    // concatenations this was written with allocated five arrays per definition.
+    var restStart = 2
+    var docstring: Syntax? = nil
+    if case .string = items[restStart].kind, items.count - restStart > 1 {
+      docstring = items[restStart]
+      restStart += 1
+    }
+    if case .map = items[restStart].kind, items.count - restStart > 1 { restStart += 1 }
+    let first = items[restStart]
+    guard first.vectorElements != nil || first.listElements != nil else {
       throw error("defn \(name) needs a parameter vector", form)
     }
-    let function = list([sym("fn", form.span)] + rest, form.span)
+    var functionItems: [Syntax] = []
+    functionItems.reserveCapacity(items.count - restStart + 1)
+    functionItems.append(sym("fn", form.span))
+    functionItems.append(contentsOf: items[restStart...])
     // `(def name "doc" (fn …))`: def keeps the docstring for `(doc name)`.
-    return list([sym("def", form.span), Syntax.symbol(name, items[1].span)] + docstring + [function], form.span)
+    var definition: [Syntax] = []
+    definition.reserveCapacity(4)
+    definition.append(sym("def", form.span))
+    definition.append(items[1])  // the unqualified symbol `name`, at its own span
+    if let docstring { definition.append(docstring) }
+    definition.append(list(functionItems, form.span))
+    return list(definition, form.span)
   }
 
   /// `(define (name params…) body…)`, Scheme's spelling; `(define name value)` is `def`.

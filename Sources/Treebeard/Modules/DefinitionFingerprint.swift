@@ -9,7 +9,7 @@ import OxurSyntax
 /// analyzing it.
 enum DefinitionFingerprint {
   /// Forms whose second element names what they define.
-  static let definingForms: Set<String> = ["def", "defonce", "defmacro", "defstruct", "defenum"]
+  static let definingForms: NameSet = ["def", "defonce", "defmacro", "defstruct", "defenum"]
 
   /// The defined name and its fingerprint, or nil for a form that defines nothing.
   /// `expansions` are what user macros inside the form expanded to.
@@ -67,7 +67,20 @@ struct FingerprintHasher {
   }
 
   mutating func add(_ text: String) {
-    for byte in text.utf8 { addTag(byte) }
+    // Native strings lend their UTF-8 directly: iterating the view cost ~10 instructions a byte.
+    let done = text.utf8.withContiguousStorageIfAvailable { bytes in
+      var hash = value
+      for byte in bytes {
+        hash ^= UInt64(byte)
+        hash = hash &* 0x0000_0100_0000_01b3
+      }
+      return hash
+    }
+    if let done {
+      value = done
+    } else {
+      for byte in text.utf8 { addTag(byte) }
+    }
     addTag(0)
   }
 
@@ -130,13 +143,28 @@ struct FingerprintHasher {
 
   /// Ends in `__` and digits, optionally followed by `__auto__`.
   static func isGensym(_ name: String) -> Bool {
-    var bytes = name.utf8[...]
-    if bytes.count > 8, bytes.suffix(8).elementsEqual("__auto__".utf8) { bytes = bytes.dropLast(8) }
-    var digits = 0
-    while let last = bytes.last, last >= 0x30, last <= 0x39 {
-      digits += 1
-      bytes = bytes.dropLast()
-    }
-    return digits > 0 && bytes.count >= 2 && bytes.suffix(2).elementsEqual("__".utf8)
+    // On the contiguous UTF-8: slicing and reversing the view cost ~900 instructions a name.
+    if let answer = name.utf8.withContiguousStorageIfAvailable({ isGensym(bytes: $0) }) { return answer }
+    return Array(name.utf8).withUnsafeBufferPointer { isGensym(bytes: $0) }
   }
+
+  private static func isGensym(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    let underscore = UInt8(ascii: "_")
+    var end = bytes.count
+    if end > 8 {
+      var suffix = true
+      for (offset, byte) in "__auto__".utf8.enumerated() where bytes[end - 8 + offset] != byte {
+        suffix = false
+        break
+      }
+      if suffix { end -= 8 }
+    }
+    var digits = 0
+    while end > 0, bytes[end - 1] >= 0x30, bytes[end - 1] <= 0x39 {
+      digits += 1
+      end -= 1
+    }
+    return digits > 0 && end >= 2 && bytes[end - 1] == underscore && bytes[end - 2] == underscore
+  }
+
 }

@@ -38,10 +38,29 @@ final class LoadTransaction {
   func record(_ migration: StructMigration, module: String) { migrations[module, default: []].append(migration) }
 
   /// Time per phase for each staged module, for its load record.
-  private(set) var phases: [String: PhaseTimes] = [:]
+  var phases: [String: PhaseTimes] {
+    flushPendingTimes()
+    return recordedPhases
+  }
+  private var recordedPhases: [String: PhaseTimes] = [:]
+  /// Times of the module timed last, not yet in `recordedPhases`: forms are timed one by one,
+  /// and hashing the module's name and the phase into two tables per form was 3 % of a reload.
+  private var pendingModule: String? = nil
+  private var pendingTimes = PendingPhaseTimes()
 
   func addTime(_ phase: LoadPhase, module: String, _ milliseconds: Double) {
-    phases[module, default: PhaseTimes()].add(phase, milliseconds)
+    if module != pendingModule {
+      flushPendingTimes()
+      pendingModule = module
+    }
+    pendingTimes.add(phase, milliseconds)
+  }
+
+  private func flushPendingTimes() {
+    guard let module = pendingModule else { return }
+    pendingTimes.flush(into: &recordedPhases[module, default: PhaseTimes()])
+    pendingTimes = PendingPhaseTimes()
+    pendingModule = nil
   }
 
   init(currentModule: String, keepsOldLayouts: Bool = false) {
@@ -95,10 +114,15 @@ final class LoadTransaction {
       let changes = plan.item(item.entry.name)?.changes ?? DefinitionChanges()
       item.staging.changes = changes
       if let previous = item.previous, isReload {
-        let changed = Set(changes.changed.map { Symbol.intern($0) })
+        // `changes.changed` are the names whose fingerprints both versions have and differ
+        // (`DefinitionFingerprint.changes`): compared here by symbol, without interning the
+        // changed names again.
         for (name, binding) in item.staging.bindings {
           guard let old = previous.bindings[name] else { continue }
-          binding.version = changed.contains(name) ? old.version + 1 : old.version
+          let changed =
+            item.staging.fingerprints[name].map { new in previous.fingerprints[name].map { $0 != new } ?? false }
+            ?? false
+          binding.version = changed ? old.version + 1 : old.version
         }
       }
       committed.append(
@@ -159,5 +183,33 @@ struct CommittedModule {
     outcome.checked = checked
     outcome.migrations = migrations
     return outcome
+  }
+}
+
+/// Phase times being summed for one module, in plain fields (see `LoadTransaction.addTime`).
+/// A phase never added stays out of the record, as with `PhaseTimes.add` alone.
+struct PendingPhaseTimes {
+  private var read: Double? = nil
+  private var expand: Double? = nil
+  private var analyze: Double? = nil
+  private var evaluate: Double? = nil
+  private var commit: Double? = nil
+
+  mutating func add(_ phase: LoadPhase, _ milliseconds: Double) {
+    switch phase {
+    case .read: read = (read ?? 0) + milliseconds
+    case .expand: expand = (expand ?? 0) + milliseconds
+    case .analyze: analyze = (analyze ?? 0) + milliseconds
+    case .evaluate: evaluate = (evaluate ?? 0) + milliseconds
+    case .commit: commit = (commit ?? 0) + milliseconds
+    }
+  }
+
+  func flush(into times: inout PhaseTimes) {
+    if let read { times.add(.read, read) }
+    if let expand { times.add(.expand, expand) }
+    if let analyze { times.add(.analyze, analyze) }
+    if let evaluate { times.add(.evaluate, evaluate) }
+    if let commit { times.add(.commit, commit) }
   }
 }

@@ -16,12 +16,14 @@ public final class Binding: @unchecked Sendable {
   /// its frames return (`Closure.bindingReleased`).
   @exclusivity(unchecked) private(set) var closureReference: Unmanaged<Closure>?
   /// Defined by `defn`/`define`: naming it as a value yields a late-bound reference.
-  var isFunction: Bool
+  /// (This and the next two, like `value`, change only under the evaluator lock: no dynamic
+  /// exclusivity checks, which every definition of every reload paid.)
+  @exclusivity(unchecked) var isFunction: Bool
   /// Set by `defonce`; a later `defonce` of the name keeps the value.
-  var isOnce: Bool
+  @exclusivity(unchecked) var isOnce: Bool
   /// This definition's own version: 1 when first defined, one more each time it is redefined
   /// in place (the REPL) or changed by a reload (`✓ Hot-loaded: greet (v1 → v2)`).
-  var version = 1
+  @exclusivity(unchecked) var version = 1
   /// A REPL variable (`*1`, `*e`) rather than the user's definition: `(modules)` does not count it.
   var isSessionVariable = false
 
@@ -55,9 +57,9 @@ public final class ModuleVersion: @unchecked Sendable {
   @exclusivity(unchecked) var bindings: [Symbol: Binding] = [:]
   @exclusivity(unchecked) var macros: [Symbol: Value] = [:]
   @exclusivity(unchecked) var structs: [String: StructType] = [:]
-  var enums: [String: EnumType] = [:]
+  @exclusivity(unchecked) var enums: [String: EnumType] = [:]
   /// Variant names visible unqualified in this module (from its own enums).
-  var variants: [String: Variant] = [:]
+  @exclusivity(unchecked) var variants: [String: Variant] = [:]
   /// nil: everything is public.
   var exports: Set<Symbol>? = nil
   /// alias → module name (a plain `(import m)` maps m → m).
@@ -88,7 +90,7 @@ public final class ModuleVersion: @unchecked Sendable {
   /// reuse where nothing it depends on changed (DefinitionReuse.swift). Shared across versions.
   @exclusivity(unchecked) var reusable: [SourceLine: ReusableDefinition] = [:]
   /// Definitions whose code this version reused from the one it replaced.
-  var reusedDefinitions = 0
+  @exclusivity(unchecked) var reusedDefinitions = 0
   /// What this version changed against the one it replaced, and its load statistics.
   var changes = DefinitionChanges()
   /// Its `--check--` ran and passed before it was committed.

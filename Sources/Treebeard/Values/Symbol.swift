@@ -8,11 +8,11 @@ public final class Symbol: Hashable, @unchecked Sendable, CustomStringConvertibl
   public let module: String?
   public let qualifiedName: String
 
-  private init(module: String?, name: String) {
+  private init(module: String?, name: String, key: NameKey) {
     self.module = module
     self.name = name
-    self.qualifiedName = module.map { "\($0):\(name)" } ?? name
-    self.stableHash = stableStringHash(self.qualifiedName) &+ 0x5bd1_e995
+    self.qualifiedName = key.text
+    self.stableHash = key.stableHash &+ 0x5bd1_e995
   }
 
   private static let table = InternTable<Symbol>()
@@ -21,14 +21,19 @@ public final class Symbol: Hashable, @unchecked Sendable, CustomStringConvertibl
   /// whichever came first must not decide whether the symbol has a module part (a symbol made
   /// by `(symbol "calc:add")` once made the reader's `calc:add` unqualified).
   public static func intern(_ name: String, module: String? = nil) -> Symbol {
-    // Searched as UTF-8 (':' is ASCII): a Character search cost more than the interning.
-    if module == nil, let colon = name.utf8.firstIndex(of: UInt8(ascii: ":")), colon != name.startIndex,
-      name.utf8.index(after: colon) != name.endIndex
-    {
-      return intern(String(name[name.index(after: colon)...]), module: String(name[..<colon]))
+    if module == nil {
+      // One pass over the UTF-8 finds a module separator and hashes the key (':' is ASCII;
+      // `String.firstIndex` and SipHash were most of interning, several times per definition).
+      let scanned = NameKey.scanning(name)
+      if let colon = scanned.colon {
+        let utf8 = name.utf8
+        let separator = utf8.index(utf8.startIndex, offsetBy: colon)
+        return intern(String(name[utf8.index(after: separator)...]), module: String(name[..<separator]))
+      }
+      return table.intern(scanned.key) { Symbol(module: nil, name: name, key: scanned.key) }
     }
-    let key = module.map { "\($0):\(name)" } ?? name
-    return table.intern(key) { Symbol(module: module, name: name) }
+    let key = NameKey(module.map { "\($0):\(name)" } ?? name)
+    return table.intern(key) { Symbol(module: module, name: name, key: key) }
   }
 
   public static func == (a: Symbol, b: Symbol) -> Bool { a === b }
@@ -48,15 +53,16 @@ public final class Keyword: Hashable, @unchecked Sendable, CustomStringConvertib
   public let name: String
   public let stableHash: Int
 
-  private init(_ name: String) {
-    self.name = name
-    self.stableHash = stableStringHash(name) &+ 0x27d4_eb2d
+  private init(_ key: NameKey) {
+    self.name = key.text
+    self.stableHash = key.stableHash &+ 0x27d4_eb2d
   }
 
   private static let table = InternTable<Keyword>()
 
   public static func intern(_ name: String) -> Keyword {
-    table.intern(name) { Keyword(name) }
+    let key = NameKey(name)
+    return table.intern(key) { Keyword(key) }
   }
 
   public static func == (a: Keyword, b: Keyword) -> Bool { a === b }
@@ -137,9 +143,10 @@ public final class Keyword: Hashable, @unchecked Sendable, CustomStringConvertib
 /// futex-based lock ThreadSanitizer cannot see, so race checks stay meaningful.
 final class InternTable<Object: AnyObject>: @unchecked Sendable {
   private let lock = NSLock()
-  private var objects: [String: Object] = [:]
+  /// Touched only under `lock`: no dynamic exclusivity check on top of it.
+  @exclusivity(unchecked) private var objects: [NameKey: Object] = [:]
 
-  func intern(_ key: String, _ make: () -> Object) -> Object {
+  func intern(_ key: NameKey, _ make: () -> Object) -> Object {
     lock.lock()
     defer { lock.unlock() }
     if let existing = objects[key] { return existing }
@@ -147,4 +154,55 @@ final class InternTable<Object: AnyObject>: @unchecked Sendable {
     objects[key] = created
     return created
   }
+}
+
+/// A name as an intern-table key, hashed with its FNV-1a stable hash (which the interned object
+/// keeps) instead of SipHash: interning runs several times per definition at every reload.
+/// Collisions only cost a string comparison; the table's seed still mixes the hash.
+struct NameKey: Hashable, Sendable {
+  let text: String
+  let stableHash: Int
+
+  init(_ text: String) {
+    self.text = text
+    self.stableHash = stableStringHash(text)
+  }
+
+  private init(text: String, stableHash: Int) {
+    self.text = text
+    self.stableHash = stableHash
+  }
+
+  /// The key for an unqualified spelling, and the offset of a `:` that splits it into module and
+  /// name (neither first nor last), found in the same pass as the hash.
+  static func scanning(_ text: String) -> (key: NameKey, colon: Int?) {
+    let scanned = text.utf8.withContiguousStorageIfAvailable { bytes -> (Int, Int?) in
+      var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+      var colon: Int? = nil
+      var offset = 0
+      for byte in bytes {
+        if byte == UInt8(ascii: ":"), colon == nil { colon = offset }
+        hash ^= UInt64(byte)
+        hash = hash &* 0x0000_0100_0000_01b3
+        offset += 1
+      }
+      return (Int(bitPattern: UInt(hash)), colon)
+    }
+    let (key, first): (NameKey, Int?)
+    if let (hash, colon) = scanned {
+      (key, first) = (NameKey(text: text, stableHash: hash), colon)
+    } else {
+      (key, first) = (
+        NameKey(text),
+        text.utf8.firstIndex(of: UInt8(ascii: ":")).map { text.utf8.distance(from: text.utf8.startIndex, to: $0) }
+      )
+    }
+    // Only the first `:` counts, and only between a module and a name (as `intern` always did).
+    guard let first, first > 0, first + 1 < text.utf8.count else { return (key, nil) }
+    return (key, first)
+  }
+
+  static func == (a: NameKey, b: NameKey) -> Bool { a.stableHash == b.stableHash && a.text == b.text }
+  func hash(into hasher: inout Hasher) { hasher.combine(stableHash) }
+  func _rawHashValue(seed: Int) -> Int { identityHash(stableHash, seed: seed) }
 }

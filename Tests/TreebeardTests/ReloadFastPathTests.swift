@@ -1,0 +1,218 @@
+// The cheaper paths a full reload takes (issue 12 item 3): each gives the answers the slower code gave.
+
+import Foundation
+import Testing
+
+@testable import Treebeard
+
+@Suite struct ReloadFastPathTests {
+  /// Interning finds the module separator and hashes in one pass: only the first `:` splits, and
+  /// only between a module and a name, exactly as the separate search did.
+  @Test func internSplitsOnlyAtTheFirstInnerColon() {
+    #expect(Symbol.intern("calc:add") === Symbol.intern("add", module: "calc"))
+    #expect(Symbol.intern("calc:add").module == "calc")
+    #expect(Symbol.intern("calc:add").name == "add")
+    // A leading colon is the first colon: no split, even with a later one.
+    #expect(Symbol.intern(":a:b").module == nil)
+    #expect(Symbol.intern(":a:b").name == ":a:b")
+    // A trailing colon does not split.
+    #expect(Symbol.intern("tail:").module == nil)
+    // The first inner colon splits; the rest belongs to the name.
+    #expect(Symbol.intern("m::n").module == "m")
+    #expect(Symbol.intern("m::n").name == ":n")
+    #expect(Symbol.intern("a:b:c").module == "a")
+    #expect(Symbol.intern("a:b:c").name == "b:c")
+    #expect(Symbol.intern("ünï:cödé").module == "ünï")
+    #expect(Symbol.intern("").name == "")
+    #expect(Symbol.intern("plain") === Symbol.intern("plain"))
+    #expect(Symbol.intern("plain") !== Symbol.intern("plain2"))
+    #expect(Keyword.intern("k") === Keyword.intern("k"))
+    #expect(Keyword.intern("k") !== Keyword.intern("k2"))
+  }
+
+  /// Map iteration order depends on these hashes: they stay the FNV-1a of the qualified name.
+  @Test func internedHashesAreTheStableHashesOfTheirNames() {
+    for name in ["x", "calc:add", "a-much-longer-name-than-fifteen-bytes", "ünï:cödé"] {
+      let symbol = Symbol.intern(name)
+      #expect(symbol.stableHash == stableStringHash(symbol.qualifiedName) &+ 0x5bd1_e995, "\(name)")
+    }
+    #expect(Keyword.intern("key").stableHash == stableStringHash("key") &+ 0x27d4_eb2d)
+  }
+
+  @Test func nameTablesAnswerLikeTheDictionariesTheyCopy() {
+    for name in SpecialForms.table.keys { #expect(SpecialForms.lookup[name] != nil, "\(name)") }
+    for name in CoreMacros.table.keys { #expect(CoreMacros.lookup[name] != nil, "\(name)") }
+    for name in ["", "defn ", "DEF", "fn?", "ifx", "lett", "x", "+"] {
+      #expect((SpecialForms.lookup[name] != nil) == (SpecialForms.table[name] != nil), "\(name)")
+      #expect((CoreMacros.lookup[name] != nil) == (CoreMacros.table[name] != nil), "\(name)")
+    }
+    var names: NameSet = []
+    #expect(!names.contains("a"))
+    let first = names.insert("a")
+    let second = names.insert("a")
+    #expect(first)
+    #expect(!second)
+    #expect(names.contains("a"))
+    #expect(!names.contains("b"))
+    #expect(!names.contains(""))
+    #expect(names.count == 1)
+  }
+
+  @Test func gensymsAreRecognisedByTheirShapeOnly() {
+    for name in ["x__12__auto__", "G__7", "__1", "value__3__auto__"] {
+      #expect(FingerprintHasher.isGensym(name), "\(name)")
+    }
+    for name in ["f123", "x_1", "__auto__", "x__auto__", "a__", "", "1", "x__12__auto_", "__"] {
+      #expect(!FingerprintHasher.isGensym(name), "\(name)")
+    }
+  }
+
+  /// Phase times are summed per module before they are filed: a module loaded in the middle of
+  /// another's staging (an import) keeps its own times, and so does the importer.
+  @Test func nestedLoadsKeepTheirOwnPhaseTimes() throws {
+    let directory = ModuleDirectory()
+    directory.write("inner.oxur", "(module inner)\n(defn twice [x] (* 2 x))\n")
+    let outer = directory.write(
+      "outer.oxur", "(module outer)\n(defn before [x] x)\n(import inner)\n(defn after [x] (inner:twice x))\n")
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: outer)
+    #expect(try interpreter.eval("(outer:after 4)").printed == "8")
+    for module in ["inner", "outer"] {
+      let phases = try interpreter.eval("(sort (keys (:phases (reload-stats '\(module)))))").printed
+      #expect(phases == "[:analyze :commit :evaluate :expand :read]", "\(module): \(phases)")
+    }
+  }
+
+  /// `defn` is expanded without intermediate arrays: docstrings, attribute maps, arity clauses
+  /// and the error for a missing parameter vector are as before.
+  @Test func defnExpandsEveryShapeAsBefore() throws {
+    let (interpreter, output, _) = bufferedInterpreter()
+    _ = try interpreter.eval("(defn documented \"Adds one.\" [x] (+ x 1))")
+    #expect(try interpreter.eval("(documented 1)").printed == "2")
+    _ = try interpreter.eval("(defn attributed \"Doc.\" {:since 1} [x] (* x 3))")
+    #expect(try interpreter.eval("(attributed 2)").printed == "6")
+    _ = output.take()
+    try interpreter.eval("(doc documented) (doc attributed)")
+    let docs = output.take()
+    #expect(docs.contains("Adds one."), "\(docs)")
+    #expect(docs.contains("Doc."), "\(docs)")
+    _ = try interpreter.eval("(defn mapped {:since 1} [x] (* x 5))")
+    #expect(try interpreter.eval("(mapped 2)").printed == "10")
+    _ = try interpreter.eval("(defn clauses ([] 0) ([x] x) ([x y] (+ x y)))")
+    #expect(try interpreter.eval("[(clauses) (clauses 4) (clauses 4 5)]").printed == "[0 4 9]")
+    _ = try interpreter.eval("(defn returns-string [x] \"text\")")
+    #expect(try interpreter.eval("(returns-string 1)").printed == "\"text\"")
+    #expect(throws: OxurError.self) { try interpreter.eval("(defn broken \"only a docstring\")") }
+    #expect(throws: OxurError.self) { try interpreter.eval("(defn broken \"doc\" {:a 1})") }
+  }
+
+  /// A head that is a local is still asked about as a macro by the `set!` scan (and recorded), so
+  /// a macro of that name defined later makes the definition analyzed again.
+  @Test func aLocalHeadThatLaterNamesAMacroIsAnalyzedAgain() throws {
+    let directory = ModuleDirectory()
+    let body = "(defn use-local [x] (let [bump (fn [v] (+ v 1))] (bump x)))\n"
+    let path = directory.write("locals.oxur", "(module locals)\n\n" + body)
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    #expect(try interpreter.eval("(locals:use-local 1)").printed == "2")
+    directory.write("locals.oxur", "(module locals)\n(defmacro bump [v] v)\n" + body)
+    try interpreter.reload(path: path)
+    let reused = interpreter.runtime.lock.withLock {
+      interpreter.runtime.registry.existingEntry("locals")?.current?.reusedDefinitions
+    }
+    #expect(reused == 0)
+    // The local still wins in the analysis itself.
+    #expect(try interpreter.eval("(locals:use-local 1)").printed == "2")
+  }
+}
+
+extension ReloadFastPathTests {
+  /// In a module without macros of its own the `set!` scan still expands qualified macro heads:
+  /// a local that another module's macro assigns is boxed, so a closure sees the new value.
+  @Test func aQualifiedMacroThatAssignsALocalIsStillSeenByTheScan() throws {
+    let directory = ModuleDirectory()
+    directory.write("bumps.oxur", "(module bumps)\n(defmacro bump! [v] (list 'set! v (list '+ v 1)))\n")
+    let path = directory.write(
+      "boxes.oxur", "(module boxes)\n(import bumps)\n(defn f [] (let [x 1 g (fn [] x)] (bumps:bump! x) (g)))\n")
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    #expect(try interpreter.eval("(boxes:f)").printed == "2")
+  }
+}
+
+extension ReloadFastPathTests {
+  /// Questions are deduplicated as they are noted; past 32 a set takes over. A question asked
+  /// after the 32nd still decides reuse: shadowing a builtin the definition calls last makes
+  /// it analyzed again.
+  @Test func questionsPastTheThirtySecondStillDecideReuse() throws {
+    let directory = ModuleDirectory()
+    let calls = (0..<40).map { "(h\($0)) (h\($0))" }.joined(separator: " ")
+    let helpers = (0..<40).map { "(defn h\($0) [] \($0))" }.joined(separator: "\n")
+    let source = "(module wide)\n(defn big [] [\(calls) (inc 1)])\n\(helpers)\n"
+    let path = directory.write("wide.oxur", source)
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    #expect(try interpreter.eval("[(count (wide:big)) (last (wide:big))]").printed == "[81 2]")
+    try interpreter.reload(path: path)
+    let version = {
+      interpreter.runtime.lock.withLock { interpreter.runtime.registry.existingEntry("wide")?.current }
+    }
+    #expect(version()?.reusedDefinitions == 41)
+    directory.write("wide.oxur", source + "(defn inc [x] 100)\n")
+    try interpreter.reload(path: path)
+    #expect(version()?.reusedDefinitions == 40)
+    #expect(try interpreter.eval("(last (wide:big))").printed == "100")
+  }
+}
+
+extension ReloadFastPathTests {
+  /// Locals are a list searched from the end, and dictionaries per block past 32: shadowing,
+  /// blocks that close, and captures made while inner blocks are open resolve the same way in
+  /// both (the program is run with few locals and with many).
+  @Test func scopesResolveAlikeWithFewAndManyLocals() throws {
+    for count in [3, 31, 32, 33, 80] {
+      let bindings = (0..<count).map { "v\($0) \($0)" }.joined(separator: " ")
+      let program = """
+        (defn probe []
+          (let [\(bindings) x 1]
+            (let [x 2 inner (fn [] [x v0])]
+              (let [x 3]
+                [x (inner) (let [x 4] x) x ((fn [] (+ x v\(count - 1))))]))))
+        """
+      let (interpreter, _, _) = bufferedInterpreter()
+      _ = try interpreter.eval(program)
+      #expect(try interpreter.eval("(probe)").printed == "[3 [2 0] 4 3 \(3 + count - 1)]", "\(count) locals")
+      // After the inner lets close, the outer x is 1 again; a capture of it still works.
+      _ = try interpreter.eval(
+        "(defn after [] (let [\(bindings) x 1] (let [x 2] x) (let [y (let [x 5] x)] [x y ((fn [] x)) v\(count - 1)])))")
+      #expect(try interpreter.eval("(after)").printed == "[1 5 1 \(count - 1)]", "\(count) locals")
+    }
+  }
+}
+
+extension ReloadFastPathTests {
+  /// A reload bumps the own version of exactly the definitions it changed (compared by
+  /// fingerprint at commit), and carries the others' numbers.
+  @Test func aReloadBumpsOnlyTheChangedDefinitionsVersions() throws {
+    let directory = ModuleDirectory()
+    let source = { (f: Int, g: Int) in "(module bumped)\n(defn f [] \(f))\n(defn g [] \(g))\n(def h 3)\n" }
+    let path = directory.write("bumped.oxur", source(1, 1))
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    let versions = {
+      interpreter.runtime.lock.withLock {
+        let current = interpreter.runtime.registry.existingEntry("bumped")?.current
+        return ["f", "g", "h"].map { current?.bindings[Symbol.intern($0)]?.version ?? 0 }
+      }
+    }
+    #expect(versions() == [1, 1, 1])
+    directory.write("bumped.oxur", source(2, 1))
+    try interpreter.reload(path: path)
+    #expect(versions() == [2, 1, 1])
+    try interpreter.reload(path: path)
+    #expect(versions() == [2, 1, 1])
+    directory.write("bumped.oxur", source(2, 5))
+    try interpreter.reload(path: path)
+    #expect(versions() == [2, 2, 1])
+  }
+}
