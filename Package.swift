@@ -18,6 +18,7 @@ let package = Package(
     .target(name: "OxurSyntax"),
     // DWARF 4: valgrind 3.19 (Debian 12), used for instruction counts, cannot read clang's DWARF 5.
     .target(name: "CRuntimeShims", cSettings: [.unsafeFlags(["-gdwarf-4"])]),
+    .target(name: "CAllocatorSettings"),
     .target(
       name: "Treebeard",
       dependencies: [
@@ -42,7 +43,7 @@ let package = Package(
     .executableTarget(
       name: "treebeard",
       dependencies: [
-        "Treebeard", "TreebeardREPL", "TreebeardWatch", "TreebeardHTTP", "TreebeardNREPL",
+        "Treebeard", "TreebeardREPL", "TreebeardWatch", "TreebeardHTTP", "TreebeardNREPL", "CAllocatorSettings",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
