@@ -301,22 +301,8 @@ public final class PersistentVector: @unchecked Sendable {
 
   /// Calls `body` on each element in order, leaf by leaf.
   @inline(__always) public func forEachElement(_ body: (Value) throws -> Void) rethrows {
-    let offset = tailOffset
-    var index = 0
-    while index < offset {
-      var node = root
-      var level = shift
-      while level > 0 {
-        node = node.children[(index >> level) & 31]
-        level -= 5
-      }
-      for value in node.values { try body(value) }
-      index += 32
-    }
-    var position = 0
-    while position < tailCount {
-      try body(tail.items[position])
-      position += 1
+    try forEachChunk { chunk in
+      for value in chunk { try body(value) }
     }
   }
 
