@@ -68,6 +68,24 @@ import Testing
     #expect(withVector.count == BackgroundRelease.threshold + 2)
   }
 
+  @Test func aMapsPlainDataFlagOnlyErrsTowardsFalse() {
+    let plain = stringMap(100)
+    #expect(plain.holdsOnlyPlainData)
+    var withVector = plain
+    withVector[.int(1)] = .vector(PersistentVector.from([.int(1)]))
+    #expect(!withVector.holdsOnlyPlainData)
+    #expect(plain.holdsOnlyPlainData)
+    // Removing or replacing the one non-plain entry does not look at the rest: still false.
+    var replaced = withVector
+    replaced[.int(1)] = .int(1)
+    #expect(!replaced.holdsOnlyPlainData)
+    withVector[.int(1)] = nil
+    #expect(!withVector.holdsOnlyPlainData)
+    var nonPlainKey = plain
+    nonPlainKey[.list(nil)] = .int(0)
+    #expect(!nonPlainKey.holdsOnlyPlainData)
+  }
+
   @Test func vectorsOfPlainDataKnowIt() {
     let plain = PersistentVector.build((0..<5000).map { Value.string("s\($0)") })
     #expect(plain.holdsOnlyPlainData)

@@ -446,24 +446,6 @@ extension TrieNode {
     }
   }
 
-  /// Whether every key and value in this subtree is plain data. Reads each slot's kinds in
-  /// place, without copying (and so retaining) a stored value.
-  var holdsOnlyPlainData: Bool {
-    withParts { header, slots in
-      for index in 0..<header.pointee.slotCount {
-        if let child = TrieNode.unretainedChild(slots + index) {
-          guard child._withUnsafeGuaranteedRef({ $0.holdsOnlyPlainData }) else { return false }
-          continue
-        }
-        let plain = (slots + index).withMemoryRebound(to: Value.self, capacity: 2) { pair in
-          pair.pointee.isPlainData && (pair + 1).pointee.isPlainData
-        }
-        guard plain else { return false }
-      }
-      return true
-    }
-  }
-
   /// The slot at `index`, which must be below the slot count.
   func slot(at index: Int) -> TrieSlot { withParts { _, slots in slots[index] } }
 

@@ -7,6 +7,10 @@ public struct ValueHashMap: Sequence, Equatable, @unchecked Sendable {
   /// nil for the empty map, so an empty map allocates nothing.
   private var root: TrieNode?
   public private(set) var count: Int
+  /// True while every key and value ever filed in this map (or the maps it was copied from) is
+  /// plain data (`Value.isPlainData`); removals leave it as it is, so it errs only towards false.
+  /// `BackgroundRelease` reads it instead of walking the trie.
+  private(set) var holdsOnlyPlainData = true
 
   public init() {
     root = nil
@@ -31,6 +35,7 @@ public struct ValueHashMap: Sequence, Equatable, @unchecked Sendable {
   }
 
   private mutating func insert(_ key: Value, _ value: Value) {
+    if holdsOnlyPlainData && !(key.isPlainData && value.isPlainData) { holdsOnlyPlainData = false }
     let hash = trieHash(key)
     guard var node = root.take() else {
       root = TrieNode.single(key, value, hash)
@@ -74,10 +79,6 @@ public struct ValueHashMap: Sequence, Equatable, @unchecked Sendable {
   }
 
   public var underestimatedCount: Int { count }
-
-  /// True when every key and value is plain data (`Value.isPlainData`). Reads only the trie's
-  /// slots, not the objects its values point to.
-  var holdsOnlyPlainData: Bool { root?.holdsOnlyPlainData ?? true }
 
   public static func == (left: ValueHashMap, right: ValueHashMap) -> Bool {
     guard left.count == right.count else { return false }
