@@ -37,7 +37,6 @@ final class TrieNode: ManagedBuffer<TrieHeader, TrieSlot>, @unchecked Sendable {
 
 extension TrieHeader {
   var isCollision: Bool { collisionCount != 0 }
-  var itemCount: Int { isCollision ? Int(collisionCount) : itemMap.nonzeroBitCount }
   var slotCount: Int { isCollision ? Int(collisionCount) : itemMap.nonzeroBitCount + childMap.nonzeroBitCount }
 
   static func regular(itemMap: UInt32 = 0, childMap: UInt32 = 0) -> TrieHeader {
