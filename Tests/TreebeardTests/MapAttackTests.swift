@@ -131,4 +131,34 @@ private final class WatchedHostObject {
       """)
     #expect(Printer.readable(result) == "[200 true 150 1 199 nil true 202]")
   }
+
+  /// Processes keep using and changing maps and vectors that share structure with large plain
+  /// ones another process drops (and hands to the background thread) meanwhile.
+  @Test func processesKeepMapsSharingStructureWithDroppedOnes() throws {
+    let (interpreter, _, _) = bufferedInterpreter()
+    let result = try interpreter.eval(
+      """
+      (defn worker [m rounds]
+        (loop [i 0 m m total 0]
+          (if (< i rounds)
+            (let [changed (assoc (dissoc m (str "k" i)) (str "w" i) i)]
+              (recur (inc i) changed (+ total (count changed) (get changed (str "k" (+ i 1000)) 0))))
+            [total (count m) (get m "k4999") (get m "w0")])))
+      (defn grow [v rounds]
+        (loop [i 0 w v] (if (< i rounds) (recur (inc i) (assoc (conj w (str i)) i "z")) [(count w) (nth w 100) (nth w 5000)])))
+      (let [big (atom (into {} (map (fn [k] [(str "k" k) k]) (range 5000))))
+            workers (mapv (fn [_] (let [m @big] (spawn (fn [] (worker m 500))))) (range 3))
+            fewer (reduce (fn [acc i] (dissoc acc (str "k" i))) @big (range 0 5000 3))
+            strings (atom (vec (map str (range 5000))))
+            growers (mapv (fn [_] (let [v @strings] (spawn (fn [] (grow v 500))))) (range 3))]
+        (reset! big nil)
+        (reset! strings nil)
+        [(mapv await workers) (count fewer) (get fewer "k1") (get fewer "k0") (mapv await growers)])
+      """)
+    #expect(
+      Printer.readable(result)
+        == "[[[3124750 5000 4999 0] [3124750 5000 4999 0] [3124750 5000 4999 0]] 3333 1 nil "
+        + "[[5500 \"z\" \"0\"] [5500 \"z\" \"0\"] [5500 \"z\" \"0\"]]]")
+    BackgroundRelease.waitForPendingReleases()
+  }
 }
