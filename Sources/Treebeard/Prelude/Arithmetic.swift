@@ -89,9 +89,9 @@ enum Arithmetic {
       let y = try double(b, operation)
       if x.isNaN || y.isNaN { return 2 }
       return x < y ? -1 : (x == y ? 0 : 1)
-    case (.string(let x), .string(let y)): return x.value < y.value ? -1 : (x.value == y.value ? 0 : 1)
+    case (.string(let x), .string(let y)): return TextIdentity.compare(x.value, y.value)
     case (.char(let x), .char(let y)): return x.value < y.value ? -1 : (x == y ? 0 : 1)
-    case (.keyword(let x), .keyword(let y)): return x.name < y.name ? -1 : (x.name == y.name ? 0 : 1)
+    case (.keyword(let x), .keyword(let y)): return TextIdentity.compare(x.name, y.name)
     default:
       // Blame the operand that does not fit: the non-number beside a number, else the odd one.
       let culprit: Value

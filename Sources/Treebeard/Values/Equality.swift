@@ -12,7 +12,7 @@ extension Value: Hashable {
     case (.int(let x), .int(let y)): return x == y
     case (.float(let x), .float(let y)): return x == y || (x.isNaN && y.isNaN)
     case (.char(let x), .char(let y)): return x == y
-    case (.string(let x), .string(let y)): return x === y || x.value == y.value
+    case (.string(let x), .string(let y)): return x === y || TextIdentity.equal(x.value, y.value)
     case (.keyword(let x), .keyword(let y)): return x === y
     case (.symbol(let x), .symbol(let y)): return x === y
     case (.vector(let x), .vector(let y)) where x === y: return true

@@ -207,7 +207,7 @@ extension TrieNode {
       case .string(let text):
         guard case .string = stored.pointee else { return false }
         return UnsafeRawPointer(stored).load(as: Unmanaged<OxurString>.self)._withUnsafeGuaranteedRef {
-          $0 === text || $0.value == text.value
+          $0 === text || TextIdentity.equal($0.value, text.value)
         }
       case .keyword(let keyword):
         guard case .keyword = stored.pointee else { return false }

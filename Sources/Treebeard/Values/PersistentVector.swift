@@ -58,12 +58,21 @@ public final class PersistentVector: @unchecked Sendable {
   /// A large vector of plain data is freed on the background thread (see `BackgroundRelease`):
   /// dropping a million strings would otherwise stall the evaluator on a million cache misses.
   deinit {
-    guard count >= BackgroundRelease.threshold, holdsOnlyPlainData else { return }
+    guard count >= BackgroundRelease.threshold, holdsOnlyPlainData, tailBufferIsPlainPastCount else { return }
     var parts: (VectorNode, TailBuffer)? = (root, tail)
     root = PersistentVector.emptyRoot
     tail = PersistentVector.emptyTail
     // Refused (too many in flight): `parts` is freed here, at the end of this scope.
     _ = BackgroundRelease.hand(&parts, replacingWith: nil)
+  }
+
+  /// True when the tail's buffer holds only plain data past this vector's own elements. Longer
+  /// vectors `conj`ed from this one append into the same buffer; once they are gone it dies with
+  /// this vector, and a closure or host object they left there must not be freed in the background.
+  private var tailBufferIsPlainPastCount: Bool {
+    let items = tail.items
+    guard items.count > tailCount else { return true }
+    return items[tailCount...].allSatisfy(\.isPlainData)
   }
 
   /// Stands in for a dying vector's tail once its own has been handed off; never appended to.
