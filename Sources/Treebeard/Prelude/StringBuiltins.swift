@@ -37,8 +37,7 @@ enum StringBuiltins {
     t.define("split", 2...2) { _, a in
       let text = try Check.string(a[0], "split")
       let separator = try Check.string(a[1], "split")
-      if separator.isEmpty { return Collections.vector(text.map { .string(String($0)) }) }
-      return Collections.vector(text.components(separatedBy: separator).map { .string($0) })
+      return Collections.vector(TextMatching.split(text, by: separator).map { .string($0) })
     }
     t.define("join", 1...2) { m, a in
       let separator = a.count == 2 ? try Check.string(a[0], "join") : ""
@@ -50,20 +49,21 @@ enum StringBuiltins {
       .string(try Check.string(a[0], "trim").trimmingCharacters(in: .whitespacesAndNewlines))
     }
     t.define("starts-with?", 2...2) { _, a in
-      .bool(try Check.string(a[0], "starts-with?").hasPrefix(try Check.string(a[1], "starts-with?")))
+      .bool(TextMatching.hasPrefix(try Check.string(a[0], "starts-with?"), try Check.string(a[1], "starts-with?")))
     }
     t.define("ends-with?", 2...2) { _, a in
-      .bool(try Check.string(a[0], "ends-with?").hasSuffix(try Check.string(a[1], "ends-with?")))
+      .bool(TextMatching.hasSuffix(try Check.string(a[0], "ends-with?"), try Check.string(a[1], "ends-with?")))
     }
     t.define("includes?", 2...2) { _, a in
       let needle = try Check.string(a[1], "includes?")
       let haystack = try Check.string(a[0], "includes?")
-      return .bool(needle.isEmpty || haystack.contains(needle))
+      return .bool(TextMatching.contains(haystack, needle))
     }
     t.define("replace", 3...3) { _, a in
       .string(
-        try Check.string(a[0], "replace").replacingOccurrences(
-          of: try Check.string(a[1], "replace"), with: try Check.string(a[2], "replace")))
+        TextMatching.replacing(
+          try Check.string(a[0], "replace"), try Check.string(a[1], "replace"),
+          with: try Check.string(a[2], "replace")))
     }
     t.define("parse-int", 1...1) { _, a in
       let text = try Check.string(a[0], "parse-int").trimmingCharacters(in: .whitespaces)

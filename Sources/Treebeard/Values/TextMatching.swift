@@ -1,0 +1,93 @@
+// Finding text inside Oxur strings by Unicode scalars (UTF-8 bytes), as `=` compares them.
+
+/// Swift's `hasPrefix`, `contains`, `components(separatedBy:)` and Foundation's replacing match
+/// grapheme clusters under canonical equivalence: `(starts-with? "\u{e9}" "e\u{301}")` was true
+/// though the two strings are not `=`, and `"e"` was not found in `"e\u{301}"` although its first
+/// scalar is `e`. Oxur strings are sequences of scalars (docs/language.md, item 33), so these
+/// match bytes. A match of valid UTF-8 inside valid UTF-8 always starts and ends on scalar
+/// boundaries (a lead byte is never a continuation byte), so byte matches are scalar matches.
+/// Searches are linear (Knuth–Morris–Pratt): a hostile needle cannot make them quadratic.
+enum TextMatching {
+  static func hasPrefix(_ text: String, _ prefix: String) -> Bool { text.utf8.starts(with: prefix.utf8) }
+
+  static func hasSuffix(_ text: String, _ suffix: String) -> Bool {
+    let textCount = text.utf8.count
+    let suffixCount = suffix.utf8.count
+    guard suffixCount <= textCount else { return false }
+    return text.utf8.dropFirst(textCount - suffixCount).elementsEqual(suffix.utf8)
+  }
+
+  static func contains(_ text: String, _ needle: String) -> Bool {
+    needle.isEmpty || !occurrences(of: needle, in: text, limit: 1).isEmpty
+  }
+
+  /// The pieces of `text` between non-overlapping occurrences of a non-empty `separator`, left
+  /// to right (an occurrence at either end gives an empty piece there); an empty separator
+  /// splits into scalars.
+  static func split(_ text: String, by separator: String) -> [String] {
+    if separator.isEmpty { return text.unicodeScalars.map { String($0) } }
+    let bytes = Array(text.utf8)
+    var pieces: [String] = []
+    var start = 0
+    for match in occurrences(of: separator, in: text) {
+      pieces.append(String(decoding: bytes[start..<match.lowerBound], as: UTF8.self))
+      start = match.upperBound
+    }
+    pieces.append(String(decoding: bytes[start...], as: UTF8.self))
+    return pieces
+  }
+
+  /// `text` with every non-overlapping occurrence of a non-empty `target` replaced, left to right.
+  static func replacing(_ text: String, _ target: String, with replacement: String) -> String {
+    guard !target.isEmpty else { return text }
+    let matches = occurrences(of: target, in: text)
+    guard !matches.isEmpty else { return text }
+    let bytes = Array(text.utf8)
+    var result: [UInt8] = []
+    result.reserveCapacity(bytes.count)
+    var start = 0
+    for match in matches {
+      result.append(contentsOf: bytes[start..<match.lowerBound])
+      result.append(contentsOf: replacement.utf8)
+      start = match.upperBound
+    }
+    result.append(contentsOf: bytes[start...])
+    return String(decoding: result, as: UTF8.self)
+  }
+
+  /// Byte ranges of the non-overlapping occurrences of a non-empty `needle`, left to right, at
+  /// most `limit` of them.
+  static func occurrences(of needle: String, in text: String, limit: Int = .max) -> [Range<Int>] {
+    let pattern = Array(needle.utf8)
+    guard !pattern.isEmpty else { return [] }
+    // failure[i]: length of the longest proper prefix of pattern[0...i] that is also its suffix.
+    var failure = [Int](repeating: 0, count: pattern.count)
+    var length = 0
+    var index = 1
+    while index < pattern.count {
+      if pattern[index] == pattern[length] {
+        length += 1
+        failure[index] = length
+        index += 1
+      } else if length > 0 {
+        length = failure[length - 1]
+      } else {
+        index += 1
+      }
+    }
+    var found: [Range<Int>] = []
+    var matched = 0
+    var position = 0
+    for byte in text.utf8 {
+      while matched > 0 && byte != pattern[matched] { matched = failure[matched - 1] }
+      if byte == pattern[matched] { matched += 1 }
+      position += 1
+      if matched == pattern.count {
+        found.append((position - pattern.count)..<position)
+        if found.count >= limit { break }
+        matched = 0
+      }
+    }
+    return found
+  }
+}
