@@ -57,13 +57,12 @@ extension ModuleVersion {
 /// FNV-1a 64 over a form's kinds and contents; each kind has a tag byte and variable-length
 /// contents end with a terminator, so different forms do not run together into equal bytes.
 struct FingerprintHasher {
-  private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+  private(set) var value = FNV1a.offsetBasis
   /// Gensym names in order of first appearance.
   private var gensyms: [String: Int] = [:]
 
   mutating func addTag(_ byte: UInt8) {
-    value ^= UInt64(byte)
-    value = value &* 0x0000_0100_0000_01b3
+    value = FNV1a.adding(UInt64(byte), to: value)
   }
 
   mutating func add(_ text: String) {
@@ -71,8 +70,7 @@ struct FingerprintHasher {
     let done = text.utf8.withContiguousStorageIfAvailable { bytes in
       var hash = value
       for byte in bytes {
-        hash ^= UInt64(byte)
-        hash = hash &* 0x0000_0100_0000_01b3
+        hash = FNV1a.adding(UInt64(byte), to: hash)
       }
       return hash
     }

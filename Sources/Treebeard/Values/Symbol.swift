@@ -87,18 +87,18 @@ public final class Keyword: Hashable, @unchecked Sendable, CustomStringConvertib
   // small string first spills it to the stack and calls a closure); other strings take the
   // out-of-line path, so this part stays small enough to inline into every hash.
   guard SmallUTF8.isLayoutVerified, let words = SmallUTF8.words(text) else { return stableLargeStringHash(text) }
-  var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+  var hash = FNV1a.offsetBasis
   var word = words.low
   var index = 0
   let inFirstWord = min(words.count, 8)
   while index < inFirstWord {
-    hash = (hash ^ (word & 0xFF)) &* 0x0000_0100_0000_01b3
+    hash = FNV1a.adding(word & 0xFF, to: hash)
     word &>>= 8
     index &+= 1
   }
   word = words.high
   while index < words.count {
-    hash = (hash ^ (word & 0xFF)) &* 0x0000_0100_0000_01b3
+    hash = FNV1a.adding(word & 0xFF, to: hash)
     word &>>= 8
     index &+= 1
   }
@@ -111,20 +111,18 @@ public final class Keyword: Hashable, @unchecked Sendable, CustomStringConvertib
   // Native strings lend their UTF-8 bytes directly; iterating the UTF-8 view byte by byte costs
   // several times more. Bridged or foreign strings take the iterator.
   if let hash = text.utf8.withContiguousStorageIfAvailable({ stableBytesHash($0) }) { return hash }
-  var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+  var hash = FNV1a.offsetBasis
   for byte in text.utf8 {
-    hash ^= UInt64(byte)
-    hash = hash &* 0x0000_0100_0000_01b3
+    hash = FNV1a.adding(UInt64(byte), to: hash)
   }
   return Int(bitPattern: UInt(hash))
 }
 
 /// FNV-1a over `bytes`: `stableStringHash`'s function for contiguous UTF-8.
 @inline(__always) func stableBytesHash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-  var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+  var hash = FNV1a.offsetBasis
   for byte in bytes {
-    hash ^= UInt64(byte)
-    hash = hash &* 0x0000_0100_0000_01b3
+    hash = FNV1a.adding(UInt64(byte), to: hash)
   }
   return Int(bitPattern: UInt(hash))
 }
@@ -177,13 +175,12 @@ struct NameKey: Hashable, Sendable {
   /// name (neither first nor last), found in the same pass as the hash.
   static func scanning(_ text: String) -> (key: NameKey, colon: Int?) {
     let scanned = text.utf8.withContiguousStorageIfAvailable { bytes -> (Int, Int?) in
-      var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+      var hash = FNV1a.offsetBasis
       var colon: Int? = nil
       var offset = 0
       for byte in bytes {
         if byte == UInt8(ascii: ":"), colon == nil { colon = offset }
-        hash ^= UInt64(byte)
-        hash = hash &* 0x0000_0100_0000_01b3
+        hash = FNV1a.adding(UInt64(byte), to: hash)
         offset += 1
       }
       return (Int(bitPattern: UInt(hash)), colon)

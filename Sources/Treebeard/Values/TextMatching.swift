@@ -18,7 +18,7 @@ enum TextMatching {
   }
 
   static func contains(_ text: String, _ needle: String) -> Bool {
-    needle.isEmpty || !occurrences(of: needle, in: text, limit: 1).isEmpty
+    needle.isEmpty || !occurrences(of: needle, in: text.utf8, limit: 1).isEmpty
   }
 
   /// The pieces of `text` between non-overlapping occurrences of a non-empty `separator`, left
@@ -29,7 +29,7 @@ enum TextMatching {
     let bytes = Array(text.utf8)
     var pieces: [String] = []
     var start = 0
-    for match in occurrences(of: separator, in: text) {
+    for match in occurrences(of: separator, in: bytes) {
       pieces.append(String(decoding: bytes[start..<match.lowerBound], as: UTF8.self))
       start = match.upperBound
     }
@@ -40,9 +40,9 @@ enum TextMatching {
   /// `text` with every non-overlapping occurrence of a non-empty `target` replaced, left to right.
   static func replacing(_ text: String, _ target: String, with replacement: String) -> String {
     guard !target.isEmpty else { return text }
-    let matches = occurrences(of: target, in: text)
-    guard !matches.isEmpty else { return text }
     let bytes = Array(text.utf8)
+    let matches = occurrences(of: target, in: bytes)
+    guard !matches.isEmpty else { return text }
     var result: [UInt8] = []
     result.reserveCapacity(bytes.count)
     var start = 0
@@ -55,9 +55,11 @@ enum TextMatching {
     return String(decoding: result, as: UTF8.self)
   }
 
-  /// Byte ranges of the non-overlapping occurrences of a non-empty `needle`, left to right, at
-  /// most `limit` of them.
-  static func occurrences(of needle: String, in text: String, limit: Int = .max) -> [Range<Int>] {
+  /// Byte ranges of the non-overlapping occurrences of a non-empty `needle` in `text` (UTF-8
+  /// bytes), left to right, at most `limit` of them.
+  static func occurrences<Bytes: Sequence<UInt8>>(
+    of needle: String, in text: Bytes, limit: Int = .max
+  ) -> [Range<Int>] {
     let pattern = Array(needle.utf8)
     guard !pattern.isEmpty else { return [] }
     // failure[i]: length of the longest proper prefix of pattern[0...i] that is also its suffix.
@@ -78,7 +80,7 @@ enum TextMatching {
     var found: [Range<Int>] = []
     var matched = 0
     var position = 0
-    for byte in text.utf8 {
+    for byte in text {
       while matched > 0 && byte != pattern[matched] { matched = failure[matched - 1] }
       if byte == pattern[matched] { matched += 1 }
       position += 1

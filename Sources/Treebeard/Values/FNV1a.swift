@@ -1,0 +1,13 @@
+// FNV-1a (64-bit): the one stable hash behind string keys, names, definition fingerprints and content hashes.
+
+/// Stable across runs and processes (unlike Swift's seeded `Hasher`), so map iteration order,
+/// fingerprints and content hashes are reproducible. Not collision-resistant: inputs chosen to
+/// collide only make tables slower.
+enum FNV1a {
+  static var offsetBasis: UInt64 { 0xcbf2_9ce4_8422_2325 }
+
+  /// `hash` with one more byte (given in the low 8 bits of `byte`) mixed in.
+  @inline(__always) static func adding(_ byte: UInt64, to hash: UInt64) -> UInt64 {
+    (hash ^ byte) &* 0x0000_0100_0000_01b3
+  }
+}
