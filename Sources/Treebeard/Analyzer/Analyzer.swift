@@ -37,6 +37,10 @@ final class Analyzer {
   /// When set, records what the analysis of the current top-level form asked of its
   /// surroundings, so a reload can reuse the code while the answers hold (DefinitionReuse.swift).
   @exclusivity(unchecked) var resolutionLog: ResolutionLog?
+  /// False while a top-level form is analyzed whose source text spells no `set!` and no
+  /// qualified name (`AssignmentScan.mayFindAssignments`): unless a user macro could be called
+  /// unqualified, its scan would find nothing.
+  @exclusivity(unchecked) var sourceMayAssign = true
 
   init(runtime: Runtime, machine: Machine, entry: ModuleEntry, knownNames: NameSet = []) {
     self.runtime = runtime
@@ -57,8 +61,11 @@ final class Analyzer {
   }
 
   func analyzeTopLevel(_ form: Syntax) throws -> TopLevelCode {
-    function = FunctionContext(
-      parent: nil, assignedNames: AssignmentScan.names(in: form, expand: expandUserMacroForScan))
+    let current = version
+    let scanned =
+      sourceMayAssign || !current.macros.isEmpty || !current.referred.isEmpty
+      ? AssignmentScan.names(in: form, expand: expandUserMacroForScan) : []
+    function = FunctionContext(parent: nil, assignedNames: scanned)
     let node = try analyze(form, .value)
     let code = TopLevelCode(node: node, frameSize: function.slotCount)
     resolutionLog?.analyzed.append(AnalyzedForm(form: form, code: code))

@@ -200,17 +200,16 @@ public final class Runtime: @unchecked Sendable {
     }
     // Staged code is fingerprinted for the reload diff (comments and layout are already gone),
     // with what user macros inside it expanded to.
-    let fingerprinted = analyzer.version.number == 0
-    timed?.addTime(.expand, module: analyzer.moduleName, clock.elapsedMilliseconds)
-    clock = Stopwatch()
+    let version = analyzer.version
+    let fingerprinted = version.number == 0
+    if let timed { timed.addTime(.expand, module: analyzer.moduleName, clock.lap()) }
     if fingerprinted { analyzer.macroExpansions = [] }
     defer { analyzer.macroExpansions = nil }
     let code = try analyzer.analyzeTopLevel(current)
-    if fingerprinted { analyzer.version.recordFingerprint(of: current, expansions: analyzer.macroExpansions ?? []) }
-    timed?.addTime(.analyze, module: analyzer.moduleName, clock.elapsedMilliseconds)
-    clock = Stopwatch()
+    if fingerprinted { version.recordFingerprint(of: current, expansions: analyzer.macroExpansions ?? []) }
+    if let timed { timed.addTime(.analyze, module: analyzer.moduleName, clock.lap()) }
     try body(code)
-    timed?.addTime(.evaluate, module: analyzer.moduleName, clock.elapsedMilliseconds)
+    if let timed { timed.addTime(.evaluate, module: analyzer.moduleName, clock.lap()) }
   }
 
   static let maximumExpansionSteps = 10_000

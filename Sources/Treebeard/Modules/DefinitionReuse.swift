@@ -231,7 +231,13 @@ extension Runtime {
     let externalUsesBefore = staging.externalUses.count
     let unresolvedBefore = analyzer.unresolved.count
     analyzer.resolutionLog = log
-    defer { analyzer.resolutionLog = nil }
+    analyzer.sourceMayAssign =
+      form.span.file !== reuse.file
+      || AssignmentScan.mayFindAssignments(inSource: reuse.file.text, place.start..<place.end)
+    defer {
+      analyzer.resolutionLog = nil
+      analyzer.sourceMayAssign = true
+    }
     _ = try evaluateTopLevel(form, analyzer: analyzer, machine: machine)
     guard !log.blocked, log.definitions == 1, log.analyzed.count == 1, let analyzed = log.analyzed.first,
       let items = analyzed.form.listElements, items.count >= 2, let head = items[0].symbolName,

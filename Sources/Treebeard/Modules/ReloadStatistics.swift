@@ -25,10 +25,18 @@ public struct PhaseTimes: Sendable, Equatable {
 
 /// A monotonic clock reading, for timing phases.
 struct Stopwatch {
-  private let start = DispatchTime.now().uptimeNanoseconds
+  private var start = DispatchTime.now().uptimeNanoseconds
 
   var elapsedMilliseconds: Double {
     Double(DispatchTime.now().uptimeNanoseconds &- start) / 1_000_000
+  }
+
+  /// The milliseconds since the start or the last lap; the next lap starts now. One clock read
+  /// per phase instead of two: a reload of 1,000 definitions times three phases of each.
+  mutating func lap() -> Double {
+    let now = DispatchTime.now().uptimeNanoseconds
+    defer { start = now }
+    return Double(now &- start) / 1_000_000
   }
 }
 
