@@ -16,6 +16,7 @@ extension Analyzer {
     knownNames.insert(name)
     resolutionLog?.definitions += 1
     let symbol = Symbol.intern(name)
+    resolutionLog?.definedSymbol = symbol
     var docstring: String? = nil
     if items.count == 4, case .string(let text) = items[2].kind { docstring = text }
     version.documentation[symbol] = Documentation(

@@ -63,6 +63,8 @@ final class ResolutionLog {
   var blocked = false
   /// `def`s analyzed: exactly one can be replayed.
   var definitions = 0
+  /// The name the last `def` analyzed defines, interned once for the load's later steps.
+  var definedSymbol: Symbol?
   /// The analyzed top-level forms (a top-level `do` gives several) and their code.
   var analyzed: [AnalyzedForm] = []
 

@@ -206,7 +206,10 @@ public final class Runtime: @unchecked Sendable {
     if fingerprinted { analyzer.macroExpansions = [] }
     defer { analyzer.macroExpansions = nil }
     let code = try analyzer.analyzeTopLevel(current)
-    if fingerprinted { version.recordFingerprint(of: current, expansions: analyzer.macroExpansions ?? []) }
+    if fingerprinted {
+      version.recordFingerprint(
+        of: current, expansions: analyzer.macroExpansions ?? [], interned: analyzer.resolutionLog?.definedSymbol)
+    }
     if let timed { timed.addTime(.analyze, module: analyzer.moduleName, clock.lap()) }
     try body(code)
     if let timed { timed.addTime(.evaluate, module: analyzer.moduleName, clock.lap()) }

@@ -122,8 +122,10 @@ struct DefinitionReuse {
 
   /// The bytes a definition at `place` is compared by (see `ReusableDefinition.bytes`).
   func region(of place: TopLevelForm, form: Syntax) -> Range<Int>? {
-    guard let start = lines.start(of: place.line),
-      let lastLine = lines.end(of: DefinitionReuse.lastTokenLine(of: form)), start <= place.start
+    // A form on one line has its last token on that line: no walk down to find it.
+    let lastTokenLine =
+      place.endLine == place.line && place.endLine > 0 ? place.line : DefinitionReuse.lastTokenLine(of: form)
+    guard let start = lines.start(of: place.line), let lastLine = lines.end(of: lastTokenLine), start <= place.start
     else { return nil }
     return start..<max(lastLine, place.end)
   }
@@ -247,7 +249,7 @@ extension Runtime {
     else { return }
     let scanned = DefinitionScan.definedName(in: form)
     guard !scanned.several else { return }
-    let symbol = Symbol.intern(name)
+    let symbol = log.definedSymbol.flatMap { $0.module == nil && $0.name == name ? $0 : nil } ?? Symbol.intern(name)
     staging.reusable[SourceLine(place.line)] = ReusableDefinition(
       file: reuse.file, analyzedAt: reuse.generation, at: place, bytes: region, name: symbol,
       scannedName: scanned.name, code: analyzed.code,
