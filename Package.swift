@@ -16,8 +16,7 @@ let package = Package(
   ],
   targets: [
     .target(name: "OxurSyntax"),
-    // DWARF 4: valgrind 3.19 (Debian 12), used for instruction counts, cannot read clang's DWARF 5.
-    .target(name: "CRuntimeShims", cSettings: [.unsafeFlags(["-gdwarf-4"])]),
+    .target(name: "CRuntimeShims"),
     .target(name: "CAllocatorSettings"),
     .target(
       name: "Treebeard",

@@ -13,13 +13,15 @@ public enum Colors {
 
   public static let environmentVariable = "TREEBEARD_COLOR"
 
-  static func enabled(descriptor: Int32, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
-    switch Mode(rawValue: environment[environmentVariable] ?? "auto") ?? .auto {
+  /// `environment` stands in for the process's variables (tests); nil reads the real ones.
+  static func enabled(descriptor: Int32, environment: [String: String]? = nil) -> Bool {
+    let variable: (String) -> String? = environment.map { given in { given[$0] } } ?? ProcessEnvironment.value
+    switch Mode(rawValue: variable(environmentVariable) ?? "auto") ?? .auto {
     case .always: return true
     case .never: return false
     case .auto:
-      if let noColor = environment["NO_COLOR"], !noColor.isEmpty { return false }
-      if environment["TERM"] == "dumb" { return false }
+      if let noColor = variable("NO_COLOR"), !noColor.isEmpty { return false }
+      if variable("TERM") == "dumb" { return false }
       return isatty(descriptor) == 1
     }
   }

@@ -1,6 +1,7 @@
 // Line input: libedit (loaded at run time, BSD-licensed) on a terminal, plain stdin otherwise.
 
 import Foundation
+import Treebeard
 
 /// What one read gave: a line, Ctrl-C at the prompt (the entry is discarded), or end of input.
 enum LineInput: Equatable {
@@ -28,8 +29,8 @@ final class LineEditor {
 
   init() {
     isInteractive = isatty(STDIN_FILENO) != 0
-    historyPath = (ProcessInfo.processInfo.environment["HOME"] ?? NSTemporaryDirectory()) + "/.treebeard_history"
-    guard isInteractive, ProcessInfo.processInfo.environment["TREEBEARD_NO_LIBEDIT"] == nil else { return }
+    historyPath = (ProcessEnvironment.value("HOME") ?? NSTemporaryDirectory()) + "/.treebeard_history"
+    guard isInteractive, ProcessEnvironment.value("TREEBEARD_NO_LIBEDIT") == nil else { return }
     for name in ["libedit.so.2", "libedit.so", "libedit.3.dylib", "libedit.dylib"] {
       guard let handle = dlopen(name, RTLD_NOW) else { continue }
       if let symbol = dlsym(handle, "readline") { readline = unsafeBitCast(symbol, to: ReadlineFunction.self) }

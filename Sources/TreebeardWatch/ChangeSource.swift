@@ -1,6 +1,7 @@
 // The interface every file-change backend offers the watcher, and how a backend is chosen.
 
 import Foundation
+import Treebeard
 
 /// Reports paths in watched directories that may have changed. Used from the watcher's thread
 /// only (created on another, then handed over), so implementations need no locking.
@@ -27,7 +28,7 @@ public enum WatchBackend: String, Sendable, CaseIterable {
 
   /// The backend named by `TREEBEARD_WATCH_BACKEND`, else inotify.
   public static var fromEnvironment: WatchBackend {
-    ProcessInfo.processInfo.environment[environmentVariable].flatMap(WatchBackend.init(rawValue:)) ?? .inotify
+    ProcessEnvironment.value(environmentVariable).flatMap(WatchBackend.init(rawValue:)) ?? .inotify
   }
 
   /// A new source of this kind; inotify falls back to polling when the kernel refuses it.

@@ -1,9 +1,15 @@
-// The one Swift runtime entry point Treebeard needs that the standard library does not expose.
+// The Swift runtime entry point and the thread-local flag Treebeard needs that Swift does not expose.
 #ifndef TREEBEARD_RUNTIME_SHIMS_H
 #define TREEBEARD_RUNTIME_SHIMS_H
 
 /// Retains a native Swift object unless its reference count has already reached zero (its
 /// deinit is running): returns the object, retained, or NULL. See LiveInstances.swift.
 void *_Nullable treebeard_try_retain(void *_Nonnull object);
+
+/// Marks the calling thread as one with a large stack (LargeStack.swift), and asks whether the
+/// calling thread is one: a C thread-local, where Foundation's thread dictionary cost an
+/// NSMutableDictionary and a bridging cast (about a tenth of the executable's start-up).
+void treebeard_mark_large_stack_thread(void);
+int treebeard_is_large_stack_thread(void);
 
 #endif

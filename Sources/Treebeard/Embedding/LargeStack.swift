@@ -1,5 +1,6 @@
 // Runs work on a thread with a large stack: a tree walker needs far more than the default 8 MiB.
 
+import CRuntimeShims
 import Foundation
 
 public enum LargeStack {
@@ -13,14 +14,15 @@ public enum LargeStack {
     let done = DispatchSemaphore(value: 0)
     let thread = Thread {
       markCurrentThread()
-      box.result = Result { try work.body() }
+      do { box.value = try work.body() } catch { box.error = error }
       done.signal()
     }
     thread.stackSize = size
     thread.start()
     done.wait()
-    guard let result = box.result else { throw OxurError("internal", "evaluation thread ended without a result") }
-    return try result.get()
+    if let error = box.error { throw error }
+    guard let value = box.value else { throw OxurError("internal", "evaluation thread ended without a result") }
+    return value
   }
 
   /// Starts a long-lived thread with a large stack (a host's worker calling into the interpreter
@@ -36,12 +38,10 @@ public enum LargeStack {
     thread.start()
   }
 
-  private static let markerKey = "treebeard.large-stack"
-
-  private static func markCurrentThread() { Thread.current.threadDictionary[markerKey] = true }
+  private static func markCurrentThread() { treebeard_mark_large_stack_thread() }
 
   /// True on a thread this type started, whose stack is large enough for deep evaluation.
-  static var isCurrentThreadLarge: Bool { Thread.current.threadDictionary[markerKey] != nil }
+  static var isCurrentThreadLarge: Bool { treebeard_is_large_stack_thread() != 0 }
 
   /// The caller waits for the thread, so handing it the closure is safe.
   private final class UncheckedWork<T>: @unchecked Sendable {
@@ -49,7 +49,10 @@ public enum LargeStack {
     init(_ body: @escaping () throws -> T) { self.body = body }
   }
 
+  /// A value or an error rather than a `Result`: instantiating `Result<T, any Error>` checks
+  /// its `Error` requirement by scanning every conformance in the executable (4 % of start-up).
   private final class ResultBox<T>: @unchecked Sendable {
-    var result: Result<T, Error>?
+    var value: T?
+    var error: (any Error)?
   }
 }

@@ -46,7 +46,7 @@ final class LoadTransaction {
   /// Times of the module timed last, not yet in `recordedPhases`: forms are timed one by one,
   /// and hashing the module's name and the phase into two tables per form was 3 % of a reload.
   private var pendingModule: String? = nil
-  private var pendingTimes = PendingPhaseTimes()
+  private var pendingTimes = PhaseTimes()
 
   func addTime(_ phase: LoadPhase, module: String, _ milliseconds: Double) {
     if module != pendingModule {
@@ -58,8 +58,8 @@ final class LoadTransaction {
 
   private func flushPendingTimes() {
     guard let module = pendingModule else { return }
-    pendingTimes.flush(into: &recordedPhases[module, default: PhaseTimes()])
-    pendingTimes = PendingPhaseTimes()
+    recordedPhases[module, default: PhaseTimes()].add(pendingTimes)
+    pendingTimes = PhaseTimes()
     pendingModule = nil
   }
 
@@ -183,33 +183,5 @@ struct CommittedModule {
     outcome.checked = checked
     outcome.migrations = migrations
     return outcome
-  }
-}
-
-/// Phase times being summed for one module, in plain fields (see `LoadTransaction.addTime`).
-/// A phase never added stays out of the record, as with `PhaseTimes.add` alone.
-struct PendingPhaseTimes {
-  private var read: Double? = nil
-  private var expand: Double? = nil
-  private var analyze: Double? = nil
-  private var evaluate: Double? = nil
-  private var commit: Double? = nil
-
-  mutating func add(_ phase: LoadPhase, _ milliseconds: Double) {
-    switch phase {
-    case .read: read = (read ?? 0) + milliseconds
-    case .expand: expand = (expand ?? 0) + milliseconds
-    case .analyze: analyze = (analyze ?? 0) + milliseconds
-    case .evaluate: evaluate = (evaluate ?? 0) + milliseconds
-    case .commit: commit = (commit ?? 0) + milliseconds
-    }
-  }
-
-  func flush(into times: inout PhaseTimes) {
-    if let read { times.add(.read, read) }
-    if let expand { times.add(.expand, expand) }
-    if let analyze { times.add(.analyze, analyze) }
-    if let evaluate { times.add(.evaluate, evaluate) }
-    if let commit { times.add(.commit, commit) }
   }
 }

@@ -23,9 +23,7 @@ struct ParsedSource: Sendable {
 extension Runtime {
   /// Absolute, standardised path.
   func absolutePath(_ path: String, relativeTo directory: String? = nil) -> String {
-    let base = directory ?? FileManager.default.currentDirectoryPath
-    let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : URL(fileURLWithPath: base).appendingPathComponent(path)
-    return url.standardizedFileURL.path
+    FilePaths.standardized(path, relativeTo: directory ?? FileManager.default.currentDirectoryPath)
   }
 
   /// Reads a module file, with one clear message for each way that fails.
@@ -55,7 +53,7 @@ extension Runtime {
     {
       return module.map { "\($0):\(name)" } ?? name
     }
-    return URL(fileURLWithPath: source.path).deletingPathExtension().lastPathComponent
+    return FilePaths.baseName(source.path)
   }
 
   /// Runs a module file into a staging version inside the open transaction.
