@@ -422,10 +422,9 @@ final class BuiltinCallFixedNode: Node {
   init(builtin: Builtin, arguments: [Node], span: Span) {
     self.body = builtin.body
     self.name = builtin.name
-    let unused = ConstantNode(.nil, span: span)
     self.first = InlineOperand(arguments[0])
-    self.second = InlineOperand(arguments.count > 1 ? arguments[1] : unused)
-    self.third = InlineOperand(arguments.count > 2 ? arguments[2] : unused)
+    self.second = InlineOperand(arguments.count > 1 ? arguments[1] : ConstantNode.unused)
+    self.third = InlineOperand(arguments.count > 2 ? arguments[2] : ConstantNode.unused)
     self.count = arguments.count
     super.init(span: span)
   }
@@ -466,10 +465,9 @@ final class GlobalCallFixedNode: Node {
   let isTail: Bool
   init(site: GlobalSite, arguments: [Node], isTail: Bool, span: Span) {
     self.site = site
-    let unused = ConstantNode(.nil, span: span)
     self.first = InlineOperand(arguments[0])
-    self.second = InlineOperand(arguments.count > 1 ? arguments[1] : unused)
-    self.third = InlineOperand(arguments.count > 2 ? arguments[2] : unused)
+    self.second = InlineOperand(arguments.count > 1 ? arguments[1] : ConstantNode.unused)
+    self.third = InlineOperand(arguments.count > 2 ? arguments[2] : ConstantNode.unused)
     self.count = arguments.count
     self.isTail = isTail
     super.init(span: span)

@@ -36,6 +36,11 @@ final class ConstantNode: Node {
   }
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value { value }
   override var constantValue: Value? { value }
+
+  /// Fills the operand fields a fixed-arity node does not use (never evaluated): one shared
+  /// node instead of one allocated with every call site at every reload. Shared across threads
+  /// safely: a constant node holding nil has only immutable fields.
+  nonisolated(unsafe) static let unused = ConstantNode(.nil, span: .unknown)
 }
 
 final class LocalNode: Node {
@@ -241,9 +246,8 @@ final class RecurNode: Node {
   init(slots: [Int], values: [Node], span: Span) {
     self.slots = slots
     self.values = values
-    let unused = ConstantNode(.nil, span: span)
-    first = values.first ?? unused
-    second = values.count > 1 ? values[1] : unused
+    first = values.first ?? ConstantNode.unused
+    second = values.count > 1 ? values[1] : ConstantNode.unused
     count = values.count
     firstSlot = slots.first ?? 0
     secondSlot = slots.count > 1 ? slots[1] : 0
