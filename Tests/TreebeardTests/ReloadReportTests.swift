@@ -289,3 +289,21 @@ import Testing
     #expect(interpreter.modules().first { $0.name == "user" }?.definitions == 1)
   }
 }
+
+extension ReloadReportTests {
+  /// A reload that changed many definitions lists the first few and counts the rest; short
+  /// summaries are unchanged.
+  @Test func longChangeSummariesCountWhatTheyDoNotList() {
+    let names = (0..<1000).map { "f\($0)" }
+    let many = DefinitionChanges(added: ["new"], changed: names, removed: ["old", "older"])
+    let listed = (0..<DefinitionChanges.summaryLimit).map { "~f\($0)" }.joined(separator: " ")
+    #expect(many.summary == listed + " … 991 more (1000 changed, 1 added, 2 removed)")
+    let exactly = DefinitionChanges(changed: Array(names.prefix(DefinitionChanges.summaryLimit)))
+    #expect(exactly.summary == listed)
+    let mixed = DefinitionChanges(
+      added: (0..<10).map { "a\($0)" }, changed: ["c"], removed: (0..<5).map { "r\($0)" })
+    #expect(
+      mixed.summary
+        == "~c " + (0..<10).map { "+a\($0)" }.joined(separator: " ") + " -r0 … 4 more (1 changed, 10 added, 5 removed)")
+  }
+}

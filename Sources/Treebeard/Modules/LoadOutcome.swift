@@ -66,10 +66,25 @@ public struct DefinitionChanges: Sendable, Equatable {
 
   public var isEmpty: Bool { added.isEmpty && changed.isEmpty && removed.isEmpty }
 
-  /// `~add +subtract -old-helper`, as the reload lines print it (DESIGN.md §7).
+  /// `~add +subtract -old-helper`, as the reload lines print it (DESIGN.md §7). Past
+  /// `summaryLimit` names the rest are counted, not listed: a reload that changed a thousand
+  /// definitions printed a 7 KB line. Every name stays in `changed`, `added` and `removed`, and
+  /// in `(reload-stats m)`.
   public var summary: String {
-    (changed.map { "~" + $0 } + added.map { "+" + $0 } + removed.map { "-" + $0 }).joined(separator: " ")
+    let total = changed.count + added.count + removed.count
+    var names: [String] = []
+    names.reserveCapacity(min(total, DefinitionChanges.summaryLimit))
+    for (mark, list) in [("~", changed), ("+", added), ("-", removed)] {
+      for name in list where names.count < DefinitionChanges.summaryLimit { names.append(mark + name) }
+    }
+    guard total > names.count else { return names.joined(separator: " ") }
+    let counts = [(changed.count, "changed"), (added.count, "added"), (removed.count, "removed")]
+      .filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+    return names.joined(separator: " ") + " … \(total - names.count) more (\(counts))"
   }
+
+  /// Names a summary lists before counting the rest.
+  public static let summaryLimit = 12
 }
 
 /// A load, reload or reload-all that changed nothing. `kept` lists the versions still current.
