@@ -172,7 +172,8 @@ private final class WatchLoop: @unchecked Sendable {
   private var lastChange = Date.distantPast
   /// Deleted files already warned about: one warning per deletion, not one per event.
   private var warnedDeleted: Set<String> = []
-  /// The content hash of a save that failed to reload, so touching it again says nothing new.
+  /// The content hash of a save that failed to reload, so touching it again says nothing new
+  /// (until a reload commits: then it may load).
   private var failedHashes: [String: String] = [:]
   /// The files of loaded modules as of the last reload.
   private var loadedPaths: Set<String> = []
@@ -237,7 +238,20 @@ private final class WatchLoop: @unchecked Sendable {
       if hash == module.contentHash || failedHashes[path] == hash { continue }
       // Read and parsed here, on the watcher's thread: the running program waits only for
       // the transaction itself.
-      guard let ready = try? interpreter.prepare(path: path), ready.contentHash == hash else { continue }
+      let ready: PreparedModule
+      do { ready = try interpreter.prepare(path: path) } catch {
+        // The same bytes still there: not a save caught moving but one that is no module text
+        // (not UTF-8). It is a broken save, reported once like any other.
+        if let again = FileManager.default.contents(atPath: path), ContentHash.of(again) == hash {
+          failedHashes[path] = hash
+          let summary = (error as? OxurError).map(ErrorRenderer.summary) ?? "\(error)"
+          interpreter.runtime.reportProblem(
+            "✗ \(summary)\n✗ Module not reloaded (keeping version \(module.version))\n")
+          interpreter.runtime.errorOutput.flush()
+        }
+        continue
+      }
+      guard ready.contentHash == hash else { continue }
       changed.append(path)
       hashes[path] = hash
       prepared.append(ready)
@@ -255,7 +269,9 @@ private final class WatchLoop: @unchecked Sendable {
         outcomes = try interpreter.reloadAll(prepared: prepared)
       }
       let measured = Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
-      for path in changed { failedHashes[path] = nil }
+      // A commit may be what a failed save lacked (a name it imports from the module just
+      // reloaded): saving that file again, unchanged, must try it again.
+      failedHashes = [:]
       for outcome in outcomes { output.write(ReloadLine.format(outcome, measured: measured) + "\n") }
       output.flush()
       watcher.followNewModules()
