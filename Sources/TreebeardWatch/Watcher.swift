@@ -104,8 +104,13 @@ public final class Watcher: @unchecked Sendable {
     }
   }
 
+  /// With the directory of each symlinked module file's target: that is where it is edited.
   private func loadedModuleDirectories() -> Set<String> {
-    Set(interpreter.modules().compactMap { $0.path.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } })
+    Set(
+      interpreter.modules().compactMap(\.path).flatMap { path -> [String] in
+        let url = URL(fileURLWithPath: path)
+        return [url.deletingLastPathComponent().path, url.resolvingSymlinksInPath().deletingLastPathComponent().path]
+      })
   }
 
   private func start() {
@@ -216,14 +221,22 @@ private final class WatchLoop: @unchecked Sendable {
   private func reload(_ paths: Set<String>) {
     let interpreter = watcher.target
     let output = interpreter.runtime.output
+    // A module loaded through a symlink changes at its target's path: known by both, read by
+    // its own (the path it was loaded from, or the loader would see another file claim it).
     var byPath: [String: ModuleInfo] = [:]
-    for module in interpreter.modules() { if let path = module.path { byPath[path] = module } }
+    for module in interpreter.modules() {
+      guard let path = module.path else { continue }
+      byPath[path] = module
+      let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+      if target != path { byPath[target] = module }
+    }
     loadedPaths = Set(byPath.keys)
     var changed: [String] = []
     var hashes: [String: String] = [:]
     var prepared: [PreparedModule] = []
-    for path in paths.sorted() {
-      guard let module = byPath[path] else { continue }  // a new or unrelated file: not loaded, not ours
+    let modulePaths = Set(paths.compactMap { byPath[$0]?.path })  // a new or unrelated file: not ours
+    for path in modulePaths.sorted() {
+      guard let module = byPath[path] else { continue }
       guard let data = FileManager.default.contents(atPath: path) else {
         if FileManager.default.fileExists(atPath: path) { continue }  // unreadable for a moment
         if warnedDeleted.insert(path).inserted {

@@ -99,6 +99,33 @@ private final class WatchedDirectory: @unchecked Sendable {
     #expect(watched.version("app") == 1)
   }
 
+  /// A module loaded through a symlink is edited where its target lives: only the link's
+  /// directory was watched, so the program never reloaded, and nothing said so.
+  @Test(arguments: WatchBackend.allCases) func aModuleLoadedThroughASymlinkReloadsWhenItsTargetIsSaved(
+    _ backend: WatchBackend
+  ) throws {
+    let directory = ModuleDirectory()
+    let manager = FileManager.default
+    try manager.createDirectory(atPath: directory.path("real"), withIntermediateDirectories: false)
+    try manager.createDirectory(atPath: directory.path("links"), withIntermediateDirectories: false)
+    let target = directory.write("real/calc.oxur", "(module calc)\n(defn answer [] :v1)\n")
+    try manager.createSymbolicLink(atPath: directory.path("links/calc.oxur"), withDestinationPath: target)
+    let (interpreter, output, _) = bufferedInterpreter()
+    try interpreter.load(path: directory.path("links/calc.oxur"))
+    let watcher = Watcher(interpreter: interpreter, options: WatchOptions(backend: backend, debounce: 0.05))
+    defer { watcher.stop() }
+    try watcher.watchLoadedModules()
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: target))
+    try handle.truncate(atOffset: 0)
+    try handle.write(contentsOf: Data("(module calc)\n(defn answer [] :v2)\n".utf8))
+    try handle.close()
+    waitUntil("calc reloads from its target", timeout: 20) {
+      (try? interpreter.call(module: "calc", function: "answer").printed) == ":v2"
+    }
+    #expect(interpreter.modules().first { $0.name == "calc" }?.path == directory.path("links/calc.oxur"))
+    waitUntil("one reload line", timeout: 20) { output.take().contains("↻ Auto-reloaded: calc (version 2") }
+  }
+
   /// Bytes that are not UTF-8 (an editor saving Latin-1) were skipped without a word: the
   /// program kept its old code and nobody was told. Now it is a broken save like any other.
   @Test(arguments: WatchBackend.allCases) func aSaveThatIsNotUTF8IsReportedAndKeepsTheVersion(
