@@ -143,6 +143,10 @@ public struct Reader {
     }
   }
 
+  /// Whether `byte` ends a token: what the set! pre-scan (`AssignmentScan`) must agree with
+  /// when it tells a qualified symbol's colon (`m:f`, `m#:f`) from a keyword's.
+  public static func endsToken(_ byte: UInt8) -> Bool { isDelimiter(byte) }
+
   /// Skips whitespace, commas and `;` comments.
   private mutating func skipAtmosphere() throws(ReadError) {
     while let byte = peek() {

@@ -104,8 +104,13 @@ public final class Watcher: @unchecked Sendable {
     }
   }
 
+  /// With the directory of each symlinked module file's target: that is where it is edited.
   private func loadedModuleDirectories() -> Set<String> {
-    Set(interpreter.modules().compactMap { $0.path.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } })
+    Set(
+      interpreter.modules().compactMap(\.path).flatMap { path -> [String] in
+        let url = URL(fileURLWithPath: path)
+        return [url.deletingLastPathComponent().path, url.resolvingSymlinksInPath().deletingLastPathComponent().path]
+      })
   }
 
   private func start() {
@@ -172,7 +177,8 @@ private final class WatchLoop: @unchecked Sendable {
   private var lastChange = Date.distantPast
   /// Deleted files already warned about: one warning per deletion, not one per event.
   private var warnedDeleted: Set<String> = []
-  /// The content hash of a save that failed to reload, so touching it again says nothing new.
+  /// The content hash of a save that failed to reload, so touching it again says nothing new
+  /// (until a reload commits: then it may load).
   private var failedHashes: [String: String] = [:]
   /// The files of loaded modules as of the last reload.
   private var loadedPaths: Set<String> = []
@@ -215,14 +221,22 @@ private final class WatchLoop: @unchecked Sendable {
   private func reload(_ paths: Set<String>) {
     let interpreter = watcher.target
     let output = interpreter.runtime.output
+    // A module loaded through a symlink changes at its target's path: known by both, read by
+    // its own (the path it was loaded from, or the loader would see another file claim it).
     var byPath: [String: ModuleInfo] = [:]
-    for module in interpreter.modules() { if let path = module.path { byPath[path] = module } }
+    for module in interpreter.modules() {
+      guard let path = module.path else { continue }
+      byPath[path] = module
+      let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+      if target != path { byPath[target] = module }
+    }
     loadedPaths = Set(byPath.keys)
     var changed: [String] = []
     var hashes: [String: String] = [:]
     var prepared: [PreparedModule] = []
-    for path in paths.sorted() {
-      guard let module = byPath[path] else { continue }  // a new or unrelated file: not loaded, not ours
+    let modulePaths = Set(paths.compactMap { byPath[$0]?.path })  // a new or unrelated file: not ours
+    for path in modulePaths.sorted() {
+      guard let module = byPath[path] else { continue }
       guard let data = FileManager.default.contents(atPath: path) else {
         if FileManager.default.fileExists(atPath: path) { continue }  // unreadable for a moment
         if warnedDeleted.insert(path).inserted {
@@ -237,7 +251,20 @@ private final class WatchLoop: @unchecked Sendable {
       if hash == module.contentHash || failedHashes[path] == hash { continue }
       // Read and parsed here, on the watcher's thread: the running program waits only for
       // the transaction itself.
-      guard let ready = try? interpreter.prepare(path: path), ready.contentHash == hash else { continue }
+      let ready: PreparedModule
+      do { ready = try interpreter.prepare(path: path) } catch {
+        // The same bytes still there: not a save caught moving but one that is no module text
+        // (not UTF-8). It is a broken save, reported once like any other.
+        if let again = FileManager.default.contents(atPath: path), ContentHash.of(again) == hash {
+          failedHashes[path] = hash
+          let summary = (error as? OxurError).map(ErrorRenderer.summary) ?? "\(error)"
+          interpreter.runtime.reportProblem(
+            "✗ \(summary)\n✗ Module not reloaded (keeping version \(module.version))\n")
+          interpreter.runtime.errorOutput.flush()
+        }
+        continue
+      }
+      guard ready.contentHash == hash else { continue }
       changed.append(path)
       hashes[path] = hash
       prepared.append(ready)
@@ -255,7 +282,9 @@ private final class WatchLoop: @unchecked Sendable {
         outcomes = try interpreter.reloadAll(prepared: prepared)
       }
       let measured = Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
-      for path in changed { failedHashes[path] = nil }
+      // A commit may be what a failed save lacked (a name it imports from the module just
+      // reloaded): saving that file again, unchanged, must try it again.
+      failedHashes = [:]
       for outcome in outcomes { output.write(ReloadLine.format(outcome, measured: measured) + "\n") }
       output.flush()
       watcher.followNewModules()

@@ -281,10 +281,18 @@ final class Analyzer {
   }
 
   /// One user-macro expansion for `AssignmentScan` (errors are left for the real analysis).
+  /// A threading macro is expanded too: it turns `(-> n incr!)` into the user macro call
+  /// `(incr! n)`, whose `set!` the scan would otherwise never see. Its expansion holds every
+  /// form of the original, so expanding one the analysis will not (a local named `->`) only
+  /// boxes more.
   func expandUserMacroForScan(_ form: Syntax) -> Syntax? {
     guard case .list(let items) = form.kind, case .symbol(let module, let name)? = items.first?.kind,
-      module != nil || SpecialForms.lookup[name] == nil, let macro = userMacro(module: module, name: name)
+      module != nil || SpecialForms.lookup[name] == nil
     else { return nil }
+    guard let macro = userMacro(module: module, name: name) else {
+      guard module == nil, name == "->" || name == "->>" else { return nil }
+      return try? (name == "->" ? CoreMacros.threadFirst(form, items) : CoreMacros.threadLast(form, items))
+    }
     return try? runtime.callMacro(macro, form: form, items: items, machine: machine)
   }
 

@@ -158,11 +158,12 @@ final class FunctionContext {
 
 /// Collects the names that `set!` assigns anywhere inside a form (quoted data excluded).
 /// User macro calls are expanded for the scan (`expand`), so a `set!` a macro writes counts too;
-/// core macros never write `set!` on the caller's locals.
+/// core macros never write `set!` on the caller's locals, but the threading ones (`->`, `->>`)
+/// build calls the source does not spell (`(-> n incr!)` is `(incr! n)`), so they are expanded too.
 enum AssignmentScan {
   /// False when a form's source text cannot give the scan anything to find: it never spells
   /// `set!`, and has no qualified symbol (`m:f`, possibly another module's macro). Unqualified
-  /// user macros are the analyzer's to rule out (`Analyzer.mayCallUserMacro`). The scan walked
+  /// user macros are the analyzer's to rule out (`Analyzer.analyzeTopLevel`). The scan walked
   /// every definition of every reload (about 7 % of a full reload's instructions, one retain and
   /// one release per form it visited) to find, almost always, nothing; this reads the bytes once.
   static func mayFindAssignments(inSource text: String, _ range: Range<Int>) -> Bool {
@@ -176,26 +177,15 @@ enum AssignmentScan {
         {
           return true
         }
-        // A colon after a byte that can end a name is a qualified symbol (`m:f`); keywords
-        // (`:k`) start after a delimiter. Colons in strings and comments only cost the scan.
-        if byte == UInt8(ascii: ":"), index > range.lowerBound, !isDelimiter(bytes[index - 1]) { return true }
+        // A colon inside a token is a qualified symbol (`m:f`); keywords (`:k`) start a token.
+        // The reader's own delimiters decide: `#` is not one, so `k#:f` names module `k#`.
+        // Colons in strings and comments only cost the scan.
+        if byte == UInt8(ascii: ":"), index > range.lowerBound, !Reader.endsToken(bytes[index - 1]) { return true }
         index += 1
       }
       return false
     }
     return answer ?? true
-  }
-
-  private static func isDelimiter(_ byte: UInt8) -> Bool {
-    switch byte {
-    case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: ","),
-      UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "{"),
-      UInt8(ascii: "}"), UInt8(ascii: "#"), UInt8(ascii: "'"), UInt8(ascii: "`"), UInt8(ascii: "~"),
-      UInt8(ascii: "@"), UInt8(ascii: "^"):
-      return true
-    default:
-      return false
-    }
   }
 
   static func names(in form: Syntax, expand: (Syntax) -> Syntax? = { _ in nil }) -> NameSet {

@@ -129,5 +129,8 @@ enum ModuleBuiltins {
     }
     m.runtime.failedLoads += 1
     m.reportProblem(failure.report + "\n")
+    // A Ctrl-C that stopped the load was meant for the evaluation that ran it: reporting it as
+    // a failed load let the program go on as if nothing had been asked (`catch` cannot stop it).
+    if failure.error.kind == "interrupted" { throw failure.error }
   }
 }

@@ -1,0 +1,64 @@
+// Ctrl-C while Oxur code runs a load: the load is rolled back and says so, and the code that ran it stops.
+
+import Foundation
+import Testing
+import Treebeard
+
+@Suite struct InterruptedLoadTests {
+  /// An interpreter whose `(entered)` tells the test that a module's endless top level started.
+  private func interpreterWithEntrance() -> (Interpreter, BufferedOutput, DispatchSemaphore) {
+    let (interpreter, _, errors) = bufferedInterpreter()
+    let entered = DispatchSemaphore(value: 0)
+    interpreter.defineBuiltin(
+      Builtin("entered", arity: 0...0) { _, _ in
+        entered.signal()
+        return .nil
+      })
+    return (interpreter, errors, entered)
+  }
+
+  /// `(load …)` reports a failed load instead of throwing it, and reported an interrupt the same
+  /// way: the interrupt was spent on the load, so the program that ran it went on as if no
+  /// Ctrl-C had come (`treebeard run` printed what followed and exited 1, not 130).
+  @Test func anInterruptThatStopsALoadStopsTheCodeThatRanIt() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("slow.oxur", "(module slow)\n(defn f [] 1)\n(entered)\n(loop [] (recur))\n")
+    let (interpreter, errors, entered) = interpreterWithEntrance()
+    let handle = EvaluationHandle(interpreter: interpreter)
+    try interpreter.eval("(def went-on (atom false))")
+    let running = Background {
+      try interpreter.eval("(do (load \"\(path)\") (reset! went-on true) :went-on)", handle: handle)
+    }
+    #expect(entered.wait(timeout: .now() + 60) == .success, "the top level started")
+    handle.interrupt()
+    let result = running.wait("the interrupted evaluation ends")
+    #expect(oxurError(result)?.kind == "interrupted", "\(String(describing: result))")
+    #expect(try interpreter.eval("@went-on") == .bool(false))
+    let reported = errors.take()
+    #expect(reported.contains("✗ Module not loaded: slow"), "\(reported)")
+    #expect(!interpreter.modules().contains { $0.name == "slow" })
+  }
+
+  /// The same for a reload: the version it would replace stays, and `catch` cannot keep the
+  /// code going (an interrupt is never caught).
+  @Test func anInterruptedReloadKeepsTheVersionAndIsNotCaught() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("slow.oxur", "(module slow)\n(defn f [] :v1)\n")
+    let (interpreter, errors, entered) = interpreterWithEntrance()
+    try interpreter.load(path: path)
+    directory.write("slow.oxur", "(module slow)\n(defn f [] :v2)\n(entered)\n(loop [] (recur))\n")
+    let handle = EvaluationHandle(interpreter: interpreter)
+    let running = Background {
+      try interpreter.eval("(try (reload \"\(path)\") :went-on (catch e :caught))", handle: handle)
+    }
+    #expect(entered.wait(timeout: .now() + 60) == .success, "the top level started")
+    handle.interrupt()
+    let result = running.wait("the interrupted evaluation ends")
+    #expect(oxurError(result)?.kind == "interrupted", "\(String(describing: result))")
+    #expect(errors.take().contains("✗ Module not reloaded (keeping version 1)"))
+    #expect(try interpreter.eval("(slow:f)") == .keyword("v1"))
+    #expect(interpreter.modules().first { $0.name == "slow" }?.version == 1)
+    // Nothing is left pending: the next evaluation on the handle runs to its end.
+    #expect(try interpreter.eval("(slow:f)", handle: handle) == .keyword("v1"))
+  }
+}
