@@ -105,3 +105,25 @@ private final class AnswerBox: @unchecked Sendable {
   func set(started: Bool) { lock.withLock { startedAnswer = started } }
   func set(plain: Bool) { lock.withLock { plainAnswer = plain } }
 }
+
+extension StartupPathTests {
+  /// A FIFO named as a module is refused as what it is, without blocking on it; a module
+  /// loaded through a symbolic link is still a regular file.
+  @Test func nonRegularFilesAreRefusedByName() throws {
+    let directory = ModuleDirectory()
+    let fifo = directory.path("pipe.oxur")
+    #expect(mkfifo(fifo, 0o600) == 0)
+    let (interpreter, _, _) = bufferedInterpreter()
+    let failure = Result { try interpreter.load(path: fifo) }
+    guard case .failure(let error as LoadFailure) = failure else {
+      Issue.record("expected a LoadFailure, got \(failure)")
+      return
+    }
+    #expect(error.error.message.contains("not a regular file"), "\(error.error.message)")
+    let real = directory.write("real.oxur", "(module linked)\n(defn f [] 7)\n")
+    let link = directory.path("link.oxur")
+    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real)
+    try interpreter.load(path: link)
+    #expect(try interpreter.eval("(linked:f)") == .int(7))
+  }
+}
