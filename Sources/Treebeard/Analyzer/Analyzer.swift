@@ -410,6 +410,10 @@ final class Analyzer {
       }
     }
     guard arguments.count == 2 else { return nil }
+    if name == "conj" {
+      return ConjNode(
+        collection: try analyze(arguments[0], .value), item: try analyze(arguments[1], .value), span: span)
+    }
     let arithmetic = Analyzer.arithmeticOperators
     let comparison = Analyzer.comparisonOperators
     if let operation = DirectBinaryNode.operations[name] {
