@@ -9,19 +9,10 @@ import Testing
 @Suite struct AssignmentScanAttackTests {
   private static let incrementMacro = ["mac.oxur": "(module mac)\n(defmacro incr! [v] `(set! ~v (+ ~v 1)))\n"]
 
-  /// Loads `text` as module `m` (and `others` beside it), then evaluates `call`.
-  private func loadAndCall(_ text: String, others: [String: String] = [:], _ call: String) throws -> Value {
-    let directory = ModuleDirectory()
-    for (name, source) in others { directory.write(name, source) }
-    let (interpreter, _, _) = bufferedInterpreter()
-    try interpreter.load(path: directory.write("m.oxur", text))
-    return try interpreter.eval(call)
-  }
-
   /// `#` is not a reader delimiter, so `k#:incr!` is module `k#`'s macro: the text check took the
   /// `#` for one and skipped the scan, and the closure never saw its own `set!` (0, not 3).
   @Test func aMacroQualifiedByAnAliasEndingInHashIsSeen() throws {
-    let value = try loadAndCall(
+    let value = try loadModuleAndEvaluate(
       "(module m)\n(import mac :as k#)\n(defn count-up [] (let [n 0 g (fn [] (k#:incr! n))] (g) (g) (g) n))\n",
       others: Self.incrementMacro, "(m:count-up)")
     #expect(value == .int(3))
@@ -68,11 +59,11 @@ import Testing
 
   /// The same through another module's macro, qualified and referred.
   @Test func aThreadingMacroThatBuildsAnotherModulesMacroCallIsSeen() throws {
-    let qualified = try loadAndCall(
+    let qualified = try loadModuleAndEvaluate(
       "(module m)\n(import mac)\n(defn count-up [] (let [n 0 g (fn [] (-> n mac:incr!))] (g) (g) (g) n))\n",
       others: Self.incrementMacro, "(m:count-up)")
     #expect(qualified == .int(3))
-    let referred = try loadAndCall(
+    let referred = try loadModuleAndEvaluate(
       "(module m)\n(import mac :refer [incr!])\n(defn count-up [] (let [n 0 g (fn [] (->> n incr!))] (g) n))\n",
       others: Self.incrementMacro, "(m:count-up)")
     #expect(referred == .int(1))
@@ -81,7 +72,7 @@ import Testing
   /// A macro that writes `set!` without spelling it, defined in the same top-level `do` as its
   /// user: the form's text gives nothing away, the module's macros must.
   @Test func aMacroDefinedEarlierInTheSameTopLevelDoIsSeen() throws {
-    let value = try loadAndCall(
+    let value = try loadModuleAndEvaluate(
       """
       (module m)
       (do (defmacro incr! [v] (list (symbol (str "se" "t" "!")) v (list '+ v 1)))

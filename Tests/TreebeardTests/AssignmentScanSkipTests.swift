@@ -6,14 +6,6 @@ import Testing
 @testable import Treebeard
 
 @Suite struct AssignmentScanSkipTests {
-  /// Loads `text` as module `m` (and `others` beside it), then evaluates `call`.
-  private func loadAndCall(_ text: String, others: [String: String] = [:], _ call: String) throws -> Value {
-    let directory = ModuleDirectory()
-    for (name, source) in others { directory.write(name, source) }
-    let (interpreter, _, _) = bufferedInterpreter()
-    try interpreter.load(path: directory.write("m.oxur", text))
-    return try interpreter.eval(call)
-  }
 
   @Test func theTextCheckFindsSetAndQualifiedNamesOnly() {
     func may(_ text: String) -> Bool { AssignmentScan.mayFindAssignments(inSource: text, 0..<text.utf8.count) }
@@ -35,14 +27,14 @@ import Testing
 
   /// The local a closure assigns is boxed, so the function that made the closure sees the change.
   @Test func aDirectSetOnACapturedLocalIsStillSeen() throws {
-    let value = try loadAndCall(
+    let value = try loadModuleAndEvaluate(
       "(module m)\n(defn count-up [] (let [n 0 f (fn [] (set! n (+ n 1)))] (f) (f) n))\n", "(m:count-up)")
     #expect(value == .int(2))
   }
 
   /// No `set!` in the definition's text, but an own macro writes one: the scan must run.
   @Test func anOwnMacroWritingSetIsStillSeen() throws {
-    let value = try loadAndCall(
+    let value = try loadModuleAndEvaluate(
       "(module m)\n(defmacro incr! [v] `(set! ~v (+ ~v 1)))\n(defn count-up [] (let [n 0 g (fn [] (incr! n))] (g) (g) n))\n",
       "(m:count-up)")
     #expect(value == .int(2))
@@ -51,11 +43,11 @@ import Testing
   /// Another module's macro, called qualified or referred, writes the `set!`.
   @Test func anotherModulesMacroWritingSetIsStillSeen() throws {
     let macros = ["mac.oxur": "(module mac)\n(defmacro incr! [v] `(set! ~v (+ ~v 1)))\n"]
-    let qualified = try loadAndCall(
+    let qualified = try loadModuleAndEvaluate(
       "(module m)\n(import mac)\n(defn count-up [] (let [n 0 g (fn [] (mac:incr! n))] (g) (g) (g) n))\n",
       others: macros, "(m:count-up)")
     #expect(qualified == .int(3))
-    let referred = try loadAndCall(
+    let referred = try loadModuleAndEvaluate(
       "(module m)\n(import mac :refer [incr!])\n(defn count-up [] (let [n 0 g (fn [] (incr! n))] (g) n))\n",
       others: macros, "(m:count-up)")
     #expect(referred == .int(1))

@@ -24,6 +24,16 @@ final class ModuleDirectory: Sendable {
   func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 }
 
+/// Loads `text` as the file `m.oxur` (with `others` written beside it) in a fresh interpreter,
+/// then evaluates `expression` there.
+func loadModuleAndEvaluate(_ text: String, others: [String: String] = [:], _ expression: String) throws -> Value {
+  let directory = ModuleDirectory()
+  for (name, source) in others { directory.write(name, source) }
+  let (interpreter, _, _) = bufferedInterpreter()
+  try interpreter.load(path: directory.write("m.oxur", text))
+  return try interpreter.eval(expression)
+}
+
 /// An interpreter whose output and error output are kept for the test to read.
 func bufferedInterpreter() -> (Interpreter, BufferedOutput, BufferedOutput) {
   let output = BufferedOutput()
