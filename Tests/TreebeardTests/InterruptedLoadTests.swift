@@ -36,6 +36,9 @@ import Treebeard
     #expect(try interpreter.eval("@went-on") == .bool(false))
     let reported = errors.take()
     #expect(reported.contains("✗ Module not loaded: slow"), "\(reported)")
+    // Where it stopped: the top-level form that was running when the interrupt came.
+    #expect(reported.contains("slow.oxur:4:1: interrupted"), "\(reported)")
+    #expect(reported.contains("(loop [] (recur))"), "\(reported)")
     #expect(!interpreter.modules().contains { $0.name == "slow" })
   }
 

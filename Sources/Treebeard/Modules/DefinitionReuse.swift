@@ -215,7 +215,9 @@ extension Runtime {
       if let fingerprint = recorded.fingerprint { staging.recordFingerprint(name: recorded.name, hash: fingerprint) }
       staging.reusable[SourceLine(recorded.line)] = recorded
       staging.reusedDefinitions += 1
-      _ = try run(recorded.code, machine: machine)
+      do { _ = try run(recorded.code, machine: machine) } catch let error as OxurError {
+        throw error.located(recorded.code.node.span)
+      }
       return
     }
     let form: Syntax
@@ -240,7 +242,11 @@ extension Runtime {
       analyzer.resolutionLog = nil
       analyzer.sourceMayAssign = true
     }
-    _ = try evaluateTopLevel(form, analyzer: analyzer, machine: machine)
+    // An error that knows no place of its own (an interrupt at a safe point, a host
+    // builtin's) is reported at the top-level form that was running.
+    do { _ = try evaluateTopLevel(form, analyzer: analyzer, machine: machine) } catch let error as OxurError {
+      throw error.located(form.span)
+    }
     guard !log.blocked, log.definitions == 1, log.analyzed.count == 1, let analyzed = log.analyzed.first,
       let items = analyzed.form.listElements, items.count >= 2, let head = items[0].symbolName,
       head == "def" || head == "defonce", let name = items[1].symbolName,
