@@ -175,7 +175,8 @@ private final class WatchLoop: @unchecked Sendable {
   private let source: ChangeSource
   private var pending: Set<String> = []
   private var lastChange = Date.distantPast
-  /// Deleted files already warned about: one warning per deletion, not one per event.
+  /// Module files already warned about (deleted, turned into a directory, unreadable): one
+  /// warning each time, not one per event; forgotten once the file reads again.
   private var warnedDeleted: Set<String> = []
   /// The content hash of a save that failed to reload, so touching it again says nothing new
   /// (until a reload commits: then it may load).
@@ -238,7 +239,20 @@ private final class WatchLoop: @unchecked Sendable {
     for path in modulePaths.sorted() {
       guard let module = byPath[path] else { continue }
       guard let data = FileManager.default.contents(atPath: path) else {
-        if FileManager.default.fileExists(atPath: path) { continue }  // unreadable for a moment
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+          // Unreadable for a moment (a save in flight) says nothing; a directory or a file this
+          // process may not read stays so until someone acts, which they must be told, once.
+          let why =
+            isDirectory.boolValue
+            ? "is now a directory" : FileManager.default.isReadableFile(atPath: path) ? nil : "cannot be read"
+          if let why, warnedDeleted.insert(path).inserted {
+            interpreter.runtime.reportProblem(
+              "⚠ \(display(path)) \(why); \(module.name) version \(module.version) keeps answering\n")
+            interpreter.runtime.errorOutput.flush()
+          }
+          continue
+        }
         if warnedDeleted.insert(path).inserted {
           interpreter.runtime.reportProblem(
             "⚠ \(display(path)) was deleted; \(module.name) version \(module.version) keeps answering\n")

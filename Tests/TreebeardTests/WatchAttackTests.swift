@@ -93,4 +93,25 @@ import TreebeardWatch
     waitUntil("the good save reloads", timeout: 20) { watched.call("app", "show") == "\"caf\u{e9}\"" }
     #expect(watched.err.components(separatedBy: "not valid UTF-8").count == 2, "reported once: \(watched.err)")
   }
+
+  /// A module file replaced by a directory said nothing, ever: the watcher took it for a save
+  /// in flight. It is now told once, the module keeps answering, and a file put back reloads.
+  @Test(arguments: WatchBackend.allCases) func aModuleFileTurnedIntoADirectoryIsReportedOnce(
+    _ backend: WatchBackend
+  ) throws {
+    let watched = try WatchedModules(
+      backend, files: ["lib.oxur": Self.library, "app.oxur": Self.app("(lib:old)")], load: "app.oxur")
+    try watched.watcher.watchLoadedModules()
+    let manager = FileManager.default
+    try manager.removeItem(atPath: watched.directory.path("app.oxur"))
+    try manager.createDirectory(atPath: watched.directory.path("app.oxur"), withIntermediateDirectories: false)
+    waitUntil("the directory is reported", timeout: 20) { watched.err.contains("app.oxur is now a directory") }
+    #expect(watched.call("app", "show") == ":old")
+    try watched.inPlaceSave("lib.oxur", Self.newLibrary)
+    waitUntil("lib reloads", timeout: 20) { watched.version("lib") == 2 }
+    #expect(watched.err.components(separatedBy: "is now a directory").count == 2, "once: \(watched.err)")
+    try manager.removeItem(atPath: watched.directory.path("app.oxur"))
+    watched.directory.write("app.oxur", Self.app("(lib:new)"))
+    waitUntil("app reloads from the file put back", timeout: 20) { watched.call("app", "show") == ":new" }
+  }
 }
