@@ -183,6 +183,10 @@ private final class WatchLoop: @unchecked Sendable {
   private var failedHashes: [String: String] = [:]
   /// The files of loaded modules as of the last reload.
   private var loadedPaths: Set<String> = []
+  /// Module files whose saved content is not loaded because the transaction it was part of
+  /// failed (`b` saved together with a broken `a`). They go in again with the next save that
+  /// brings something new, so fixing `a` loads `b` too instead of leaving its save unread.
+  private var stale: Set<String> = []
 
   init(watcher: Watcher, source: ChangeSource) {
     self.watcher = watcher
@@ -221,7 +225,6 @@ private final class WatchLoop: @unchecked Sendable {
   /// Reloads the loaded modules among `paths` whose content differs from the loaded version.
   private func reload(_ paths: Set<String>) {
     let interpreter = watcher.target
-    let output = interpreter.runtime.output
     // A module loaded through a symlink changes at its target's path: known by both, read by
     // its own (the path it was loaded from, or the loader would see another file claim it).
     var byPath: [String: ModuleInfo] = [:]
@@ -235,7 +238,10 @@ private final class WatchLoop: @unchecked Sendable {
     var changed: [String] = []
     var hashes: [String: String] = [:]
     var prepared: [PreparedModule] = []
-    let modulePaths = Set(paths.compactMap { byPath[$0]?.path })  // a new or unrelated file: not ours
+    var retried: [PreparedModule] = []
+    // A new or unrelated file is not ours; a stale one is looked at again.
+    let modulePaths = Set(paths.compactMap { byPath[$0]?.path }).union(stale.filter { byPath[$0] != nil })
+    stale = stale.filter { byPath[$0] != nil }
     for path in modulePaths.sorted() {
       guard let module = byPath[path] else { continue }
       guard let data = FileManager.default.contents(atPath: path) else {
@@ -262,7 +268,13 @@ private final class WatchLoop: @unchecked Sendable {
       }
       warnedDeleted.remove(path)
       let hash = ContentHash.of(data)
-      if hash == module.contentHash || failedHashes[path] == hash { continue }
+      if hash == module.contentHash {
+        stale.remove(path)
+        continue
+      }
+      // Content already known to fail is news to nobody: it only goes in again beside news.
+      let isNews = failedHashes[path] != hash
+      if !isNews && !stale.contains(path) { continue }
       // Read and parsed here, on the watcher's thread: the running program waits only for
       // the transaction itself.
       let ready: PreparedModule
@@ -279,11 +291,33 @@ private final class WatchLoop: @unchecked Sendable {
         continue
       }
       guard ready.contentHash == hash else { continue }
-      changed.append(path)
       hashes[path] = hash
-      prepared.append(ready)
+      if isNews {
+        changed.append(path)
+        prepared.append(ready)
+      } else {
+        retried.append(ready)
+      }
     }
     guard !changed.isEmpty else { return }
+    // The stale files with the news first (what they waited for may have come); if that fails,
+    // the news alone, as if nothing were stale, so one broken file does not hold back the rest.
+    if !retried.isEmpty, commit(prepared + retried, interpreter: interpreter, reportingFailure: false) {
+      stale.subtract(retried.map(\.path))
+      return
+    }
+    if !commit(prepared, interpreter: interpreter, reportingFailure: true) {
+      // The content this pass read failed; a later save (another hash) is tried again, and
+      // these go in again beside it.
+      for path in changed { failedHashes[path] = hashes[path] }
+      stale.formUnion(changed)
+    }
+  }
+
+  /// Reloads `prepared` in one transaction and prints its lines; false when it failed (the
+  /// failure printed when `reportingFailure`).
+  private func commit(_ prepared: [PreparedModule], interpreter: Interpreter, reportingFailure: Bool) -> Bool {
+    let output = interpreter.runtime.output
     watcher.countAttempt()
     let start = DispatchTime.now().uptimeNanoseconds
     do {
@@ -299,17 +333,20 @@ private final class WatchLoop: @unchecked Sendable {
       // A commit may be what a failed save lacked (a name it imports from the module just
       // reloaded): saving that file again, unchanged, must try it again.
       failedHashes = [:]
+      stale.subtract(prepared.map(\.path))
       for outcome in outcomes { output.write(ReloadLine.format(outcome, measured: measured) + "\n") }
       output.flush()
       watcher.followNewModules()
+      return true
     } catch let failure as LoadFailure {
-      // The content this pass read failed; a later save (another hash) is tried again.
-      for path in changed { failedHashes[path] = hashes[path] }
-      interpreter.runtime.reportProblem(failure.report + "\n")
-      interpreter.runtime.errorOutput.flush()
+      if reportingFailure {
+        interpreter.runtime.reportProblem(failure.report + "\n")
+        interpreter.runtime.errorOutput.flush()
+      }
     } catch {
-      interpreter.runtime.reportProblem("✗ Auto-reload failed: \(error)\n")
+      if reportingFailure { interpreter.runtime.reportProblem("✗ Auto-reload failed: \(error)\n") }
     }
+    return false
   }
 
   private func display(_ path: String) -> String {
