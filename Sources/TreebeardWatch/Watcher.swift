@@ -239,6 +239,8 @@ private final class WatchLoop: @unchecked Sendable {
     var hashes: [String: String] = [:]
     var prepared: [PreparedModule] = []
     var retried: [PreparedModule] = []
+    /// Saves that cannot even be prepared (not UTF-8), with why.
+    var unpreparable: [(module: ModuleInfo, why: String)] = []
     // A new or unrelated file is not ours; a stale one is looked at again.
     let modulePaths = Set(paths.compactMap { byPath[$0]?.path }).union(stale.filter { byPath[$0] != nil })
     stale = stale.filter { byPath[$0] != nil }
@@ -280,13 +282,11 @@ private final class WatchLoop: @unchecked Sendable {
       let ready: PreparedModule
       do { ready = try interpreter.prepare(path: path) } catch {
         // The same bytes still there: not a save caught moving but one that is no module text
-        // (not UTF-8). It is a broken save, reported once like any other.
-        if let again = FileManager.default.contents(atPath: path), ContentHash.of(again) == hash {
+        // (not UTF-8). It is a broken save like any other, and fails the saves made with it.
+        if isNews, let again = FileManager.default.contents(atPath: path), ContentHash.of(again) == hash {
           failedHashes[path] = hash
-          let summary = (error as? OxurError).map(ErrorRenderer.summary) ?? "\(error)"
-          interpreter.runtime.reportProblem(
-            "✗ \(summary)\n✗ Module not reloaded (keeping version \(module.version))\n")
-          interpreter.runtime.errorOutput.flush()
+          stale.insert(path)
+          unpreparable.append((module, (error as? OxurError).map(ErrorRenderer.summary) ?? "\(error)"))
         }
         continue
       }
@@ -298,6 +298,20 @@ private final class WatchLoop: @unchecked Sendable {
       } else {
         retried.append(ready)
       }
+    }
+    if let broken = unpreparable.first {
+      // One transaction for the files saved together, as when one fails to analyze: none loads,
+      // and the others wait (stale) for the next save that brings news.
+      for path in changed { failedHashes[path] = hashes[path] }
+      stale.formUnion(changed)
+      let held = unpreparable.map(\.module) + changed.compactMap { byPath[$0] }
+      let kept =
+        held.count == 1
+        ? "✗ Module not reloaded (keeping version \(broken.module.version))"
+        : "✗ No module reloaded (keeping " + held.map { "\($0.name) v\($0.version)" }.joined(separator: ", ") + ")"
+      interpreter.runtime.reportProblem(unpreparable.map { "✗ \($0.why)\n" }.joined() + kept + "\n")
+      interpreter.runtime.errorOutput.flush()
+      return
     }
     guard !changed.isEmpty else { return }
     // The stale files with the news first (what they waited for may have come); if that fails,

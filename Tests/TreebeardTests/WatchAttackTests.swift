@@ -135,4 +135,26 @@ import TreebeardWatch
     watched.directory.write("app.oxur", Self.app("(lib:new)"))
     waitUntil("app reloads from the file put back", timeout: 20) { watched.call("app", "show") == ":new" }
   }
+
+  /// A file that is not UTF-8 saved together with a good one fails them both, as an analysis
+  /// error does: the good one used to load alone (half a branch switch). Fixing the bad file
+  /// loads both.
+  @Test(arguments: WatchBackend.allCases) func aSaveThatIsNotUTF8FailsTheFilesSavedWithIt(
+    _ backend: WatchBackend
+  ) throws {
+    let watched = try WatchedModules(
+      backend,
+      files: [
+        "a.oxur": "(module a)\n(defn v [] :a1)\n", "b.oxur": "(module b)\n(defn v [] :b1)\n",
+        "app.oxur": "(module app)\n(import a)\n(import b)\n(defn show [] [(a:v) (b:v)])\n",
+      ], load: "app.oxur", debounce: 0.5)
+    try watched.watcher.watchLoadedModules()
+    try watched.inPlaceSave("a.oxur", Array("(module a)\n(defn v [] \"caf".utf8) + [0xE9] + Array("\")\n".utf8))
+    try watched.inPlaceSave("b.oxur", "(module b)\n(defn v [] :b2)\n")
+    waitUntil("the broken save is reported", timeout: 20) { watched.err.contains("is not valid UTF-8 text") }
+    waitUntil("both are kept", timeout: 20) { watched.err.contains("✗ No module reloaded (keeping a v1, b v1)") }
+    #expect(watched.call("app", "show") == "[:a1 :b1]")
+    try watched.inPlaceSave("a.oxur", "(module a)\n(defn v [] :a3)\n")
+    waitUntil("both saves load", timeout: 20) { watched.call("app", "show") == "[:a3 :b2]" }
+  }
 }

@@ -17,12 +17,13 @@ final class WatchedModules: @unchecked Sendable {
   private var seenErr = ""
 
   /// Writes `files` and loads them all (in name order), or only `load`, which may import the others.
-  init(_ backend: WatchBackend, files: [String: String], load: String? = nil) throws {
+  /// `debounce` long enough makes saves written back to back one batch even on a loaded machine.
+  init(_ backend: WatchBackend, files: [String: String], load: String? = nil, debounce: Double = 0.05) throws {
     interpreter = Interpreter(output: output, errorOutput: errors)
     for (name, text) in files.sorted(by: { $0.key < $1.key }) { directory.write(name, text) }
     for name in load.map({ [$0] }) ?? files.keys.sorted() { try interpreter.load(path: directory.path(name)) }
     _ = output.take()
-    watcher = Watcher(interpreter: interpreter, options: WatchOptions(backend: backend, debounce: 0.05))
+    watcher = Watcher(interpreter: interpreter, options: WatchOptions(backend: backend, debounce: debounce))
   }
 
   deinit { watcher.stop() }
