@@ -242,8 +242,8 @@ private final class WatchLoop: @unchecked Sendable {
     /// Saves that cannot even be prepared (not UTF-8), with why.
     var unpreparable: [(module: ModuleInfo, why: String)] = []
     // A new or unrelated file is not ours; a stale one is looked at again.
-    let modulePaths = Set(paths.compactMap { byPath[$0]?.path }).union(stale.filter { byPath[$0] != nil })
     stale = stale.filter { byPath[$0] != nil }
+    let modulePaths = Set(paths.compactMap { byPath[$0]?.path }).union(stale)
     for path in modulePaths.sorted() {
       guard let module = byPath[path] else { continue }
       guard let data = FileManager.default.contents(atPath: path) else {

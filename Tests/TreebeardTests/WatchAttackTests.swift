@@ -9,6 +9,11 @@ import TreebeardWatch
   private static let library = "(module lib)\n(defn old [] :old)\n"
   private static let newLibrary = "(module lib)\n(defn old [] :old)\n(defn new [] :new)\n"
   private static func app(_ body: String) -> String { "(module app)\n(import lib)\n(defn show [] \(body))\n" }
+  /// Modules `a` and `b` (`v` answers `:a1`, `:b1`), and `app`, whose `show` asks both.
+  private static let twoLibraries = [
+    "a.oxur": "(module a)\n(defn v [] :a1)\n", "b.oxur": "(module b)\n(defn v [] :b1)\n",
+    "app.oxur": "(module app)\n(import a)\n(import b)\n(defn show [] [(a:v) (b:v)])\n",
+  ]
 
   /// A save of `app` failed only because `lib` lacked a name; `lib` is then saved with it.
   /// `app`'s saved content goes in again with `lib`'s, so both load (the watcher once
@@ -37,10 +42,7 @@ import TreebeardWatch
   ) throws {
     let watched = try WatchedModules(
       backend,
-      files: [
-        "a.oxur": "(module a)\n(defn v [] :a1)\n", "b.oxur": "(module b)\n(defn v [] :b1)\n",
-        "app.oxur": "(module app)\n(import a)\n(import b)\n(defn show [] [(a:v) (b:v)])\n",
-      ], load: "app.oxur")
+      files: Self.twoLibraries, load: "app.oxur")
     try watched.watcher.watchLoadedModules()
     try watched.inPlaceSave("a.oxur", "(module a)\n(defn v [] (undefined-thing))\n")
     try watched.inPlaceSave("b.oxur", "(module b)\n(defn v [] :b2)\n")
@@ -144,10 +146,7 @@ import TreebeardWatch
   ) throws {
     let watched = try WatchedModules(
       backend,
-      files: [
-        "a.oxur": "(module a)\n(defn v [] :a1)\n", "b.oxur": "(module b)\n(defn v [] :b1)\n",
-        "app.oxur": "(module app)\n(import a)\n(import b)\n(defn show [] [(a:v) (b:v)])\n",
-      ], load: "app.oxur", debounce: 0.5)
+      files: Self.twoLibraries, load: "app.oxur", debounce: 0.5)
     try watched.watcher.watchLoadedModules()
     try watched.inPlaceSave("a.oxur", Array("(module a)\n(defn v [] \"caf".utf8) + [0xE9] + Array("\")\n".utf8))
     try watched.inPlaceSave("b.oxur", "(module b)\n(defn v [] :b2)\n")

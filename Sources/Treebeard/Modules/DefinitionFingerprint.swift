@@ -24,8 +24,7 @@ enum DefinitionFingerprint {
       hasher.addTag(0x3E)
       hasher.add(expansion)
     }
-    if let interned, interned.module == nil, interned.name == name { return (interned, hasher.value) }
-    return (Symbol.intern(name), hasher.value)
+    return (Symbol.intern(name, reusing: interned), hasher.value)
   }
 
   /// What `new` changed against `old`, in the order the files define them.

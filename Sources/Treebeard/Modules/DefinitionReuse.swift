@@ -255,7 +255,7 @@ extension Runtime {
     else { return }
     let scanned = DefinitionScan.definedName(in: form)
     guard !scanned.several else { return }
-    let symbol = log.definedSymbol.flatMap { $0.module == nil && $0.name == name ? $0 : nil } ?? Symbol.intern(name)
+    let symbol = Symbol.intern(name, reusing: log.definedSymbol)
     staging.reusable[SourceLine(place.line)] = ReusableDefinition(
       file: reuse.file, analyzedAt: reuse.generation, at: place, bytes: region, name: symbol,
       scannedName: scanned.name, code: analyzed.code,

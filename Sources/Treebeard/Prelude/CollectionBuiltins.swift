@@ -87,15 +87,7 @@ enum CollectionBuiltins {
       }
     }
     t.define("conj", atLeast: 1) { _, a in
-      // One item onto a vector nobody else holds (a loop's accumulator): append in place.
-      if a.count == 2, case .vector = a[0], case .vector(var vector) = a.take(0) {
-        if isKnownUniquelyReferenced(&vector) {
-          // The item and the vector move through (no retain and release of either).
-          vector.appendInPlace(a.take(1))
-          return .vector(consume vector)
-        }
-        return .vector(vector.conj(a[1]))
-      }
+      if a.count == 2 { return try Collections.conj(moving: a.take(0), a.take(1)) }
       var result = a.take(0)
       for index in 1..<max(a.count, 1) { try Collections.conj(into: &result, a[index]) }
       return result

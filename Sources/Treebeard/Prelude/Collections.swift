@@ -149,6 +149,21 @@ enum Collections {
     }
   }
 
+  /// `(conj collection item)`, both moved in: a vector nobody else holds (a loop's accumulator,
+  /// moved out of its slot) grows in place and the item moves into it, with no retain and
+  /// release of either. The builtin's two-argument case and `ConjNode` both come here.
+  @inline(__always) static func conj(moving collection: consuming Value, _ item: consuming Value) throws -> Value {
+    if case .vector = collection, case .vector(var vector) = exchange(&collection, with: .nil) {
+      if isKnownUniquelyReferenced(&vector) {
+        vector.appendInPlace(item)
+        return .vector(consume vector)
+      }
+      return .vector(vector.conj(item))
+    }
+    try conj(into: &collection, item)
+    return collection
+  }
+
   /// `conj` that updates a uniquely referenced vector, map or set in place (see `assoc(into:)`).
   static func conj(into collection: inout Value, _ item: Value) throws {
     if var vector = take(&collection, as: { if case .vector(let vector) = $0 { return vector } else { return nil } }) {
