@@ -5,11 +5,14 @@ public struct ReadError: Error, Sendable, CustomStringConvertible {
   public let span: Span
   /// True when the input ended inside a form: a REPL reads another line instead of failing.
   public let isIncomplete: Bool
+  /// Keeps the text the span points into for as long as the error is kept (spans do not).
+  public let file: SourceFile?
 
   public init(_ message: String, _ span: Span, incomplete: Bool = false) {
     self.message = message
     self.span = span
     self.isIncomplete = incomplete
+    self.file = span.file
   }
 
   public var description: String { "\(span): \(message)" }

@@ -129,6 +129,8 @@ public final class REPL {
   func evaluate(_ source: String) -> Bool {
     entryNumber += 1
     let file = SourceFile(name: "<repl:\(entryNumber)>", text: source)
+    // Kept to the end of the entry: its forms' spans only name it, and errors quote its lines.
+    defer { withExtendedLifetime(file) {} }
     var reader = Reader(file)
     evaluation.reset()  // a Ctrl-C at the prompt does not stop the next entry
     let interruptionsBefore = evaluation.interruptions

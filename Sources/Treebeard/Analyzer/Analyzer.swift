@@ -41,6 +41,8 @@ final class Analyzer {
   /// qualified name (`AssignmentScan.mayFindAssignments`): unless a user macro could be called
   /// unqualified, its scan would find nothing.
   @exclusivity(unchecked) var sourceMayAssign = true
+  /// The file last asked for by `owningFile(of:)` (a load's forms all come from one).
+  @exclusivity(unchecked) private var lastFile: SourceFile?
 
   init(runtime: Runtime, machine: Machine, entry: ModuleEntry, knownNames: NameSet = []) {
     self.runtime = runtime
@@ -51,6 +53,15 @@ final class Analyzer {
   }
 
   var moduleName: String { entry.name }
+
+  /// The file a span of the code being analyzed points into, for what must keep its text
+  /// (functions, documentation): spans do not.
+  func owningFile(of span: Span) -> SourceFile? {
+    if let lastFile, span.isIn(lastFile) { return lastFile }
+    guard let file = span.file else { return nil }
+    lastFile = file
+    return file
+  }
 
   /// The version being compiled into (the staging version during a load).
   var version: ModuleVersion {

@@ -20,7 +20,8 @@ extension Analyzer {
     var docstring: String? = nil
     if items.count == 4, case .string(let text) = items[2].kind { docstring = text }
     version.documentation[symbol] = Documentation(
-      docstring: docstring, arglistSpans: valueForm.map(Documentation.arglistSpans(of:)) ?? [], span: form.span)
+      docstring: docstring, arglistSpans: valueForm.map(Documentation.arglistSpans(of:)) ?? [], span: form.span,
+      file: owningFile(of: form.span))
     var isFunction = false
     let value: Node
     if let valueForm, let parts = valueForm.listElements, parts.first?.symbolName == "fn",
@@ -50,7 +51,8 @@ extension Analyzer {
     }
     let fnForm = Syntax.list([Syntax.symbol("fn", form.span)] + rest, form.span)
     version.documentation[Symbol.intern(name)] = Documentation(
-      docstring: docstring, arglistSpans: Documentation.arglistSpans(of: fnForm), span: form.span, isMacro: true)
+      docstring: docstring, arglistSpans: Documentation.arglistSpans(of: fnForm), span: form.span,
+      file: owningFile(of: form.span), isMacro: true)
     let lambda = try analyzeFunction(fnForm, fnForm.listElements ?? [], definedName: name)
     return DefineMacroNode(
       entry: entry, name: Symbol.intern(name), lambda: LambdaNode(lambda: lambda, span: form.span), span: form.span)

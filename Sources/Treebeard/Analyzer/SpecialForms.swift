@@ -206,7 +206,7 @@ extension Analyzer {
     }
     return Lambda(
       name: definedName ?? selfName, module: definedName == nil ? nil : moduleName, arities: arities,
-      captureSources: captures.sources, span: form.span)
+      captureSources: captures.sources, span: form.span, sourceFile: owningFile(of: form.span))
   }
 
   private func analyzeArity(_ params: [Syntax], _ bodyForms: ArraySlice<Syntax>, span: Span, selfName: String?) throws

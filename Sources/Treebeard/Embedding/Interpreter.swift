@@ -119,8 +119,11 @@ public final class Interpreter: @unchecked Sendable {
     let padding =
       String(repeating: "\n", count: max(0, min(line - 1, 1 << 20)))
       + String(repeating: " ", count: max(0, min(column - 1, 1 << 16)))
+    // Kept to the end: the forms' spans only name it, and errors quote its lines.
+    let sourceFile = SourceFile(name: file, text: padding + source)
+    defer { withExtendedLifetime(sourceFile) {} }
     let forms: [Syntax]
-    do { forms = try Reader.readAll(SourceFile(name: file, text: padding + source)) } catch {
+    do { forms = try Reader.readAll(sourceFile) } catch {
       throw OxurError.read(error)
     }
     // No reset: an interrupt that came before the first form stops it, as for any evaluation.

@@ -18,6 +18,8 @@ public final class OxurError: Error, @unchecked Sendable {
   public private(set) var outerTrace: [TraceFrame] = []
   /// Frames between `trace` and `outerTrace` that were not kept.
   public private(set) var omittedFrames = 0
+  /// The files its spans point into, kept for the message (spans themselves keep no text).
+  private var files: [SourceFile] = []
   static let traceLimit = 24
   static let outerTraceLimit = 8
 
@@ -26,6 +28,12 @@ public final class OxurError: Error, @unchecked Sendable {
     self.message = message
     self.span = span
     self.thrown = thrown
+    keepFile(of: span)
+  }
+
+  private func keepFile(of span: Span) {
+    guard span.fileID != 0, !files.contains(where: { $0.id == span.fileID }), let file = span.file else { return }
+    files.append(file)
   }
 
   public static func read(_ error: ReadError) -> OxurError {
@@ -34,7 +42,10 @@ public final class OxurError: Error, @unchecked Sendable {
 
   @discardableResult
   func located(_ span: Span) -> OxurError {
-    if !self.span.isKnown { self.span = span }
+    if !self.span.isKnown {
+      self.span = span
+      keepFile(of: span)
+    }
     return self
   }
 
@@ -45,11 +56,13 @@ public final class OxurError: Error, @unchecked Sendable {
       trace[trace.count - 1].count += 1
     } else if outerTrace.isEmpty && trace.count < OxurError.traceLimit {
       trace.append(TraceFrame(function: function, span: span))
+      keepFile(of: span)
     } else if let last = outerTrace.last, last.function == function, last.span == span {
       outerTrace[outerTrace.count - 1].count += 1
     } else {
       if outerTrace.count == OxurError.outerTraceLimit { omittedFrames += outerTrace.removeFirst().count }
       outerTrace.append(TraceFrame(function: function, span: span))
+      keepFile(of: span)
     }
   }
 

@@ -45,19 +45,8 @@ public final class Machine: @unchecked Sendable {
   /// Set by a call in tail position just before it returns `.tailCallSignal`.
   @exclusivity(unchecked) var tailCallee: Value = .nil
   @exclusivity(unchecked) var tailArgumentCount = 0
-  /// The tail call's span, held without a retain: the node it belongs to stays alive until
-  /// the trampoline has switched to the callee, and the span is only read before that.
-  @exclusivity(unchecked) private var tailSpanFile: Unmanaged<SourceFile>? = nil
-  @exclusivity(unchecked) private var tailSpanLine = 0
-  @exclusivity(unchecked) private var tailSpanColumn = 0
-  var tailSpan: Span {
-    get { Span(file: tailSpanFile?.takeUnretainedValue(), line: tailSpanLine, column: tailSpanColumn) }
-    set {
-      tailSpanFile = newValue.file.map { Unmanaged.passUnretained($0) }
-      tailSpanLine = newValue.line
-      tailSpanColumn = newValue.column
-    }
-  }
+  /// The tail call's span (plain data: storing it costs no reference counting).
+  @exclusivity(unchecked) var tailSpan: Span = .unknown
 
   init(runtime: Runtime, slots: Int = 4_000_000, depthLimit: Int = 100_000, initialSlots: Int = Machine.chunk) {
     self.runtime = runtime

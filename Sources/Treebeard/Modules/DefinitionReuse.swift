@@ -236,7 +236,7 @@ extension Runtime {
     let unresolvedBefore = analyzer.unresolved.count
     analyzer.resolutionLog = log
     analyzer.sourceMayAssign =
-      form.span.file !== reuse.file
+      !form.span.isIn(reuse.file)
       || AssignmentScan.mayFindAssignments(inSource: reuse.file.text, place.start..<place.end)
     defer {
       analyzer.resolutionLog = nil
@@ -250,7 +250,7 @@ extension Runtime {
     guard !log.blocked, log.definitions == 1, log.analyzed.count == 1, let analyzed = log.analyzed.first,
       let items = analyzed.form.listElements, items.count >= 2, let head = items[0].symbolName,
       head == "def" || head == "defonce", let name = items[1].symbolName,
-      let region = reuse.region(of: place, form: form), form.span.file === reuse.file,
+      let region = reuse.region(of: place, form: form), form.span.isIn(reuse.file),
       staging.externalUses.count >= externalUsesBefore, analyzer.unresolved.count >= unresolvedBefore
     else { return }
     let scanned = DefinitionScan.definedName(in: form)

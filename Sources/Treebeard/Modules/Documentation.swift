@@ -16,12 +16,15 @@ public struct Documentation: Sendable {
   /// that runs even after the file on disk changed.
   public let span: Span
   public var isMacro = false
+  /// Keeps that text: spans only name their file.
+  let file: SourceFile?
 
-  init(docstring: String?, arglistSpans: [Span], span: Span, isMacro: Bool = false) {
+  init(docstring: String?, arglistSpans: [Span], span: Span, file: SourceFile?, isMacro: Bool = false) {
     self.docstring = docstring
     self.arglistSpans = arglistSpans
     self.writtenArglists = nil
     self.span = span
+    self.file = file
     self.isMacro = isMacro
   }
 
@@ -30,6 +33,7 @@ public struct Documentation: Sendable {
     self.arglistSpans = []
     self.writtenArglists = arglists
     self.span = span
+    self.file = nil
   }
 
   /// `[a b]`, or `[x] [x y]` for several arities, as written.

@@ -20,8 +20,11 @@ extension Runtime {
     opened.stage(
       entry, ModuleVersion(name: name, number: 0, path: source.path, contentHash: source.contentHash),
       reason: .requested)
+    // Kept to the end: the forms' spans only name it, and errors quote its lines.
+    let file = SourceFile(name: displayName(source.path), text: source.text)
+    defer { withExtendedLifetime(file) {} }
     let forms: [Syntax]
-    do { forms = try Reader.readAll(SourceFile(name: displayName(source.path), text: source.text)) } catch {
+    do { forms = try Reader.readAll(file) } catch {
       throw OxurError.read(error)
     }
     let defined = DefinitionScan.names(in: forms)

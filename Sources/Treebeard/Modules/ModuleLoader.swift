@@ -73,6 +73,7 @@ extension Runtime {
     transaction.stage(entry, staging, reason: reason)
     let clock = Stopwatch()
     let file = source.parsed?.file ?? SourceFile(name: displayName(source.path), text: source.text)
+    staging.sourceFile = file
     let reuse = DefinitionReuse(
       previous: transaction.previousVersion(of: name), file: file, generation: entry.highestVersion)
     // Forms the previous version read from the very same bytes at the same place are not

@@ -83,6 +83,9 @@ public final class ModuleVersion: @unchecked Sendable {
   /// kept afterwards, so a later reload of the used module can warn about what it breaks.
   /// Recorded only while staging.
   @exclusivity(unchecked) var externalUses: [ExternalUse] = []
+  /// The text this version was loaded from, kept as long as the version is: the spans of its
+  /// external uses and definitions point into it, and spans keep no text themselves.
+  var sourceFile: SourceFile?
   /// Fingerprint of each top-level definition's expanded code, and their source order.
   @exclusivity(unchecked) var fingerprints: [Symbol: UInt64] = [:]
   @exclusivity(unchecked) var fingerprintOrder: [Symbol] = []

@@ -48,8 +48,13 @@ public final class Lambda: @unchecked Sendable {
   /// Which enclosing slots to copy into the closure, in order.
   let captureSources: [CaptureSource]
   let span: Span
+  /// Keeps the text its nodes' spans point into for as long as the function lives.
+  let sourceFile: SourceFile?
 
-  init(name: String?, module: String?, arities: [Arity], captureSources: [CaptureSource], span: Span) {
+  init(
+    name: String?, module: String?, arities: [Arity], captureSources: [CaptureSource], span: Span,
+    sourceFile: SourceFile?
+  ) {
     self.name = name
     self.module = module
     self.arities = arities
@@ -60,6 +65,7 @@ public final class Lambda: @unchecked Sendable {
     }
     self.captureSources = captureSources
     self.span = span
+    self.sourceFile = sourceFile
   }
 
   func arity(for count: Int) -> Arity? {

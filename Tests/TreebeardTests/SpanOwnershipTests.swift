@@ -1,0 +1,96 @@
+// Spans name their file by number; whatever must quote a file's lines later keeps the file.
+
+import OxurSyntax
+import Testing
+
+@testable import Treebeard
+
+@Suite struct SpanOwnershipTests {
+  @Test func aSpanIsPlainData() {
+    // The point of the design: copying a span (syntax, nodes, tail calls) is no retain.
+    #expect(_isPOD(Span.self))
+    let file = SourceFile(name: "a.oxur", text: "(+ 1 2)\n")
+    let span = Span(file: file, line: 1, column: 1)
+    #expect(span.file === file)
+    #expect(span.isIn(file))
+    #expect(span == Span(file: file, line: 1, column: 1))
+    #expect(span != Span(file: SourceFile(name: "a.oxur", text: "(+ 1 2)\n"), line: 1, column: 1))
+    #expect(Span.unknown.file == nil && !Span.unknown.isKnown)
+  }
+
+  @Test func aFunctionKeepsTheTextItWasReadFrom() throws {
+    let (interpreter, _, _) = bufferedInterpreter()
+    // The eval's source file is owned by nothing but what was analyzed from it.
+    try interpreter.eval("(defn ratio [x]\n  (/ 100 x))", file: "defs.oxur")
+    do {
+      _ = try interpreter.eval("(ratio 0)")
+      Issue.record("no error")
+    } catch let error as OxurError {
+      let text = ErrorRenderer.render(error)
+      #expect(text.contains("defs.oxur:2:3"), "\(text)")
+      #expect(text.contains("(/ 100 x)"), "\(text)")
+    }
+  }
+
+  @Test func aFunctionNoDefinitionNamesKeepsItsTextToo() throws {
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.eval("(def box (atom nil))")
+    // No def, so no documentation: the function alone owns this text.
+    try interpreter.eval("(reset! box (fn [x]\n  (/ 100 x)))", file: "anonymous.oxur")
+    do {
+      _ = try interpreter.eval("((deref box) 0)")
+      Issue.record("no error")
+    } catch let error as OxurError {
+      let text = ErrorRenderer.render(error)
+      #expect(text.contains("anonymous.oxur:2:3"), "\(text)")
+      #expect(text.contains("(/ 100 x)"), "\(text)")
+    }
+  }
+
+  @Test func anErrorKeepsTheTextItPointsInto() throws {
+    let (interpreter, _, _) = bufferedInterpreter()
+    var kept: OxurError?
+    do { try interpreter.eval("(+ 1 2)\n(/ 1 0)", file: "gone.oxur") } catch let error as OxurError { kept = error }
+    // The source file's reader and forms are gone; only the error still points into it.
+    let error = try #require(kept)
+    let text = ErrorRenderer.render(error)
+    #expect(text.contains("gone.oxur:2:1"), "\(text)")
+    #expect(text.contains("(/ 1 0)"), "\(text)")
+    #expect(Printer.readable(error.asValue).contains("gone.oxur"))
+  }
+
+  @Test func aReadErrorKeepsItsText() throws {
+    let error: ReadError
+    do {
+      _ = try Reader.readAll(SourceFile(name: "broken.oxur", text: "(+ 1\n  )]"))
+      Issue.record("no error")
+      return
+    } catch let caught { error = caught }
+    let text = ErrorRenderer.render(OxurError.read(error))
+    #expect(text.contains("broken.oxur:2:4"), "\(text)")
+    #expect(text.contains(")]"), "\(text)")
+  }
+
+  @Test func sourceAndDocumentationOutliveTheEval() throws {
+    let (interpreter, output, _) = bufferedInterpreter()
+    try interpreter.eval("(def limit \"the most\" 42)", file: "limits.oxur")
+    try interpreter.eval("(source limit)")
+    let printed = output.take()
+    #expect(printed.contains("(def limit \"the most\" 42)"), "\(printed)")
+  }
+
+  @Test func filesNothingOwnsAreFreed() throws {
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.eval("(defn f [] 0)")
+    let before = SourceFiles.liveCount
+    for round in 0..<300 {
+      try interpreter.eval("(+ 1 \(round))")
+      // Each redefinition lets go of the previous function, and with it the previous text.
+      try interpreter.eval("(defn f [] \(round))")
+    }
+    #expect(try interpreter.eval("(f)") == .int(299))
+    // Other tests run alongside and register files of their own: the bound is loose, but 600
+    // kept files would break it.
+    #expect(SourceFiles.liveCount - before < 100, "\(SourceFiles.liveCount - before) files kept")
+  }
+}
