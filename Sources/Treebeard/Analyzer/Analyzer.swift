@@ -79,7 +79,7 @@ final class Analyzer {
     function = FunctionContext(parent: nil, assignedNames: scanned)
     let node = try analyze(form, .value)
     let code = TopLevelCode(node: node, frameSize: function.slotCount)
-    resolutionLog?.analyzed.append(AnalyzedForm(form: form, code: code))
+    resolutionLog?.recordAnalyzed(AnalyzedForm(form: form, code: code))
     return code
   }
 

@@ -65,8 +65,15 @@ final class ResolutionLog {
   var definitions = 0
   /// The name the last `def` analyzed defines, interned once for the load's later steps.
   var definedSymbol: Symbol?
-  /// The analyzed top-level forms (a top-level `do` gives several) and their code.
-  var analyzed: [AnalyzedForm] = []
+  /// The first analyzed top-level form and its code, and how many there were (a top-level
+  /// `do` gives several; only one can be replayed, so the rest need not be kept).
+  private(set) var firstAnalyzed: AnalyzedForm?
+  private(set) var analyzedCount = 0
+
+  func recordAnalyzed(_ form: AnalyzedForm) {
+    if analyzedCount == 0 { firstAnalyzed = form }
+    analyzedCount += 1
+  }
 
   /// The questions asked so far, once the entries are too many to search linearly.
   @exclusivity(unchecked) private var asked: Set<ResolutionQuery>? = nil

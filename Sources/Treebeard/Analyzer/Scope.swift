@@ -25,9 +25,25 @@ final class CaptureList {
   }
 }
 
-/// Where `recur` jumps: the slots it rebinds.
+/// Where `recur` jumps: the slots it rebinds. A function's parameters take consecutive slots,
+/// kept as a range: an array per function was one allocation per definition at every reload,
+/// for a `recur` most functions never use.
 struct RecurTarget {
-  let slots: [Int]
+  private let listed: [Int]?
+  private let consecutive: Range<Int>
+
+  init(slots: [Int]) {
+    listed = slots
+    consecutive = 0..<0
+  }
+
+  init(consecutive: Range<Int>) {
+    listed = nil
+    self.consecutive = consecutive
+  }
+
+  var slots: [Int] { listed ?? Array(consecutive) }
+  var count: Int { listed?.count ?? consecutive.count }
 }
 
 /// One function being analyzed (or a top-level form, which is compiled as a function of no

@@ -152,9 +152,9 @@ extension Analyzer {
       throw SpecialForms.syntax("recur can only be used in tail position of a loop or function", form)
     }
     let arguments = Array(items.dropFirst())
-    guard arguments.count == target.slots.count else {
+    guard arguments.count == target.count else {
       throw SpecialForms.syntax(
-        "recur expects \(target.slots.count) argument(s), got \(arguments.count)", form)
+        "recur expects \(target.count) argument(s), got \(arguments.count)", form)
     }
     let values = try analyzeLastUseArguments(arguments, dying: Set(target.slots))
     return RecurNode(slots: target.slots, values: values, span: form.span)
@@ -169,11 +169,11 @@ extension Analyzer {
       selfName = name
       rest = rest.dropFirst()
     }
+    // One clause (almost every function) needs no array of clauses: one allocation per
+    // definition at every reload.
+    let single = rest.first?.vectorElements.map { (params: $0, body: rest.dropFirst(), span: form.span) }
     var clauses: [(params: [Syntax], body: ArraySlice<Syntax>, span: Span)] = []
-    if let params = rest.first?.vectorElements {
-      clauses.reserveCapacity(1)
-      clauses.append((params, rest.dropFirst(), form.span))
-    } else {
+    if single == nil {
       for clause in rest {
         guard let parts = clause.listElements, let params = parts.first?.vectorElements else {
           throw SpecialForms.syntax("fn needs a parameter vector or ([params] body…) clauses", clause)
@@ -181,20 +181,23 @@ extension Analyzer {
         clauses.append((params, parts.dropFirst(), clause.span))
       }
     }
-    guard !clauses.isEmpty else { throw SpecialForms.syntax("fn needs a parameter vector", form) }
+    guard single != nil || !clauses.isEmpty else { throw SpecialForms.syntax("fn needs a parameter vector", form) }
     let captures = CaptureList()
     let outer = function
     let savedCandidates = outer.moveCandidates
     outer.moveCandidates = [:]
     defer { outer.moveCandidates = savedCandidates }
     var arities: [Arity] = []
-    for clause in clauses {
+    arities.reserveCapacity(single == nil ? clauses.count : 1)
+    func analyzeClause(_ clause: (params: [Syntax], body: ArraySlice<Syntax>, span: Span)) throws {
       let context = FunctionContext(parent: outer, assignedNames: outer.assignedNames, captures: captures)
       function = context
       defer { function = outer }
       arities.append(
         try analyzeArity(clause.params, clause.body, span: clause.span, selfName: definedName == nil ? selfName : nil))
     }
+    if let single { try analyzeClause(single) }
+    for clause in clauses { try analyzeClause(clause) }
     // One arity (almost every function) cannot clash with another: no arrays and set to build.
     if arities.count > 1 {
       let variadicCount = arities.filter(\.isVariadic).count
@@ -216,7 +219,9 @@ extension Analyzer {
     var required = 0
     var variadic = false
     var index = 0
-    var slots: [Int] = []
+    // Each parameter takes the next slot, so they are `firstSlot..<firstSlot + parameterCount`.
+    let firstSlot = function.slotCount
+    var parameterCount = 0
     var pending: [(Syntax, Int)] = []
     while index < params.count {
       let param = params[index]
@@ -230,15 +235,18 @@ extension Analyzer {
       }
       if let name = param.symbolName ?? annotatedName(param) {
         let variable = function.declare(name, boxed: false)
-        slots.append(variable.slot)
+        parameterCount += 1
         if function.assignedNames.contains(name) { pending.append((param, variable.slot)) }
       } else {
         let slot = function.allocateSlot()
-        slots.append(slot)
+        parameterCount += 1
         pending.append((param, slot))
       }
       if !variadic { required += 1 }
       index += 1
+    }
+    guard function.slotCount == firstSlot + parameterCount else {
+      throw OxurError("internal", "parameter slots are not consecutive", span: span)
     }
     for (param, slot) in pending {
       if param.symbolName != nil || annotatedName(param) != nil {
@@ -259,7 +267,7 @@ extension Analyzer {
     if body.count >= 3, body.first?.symbolName == "->", case .symbol = body[body.startIndex + 1].kind {
       body = body.dropFirst(2)
     }
-    function.recurTarget = RecurTarget(slots: slots)
+    function.recurTarget = RecurTarget(consecutive: firstSlot..<(firstSlot + parameterCount))
     var node = try analyzeBody(body, Position(tail: true, recur: true), span: span)
     if !prologue.isEmpty { node = DoNode(prologue, last: node, span: span) }
     return Arity(

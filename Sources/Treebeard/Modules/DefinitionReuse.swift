@@ -247,7 +247,7 @@ extension Runtime {
     do { _ = try evaluateTopLevel(form, analyzer: analyzer, machine: machine) } catch let error as OxurError {
       throw error.located(form.span)
     }
-    guard !log.blocked, log.definitions == 1, log.analyzed.count == 1, let analyzed = log.analyzed.first,
+    guard !log.blocked, log.definitions == 1, log.analyzedCount == 1, let analyzed = log.firstAnalyzed,
       let items = analyzed.form.listElements, items.count >= 2, let head = items[0].symbolName,
       head == "def" || head == "defonce", let name = items[1].symbolName,
       let region = reuse.region(of: place, form: form), form.span.isIn(reuse.file),

@@ -9,7 +9,7 @@ import OxurSyntax
 public struct Documentation: Sendable {
   public let docstring: String?
   /// Where each parameter vector is written; empty for a plain value.
-  let arglistSpans: [Span]
+  let arglistSpans: ArglistSpans
   /// Arglists given as text (a host's definition).
   let writtenArglists: String?
   /// The whole defining form; its file keeps the text as loaded, so `(source)` shows the code
@@ -19,7 +19,7 @@ public struct Documentation: Sendable {
   /// Keeps that text: spans only name their file.
   let file: SourceFile?
 
-  init(docstring: String?, arglistSpans: [Span], span: Span, file: SourceFile?, isMacro: Bool = false) {
+  init(docstring: String?, arglistSpans: ArglistSpans, span: Span, file: SourceFile?, isMacro: Bool = false) {
     self.docstring = docstring
     self.arglistSpans = arglistSpans
     self.writtenArglists = nil
@@ -30,7 +30,7 @@ public struct Documentation: Sendable {
 
   init(docstring: String?, arglists: String, span: Span) {
     self.docstring = docstring
-    self.arglistSpans = []
+    self.arglistSpans = ArglistSpans()
     self.writtenArglists = arglists
     self.span = span
     self.file = nil
@@ -39,7 +39,7 @@ public struct Documentation: Sendable {
   /// `[a b]`, or `[x] [x y]` for several arities, as written.
   public var arglists: String {
     writtenArglists
-      ?? arglistSpans.map { span in
+      ?? arglistSpans.all.map { span in
         Reader.text(ofFormAt: span).map { $0.split(whereSeparator: \.isNewline).joined(separator: " ") } ?? "[…]"
       }.joined(separator: " ")
   }
@@ -48,11 +48,35 @@ public struct Documentation: Sendable {
   public var source: String? { Reader.text(ofFormAt: span) }
 
   /// The parameter vectors of `(fn [params] …)` or `(fn ([a] …) ([a b] …))`.
-  static func arglistSpans(of form: Syntax) -> [Span] {
-    guard let parts = form.listElements, parts.first?.symbolName == "fn" else { return [] }
+  static func arglistSpans(of form: Syntax) -> ArglistSpans {
+    guard let parts = form.listElements, parts.first?.symbolName == "fn" else { return ArglistSpans() }
     var rest = parts.dropFirst()
     if rest.first?.symbolName != nil { rest = rest.dropFirst() }  // (fn name [params] …)
-    if let params = rest.first, params.vectorElements != nil { return [params.span] }
-    return rest.compactMap { clause in clause.listElements?.first?.span }
+    if let params = rest.first, params.vectorElements != nil { return ArglistSpans(only: params.span) }
+    return ArglistSpans(several: rest.compactMap { clause in clause.listElements?.first?.span })
   }
+}
+
+/// The spans of a definition's parameter vectors. One (almost every function) is kept without
+/// an array: an array was one allocation per definition at every reload.
+struct ArglistSpans: Sendable {
+  private let only: Span?
+  private let several: [Span]
+
+  init() {
+    only = nil
+    several = []
+  }
+
+  init(only span: Span) {
+    only = span
+    several = []
+  }
+
+  init(several spans: [Span]) {
+    only = nil
+    several = spans
+  }
+
+  var all: [Span] { only.map { [$0] } ?? several }
 }
