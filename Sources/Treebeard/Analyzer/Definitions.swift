@@ -20,8 +20,8 @@ extension Analyzer {
     var docstring: String? = nil
     if items.count == 4, case .string(let text) = items[2].kind { docstring = text }
     version.documentation[symbol] = Documentation(
-      docstring: docstring, arglistSpans: valueForm.map(Documentation.arglistSpans(of:)) ?? ArglistSpans(), span: form.span,
-      file: owningFile(of: form.span))
+      docstring: docstring, arglistSpans: valueForm.map(Documentation.arglistSpans(of:)) ?? ArglistSpans(),
+      span: form.span, file: owningFile(of: form.span))
     var isFunction = false
     let value: Node
     if let valueForm, let parts = valueForm.listElements, parts.first?.symbolName == "fn",
