@@ -3,7 +3,7 @@
 /// A top-level form and its place in the text: bytes `start..<end`, starting at `line`:`column`.
 /// `form` is nil when the reader was told to skip it.
 public struct TopLevelForm: Sendable {
-  public let form: Syntax?
+  public var form: Syntax?
   public let start: Int
   public let end: Int
   public let line: Int

@@ -78,13 +78,14 @@ extension Runtime {
       previous: transaction.previousVersion(of: name), file: file, generation: entry.highestVersion)
     // Forms the previous version read from the very same bytes at the same place are not
     // built again (their code may be reused; if not, they are read then).
-    let read =
-      source.parsed?.forms
-      ?? Result { () throws(ReadError) in
-        try Reader.readTopLevel(file) { reuse.skip(offset: $0, line: $1, column: $2) }
-      }
-    let forms: [TopLevelForm]
-    do { forms = try read.get() } catch { throw OxurError.read(error) }
+    var forms: [TopLevelForm]
+    do {
+      forms = try
+        (source.parsed?.forms
+        ?? Result { () throws(ReadError) in
+          try Reader.readTopLevel(file) { reuse.skip(offset: $0, line: $1, column: $2) }
+        }).get()
+    } catch { throw OxurError.read(error) }
     var knownNames = DefinitionScan.names(in: forms.compactMap(\.form))
     for place in forms where place.form == nil {
       if let scanned = reuse.recorded(at: place.line)?.scannedName { knownNames.insert(scanned) }
@@ -94,7 +95,11 @@ extension Runtime {
     let formsClock = Stopwatch()
     let timedBefore = transaction.phases[name] ?? PhaseTimes()
     var reader: Reader? = nil
-    for (index, place) in forms.enumerated() {
+    for index in forms.indices {
+      let place = forms[index]
+      // Each form's syntax is freed as soon as it is staged, while it is still in the cache:
+      // freeing a thousand forms' syntax after the last one touched every object again, cold.
+      forms[index].form = nil
       if index == 0, place.form?.isCall(to: "module") == true { continue }
       try stageTopLevelForm(
         place, reuse: reuse, reader: &reader, analyzer: analyzer, staging: staging, machine: machine)
