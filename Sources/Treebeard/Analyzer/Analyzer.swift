@@ -250,6 +250,7 @@ final class Analyzer {
         return try special(self, form, items, position)
       }
       let isLocal = module == nil && function.lookup(name) != nil
+      if !isLocal, isDirectDefn(module: module, name: name) { return try analyzeDefn(form, items, position) }
       if !isLocal, let expansion = try expandMacro(form, items, module: module, name: name) {
         return try analyze(expansion, position)
       }
@@ -265,6 +266,13 @@ final class Analyzer {
     let callee = try analyze(head, .value)
     let arguments = try items.dropFirst().map { try analyze($0, .value) }
     return CallNode(callee: callee, arguments: arguments, isTail: position.tail, span: form.span)
+  }
+
+  /// True when `(name …)` is the core `defn`, which is analyzed without building its
+  /// expansion (`analyzeDefn`): not qualified and no user macro of that name. (Asking for the
+  /// user macro records the question, as expanding it would.)
+  func isDirectDefn(module: String?, name: String) -> Bool {
+    module == nil && name == "defn" && userMacro(module: nil, name: name) == nil
   }
 
   /// One expansion step if `name` is a macro here (user macros first, then the core ones).

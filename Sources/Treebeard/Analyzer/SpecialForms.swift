@@ -35,7 +35,7 @@ enum SpecialForms {
     "loop": { analyzer, form, items, position in try analyzer.analyzeLoop(form, items, position) },
     "recur": { analyzer, form, items, position in try analyzer.analyzeRecur(form, items, position) },
     "fn": { analyzer, form, items, _ in
-      LambdaNode(lambda: try analyzer.analyzeFunction(form, items, definedName: nil), span: form.span)
+      LambdaNode(lambda: try analyzer.analyzeFunction(form, items[...], definedName: nil), span: form.span)
     },
     "set!": { analyzer, form, items, _ in try analyzer.analyzeAssignment(form, items) },
     "match": { analyzer, form, items, position in try analyzer.analyzeMatch(form, items, position) },
@@ -161,7 +161,9 @@ extension Analyzer {
   }
 
   /// `(fn name? [params] body…)` or `(fn name? ([params] body…) …)`.
-  func analyzeFunction(_ form: Syntax, _ items: [Syntax], definedName: String?) throws -> Lambda {
+  /// `items` from the `fn` head on; the head itself is not looked at (`defn` passes its own
+  /// elements, from the one before the parameters).
+  func analyzeFunction(_ form: Syntax, _ items: ArraySlice<Syntax>, definedName: String?) throws -> Lambda {
     // Slices of `items`, not copies: every `defn` of a reloaded module comes through here.
     var rest = items.dropFirst()
     var selfName: String? = nil

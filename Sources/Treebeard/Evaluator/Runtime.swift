@@ -184,7 +184,7 @@ public final class Runtime: @unchecked Sendable {
     var current = form
     var steps = 0
     while case .list(let items) = current.kind, case .symbol(let module, let name)? = items.first?.kind,
-      module != nil || SpecialForms.lookup[name] == nil,
+      module != nil || SpecialForms.lookup[name] == nil, !analyzer.isDirectDefn(module: module, name: name),
       let expanded = try analyzer.expandMacro(current, items, module: module, name: name)
     {
       steps += 1

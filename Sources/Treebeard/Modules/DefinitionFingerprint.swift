@@ -9,7 +9,7 @@ import OxurSyntax
 /// analyzing it.
 enum DefinitionFingerprint {
   /// Forms whose second element names what they define.
-  static let definingForms: NameSet = ["def", "defonce", "defmacro", "defstruct", "defenum"]
+  static let definingForms: NameSet = ["def", "defonce", "defn", "defmacro", "defstruct", "defenum"]
 
   /// The defined name and its fingerprint, or nil for a form that defines nothing.
   /// `expansions` are what user macros inside the form expanded to; `interned` is the defined

@@ -249,7 +249,7 @@ extension Runtime {
     }
     guard !log.blocked, log.definitions == 1, log.analyzedCount == 1, let analyzed = log.firstAnalyzed,
       let items = analyzed.form.listElements, items.count >= 2, let head = items[0].symbolName,
-      head == "def" || head == "defonce", let name = items[1].symbolName,
+      head == "def" || head == "defonce" || head == "defn", let name = items[1].symbolName,
       let region = reuse.region(of: place, form: form), form.span.isIn(reuse.file),
       staging.externalUses.count >= externalUsesBefore, analyzer.unresolved.count >= unresolvedBefore
     else { return }
