@@ -43,22 +43,34 @@ public enum SourceFiles {
     weak var file: SourceFile?
   }
 
-  private static let live = Mutex<[UInt64: WeakFile]>([:])
+  /// Ids are distinct counts: a multiply-xorshift of the id is hash enough (an error made
+  /// with a span looks its file up, and SipHash of the key was half of that).
+  private struct FileKey: Hashable {
+    let id: UInt64
+    func hash(into hasher: inout Hasher) { hasher.combine(id) }
+    func _rawHashValue(seed: Int) -> Int {
+      var mixed = (id ^ UInt64(bitPattern: Int64(seed))) &* 0x9E37_79B9_7F4A_7C15
+      mixed ^= mixed >> 29
+      return Int(bitPattern: UInt(mixed))
+    }
+  }
+
+  private static let live = Mutex<[FileKey: WeakFile]>([:])
   private static let counter = Atomic<UInt64>(0)
 
   static func nextID() -> UInt64 { counter.add(1, ordering: .relaxed).newValue }
 
   static func register(_ file: SourceFile) {
-    live.withLock { $0[file.id] = WeakFile(file: file) }
+    live.withLock { $0[FileKey(id: file.id)] = WeakFile(file: file) }
   }
 
   static func forget(_ id: UInt64) {
-    live.withLock { _ = $0.removeValue(forKey: id) }
+    live.withLock { _ = $0.removeValue(forKey: FileKey(id: id)) }
   }
 
   /// The file, while something still owns it.
   static func file(_ id: UInt64) -> SourceFile? {
-    live.withLock { $0[id]?.file }
+    live.withLock { $0[FileKey(id: id)]?.file }
   }
 
   /// Files registered and not yet freed (for tests).

@@ -19,7 +19,9 @@ public final class OxurError: Error, @unchecked Sendable {
   /// Frames between `trace` and `outerTrace` that were not kept.
   public private(set) var omittedFrames = 0
   /// The files its spans point into, kept for the message (spans themselves keep no text).
-  private var files: [SourceFile] = []
+  /// Nearly always one: kept without an array, which was an allocation per error.
+  private var file: SourceFile?
+  private var otherFiles: [SourceFile] = []
   static let traceLimit = 24
   static let outerTraceLimit = 8
 
@@ -32,8 +34,10 @@ public final class OxurError: Error, @unchecked Sendable {
   }
 
   private func keepFile(of span: Span) {
-    guard span.fileID != 0, !files.contains(where: { $0.id == span.fileID }), let file = span.file else { return }
-    files.append(file)
+    guard span.fileID != 0, file?.id != span.fileID, !otherFiles.contains(where: { $0.id == span.fileID }),
+      let found = span.file
+    else { return }
+    if file == nil { file = found } else { otherFiles.append(found) }
   }
 
   public static func read(_ error: ReadError) -> OxurError {
