@@ -1,5 +1,7 @@
 // Spans name their file by number; whatever must quote a file's lines later keeps the file.
 
+import Dispatch
+import Foundation
 import OxurSyntax
 import Testing
 
@@ -77,6 +79,25 @@ import Testing
     try interpreter.eval("(source limit)")
     let printed = output.take()
     #expect(printed.contains("(def limit \"the most\" 42)"), "\(printed)")
+  }
+
+  @Test func filesComeAndGoOnManyThreadsAtOnce() {
+    // Files are made and freed on every thread (the watcher reads, nREPL sessions evaluate)
+    // while others look spans up: a span of a live file finds it, one of a freed file finds
+    // nothing, and nothing else happens (ThreadSanitizer runs this in CI).
+    let wrongAnswers = Counter()
+    DispatchQueue.concurrentPerform(iterations: 8) { thread in
+      var previous: Span? = nil
+      for round in 0..<2_000 {
+        let file = SourceFile(name: "t\(thread)-\(round).oxur", text: "(+ \(round) 1)\n")
+        let span = Span(file: file, line: 1, column: 1)
+        if span.file !== file { wrongAnswers.increment() }
+        // The previous round's file is gone (nothing owns it): its span finds nothing.
+        if let previous, previous.file != nil { wrongAnswers.increment() }
+        previous = span
+      }
+    }
+    #expect(wrongAnswers.value == 0)
   }
 
   @Test func filesNothingOwnsAreFreed() throws {
