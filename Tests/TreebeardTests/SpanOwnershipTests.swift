@@ -24,14 +24,9 @@ import Testing
     let (interpreter, _, _) = bufferedInterpreter()
     // The eval's source file is owned by nothing but what was analyzed from it.
     try interpreter.eval("(defn ratio [x]\n  (/ 100 x))", file: "defs.oxur")
-    do {
-      _ = try interpreter.eval("(ratio 0)")
-      Issue.record("no error")
-    } catch let error as OxurError {
-      let text = ErrorRenderer.render(error)
-      #expect(text.contains("defs.oxur:2:3"), "\(text)")
-      #expect(text.contains("(/ 100 x)"), "\(text)")
-    }
+    let text = try #require(renderedFailure(interpreter, "(ratio 0)"))
+    #expect(text.contains("defs.oxur:2:3"), "\(text)")
+    #expect(text.contains("(/ 100 x)"), "\(text)")
   }
 
   @Test func aFunctionNoDefinitionNamesKeepsItsTextToo() throws {
@@ -39,14 +34,9 @@ import Testing
     try interpreter.eval("(def box (atom nil))")
     // No def, so no documentation: the function alone owns this text.
     try interpreter.eval("(reset! box (fn [x]\n  (/ 100 x)))", file: "anonymous.oxur")
-    do {
-      _ = try interpreter.eval("((deref box) 0)")
-      Issue.record("no error")
-    } catch let error as OxurError {
-      let text = ErrorRenderer.render(error)
-      #expect(text.contains("anonymous.oxur:2:3"), "\(text)")
-      #expect(text.contains("(/ 100 x)"), "\(text)")
-    }
+    let text = try #require(renderedFailure(interpreter, "((deref box) 0)"))
+    #expect(text.contains("anonymous.oxur:2:3"), "\(text)")
+    #expect(text.contains("(/ 100 x)"), "\(text)")
   }
 
   @Test func anErrorKeepsTheTextItPointsInto() throws {
@@ -113,5 +103,17 @@ import Testing
     // Other tests run alongside and register files of their own: the bound is loose, but 600
     // kept files would break it.
     #expect(SourceFiles.liveCount - before < 100, "\(SourceFiles.liveCount - before) files kept")
+  }
+}
+
+/// The rendered report of the error `expression` fails with; nil when it does not fail.
+private func renderedFailure(_ interpreter: Interpreter, _ expression: String) -> String? {
+  do {
+    _ = try interpreter.eval(expression)
+    return nil
+  } catch let error as OxurError {
+    return ErrorRenderer.render(error)
+  } catch {
+    return "\(error)"
   }
 }
