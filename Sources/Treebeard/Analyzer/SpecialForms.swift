@@ -183,25 +183,31 @@ extension Analyzer {
         clauses.append((params, parts.dropFirst(), clause.span))
       }
     }
-    guard single != nil || !clauses.isEmpty else { throw SpecialForms.syntax("fn needs a parameter vector", form) }
     let captures = CaptureList()
     let outer = function
     let savedCandidates = outer.moveCandidates
     outer.moveCandidates = [:]
     defer { outer.moveCandidates = savedCandidates }
-    var arities: [Arity] = []
-    arities.reserveCapacity(single == nil ? clauses.count : 1)
-    func analyzeClause(_ clause: (params: [Syntax], body: ArraySlice<Syntax>, span: Span)) throws {
+    func analyzeClause(_ clause: (params: [Syntax], body: ArraySlice<Syntax>, span: Span)) throws -> Arity {
       let context = FunctionContext(parent: outer, assignedNames: outer.assignedNames, captures: captures)
       function = context
       defer { function = outer }
-      arities.append(
-        try analyzeArity(clause.params, clause.body, span: clause.span, selfName: definedName == nil ? selfName : nil))
+      return try analyzeArity(
+        clause.params, clause.body, span: clause.span, selfName: definedName == nil ? selfName : nil)
     }
-    if let single { try analyzeClause(single) }
-    for clause in clauses { try analyzeClause(clause) }
+    let firstArity: Arity
+    var otherArities: [Arity] = []
+    if let single {
+      firstArity = try analyzeClause(single)
+    } else if let first = clauses.first {
+      firstArity = try analyzeClause(first)
+      for clause in clauses.dropFirst() { otherArities.append(try analyzeClause(clause)) }
+    } else {
+      throw SpecialForms.syntax("fn needs a parameter vector", form)
+    }
     // One arity (almost every function) cannot clash with another: no arrays and set to build.
-    if arities.count > 1 {
+    if !otherArities.isEmpty {
+      let arities = [firstArity] + otherArities
       let variadicCount = arities.filter(\.isVariadic).count
       if variadicCount > 1 { throw SpecialForms.syntax("a function can have only one variadic arity", form) }
       let fixedCounts = arities.filter { !$0.isVariadic }.map(\.requiredCount)
@@ -210,8 +216,9 @@ extension Analyzer {
       }
     }
     return Lambda(
-      name: definedName ?? selfName, module: definedName == nil ? nil : moduleName, arities: arities,
-      captureSources: captures.sources, span: form.span, sourceFile: owningFile(of: form.span))
+      name: definedName ?? selfName, module: definedName == nil ? nil : moduleName, firstArity: firstArity,
+      otherArities: otherArities, captureSources: captures.sources, span: form.span,
+      sourceFile: owningFile(of: form.span))
   }
 
   private func analyzeArity(_ params: [Syntax], _ bodyForms: ArraySlice<Syntax>, span: Span, selfName: String?) throws

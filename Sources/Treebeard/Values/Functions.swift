@@ -38,7 +38,11 @@ public final class Arity: @unchecked Sendable {
 public final class Lambda: @unchecked Sendable {
   public let name: String?
   public let module: String?
-  let arities: [Arity]
+  /// The first arity, and the others of a multi-arity function: a one-arity function (almost
+  /// every one) keeps no array, which was an allocation per definition at every reload and a
+  /// free per definition each time a kept version left the history.
+  let firstArity: Arity
+  let otherArities: [Arity]
   /// Set when the function has exactly one fixed arity: the fast path of every call.
   let single: Arity?
   let singleReference: Unmanaged<Arity>?
@@ -52,13 +56,14 @@ public final class Lambda: @unchecked Sendable {
   let sourceFile: SourceFile?
 
   init(
-    name: String?, module: String?, arities: [Arity], captureSources: [CaptureSource], span: Span,
-    sourceFile: SourceFile?
+    name: String?, module: String?, firstArity: Arity, otherArities: [Arity], captureSources: [CaptureSource],
+    span: Span, sourceFile: SourceFile?
   ) {
     self.name = name
     self.module = module
-    self.arities = arities
-    self.single = arities.count == 1 && arities.first?.isVariadic == false ? arities.first : nil
+    self.firstArity = firstArity
+    self.otherArities = otherArities
+    self.single = otherArities.isEmpty && !firstArity.isVariadic ? firstArity : nil
     self.singleReference = single.map { Unmanaged.passUnretained($0) }
     self.plainSingleReference = single.flatMap {
       $0.captureMap.isEmpty && $0.selfSlot == nil ? Unmanaged.passUnretained($0) : nil
@@ -68,9 +73,15 @@ public final class Lambda: @unchecked Sendable {
     self.sourceFile = sourceFile
   }
 
+  /// Every arity in order (introspection and printing; calls use `arity(for:)`).
+  var arities: [Arity] { [firstArity] + otherArities }
+
+  /// A fixed arity taking exactly `count` first, then any that accepts it, in order.
   func arity(for count: Int) -> Arity? {
-    for arity in arities where !arity.isVariadic && arity.requiredCount == count { return arity }
-    for arity in arities where arity.accepts(count) { return arity }
+    if !firstArity.isVariadic && firstArity.requiredCount == count { return firstArity }
+    for arity in otherArities where !arity.isVariadic && arity.requiredCount == count { return arity }
+    if firstArity.accepts(count) { return firstArity }
+    for arity in otherArities where arity.accepts(count) { return arity }
     return nil
   }
 
