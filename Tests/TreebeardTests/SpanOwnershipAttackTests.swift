@@ -42,4 +42,22 @@ import Testing
     #expect(text.contains("maker.oxur:3:5"), "\(text)")
     #expect(text.contains("(h 1)"), "\(text)")
   }
+
+  @Test func aRolledBackVersionKeepsTheTextItsUsesPointInto() throws {
+    let directory = ModuleDirectory()
+    let (interpreter, _, _) = bufferedInterpreter()
+    interpreter.runtime.registry.historyLimit = 1
+    let lib = directory.write("lib.oxur", "(module lib)\n(defn f [x] x)\n")
+    // No definitions: nothing but the module version owns the text of each load of app.
+    let app = directory.write("app.oxur", "(module app)\n(import lib :refer [f])\n(f 1)\n")
+    try interpreter.load(path: app)
+    directory.write("app.oxur", "(module app)\n(import lib :refer [f])\n(f 2)\n")
+    try interpreter.reload(path: app)
+    // Version 1's code is committed again; version 1 itself leaves the one-version history.
+    try interpreter.rollback(module: "app", to: 1)
+    directory.write("lib.oxur", "(module lib)\n(defn g [x] x)\n")
+    let outcome = try interpreter.reload(path: lib)
+    let warnings = outcome.breakageWarnings.joined(separator: "\n")
+    #expect(warnings.contains("app.oxur:2"), "\(warnings)")
+  }
 }
