@@ -60,4 +60,20 @@ import Testing
     let warnings = outcome.breakageWarnings.joined(separator: "\n")
     #expect(warnings.contains("app.oxur:2"), "\(warnings)")
   }
+
+  @Test func switchingBetweenDefOfFnAndDefnIsNoChange() throws {
+    let directory = ModuleDirectory()
+    let (interpreter, _, _) = bufferedInterpreter()
+    let path = directory.write(
+      "m.oxur", "(module m)\n(def f (fn [x] x))\n(def g \"doc\" (fn ([x] x) ([x y] y)))\n(defn h [x] x)\n")
+    try interpreter.load(path: path)
+    // The same code as defn's expansion, and an attribute map (which the expansion drops).
+    directory.write(
+      "m.oxur", "(module m)\n(defn f [x] x)\n(defn g \"doc\" {:added 2} ([x] x) ([x y] y))\n(def h (fn [x] x))\n")
+    let outcome = try interpreter.reload(path: path)
+    #expect(outcome.changes.changed.isEmpty, "\(outcome.changes.changed)")
+    // A real edit still shows.
+    directory.write("m.oxur", "(module m)\n(defn f [x] x)\n(defn g \"doc\" ([x] x) ([x y] x))\n(def h (fn [x] x))\n")
+    #expect(try interpreter.reload(path: path).changes.changed == ["g"])
+  }
 }
