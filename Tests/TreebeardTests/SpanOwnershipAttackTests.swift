@@ -76,4 +76,21 @@ import Testing
     directory.write("m.oxur", "(module m)\n(defn f [x] x)\n(defn g \"doc\" ([x] x) ([x y] x))\n(def h (fn [x] x))\n")
     #expect(try interpreter.reload(path: path).changes.changed == ["g"])
   }
+
+  @Test func aFunctionOfAVersionThatLeftTheHistoryQuotesThatVersionsText() throws {
+    let directory = ModuleDirectory()
+    let (interpreter, _, _) = bufferedInterpreter()
+    interpreter.runtime.registry.historyLimit = 1
+    let path = directory.write("w.oxur", "(module w)\n(defn make []\n  (fn [x]\n    (/ 10 x)))\n")
+    try interpreter.load(path: path)
+    try interpreter.eval("(def kept (w:make))")
+    for round in 2...4 {
+      directory.write("w.oxur", "(module w)\n;; round \(round)\n(defn make []\n  (fn [x] (* \(round) x)))\n")
+      try interpreter.reload(path: path)
+    }
+    // Version 1 and its text are gone from the module; the closure made from it still quotes it.
+    let text = try failure(interpreter, "(kept 0)")
+    #expect(text.contains("w.oxur:4:5"), "\(text)")
+    #expect(text.contains("(/ 10 x)"), "\(text)")
+  }
 }
