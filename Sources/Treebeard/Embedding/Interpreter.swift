@@ -136,6 +136,8 @@ public final class Interpreter: @unchecked Sendable {
   }
 
   /// Evaluates one already-read form in the current module (the REPL reads, then calls this).
+  /// The caller keeps the form's `SourceFile` alive until this returns: spans only name their
+  /// file, so a form whose file is gone runs, but its errors and functions quote no source.
   public func eval(form: Syntax, handle: EvaluationHandle? = nil) throws -> Value {
     try evaluating(handle) { [runtime] machine in
       let entry = runtime.registry.entry(machine.currentModule)

@@ -19,7 +19,9 @@ enum DefinitionFingerprint {
       definingForms.contains(head), let name = items[1].symbolName
     else { return nil }
     var hasher = FingerprintHasher()
-    hasher.add(form)
+    // `defn` is analyzed without being expanded, but is hashed as its expansion: writing
+    // `(def f (fn …))` as `(defn f …)`, or adding an attribute map, changes no code.
+    if head != "defn" || !hasher.addAsDefnExpansion(items) { hasher.add(form) }
     for expansion in expansions {
       hasher.addTag(0x3E)
       hasher.add(expansion)
@@ -122,6 +124,37 @@ struct FingerprintHasher {
     case .map(let items): addItems(items, 12)
     case .set(let items): addItems(items, 13)
     }
+  }
+
+  /// Adds what `CoreMacros.defn` would expand `(defn …)` to, `(def name "doc"? (fn …))`,
+  /// without building it; false (nothing added) for a form it would reject.
+  mutating func addAsDefnExpansion(_ items: [Syntax]) -> Bool {
+    guard items.count >= 3, items[1].symbolName != nil else { return false }
+    var restStart = 2
+    var docstring: Syntax? = nil
+    if case .string = items[restStart].kind, items.count - restStart > 1 {
+      docstring = items[restStart]
+      restStart += 1
+    }
+    if case .map = items[restStart].kind, items.count - restStart > 1 { restStart += 1 }
+    guard items[restStart].vectorElements != nil || items[restStart].listElements != nil else { return false }
+    addTag(10)
+    addSymbol("def")
+    add(items[1])
+    if let docstring { add(docstring) }
+    addTag(10)
+    addSymbol("fn")
+    for item in items[restStart...] { add(item) }
+    addTag(14)
+    addTag(14)
+    return true
+  }
+
+  /// An unqualified symbol, as `add` hashes one.
+  private mutating func addSymbol(_ name: String) {
+    addTag(9)
+    addTag(0x3A)
+    addName(name)
   }
 
   private mutating func addItems(_ items: [Syntax], _ tag: UInt8) {

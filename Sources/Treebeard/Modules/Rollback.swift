@@ -50,6 +50,8 @@ extension ModuleVersion {
     copy.fingerprints = fingerprints
     copy.fingerprintOrder = fingerprintOrder
     copy.reusable = reusable
+    // Its external uses point into this text: the version it is copied from may leave the history.
+    copy.sourceFile = sourceFile
     return copy
   }
 }
