@@ -17,32 +17,6 @@ import Testing
     return ""
   }
 
-  @Test func aTailCallOutOfAFunctionNothingElseHoldsStillQuotesItsLine() throws {
-    let (interpreter, _, _) = bufferedInterpreter()
-    try interpreter.eval("(def box (atom nil))")
-    // The function in the box is the only owner of maker.oxur once this eval ends.
-    try interpreter.eval("(let [h inc]\n  (reset! box (fn []\n    (h \"x\"))))", file: "maker.oxur")
-    // Its frame is reused by its tail call to `h`, which fails after it was let go.
-    try interpreter.eval("(defn run [] (let [b (deref box)] (reset! box nil) (b)))")
-    let text = try failure(interpreter, "(run)")
-    #expect(text.contains("maker.oxur:3:5"), "\(text)")
-    #expect(text.contains("(h \"x\")"), "\(text)")
-  }
-
-  @Test func aTailCallToAGlobalThatIsNoLongerAFunctionQuotesTheCallersLine() throws {
-    let (interpreter, _, _) = bufferedInterpreter()
-    try interpreter.eval("(def box (atom nil))\n(defn later [x] x)")
-    // `h` is a late-bound reference to `later`; the function in the box alone owns maker.oxur.
-    try interpreter.eval("(let [h later]\n  (reset! box (fn []\n    (h 1))))", file: "maker.oxur")
-    try interpreter.eval("(def later 5)")
-    // run's frame is reused by the call to the box's function, and that one's by `(h 1)`:
-    // the reference is resolved (and fails) once the box's function is let go.
-    try interpreter.eval("(defn run [] (let [b (deref box)] (reset! box nil) (b)))")
-    let text = try failure(interpreter, "(run)")
-    #expect(text.contains("maker.oxur:3:5"), "\(text)")
-    #expect(text.contains("(h 1)"), "\(text)")
-  }
-
   @Test func aRolledBackVersionKeepsTheTextItsUsesPointInto() throws {
     let directory = ModuleDirectory()
     let (interpreter, _, _) = bufferedInterpreter()

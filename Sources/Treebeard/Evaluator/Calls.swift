@@ -205,9 +205,6 @@ extension Machine {
   /// Frames keep the span of the call that started the chain (a trace shows the tail callee
   /// where the replaced function was called).
   @inline(never) private func runTailCalls(base: UnsafeMutablePointer<Value>, span callSpan: Span) throws -> Value {
-    // The callee that signalled the pending tail call, held until that call is made: the call's
-    // span points into its code, and an anonymous function may be the only owner of that text.
-    var signalling = Value.nil
     while true {
       // Holds the tail callee, which nobody else may hold, while it runs.
       var callee = tailCallee
@@ -237,8 +234,6 @@ extension Machine {
         pop(to: base)
         return result
       }
-      // A move, not a retain: the one released is the callee before it, as it was without this.
-      swap(&signalling, &callee)
     }
   }
 
