@@ -43,20 +43,11 @@ extension Analyzer {
   /// analyzed from the form itself. Building the expansion cost six allocations per definition
   /// at every reload, a sixth of a full reload's. `macroexpand` still shows the expansion.
   func analyzeDefn(_ form: Syntax, _ items: [Syntax], _ position: Position) throws -> Node {
-    guard items.count >= 3, let name = items[1].symbolName else {
-      throw CoreMacros.error("defn needs a name and a parameter vector", form)
-    }
-    var restStart = 2
+    let parts = try CoreMacros.DefnParts(form, items)
+    let name = parts.name
     var docstring: String? = nil
-    if case .string(let text) = items[restStart].kind, items.count - restStart > 1 {
-      docstring = text
-      restStart += 1
-    }
-    if case .map = items[restStart].kind, items.count - restStart > 1 { restStart += 1 }
-    let first = items[restStart]
-    guard first.vectorElements != nil || first.listElements != nil else {
-      throw CoreMacros.error("defn \(name) needs a parameter vector", form)
-    }
+    if case .string(let text)? = parts.docstring?.kind { docstring = text }
+    let first = items[parts.parametersStart]
     // A local named `fn` makes `def` analyze the value as an expression: the expansion keeps that.
     if function.lookup("fn") != nil { return try analyze(try CoreMacros.defn(form, items), position) }
     knownNames.insert(name)
@@ -66,10 +57,10 @@ extension Analyzer {
     let arglists =
       first.vectorElements != nil
       ? ArglistSpans(only: first.span)
-      : ArglistSpans(several: items[restStart...].compactMap { clause in clause.listElements?.first?.span })
+      : ArglistSpans(several: items[parts.parametersStart...].compactMap { clause in clause.listElements?.first?.span })
     version.documentation[symbol] = Documentation(
       docstring: docstring, arglistSpans: arglists, span: form.span, file: owningFile(of: form.span))
-    let lambda = try analyzeFunction(form, items[(restStart - 1)...], definedName: name)
+    let lambda = try analyzeFunction(form, items[(parts.parametersStart - 1)...], definedName: name)
     return DefineNode(
       entry: entry, name: symbol, value: LambdaNode(lambda: lambda, span: form.span), isFunction: true, isOnce: false,
       span: form.span)

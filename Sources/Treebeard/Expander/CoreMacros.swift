@@ -126,34 +126,50 @@ enum CoreMacros {
   static func threadFirst(_ form: Syntax, _ items: [Syntax]) throws -> Syntax { try thread(form, items, last: false) }
   static func threadLast(_ form: Syntax, _ items: [Syntax]) throws -> Syntax { try thread(form, items, last: true) }
 
+  /// The parts of `(defn name "doc"? {attrs}? [params] body…)` (or with `([params] body…)`
+  /// clauses): read once here for the expansion, the analyzer (which compiles `defn` without
+  /// building its expansion) and the fingerprint (which hashes it as its expansion).
+  struct DefnParts {
+    let name: String
+    let docstring: Syntax?
+    /// Where the parameter vector (or the first clause) is in the form's items.
+    let parametersStart: Int
+
+    init(_ form: Syntax, _ items: [Syntax]) throws {
+      guard items.count >= 3, let name = items[1].symbolName else {
+        throw CoreMacros.error("defn needs a name and a parameter vector", form)
+      }
+      var start = 2
+      var docstring: Syntax? = nil
+      if case .string = items[start].kind, items.count - start > 1 {
+        docstring = items[start]
+        start += 1
+      }
+      if case .map = items[start].kind, items.count - start > 1 { start += 1 }
+      guard items[start].vectorElements != nil || items[start].listElements != nil else {
+        throw CoreMacros.error("defn \(name) needs a parameter vector", form)
+      }
+      self.name = name
+      self.docstring = docstring
+      self.parametersStart = start
+    }
+  }
+
   /// `(defn name "doc"? [params] -> T? body…)` or with arity clauses → `(def name (fn …))`.
   static func defn(_ form: Syntax, _ items: [Syntax]) throws -> Syntax {
-    guard items.count >= 3, let name = items[1].symbolName else {
-      throw error("defn needs a name and a parameter vector", form)
-    }
-    // Built in place (every `defn` of a module expands again at each reload): the slices and
-    // concatenations this was written with allocated five arrays per definition.
-    var restStart = 2
-    var docstring: Syntax? = nil
-    if case .string = items[restStart].kind, items.count - restStart > 1 {
-      docstring = items[restStart]
-      restStart += 1
-    }
-    if case .map = items[restStart].kind, items.count - restStart > 1 { restStart += 1 }
-    let first = items[restStart]
-    guard first.vectorElements != nil || first.listElements != nil else {
-      throw error("defn \(name) needs a parameter vector", form)
-    }
+    let parts = try DefnParts(form, items)
+    // Built in place: the slices and concatenations this was written with allocated five
+    // arrays per definition.
     var functionItems: [Syntax] = []
-    functionItems.reserveCapacity(items.count - restStart + 1)
+    functionItems.reserveCapacity(items.count - parts.parametersStart + 1)
     functionItems.append(sym("fn", form.span))
-    functionItems.append(contentsOf: items[restStart...])
+    functionItems.append(contentsOf: items[parts.parametersStart...])
     // `(def name "doc" (fn …))`: def keeps the docstring for `(doc name)`.
     var definition: [Syntax] = []
     definition.reserveCapacity(4)
     definition.append(sym("def", form.span))
     definition.append(items[1])  // the unqualified symbol `name`, at its own span
-    if let docstring { definition.append(docstring) }
+    if let docstring = parts.docstring { definition.append(docstring) }
     definition.append(list(functionItems, form.span))
     return list(definition, form.span)
   }

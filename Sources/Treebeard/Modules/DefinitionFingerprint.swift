@@ -21,7 +21,7 @@ enum DefinitionFingerprint {
     var hasher = FingerprintHasher()
     // `defn` is analyzed without being expanded, but is hashed as its expansion: writing
     // `(def f (fn …))` as `(defn f …)`, or adding an attribute map, changes no code.
-    if head != "defn" || !hasher.addAsDefnExpansion(items) { hasher.add(form) }
+    if head != "defn" || !hasher.addAsDefnExpansion(form, items) { hasher.add(form) }
     for expansion in expansions {
       hasher.addTag(0x3E)
       hasher.add(expansion)
@@ -128,23 +128,15 @@ struct FingerprintHasher {
 
   /// Adds what `CoreMacros.defn` would expand `(defn …)` to, `(def name "doc"? (fn …))`,
   /// without building it; false (nothing added) for a form it would reject.
-  mutating func addAsDefnExpansion(_ items: [Syntax]) -> Bool {
-    guard items.count >= 3, items[1].symbolName != nil else { return false }
-    var restStart = 2
-    var docstring: Syntax? = nil
-    if case .string = items[restStart].kind, items.count - restStart > 1 {
-      docstring = items[restStart]
-      restStart += 1
-    }
-    if case .map = items[restStart].kind, items.count - restStart > 1 { restStart += 1 }
-    guard items[restStart].vectorElements != nil || items[restStart].listElements != nil else { return false }
+  mutating func addAsDefnExpansion(_ form: Syntax, _ items: [Syntax]) -> Bool {
+    guard let parts = try? CoreMacros.DefnParts(form, items) else { return false }
     addTag(10)
     addSymbol("def")
     add(items[1])
-    if let docstring { add(docstring) }
+    if let docstring = parts.docstring { add(docstring) }
     addTag(10)
     addSymbol("fn")
-    for item in items[restStart...] { add(item) }
+    for item in items[parts.parametersStart...] { add(item) }
     addTag(14)
     addTag(14)
     return true
