@@ -15,15 +15,21 @@ import TreebeardWatch
     "app.oxur": "(module app)\n(import a)\n(import b)\n(defn show [] [(a:v) (b:v)])\n",
   ]
 
+  /// `app` calling `(lib:old)`, loaded and watched.
+  private static func watchedAppOnLibrary(_ backend: WatchBackend) throws -> WatchedModules {
+    let watched = try WatchedModules(
+      backend, files: ["lib.oxur": library, "app.oxur": app("(lib:old)")], load: "app.oxur")
+    try watched.watcher.watchLoadedModules()
+    return watched
+  }
+
   /// A save of `app` failed only because `lib` lacked a name; `lib` is then saved with it.
   /// `app`'s saved content goes in again with `lib`'s, so both load (the watcher once
   /// remembered the failed content for good and `app` kept its old code until its text changed).
   @Test(arguments: WatchBackend.allCases) func aSaveThatFailedForWantOfAnotherModuleLoadsWithIt(
     _ backend: WatchBackend
   ) throws {
-    let watched = try WatchedModules(
-      backend, files: ["lib.oxur": Self.library, "app.oxur": Self.app("(lib:old)")], load: "app.oxur")
-    try watched.watcher.watchLoadedModules()
+    let watched = try Self.watchedAppOnLibrary(backend)
     try watched.inPlaceSave("app.oxur", Self.app("(lib:new)"))
     waitUntil("the failed save is reported", timeout: 20) {
       watched.err.contains("unknown name: lib:new") && watched.err.contains("✗ Module not reloaded (keeping version 1)")
@@ -58,9 +64,7 @@ import TreebeardWatch
   @Test(arguments: WatchBackend.allCases) func aFailedSaveSavedAgainAloneIsNotReportedTwice(
     _ backend: WatchBackend
   ) throws {
-    let watched = try WatchedModules(
-      backend, files: ["lib.oxur": Self.library, "app.oxur": Self.app("(lib:old)")], load: "app.oxur")
-    try watched.watcher.watchLoadedModules()
+    let watched = try Self.watchedAppOnLibrary(backend)
     try watched.inPlaceSave("app.oxur", Self.app("(lib:missing)"))
     waitUntil("the failed save is reported", timeout: 20) { watched.err.contains("unknown name: lib:missing") }
     try watched.inPlaceSave("app.oxur", Self.app("(lib:missing)"))
@@ -103,9 +107,7 @@ import TreebeardWatch
   @Test(arguments: WatchBackend.allCases) func aSaveThatIsNotUTF8IsReportedAndKeepsTheVersion(
     _ backend: WatchBackend
   ) throws {
-    let watched = try WatchedModules(
-      backend, files: ["lib.oxur": Self.library, "app.oxur": Self.app("(lib:old)")], load: "app.oxur")
-    try watched.watcher.watchLoadedModules()
+    let watched = try Self.watchedAppOnLibrary(backend)
     try watched.inPlaceSave("app.oxur", Array(Self.app("\"caf").utf8) + [0xE9] + Array("\")\n".utf8))
     waitUntil("the broken save is reported", timeout: 20) {
       watched.err.contains("is not valid UTF-8 text\n✗ Module not reloaded (keeping version 1)")
@@ -122,9 +124,7 @@ import TreebeardWatch
   @Test(arguments: WatchBackend.allCases) func aModuleFileTurnedIntoADirectoryIsReportedOnce(
     _ backend: WatchBackend
   ) throws {
-    let watched = try WatchedModules(
-      backend, files: ["lib.oxur": Self.library, "app.oxur": Self.app("(lib:old)")], load: "app.oxur")
-    try watched.watcher.watchLoadedModules()
+    let watched = try Self.watchedAppOnLibrary(backend)
     let manager = FileManager.default
     try manager.removeItem(atPath: watched.directory.path("app.oxur"))
     try manager.createDirectory(atPath: watched.directory.path("app.oxur"), withIntermediateDirectories: false)
