@@ -156,8 +156,9 @@ extension Analyzer {
       throw SpecialForms.syntax(
         "recur expects \(target.count) argument(s), got \(arguments.count)", form)
     }
-    let values = try analyzeLastUseArguments(arguments, dying: Set(target.slots))
-    return RecurNode(slots: target.slots, values: values, span: form.span)
+    let slots = target.slots
+    let values = try analyzeLastUseArguments(arguments, dying: Set(slots))
+    return RecurNode(slots: slots, values: values, span: form.span)
   }
 
   /// `(fn name? [params] body…)` or `(fn name? ([params] body…) …)`.
