@@ -380,42 +380,73 @@ public struct Reader {
   private mutating func readAtom(_ start: Span) throws(ReadError) -> Syntax {
     let begin = position
     while let byte = peek(), !Reader.isDelimiter(byte) { advance() }
-    let tokenBytes = bytes[begin..<position]
-    guard let first = tokenBytes.first else {
+    guard begin < position else {
       advance()
       throw ReadError("unexpected character", start)
     }
-    // Only a token starting with a digit, or a sign then a digit, can be a number.
-    let second = begin + 1 < position ? bytes[begin + 1] : 0
-    let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-    if let small = Reader.plainDecimal(tokenBytes) { return Syntax(.int(small), start) }
-    if isDigit(first) || ((first == UInt8(ascii: "-") || first == UInt8(ascii: "+")) && isDigit(second)),
-      let number = try Reader.parseNumber(String(decoding: tokenBytes, as: UTF8.self), start)
-    {
-      return Syntax(number, start)
+    let end = position
+    // The token is read through a pointer into `bytes`: an `ArraySlice` of it retained and
+    // released the whole text's buffer, atomically, for every atom read.
+    let atom = bytes.withUnsafeBufferPointer { whole in
+      Reader.atomKind(UnsafeBufferPointer(rebasing: whole[begin..<end]))
     }
-    switch tokenBytes.count {
-    case 3 where Reader.matches(tokenBytes, "nil"): return Syntax(.nil, start)
-    case 4 where Reader.matches(tokenBytes, "true"): return Syntax(.bool(true), start)
-    case 5 where Reader.matches(tokenBytes, "false"): return Syntax(.bool(false), start)
+    switch atom {
+    case .kind(let kind): return Syntax(kind, start)
+    case .number:
+      let token = bytes.withUnsafeBufferPointer { String(decoding: $0[begin..<end], as: UTF8.self) }
+      if let number = try Reader.parseNumber(token, start) { return Syntax(number, start) }
+      let other = bytes.withUnsafeBufferPointer { whole in
+        Reader.nonNumberKind(UnsafeBufferPointer(rebasing: whole[begin..<end]))
+      }
+      guard case .kind(let kind) = other else { throw ReadError("a keyword needs a name after ':'", start) }
+      return Syntax(kind, start)
+    case .emptyKeyword:
+      throw ReadError("a keyword needs a name after ':'", start)
+    }
+  }
+
+  /// What an atom's bytes read as, or that they must be parsed as a number (which may throw).
+  private enum Atom {
+    case kind(Syntax.Kind)
+    case number
+    case emptyKeyword
+  }
+
+  private static func atomKind(_ token: UnsafeBufferPointer<UInt8>) -> Atom {
+    guard let first = token.first else { return .emptyKeyword }
+    if let small = Reader.plainDecimal(token) { return .kind(.int(small)) }
+    // Only a token starting with a digit, or a sign then a digit, can be a number.
+    let second = token.count > 1 ? token[1] : 0
+    let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+    if isDigit(first) || ((first == UInt8(ascii: "-") || first == UInt8(ascii: "+")) && isDigit(second)) {
+      return .number
+    }
+    return nonNumberKind(token)
+  }
+
+  private static func nonNumberKind(_ token: UnsafeBufferPointer<UInt8>) -> Atom {
+    guard let first = token.first else { return .emptyKeyword }
+    switch token.count {
+    case 3 where Reader.matches(token, "nil"): return .kind(.nil)
+    case 4 where Reader.matches(token, "true"): return .kind(.bool(true))
+    case 5 where Reader.matches(token, "false"): return .kind(.bool(false))
     default: break
     }
     if first == UInt8(ascii: ":") {
-      guard tokenBytes.count > 1 else { throw ReadError("a keyword needs a name after ':'", start) }
-      return Syntax(.keyword(String(decoding: tokenBytes.dropFirst(), as: UTF8.self)), start)
+      guard token.count > 1 else { return .emptyKeyword }
+      return .kind(.keyword(String(decoding: token[1...], as: UTF8.self)))
     }
-    let token = String(decoding: tokenBytes, as: UTF8.self)
-    if let colon = bytes[begin..<position].firstIndex(of: UInt8(ascii: ":")), colon != begin, colon + 1 != position {
-      let module = String(decoding: bytes[begin..<colon], as: UTF8.self)
-      let name = String(decoding: bytes[(colon + 1)..<position], as: UTF8.self)
-      return Syntax(.symbol(module: module, name: name), start)
+    if let colon = token.firstIndex(of: UInt8(ascii: ":")), colon != 0, colon + 1 != token.count {
+      let module = String(decoding: token[..<colon], as: UTF8.self)
+      let name = String(decoding: token[(colon + 1)...], as: UTF8.self)
+      return .kind(.symbol(module: module, name: name))
     }
-    return Syntax(.symbol(module: nil, name: token), start)
+    return .kind(.symbol(module: nil, name: String(decoding: token, as: UTF8.self)))
   }
 
   /// A token of at most 18 decimal digits after an optional `-`: read without making a String
   /// (most numbers in code). Anything else goes through `parseNumber`.
-  @inline(__always) static func plainDecimal(_ bytes: ArraySlice<UInt8>) -> Int? {
+  @inline(__always) static func plainDecimal(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
     var digits = bytes[...]
     let negative = digits.first == UInt8(ascii: "-")
     if negative { digits = digits.dropFirst() }
@@ -429,7 +460,7 @@ public struct Reader {
   }
 
   /// Byte comparison with an ASCII word (cheaper than a generic `elementsEqual`).
-  @inline(__always) static func matches(_ bytes: ArraySlice<UInt8>, _ word: StaticString) -> Bool {
+  @inline(__always) static func matches(_ bytes: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
     guard bytes.count == word.utf8CodeUnitCount else { return false }
     let pointer = word.utf8Start
     var offset = 0

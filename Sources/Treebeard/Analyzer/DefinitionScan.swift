@@ -14,13 +14,41 @@ enum DefinitionScan {
 
   /// The name one form defines, nil when none; `several` when it defines more than one name
   /// (found without building a set, at every reload of every definition).
-  static func definedName(in form: Syntax) -> (name: String?, several: Bool) {
-    var first: String? = nil
-    var several = false
-    scan(form, depth: 0) { name in
-      if let first { several = several || name != first } else { first = name }
+  static func definedName(in form: Syntax) -> DefinedName {
+    var defined = DefinedName()
+    scan(form, depth: 0) { defined.add($0) }
+    return defined
+  }
+
+  /// `names(in:)` over a module's read forms, with each form's `definedName` from the same
+  /// walk (nil for a form the reader skipped), so staging a definition does not scan it again.
+  static func names(in forms: [TopLevelForm]) -> (names: NameSet, perForm: [DefinedName?]) {
+    var names: NameSet = []
+    var perForm: [DefinedName?] = []
+    perForm.reserveCapacity(forms.count)
+    for index in forms.indices {
+      guard let form = forms[index].form else {
+        perForm.append(nil)
+        continue
+      }
+      var defined = DefinedName()
+      scan(form, depth: 0) { name in
+        names.insert(name)
+        defined.add(name)
+      }
+      perForm.append(defined)
     }
-    return (first, several)
+    return (names, perForm)
+  }
+
+  /// The first name a form defines, and whether it defines another one too.
+  struct DefinedName {
+    var name: String? = nil
+    var several = false
+
+    mutating func add(_ found: String) {
+      if let name { several = several || found != name } else { name = found }
+    }
   }
 
   private static func scan(_ form: Syntax, depth: Int, _ found: (String) -> Void) {

@@ -61,8 +61,16 @@ final class FunctionContext {
   @exclusivity(unchecked) private var indexed: [[NameKey: LocalVariable]]? = nil
   static let linearLimit = 32
   @exclusivity(unchecked) private(set) var slotCount = 0
-  /// Shared by the arities of one `fn`: the closure has one capture list.
-  let captures: CaptureList
+  /// Shared by the arities of one `fn`: the closure has one capture list. Made on first use
+  /// otherwise: a top-level form's context never captures, and one list per definition was an
+  /// allocation at every reload.
+  var captures: CaptureList {
+    if let ownCaptures { return ownCaptures }
+    let created = CaptureList()
+    ownCaptures = created
+    return created
+  }
+  @exclusivity(unchecked) private var ownCaptures: CaptureList?
   @exclusivity(unchecked) private(set) var captureMap: [CaptureSlot] = []
   @exclusivity(unchecked) var recurTarget: RecurTarget?
   /// Names that are targets of `set!` in the form being analyzed.
@@ -70,10 +78,10 @@ final class FunctionContext {
   /// Locals whose next read may move the value out of its slot (see `MoveLocalNode`).
   @exclusivity(unchecked) var moveCandidates: [ObjectIdentifier: LocalVariable] = [:]
 
-  init(parent: FunctionContext?, assignedNames: NameSet, captures: CaptureList = CaptureList()) {
+  init(parent: FunctionContext?, assignedNames: NameSet, captures: CaptureList? = nil) {
     self.parent = parent
     self.assignedNames = assignedNames
-    self.captures = captures
+    self.ownCaptures = captures
   }
 
   func allocateSlot() -> Int {

@@ -196,7 +196,8 @@ extension Runtime {
   /// else expanded and analyzed as usual, recording what its analysis asked for the next load.
   /// A form the reader skipped is read now if its recorded code no longer holds.
   func stageTopLevelForm(
-    _ place: TopLevelForm, reuse: DefinitionReuse, reader: inout Reader?, analyzer: Analyzer,
+    _ place: TopLevelForm, scanned: DefinitionScan.DefinedName?, reuse: DefinitionReuse, reader: inout Reader?,
+    analyzer: Analyzer,
     staging: ModuleVersion, machine: Machine
   ) throws {
     // A form the reader was offered to skip and did not has no candidate (the same check failed).
@@ -253,7 +254,7 @@ extension Runtime {
       let region = reuse.region(of: place, form: form), form.span.isIn(reuse.file),
       staging.externalUses.count >= externalUsesBefore, analyzer.unresolved.count >= unresolvedBefore
     else { return }
-    let scanned = DefinitionScan.definedName(in: form)
+    let scanned = scanned ?? DefinitionScan.definedName(in: form)
     guard !scanned.several else { return }
     let symbol = Symbol.intern(name, reusing: log.definedSymbol)
     staging.reusable[SourceLine(place.line)] = ReusableDefinition(

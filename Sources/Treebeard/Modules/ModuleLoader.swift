@@ -86,7 +86,8 @@ extension Runtime {
           try Reader.readTopLevel(file) { reuse.skip(offset: $0, line: $1, column: $2) }
         }).get()
     } catch { throw OxurError.read(error) }
-    var knownNames = DefinitionScan.names(in: forms.compactMap(\.form))
+    let scan = DefinitionScan.names(in: forms)
+    var knownNames = scan.names
     for place in forms where place.form == nil {
       if let scanned = reuse.recorded(at: place.line)?.scannedName { knownNames.insert(scanned) }
     }
@@ -102,7 +103,8 @@ extension Runtime {
       forms[index].form = nil
       if index == 0, place.form?.isCall(to: "module") == true { continue }
       try stageTopLevelForm(
-        place, reuse: reuse, reader: &reader, analyzer: analyzer, staging: staging, machine: machine)
+        place, scanned: scan.perForm[index], reuse: reuse, reader: &reader, analyzer: analyzer, staging: staging,
+        machine: machine)
     }
     let timedAfter = transaction.phases[name] ?? PhaseTimes()
     let timed = [LoadPhase.expand, .analyze, .evaluate].reduce(0.0) { $0 + timedAfter[$1] - timedBefore[$1] }
