@@ -19,10 +19,13 @@ public struct Documentation: Sendable {
   /// Keeps that text: spans only name their file.
   let file: SourceFile?
 
-  init(docstring: String?, arglistSpans: ArglistSpans, span: Span, file: SourceFile?, isMacro: Bool = false) {
+  init(
+    docstring: String?, arglistSpans: ArglistSpans, span: Span, file: SourceFile?, isMacro: Bool = false,
+    printedArglists: String? = nil
+  ) {
     self.docstring = docstring
-    self.arglistSpans = arglistSpans
-    self.writtenArglists = nil
+    self.arglistSpans = printedArglists == nil ? arglistSpans : ArglistSpans()
+    self.writtenArglists = printedArglists
     self.span = span
     self.file = file
     self.isMacro = isMacro
@@ -47,13 +50,33 @@ public struct Documentation: Sendable {
   /// The source text of the defining form.
   public var source: String? { Reader.text(ofFormAt: span) }
 
+  /// The parameter vectors printed, when a macro wrote the definition (nil otherwise). A
+  /// macro's output carries the macro call's span, where the text is the call, not a vector;
+  /// a vector read from the file never starts where its definition does.
+  static func printedArglists(_ vectors: [Syntax], definedAt span: Span) -> String? {
+    guard vectors.contains(where: { $0.span == span }) else { return nil }
+    return vectors.map { Printer.readable(SyntaxConversion.value($0)) }.joined(separator: " ")
+  }
+
   /// The parameter vectors of `(fn [params] …)` or `(fn ([a] …) ([a b] …))`.
+  static func parameterVectors(of form: Syntax) -> [Syntax] {
+    guard let rest = clauses(of: form) else { return [] }
+    if let params = rest.first, params.vectorElements != nil { return [params] }
+    return rest.compactMap { clause in clause.listElements?.first }
+  }
+
+  /// Where the parameter vectors of `(fn [params] …)` or `(fn ([a] …) ([a b] …))` are written.
   static func arglistSpans(of form: Syntax) -> ArglistSpans {
-    guard let parts = form.listElements, parts.first?.symbolName == "fn" else { return ArglistSpans() }
-    var rest = parts.dropFirst()
-    if rest.first?.symbolName != nil { rest = rest.dropFirst() }  // (fn name [params] …)
+    guard let rest = clauses(of: form) else { return ArglistSpans() }
     if let params = rest.first, params.vectorElements != nil { return ArglistSpans(only: params.span) }
     return ArglistSpans(several: rest.compactMap { clause in clause.listElements?.first?.span })
+  }
+
+  /// What follows `fn`, and its name if it has one (`(fn name [params] …)`).
+  private static func clauses(of form: Syntax) -> ArraySlice<Syntax>? {
+    guard let parts = form.listElements, parts.first?.symbolName == "fn" else { return nil }
+    let rest = parts.dropFirst()
+    return rest.first?.symbolName != nil ? rest.dropFirst() : rest
   }
 }
 
