@@ -19,6 +19,40 @@ import Testing
     #expect(result.stdout == "hello, ada\nhello, grace\n2\n")
   }
 
+  /// Found this stop: `(doc f)` in a script, at its top level or in `main`, looked `f` up in the
+  /// REPL's module (`user`), not the script's, and failed with "unknown name". The help forms
+  /// now look where the running code's own names resolve.
+  @Test func helpFormsAtAScriptsTopLevelSeeItsDefinitions() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write(
+      "notes.oxur",
+      """
+      (defn add "Adds." [a b] (+ a b))
+      (doc add)
+      (source add)
+      (defmacro defconst [n v] `(def ~n ~v))
+      (defconst answer 42)
+      (dir notes)
+      (defn main [] (doc answer))
+      """)
+    let result = try Executable.run(["run", path])
+    #expect(result.status == 0)
+    #expect(
+      result.stdout == """
+        notes:add [a b]
+          Adds.
+          defined at \(path):1, module notes
+        (defn add "Adds." [a b] (+ a b))
+        add
+        answer
+        defconst
+        notes:answer
+          (no docstring)
+          defined at \(path):5, notes version 1
+
+        """)
+  }
+
   @Test func uncaughtErrorsExitOneWithLocationAndTrace() throws {
     let directory = ModuleDirectory()
     let path = directory.write(

@@ -39,6 +39,8 @@ public final class Machine: @unchecked Sendable {
   /// The module top-level code compiles into and `in-module` changes: the evaluation's own, so
   /// another thread's `(in-module …)` at a safe point never redirects this one's forms.
   @exclusivity(unchecked) var currentModule = "user"
+  /// The module whose file's top level is running now (a load is staging it).
+  @exclusivity(unchecked) var stagingModule: String? = nil
   /// Where this evaluation prints: its handle's sink, else the interpreter's.
   @exclusivity(unchecked) var output: OutputSink
   @exclusivity(unchecked) var errorOutput: OutputSink
@@ -165,6 +167,18 @@ public final class Machine: @unchecked Sendable {
       if !names.contains(name) { names.append(name) }
     }
     return names
+  }
+
+  /// The module of the code running now, where the help forms (`doc`, `source`, `dir`,
+  /// `apropos`) look names up, as that code's own names resolve: the innermost named
+  /// function's module, else the module a load is running the top level of, else the REPL's.
+  var helpModule: String {
+    var level = min(depth, depthLimit)
+    while level >= 1 {
+      if let module = callFrames[level]?.takeUnretainedValue().lambda.module { return module }
+      level -= 1
+    }
+    return stagingModule ?? currentModule
   }
 
   func stackOverflow(_ name: String, _ span: Span) -> OxurError {

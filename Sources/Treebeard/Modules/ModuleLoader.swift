@@ -96,6 +96,9 @@ extension Runtime {
     let formsClock = Stopwatch()
     let timedBefore = transaction.phases[name] ?? PhaseTimes()
     var reader: Reader? = nil
+    let stagingBefore = machine.stagingModule
+    machine.stagingModule = name
+    defer { machine.stagingModule = stagingBefore }
     for index in forms.indices {
       let place = forms[index]
       // Each form's syntax is freed as soon as it is staged, while it is still in the cache:

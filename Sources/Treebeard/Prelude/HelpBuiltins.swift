@@ -26,7 +26,7 @@ enum HelpBuiltins {
     }
     t.define("dir", 1...1) { m, a in
       let written = try Check.moduleName(a[0], "dir")
-      let module = m.runtime.registry.existingEntry(m.currentModule)?.current?.aliases[written] ?? written
+      let module = m.runtime.registry.existingEntry(m.helpModule)?.current?.aliases[written] ?? written
       guard let current = m.runtime.registry.existingEntry(module)?.current else {
         throw OxurError("unknown-name", "no module \(module) is loaded")
       }
@@ -57,7 +57,7 @@ enum HelpBuiltins {
   /// Resolves a name the way code in the current module would see it.
   static func find(_ m: Machine, _ name: Symbol) throws -> Found {
     let registry = m.runtime.registry
-    let here = registry.existingEntry(m.currentModule)?.current
+    let here = registry.existingEntry(m.helpModule)?.current
     if let module = name.module {
       let target = here?.aliases[module] ?? module
       let bare = Symbol.intern(name.name)
@@ -134,7 +134,7 @@ enum HelpBuiltins {
       .filter { !$0.hasPrefix("%") }
     for entry in m.runtime.registry.loadedModules {
       guard let version = entry.current else { continue }
-      let own = entry.name == m.currentModule
+      let own = entry.name == m.helpModule
       for symbol in Array(version.bindings.keys) + Array(version.macros.keys) {
         if version.bindings[symbol]?.isSessionVariable == true { continue }
         names.insert(own ? symbol.name : "\(entry.name):\(symbol.name)")
