@@ -125,6 +125,23 @@ import Testing
     #expect(map.doc == PreludeDocs.entries["map"]?.doc)
   }
 
+  /// Found by the span attack of the fourth stop: a variable's `lookup` (the nREPL `info` op,
+  /// an editor's jump to definition) had no file or line; only functions had.
+  @Test func lookupGivesAVariablesFileAndLine() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("limits.oxur", "(module limits)\n\n  (def limit \"Most at once.\" 10)\n(def plain 2)\n")
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    let limit = try #require(interpreter.lookup(name: "limits:limit"))
+    #expect(limit.type == "variable")
+    #expect(limit.doc == "Most at once.")
+    #expect(limit.file == path)
+    #expect(limit.line == 3)
+    #expect(limit.column == 3)
+    let plain = try #require(interpreter.lookup(name: "limits:plain"))
+    #expect(plain.file == path && plain.line == 4 && plain.column == 1)
+  }
+
   /// Every builtin, special form and core macro has a one-line doc: a new builtin without one
   /// fails here.
   @Test func everyPreludeNameHasADoc() throws {

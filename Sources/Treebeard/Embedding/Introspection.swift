@@ -131,10 +131,13 @@ extension Interpreter {
     documentation: Documentation? = nil
   ) -> NameInfo {
     guard case .closure(let closure) = value else {
+      // A variable (or a host's value) is where its defining form is, when it has one.
+      let file = documentation?.file ?? documentation?.span.file
+      let span = documentation?.span ?? .unknown
       return NameInfo(
         name: name, module: module, type: type ?? (isFunction ? "function" : "variable"),
         arglists: documentation.map { splitArglists($0.arglists) } ?? [], doc: documentation?.docstring ?? "",
-        file: nil, line: nil, column: nil)
+        file: file?.name, line: file == nil ? nil : span.line, column: file == nil ? nil : span.column)
     }
     let lambda = closure.lambda
     let recorded = documentation.map { splitArglists($0.arglists) } ?? []
