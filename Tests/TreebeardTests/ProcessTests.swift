@@ -227,6 +227,27 @@ private final class ProcessWorld: @unchecked Sendable {
     #expect(try world.interpreter.eval("(+ 1 2)") == .int(3))
   }
 
+  /// Found by the span attack of the fourth stop: `await` rethrew only the inner part of the
+  /// process's trace, each entry once, so a deep recursion's repeat count, its outer entries
+  /// (how the process got there) and the count of omitted frames were lost.
+  @Test func awaitRethrowsTheWholeTrace() throws {
+    let world = ProcessWorld()
+    try world.interpreter.eval(
+      """
+      (defn down [n] (if (= n 0) (/ 1 0) (+ 1 (down (- n 1)))))
+      (defn mutual-a [n] (if (= n 0) (down 500) (+ 1 (mutual-b (- n 1)))))
+      (defn mutual-b [n] (+ 1 (mutual-a n)))
+      (defn start [] (+ 1 (mutual-a 40)))
+      """)
+    let outcome = evaluate(world.interpreter, "(await (spawn start))", "awaiting the deep failure")
+    let error = try #require(oxurError(outcome))
+    #expect(error.kind == "division-by-zero")
+    let recursion = try #require(error.trace.first { $0.function == "user:down" && $0.count > 1 })
+    #expect(recursion.count == 500)
+    #expect(error.outerTrace.contains { $0.function == "user:start" })
+    #expect(error.omittedFrames > 0)
+  }
+
   /// Two awaiters of one failed process each get their own copy of the error: annotating it
   /// up one awaiter's stack must not change what the other sees.
   @Test func twoAwaitersGetIndependentErrors() throws {

@@ -70,6 +70,18 @@ public final class OxurError: Error, @unchecked Sendable {
     }
   }
 
+  /// The same error for another holder to annotate on its own: message, place, and the whole
+  /// trace with its repeat counts, outer entries and omissions, and the files they point into.
+  func copy() -> OxurError {
+    let copy = OxurError(kind, message, span: span, thrown: thrown)
+    copy.trace = trace
+    copy.outerTrace = outerTrace
+    copy.omittedFrames = omittedFrames
+    copy.file = file
+    copy.otherFiles = otherFiles
+    return copy
+  }
+
   /// What `(catch e …)` binds (and the REPL's `*e`).
   public var asValue: Value { catchValue }
 

@@ -113,9 +113,5 @@ enum ProcessBuiltins {
 
   /// A fresh copy of a process's error for each awaiter: an error is annotated as it travels up
   /// the awaiting stack, and two awaiters on two threads must not annotate one object.
-  static func copy(of error: OxurError) -> OxurError {
-    let copy = OxurError(error.kind, error.message, span: error.span, thrown: error.thrown)
-    for frame in error.trace { copy.addFrame(frame.function, frame.span) }
-    return copy
-  }
+  static func copy(of error: OxurError) -> OxurError { error.copy() }
 }
