@@ -20,25 +20,22 @@ enum DefinitionScan {
     return defined
   }
 
-  /// `names(in:)` over a module's read forms, with each form's `definedName` from the same
-  /// walk (nil for a form the reader skipped), so staging a definition does not scan it again.
-  static func names(in forms: [TopLevelForm]) -> (names: NameSet, perForm: [DefinedName?]) {
+  /// `names(in:)` over a module's read forms, with each read form's `definedName` from the
+  /// same walk, by its index in `forms` (in order; forms the reader skipped have none), so
+  /// staging a definition does not scan it again.
+  static func names(in forms: [TopLevelForm]) -> (names: NameSet, scanned: [(index: Int, defined: DefinedName)]) {
     var names: NameSet = []
-    var perForm: [DefinedName?] = []
-    perForm.reserveCapacity(forms.count)
+    var scanned: [(index: Int, defined: DefinedName)] = []
     for index in forms.indices {
-      guard let form = forms[index].form else {
-        perForm.append(nil)
-        continue
-      }
+      guard let form = forms[index].form else { continue }
       var defined = DefinedName()
       scan(form, depth: 0) { name in
         names.insert(name)
         defined.add(name)
       }
-      perForm.append(defined)
+      scanned.append((index, defined))
     }
-    return (names, perForm)
+    return (names, scanned)
   }
 
   /// The first name a form defines, and whether it defines another one too.

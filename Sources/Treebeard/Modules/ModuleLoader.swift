@@ -99,14 +99,20 @@ extension Runtime {
     let stagingBefore = machine.stagingModule
     machine.stagingModule = name
     defer { machine.stagingModule = stagingBefore }
+    var scannedNext = 0
     for index in forms.indices {
       let place = forms[index]
+      var scanned: DefinitionScan.DefinedName? = nil
+      if scannedNext < scan.scanned.count, scan.scanned[scannedNext].index == index {
+        scanned = scan.scanned[scannedNext].defined
+        scannedNext += 1
+      }
       // Each form's syntax is freed as soon as it is staged, while it is still in the cache:
       // freeing a thousand forms' syntax after the last one touched every object again, cold.
       forms[index].form = nil
       if index == 0, place.form?.isCall(to: "module") == true { continue }
       try stageTopLevelForm(
-        place, scanned: scan.perForm[index], reuse: reuse, reader: &reader, analyzer: analyzer, staging: staging,
+        place, scanned: scanned, reuse: reuse, reader: &reader, analyzer: analyzer, staging: staging,
         machine: machine)
     }
     let timedAfter = transaction.phases[name] ?? PhaseTimes()
