@@ -4,7 +4,7 @@
 ///
 /// A value, not an object: an atom costs no allocation (its text is a small string) and a list
 /// one (its array), where a class cost one more per form, a release per form to free the
-/// tree, and a reload of 1,000 one-line functions about 5 % of its wall time. Spans are plain
+/// tree, and 2–5 % of the wall time of a reload of 1,000 one-line functions. Spans are plain
 /// data, so a copy retains at most the payload's array or string.
 public struct Syntax: Sendable {
   public enum Kind: Sendable {
