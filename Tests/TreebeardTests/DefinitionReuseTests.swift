@@ -60,6 +60,52 @@ import Testing
     #expect(version(interpreter, "many")?.reusedDefinitions == 50)
   }
 
+  /// What a kept version costs (issue 12 item 3: 16 kept versions within 3× one version): an
+  /// unchanged definition's closure and documentation are the previous version's objects,
+  /// not copies; its cell (binding) is the version's own, so a REPL `def` into the current
+  /// version, or a rollback, never reaches another version's value. A closure that captures
+  /// is never shared.
+  @Test func keptVersionsShareUnchangedClosuresAndDocumentationButNotCells() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("many.oxur", numbered(5, header: "(module many)\n(defn g \"Doc.\" [] 1)\n"))
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    let first = try #require(version(interpreter, "many"))
+    directory.write("many.oxur", numbered(5, changed: [2: 9], header: "(module many)\n(defn g \"Doc.\" [] 1)\n"))
+    try interpreter.reload(path: path)
+    let second = try #require(version(interpreter, "many"))
+    func closure(_ version: ModuleVersion, _ name: String) -> Closure? {
+      interpreter.runtime.lock.withLock {
+        guard case .closure(let closure)? = version.bindings[Symbol.intern(name)]?.value else { return nil }
+        return closure
+      }
+    }
+    let (documentationShared, cellsShared) = interpreter.runtime.lock.withLock {
+      (
+        first.documentation[Symbol.intern("g")] === second.documentation[Symbol.intern("g")],
+        first.bindings[Symbol.intern("g")] === second.bindings[Symbol.intern("g")]
+      )
+    }
+    #expect(closure(first, "g") === closure(second, "g"))
+    #expect(closure(first, "f1") === closure(second, "f1"))
+    #expect(closure(first, "f2") !== closure(second, "f2"))
+    #expect(documentationShared)
+    #expect(!cellsShared)
+    // A REPL definition into the current version changes that version's cell only.
+    try interpreter.eval("(in-module many) (defn g [] 2) (in-module user)")
+    #expect(try interpreter.eval("(many:g)").printed == "2")
+    try interpreter.eval("(rollback 'many 1)")
+    #expect(try interpreter.eval("(many:g)").printed == "1")
+    // A closure that captures is made at each run: nothing to share.
+    directory.write("cap.oxur", "(module cap)\n(def h (let [n 1] (fn [] n)))\n")
+    let capPath = directory.path("cap.oxur")
+    try interpreter.load(path: capPath)
+    let before = try #require(version(interpreter, "cap"))
+    try interpreter.reload(path: capPath, force: true)
+    let after = try #require(version(interpreter, "cap"))
+    #expect(closure(before, "h") !== closure(after, "h"))
+  }
+
   /// Reused code calls whatever the callee is now: a changed callee, an unchanged caller.
   @Test func reusedCallersBindLateToChangedCallees() throws {
     let directory = ModuleDirectory()

@@ -6,7 +6,11 @@ import OxurSyntax
 /// Only spans are kept at load time: the text of arglists and source is cut out of the file
 /// when asked (each cut reads the file up to the form, so doing it per definition at load
 /// made a 1,000-function reload quadratic).
-public struct Documentation: Sendable {
+///
+/// An object, not a value: a version shares the record of every definition it did not change
+/// with the version before it, as it shares the code (a copy per kept version was about 150
+/// bytes per definition, the largest part of what a kept version of a big module costs).
+public final class Documentation: Sendable {
   public let docstring: String?
   /// Where each parameter vector is written; empty for a plain value.
   let arglistSpans: ArglistSpans
@@ -15,7 +19,7 @@ public struct Documentation: Sendable {
   /// The whole defining form; its file keeps the text as loaded, so `(source)` shows the code
   /// that runs even after the file on disk changed.
   public let span: Span
-  public var isMacro = false
+  public let isMacro: Bool
   /// Keeps that text: spans only name their file.
   let file: SourceFile?
 
@@ -37,6 +41,7 @@ public struct Documentation: Sendable {
     self.writtenArglists = arglists
     self.span = span
     self.file = nil
+    self.isMacro = false
   }
 
   /// `[a b]`, or `[x] [x y]` for several arities, as written.
