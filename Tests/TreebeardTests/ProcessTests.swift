@@ -121,6 +121,30 @@ private final class ProcessWorld: @unchecked Sendable {
         == .keyword("stopped"))
   }
 
+  /// Attack on closures shared between versions (fifth stop): a process blocked inside an
+  /// unchanged function whose closure every version shares, while forty reloads change
+  /// another function and drop twenty-four of those versions from history (each letting go
+  /// of the running closure), keeps running and answers from the current code.
+  @Test func aSharedClosureRunningInAProcessOutlivesEveryVersionDropped() throws {
+    let directory = ModuleDirectory()
+    let world = ProcessWorld()
+    let source = { (round: Int) in
+      "(module server)\n(defn reply [] \(round))\n(defn serve [] (receive ([:ask from] (send from (reply)) (serve)) (:stop :stopped)))\n"
+    }
+    let path = directory.write("server.oxur", source(0))
+    try world.interpreter.load(path: path)
+    try world.interpreter.eval("(def s (spawn server:serve))\n(defn ask [] (send s [:ask (self)]) (receive (x x)))")
+    world.waitForState("s", .waiting)
+    for round in 1...40 {
+      directory.write("server.oxur", source(round))
+      try world.interpreter.reload(path: path)
+    }
+    #expect(evaluate(world.interpreter, "(ask)", "asking after forty reloads").flatMap { try? $0.get() } == .int(40))
+    #expect(
+      evaluate(world.interpreter, "(do (send s :stop) (await s))", "stop").flatMap { try? $0.get() }
+        == .keyword("stopped"))
+  }
+
   // MARK: interrupts and kill
 
   /// Ctrl-C (an interrupt of the REPL's handle) stops the main process's receive, and not the
