@@ -111,6 +111,54 @@ import Testing
     #expect(try #require(interpreter.lookup(name: "gen:both")).arglists == ["[]", "[a]"])
   }
 
+  /// Found by review of the help-forms fix: an anonymous function's code belongs to the module
+  /// that wrote it (the help forms skipped it and used its caller's). The same review found
+  /// that the trampoline left this depth's frame entry naming a tail callee it had just freed
+  /// while it resolved the next callee; the entry now names the closure that started the chain
+  /// (`runTailCalls`), which this test runs through but cannot observe without a sanitizer.
+  @Test func helpFormsReadOnlyLiveFramesAndKnowAnonymousFunctionsModules() throws {
+    let directory = ModuleDirectory()
+    let util = directory.write("util.oxur", "(module util)\n(defn call [f] (f))\n(defn zzq-util [] 0)\n")
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: util)
+    try interpreter.eval(
+      """
+      (in-module m)
+      (def zzq-here 1)
+      (defn g [s] s)
+      (def h g)
+      (def g apropos)
+      (in-module o)
+      (defn make [] (fn [] (m:h "zzq")))
+      (in-module m)
+      (defn f [] ((o:make)))
+      (in-module user)
+      (defn deep [n] (if (= n 0) (m:f) (let [r (deep (- n 1))] r)))
+      (def zzq-user 2)
+      """)
+    // What runs when `apropos` is reached is `o`'s anonymous function, shallow or deep (where
+    // tail calls go through the trampoline).
+    #expect(try interpreter.eval("(deep 2)").printed == "[m:zzq-here user:zzq-user util:zzq-util]")
+    #expect(try interpreter.eval("(deep 60)").printed == "[m:zzq-here user:zzq-user util:zzq-util]")
+    // An anonymous function written at the REPL, called by another module's function.
+    #expect(
+      try interpreter.eval("(util:call (fn [] (let [r (apropos \"zzq\")] r)))").printed
+        == "[m:zzq-here util:zzq-util zzq-user]")
+  }
+
+  /// Same review: a load started from inside a function (`boot` below) runs the file's top
+  /// level with `boot`'s frame still on the stack; the file's help forms look in the file's
+  /// module, not in `boot`'s.
+  @Test func helpFormsInAFileLoadedFromAFunctionLookInThatFile() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("notes.oxur", "(module notes)\n(defn helper \"Helps.\" [] 1)\n(doc helper)\n")
+    let (interpreter, output, _) = bufferedInterpreter()
+    try interpreter.eval("(defn boot [] (load \"\(path)\"))")
+    _ = output.take()
+    try interpreter.eval("(boot)")
+    #expect(output.take().hasPrefix("notes:helper []\n  Helps.\n"))
+  }
+
   /// Editors ask through `lookup` (the nREPL `info` op): the same docstrings and arglists.
   @Test func lookupReportsDocstringsAndBuiltinDocs() throws {
     let directory = ModuleDirectory()

@@ -219,7 +219,7 @@ extension Analyzer {
     return Lambda(
       name: definedName ?? selfName, module: definedName == nil ? nil : moduleName, firstArity: firstArity,
       otherArities: otherArities, captureSources: captures.sources, span: form.span,
-      sourceFile: owningFile(of: form.span))
+      sourceFile: owningFile(of: form.span), homeModule: moduleName)
   }
 
   private func analyzeArity(_ params: [Syntax], _ bodyForms: ArraySlice<Syntax>, span: Span, selfName: String?) throws

@@ -108,7 +108,7 @@ extension Machine {
       pop(to: base)
       return result
     }
-    return try runTailCalls(base: base, span: span)
+    return try runTailCalls(base: base, span: span, origin: closure)
   }
 
   /// One activation of `closure` in the frame at `base` holding `count` arguments: binds the
@@ -204,8 +204,15 @@ extension Machine {
   /// and so on until a body returns a value. Out of line to keep `invoke` small.
   /// Frames keep the span of the call that started the chain (a trace shows the tail callee
   /// where the replaced function was called).
-  @inline(never) private func runTailCalls(base: UnsafeMutablePointer<Value>, span callSpan: Span) throws -> Value {
+  /// `origin` is the closure `invoke` was called with, alive for the whole chain: each pass
+  /// points this depth's `callFrames` entry back at it, because the previous tail callee may
+  /// be freed by then and a builtin (or a safe point's loader) may read the entry before the
+  /// next closure's frame overwrites it.
+  @inline(never) private func runTailCalls(
+    base: UnsafeMutablePointer<Value>, span callSpan: Span, origin: Unmanaged<Closure>
+  ) throws -> Value {
     while true {
+      callFrames[depth] = origin
       // Holds the tail callee, which nobody else may hold, while it runs.
       var callee = tailCallee
       tailCallee = .nil

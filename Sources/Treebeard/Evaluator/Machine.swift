@@ -39,8 +39,10 @@ public final class Machine: @unchecked Sendable {
   /// The module top-level code compiles into and `in-module` changes: the evaluation's own, so
   /// another thread's `(in-module …)` at a safe point never redirects this one's forms.
   @exclusivity(unchecked) var currentModule = "user"
-  /// The module whose file's top level is running now (a load is staging it).
+  /// The module whose file's top level is running now (a load is staging it), and the call
+  /// depth the load started at: frames at or below it belong to whoever started the load.
   @exclusivity(unchecked) var stagingModule: String? = nil
+  @exclusivity(unchecked) var stagingDepth = 0
   /// Where this evaluation prints: its handle's sink, else the interpreter's.
   @exclusivity(unchecked) var output: OutputSink
   @exclusivity(unchecked) var errorOutput: OutputSink
@@ -171,11 +173,13 @@ public final class Machine: @unchecked Sendable {
 
   /// The module of the code running now, where the help forms (`doc`, `source`, `dir`,
   /// `apropos`) look names up, as that code's own names resolve: the innermost named
-  /// function's module, else the module a load is running the top level of, else the REPL's.
+  /// function's module (an anonymous one's too), else the module a load is running the top
+  /// level of, else the REPL's. Frames below a running load's top level are the loader's.
   var helpModule: String {
+    let floor = stagingModule == nil ? 0 : max(0, stagingDepth)
     var level = min(depth, depthLimit)
-    while level >= 1 {
-      if let module = callFrames[level]?.takeUnretainedValue().lambda.module { return module }
+    while level > floor {
+      if let module = callFrames[level]?.takeUnretainedValue().lambda.homeModule { return module }
       level -= 1
     }
     return stagingModule ?? currentModule

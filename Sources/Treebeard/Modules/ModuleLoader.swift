@@ -96,9 +96,9 @@ extension Runtime {
     let formsClock = Stopwatch()
     let timedBefore = transaction.phases[name] ?? PhaseTimes()
     var reader: Reader? = nil
-    let stagingBefore = machine.stagingModule
-    machine.stagingModule = name
-    defer { machine.stagingModule = stagingBefore }
+    let stagingBefore = (machine.stagingModule, machine.stagingDepth)
+    (machine.stagingModule, machine.stagingDepth) = (name, machine.depth)
+    defer { (machine.stagingModule, machine.stagingDepth) = stagingBefore }
     var scannedNext = 0
     for index in forms.indices {
       let place = forms[index]

@@ -38,6 +38,9 @@ public final class Arity: @unchecked Sendable {
 public final class Lambda: @unchecked Sendable {
   public let name: String?
   public let module: String?
+  /// The module whose code it is, named or not: where the help forms look names up while it
+  /// runs (`Machine.helpModule`).
+  let homeModule: String?
   /// The first arity, and the others of a multi-arity function: a one-arity function (almost
   /// every one) keeps no array, which was an allocation per definition at every reload and a
   /// free per definition each time a kept version left the history.
@@ -57,10 +60,11 @@ public final class Lambda: @unchecked Sendable {
 
   init(
     name: String?, module: String?, firstArity: Arity, otherArities: [Arity], captureSources: [CaptureSource],
-    span: Span, sourceFile: SourceFile?
+    span: Span, sourceFile: SourceFile?, homeModule: String? = nil
   ) {
     self.name = name
     self.module = module
+    self.homeModule = homeModule ?? module
     self.firstArity = firstArity
     self.otherArities = otherArities
     self.single = otherArities.isEmpty && !firstArity.isVariadic ? firstArity : nil
