@@ -11,6 +11,8 @@ Edit kinds, each applied before every timed `(reload path)`:
   one    one function's body changes, in place (its lines and every other line stay put)
   shift  one function near the top grows by a line, so every later definition moves down
   none   the file is rewritten with a new comment only (nothing to re-analyze)
+  full   as `all`, after 17 untimed reloads: the history (16 versions) is full, so every timed
+         reload also drops its oldest version, as in any long session
 
 Each process times ROUNDS reloads with (now-ns) around the reload alone and checks that the
 new code answers; the figure is the median over the processes of each process's median, and
@@ -27,7 +29,9 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_TREEBEARD = os.path.join(ROOT, ".build", "release", "treebeard")
-EDITS = ("all", "one", "shift", "none")
+EDITS = ("all", "one", "shift", "none", "full")
+# Untimed reloads before the `full` kind times any: one more than the default history keeps.
+FULL_WARMUP = 17
 
 
 def oxur_string(s):
@@ -38,7 +42,8 @@ def driver(n, path, edit, rounds):
     """The Oxur program: loads hot.oxur, then ROUNDS times rewrites it per `edit` and reloads."""
     last = n - 1
     # (source v): the module text of round v. `edited` is the function whose body changes.
-    if edit == "all":
+    warmup = FULL_WARMUP if edit == "full" else 0
+    if edit in ("all", "full"):
         body = f'(map (fn [k] (str "(defn f" k " [x] (+ x " k " " v "))")) (range {n}))'
         check = f"(+ 1 {last} v)"
         probe = last
@@ -69,7 +74,7 @@ def driver(n, path, edit, rounds):
   (spit PATH (source 0))
   (load PATH)
   (let [ts (loop [v 1 ts []]
-             (if (<= v {rounds})
+             (if (<= v {rounds + warmup})
                (do
                  (spit PATH (source v))
                  (let [t0 (now-ns)
@@ -77,7 +82,7 @@ def driver(n, path, edit, rounds):
                        t1 (now-ns)]
                    (when (not (= (hot:f{probe} 1) {check}))
                      (panic (str "reload " v " did not take effect: f{probe} answers " (hot:f{probe} 1))))
-                   (recur (+ v 1) (conj ts (- t1 t0)))))
+                   (recur (+ v 1) (if (> v {warmup}) (conj ts (- t1 t0)) ts))))
                ts))
         s (sort ts)
         mid (quot (count s) 2)

@@ -111,6 +111,28 @@ public final class ModuleVersion: @unchecked Sendable {
     self.loadedAt = Date()
   }
 
+  /// Frees definitions in the order they were made, which is roughly their order in memory:
+  /// the tables' own order is by hash, and a version leaving a full history is cold, so freeing
+  /// it that way missed the cache at nearly every object.
+  deinit {
+    var reusableInOrder = Array(reusable.values)
+    reusable = [:]
+    reusableInOrder.sort { $0.line < $1.line }
+    reusableInOrder.removeAll()
+    var bindingsInOrder: [Binding] = []
+    var documentationInOrder: [Documentation] = []
+    bindingsInOrder.reserveCapacity(bindings.count)
+    documentationInOrder.reserveCapacity(documentation.count)
+    for name in definitionOrder {
+      if let binding = bindings[name] { bindingsInOrder.append(binding) }
+      if let record = documentation[name] { documentationInOrder.append(record) }
+    }
+    bindings = [:]
+    documentation = [:]
+    bindingsInOrder.removeAll()
+    documentationInOrder.removeAll()
+  }
+
   func define(_ name: Symbol, _ value: Value, isFunction: Bool) -> Binding {
     if let existing = bindings[name] {
       existing.value = value
