@@ -65,6 +65,27 @@ import Testing
     for name in ["f123", "x_1", "__auto__", "x__auto__", "a__", "", "1", "x__12__auto_", "__"] {
       #expect(!FingerprintHasher.isGensym(name), "\(name)")
     }
+    // Small strings are decided from their words, longer ones from their bytes: every length.
+    for length in 0...20 {
+      let stem = String(repeating: "q", count: max(0, length - 3))
+      for suffix in ["__7", "ab_", "abc", "a_1", "__x"].map({ String($0.suffix(min(length, 3))) }) {
+        let name = stem + suffix
+        #expect(FingerprintHasher.isGensym(name) == FingerprintHasher.isGensym(bytes: Array(name.utf8)), "\(name)")
+      }
+    }
+  }
+
+  /// A name is hashed as its UTF-8 bytes and a terminator, whether it is stored as a small
+  /// string (read from its two words) or out of line.
+  @Test func fingerprintsHashNamesByTheirBytesAtEveryLength() {
+    for length in 0...20 {
+      let name = String((0..<length).map { Character(Unicode.Scalar(UInt8(97 + $0 % 26))) }) + (length > 4 ? "é" : "")
+      var hasher = FingerprintHasher()
+      hasher.add(name)
+      var expected = FNV1a.offsetBasis
+      for byte in Array(name.utf8) + [0] { expected = FNV1a.adding(UInt64(byte), to: expected) }
+      #expect(hasher.value == expected, "\(name)")
+    }
   }
 
   /// Phase times are summed per module before they are filed: a module loaded in the middle of

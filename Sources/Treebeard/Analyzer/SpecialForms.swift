@@ -173,10 +173,10 @@ extension Analyzer {
       rest = rest.dropFirst()
     }
     // One clause (almost every function) needs no array of clauses: one allocation per
-    // definition at every reload.
-    let single = rest.first?.vectorElements.map { (params: $0, body: rest.dropFirst(), span: form.span) }
+    // definition at every reload. Nor a tuple of its parts: copying one cost ~900 instructions.
+    let singleParameters = rest.first?.vectorElements
     var clauses: [(params: [Syntax], body: ArraySlice<Syntax>, span: Span)] = []
-    if single == nil {
+    if singleParameters == nil {
       for clause in rest {
         guard let parts = clause.listElements, let params = parts.first?.vectorElements else {
           throw SpecialForms.syntax("fn needs a parameter vector or ([params] body…) clauses", clause)
@@ -189,20 +189,19 @@ extension Analyzer {
     let savedCandidates = outer.moveCandidates
     outer.moveCandidates = [:]
     defer { outer.moveCandidates = savedCandidates }
-    func analyzeClause(_ clause: (params: [Syntax], body: ArraySlice<Syntax>, span: Span)) throws -> Arity {
+    func analyzeClause(_ params: [Syntax], _ body: ArraySlice<Syntax>, _ span: Span) throws -> Arity {
       let context = FunctionContext(parent: outer, assignedNames: outer.assignedNames, captures: captures)
       function = context
       defer { function = outer }
-      return try analyzeArity(
-        clause.params, clause.body, span: clause.span, selfName: definedName == nil ? selfName : nil)
+      return try analyzeArity(params, body, span: span, selfName: definedName == nil ? selfName : nil)
     }
     let firstArity: Arity
     var otherArities: [Arity] = []
-    if let single {
-      firstArity = try analyzeClause(single)
+    if let singleParameters {
+      firstArity = try analyzeClause(singleParameters, rest.dropFirst(), form.span)
     } else if let first = clauses.first {
-      firstArity = try analyzeClause(first)
-      for clause in clauses.dropFirst() { otherArities.append(try analyzeClause(clause)) }
+      firstArity = try analyzeClause(first.params, first.body, first.span)
+      for clause in clauses.dropFirst() { otherArities.append(try analyzeClause(clause.params, clause.body, clause.span)) }
     } else {
       throw SpecialForms.syntax("fn needs a parameter vector", form)
     }
