@@ -201,7 +201,9 @@ extension Analyzer {
       firstArity = try analyzeClause(singleParameters, rest.dropFirst(), form.span)
     } else if let first = clauses.first {
       firstArity = try analyzeClause(first.params, first.body, first.span)
-      for clause in clauses.dropFirst() { otherArities.append(try analyzeClause(clause.params, clause.body, clause.span)) }
+      for clause in clauses.dropFirst() {
+        otherArities.append(try analyzeClause(clause.params, clause.body, clause.span))
+      }
     } else {
       throw SpecialForms.syntax("fn needs a parameter vector", form)
     }

@@ -188,7 +188,8 @@ struct FingerprintHasher {
     // Almost no name ends in a digit or `_`: decided from a small string's last byte.
     if SmallUTF8.isLayoutVerified, let words = SmallUTF8.words(name) {
       guard words.count > 0 else { return false }
-      let last = words.count > 8 ? words.high >> (8 * UInt64(words.count - 9)) : words.low >> (8 * UInt64(words.count - 1))
+      let last =
+        words.count > 8 ? words.high >> (8 * UInt64(words.count - 9)) : words.low >> (8 * UInt64(words.count - 1))
       let byte = UInt8(truncatingIfNeeded: last)
       if byte != UInt8(ascii: "_") && !(byte >= 0x30 && byte <= 0x39) { return false }
     }
