@@ -45,12 +45,15 @@ public struct Reader {
   /// bytes at the same place): given the start's byte offset, line and column, it returns
   /// where the form ends (offset, and the line and column there), and the form is stepped
   /// over without being built.
+  /// `expectedCount` is room to make at once (a reload expects about as many forms as before).
   public static func readTopLevel(
-    _ file: SourceFile,
+    _ file: SourceFile, expectedCount: Int = 0,
     skip: ((_ offset: Int, _ line: Int, _ column: Int) -> (end: Int, line: Int, column: Int)?)? = nil
   ) throws(ReadError) -> [TopLevelForm] {
     var reader = Reader(file)
     var forms: [TopLevelForm] = []
+    // Bounded by the text: a form takes at least one byte.
+    forms.reserveCapacity(min(max(0, expectedCount), reader.bytes.count))
     while true {
       try reader.skipAtmosphere()
       guard reader.peek() != nil else { return forms }

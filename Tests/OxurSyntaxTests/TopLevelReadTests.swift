@@ -19,6 +19,15 @@ import Testing
     #expect(forms.map(\.endLine) == [1, 3, 4] && forms.map(\.endColumn) == [6, 6, 14])
   }
 
+  /// The expected count is only room made ahead: any number, even an absurd one, reads the same.
+  @Test func anExpectedCountChangesNothingButRoom() throws {
+    let file = SourceFile(name: "t.oxur", text: text)
+    let plain = try Reader.readTopLevel(file).map(\.start)
+    for expected in [Int.min, -1, 0, 1, 3, 1_000, Int.max] {
+      #expect(try Reader.readTopLevel(file, expectedCount: expected).map(\.start) == plain)
+    }
+  }
+
   /// A skipped form is not built; the forms after it keep their true lines and columns, and
   /// `seek` reads it after all.
   @Test func aVouchedFormIsSteppedOverAndCanBeReadLater() throws {

@@ -36,6 +36,8 @@ struct NameSet: ExpressibleByArrayLiteral {
 
   @discardableResult
   mutating func insert(_ name: String) -> Bool { members.insert(NameKey(name)).inserted }
+
+  mutating func reserveCapacity(_ count: Int) { members.reserveCapacity(count) }
 }
 
 extension NameSet: Sendable {}

@@ -176,6 +176,9 @@ struct DefinitionReuse {
   /// Skipped forms' recorded definitions (a skip was vouched for by `unchanged`).
   func recorded(at line: Int) -> ReusableDefinition? { previous[SourceLine(line)] }
 
+  /// How many definitions the previous version recorded (about as many forms as it read).
+  var recordedCount: Int { previous.count }
+
   static func sameBytes(_ a: String, _ aRange: Range<Int>, _ b: String, _ bRange: Range<Int>) -> Bool {
     var a = a
     var b = b
