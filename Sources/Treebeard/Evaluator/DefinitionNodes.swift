@@ -54,11 +54,14 @@ final class DefineNode: Node {
     }
     var function = isFunction
     if case .closure = result { function = true }  // also `(def f (fn f [x] …))`
-    let wasFunction = version.bindings[name]?.isFunction == true
+    // A staging version (number 0, every definition of every load) has no earlier definition
+    // to announce: no look-up for it.
+    let inPlace = version.number > 0
+    let wasFunction = inPlace && version.bindings[name]?.isFunction == true
     let binding = version.define(name, result, isFunction: function)
     // A definition made in place in a committed version (the REPL, in-module) can change what
     // a name means (def ↔ defn, a name that shadows a :refer): sites relink.
-    if version.number > 0 {
+    if inPlace {
       entry.invalidateSites()
       // A function redefined interactively is a hot load of its own (never during a load,
       // whose report lists its changes instead).

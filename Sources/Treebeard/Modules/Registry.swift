@@ -50,7 +50,8 @@ public final class Binding: @unchecked Sendable {
 /// one-function reload).
 public final class ModuleVersion: @unchecked Sendable {
   public let name: String
-  public internal(set) var number: Int
+  /// Set only at commit, under the evaluator lock; read by every `def` a load runs.
+  @exclusivity(unchecked) public internal(set) var number: Int
   public let path: String?
   public let contentHash: String
   public internal(set) var loadedAt: Date
