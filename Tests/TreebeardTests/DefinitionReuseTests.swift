@@ -196,6 +196,27 @@ import Testing
     #expect(version(interpreter, "names")?.reusedDefinitions == 0)
   }
 
+  /// A module that had no macros and referred nothing keeps only the names its call heads
+  /// asked about, asked again once it has macros: when it starts referring a macro, the
+  /// unchanged caller of that name (its own function until now, so the global answer is the
+  /// same) is analyzed again, and the definitions that never named it are still reused.
+  @Test func referringAMacroReanalyzesCallersThatSawNone() throws {
+    let directory = ModuleDirectory()
+    directory.write("lib.oxur", "(module lib)\n(defmacro helper [x] `(* ~x 100))\n")
+    let path = directory.write(
+      "client.oxur", "(module client)\n(defn f [x] (helper x))\n(defn helper [x] (+ x 1))\n(defn g [] :g)\n")
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    #expect(try interpreter.eval("(client:f 2)").printed == "3")
+    directory.write(
+      "client.oxur",
+      "(module client) (import lib :refer [helper])\n(defn f [x] (helper x))\n(defn helper [x] (+ x 1))\n(defn g [] :g)\n"
+    )
+    try interpreter.reload(path: path)
+    #expect(try interpreter.eval("(client:f 2)").printed == "200")
+    #expect(version(interpreter, "client")?.reusedDefinitions == 2)  // helper and g
+  }
+
   /// A struct's constructors are always analyzed again: a new field the unchanged constructor
   /// lacks fails the reload, and the running version stays.
   @Test func aChangedStructReanalyzesItsConstructors() throws {

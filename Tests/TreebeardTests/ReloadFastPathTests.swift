@@ -75,6 +75,17 @@ import Testing
     }
   }
 
+  /// The names a definition asked about as macros are kept as bits: never a false "not asked".
+  @Test func macroNameBitsNeverForgetANameAsked() {
+    var bits = MacroNameBits()
+    #expect(bits.isEmpty)
+    let names = (0..<40).map { "name\($0)" } + ["+", "defn", "a-rather-long-function-name", "é"]
+    for name in names { bits.insert(name) }
+    #expect(!bits.isEmpty)
+    for name in names { #expect(bits.mayContain(name), "\(name)") }
+    #expect(!MacroNameBits().mayContain("+"))
+  }
+
   /// A name is hashed as its UTF-8 bytes and a terminator, whether it is stored as a small
   /// string (read from its two words) or out of line.
   @Test func fingerprintsHashNamesByTheirBytesAtEveryLength() {

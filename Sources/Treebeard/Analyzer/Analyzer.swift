@@ -316,12 +316,25 @@ final class Analyzer {
   }
 
   func userMacro(module: String?, name: String) -> Value? {
+    // A module with no macros and nothing referred has no user macro under any unqualified
+    // name: the log keeps one bit of the name (`MacroNameBits`), which reuse tests only once
+    // the module has macros or referred names (two of a one-line `defn`'s three questions).
+    if module == nil, let log = resolutionLog, seesNoUnqualifiedMacros {
+      log.namesAskedAsMacrosWhileNone.insert(name)
+      return nil
+    }
     let found = lookupUserMacro(module: module, name: name)
     // The answer `answer(.macro…)` would compute by the same look-up, noted without repeating it.
     resolutionLog?.note(.macro(module: module, name: name), found == nil ? .none : .blocked)
     guard let (macro, provider) = found else { return nil }
     if provider != moduleName { version.macroSources.insert(provider) }
     return macro
+  }
+
+  /// No unqualified name can be a user macro here: the module has none and refers no names.
+  var seesNoUnqualifiedMacros: Bool {
+    let current = version
+    return current.macros.isEmpty && current.referred.isEmpty
   }
 
   /// The macro `module:name` (or `name`) names here and its module, without recording anything.

@@ -42,6 +42,21 @@ enum ResolutionAnswer: Equatable {
   }
 }
 
+/// A set of names as 64 bits, one per name by its hash: no allocation per definition, and a
+/// name that shares a bit with one asked about counts as asked (reuse then analyzes again,
+/// which is always safe).
+struct MacroNameBits {
+  private var bits: UInt64 = 0
+
+  var isEmpty: Bool { bits == 0 }
+
+  mutating func insert(_ name: String) { bits |= MacroNameBits.bit(name) }
+
+  func mayContain(_ name: String) -> Bool { bits & MacroNameBits.bit(name) != 0 }
+
+  private static func bit(_ name: String) -> UInt64 { 1 &<< UInt64(UInt(bitPattern: stableStringHash(name)) & 63) }
+}
+
 /// A question and the answer it got. A struct rather than a tuple: arrays of tuples are
 /// destroyed through run-time metadata, once per recorded definition at every reload.
 struct Resolution {
@@ -61,6 +76,9 @@ final class ResolutionLog {
   @exclusivity(unchecked) private(set) var entries: [Resolution] = []
   /// Something was analyzed that reuse cannot replay (a struct, a macro, an import …).
   var blocked = false
+  /// Unqualified call heads looked up as user macros while the module had none and referred
+  /// no names (`Analyzer.userMacro`): none was a macro then.
+  var namesAskedAsMacrosWhileNone = MacroNameBits()
   /// `def`s analyzed: exactly one can be replayed.
   var definitions = 0
   /// The name the last `def` analyzed defines, interned once for the load's later steps.
@@ -150,6 +168,16 @@ extension Analyzer {
     guard let resolutionLog else { return }
     let asked = query()
     resolutionLog.note(asked, answer(asked))
+  }
+
+  /// True when no name in `names` can be a user macro here: the module still has no macros
+  /// and refers nothing, or none of its macro and referred names shares a bit with them.
+  func noneIsAMacro(_ names: MacroNameBits) -> Bool {
+    if names.isEmpty || seesNoUnqualifiedMacros { return true }
+    let current = version
+    for symbol in current.macros.keys where names.mayContain(symbol.name) { return false }
+    for symbol in current.referred.keys where names.mayContain(symbol.name) { return false }
+    return true
   }
 
   /// True when every recorded question still gets its recorded answer here and now.

@@ -40,13 +40,15 @@ final class ReusableDefinition {
   let code: TopLevelCode
   let fingerprint: UInt64?
   let resolutions: [Resolution]
+  /// Call heads asked about as user macros while the module had none (`ResolutionLog`).
+  let namesAskedAsMacrosWhileNone: MacroNameBits
   let documentation: Documentation?
   let externalUses: [ExternalUse]
   let unresolved: [(name: String, span: Span)]
 
   init(
     file: SourceFile, analyzedAt: Int, at place: TopLevelForm, bytes: Range<Int>, name: Symbol, scannedName: String?,
-    code: TopLevelCode, fingerprint: UInt64?, resolutions: [Resolution],
+    code: TopLevelCode, fingerprint: UInt64?, resolutions: [Resolution], namesAskedAsMacrosWhileNone: MacroNameBits,
     documentation: Documentation?, externalUses: [ExternalUse], unresolved: [(name: String, span: Span)]
   ) {
     self.file = file
@@ -63,6 +65,7 @@ final class ReusableDefinition {
     self.code = code
     self.fingerprint = fingerprint
     self.resolutions = resolutions
+    self.namesAskedAsMacrosWhileNone = namesAskedAsMacrosWhileNone
     self.documentation = documentation
     self.externalUses = externalUses
     self.unresolved = unresolved
@@ -207,7 +210,9 @@ extension Runtime {
     let recorded =
       place.form == nil
       ? reuse.recorded(at: place.line) : place.skipDeclined ? nil : reuse.candidate(for: place)
-    if let recorded, analyzer.stillResolves(recorded.resolutions) {
+    if let recorded, analyzer.noneIsAMacro(recorded.namesAskedAsMacrosWhileNone),
+      analyzer.stillResolves(recorded.resolutions)
+    {
       // A skipped form's scanned name is known already; others' (a prepared source) not always.
       if place.form != nil || recorded.scannedName != recorded.name.name {
         analyzer.knownNames.insert(recorded.name.name)
@@ -264,6 +269,7 @@ extension Runtime {
       file: reuse.file, analyzedAt: reuse.generation, at: place, bytes: region, name: symbol,
       scannedName: scanned.name, code: analyzed.code,
       fingerprint: staging.fingerprints[symbol], resolutions: log.distinctEntries(),
+      namesAskedAsMacrosWhileNone: log.namesAskedAsMacrosWhileNone,
       documentation: staging.documentation[symbol], externalUses: Array(staging.externalUses[externalUsesBefore...]),
       unresolved: Array(analyzer.unresolved[unresolvedBefore...]))
   }
