@@ -75,6 +75,21 @@ import Testing
     }
   }
 
+  /// A symbol is looked up by its name, from the hash it keeps when it is unqualified.
+  @Test func nameSetsFindSymbolsByTheirNames() {
+    var names: NameSet = ["add", "a-long-name-of-thirty-bytes-x", "é", "calc:add"]
+    names.insert("x")
+    for (text, expected) in [
+      ("add", true), ("x", true), ("é", true), ("a-long-name-of-thirty-bytes-x", true), ("y", false),
+    ] {
+      #expect(names.contains(Symbol.intern(text)) == expected, "\(text)")
+      #expect(names.contains(Symbol.intern(text)) == names.contains(text), "\(text)")
+    }
+    // A qualified symbol asks for its name part, as `contains(symbol.name)` did.
+    #expect(names.contains(Symbol.intern("add", module: "calc")))
+    #expect(!names.contains(Symbol.intern("sub", module: "calc")))
+  }
+
   /// The names a definition asked about as macros are kept as bits: never a false "not asked".
   @Test func macroNameBitsNeverForgetANameAsked() {
     var bits = MacroNameBits()

@@ -173,7 +173,9 @@ final class Analyzer {
   func resolveGlobal(_ name: String, span: Span, argumentCount: Int? = nil) -> GlobalMeaning {
     let symbol = Symbol.intern(name)
     let current = version
-    if current.bindings[symbol] != nil || knownNames.contains(name) {
+    if current.bindings[symbol] != nil
+      || (symbol.module == nil ? knownNames.contains(symbol) : knownNames.contains(name))
+    {
       resolutionLog?.note(.global(symbol), .own)
       return .global(site(module: moduleName, name: name, span: span))
     }
@@ -296,7 +298,7 @@ final class Analyzer {
   /// A global of this module (defined, about to be, or taken with `:refer`): REPL conveniences
   /// such as `doc` and `source` give way to it, so programs keep their own names.
   func isDefinedHere(_ symbol: Symbol) -> Bool {
-    version.bindings[symbol] != nil || knownNames.contains(symbol.name) || version.referred[symbol] != nil
+    version.bindings[symbol] != nil || knownNames.contains(symbol) || version.referred[symbol] != nil
   }
 
   /// One user-macro expansion for `AssignmentScan` (errors are left for the real analysis).

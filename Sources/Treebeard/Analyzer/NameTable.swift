@@ -34,6 +34,12 @@ struct NameSet: ExpressibleByArrayLiteral {
 
   func contains(_ name: String) -> Bool { !members.isEmpty && members.contains(NameKey(name)) }
 
+  /// `contains(symbol.name)`; for an unqualified symbol (whose name is all of it) hashed from
+  /// the hash the symbol keeps.
+  func contains(_ symbol: Symbol) -> Bool {
+    !members.isEmpty && members.contains(symbol.module == nil ? symbol.nameKey : NameKey(symbol.name))
+  }
+
   @discardableResult
   mutating func insert(_ name: String) -> Bool { members.insert(NameKey(name)).inserted }
 

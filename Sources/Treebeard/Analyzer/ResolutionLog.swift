@@ -125,7 +125,7 @@ extension Analyzer {
       // define no variants, and this runs for every name of every reused definition.
       let name = symbol.name
       let current = version
-      if current.bindings[symbol] != nil || knownNames.contains(name) { return .own }
+      if current.bindings[symbol] != nil || knownNames.contains(symbol) { return .own }
       if !current.referred.isEmpty, let provider = current.referred[symbol] { return .module(provider) }
       if !current.variants.isEmpty, current.variants[name] != nil { return .blocked }
       switch runtime.preludeMeaning(symbol) {

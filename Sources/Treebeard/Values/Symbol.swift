@@ -12,8 +12,14 @@ public final class Symbol: Hashable, @unchecked Sendable, CustomStringConvertibl
     self.module = module
     self.name = name
     self.qualifiedName = key.text
-    self.stableHash = key.stableHash &+ 0x5bd1_e995
+    self.stableHash = key.stableHash &+ Symbol.hashOffset
   }
+
+  /// What a symbol's stable hash adds to its name key's (so symbols and strings hash apart).
+  static let hashOffset = 0x5bd1_e995
+
+  /// The key of this symbol's qualified name, from the hash it keeps: no rehash of the text.
+  var nameKey: NameKey { NameKey(text: qualifiedName, stableHash: stableHash &- Symbol.hashOffset) }
 
   private static let table = InternTable<Symbol>()
 
@@ -173,7 +179,8 @@ struct NameKey: Hashable, Sendable {
     self.stableHash = stableStringHash(text)
   }
 
-  private init(text: String, stableHash: Int) {
+  /// A key whose hash the caller already has (`Symbol.nameKey`).
+  init(text: String, stableHash: Int) {
     self.text = text
     self.stableHash = stableHash
   }
