@@ -1,0 +1,79 @@
+// Reused code must mean what fresh analysis would: random edits, reloaded, against a fresh load of the same text.
+
+import Foundation
+import Testing
+
+@testable import Treebeard
+
+/// Each round picks a variant for every line of a small module (so unchanged lines keep their
+/// place and may be reused) and reloads it; a fresh interpreter loads the same text, and both
+/// must answer every probe alike. The variants change what unchanged lines mean: a helper that
+/// becomes a macro, a referred macro, a builtin's name defined by the module, a local that
+/// shadows a macro's name, a value computed at load time.
+@Suite struct ReuseDifferentialTests {
+  static let lineVariants: [[String]] = [
+    ["(module dm)", "(module dm) (import dlib :refer [twice])", "(module dm) (import dlib :refer [bump])"],
+    ["(defn twice [x] (* x 2))", "(defmacro twice [x] `(* ~x 3))", "(defn other [] 2)"],
+    ["(defn inc [x] (- x 1))", "(defn not-inc [x] x)", "(defmacro inc [x] `(+ ~x 10))"],
+    ["(defn f [x] (twice x))"],
+    ["(defn g [x] (inc x))"],
+    ["(defn h [x] (+ (f x) (g x)))", "(defn h [x] (- (f x) (g x)))"],
+    ["(def k (f 5))", "(def k 7)"],
+    ["(defn m [x] (let [twice (fn [y] (+ y 100))] (twice x)))"],
+    ["(defn n [x] (bump x))", "(defn bump [x] (* x x))"],
+  ]
+  static let library = "(module dlib)\n(defmacro twice [x] `(+ ~x 1000))\n(defmacro bump [x] `(- ~x))\n"
+  static let probes = ["(dm:f 1)", "(dm:g 1)", "(dm:h 1)", "dm:k", "(dm:m 1)", "(dm:n 3)"]
+
+  /// What a probe gives, or the kind of error it raises (messages may quote different lines).
+  static func answer(_ interpreter: Interpreter, _ probe: String) -> String {
+    do { return try interpreter.eval(probe).printed } catch let error as OxurError {
+      return "error \(error.kind)"
+    } catch {
+      return "error"
+    }
+  }
+
+  @Test func reloadedCodeAnswersLikeAFreshLoad() throws {
+    var generator = SeededGenerator(seed: 20_261_128)
+    let directory = ModuleDirectory()
+    directory.write("dlib.oxur", ReuseDifferentialTests.library)
+    let path = directory.path("dm.oxur")
+    let (reloading, _, _) = bufferedInterpreter()
+    var loaded = false
+    var reused = 0
+    var compared = 0
+    for round in 0..<200 {
+      let text =
+        ReuseDifferentialTests.lineVariants.map { $0[Int(generator.next() % UInt64($0.count))] }
+        .joined(separator: "\n") + "\n"
+      directory.write("dm.oxur", text)
+      let reloadSucceeded: Bool
+      do {
+        if loaded { try reloading.reload(path: path) } else { try reloading.load(path: path) }
+        loaded = true
+        reloadSucceeded = true
+      } catch {
+        reloadSucceeded = false
+      }
+      let (fresh, _, _) = bufferedInterpreter()
+      let freshSucceeded = (try? fresh.load(path: path)) != nil
+      #expect(
+        reloadSucceeded == freshSucceeded, "round \(round): reload \(reloadSucceeded), fresh \(freshSucceeded)\n\(text)"
+      )
+      guard reloadSucceeded, freshSucceeded else { continue }
+      for probe in ReuseDifferentialTests.probes {
+        let expected = ReuseDifferentialTests.answer(fresh, probe)
+        let got = ReuseDifferentialTests.answer(reloading, probe)
+        #expect(got == expected, "round \(round), \(probe): reloaded \(got), fresh \(expected)\n\(text)")
+      }
+      compared += 1
+      reused += reloading.runtime.lock.withLock {
+        reloading.runtime.registry.existingEntry("dm")?.current?.reusedDefinitions ?? 0
+      }
+    }
+    // Not vacuous: most rounds loaded, and unchanged lines were reused along the way.
+    #expect(compared >= 80, "only \(compared) rounds loaded")
+    #expect(reused >= 200, "only \(reused) definitions were reused")
+  }
+}
