@@ -42,7 +42,10 @@ import Testing
     ["", ";; a comment", "\n"],
     ["(defstruct P x y)", "(defstruct P x y z)", "(defstruct P y x)"],
     ["(defenum Shape (Circle r) Empty)", "(defenum Shape (Circle r) (Square s) Empty)"],
-    ["(defn area [s] (match s ((Circle r) (* 3 r r)) (_ 0)))", "(defn area [s] (match s ((Circle r) (* 4 r r)) (_ 1)))"],
+    [
+      "(defn area [s] (match s ((Circle r) (* 3 r r)) (_ 0)))",
+      "(defn area [s] (match s ((Circle r) (* 4 r r)) (_ 1)))",
+    ],
     ["(defn make [] (struct P :x 1 :y 2))", "(defn make [] (P 1 2))"],
     ["(defn px [] (get-x (make)))"],
     ["(defonce counter (atom 0))", "(def counter (atom 5))"],
