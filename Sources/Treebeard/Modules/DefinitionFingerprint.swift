@@ -74,16 +74,7 @@ struct FingerprintHasher {
     // A small string (every ordinary name) is hashed from its two words: lending its UTF-8
     // spills it to the stack and calls a closure, ~60 instructions a name.
     if SmallUTF8.isLayoutVerified, let words = SmallUTF8.words(text) {
-      var hash = value
-      var word = words.low
-      var index = 0
-      while index < words.count {
-        if index == 8 { word = words.high }
-        hash = FNV1a.adding(word & 0xFF, to: hash)
-        word &>>= 8
-        index &+= 1
-      }
-      value = hash
+      value = FNV1a.adding(low: words.low, high: words.high, count: words.count, to: value)
       addTag(0)
       return
     }

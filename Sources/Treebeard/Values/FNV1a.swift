@@ -10,4 +10,19 @@ enum FNV1a {
   @inline(__always) static func adding(_ byte: UInt64, to hash: UInt64) -> UInt64 {
     (hash ^ byte) &* 0x0000_0100_0000_01b3
   }
+
+  /// `hash` with the `count` bytes of a small string's two words mixed in, in order
+  /// (`SmallUTF8.words`): the bytes without lending the string's UTF-8 through a closure.
+  @inline(__always) static func adding(low: UInt64, high: UInt64, count: Int, to hash: UInt64) -> UInt64 {
+    var hash = hash
+    var word = low
+    var index = 0
+    while index < count {
+      if index == 8 { word = high }
+      hash = adding(word & 0xFF, to: hash)
+      word &>>= 8
+      index &+= 1
+    }
+    return hash
+  }
 }

@@ -100,21 +100,7 @@ public final class Keyword: Hashable, @unchecked Sendable, CustomStringConvertib
   // small string first spills it to the stack and calls a closure); other strings take the
   // out-of-line path, so this part stays small enough to inline into every hash.
   guard SmallUTF8.isLayoutVerified, let words = SmallUTF8.words(text) else { return stableLargeStringHash(text) }
-  var hash = FNV1a.offsetBasis
-  var word = words.low
-  var index = 0
-  let inFirstWord = min(words.count, 8)
-  while index < inFirstWord {
-    hash = FNV1a.adding(word & 0xFF, to: hash)
-    word &>>= 8
-    index &+= 1
-  }
-  word = words.high
-  while index < words.count {
-    hash = FNV1a.adding(word & 0xFF, to: hash)
-    word &>>= 8
-    index &+= 1
-  }
+  let hash = FNV1a.adding(low: words.low, high: words.high, count: words.count, to: FNV1a.offsetBasis)
   return Int(bitPattern: UInt(hash))
 }
 
