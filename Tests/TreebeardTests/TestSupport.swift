@@ -132,14 +132,20 @@ final class ReplSession: @unchecked Sendable {
       let done: (String, String)? = lock.withLock {
         let text = String(decoding: outBuffer, as: UTF8.self)
         let errors = String(decoding: errBuffer, as: UTF8.self)
-        guard let out = text.range(of: ReplSession.marker + "\nnil\n"),
+        // Another thread (the watcher, a process) may print whole lines between the marker
+        // and its `nil`: those lines belong to the answer too.
+        guard let markerLine = text.range(of: ReplSession.marker + "\n"),
+          let result = text[text.index(before: markerLine.upperBound)...].range(of: "\nnil\n"),
           let marker = errors.range(of: ReplSession.errorMarker),
           let end = errors[marker.upperBound...].range(of: "✗ Module not loaded\n")
         else { return nil }
+        let between = text[markerLine.upperBound..<max(markerLine.upperBound, text.index(after: result.lowerBound))]
         let lineStart = errors[..<marker.lowerBound].lastIndex(of: "\n").map { errors.index(after: $0) }
-        outBuffer = Data(text[out.upperBound...].utf8)
+        outBuffer = Data(text[result.upperBound...].utf8)
         errBuffer = Data(errors[end.upperBound...].utf8)
-        return (String(text[..<out.lowerBound]), String(errors[..<(lineStart ?? errors.startIndex)]))
+        return (
+          String(text[..<markerLine.lowerBound]) + between, String(errors[..<(lineStart ?? errors.startIndex)])
+        )
       }
       if let done { return done }
       Thread.sleep(forTimeInterval: 0.01)
