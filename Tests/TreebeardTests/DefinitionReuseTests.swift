@@ -82,7 +82,7 @@ import Testing
     }
     let (documentationShared, cellsShared) = interpreter.runtime.lock.withLock {
       (
-        first.documentation[Symbol.intern("g")] === second.documentation[Symbol.intern("g")],
+        first.documentation(of: Symbol.intern("g")) === second.documentation(of: Symbol.intern("g")),
         first.bindings[Symbol.intern("g")] === second.bindings[Symbol.intern("g")]
       )
     }

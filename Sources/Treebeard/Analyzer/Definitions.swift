@@ -19,13 +19,14 @@ extension Analyzer {
     resolutionLog?.definedSymbol = symbol
     var docstring: String? = nil
     if items.count == 4, case .string(let text) = items[2].kind { docstring = text }
-    version.documentation[symbol] = Documentation(
-      docstring: docstring, arglistSpans: valueForm.map(Documentation.arglistSpans(of:)) ?? ArglistSpans(),
-      span: form.span, file: owningFile(of: form.span),
-      printedArglists: valueForm.flatMap { value in
-        value.span == form.span
-          ? Documentation.printedArglists(Documentation.parameterVectors(of: value), definedAt: form.span) : nil
-      })
+    version.setDocumentation(
+      Documentation(
+        docstring: docstring, arglistSpans: valueForm.map(Documentation.arglistSpans(of:)) ?? ArglistSpans(),
+        span: form.span, file: owningFile(of: form.span),
+        printedArglists: valueForm.flatMap { value in
+          value.span == form.span
+            ? Documentation.printedArglists(Documentation.parameterVectors(of: value), definedAt: form.span) : nil
+        }), of: symbol)
     var isFunction = false
     let value: Node
     if let valueForm, let parts = valueForm.listElements, parts.first?.symbolName == "fn",
@@ -69,9 +70,10 @@ extension Analyzer {
         first.vectorElements != nil
           ? [first] : items[parts.parametersStart...].compactMap { clause in clause.listElements?.first },
         definedAt: form.span) : nil
-    version.documentation[symbol] = Documentation(
-      docstring: docstring, arglistSpans: arglists, span: form.span, file: owningFile(of: form.span),
-      printedArglists: printed)
+    version.setDocumentation(
+      Documentation(
+        docstring: docstring, arglistSpans: arglists, span: form.span, file: owningFile(of: form.span),
+        printedArglists: printed), of: symbol)
     let lambda = try analyzeFunction(form, items[(parts.parametersStart - 1)...], definedName: name)
     return DefineNode(
       entry: entry, name: symbol, value: LambdaNode(lambda: lambda, span: form.span), isFunction: true, isOnce: false,
@@ -90,10 +92,13 @@ extension Analyzer {
       rest.removeFirst()
     }
     let fnForm = Syntax.list([Syntax.symbol("fn", form.span)] + rest, form.span)
-    version.documentation[Symbol.intern(name)] = Documentation(
-      docstring: docstring, arglistSpans: Documentation.arglistSpans(of: fnForm), span: form.span,
-      file: owningFile(of: form.span), isMacro: true,
-      printedArglists: Documentation.printedArglists(Documentation.parameterVectors(of: fnForm), definedAt: form.span))
+    version.setDocumentation(
+      Documentation(
+        docstring: docstring, arglistSpans: Documentation.arglistSpans(of: fnForm), span: form.span,
+        file: owningFile(of: form.span), isMacro: true,
+        printedArglists: Documentation.printedArglists(Documentation.parameterVectors(of: fnForm), definedAt: form.span)
+      ),
+      of: Symbol.intern(name))
     let lambda = try analyzeFunction(fnForm, (fnForm.listElements ?? [])[...], definedName: name)
     return DefineMacroNode(
       entry: entry, name: Symbol.intern(name), lambda: LambdaNode(lambda: lambda, span: form.span), span: form.span)

@@ -96,7 +96,7 @@ final class ResolutionLog {
   /// The questions asked so far, once the entries are too many to search linearly.
   @exclusivity(unchecked) private var asked: Set<ResolutionQuery>? = nil
 
-  init() { entries.reserveCapacity(8) }
+  init() { entries.reserveCapacity(2) }
 
   /// Keeps the first answer to each question (as asked, in order). Most forms ask a handful:
   /// a linear search beats hashing them; past 32 a set takes over.

@@ -155,7 +155,7 @@ public final class Interpreter: @unchecked Sendable {
       let symbol = Symbol.intern(name)
       version.define(symbol, value, isFunction: false).isSessionVariable = true
       if doc != nil || !arglists.isEmpty {
-        version.documentation[symbol] = Documentation(docstring: doc, arglists: arglists, span: .unknown)
+        version.setDocumentation(Documentation(docstring: doc, arglists: arglists, span: .unknown), of: symbol)
       }
     }
   }

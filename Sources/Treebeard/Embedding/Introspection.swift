@@ -94,7 +94,7 @@ extension Interpreter {
       }
       let symbol = Symbol.intern(local)
       if let version = registry.existingEntry(moduleName)?.current {
-        let documentation = version.documentation[symbol]
+        let documentation = version.documentation(of: symbol)
         if let binding = version.bindings[symbol] {
           return Self.info(
             local, module: moduleName, value: binding.value, isFunction: binding.isFunction,
@@ -109,7 +109,7 @@ extension Interpreter {
         {
           return Self.info(
             local, module: provider, value: binding.value, isFunction: binding.isFunction,
-            documentation: providing.documentation[symbol])
+            documentation: providing.documentation(of: symbol))
         }
       }
       if moduleName == module, let builtin = runtime.prelude[local] {

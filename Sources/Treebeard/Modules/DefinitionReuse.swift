@@ -217,11 +217,10 @@ extension Runtime {
       if place.form != nil || recorded.scannedName != recorded.name.name {
         analyzer.knownNames.insert(recorded.name.name)
       }
-      if let documentation = recorded.documentation { staging.documentation[recorded.name] = documentation }
+      staging.recordFacts(of: recorded.name, fingerprint: recorded.fingerprint, documentation: recorded.documentation)
       // Most definitions have neither: appending nothing still cost ~160 instructions each.
       if !recorded.externalUses.isEmpty { staging.externalUses += recorded.externalUses }
       if !recorded.unresolved.isEmpty { analyzer.unresolved += recorded.unresolved }
-      if let fingerprint = recorded.fingerprint { staging.recordFingerprint(name: recorded.name, hash: fingerprint) }
       staging.reusable[SourceLine(recorded.line)] = recorded
       staging.reusedDefinitions += 1
       do { _ = try run(recorded.code, machine: machine) } catch let error as OxurError {
@@ -268,9 +267,10 @@ extension Runtime {
     staging.reusable[SourceLine(place.line)] = ReusableDefinition(
       file: reuse.file, analyzedAt: reuse.generation, at: place, bytes: region, name: symbol,
       scannedName: scanned.name, code: analyzed.code,
-      fingerprint: staging.fingerprints[symbol], resolutions: log.distinctEntries(),
+      fingerprint: staging.fingerprint(of: symbol), resolutions: log.distinctEntries(),
       namesAskedAsMacrosWhileNone: log.namesAskedAsMacrosWhileNone,
-      documentation: staging.documentation[symbol], externalUses: Array(staging.externalUses[externalUsesBefore...]),
+      documentation: staging.documentation(of: symbol),
+      externalUses: Array(staging.externalUses[externalUsesBefore...]),
       unresolved: Array(analyzer.unresolved[unresolvedBefore...]))
   }
 }

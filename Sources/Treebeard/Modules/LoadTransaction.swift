@@ -120,7 +120,7 @@ final class LoadTransaction {
         for (name, binding) in item.staging.bindings {
           guard let old = previous.bindings[name] else { continue }
           let changed =
-            item.staging.fingerprints[name].map { new in previous.fingerprints[name].map { $0 != new } ?? false }
+            item.staging.fingerprint(of: name).map { new in previous.fingerprint(of: name).map { $0 != new } ?? false }
             ?? false
           binding.version = changed ? old.version + 1 : old.version
         }

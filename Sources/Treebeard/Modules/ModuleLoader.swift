@@ -126,6 +126,7 @@ extension Runtime {
     for (name, span) in analyzer.unresolved where staging.bindings[Symbol.intern(name)] == nil {
       throw OxurError("unknown-name", "unknown name: \(name)\(knownNameHint(name, in: staging))", span: span)
     }
+    staging.shareOrderWhenEqual()
   }
 
   /// Reads a module's text into forms. Touches no interpreter state, so it may run on any

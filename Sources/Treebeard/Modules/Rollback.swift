@@ -44,10 +44,9 @@ extension ModuleVersion {
     copy.macroSources = macroSources
     copy.layoutSources = layoutSources
     copy.constructedLayouts = constructedLayouts
-    copy.documentation = documentation
     copy.definitionOrder = definitionOrder
     copy.externalUses = externalUses
-    copy.fingerprints = fingerprints
+    copy.facts = facts
     copy.fingerprintOrder = fingerprintOrder
     copy.reusable = reusable
     // Its external uses point into this text: the version it is copied from may leave the history.

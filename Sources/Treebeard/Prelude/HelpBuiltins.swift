@@ -70,20 +70,20 @@ enum HelpBuiltins {
       guard version.bindings[bare] != nil || version.macros[bare] != nil else {
         throw OxurError("unknown-name", "unknown name: \(target):\(name.name)")
       }
-      return .definition(module: target, name: bare, documentation: version.documentation[bare])
+      return .definition(module: target, name: bare, documentation: version.documentation(of: bare))
     }
     if SpecialForms.table[name.name] != nil { return .specialForm(name.name) }
     if CoreMacros.table[name.name] != nil { return .coreMacro(name.name) }
     if let here, let layout = here.structs[name.name] { return .structType(module: here.name, layout: layout) }
     if let here, here.bindings[name] != nil || here.macros[name] != nil {
-      return .definition(module: here.name, name: name, documentation: here.documentation[name])
+      return .definition(module: here.name, name: name, documentation: here.documentation(of: name))
     }
     if let provider = here?.referred[name], let version = registry.existingEntry(provider)?.current {
-      return .definition(module: provider, name: name, documentation: version.documentation[name])
+      return .definition(module: provider, name: name, documentation: version.documentation(of: name))
     }
     if m.runtime.prelude[name.name] != nil { return .builtin(name.name) }
     if let user = registry.existingEntry("user")?.current, user.bindings[name] != nil {
-      return .definition(module: "user", name: name, documentation: user.documentation[name])
+      return .definition(module: "user", name: name, documentation: user.documentation(of: name))
     }
     let known = (here.map { Array($0.bindings.keys.map(\.name)) } ?? []) + m.runtime.prelude.keys
     throw OxurError("unknown-name", "unknown name: \(name.name)\(Suggestions.hint(for: name.name, among: known))")
