@@ -264,12 +264,13 @@ extension Runtime {
     let scanned = scanned ?? DefinitionScan.definedName(in: form)
     guard !scanned.several else { return }
     let symbol = Symbol.intern(name, reusing: log.definedSymbol)
+    let facts = staging.facts[symbol]
     staging.reusable[SourceLine(place.line)] = ReusableDefinition(
       file: reuse.file, analyzedAt: reuse.generation, at: place, bytes: region, name: symbol,
       scannedName: scanned.name, code: analyzed.code,
-      fingerprint: staging.fingerprint(of: symbol), resolutions: log.distinctEntries(),
+      fingerprint: facts?.fingerprint, resolutions: log.distinctEntries(),
       namesAskedAsMacrosWhileNone: log.namesAskedAsMacrosWhileNone,
-      documentation: staging.documentation(of: symbol),
+      documentation: facts?.documentation,
       externalUses: Array(staging.externalUses[externalUsesBefore...]),
       unresolved: Array(analyzer.unresolved[unresolvedBefore...]))
   }
