@@ -26,6 +26,9 @@ public struct Reader {
   private var line = 1
   private var column = 1
   private var nesting = 0
+  /// Short ASCII names are made as small strings from their bytes (`name(_:small:)`); read
+  /// once here, not at every atom (the flag is a lazily initialised global).
+  private let smallNames = SmallUTF8.isLayoutVerified
 
   public init(_ file: SourceFile) {
     self.file = file
@@ -391,7 +394,7 @@ public struct Reader {
     // The token is read through a pointer into `bytes`: an `ArraySlice` of it retained and
     // released the whole text's buffer, atomically, for every atom read.
     let atom = bytes.withUnsafeBufferPointer { whole in
-      Reader.atomKind(UnsafeBufferPointer(rebasing: whole[begin..<end]))
+      Reader.atomKind(UnsafeBufferPointer(rebasing: whole[begin..<end]), smallNames: smallNames)
     }
     switch atom {
     case .kind(let kind): return Syntax(kind, start)
@@ -399,7 +402,7 @@ public struct Reader {
       let token = bytes.withUnsafeBufferPointer { String(decoding: $0[begin..<end], as: UTF8.self) }
       if let number = try Reader.parseNumber(token, start) { return Syntax(number, start) }
       let other = bytes.withUnsafeBufferPointer { whole in
-        Reader.nonNumberKind(UnsafeBufferPointer(rebasing: whole[begin..<end]))
+        Reader.nonNumberKind(UnsafeBufferPointer(rebasing: whole[begin..<end]), smallNames: smallNames)
       }
       guard case .kind(let kind) = other else { throw ReadError("a keyword needs a name after ':'", start) }
       return Syntax(kind, start)
@@ -415,7 +418,7 @@ public struct Reader {
     case emptyKeyword
   }
 
-  private static func atomKind(_ token: UnsafeBufferPointer<UInt8>) -> Atom {
+  private static func atomKind(_ token: UnsafeBufferPointer<UInt8>, smallNames: Bool) -> Atom {
     guard let first = token.first else { return .emptyKeyword }
     if let small = Reader.plainDecimal(token) { return .kind(.int(small)) }
     // Only a token starting with a digit, or a sign then a digit, can be a number.
@@ -424,10 +427,10 @@ public struct Reader {
     if isDigit(first) || ((first == UInt8(ascii: "-") || first == UInt8(ascii: "+")) && isDigit(second)) {
       return .number
     }
-    return nonNumberKind(token)
+    return nonNumberKind(token, smallNames: smallNames)
   }
 
-  private static func nonNumberKind(_ token: UnsafeBufferPointer<UInt8>) -> Atom {
+  private static func nonNumberKind(_ token: UnsafeBufferPointer<UInt8>, smallNames: Bool) -> Atom {
     guard let first = token.first else { return .emptyKeyword }
     switch token.count {
     case 3 where Reader.matches(token, "nil"): return .kind(.nil)
@@ -437,14 +440,30 @@ public struct Reader {
     }
     if first == UInt8(ascii: ":") {
       guard token.count > 1 else { return .emptyKeyword }
-      return .kind(.keyword(String(decoding: token[1...], as: UTF8.self)))
+      return .kind(.keyword(Reader.name(UnsafeBufferPointer(rebasing: token[1...]), small: smallNames)))
     }
     if let colon = token.firstIndex(of: UInt8(ascii: ":")), colon != 0, colon + 1 != token.count {
-      let module = String(decoding: token[..<colon], as: UTF8.self)
-      let name = String(decoding: token[(colon + 1)...], as: UTF8.self)
+      let module = Reader.name(UnsafeBufferPointer(rebasing: token[..<colon]), small: smallNames)
+      let name = Reader.name(UnsafeBufferPointer(rebasing: token[(colon + 1)...]), small: smallNames)
       return .kind(.symbol(module: module, name: name))
     }
-    return .kind(.symbol(module: nil, name: String(decoding: token, as: UTF8.self)))
+    return .kind(.symbol(module: nil, name: Reader.name(token, small: smallNames)))
+  }
+
+  /// A symbol's or keyword's text. An ASCII name of up to 15 bytes (nearly every name) becomes
+  /// a small string from its bytes directly: the public initialiser validated and copied each
+  /// for about 250 instructions, five times for a one-line `defn`. Other names (and a process
+  /// whose String layout is not the one `SmallUTF8` checks: `small` false) take the public
+  /// initialiser.
+  static func name(_ token: UnsafeBufferPointer<UInt8>, small: Bool) -> String {
+    guard small, token.count <= SmallUTF8.capacity, let base = token.baseAddress else {
+      return String(decoding: token, as: UTF8.self)
+    }
+    // The bytes into two zeroed words (little-endian: byte i at bits 8i of the pair).
+    var words: (UInt64, UInt64) = (0, 0)
+    withUnsafeMutableBytes(of: &words) { $0.baseAddress?.copyMemory(from: base, byteCount: token.count) }
+    guard (words.0 | words.1) & 0x8080_8080_8080_8080 == 0 else { return String(decoding: token, as: UTF8.self) }
+    return SmallUTF8.string(low: words.0, high: words.1, count: token.count, isASCII: true)
   }
 
   /// A token of at most 18 decimal digits after an optional `-`: read without making a String

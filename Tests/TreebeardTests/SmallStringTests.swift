@@ -1,5 +1,6 @@
 // Small strings made and read as two words: layout check, builder, digits, the stable hash, forEachChunk.
 
+import OxurSyntax
 import Testing
 
 @testable import Treebeard

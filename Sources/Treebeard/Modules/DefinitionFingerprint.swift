@@ -90,7 +90,7 @@ struct FingerprintHasher {
   mutating func add(_ text: String) {
     // A small string (every ordinary name) is hashed from its two words: lending its UTF-8
     // spills it to the stack and calls a closure, ~60 instructions a name.
-    if SmallUTF8.isLayoutVerified, let words = SmallUTF8.words(text) {
+    if SmallUTF8.isLayoutVerifiedHere, let words = SmallUTF8.words(text) {
       value = FNV1a.adding(low: words.low, high: words.high, count: words.count, to: value)
       addTag(0)
       return
@@ -194,7 +194,7 @@ struct FingerprintHasher {
   /// Ends in `__` and digits, optionally followed by `__auto__`.
   static func isGensym(_ name: String) -> Bool {
     // Almost no name ends in a digit or `_`: decided from a small string's last byte.
-    if SmallUTF8.isLayoutVerified, let words = SmallUTF8.words(name) {
+    if SmallUTF8.isLayoutVerifiedHere, let words = SmallUTF8.words(name) {
       guard words.count > 0 else { return false }
       let last =
         words.count > 8 ? words.high >> (8 * UInt64(words.count - 9)) : words.low >> (8 * UInt64(words.count - 1))

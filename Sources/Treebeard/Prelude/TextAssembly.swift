@@ -1,5 +1,7 @@
 // `str` and `join` of strings and Ints written straight into the new string's storage.
 
+import OxurSyntax
+
 /// Appending piece by piece to a Swift `String` costs several hundred instructions per piece
 /// (small-string promotion, capacity checks, re-validation); `str` of a key such as `"k" i` and
 /// `join` of a vector of strings spend most of their time there. When every piece is a string
@@ -14,7 +16,7 @@ enum TextAssembly {
     // small, and leaving here saves `(str long-prefix i)` the set-up below. Only bits are read,
     // so this is safe before the layout check; a wrong guess only means the general path.
     if a.count > 0, case .string(let s) = a.base[0], SmallUTF8.words(s.value) == nil { return nil }
-    guard SmallUTF8.isLayoutVerified else { return nil }
+    guard SmallUTF8.isLayoutVerifiedHere else { return nil }
     // `(str i)` alone: the digits' words are the string's.
     if a.count == 1, case .int(let i) = a.base[0] {
       guard let digits = DecimalText.words(i) else { return nil }
@@ -54,7 +56,7 @@ enum TextAssembly {
 
   /// `join`: the text of each element (as `str` makes it) with `separator` between them.
   static func joined(_ items: Value, separator: String, machine: Machine) throws -> String {
-    if case .vector(let vector) = items, SmallUTF8.isLayoutVerified,
+    if case .vector(let vector) = items, SmallUTF8.isLayoutVerifiedHere,
       let text = try joinedPieces(vector, separator: separator, machine: machine)
     {
       return text

@@ -1,12 +1,14 @@
 // Decimal text of Ints for the printer and `str`, without the standard library's generic path.
 
+import OxurSyntax
+
 enum DecimalText {
   /// The decimal digits of `value` (with `-` when negative). `String(value)` goes through
   /// generic integer printing and `description` (about 250 instructions for a 6-digit Int);
   /// up to 15 digits are made straight into a small string from `words`, longer ones are
   /// written into a stack buffer.
   @inline(__always) static func string(_ value: Int) -> String {
-    if SmallUTF8.isLayoutVerified, let digits = words(value) {
+    if SmallUTF8.isLayoutVerifiedHere, let digits = words(value) {
       return SmallUTF8.string(low: digits.low, high: digits.high, count: digits.count, isASCII: true)
     }
     return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in

@@ -1,5 +1,7 @@
 // FNV-1a (64-bit): the one stable hash behind string keys, names, definition fingerprints and content hashes.
 
+import OxurSyntax
+
 /// Stable across runs and processes (unlike Swift's seeded `Hasher`), so map iteration order,
 /// fingerprints and content hashes are reproducible. Not collision-resistant: inputs chosen to
 /// collide only make tables slower.

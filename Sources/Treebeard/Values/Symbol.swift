@@ -1,6 +1,7 @@
 // Interned symbols and keywords: one object per name, so equality is a pointer comparison.
 
 import Foundation
+import OxurSyntax
 
 /// An interned symbol. Qualified symbols keep their module part.
 public final class Symbol: Hashable, @unchecked Sendable, CustomStringConvertible {
@@ -99,7 +100,7 @@ public final class Keyword: Hashable, @unchecked Sendable, CustomStringConvertib
   // A small string's bytes are hashed straight from its two words (`withContiguousStorage` of a
   // small string first spills it to the stack and calls a closure); other strings take the
   // out-of-line path, so this part stays small enough to inline into every hash.
-  guard SmallUTF8.isLayoutVerified, let words = SmallUTF8.words(text) else { return stableLargeStringHash(text) }
+  guard SmallUTF8.isLayoutVerifiedHere, let words = SmallUTF8.words(text) else { return stableLargeStringHash(text) }
   let hash = FNV1a.adding(low: words.low, high: words.high, count: words.count, to: FNV1a.offsetBasis)
   return Int(bitPattern: UInt(hash))
 }

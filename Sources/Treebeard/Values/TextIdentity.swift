@@ -1,5 +1,7 @@
 // Equality and order of Oxur strings: by their Unicode scalars (UTF-8 bytes), the way they hash.
 
+import OxurSyntax
+
 /// Swift's `String ==` and `<` treat canonically equivalent strings as equal: `"\u{e9}"` and
 /// `"e\u{301}"` compare equal though their bytes, their `count` and their `stableHash` differ.
 /// Map and set keys file strings by the hash of their bytes, so with Swift's equality a set held
@@ -9,7 +11,7 @@ enum TextIdentity {
   /// True when `a` and `b` hold the same UTF-8 bytes.
   @inline(__always) static func equal(_ a: String, _ b: String) -> Bool {
     // Two small strings are equal exactly when their words are (bytes past the count are zero).
-    if SmallUTF8.isLayoutVerified, let x = SmallUTF8.words(a), let y = SmallUTF8.words(b) {
+    if SmallUTF8.isLayoutVerifiedHere, let x = SmallUTF8.words(a), let y = SmallUTF8.words(b) {
       return x.low == y.low && x.high == y.high && x.count == y.count
     }
     return equalOutOfLine(a, b)

@@ -10,23 +10,25 @@
 /// The layout is part of the standard library's stable ABI (inlinable code compiled into clients
 /// depends on it), but nothing here takes that on trust: `isLayoutVerified` checks it once against
 /// strings made by the public API, and every caller takes the public API when it is false.
-enum SmallUTF8 {
-  static let capacity = 15
+public enum SmallUTF8 {
+  @inlinable public static var capacity: Int { 15 }
 
   /// Flag bits of the second word of a small String (`_StringObject.Nibbles` in the stdlib).
-  private static let smallFlag: UInt64 = 0x2000_0000_0000_0000
-  private static let asciiFlag: UInt64 = 0x4000_0000_0000_0000
-  private static let immortalFlag: UInt64 = 0x8000_0000_0000_0000
+  @inlinable static var smallFlag: UInt64 { 0x2000_0000_0000_0000 }
+  @inlinable static var asciiFlag: UInt64 { 0x4000_0000_0000_0000 }
+  @inlinable static var immortalFlag: UInt64 { 0x8000_0000_0000_0000 }
   /// The payload bytes of the second word: everything below the flags-and-count byte.
-  static let payloadMask: UInt64 = 0x00FF_FFFF_FFFF_FFFF
+  @inlinable public static var payloadMask: UInt64 { 0x00FF_FFFF_FFFF_FFFF }
 
   /// True when this process's String has the layout described above (checked once, on first use).
-  static let isLayoutVerified: Bool = verifyLayout()
+  public static let isLayoutVerified: Bool = verifyLayout()
 
   /// `text`'s bytes as (first word, second word without flags), its byte count and whether it is
   /// all ASCII, when `text` is a small string; nil when it is stored out of line. Only meaningful
   /// when `isLayoutVerified`.
-  @inline(__always) static func words(_ text: String) -> (low: UInt64, high: UInt64, count: Int, isASCII: Bool)? {
+  @inlinable @inline(__always) public static func words(_ text: String) -> (
+    low: UInt64, high: UInt64, count: Int, isASCII: Bool
+  )? {
     #if _pointerBitWidth(_64) && _endian(little)
       let raw = unsafeBitCast(text, to: (UInt64, UInt64).self)
       guard raw.1 & smallFlag != 0 else { return nil }
@@ -40,7 +42,8 @@ enum SmallUTF8 {
   /// zero, `high`'s top byte zero). The bytes must be valid UTF-8 — concatenations of the bytes
   /// of valid strings and ASCII digits are — and `isASCII` must say truly whether all are below
   /// 0x80. Callers check `isLayoutVerified` first.
-  @inline(__always) static func string(low: UInt64, high: UInt64, count: Int, isASCII: Bool) -> String {
+  @inlinable @inline(__always) public static func string(low: UInt64, high: UInt64, count: Int, isASCII: Bool) -> String
+  {
     #if _pointerBitWidth(_64) && _endian(little)
       let flags = immortalFlag | smallFlag | (isASCII ? asciiFlag : 0)
       let second = (high & payloadMask) | flags | (UInt64(truncatingIfNeeded: count & 0x0F) &<< 56)
@@ -79,54 +82,5 @@ enum SmallUTF8 {
     #else
       return false
     #endif
-  }
-}
-
-/// A small string under construction: bytes appended at the end, at most 15 in all.
-struct SmallUTF8Builder {
-  private(set) var low: UInt64 = 0
-  private(set) var high: UInt64 = 0
-  private(set) var count = 0
-  private(set) var isASCII = true
-
-  /// Appends `pieceCount` bytes held as `SmallUTF8.words` holds them (bytes past the count zero);
-  /// false, with nothing changed, when the result would pass 15 bytes.
-  @inline(__always) mutating func append(low pieceLow: UInt64, high pieceHigh: UInt64, count pieceCount: Int) -> Bool {
-    let total = count &+ pieceCount
-    guard pieceCount >= 0, total <= SmallUTF8.capacity else { return false }
-    if count == 0 {
-      low = pieceLow
-      high = pieceHigh
-    } else if count < 8 {
-      let shift = UInt64(truncatingIfNeeded: count &* 8)
-      low |= pieceLow &<< shift
-      high |= (pieceLow &>> (64 &- shift)) | (pieceHigh &<< shift)
-    } else {
-      // At most 7 bytes fit after the eighth, so the piece is all in its first word.
-      high |= pieceLow &<< UInt64(truncatingIfNeeded: (count &- 8) &* 8)
-    }
-    count = total
-    return true
-  }
-
-  /// Appends a string; false, with nothing changed, when it is not small or would not fit.
-  @inline(__always) mutating func append(_ text: String) -> Bool {
-    guard let piece = SmallUTF8.words(text), append(low: piece.low, high: piece.high, count: piece.count) else {
-      return false
-    }
-    isASCII = isASCII && piece.isASCII
-    return true
-  }
-
-  /// Appends the decimal digits of `value` (with `-` when negative); false, with nothing
-  /// changed, when they would not fit.
-  @inline(__always) mutating func append(_ value: Int) -> Bool {
-    guard let digits = DecimalText.words(value) else { return false }
-    return append(low: digits.low, high: digits.high, count: digits.count)
-  }
-
-  /// The string built so far. Callers check `SmallUTF8.isLayoutVerified` first.
-  @inline(__always) func string() -> String {
-    SmallUTF8.string(low: low, high: high, count: count, isASCII: isASCII)
   }
 }
