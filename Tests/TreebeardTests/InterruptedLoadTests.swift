@@ -2,7 +2,7 @@
 
 import Foundation
 import Testing
-import Treebeard
+@testable import Treebeard
 
 @Suite struct InterruptedLoadTests {
   /// An interpreter whose `(entered)` tells the test that a module's endless top level started.
@@ -63,5 +63,34 @@ import Treebeard
     #expect(interpreter.modules().first { $0.name == "slow" }?.version == 1)
     // Nothing is left pending: the next evaluation on the handle runs to its end.
     #expect(try interpreter.eval("(slow:f)", handle: handle) == .keyword("v1"))
+  }
+
+  /// `Interpreter.interrupt()` while a reload waits for the lock reaches the reload too. It
+  /// reached only the evaluation holding the lock, which handed the lock over and then waited
+  /// for ever behind a top level that never ends (found by the reload-mode fuzzer).
+  @Test func anInterruptReachesALoadWaitingForTheLock() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("forever.oxur", "(module forever)\n(defn f [] 1)\n(loop [] (recur))\n")
+    let (interpreter, _, _) = bufferedInterpreter()
+    let holding = DispatchSemaphore(value: 0)
+    let release = DispatchSemaphore(value: 0)
+    interpreter.defineBuiltin(
+      Builtin("hold", arity: 0...0) { _, _ in
+        holding.signal()
+        release.wait()
+        return .nil
+      })
+    let holder = Background { try interpreter.eval("(do (hold) (loop [i 0] (if (< i 100000000) (recur (+ i 1)) i)))") }
+    #expect(holding.wait(timeout: .now() + 60) == .success, "the first evaluation holds the lock")
+    let loading = Background { try interpreter.load(path: path) }
+    waitUntil("the load waits for the lock", timeout: 60) { interpreter.runtime.lock.waitingCount == 1 }
+    interpreter.interrupt()  // once, while the load is in line
+    release.signal()
+    let loaded = loading.wait("the load ends", timeout: 30)
+    if !loading.isFinished { interpreter.interrupt() }  // a failing run: stop the load, so the rest can run
+    #expect(oxurError(loaded)?.kind == "interrupted", "\(String(describing: loaded))")
+    #expect(oxurError(holder.wait("the first evaluation ends", timeout: 60))?.kind == "interrupted")
+    #expect(!interpreter.modules().contains { $0.name == "forever" })
+    #expect(try interpreter.eval("(+ 1 2)") == .int(3), "the next call is not interrupted")
   }
 }

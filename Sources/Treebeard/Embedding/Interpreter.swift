@@ -33,16 +33,42 @@ public final class Interpreter: @unchecked Sendable {
       runtime.output.flush()
       evaluation.output?.flush()
     }
+    // Registered before it waits for the lock: an `interrupt()` made while another thread holds
+    // the lock (a reload whose top level never ends) must reach this call too, or it waits,
+    // unstoppable, behind an evaluation nothing interrupts.
+    register(evaluation)
+    defer { unregister(evaluation) }
     if LargeStack.isCurrentThreadLarge { return try runtime.lock.withLock { try withMachine(evaluation, body) } }
     return try LargeStack.run { [self] in try runtime.lock.withLock { try withMachine(evaluation, body) } }
   }
 
+  /// Counts `evaluation` as in flight, so `interrupt()` reaches it.
+  private func register(_ evaluation: EvaluationHandle) {
+    machinesLock.withLock { runningEvaluations[ObjectIdentifier(evaluation), default: (evaluation, 0)].uses += 1 }
+  }
+
+  /// Ends one registration; at the last, a pending interrupt ends with the evaluation (it must
+  /// not stop the next evaluation that uses the handle).
+  private func unregister(_ evaluation: EvaluationHandle) {
+    machinesLock.withLock { unregisterLocked(evaluation) }
+  }
+
+  private func unregisterLocked(_ evaluation: EvaluationHandle) {
+    let key = ObjectIdentifier(evaluation)
+    let uses = (runningEvaluations[key]?.uses ?? 1) - 1
+    if uses > 0 {
+      runningEvaluations[key]?.uses = uses
+    } else {
+      runningEvaluations[key] = nil
+      evaluation.reset()
+    }
+  }
+
   /// Runs `body` with a machine of its own from the pool, registered as running for `interrupt`.
   private func withMachine<T>(_ evaluation: EvaluationHandle, _ body: (Machine) throws -> T) rethrows -> T {
-    let key = ObjectIdentifier(evaluation)
     let machine =
       machinesLock.withLock { () -> Machine? in
-        runningEvaluations[key, default: (evaluation, 0)].uses += 1
+        runningEvaluations[ObjectIdentifier(evaluation), default: (evaluation, 0)].uses += 1
         return idleMachines.popLast()
       } ?? runtime.makeMachine()
     let outer = machine.evaluation
@@ -71,15 +97,7 @@ public final class Interpreter: @unchecked Sendable {
       machine.errorOutput = runtime.errorOutput
       machinesLock.withLock {
         idleMachines.append(machine)
-        let uses = (runningEvaluations[key]?.uses ?? 1) - 1
-        if uses > 0 {
-          runningEvaluations[key]?.uses = uses
-        } else {
-          runningEvaluations[key] = nil
-          // An interrupt this evaluation never reached a safe point for ends with it: it must
-          // not stop the next evaluation that uses the handle.
-          evaluation.reset()
-        }
+        unregisterLocked(evaluation)
       }
     }
     return try body(machine)
@@ -270,8 +288,9 @@ public final class Interpreter: @unchecked Sendable {
     }
   }
 
-  /// Interrupts every evaluation running now. To stop one evaluation and no other (another
-  /// thread's reload, the next call), pass an `EvaluationHandle` and interrupt that.
+  /// Interrupts every evaluation running now, including calls waiting for another thread's
+  /// evaluation to let them run. To stop one evaluation and no other (another thread's reload,
+  /// the next call), pass an `EvaluationHandle` and interrupt that.
   public func interrupt() {
     machinesLock.withLock {
       for running in runningEvaluations.values { running.handle.interrupt() }

@@ -70,6 +70,9 @@ public final class EvaluatorLock: @unchecked Sendable {
 
   /// Called at a safe point: if another thread waits, let it run first, then continue.
   /// True when the lock was handed over (the caller may have been interrupted meanwhile).
+  /// Threads waiting for their turn now (for tests that need a call to be in line).
+  var waitingCount: Int { condition.withLock { waiting } }
+
   func yieldToWaiters() -> Bool {
     condition.lock()
     defer { condition.unlock() }
