@@ -97,6 +97,33 @@ import Testing
     #expect(!PersistentVector.build(inTail).holdsOnlyPlainData)
   }
 
+  /// A dropped vector is handed off only for what dropping it frees: a vector sharing its trie
+  /// with a live one frees almost nothing, and scanning all its elements at each such drop made
+  /// `(reduce conj [] (range 100000))` take a minute (found by the fuzzer).
+  @Test func onlyWhatADropFreesCountsForAHandOff() throws {
+    let size = BackgroundRelease.threshold * 2  // a multiple of 32: the tail is full
+    let original = PersistentVector.build((0..<size).map { Value.int($0) })
+    #expect(original.freesEnoughPlainDataToHandOff)
+    // The tail is full, so `conj` copies a path: a new root over the original's leaves.
+    let grown = original.conj(.int(-1))
+    #expect(!grown.freesEnoughPlainDataToHandOff, "its leaves are the original's")
+    #expect(!original.freesEnoughPlainDataToHandOff, "its leaves are shared with `grown`")
+    // `conj` onto a tail with room shares the root itself.
+    let longer = grown.conj(.int(-2))
+    #expect(!longer.freesEnoughPlainDataToHandOff)
+    #expect(longer.count == size + 2 && longer.at(size) == .int(-1) && longer.at(size + 1) == .int(-2))
+    #expect(original.at(size - 1) == .int(size - 1))
+
+    var items = (0..<size).map { Value.int($0) }
+    items[17] = try bufferedInterpreter().0.eval("(fn [] 1)")
+    #expect(!PersistentVector.build(items).freesEnoughPlainDataToHandOff, "a closure is freed where it is dropped")
+
+    let (interpreter, _, _) = bufferedInterpreter()
+    #expect(try interpreter.eval("(count (reduce conj [] (range 100000)))") == .int(100_000))
+    #expect(try interpreter.eval("(reduce + 0 (reduce conj [] (range 10)))") == .int(45))
+    #expect(try interpreter.eval("(count (reduce (fn [m i] (assoc m i i)) {} (range 5000)))") == .int(5000))
+  }
+
   /// Vectors sharing leaves and a tail with vectors dropped (and handed off) keep every element.
   @Test func vectorsSharingStructureWithReleasedOnesStayIntact() throws {
     let (interpreter, _, _) = bufferedInterpreter()

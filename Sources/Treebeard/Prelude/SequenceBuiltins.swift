@@ -76,15 +76,22 @@ enum SequenceBuiltins {
         defer { m.pop(to: window) }
         let body = builtin.body
         let arguments = Arguments(base: window, count: 2)
+        // The accumulator moves into the call, so a vector, map or set only it holds grows in
+        // place (`conj`, `assoc`); a copy left here made every step copy and drop the
+        // collection, and dropping a large one scanned it all: O(n²).
         try Collections.forEach(items, "reduce") {
-          window[0] = accumulator
+          window[0] = exchange(&accumulator, with: .nil)
           window[1] = $0
           accumulator = try body(m, arguments)
         }
         return accumulator
       }
       let function = a[0]
-      try Collections.forEach(items, "reduce") { accumulator = try m.call2(function, accumulator, $0, span: .unknown) }
+      try Collections.forEach(items, "reduce") {
+        m.push(exchange(&accumulator, with: .nil))
+        m.push($0)
+        accumulator = try m.apply(function, argumentCount: 2, span: .unknown)
+      }
       return accumulator
     }
     t.define("%each", 2...2) { m, a in

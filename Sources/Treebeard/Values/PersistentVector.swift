@@ -57,8 +57,11 @@ public final class PersistentVector: @unchecked Sendable {
 
   /// A large vector of plain data is freed on the background thread (see `BackgroundRelease`):
   /// dropping a million strings would otherwise stall the evaluator on a million cache misses.
+  /// Only the nodes no other vector shares are looked at, and counted: a vector made by `conj`
+  /// or `assoc` from another shares nearly all of it, and scanning all of it at every such
+  /// drop made building a vector step by step quadratic (found by the fuzzer: `reduce conj`).
   deinit {
-    guard count >= BackgroundRelease.threshold, holdsOnlyPlainData, tailBufferIsPlainPastCount else { return }
+    guard freesEnoughPlainDataToHandOff else { return }
     var parts: (VectorNode, TailBuffer)? = (root, tail)
     root = PersistentVector.emptyRoot
     tail = PersistentVector.emptyTail
@@ -66,13 +69,32 @@ public final class PersistentVector: @unchecked Sendable {
     _ = BackgroundRelease.hand(&parts, replacingWith: nil)
   }
 
-  /// True when the tail's buffer holds only plain data past this vector's own elements. Longer
-  /// vectors `conj`ed from this one append into the same buffer; once they are gone it dies with
-  /// this vector, and a closure or host object they left there must not be freed in the background.
-  private var tailBufferIsPlainPastCount: Bool {
-    let items = tail.items
-    guard items.count > tailCount else { return true }
-    return items[tailCount...].allSatisfy(\.isPlainData)
+  /// True when dropping this vector now would free at least `BackgroundRelease.threshold`
+  /// elements, all plain data, and its tail holds only plain data. Called from `deinit` (and by
+  /// tests on a live vector: it changes nothing they can see).
+  var freesEnoughPlainDataToHandOff: Bool {
+    guard count >= BackgroundRelease.threshold, isKnownUniquelyReferenced(&root), tail.items.allSatisfy(\.isPlainData),
+      let freed = PersistentVector.plainElementsFreed(with: root, level: shift)
+    else { return false }
+    return freed >= BackgroundRelease.threshold
+  }
+
+  /// The elements freeing `node` would free with it (those in nodes only it holds), or nil when
+  /// one of them is not plain data. `node` is about to be freed and no one else holds it, so its
+  /// children array may be made unique here to ask each child whether it is shared.
+  private static func plainElementsFreed(with node: VectorNode, level: Int) -> Int? {
+    if level == 0 { return node.values.allSatisfy(\.isPlainData) ? node.values.count : nil }
+    var total: Int? = 0
+    node.children.withUnsafeMutableBufferPointer { children in
+      for index in children.indices where isKnownUniquelyReferenced(&children[index]) {
+        guard let sum = total, let freed = plainElementsFreed(with: children[index], level: level - 5) else {
+          total = nil
+          return
+        }
+        total = sum + freed
+      }
+    }
+    return total
   }
 
   /// Stands in for a dying vector's tail once its own has been handed off; never appended to.
