@@ -93,4 +93,18 @@ import Testing
     #expect(!interpreter.modules().contains { $0.name == "forever" })
     #expect(try interpreter.eval("(+ 1 2)") == .int(3), "the next call is not interrupted")
   }
+
+  /// A macro that rewraps its arguments one level deeper at each step expands, uninterrupted,
+  /// for seconds before the depth limit (found by the fuzzer): each expansion is a safe point.
+  @Test func anInterruptStopsAnExpandingMacro() throws {
+    let (interpreter, _, entered) = interpreterWithEntrance()
+    try interpreter.eval("(defmacro grow [c & body] (do (entered) `(if ~c (grow ~c (n ~@body)) nil)))")
+    let handle = EvaluationHandle(interpreter: interpreter)
+    let running = Background { try interpreter.eval("(grow false 5 2)", handle: handle) }
+    #expect(entered.wait(timeout: .now() + 60) == .success, "the expansion started")
+    handle.interrupt()
+    let result = running.wait("the interrupted expansion ends")
+    #expect(oxurError(result)?.kind == "interrupted", "\(String(describing: result))")
+    #expect(try interpreter.eval("(+ 1 2)") == .int(3))
+  }
 }

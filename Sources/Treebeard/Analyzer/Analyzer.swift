@@ -280,6 +280,10 @@ final class Analyzer {
   /// One expansion step if `name` is a macro here (user macros first, then the core ones).
   func expandMacro(_ form: Syntax, _ items: [Syntax], module: String?, name: String) throws -> Syntax? {
     if let macro = userMacro(module: module, name: name) {
+      // Each expansion is a safe point: a macro that rewraps its arguments at every step does
+      // work growing with the square of the depth, converting forms between syntax and
+      // values, where neither the conversion nor the analyzer checks for an interrupt.
+      try machine.checkInterrupt()
       let expanded = try runtime.callMacro(macro, form: form, items: items, machine: machine)
       macroExpansions?.append(expanded)
       return expanded
@@ -314,7 +318,16 @@ final class Analyzer {
       guard module == nil, name == "->" || name == "->>" else { return nil }
       return try? (name == "->" ? CoreMacros.threadFirst(form, items) : CoreMacros.threadLast(form, items))
     }
-    return try? runtime.callMacro(macro, form: form, items: items, machine: machine)
+    do {
+      return try runtime.callMacro(macro, form: form, items: items, machine: machine)
+    } catch let error as OxurError where error.kind == "interrupted" {
+      // The macro's own safe point took the interrupt; dropping it with the error would let
+      // the analysis go on, uninterruptible, for as long as the expansion grows.
+      machine.evaluation?.requestAgain()
+      return nil
+    } catch {
+      return nil
+    }
   }
 
   func userMacro(module: String?, name: String) -> Value? {

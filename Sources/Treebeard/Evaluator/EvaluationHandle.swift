@@ -105,6 +105,13 @@ public final class EvaluationHandle: Sendable {
     return requested.exchange(false, ordering: .sequentiallyConsistent)
   }
 
+  /// Asks again for an interrupt a safe point took where it could not be acted on (code whose
+  /// errors are ignored), so the next safe point stops; not counted as a new interrupt.
+  func requestAgain() {
+    requested.store(true, ordering: .sequentiallyConsistent)
+    attention.raise()
+  }
+
   /// An interrupt arrived and has not been acted on yet (read by waits that poll for it).
   var isInterruptRequested: Bool {
     stopped.load(ordering: .sequentiallyConsistent) || requested.load(ordering: .sequentiallyConsistent)
