@@ -5,6 +5,14 @@ import Testing
 @testable import Treebeard
 
 @Suite struct CollectionFastPathTests {
+  /// The builtins that take their first argument out of the call are the ones marked for the
+  /// analyzer's moves (spec/tail-calls/builtin-moves.oxur checks what the moves do).
+  @Test func exactlyTheInPlaceBuiltinsAreMarked() {
+    let interpreter = Interpreter(output: BufferedOutput(), errorOutput: BufferedOutput())
+    let marked = interpreter.runtime.prelude.filter { $0.value.updatesFirstArgumentInPlace }.map(\.key).sorted()
+    #expect(marked == ["assoc", "conj", "update"])
+  }
+
   /// FNV-1a over the UTF-8 view, byte by byte: what `stableStringHash` computed before it read
   /// contiguous storage. Map iteration order depends on it, so it must not change.
   func referenceHash(_ text: String) -> Int {

@@ -126,6 +126,7 @@ enum CollectionBuiltins {
       try Collections.assoc(into: &result, a[1], updated)
       return result
     }
+    t.markUpdatingInPlace("conj", "assoc", "update")
     // assoc-in and update-in walk the path with loops, not recursion: a path can be
     // millions of keys long (`(assoc-in {} (range 3000000) 1)`).
     t.define("assoc-in", 3...3) { _, a in

@@ -31,6 +31,11 @@ struct PreludeTable {
     builtins[name] = Builtin(name, atLeast: minimum, body)
   }
 
+  /// Marks builtins that update their first argument in place (`Builtin.updatesFirstArgumentInPlace`).
+  mutating func markUpdatingInPlace(_ names: String...) {
+    for name in names { builtins[name]?.updatesFirstArgumentInPlace = true }
+  }
+
   mutating func alias(_ name: String, _ existing: String) {
     if let builtin = builtins[existing] {
       builtins[name] = Builtin(name, arity: builtin.minimumArity...(builtin.maximumArity ?? Int.max), builtin.body)
