@@ -44,7 +44,11 @@ public final class Interpreter: @unchecked Sendable {
 
   /// Counts `evaluation` as in flight, so `interrupt()` reaches it.
   private func register(_ evaluation: EvaluationHandle) {
-    machinesLock.withLock { runningEvaluations[ObjectIdentifier(evaluation), default: (evaluation, 0)].uses += 1 }
+    machinesLock.withLock { registerLocked(evaluation) }
+  }
+
+  private func registerLocked(_ evaluation: EvaluationHandle) {
+    runningEvaluations[ObjectIdentifier(evaluation), default: (evaluation, 0)].uses += 1
   }
 
   /// Ends one registration; at the last, a pending interrupt ends with the evaluation (it must
@@ -68,7 +72,7 @@ public final class Interpreter: @unchecked Sendable {
   private func withMachine<T>(_ evaluation: EvaluationHandle, _ body: (Machine) throws -> T) rethrows -> T {
     let machine =
       machinesLock.withLock { () -> Machine? in
-        runningEvaluations[ObjectIdentifier(evaluation), default: (evaluation, 0)].uses += 1
+        registerLocked(evaluation)
         return idleMachines.popLast()
       } ?? runtime.makeMachine()
     let outer = machine.evaluation
