@@ -55,7 +55,7 @@ enum SystemBuiltins {
     // evaluate while a slow disk blocks this one.
     t.define("slurp", 1...1) { m, a in
       let path = try Check.string(a[0], "slurp")
-      let data = try m.withEvaluatorReleased { FileManager.default.contents(atPath: path) }
+      let data = try m.withEvaluatorReleased { FileContents.whole(path) }
       guard let data, let text = String(data: data, encoding: .utf8) else {
         throw OxurError("io", "cannot read file \(path)")
       }

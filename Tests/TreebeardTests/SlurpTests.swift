@@ -1,0 +1,40 @@
+// `slurp` reads to the end of files whose size the system does not report: procfs and pipes.
+
+import Foundation
+import Testing
+
+@testable import Treebeard
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+@Suite struct SlurpTests {
+  /// /proc files report size 0; slurp gave their first page only (about 4 KiB of smaps).
+  @Test(.enabled(if: FileManager.default.fileExists(atPath: "/proc/self/smaps")))
+  func slurpReadsAProcFileToItsEnd() throws {
+    let (interpreter, _, _) = bufferedInterpreter()
+    let text = try interpreter.eval("(slurp \"/proc/self/smaps\")").printed
+    // Every mapping has some twenty lines; this process has dozens of mappings.
+    #expect(text.utf8.count > 16_384, "\(text.utf8.count) bytes")
+    #expect(text.contains("[stack]"))
+  }
+
+  /// A named pipe: the writer's 300,000 bytes arrive over many reads, all of them kept.
+  @Test func slurpReadsANamedPipeToItsEnd() throws {
+    // A reader that stops early must fail this test, not kill the test process with SIGPIPE.
+    signal(SIGPIPE, SIG_IGN)
+    let directory = ModuleDirectory()
+    let path = directory.url.appendingPathComponent("pipe").path
+    #expect(mkfifo(path, 0o600) == 0)
+    let line = String(repeating: "x", count: 99) + "\n"
+    let writer = Thread {
+      guard let handle = FileHandle(forWritingAtPath: path) else { return }
+      for _ in 0..<3000 { handle.write(Data(line.utf8)) }
+      try? handle.close()
+    }
+    writer.start()
+    let (interpreter, _, _) = bufferedInterpreter()
+    #expect(try interpreter.eval("(count (slurp \"\(path)\"))").printed == "300000")
+  }
+}
