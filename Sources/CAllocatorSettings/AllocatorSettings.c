@@ -3,6 +3,10 @@
 
 #if defined(__linux__)
 #include <malloc.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #endif
 
 void treebeard_use_one_malloc_arena(void) {
@@ -10,3 +14,52 @@ void treebeard_use_one_malloc_arena(void) {
   mallopt(M_ARENA_MAX, 1);
 #endif
 }
+
+#if defined(__linux__) && defined(M_TOP_PAD) && defined(MADV_HUGEPAGE)
+enum {
+  huge_page = 2 << 20,
+  // A program whose heap stays below this (start-up, a short script) never touches a huge
+  // page: zeroing 2 MiB costs more than the few small pages such a program faults in.
+  small_heap = 4 << 20,
+  // How far ahead of need glibc extends the heap: the advice reaches memory before it is
+  // touched, so a load that grows the heap by a few megabytes finds it advised already.
+  growth_step = 16 << 20,
+};
+
+/// The first heap address not yet advised; 0 while huge pages are off.
+static _Atomic uintptr_t advised_until = 0;
+static uintptr_t page_mask = 0;
+
+static uintptr_t round_up(uintptr_t value, uintptr_t unit) { return (value + unit - 1) & ~(unit - 1); }
+
+void treebeard_grow_heap_in_huge_pages(void) {
+  long page = sysconf(_SC_PAGESIZE);
+  if (page <= 0 || huge_page % page != 0) return;
+  page_mask = (uintptr_t)page - 1;
+  void *origin = sbrk(0);
+  if (origin == (void *)-1) return;
+  if (mallopt(M_TOP_PAD, growth_step) != 1) return;
+  atomic_store(&advised_until, round_up((uintptr_t)origin + small_heap, huge_page));
+}
+
+void treebeard_advise_heap_growth(void) {
+  uintptr_t from = atomic_load(&advised_until);
+  if (from == 0) return;
+  void *top = sbrk(0);
+  if (top == (void *)-1) return;
+  uintptr_t end = (uintptr_t)top & ~page_mask;
+  if (end <= from) return;
+  // Only one caller advances the mark; a range advised twice is harmless. A failure (a
+  // kernel without transparent huge pages, a heap another mapping interrupted) leaves small
+  // pages, as without the advice.
+  if (atomic_compare_exchange_strong(&advised_until, &from, end)) {
+    (void)madvise((void *)from, end - from, MADV_HUGEPAGE);
+  }
+}
+
+unsigned long treebeard_heap_advised_until(void) { return (unsigned long)atomic_load(&advised_until); }
+#else
+void treebeard_grow_heap_in_huge_pages(void) {}
+void treebeard_advise_heap_growth(void) {}
+unsigned long treebeard_heap_advised_until(void) { return 0; }
+#endif

@@ -67,6 +67,7 @@ extension Runtime {
     _ source: ModuleSource, name: String, reason: LoadTransaction.Reason, machine: Machine
   ) throws {
     guard let transaction else { throw OxurError("internal", "stageModule outside a transaction") }
+    HostHooks.beforeStaging(name)
     let entry = registry.entry(name)
     let staging = ModuleVersion(name: name, number: 0, path: source.path, contentHash: source.contentHash)
     if let previous = entry.current { staging.reserveCapacity(like: previous) }
