@@ -2,7 +2,19 @@
 
 /// Builds the name → builtin table once per runtime.
 enum Prelude {
-  static func makeTable() -> [String: Builtin] {
+  /// The prelude's builtins, one table for the process: every interpreter starts from it.
+  /// They hold no interpreter state (a body reaches its runtime through the machine it is
+  /// given) and live as long as the process, so they are immortal: a call node that holds `+`
+  /// retains and releases it without an atomic read-modify-write.
+  static func makeTable() -> [String: Builtin] { standardTable }
+
+  private static let standardTable: [String: Builtin] = {
+    let builtins = buildTable()
+    for builtin in builtins.values { Immortal.make(builtin) }
+    return builtins
+  }()
+
+  private static func buildTable() -> [String: Builtin] {
     var table = PreludeTable()
     NumberBuiltins.register(&table)
     CollectionBuiltins.register(&table)
