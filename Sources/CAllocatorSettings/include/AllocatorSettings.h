@@ -7,7 +7,7 @@
 void treebeard_use_one_malloc_arena(void);
 
 /// Lets the heap grow in transparent huge pages past its first few megabytes: glibc extends
-/// the heap 16 MiB ahead of need, and `treebeard_advise_heap_growth` marks what it has mapped
+/// the heap 64 MiB ahead of need, and `treebeard_advise_heap_growth` marks what it has mapped
 /// since the last call `MADV_HUGEPAGE`. Call once at start-up, before the second thread starts.
 /// Does nothing where the C library is not glibc or the system has no huge pages.
 void treebeard_grow_heap_in_huge_pages(void);
