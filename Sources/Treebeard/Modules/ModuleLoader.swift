@@ -124,6 +124,8 @@ extension Runtime {
     let timedAfter = transaction.phases[name] ?? PhaseTimes()
     let timed = [LoadPhase.expand, .analyze, .evaluate].reduce(0.0) { $0 + timedAfter[$1] - timedBefore[$1] }
     transaction.addTime(.evaluate, module: name, max(0, formsClock.elapsedMilliseconds - timed))
+    // Forms that expand nothing add no expansion time; the phase is still reported.
+    transaction.addTime(.expand, module: name, 0)
     for (name, span) in analyzer.unresolved where staging.bindings[Symbol.intern(name)] == nil {
       throw OxurError("unknown-name", "unknown name: \(name)\(knownNameHint(name, in: staging))", span: span)
     }
