@@ -21,17 +21,22 @@ enum {
   // A program whose heap stays below this (start-up, a short script) never touches a huge
   // page: zeroing 2 MiB costs more than the few small pages such a program faults in.
   small_heap = 4 << 20,
-  // How far ahead of need glibc extends the heap (virtual memory only). The advice reaches
-  // memory when the next module is staged, so a load that grows the heap finds it advised
-  // unless the heap was extended during that very load: with 16 MiB, every ninth reload of a
-  // 1,000-function module (1.7 MB each) ran in small pages, 0.5 ms slower. glibc's own
-  // dynamic trim threshold keeps as much free memory at the top of the heap.
+  // How far ahead of need glibc extends the heap (address space: pages are backed when
+  // touched). The advice reaches memory when the next module is staged, so a load that grows
+  // the heap finds it advised unless the heap was extended during that very load: with 16 MiB,
+  // every ninth reload of a 1,000-function module (1.7 MB each) ran in small pages, 0.5 ms
+  // slower. Costs: after a burst of frees glibc keeps this much free memory at the top of
+  // the heap (touched pages stay resident), and setting it fixes glibc's mmap threshold at
+  // 128 KiB (it stops adapting), so larger blocks are mapped and unmapped each time; strcat
+  // and vecsum, which build large strings and vectors, did not slow (docs/performance.md).
   growth_step = 64 << 20,
 };
 
 /// The first heap address not yet advised; 0 while huge pages are off.
 static _Atomic uintptr_t advised_until = 0;
 static uintptr_t page_mask = 0;
+/// Where the advised part of the heap starts (`small_heap` past the heap's start).
+static uintptr_t huge_region_start = 0;
 
 static uintptr_t round_up(uintptr_t value, uintptr_t unit) { return (value + unit - 1) & ~(unit - 1); }
 
@@ -42,7 +47,8 @@ void treebeard_grow_heap_in_huge_pages(void) {
   void *origin = sbrk(0);
   if (origin == (void *)-1) return;
   if (mallopt(M_TOP_PAD, growth_step) != 1) return;
-  atomic_store(&advised_until, round_up((uintptr_t)origin + small_heap, huge_page));
+  huge_region_start = round_up((uintptr_t)origin + small_heap, huge_page);
+  atomic_store(&advised_until, huge_region_start);
 }
 
 void treebeard_advise_heap_growth(void) {
@@ -51,7 +57,14 @@ void treebeard_advise_heap_growth(void) {
   void *top = sbrk(0);
   if (top == (void *)-1) return;
   uintptr_t end = (uintptr_t)top & ~page_mask;
-  if (end <= from) return;
+  if (end < from) {
+    // glibc gave memory back (trimmed the top past its pad): what grows there again is a new
+    // mapping without the advice, so the mark comes down to advise it next time.
+    uintptr_t lowered = end > huge_region_start ? end : huge_region_start;
+    (void)atomic_compare_exchange_strong(&advised_until, &from, lowered);
+    return;
+  }
+  if (end == from) return;
   // Only one caller advances the mark; a range advised twice is harmless. A failure (a
   // kernel without transparent huge pages, a heap another mapping interrupted) leaves small
   // pages, as without the advice.
@@ -60,9 +73,7 @@ void treebeard_advise_heap_growth(void) {
   }
 }
 
-unsigned long treebeard_heap_advised_until(void) { return (unsigned long)atomic_load(&advised_until); }
 #else
 void treebeard_grow_heap_in_huge_pages(void) {}
 void treebeard_advise_heap_growth(void) {}
-unsigned long treebeard_heap_advised_until(void) { return 0; }
 #endif

@@ -30,11 +30,25 @@ import Testing
     let line = String(repeating: "x", count: 99) + "\n"
     let writer = Thread {
       guard let handle = FileHandle(forWritingAtPath: path) else { return }
-      for _ in 0..<3000 { handle.write(Data(line.utf8)) }
+      // A reader that stops early makes the write fail (EPIPE): the test fails, the writer stops.
+      do { for _ in 0..<3000 { try handle.write(contentsOf: Data(line.utf8)) } } catch {}
       try? handle.close()
     }
     writer.start()
     let (interpreter, _, _) = bufferedInterpreter()
     #expect(try interpreter.eval("(count (slurp \"\(path)\"))").printed == "300000")
+  }
+
+  /// A file without end is an error at the limit, not a host out of memory.
+  @Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/zero")))
+  func aFileWithoutEndStopsAtTheLimit() {
+    #expect(FileContents.whole("/dev/zero", limit: 1 << 20) == .failure(.tooLarge))
+    #expect(FileContents.whole("/no/such/file") == .failure(.cannotRead))
+    var asked = 0
+    let stopped = FileContents.whole("/dev/zero", limit: 1 << 30) {
+      asked += 1
+      return asked > 3
+    }
+    #expect(stopped == .failure(.interrupted))
   }
 }

@@ -9,14 +9,12 @@ void treebeard_use_one_malloc_arena(void);
 /// Lets the heap grow in transparent huge pages past its first few megabytes: glibc extends
 /// the heap 64 MiB ahead of need, and `treebeard_advise_heap_growth` marks what it has mapped
 /// since the last call `MADV_HUGEPAGE`. Call once at start-up, before the second thread starts.
-/// Does nothing where the C library is not glibc or the system has no huge pages.
+/// Does nothing where the C library is not glibc; where the kernel has no transparent huge
+/// pages the advice fails and the heap stays in small pages (still extended ahead of need).
 void treebeard_grow_heap_in_huge_pages(void);
 
 /// Marks the heap mapped since the last call (beyond the first few megabytes) for huge pages.
 /// One comparison when the heap has not grown; one `madvise` when it has. Any thread.
 void treebeard_advise_heap_growth(void);
-
-/// The address from which the heap is advised next; 0 while huge pages are off (for tests).
-unsigned long treebeard_heap_advised_until(void);
 
 #endif

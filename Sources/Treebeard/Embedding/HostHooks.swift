@@ -1,23 +1,28 @@
 // Process-wide hooks an embedding program may set: what runs before a module is staged.
 
-import Synchronization
+import Foundation
 
 /// The embedding program's say in process-wide matters the library does not decide alone.
-/// `treebeard` uses `beforeStaging` to mark newly mapped heap memory for huge pages: staging a
-/// module is when a program's heap grows in a burst (every definition's code and closure), and
-/// small pages cost that burst a page fault per 4 KiB. An embedding program keeps its own heap
-/// policy and sets nothing.
+/// `treebeard` uses `setBeforeStaging` to mark newly mapped heap memory for huge pages: staging
+/// a module is when a program's heap grows in a burst (every definition's code and closure),
+/// and small pages cost that burst a page fault per 4 KiB. An embedding program keeps its own
+/// heap policy and sets nothing.
 public enum HostHooks {
-  private static let stagingHook = Mutex<(@Sendable (_ module: String) -> Void)?>(nil)
+  /// A pthread mutex (`NSLock`), not `Synchronization.Mutex`: ThreadSanitizer sees the
+  /// ordering a pthread mutex gives, not the uninstrumented atomics inside `Mutex`, and
+  /// reported every staging on two threads as a race.
+  private static let lock = NSLock()
+  /// Read and written only holding `lock`.
+  nonisolated(unsafe) private static var stagingHook: (@Sendable (_ module: String) -> Void)?
 
   /// `body` runs before each module of a load or reload is staged, given the module's name, on
   /// the loading thread holding the evaluator lock: it must be short and must not call back
   /// into the interpreter. nil removes it.
   public static func setBeforeStaging(_ body: (@Sendable (_ module: String) -> Void)?) {
-    stagingHook.withLock { $0 = body }
+    lock.withLock { stagingHook = body }
   }
 
   static func beforeStaging(_ module: String) {
-    stagingHook.withLock { $0 }?(module)
+    lock.withLock { stagingHook }?(module)
   }
 }

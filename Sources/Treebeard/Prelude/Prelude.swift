@@ -1,6 +1,6 @@
 // The prelude table: every builtin by name, assembled from the themed files beside this one.
 
-/// Builds the name → builtin table once per runtime.
+/// Builds the name → builtin table once per process; each runtime starts from a copy.
 enum Prelude {
   /// The prelude's builtins, one table for the process: every interpreter starts from it.
   /// They hold no interpreter state (a body reaches its runtime through the machine it is

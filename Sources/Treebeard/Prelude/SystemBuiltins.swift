@@ -55,11 +55,20 @@ enum SystemBuiltins {
     // evaluate while a slow disk blocks this one.
     t.define("slurp", 1...1) { m, a in
       let path = try Check.string(a[0], "slurp")
-      let data = try m.withEvaluatorReleased { FileContents.whole(path) }
-      guard let data, let text = String(data: data, encoding: .utf8) else {
+      let read = try m.withEvaluatorReleased { FileContents.whole(path) { m.isInterruptRequested } }
+      switch read {
+      case .success(let data):
+        guard let text = String(data: data, encoding: .utf8) else {
+          throw OxurError("io", "cannot read file \(path): not UTF-8 text")
+        }
+        return .string(text)
+      case .failure(.tooLarge):
+        throw OxurError("io", "cannot read file \(path): more than \(FileContents.slurpLimit >> 20) MiB")
+      case .failure(.interrupted):
+        throw OxurError("interrupted", "interrupted")
+      case .failure(.cannotRead):
         throw OxurError("io", "cannot read file \(path)")
       }
-      return .string(text)
     }
     t.define("spit", 2...2) { m, a in
       let path = try Check.string(a[0], "spit")

@@ -205,13 +205,3 @@ struct NameKey: Hashable, Sendable {
   func hash(into hasher: inout Hasher) { hasher.combine(stableHash) }
   func _rawHashValue(seed: Int) -> Int { identityHash(stableHash, seed: seed) }
 }
-
-/// Objects that live as long as the process (interned symbols and keywords) made immortal:
-/// retaining and releasing one is then a load and a compare instead of an atomic
-/// read-modify-write, and every node, binding and syntax walk retains them.
-enum Immortal {
-  @_silgen_name("_swift_stdlib_immortalize")
-  private static func immortalize(_ object: AnyObject)
-
-  static func make(_ object: AnyObject) { immortalize(object) }
-}

@@ -1,0 +1,50 @@
+// Reading a whole file, including files whose size the system does not report in advance.
+
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+enum FileContents {
+  /// What `slurp` reads at most: a file without end (`/dev/zero`, a pipe whose writer never
+  /// closes) would otherwise grow the text until the host runs out of memory.
+  static let slurpLimit = 1 << 30
+
+  enum Failure: Error, Equatable {
+    case cannotRead
+    case tooLarge
+    case interrupted
+  }
+
+  /// The file's bytes, read until end of file.
+  ///
+  /// `FileManager.contents(atPath:)` trusts the size `stat` reports: a file under /proc says 0
+  /// and gave one page (`(slurp "/proc/self/smaps")` lost all but its first 4 KiB), and a
+  /// named pipe gave whatever the first read returned. `stop` is asked between reads (an
+  /// interrupt); a read that blocks (a pipe with no writer) is not cut short.
+  static func whole(_ path: String, limit: Int = slurpLimit, stop: () -> Bool = { false }) -> Result<Data, Failure> {
+    var descriptor: Int32
+    repeat { descriptor = open(path, O_RDONLY | O_CLOEXEC) } while descriptor < 0 && errno == EINTR
+    guard descriptor >= 0 else { return .failure(.cannotRead) }
+    defer { close(descriptor) }
+    var result = Data()
+    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    while true {
+      if stop() { return .failure(.interrupted) }
+      let count = chunk.withUnsafeMutableBytes { buffer in
+        read(descriptor, buffer.baseAddress, buffer.count)
+      }
+      if count > 0 {
+        guard result.count <= limit - count else { return .failure(.tooLarge) }
+        result.append(contentsOf: chunk[0..<count])
+      } else if count == 0 {
+        return .success(result)
+      } else if errno != EINTR {
+        return .failure(.cannotRead)
+      }
+    }
+  }
+}
