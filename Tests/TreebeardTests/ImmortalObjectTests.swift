@@ -19,7 +19,7 @@ import Testing
     #expect(!retainIsCounted(symbol))
     #expect(!retainIsCounted(Symbol.intern("calc:immortal-test")))
     #expect(!retainIsCounted(Keyword.intern("immortal-test-keyword")))
-    if let plus = Prelude.makeTable()["+"] { #expect(!retainIsCounted(plus)) } else { Issue.record("no +") }
+    if let plus = Prelude.standard["+"] { #expect(!retainIsCounted(plus)) } else { Issue.record("no +") }
     #expect(retainIsCounted(ResolutionLog()))
   }
 
@@ -32,6 +32,6 @@ import Testing
     first.defineBuiltin(Builtin("only-here", arity: 0...0) { _, _ in .int(1) })
     #expect(try first.eval("(only-here)").printed == "1")
     #expect(second.runtime.prelude["only-here"] == nil)
-    #expect(Prelude.makeTable()["only-here"] == nil)
+    #expect(Prelude.standard["only-here"] == nil)
   }
 }

@@ -60,7 +60,7 @@ public final class Runtime: @unchecked Sendable {
       for variant in type.variants { variants[variant.name] = variant }
     }
     self.builtinVariants = variants
-    self.prelude = Prelude.makeTable()
+    self.prelude = Prelude.standard
     registry.preludeNames = Array(prelude.keys)
     let user = registry.entry("user")
     let version = ModuleVersion(name: "user", number: 1, path: nil, contentHash: "")

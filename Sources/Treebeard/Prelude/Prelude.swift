@@ -6,9 +6,7 @@ enum Prelude {
   /// They hold no interpreter state (a body reaches its runtime through the machine it is
   /// given) and live as long as the process, so they are immortal: a call node that holds `+`
   /// retains and releases it without an atomic read-modify-write.
-  static func makeTable() -> [String: Builtin] { standardTable }
-
-  private static let standardTable: [String: Builtin] = {
+  static let standard: [String: Builtin] = {
     let builtins = buildTable()
     for builtin in builtins.values { Immortal.make(builtin) }
     return builtins
