@@ -43,6 +43,8 @@ final class Analyzer {
   @exclusivity(unchecked) var sourceMayAssign = true
   /// The file last asked for by `owningFile(of:)` (a load's forms all come from one).
   @exclusivity(unchecked) private var lastFile: SourceFile?
+  /// Contexts of functions analyzed earlier, emptied, for the next ones (`makeContext`).
+  @exclusivity(unchecked) private var spareContexts: [FunctionContext] = []
 
   init(runtime: Runtime, machine: Machine, entry: ModuleEntry, knownNames: NameSet = []) {
     self.runtime = runtime
@@ -76,11 +78,29 @@ final class Analyzer {
     let scanned =
       sourceMayAssign || !current.macros.isEmpty || !current.referred.isEmpty
       ? AssignmentScan.names(in: form, expand: expandUserMacroForScan) : []
-    function = FunctionContext(parent: nil, assignedNames: scanned)
+    retire(&function)
+    function = makeContext(parent: nil, assignedNames: scanned, captures: nil)
     let node = try analyze(form, .value)
     let code = TopLevelCode(node: node, frameSize: function.slotCount)
     resolutionLog?.recordAnalyzed(AnalyzedForm(form: form, code: code))
     return code
+  }
+
+  /// A context for a function about to be analyzed: a retired one when there is one.
+  func makeContext(parent: FunctionContext?, assignedNames: NameSet, captures: CaptureList?) -> FunctionContext {
+    guard let spare = spareContexts.popLast() else {
+      return FunctionContext(parent: parent, assignedNames: assignedNames, captures: captures)
+    }
+    spare.reuse(parent: parent, assignedNames: assignedNames, captures: captures)
+    return spare
+  }
+
+  /// Keeps a finished function's context for `makeContext` when nothing else holds it (an
+  /// inner function's context holds its parent only until that one is retired first).
+  func retire(_ context: inout FunctionContext) {
+    guard spareContexts.count < 64, isKnownUniquelyReferenced(&context) else { return }
+    context.clear()
+    spareContexts.append(context)
   }
 
   func analyze(_ form: Syntax, _ position: Position) throws -> Node {

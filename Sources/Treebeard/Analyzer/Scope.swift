@@ -46,17 +46,24 @@ struct RecurTarget {
   var count: Int { listed?.count ?? consecutive.count }
 }
 
+/// A local name as bound in a block. A struct rather than a tuple: arrays of tuples are
+/// destroyed through run-time metadata.
+struct ScopedLocal {
+  let key: NameKey
+  let variable: LocalVariable
+}
+
 /// One function being analyzed (or a top-level form, which is compiled as a function of no
 /// parameters). Slots are never reused within a function, which keeps captures simple.
 final class FunctionContext {
-  let parent: FunctionContext?
+  @exclusivity(unchecked) private(set) var parent: FunctionContext?
   /// The function's locals in declaration order, searched from the end (innermost, latest
   /// first). `blockStarts` holds where each block opened by `pushBlock` begins; entries before
   /// the first are the function's own block. A dictionary per block cost an allocation and
   /// a table per function at every reload of every definition; functions have few locals.
   /// Past `Self.linearLimit` locals the blocks become dictionaries (`indexed`), so a function
   /// with thousands of locals does not make every name look-up linear.
-  @exclusivity(unchecked) private var locals: [(key: NameKey, variable: LocalVariable)] = []
+  @exclusivity(unchecked) private var locals: [ScopedLocal] = []
   @exclusivity(unchecked) private var blockStarts: [Int] = []
   @exclusivity(unchecked) private var indexed: [[NameKey: LocalVariable]]? = nil
   static let linearLimit = 32
@@ -74,7 +81,7 @@ final class FunctionContext {
   @exclusivity(unchecked) private(set) var captureMap: [CaptureSlot] = []
   @exclusivity(unchecked) var recurTarget: RecurTarget?
   /// Names that are targets of `set!` in the form being analyzed.
-  let assignedNames: NameSet
+  @exclusivity(unchecked) private(set) var assignedNames: NameSet
   /// Locals whose next read may move the value out of its slot (see `MoveLocalNode`).
   @exclusivity(unchecked) var moveCandidates: [ObjectIdentifier: LocalVariable] = [:]
 
@@ -82,6 +89,32 @@ final class FunctionContext {
     self.parent = parent
     self.assignedNames = assignedNames
     self.ownCaptures = captures
+  }
+
+  /// The capture list, if anything was captured or one was shared in.
+  var existingCaptures: CaptureList? { ownCaptures }
+
+  /// Lets go of everything a finished function's analysis left here, keeping the storage of its
+  /// locals, so `reuse` can make it a fresh context (see `Analyzer.makeContext`): a context
+  /// and its locals' array were two allocations and frees per function at every reload.
+  func clear() {
+    parent = nil
+    if !assignedNames.isEmpty { assignedNames = [] }
+    ownCaptures = nil
+    if !locals.isEmpty { locals.removeAll(keepingCapacity: true) }
+    if !blockStarts.isEmpty { blockStarts.removeAll(keepingCapacity: true) }
+    indexed = nil
+    slotCount = 0
+    if !captureMap.isEmpty { captureMap = [] }
+    recurTarget = nil
+    if !moveCandidates.isEmpty { moveCandidates = [:] }
+  }
+
+  /// A cleared context as a fresh one's state for another function.
+  func reuse(parent: FunctionContext?, assignedNames: NameSet, captures: CaptureList?) {
+    self.parent = parent
+    self.assignedNames = assignedNames
+    ownCaptures = captures
   }
 
   func allocateSlot() -> Int {
@@ -122,10 +155,10 @@ final class FunctionContext {
       indexed = blocks
     } else if outermost {
       // Into the function's own block, so it outlives the blocks open now.
-      locals.insert((key, variable), at: min(blockStarts.first ?? locals.count, locals.count))
+      locals.insert(ScopedLocal(key: key, variable: variable), at: min(blockStarts.first ?? locals.count, locals.count))
       for index in blockStarts.indices { blockStarts[index] += 1 }
     } else {
-      locals.append((key, variable))
+      locals.append(ScopedLocal(key: key, variable: variable))
     }
   }
 

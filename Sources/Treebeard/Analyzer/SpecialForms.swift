@@ -184,15 +184,22 @@ extension Analyzer {
         clauses.append((params, parts.dropFirst(), clause.span))
       }
     }
-    let captures = CaptureList()
+    // A function of one clause makes its capture list only if it captures something (most
+    // definitions do not: one allocation each at every reload); clauses share one.
+    let shared: CaptureList? = singleParameters == nil ? CaptureList() : nil
+    var captures = shared
     let outer = function
     let savedCandidates = outer.moveCandidates
     outer.moveCandidates = [:]
     defer { outer.moveCandidates = savedCandidates }
     func analyzeClause(_ params: [Syntax], _ body: ArraySlice<Syntax>, _ span: Span) throws -> Arity {
-      let context = FunctionContext(parent: outer, assignedNames: outer.assignedNames, captures: captures)
+      var context = makeContext(parent: outer, assignedNames: outer.assignedNames, captures: shared)
       function = context
-      defer { function = outer }
+      defer {
+        function = outer
+        if captures == nil { captures = context.existingCaptures }
+        retire(&context)
+      }
       return try analyzeArity(params, body, span: span, selfName: definedName == nil ? selfName : nil)
     }
     let firstArity: Arity
@@ -219,7 +226,7 @@ extension Analyzer {
     }
     return Lambda(
       name: definedName ?? selfName, module: definedName == nil ? nil : moduleName, firstArity: firstArity,
-      otherArities: otherArities, captureSources: captures.sources, span: form.span,
+      otherArities: otherArities, captureSources: captures?.sources ?? [], span: form.span,
       sourceFile: owningFile(of: form.span), homeModule: moduleName)
   }
 
