@@ -13,6 +13,9 @@ public struct TopLevelForm: Sendable {
   public var endColumn = 0
   /// `readTopLevel`'s `skip` was asked about this form and did not vouch for it.
   public var skipDeclined = false
+  /// The form's `SyntaxHash` as read, nil when it holds a name that looks like a gensym
+  /// (definition fingerprints number those, so they walk the form instead).
+  public var hash: UInt64? = nil
 }
 
 /// Reads Oxur source into forms. Works on UTF-8 bytes with every index checked.
@@ -29,6 +32,10 @@ public struct Reader {
   /// Short ASCII names are made as small strings from their bytes (`name(_:small:)`); read
   /// once here, not at every atom (the flag is a lazily initialised global).
   private let smallNames = SmallUTF8.isLayoutVerified
+  /// The `SyntaxHash` of the form `readForm` returned last.
+  private var lastHash: UInt64 = 0
+  /// A symbol read since this was cleared looks like a gensym (`SyntaxHash.isGensym`).
+  private var sawGensym = false
 
   public init(_ file: SourceFile) {
     self.file = file
@@ -72,11 +79,12 @@ public struct Reader {
             endColumn: end.column))
         continue
       }
+      reader.sawGensym = false
       guard let form = try reader.readForm() else { continue }
       forms.append(
         TopLevelForm(
           form: form, start: start, end: reader.position, line: line, column: column, endLine: reader.line,
-          endColumn: reader.column, skipDeclined: skip != nil))
+          endColumn: reader.column, skipDeclined: skip != nil, hash: reader.sawGensym ? nil : reader.lastHash))
     }
   }
 
@@ -172,11 +180,11 @@ public struct Reader {
     let start = span
     switch byte {
     case UInt8(ascii: "("):
-      return Syntax(.list(try readSequence(closing: UInt8(ascii: ")"), opened: "(")), start)
+      return Syntax(.list(try readSequence(closing: UInt8(ascii: ")"), opened: "(", tag: .list)), start)
     case UInt8(ascii: "["):
-      return Syntax(.vector(try readSequence(closing: UInt8(ascii: "]"), opened: "[")), start)
+      return Syntax(.vector(try readSequence(closing: UInt8(ascii: "]"), opened: "[", tag: .vector)), start)
     case UInt8(ascii: "{"):
-      let items = try readSequence(closing: UInt8(ascii: "}"), opened: "{")
+      let items = try readSequence(closing: UInt8(ascii: "}"), opened: "{", tag: .map)
       if items.count % 2 != 0 {
         throw ReadError("a map literal needs an even number of forms, got \(items.count)", start)
       }
@@ -185,7 +193,9 @@ public struct Reader {
       advance()
       throw ReadError("unexpected '\(Character(Unicode.Scalar(byte)))'", start)
     case UInt8(ascii: "\""):
-      return Syntax(.string(try readString()), start)
+      let text = try readString()
+      lastHash = SyntaxHash.mix(SyntaxHash.start(.string), SyntaxHash.text(text, layoutVerified: smallNames))
+      return Syntax(.string(text), start)
     case UInt8(ascii: "'"):
       return try readWrapped("quote", start)
     case UInt8(ascii: "`"):
@@ -199,7 +209,9 @@ public struct Reader {
       }
       return try readWrapped("unquote", start)
     case UInt8(ascii: "\\"):
-      return Syntax(.char(try readChar()), start)
+      let char = try readChar()
+      lastHash = SyntaxHash.mix(SyntaxHash.start(.char), UInt64(char.value))
+      return Syntax(.char(char), start)
     case UInt8(ascii: "#"):
       return try readDispatch(start)
     case UInt8(ascii: "^"):
@@ -220,6 +232,9 @@ public struct Reader {
         throw ReadError("expected a form after \(head)", start, incomplete: true)
       }
       if let form = try readForm() {
+        let headHash = SyntaxHash.symbol(module: nil, name: head, layoutVerified: smallNames)
+        let state = SyntaxHash.mix(SyntaxHash.mix(SyntaxHash.start(.list), headHash), lastHash)
+        lastHash = SyntaxHash.finish(state, count: 2)
         return Syntax(.list([Syntax.symbol(head, start), form]), start)
       }
     }
@@ -233,13 +248,17 @@ public struct Reader {
   }
 
   /// `closing` as a byte: `Character.asciiValue` cost ~300 instructions per list read.
-  private mutating func readSequence(closing close: UInt8, opened: String) throws(ReadError) -> [Syntax] {
+  /// Sets `lastHash` to the sequence's (`tag` says which kind it is).
+  private mutating func readSequence(closing close: UInt8, opened: String, tag: SyntaxHash.Tag) throws(ReadError)
+    -> [Syntax]
+  {
     let start = span
     advance()
     try enterNesting(start)
     defer { nesting -= 1 }
     var items: [Syntax] = []
     items.reserveCapacity(4)
+    var state = SyntaxHash.start(tag)
     while true {
       try skipAtmosphere()
       guard let byte = peek() else {
@@ -247,6 +266,7 @@ public struct Reader {
       }
       if byte == close {
         advance()
+        lastHash = SyntaxHash.finish(state, count: items.count)
         return items
       }
       if byte == UInt8(ascii: ")") || byte == UInt8(ascii: "]") || byte == UInt8(ascii: "}") {
@@ -256,7 +276,10 @@ public struct Reader {
           "unexpected '\(Character(Unicode.Scalar(byte)))' (expected '\(Character(Unicode.Scalar(close)))' to close '\(opened)' from \(start.line):\(start.column))",
           here)
       }
-      if let form = try readForm() { items.append(form) }
+      if let form = try readForm() {
+        items.append(form)
+        state = SyntaxHash.mix(state, lastHash)
+      }
     }
   }
 
@@ -264,7 +287,7 @@ public struct Reader {
     switch peek(1) {
     case UInt8(ascii: "{"):
       advance()
-      return Syntax(.set(try readSequence(closing: UInt8(ascii: "}"), opened: "#{")), start)
+      return Syntax(.set(try readSequence(closing: UInt8(ascii: "}"), opened: "#{", tag: .set)), start)
     case UInt8(ascii: "_"):
       advance()
       advance()
@@ -279,9 +302,10 @@ public struct Reader {
       advance()
       let token = readToken()
       switch token {
-      case "Inf": return Syntax(.float(.infinity), start)
-      case "-Inf": return Syntax(.float(-.infinity), start)
-      case "NaN": return Syntax(.float(.nan), start)
+      case "Inf", "-Inf", "NaN":
+        let value: Double = token == "Inf" ? .infinity : token == "-Inf" ? -.infinity : .nan
+        lastHash = SyntaxHash.mix(SyntaxHash.start(.float), value.bitPattern)
+        return Syntax(.float(value), start)
       default: throw ReadError("unknown symbolic value ##\(token)", start)
       }
     default:
@@ -396,15 +420,26 @@ public struct Reader {
     let atom = bytes.withUnsafeBufferPointer { whole in
       Reader.atomKind(UnsafeBufferPointer(rebasing: whole[begin..<end]), smallNames: smallNames)
     }
-    switch atom {
-    case .kind(let kind): return Syntax(kind, start)
+    // Consumed, so the kind moves into the syntax instead of being copied and the atom destroyed.
+    switch consume atom {
+    case .kind(let kind, let hash, let gensymLike):
+      lastHash = hash
+      if gensymLike { sawGensym = true }
+      return Syntax(kind, start)
     case .number:
       let token = bytes.withUnsafeBufferPointer { String(decoding: $0[begin..<end], as: UTF8.self) }
-      if let number = try Reader.parseNumber(token, start) { return Syntax(number, start) }
+      if let number = try Reader.parseNumber(token, start) {
+        lastHash = SyntaxHash.atom(number, layoutVerified: smallNames) ?? 0
+        return Syntax(number, start)
+      }
       let other = bytes.withUnsafeBufferPointer { whole in
         Reader.nonNumberKind(UnsafeBufferPointer(rebasing: whole[begin..<end]), smallNames: smallNames)
       }
-      guard case .kind(let kind) = other else { throw ReadError("a keyword needs a name after ':'", start) }
+      guard case .kind(let kind, let hash, let gensymLike) = other else {
+        throw ReadError("a keyword needs a name after ':'", start)
+      }
+      lastHash = hash
+      if gensymLike { sawGensym = true }
       return Syntax(kind, start)
     case .emptyKeyword:
       throw ReadError("a keyword needs a name after ':'", start)
@@ -413,14 +448,18 @@ public struct Reader {
 
   /// What an atom's bytes read as, or that they must be parsed as a number (which may throw).
   private enum Atom {
-    case kind(Syntax.Kind)
+    /// With its `SyntaxHash`, and whether it names something that looks like a gensym.
+    case kind(Syntax.Kind, hash: UInt64, gensymLike: Bool)
     case number
     case emptyKeyword
   }
 
   private static func atomKind(_ token: UnsafeBufferPointer<UInt8>, smallNames: Bool) -> Atom {
     guard let first = token.first else { return .emptyKeyword }
-    if let small = Reader.plainDecimal(token) { return .kind(.int(small)) }
+    if let small = Reader.plainDecimal(token) {
+      return .kind(
+        .int(small), hash: SyntaxHash.mix(SyntaxHash.start(.int), UInt64(bitPattern: Int64(small))), gensymLike: false)
+    }
     // Only a token starting with a digit, or a sign then a digit, can be a number.
     let second = token.count > 1 ? token[1] : 0
     let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
@@ -433,21 +472,31 @@ public struct Reader {
   private static func nonNumberKind(_ token: UnsafeBufferPointer<UInt8>, smallNames: Bool) -> Atom {
     guard let first = token.first else { return .emptyKeyword }
     switch token.count {
-    case 3 where Reader.matches(token, "nil"): return .kind(.nil)
-    case 4 where Reader.matches(token, "true"): return .kind(.bool(true))
-    case 5 where Reader.matches(token, "false"): return .kind(.bool(false))
+    case 3 where Reader.matches(token, "nil"): return .kind(.nil, hash: SyntaxHash.start(.nil), gensymLike: false)
+    case 4 where Reader.matches(token, "true"):
+      return .kind(.bool(true), hash: SyntaxHash.start(.true), gensymLike: false)
+    case 5 where Reader.matches(token, "false"):
+      return .kind(.bool(false), hash: SyntaxHash.start(.false), gensymLike: false)
     default: break
     }
     if first == UInt8(ascii: ":") {
       guard token.count > 1 else { return .emptyKeyword }
-      return .kind(.keyword(Reader.name(UnsafeBufferPointer(rebasing: token[1...]), small: smallNames)))
+      let (text, hash) = Reader.name(UnsafeBufferPointer(rebasing: token[1...]), small: smallNames)
+      return .kind(.keyword(text), hash: SyntaxHash.mix(SyntaxHash.start(.keyword), hash), gensymLike: false)
     }
     if let colon = token.firstIndex(of: UInt8(ascii: ":")), colon != 0, colon + 1 != token.count {
-      let module = Reader.name(UnsafeBufferPointer(rebasing: token[..<colon]), small: smallNames)
-      let name = Reader.name(UnsafeBufferPointer(rebasing: token[(colon + 1)...]), small: smallNames)
-      return .kind(.symbol(module: module, name: name))
+      let moduleBytes = UnsafeBufferPointer(rebasing: token[..<colon])
+      let nameBytes = UnsafeBufferPointer(rebasing: token[(colon + 1)...])
+      let (module, moduleHash) = Reader.name(moduleBytes, small: smallNames)
+      let (name, nameHash) = Reader.name(nameBytes, small: smallNames)
+      return .kind(
+        .symbol(module: module, name: name), hash: SyntaxHash.symbol(moduleText: moduleHash, nameText: nameHash),
+        gensymLike: SyntaxHash.mayBeGensym(moduleBytes) || SyntaxHash.mayBeGensym(nameBytes))
     }
-    return .kind(.symbol(module: nil, name: Reader.name(token, small: smallNames)))
+    let (name, hash) = Reader.name(token, small: smallNames)
+    return .kind(
+      .symbol(module: nil, name: name), hash: SyntaxHash.symbol(moduleText: nil, nameText: hash),
+      gensymLike: SyntaxHash.mayBeGensym(token))
   }
 
   /// A symbol's or keyword's text. An ASCII name of up to 15 bytes (nearly every name) becomes
@@ -455,15 +504,24 @@ public struct Reader {
   /// for about 250 instructions, five times for a one-line `defn`. Other names (and a process
   /// whose String layout is not the one `SmallUTF8` checks: `small` false) take the public
   /// initialiser.
-  static func name(_ token: UnsafeBufferPointer<UInt8>, small: Bool) -> String {
+  /// With the text's `SyntaxHash.text`: for an ASCII name from the same words; for another,
+  /// from the string made (whose bytes are the token's unless it was not valid UTF-8).
+  static func name(_ token: UnsafeBufferPointer<UInt8>, small: Bool) -> (String, UInt64) {
     guard small, token.count <= SmallUTF8.capacity, let base = token.baseAddress else {
-      return String(decoding: token, as: UTF8.self)
+      let made = String(decoding: token, as: UTF8.self)
+      return (made, SyntaxHash.text(made, layoutVerified: small))
     }
     // The bytes into two zeroed words (little-endian: byte i at bits 8i of the pair).
     var words: (UInt64, UInt64) = (0, 0)
     withUnsafeMutableBytes(of: &words) { $0.baseAddress?.copyMemory(from: base, byteCount: token.count) }
-    guard (words.0 | words.1) & 0x8080_8080_8080_8080 == 0 else { return String(decoding: token, as: UTF8.self) }
-    return SmallUTF8.string(low: words.0, high: words.1, count: token.count, isASCII: true)
+    guard (words.0 | words.1) & 0x8080_8080_8080_8080 == 0 else {
+      let made = String(decoding: token, as: UTF8.self)
+      return (made, SyntaxHash.text(made, layoutVerified: small))
+    }
+    return (
+      SmallUTF8.string(low: words.0, high: words.1, count: token.count, isASCII: true),
+      SyntaxHash.smallText(low: words.0, high: words.1, count: token.count)
+    )
   }
 
   /// A token of at most 18 decimal digits after an optional `-`: read without making a String

@@ -24,8 +24,9 @@ import Testing
     for bytes in samples {
       let expected = String(decoding: bytes, as: UTF8.self)
       for small in [true, false] {
-        let made = bytes.withUnsafeBufferPointer { Reader.name($0, small: small && SmallUTF8.isLayoutVerified) }
+        let (made, hash) = bytes.withUnsafeBufferPointer { Reader.name($0, small: small && SmallUTF8.isLayoutVerified) }
         #expect(made == expected, "\(bytes)")
+        #expect(hash == SyntaxHash.text(expected), "\(bytes)")
         #expect(Array(made.utf8) == Array(expected.utf8), "\(bytes)")
         #expect(made.hashValue == expected.hashValue, "\(bytes)")
         #expect(made.count == expected.count, "\(bytes)")

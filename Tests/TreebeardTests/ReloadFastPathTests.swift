@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 
+@testable import OxurSyntax
 @testable import Treebeard
 
 @Suite struct ReloadFastPathTests {
@@ -60,17 +61,19 @@ import Testing
 
   @Test func gensymsAreRecognisedByTheirShapeOnly() {
     for name in ["x__12__auto__", "G__7", "__1", "value__3__auto__"] {
-      #expect(FingerprintHasher.isGensym(name), "\(name)")
+      #expect(SyntaxHash.isGensym(name), "\(name)")
     }
     for name in ["f123", "x_1", "__auto__", "x__auto__", "a__", "", "1", "x__12__auto_", "__"] {
-      #expect(!FingerprintHasher.isGensym(name), "\(name)")
+      #expect(!SyntaxHash.isGensym(name), "\(name)")
     }
     // Small strings are decided from their words, longer ones from their bytes: every length.
     for length in 0...20 {
       let stem = String(repeating: "q", count: max(0, length - 3))
       for suffix in ["__7", "ab_", "abc", "a_1", "__x"].map({ String($0.suffix(min(length, 3))) }) {
         let name = stem + suffix
-        #expect(FingerprintHasher.isGensym(name) == FingerprintHasher.isGensym(bytes: Array(name.utf8)), "\(name)")
+        let fromBytes = Array(name.utf8).withUnsafeBufferPointer { SyntaxHash.isGensym(bytes: $0) }
+        #expect(SyntaxHash.isGensym(name) == fromBytes, "\(name)")
+        #expect(SyntaxHash.isGensym(name, layoutVerified: false) == fromBytes, "\(name)")
       }
     }
   }
@@ -101,17 +104,54 @@ import Testing
     #expect(!MacroNameBits().mayContain("+"))
   }
 
-  /// A name is hashed as its UTF-8 bytes and a terminator, whether it is stored as a small
-  /// string (read from its two words) or out of line.
-  @Test func fingerprintsHashNamesByTheirBytesAtEveryLength() {
-    for length in 0...20 {
-      let name = String((0..<length).map { Character(Unicode.Scalar(UInt8(97 + $0 % 26))) }) + (length > 4 ? "é" : "")
-      var hasher = FingerprintHasher()
-      hasher.add(name)
-      var expected = FNV1a.offsetBasis
-      for byte in Array(name.utf8) + [0] { expected = FNV1a.adding(UInt64(byte), to: expected) }
-      #expect(hasher.value == expected, "\(name)")
+  /// A definition as read is fingerprinted from the reader's hash, without a walk; a walk of
+  /// the same form (a macro's output, a form read again) gives the same fingerprint, so a diff
+  /// never depends on which way a version came.
+  @Test func fingerprintsFromTheReadersHashEqualTheWalks() throws {
+    let text = """
+      (defn f [x] (+ x 1))
+      (defn g "doc" [x] -> Int x)
+      (defn h "doc" {:added 2} ([x] x) ([x y] y))
+      (def k (fn [x] x))
+      (def n "doc" (fn ([x] x)))
+      (def v [1 2 3])
+      (defonce o {:a "b"})
+      (defn gensym [x__1__auto__] x__1__auto__)
+      """
+    let forms = try Reader.readTopLevel(SourceFile(name: "t.oxur", text: text))
+    #expect(forms.count == 8)
+    for place in forms {
+      let form = try #require(place.form)
+      let walked = try #require(DefinitionFingerprint.of(form))
+      let read = try #require(DefinitionFingerprint.of(form, read: place.hash))
+      #expect(walked.hash == read.hash, "\(form.kind)")
+      #expect(walked.name === read.name)
     }
+    // The gensym is numbered, so its spelling is not part of the fingerprint.
+    let renamed = try #require(
+      Reader.readAll(SourceFile(name: "u.oxur", text: "(defn gensym [x__9__auto__] x__9__auto__)")).first)
+    #expect(DefinitionFingerprint.of(renamed)?.hash == DefinitionFingerprint.of(try #require(forms[7].form))?.hash)
+  }
+
+  /// `defn`, its `def`+`fn` spelling and an attribute map are one fingerprint; a change is another.
+  @Test func defnAndItsExpansionShareAFingerprint() throws {
+    func fingerprint(_ text: String) throws -> UInt64? {
+      let place = try #require(Reader.readTopLevel(SourceFile(name: "t.oxur", text: text)).first)
+      return DefinitionFingerprint.of(try #require(place.form), read: place.hash)?.hash
+    }
+    let plain = try fingerprint("(defn f [x] x)")
+    #expect(plain != nil)
+    #expect(try fingerprint("(def f (fn [x] x))") == plain)
+    #expect(try fingerprint("(defn f {:private true} [x] x)") == plain)
+    #expect(try fingerprint("(defn f [x] y)") != plain)
+    #expect(try fingerprint("(def f (fn self [x] x))") != plain)
+    #expect(try fingerprint("(defonce f (fn [x] x))") != plain)
+    let documented = try fingerprint("(defn f \"doc\" [x] x)")
+    #expect(documented != plain)
+    #expect(try fingerprint("(def f \"doc\" (fn [x] x))") == documented)
+    #expect(try fingerprint("(defn f \"doc\" {:a 1} [x] x)") == documented)
+    // A map that is the last element is the body, not an attribute map.
+    #expect(try fingerprint("(defn f [x] {:a 1})") != fingerprint("(defn f [x])"))
   }
 
   /// Phase times are summed per module before they are filed: a module loaded in the middle of

@@ -43,6 +43,9 @@ final class Analyzer {
   @exclusivity(unchecked) var sourceMayAssign = true
   /// The file last asked for by `owningFile(of:)` (a load's forms all come from one).
   @exclusivity(unchecked) private var lastFile: SourceFile?
+  /// The reader's hash of the top-level form being staged (`TopLevelForm.hash`), for its
+  /// fingerprint; set only around that very form.
+  @exclusivity(unchecked) var readHash: UInt64?
   /// Contexts of functions analyzed earlier, emptied, for the next ones (`makeContext`).
   @exclusivity(unchecked) private var spareContexts: [FunctionContext] = []
 

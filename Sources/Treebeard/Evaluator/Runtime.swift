@@ -209,8 +209,10 @@ public final class Runtime: @unchecked Sendable {
     defer { analyzer.macroExpansions = nil }
     let code = try analyzer.analyzeTopLevel(current)
     if fingerprinted {
+      // The reader's hashes are the form's own only while nothing expanded or spliced it.
       version.recordFingerprint(
-        of: current, expansions: analyzer.macroExpansions ?? [], interned: analyzer.resolutionLog?.definedSymbol)
+        of: current, expansions: analyzer.macroExpansions ?? [], interned: analyzer.resolutionLog?.definedSymbol,
+        read: steps == 0 && depth == 0 ? analyzer.readHash : nil)
     }
     if let timed { timed.addTime(.analyze, module: analyzer.moduleName, clock.lap()) }
     try body(code)

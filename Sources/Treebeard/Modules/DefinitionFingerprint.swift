@@ -2,31 +2,62 @@
 
 import OxurSyntax
 
-/// A top-level definition's identity for diffs: a hash of its head-expanded form without spans,
-/// so reformatting and comments are not changes. Auto-gensyms are numbered by first appearance,
-/// because every expansion draws fresh ones and that is not an edit. The form is hashed as it
-/// is walked (FNV-1a 64 over a tagged encoding): printing it to text first cost more than
-/// analyzing it.
+/// A top-level definition's identity for diffs: a `SyntaxHash` of its head-expanded form, so
+/// reformatting and comments are not changes. Auto-gensyms are numbered by first appearance,
+/// because every expansion draws fresh ones and that is not an edit. `(def f (fn …))` is
+/// hashed as `(defn f …)` would be read, and a `defn`'s attribute map is left out: a form
+/// as read comes with its hash (`TopLevelForm.hash`), and then a plain `defn` is not walked.
 enum DefinitionFingerprint {
   /// Forms whose second element names what they define.
   static let definingForms: NameSet = ["def", "defonce", "defn", "defmacro", "defstruct", "defenum"]
 
   /// The defined name and its fingerprint, or nil for a form that defines nothing.
   /// `expansions` are what user macros inside the form expanded to; `interned` is the defined
-  /// name's symbol when the caller has it already (interning again was ~400 instructions).
-  static func of(_ form: Syntax, expansions: [Syntax] = [], interned: Symbol? = nil) -> (name: Symbol, hash: UInt64)? {
+  /// name's symbol when the caller has it already (interning again was ~400 instructions);
+  /// `read` is the form's hash as the reader computed it, when it is that very form.
+  static func of(
+    _ form: Syntax, expansions: [Syntax] = [], interned: Symbol? = nil, read: UInt64? = nil
+  ) -> (name: Symbol, hash: UInt64)? {
     guard let items = form.listElements, items.count >= 2, let head = items[0].symbolName,
       definingForms.contains(head), let name = items[1].symbolName
     else { return nil }
     var hasher = FingerprintHasher()
-    // `defn` is analyzed without being expanded, but is hashed as its expansion: writing
-    // `(def f (fn …))` as `(defn f …)`, or adding an attribute map, changes no code.
-    if head != "defn" || !hasher.addAsDefnExpansion(form, items) { hasher.add(form) }
-    for expansion in expansions {
-      hasher.addTag(0x3E)
-      hasher.add(expansion)
+    // Writing `(def f (fn …))` as `(defn f …)`, or adding an attribute map, changes no code.
+    var value: UInt64
+    if head == "defn", let map = attributeMapIndex(items) {
+      value = hasher.hashAsDefn(items[...], skipping: map)
+    } else if head == "def", let function = defnShape(items) {
+      value = hasher.hashAsDefn(function, skipping: nil)
+    } else {
+      value = read ?? hasher.hash(form)
     }
-    return (Symbol.intern(name, reusing: interned), hasher.value)
+    for expansion in expansions {
+      value = SyntaxHash.mix(SyntaxHash.mix(value, SyntaxHash.Tag.expansion.rawValue), hasher.hash(expansion))
+    }
+    return (Symbol.intern(name, reusing: interned), value)
+  }
+
+  /// Where a `defn`'s attribute map is (`CoreMacros.DefnParts` skips it), if it has one.
+  static func attributeMapIndex(_ items: [Syntax]) -> Int? {
+    guard items.count >= 4 else { return nil }
+    var index = 2
+    if case .string = items[index].kind { index += 1 }
+    guard index + 1 < items.count, case .map = items[index].kind else { return nil }
+    return index
+  }
+
+  /// `(def name "doc"? (fn [params] body…))` (no name inside `fn`) as the `defn` written for it:
+  /// `defn`, then the name, the docstring and the function's parts.
+  static func defnShape(_ items: [Syntax]) -> ArraySlice<Syntax>? {
+    var documented = false
+    if items.count == 4, case .string = items[2].kind { documented = true }
+    guard items.count == 3 || documented, let function = items[items.count - 1].listElements, function.count >= 2,
+      function[0].symbolName == "fn",
+      function[1].vectorElements != nil || function[1].listElements != nil
+    else { return nil }
+    var shape = Array(items[..<(items.count - 1)])
+    shape.append(contentsOf: function[1...])
+    return shape[...]
   }
 
   /// What `new` changed against `old`, in the order the files define them.
@@ -47,8 +78,9 @@ enum DefinitionFingerprint {
 
 extension ModuleVersion {
   /// Records one top-level definition's fingerprint while the version is staged.
-  func recordFingerprint(of form: Syntax, expansions: [Syntax], interned: Symbol? = nil) {
-    guard let (name, hash) = DefinitionFingerprint.of(form, expansions: expansions, interned: interned) else {
+  func recordFingerprint(of form: Syntax, expansions: [Syntax], interned: Symbol? = nil, read: UInt64? = nil) {
+    guard let (name, hash) = DefinitionFingerprint.of(form, expansions: expansions, interned: interned, read: read)
+    else {
       return
     }
     recordFingerprint(name: name, hash: hash)
@@ -76,156 +108,62 @@ extension ModuleVersion {
   }
 }
 
-/// FNV-1a 64 over a form's kinds and contents; each kind has a tag byte and variable-length
-/// contents end with a terminator, so different forms do not run together into equal bytes.
+/// `SyntaxHash` by walking a form, except that gensyms hash as their number of first appearance
+/// in the definition: equal to the reader's hashes for a form without gensym-like names.
 struct FingerprintHasher {
-  private(set) var value = FNV1a.offsetBasis
   /// Gensym names in order of first appearance.
   private var gensyms: [String: Int] = [:]
 
-  mutating func addTag(_ byte: UInt8) {
-    value = FNV1a.adding(UInt64(byte), to: value)
-  }
+  mutating func hash(_ syntax: Syntax) -> UInt64 { hash(syntax, depth: 0) }
 
-  mutating func add(_ text: String) {
-    // A small string (every ordinary name) is hashed from its two words: lending its UTF-8
-    // spills it to the stack and calls a closure, ~60 instructions a name.
-    if SmallUTF8.isLayoutVerifiedHere, let words = SmallUTF8.words(text) {
-      value = FNV1a.adding(low: words.low, high: words.high, count: words.count, to: value)
-      addTag(0)
-      return
-    }
-    // Native strings lend their UTF-8 directly: iterating the view cost ~10 instructions a byte.
-    let done = text.utf8.withContiguousStorageIfAvailable { bytes in
-      var hash = value
-      for byte in bytes {
-        hash = FNV1a.adding(UInt64(byte), to: hash)
-      }
-      return hash
-    }
-    if let done {
-      value = done
-    } else {
-      for byte in text.utf8 { addTag(byte) }
-    }
-    addTag(0)
-  }
-
-  mutating func add(_ number: UInt64) {
-    var remaining = number
-    for _ in 0..<8 {
-      addTag(UInt8(truncatingIfNeeded: remaining))
-      remaining >>= 8
-    }
-  }
-
-  mutating func add(_ syntax: Syntax) {
+  private mutating func hash(_ syntax: Syntax, depth: Int) -> UInt64 {
     switch syntax.kind {
-    case .nil: addTag(1)
-    case .bool(let b): addTag(b ? 2 : 3)
-    case .int(let i):
-      addTag(4)
-      add(UInt64(bitPattern: Int64(i)))
-    case .float(let d):
-      addTag(5)
-      add(d.bitPattern)
-    case .string(let s):
-      addTag(6)
-      add(s)
-    case .char(let c):
-      addTag(7)
-      add(UInt64(c.value))
-    case .keyword(let k):
-      addTag(8)
-      add(k)
     case .symbol(let module, let name):
-      addTag(9)
-      if let module { addName(module) }
-      addTag(0x3A)
-      addName(name)
-    case .list(let items): addItems(items, 10)
-    case .vector(let items): addItems(items, 11)
-    case .map(let items): addItems(items, 12)
-    case .set(let items): addItems(items, 13)
+      let verified = SmallUTF8.isLayoutVerifiedHere
+      guard
+        SyntaxHash.isGensym(name, layoutVerified: verified)
+          || (module.map { SyntaxHash.isGensym($0, layoutVerified: verified) } ?? false)
+      else { return SyntaxHash.symbol(module: module, name: name, layoutVerified: verified) }
+      var state = SyntaxHash.start(.symbol)
+      if let module { state = SyntaxHash.mix(state, part(module)) }
+      return SyntaxHash.mix(SyntaxHash.mix(state, module == nil ? 0 : 1), part(name))
+    case .list(let items): return hashItems(items, .list, depth: depth)
+    case .vector(let items): return hashItems(items, .vector, depth: depth)
+    case .map(let items): return hashItems(items, .map, depth: depth)
+    case .set(let items): return hashItems(items, .set, depth: depth)
+    default: return SyntaxHash.atom(syntax.kind) ?? 0
     }
   }
 
-  /// Adds what `CoreMacros.defn` would expand `(defn …)` to, `(def name "doc"? (fn …))`,
-  /// without building it; false (nothing added) for a form it would reject.
-  mutating func addAsDefnExpansion(_ form: Syntax, _ items: [Syntax]) -> Bool {
-    guard let parts = try? CoreMacros.DefnParts(form, items) else { return false }
-    addTag(10)
-    addSymbol("def")
-    add(items[1])
-    if let docstring = parts.docstring { add(docstring) }
-    addTag(10)
-    addSymbol("fn")
-    for item in items[parts.parametersStart...] { add(item) }
-    addTag(14)
-    addTag(14)
-    return true
+  private mutating func hashItems(_ items: [Syntax], _ tag: SyntaxHash.Tag, depth: Int) -> UInt64 {
+    var state = SyntaxHash.start(tag)
+    // Deeper than the reader ever builds (as `SyntaxHash.of`): hashed as empty.
+    guard depth < 4 * Reader.maximumNesting else { return SyntaxHash.finish(state, count: 0) }
+    for item in items { state = SyntaxHash.mix(state, hash(item, depth: depth + 1)) }
+    return SyntaxHash.finish(state, count: items.count)
   }
 
-  /// An unqualified symbol, as `add` hashes one.
-  private mutating func addSymbol(_ name: String) {
-    addTag(9)
-    addTag(0x3A)
-    addName(name)
-  }
-
-  private mutating func addItems(_ items: [Syntax], _ tag: UInt8) {
-    addTag(tag)
-    for item in items { add(item) }
-    addTag(14)
-  }
-
-  /// A gensym (`x__12__auto__`, `G__7`) hashes as its number of first appearance.
-  private mutating func addName(_ name: String) {
-    guard FingerprintHasher.isGensym(name) else {
-      add(name)
-      return
+  /// A symbol's module or name: a gensym as its number of first appearance, else its text.
+  private mutating func part(_ text: String) -> UInt64 {
+    guard SyntaxHash.isGensym(text, layoutVerified: SmallUTF8.isLayoutVerifiedHere) else {
+      return SyntaxHash.text(text, layoutVerified: SmallUTF8.isLayoutVerifiedHere)
     }
-    let number = gensyms[name] ?? gensyms.count + 1
-    gensyms[name] = number
-    addTag(0x25)
-    add(UInt64(number))
+    let number = gensyms[text] ?? gensyms.count + 1
+    gensyms[text] = number
+    return SyntaxHash.mix(SyntaxHash.start(.gensym), UInt64(number))
   }
 
-  /// Ends in `__` and digits, optionally followed by `__auto__`.
-  static func isGensym(_ name: String) -> Bool {
-    // Almost no name ends in a digit or `_`: decided from a small string's last byte.
-    if SmallUTF8.isLayoutVerifiedHere, let words = SmallUTF8.words(name) {
-      guard words.count > 0 else { return false }
-      let last =
-        words.count > 8 ? words.high >> (8 * UInt64(words.count - 9)) : words.low >> (8 * UInt64(words.count - 1))
-      let byte = UInt8(truncatingIfNeeded: last)
-      if byte != UInt8(ascii: "_") && !(byte >= 0x30 && byte <= 0x39) { return false }
+  /// The hash `(defn …)` made of `items` (its head is not looked at: `defn` is hashed in its
+  /// place) has when read, leaving out the element at `skipping`.
+  mutating func hashAsDefn(_ items: ArraySlice<Syntax>, skipping: Int?) -> UInt64 {
+    var state = SyntaxHash.start(.list)
+    state = SyntaxHash.mix(
+      state, SyntaxHash.symbol(module: nil, name: "defn", layoutVerified: SmallUTF8.isLayoutVerifiedHere))
+    var count = 1
+    for index in items.indices.dropFirst() where index != skipping {
+      state = SyntaxHash.mix(state, hash(items[index]))
+      count += 1
     }
-    // On the contiguous UTF-8: slicing and reversing the view cost ~900 instructions a name.
-    if let answer = name.utf8.withContiguousStorageIfAvailable({ isGensym(bytes: $0) }) { return answer }
-    return isGensym(bytes: Array(name.utf8))
+    return SyntaxHash.finish(state, count: count)
   }
-
-  /// `isGensym` of a name's UTF-8 bytes.
-  static func isGensym(bytes: [UInt8]) -> Bool { bytes.withUnsafeBufferPointer { isGensym(bytes: $0) } }
-
-  private static func isGensym(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-    let underscore = UInt8(ascii: "_")
-    var end = bytes.count
-    if end > 8 {
-      var suffix = true
-      for (offset, byte) in "__auto__".utf8.enumerated() where bytes[end - 8 + offset] != byte {
-        suffix = false
-        break
-      }
-      if suffix { end -= 8 }
-    }
-    var digits = 0
-    while end > 0, bytes[end - 1] >= 0x30, bytes[end - 1] <= 0x39 {
-      digits += 1
-      end -= 1
-    }
-    return digits > 0 && end >= 2 && bytes[end - 1] == underscore && bytes[end - 2] == underscore
-  }
-
 }

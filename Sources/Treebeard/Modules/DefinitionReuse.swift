@@ -246,9 +246,11 @@ extension Runtime {
     analyzer.sourceMayAssign =
       !form.span.isIn(reuse.file)
       || AssignmentScan.mayFindAssignments(inSource: reuse.file.text, place.start..<place.end)
+    analyzer.readHash = place.form == nil ? nil : place.hash
     defer {
       analyzer.resolutionLog = nil
       analyzer.sourceMayAssign = true
+      analyzer.readHash = nil
     }
     // An error that knows no place of its own (an interrupt at a safe point, a host
     // builtin's) is reported at the top-level form that was running.
