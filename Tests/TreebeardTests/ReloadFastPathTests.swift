@@ -40,12 +40,31 @@ import Testing
     #expect(Keyword.intern("key").stableHash == stableStringHash("key") &+ 0x27d4_eb2d)
   }
 
+  /// The analyzer's symbol cache answers what the intern table does, through evictions (more
+  /// names than slots), for names that differ only in trailing NULs, long names and qualified ones.
+  @Test func theSymbolCacheAnswersAsTheInternTable() {
+    var cache = SymbolCache()
+    let names =
+      (0..<300).map { "name\($0)" } + ["a", "a\u{0}", "a\u{0}\u{0}", "", "a-name-longer-than-fifteen", "calc:add", "é"]
+    for _ in 0..<2 {
+      for name in names { #expect(cache.symbol(name) === Symbol.intern(name), "\(name)") }
+    }
+    #expect(cache.symbol("calc:add").module == "calc")
+  }
+
   @Test func nameTablesAnswerLikeTheDictionariesTheyCopy() {
     for name in SpecialForms.table.keys { #expect(SpecialForms.lookup[name] != nil, "\(name)") }
     for name in CoreMacros.table.keys { #expect(CoreMacros.lookup[name] != nil, "\(name)") }
     for name in ["", "defn ", "DEF", "fn?", "ifx", "lett", "x", "+"] {
       #expect((SpecialForms.lookup[name] != nil) == (SpecialForms.table[name] != nil), "\(name)")
       #expect((CoreMacros.lookup[name] != nil) == (CoreMacros.table[name] != nil), "\(name)")
+    }
+    // Names of every length, short (filtered by length and last byte first) and long, ASCII or not.
+    let words = (1...20).map { String("abcdefghijklmnopqrstu".prefix($0)) } + ["é", "héllo", "ü+", "∑"]
+    let table = Dictionary(uniqueKeysWithValues: words.enumerated().filter { $0.offset % 3 == 0 }.map { ($1, $0) })
+    let lookup = NameTable(table)
+    for name in words + words.map { $0 + "x" } + words.map { "x" + $0 } + [""] {
+      #expect(lookup[name] == table[name], "\(name)")
     }
     var names: NameSet = []
     #expect(!names.contains("a"))

@@ -46,6 +46,8 @@ final class Analyzer {
   /// The reader's hash of the top-level form being staged (`TopLevelForm.hash`), for its
   /// fingerprint; set only around that very form.
   @exclusivity(unchecked) var readHash: UInt64?
+  /// Names this analysis interned, for the next time it asks.
+  @exclusivity(unchecked) var symbols = SymbolCache()
   /// Contexts of functions analyzed earlier, emptied, for the next ones (`makeContext`).
   @exclusivity(unchecked) private var spareContexts: [FunctionContext] = []
 
@@ -175,7 +177,7 @@ final class Analyzer {
   // MARK: symbols
 
   func site(module: String, name: String, span: Span, argumentCount: Int? = nil) -> GlobalSite {
-    let symbol = Symbol.intern(name)
+    let symbol = symbols.symbol(name)
     // Names of other modules used by code being loaded are checked before the load commits
     // (and kept, with the call's arity, for the warnings of a later reload of that module).
     if module != moduleName, version.number == 0 {
@@ -194,7 +196,7 @@ final class Analyzer {
   /// Asks what `answer(.global…)` asks, in the same order, and notes that answer: one set of
   /// look-ups instead of two per global name.
   func resolveGlobal(_ name: String, span: Span, argumentCount: Int? = nil) -> GlobalMeaning {
-    let symbol = Symbol.intern(name)
+    let symbol = symbols.symbol(name)
     let current = version
     if current.bindings[symbol] != nil
       || (symbol.module == nil ? knownNames.contains(symbol) : knownNames.contains(name))
@@ -313,7 +315,7 @@ final class Analyzer {
     }
     if module == nil, let core = CoreMacros.lookup[name] {
       if CoreMacros.yieldingToDefinitions.contains(name) {
-        let symbol = Symbol.intern(name)
+        let symbol = symbols.symbol(name)
         noteResolution(.definedHere(symbol))
         if isDefinedHere(symbol) { return nil }
       }
@@ -379,7 +381,7 @@ final class Analyzer {
   func lookupUserMacro(module: String?, name: String) -> (macro: Value, provider: String)? {
     let current = version
     if module == nil && current.macros.isEmpty && current.referred.isEmpty { return nil }
-    let symbol = Symbol.intern(name)
+    let symbol = symbols.symbol(name)
     let provider: String
     if let module {
       provider = version.aliases[module] ?? module

@@ -57,7 +57,7 @@ extension Analyzer {
     if function.lookup("fn") != nil { return try analyze(try CoreMacros.defn(form, items), position) }
     knownNames.insert(name)
     resolutionLog?.definitions += 1
-    let symbol = Symbol.intern(name)
+    let symbol = symbols.symbol(name)
     resolutionLog?.definedSymbol = symbol
     let arglists =
       first.vectorElements != nil
