@@ -433,6 +433,11 @@ final class Analyzer {
           form: try analyze(form, .value), module: moduleName, once: builtin.name == "macroexpand-1", span: span)
       }
       if let special = try specialisedBuiltin(name: builtin.name, argumentForms, span: span) { return special }
+      if (1...3).contains(argumentForms.count), builtin.accepts(argumentForms.count),
+        !(position.tail && builtin.updatesFirstArgumentInPlace)
+      {
+        return BuiltinCallFixedNode(builtin: builtin, operands: try analyzeFixedOperands(argumentForms), span: span)
+      }
       // In tail position the frame's locals die with the call: a local named once moves into a
       // builtin that updates its first argument in place, so `(fn [m k] (assoc m k 1))` given a
       // map nobody else holds does not copy it. (Only those: the last-use count costs about
@@ -442,6 +447,11 @@ final class Analyzer {
         ? try analyzeLastUseArguments(Array(argumentForms)) : try argumentForms.map { try analyze($0, .value) }
       return BuiltinCallNode.make(builtin: builtin, arguments: arguments, span: span)
     case .global(let site):
+      if !position.tail, (1...3).contains(argumentForms.count) {
+        let operands = try analyzeFixedOperands(argumentForms)
+        if operands.count == 1 { return GlobalCall1Node(site: site, argument: operands.first, span: span) }
+        return GlobalCallFixedNode(site: site, operands: operands, isTail: false, span: span)
+      }
       let arguments =
         position.tail
         ? try analyzeLastUseArguments(Array(argumentForms)) : try argumentForms.map { try analyze($0, .value) }
@@ -459,6 +469,21 @@ final class Analyzer {
   }
 
   private func head(_ items: [Syntax]) -> Syntax { items[0] }
+
+  /// One to three operands, analyzed in order (`forms` has that many).
+  private func analyzeFixedOperands(_ forms: ArraySlice<Syntax>) throws -> FixedOperands {
+    var index = forms.startIndex
+    let first = try analyze(forms[index], .value)
+    var second: Node = ConstantNode.unused
+    var third: Node = ConstantNode.unused
+    index += 1
+    if index < forms.endIndex {
+      second = try analyze(forms[index], .value)
+      index += 1
+      if index < forms.endIndex { third = try analyze(forms[index], .value) }
+    }
+    return FixedOperands(first: first, second: second, third: third, count: forms.count)
+  }
 
   static let arithmeticOperators: [String: ArithmeticOperator] = ["+": .add, "-": .subtract, "*": .multiply]
   static let comparisonOperators: [String: ComparisonOperator] = [

@@ -417,6 +417,16 @@ final class BuiltinCallNode: Node {
   }
 }
 
+/// One to three analyzed operands, handed to a fixed-arity call node without the array of
+/// nodes a call's operands otherwise are: that array was allocated for every such call
+/// analyzed and freed as soon as the node had copied it into its fields.
+struct FixedOperands {
+  let first: Node
+  let second: Node
+  let third: Node
+  let count: Int
+}
+
 /// `(conj v x)`, `(str "k" i)`: a builtin with one to three arguments of an accepted count,
 /// operands in fields (no walk over an array of nodes, which retains each), no arity check.
 final class BuiltinCallFixedNode: Node {
@@ -433,6 +443,15 @@ final class BuiltinCallFixedNode: Node {
     self.second = InlineOperand(arguments.count > 1 ? arguments[1] : ConstantNode.unused)
     self.third = InlineOperand(arguments.count > 2 ? arguments[2] : ConstantNode.unused)
     self.count = arguments.count
+    super.init(span: span)
+  }
+  init(builtin: Builtin, operands: FixedOperands, span: Span) {
+    self.body = builtin.body
+    self.name = builtin.name
+    self.first = InlineOperand(operands.first)
+    self.second = InlineOperand(operands.second)
+    self.third = InlineOperand(operands.third)
+    self.count = operands.count
     super.init(span: span)
   }
   override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
@@ -476,6 +495,15 @@ final class GlobalCallFixedNode: Node {
     self.second = InlineOperand(arguments.count > 1 ? arguments[1] : ConstantNode.unused)
     self.third = InlineOperand(arguments.count > 2 ? arguments[2] : ConstantNode.unused)
     self.count = arguments.count
+    self.isTail = isTail
+    super.init(span: span)
+  }
+  init(site: GlobalSite, operands: FixedOperands, isTail: Bool, span: Span) {
+    self.site = site
+    self.first = InlineOperand(operands.first)
+    self.second = InlineOperand(operands.second)
+    self.third = InlineOperand(operands.third)
+    self.count = operands.count
     self.isTail = isTail
     super.init(span: span)
   }
