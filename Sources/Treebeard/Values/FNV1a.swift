@@ -1,9 +1,9 @@
-// FNV-1a (64-bit): the one stable hash behind string keys, names, definition fingerprints and content hashes.
+// FNV-1a (64-bit): the one stable hash behind string keys, names and content hashes.
 
 import OxurSyntax
 
-/// Stable across runs and processes (unlike Swift's seeded `Hasher`), so map iteration order,
-/// fingerprints and content hashes are reproducible. Not collision-resistant: inputs chosen to
+/// Stable across runs and processes (unlike Swift's seeded `Hasher`), so map iteration order
+/// and content hashes are reproducible (definition fingerprints are `SyntaxHash`). Not collision-resistant: inputs chosen to
 /// collide only make tables slower.
 enum FNV1a {
   static var offsetBasis: UInt64 { 0xcbf2_9ce4_8422_2325 }
