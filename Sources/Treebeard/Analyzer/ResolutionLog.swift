@@ -75,18 +75,18 @@ struct AnalyzedForm {
 final class ResolutionLog {
   @exclusivity(unchecked) private(set) var entries: [Resolution] = []
   /// Something was analyzed that reuse cannot replay (a struct, a macro, an import …).
-  var blocked = false
+  @exclusivity(unchecked) var blocked = false
   /// Unqualified call heads looked up as user macros while the module had none and referred
   /// no names (`Analyzer.userMacro`): none was a macro then.
-  var namesAskedAsMacrosWhileNone = MacroNameBits()
+  @exclusivity(unchecked) var namesAskedAsMacrosWhileNone = MacroNameBits()
   /// `def`s analyzed: exactly one can be replayed.
-  var definitions = 0
+  @exclusivity(unchecked) var definitions = 0
   /// The name the last `def` analyzed defines, interned once for the load's later steps.
-  var definedSymbol: Symbol?
+  @exclusivity(unchecked) var definedSymbol: Symbol?
   /// The first analyzed top-level form and its code, and how many there were (a top-level
   /// `do` gives several; only one can be replayed, so the rest need not be kept).
-  private(set) var firstAnalyzed: AnalyzedForm?
-  private(set) var analyzedCount = 0
+  @exclusivity(unchecked) private(set) var firstAnalyzed: AnalyzedForm?
+  @exclusivity(unchecked) private(set) var analyzedCount = 0
 
   func recordAnalyzed(_ form: AnalyzedForm) {
     if analyzedCount == 0 { firstAnalyzed = form }
