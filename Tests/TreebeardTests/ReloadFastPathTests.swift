@@ -301,6 +301,44 @@ extension ReloadFastPathTests {
 extension ReloadFastPathTests {
   /// A reload bumps the own version of exactly the definitions it changed (compared by
   /// fingerprint at commit), and carries the others' numbers.
+  /// A definition written by a top-level user macro is fingerprinted from its expansion, not
+  /// from the reader's hash of the call: changing the macro changes the definition.
+  @Test func aDefinitionAHeadMacroWritesChangesWithTheMacro() throws {
+    let directory = ModuleDirectory()
+    let source = { (body: String) in "(module hm)\n(defmacro defmy [n v] \(body))\n(defmy f 1)\n(defn g [] 2)\n" }
+    let path = directory.write("hm.oxur", source("(list 'def n v)"))
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    directory.write("hm.oxur", source("(list 'def n (list 'inc v))"))
+    let outcome = try interpreter.reload(path: path)
+    #expect(outcome.changes.changed.contains("f"), "\(outcome.changes.changed)")
+    #expect(!outcome.changes.changed.contains("g"), "\(outcome.changes.changed)")
+    #expect(try interpreter.eval("hm:f") == .int(2))
+  }
+
+  /// Function contexts are reused between functions: nothing of one (captures, locals, blocks,
+  /// `recur` target, slots) reaches the next, nor survives an analysis that failed halfway.
+  @Test func reusedFunctionContextsStartEmpty() throws {
+    let (interpreter, _, _) = bufferedInterpreter()
+    _ = try interpreter.eval("(defn capturing [x] (fn [] x))")
+    _ = try interpreter.eval("(defn plain [y] y)")
+    #expect(try interpreter.eval("((capturing 5))") == .int(5))
+    #expect(try interpreter.eval("(plain 3)") == .int(3))
+    // Only the second clause captures.
+    _ = try interpreter.eval("(defn later [x] (fn ([] 1) ([y] (+ x y))))")
+    #expect(try interpreter.eval("((later 10) 5)") == .int(15))
+    #expect(try interpreter.eval("((later 10))") == .int(1))
+    // A failure inside a nested function's `let` and `loop`, then functions that use those shapes.
+    #expect(throws: (any Error).self) {
+      try interpreter.eval("(defn broken [a] (fn [b] (loop [i 0] (let [c] (recur (+ i a))))))")
+    }
+    _ = try interpreter.eval("(defn countdown [n] (loop [i n acc 0] (if (< i 1) acc (recur (- i 1) (+ acc i)))))")
+    #expect(try interpreter.eval("(countdown 4)") == .int(10))
+    _ = try interpreter.eval("(defn adder [k] (fn [m] (let [s (+ k m)] s)))")
+    #expect(try interpreter.eval("((adder 2) 3)") == .int(5))
+    #expect(try interpreter.eval("(plain 7)") == .int(7))
+  }
+
   @Test func aReloadBumpsOnlyTheChangedDefinitionsVersions() throws {
     let directory = ModuleDirectory()
     let source = { (f: Int, g: Int) in "(module bumped)\n(defn f [] \(f))\n(defn g [] \(g))\n(def h 3)\n" }

@@ -283,8 +283,11 @@ final class Analyzer {
         return try analyze(expansion, position)
       }
       // The first byte first: `count` walks the name's characters, and `hasPrefix` cost about 90
-      // instructions, for every call head.
-      if module == nil, !isLocal, name.utf8.first == UInt8(ascii: "."), name.count > 1, items.count == 2 {
+      // instructions, for every call head. `hasPrefix` still decides (it compares characters:
+      // a `.` followed by a combining mark is not the prefix `.`).
+      if module == nil, !isLocal, name.utf8.first == UInt8(ascii: "."), name.hasPrefix("."), name.count > 1,
+        items.count == 2
+      {
         return FieldNode(
           field: Keyword.intern(String(name.dropFirst())), target: try analyze(items[1], .value), span: form.span)
       }

@@ -26,6 +26,10 @@ enum DefinitionScan {
   static func names(in forms: [TopLevelForm]) -> (names: NameSet, scanned: [(index: Int, defined: DefinedName)]) {
     var names: NameSet = []
     var scanned: [(index: Int, defined: DefinedName)] = []
+    // Nearly every form of a module defines one name: room for all at once, not a rehash at a
+    // time.
+    names.reserveCapacity(forms.count)
+    scanned.reserveCapacity(forms.count)
     for index in forms.indices {
       guard let form = forms[index].form else { continue }
       var defined = DefinedName()
