@@ -245,7 +245,17 @@ public struct Reader {
     if nesting > Reader.maximumNesting {
       throw ReadError("forms nested deeper than \(Reader.maximumNesting) levels", start)
     }
+    // A level costs two or three host frames (about 9 KiB in a debug build): 1,000 levels
+    // overflowed a debug build's 8 MiB main thread, and would a 512 KiB worker's in any build.
+    // Asked every 16 levels, which `stackMargin` leaves room for.
+    if nesting & 15 == 0 && ThreadStack.isLow(margin: Reader.stackMargin) {
+      throw ReadError("forms nested too deeply for this thread's stack (\(nesting) levels)", start)
+    }
   }
+
+  /// Stack kept free below the reader: 16 levels of its deepest frames in a debug build, and
+  /// room for whoever catches the error.
+  static let stackMargin: UInt = 256 << 10
 
   /// `closing` as a byte: `Character.asciiValue` cost ~300 instructions per list read.
   /// Sets `lastHash` to the sequence's (`tag` says which kind it is).

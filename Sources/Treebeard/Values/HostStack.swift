@@ -27,33 +27,7 @@ final class HostThreadState {
   @exclusivity(unchecked) var expansionLastForms = 0
   @exclusivity(unchecked) var expansionChainForms = 0
 
-  init() {
-    var low: UInt = 0
-    #if os(Linux)
-      var attributes = pthread_attr_t()
-      if let getattr = HostThreadState.getattr, getattr(pthread_self(), &attributes) == 0 {
-        var address: UnsafeMutableRawPointer? = nil
-        var size = 0
-        if pthread_attr_getstack(&attributes, &address, &size) == 0, let address {
-          low = UInt(bitPattern: address)
-        }
-        pthread_attr_destroy(&attributes)
-      }
-    #elseif canImport(Darwin)
-      let high = UInt(bitPattern: pthread_get_stackaddr_np(pthread_self()))
-      low = high - UInt(pthread_get_stacksize_np(pthread_self()))
-    #endif
-    stackLow = low
-  }
-
-  #if os(Linux)
-    /// `pthread_getattr_np` is a GNU extension the Glibc module does not import.
-    private typealias GetAttr = @convention(c) (pthread_t, UnsafeMutablePointer<pthread_attr_t>) -> Int32
-    private static let getattr: GetAttr? = {
-      guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "pthread_getattr_np") else { return nil }
-      return unsafeBitCast(symbol, to: GetAttr.self)
-    }()
-  #endif
+  init() { stackLow = ThreadStack.lowAddress }
 
   private static let key: pthread_key_t = {
     var key = pthread_key_t()
