@@ -39,8 +39,9 @@ import Testing
     // An unclosed form is incomplete when the stack allows reading that deep; otherwise the
     // reader stops early and says why.
     let message = outcome.message ?? ""
-    #expect(message.contains("nested too deeply for this thread's stack") || message.contains("expected")
-      || message.contains("unclosed") || message.contains("unexpected end"))
+    #expect(
+      message.contains("nested too deeply for this thread's stack") || message.contains("expected")
+        || message.contains("unclosed") || message.contains("unexpected end"))
   }
 
   /// Closed forms read as far as the stack allows, and a big stack still reads 999 levels.
