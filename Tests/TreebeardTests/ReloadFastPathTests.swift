@@ -152,6 +152,37 @@ import Testing
     #expect(DefinitionFingerprint.of(renamed)?.hash == DefinitionFingerprint.of(try #require(forms[7].form))?.hash)
   }
 
+  /// Only macro output nests deeper than the hasher walks (`FingerprintHasher.maximumDepth`):
+  /// such a definition counts as changed at every load, so an edit below that depth is never
+  /// missed (it used to hash as if empty there, and the edit went unreported).
+  @Test func definitionsTooDeepToHashAlwaysCountAsChanged() throws {
+    let span = Span.unknown
+    func nested(_ depth: Int, leaf: Int) -> Syntax {
+      var form = Syntax(.int(leaf), span)
+      for _ in 0..<depth { form = .list([form], span) }
+      return form
+    }
+    func definition(_ body: Syntax) -> Syntax {
+      .list([.symbol("def", span), .symbol("x", span), .list([.symbol("quote", span), body], span)], span)
+    }
+    let deep = FingerprintHasher.maximumDepth + 100
+    let one = try #require(DefinitionFingerprint.of(definition(nested(deep, leaf: 1))))
+    let two = try #require(DefinitionFingerprint.of(definition(nested(deep, leaf: 2))))
+    let oneAgain = try #require(DefinitionFingerprint.of(definition(nested(deep, leaf: 1))))
+    #expect(one.hash != two.hash && one.hash != oneAgain.hash)
+    // The same depth inside a macro's expansion.
+    let plain = definition(Syntax(.int(0), span))
+    let expandedOne = try #require(DefinitionFingerprint.of(plain, expansions: [nested(deep, leaf: 1)]))
+    let expandedOneAgain = try #require(DefinitionFingerprint.of(plain, expansions: [nested(deep, leaf: 1)]))
+    #expect(expandedOne.hash != expandedOneAgain.hash)
+    // Within the depth, equal forms are one fingerprint and a deep edit is another.
+    let shallow = FingerprintHasher.maximumDepth - 10
+    let a = try #require(DefinitionFingerprint.of(definition(nested(shallow, leaf: 1))))
+    let b = try #require(DefinitionFingerprint.of(definition(nested(shallow, leaf: 1))))
+    let c = try #require(DefinitionFingerprint.of(definition(nested(shallow, leaf: 2))))
+    #expect(a.hash == b.hash && a.hash != c.hash)
+  }
+
   /// `defn`, its `def`+`fn` spelling and an attribute map are one fingerprint; a change is another.
   @Test func defnAndItsExpansionShareAFingerprint() throws {
     func fingerprint(_ text: String) throws -> UInt64? {

@@ -1,6 +1,7 @@
 // Per-definition fingerprints of expanded code, and the added/changed/removed diff built from them.
 
 import OxurSyntax
+import Synchronization
 
 /// A top-level definition's identity for diffs: a `SyntaxHash` of its head-expanded form, so
 /// reformatting and comments are not changes. Auto-gensyms are numbered by first appearance,
@@ -8,6 +9,9 @@ import OxurSyntax
 /// hashed as `(defn f …)` would be read, and a `defn`'s attribute map is left out: a form
 /// as read comes with its hash (`TopLevelForm.hash`), and then a plain `defn` is not walked.
 enum DefinitionFingerprint {
+  /// Fingerprints made of forms too deep to hash whole, so each differs from every other.
+  private static let unhashableCount = Atomic<UInt64>(0)
+
   /// Forms whose second element names what they define.
   static let definingForms: NameSet = ["def", "defonce", "defn", "defmacro", "defstruct", "defenum"]
 
@@ -34,6 +38,9 @@ enum DefinitionFingerprint {
     for expansion in expansions {
       value = SyntaxHash.mix(SyntaxHash.mix(value, SyntaxHash.Tag.expansion.rawValue), hasher.hash(expansion))
     }
+    // Part of the form went unhashed: an edit there must still count, so the definition counts
+    // as changed at every load (its code is analyzed afresh, never reused).
+    if hasher.wasTruncated { value = SyntaxHash.mix(value, unhashableCount.add(1, ordering: .relaxed).newValue) }
     return (Symbol.intern(name, reusing: interned), value)
   }
 
@@ -113,6 +120,10 @@ extension ModuleVersion {
 struct FingerprintHasher {
   /// Gensym names in order of first appearance.
   private var gensyms: [String: Int] = [:]
+  /// A form nested deeper than `maximumDepth` was hashed as empty below that depth.
+  private(set) var wasTruncated = false
+  /// Deeper than the reader ever builds (only macro output can be); bounded for the host stack.
+  static let maximumDepth = 4 * Reader.maximumNesting
 
   mutating func hash(_ syntax: Syntax) -> UInt64 { hash(syntax, depth: 0) }
 
@@ -137,8 +148,10 @@ struct FingerprintHasher {
 
   private mutating func hashItems(_ items: [Syntax], _ tag: SyntaxHash.Tag, depth: Int) -> UInt64 {
     var state = SyntaxHash.start(tag)
-    // Deeper than the reader ever builds (as `SyntaxHash.of`): hashed as empty.
-    guard depth < 4 * Reader.maximumNesting else { return SyntaxHash.finish(state, count: 0) }
+    guard depth < FingerprintHasher.maximumDepth else {
+      wasTruncated = true
+      return SyntaxHash.finish(state, count: 0)
+    }
     for item in items { state = SyntaxHash.mix(state, hash(item, depth: depth + 1)) }
     return SyntaxHash.finish(state, count: items.count)
   }
