@@ -38,6 +38,14 @@ public enum SmallUTF8 {
     #endif
   }
 
+  /// The last byte of a small string read by `words` (its count must be 1–15).
+  @inlinable @inline(__always) public static func lastByte(low: UInt64, high: UInt64, count: Int) -> UInt8 {
+    let word =
+      count > 8
+      ? high >> (8 * UInt64(truncatingIfNeeded: count &- 9)) : low >> (8 * UInt64(truncatingIfNeeded: count &- 1))
+    return UInt8(truncatingIfNeeded: word)
+  }
+
   /// The small String of `count` (at most 15) bytes held in `low` and `high` (bytes past `count`
   /// zero, `high`'s top byte zero). The bytes must be valid UTF-8 — concatenations of the bytes
   /// of valid strings and ASCII digits are — and `isASCII` must say truly whether all are below

@@ -155,9 +155,7 @@ public enum SyntaxHash {
     if layoutVerified, let words = SmallUTF8.words(name) {
       // Almost no name ends in a digit or `_`: decided from a small string's last byte.
       guard words.count > 0 else { return false }
-      let last =
-        words.count > 8 ? words.high >> (8 * UInt64(words.count - 9)) : words.low >> (8 * UInt64(words.count - 1))
-      let byte = UInt8(truncatingIfNeeded: last)
+      let byte = SmallUTF8.lastByte(low: words.low, high: words.high, count: words.count)
       if byte != UInt8(ascii: "_") && !(byte >= 0x30 && byte <= 0x39) { return false }
     }
     return isGensymOutOfLine(name)

@@ -35,9 +35,8 @@ struct NameTable<Element> {
   subscript(name: String) -> Element? {
     if SmallUTF8.isLayoutVerifiedHere, let words = SmallUTF8.words(name) {
       guard words.count > 0 else { return entries[NameKey(name)] }
-      let last =
-        words.count > 8 ? words.high >> (8 * UInt64(words.count - 9)) : words.low >> (8 * UInt64(words.count - 1))
-      let bit = NameTable.bit(count: words.count, last: UInt8(truncatingIfNeeded: last))
+      let last = SmallUTF8.lastByte(low: words.low, high: words.high, count: words.count)
+      let bit = NameTable.bit(count: words.count, last: last)
       let word: UInt64
       switch bit >> 6 {
       case 0: word = possible.0
