@@ -381,7 +381,7 @@ def main():
                         help=f"benchmarks to run (default all): {', '.join(BENCHMARKS)}, reload")
     parser.add_argument("--runs", type=int, default=5, help="runs per side (default 5)")
     parser.add_argument("--build", action="store_true",
-                        help="swift build -c release --product treebeard --static-swift-stdlib -Xlinker -no-pie first")
+                        help="Benchmarks/build-release first (the fastest-starting release build)")
     parser.add_argument("--treebeard", default=DEFAULT_TREEBEARD, help="treebeard binary")
     # The CPython people actually run is the distribution's (Debian's is built with PGO and LTO,
     # from python3.11-minimal); the python3 first on PATH here is a slower pyenv build whose
@@ -414,10 +414,9 @@ def main():
         parser.error("--reload-sizes must all be at least 1")
 
     if args.build:
-        # The Swift runtime linked statically: a third of start-up was the dynamic linker and
-        # conformance look-ups across shared libraries (35.0 M -> 22.3 M instructions for
-        # `treebeard eval 1`, callgrind). Only the executable is affected, not the library.
-        cmd = ["swift", "build", "-c", "release", "--product", "treebeard", "--static-swift-stdlib", "-Xlinker", "-no-pie"]
+        # The Swift and C++ runtimes linked statically, metadata without conformance scans
+        # (Benchmarks/build-release says why). Only the executable is affected, not the library.
+        cmd = [os.path.join(ROOT, "Benchmarks", "build-release")]
         print("$ " + " ".join(cmd), flush=True)
         if subprocess.run(cmd, cwd=ROOT).returncode != 0:
             print("build failed", file=sys.stderr)
