@@ -16,13 +16,14 @@ enum FilePaths {
       }
       parts.append(part)
     }
-    // Appended one by one: `joined(separator:)` over substrings ran unspecialised (300,000
-    // instructions for one path).
+    // Appended one by one, each as a String: `joined(separator:)` over substrings, and `+=` of
+    // a Substring, ran unspecialised, and the latter's first call looked its associated types
+    // up by scanning every conformance in the executable (270,000 instructions, 11 % of start-up).
     guard !parts.isEmpty else { return "/" }
     var result = ""
     for part in parts {
       result += "/"
-      result += part
+      result += String(part)
     }
     return result
   }
