@@ -7,12 +7,15 @@ public struct ReadError: Error, Sendable, CustomStringConvertible {
   public let isIncomplete: Bool
   /// Keeps the text the span points into for as long as the error is kept (spans do not).
   public let file: SourceFile?
+  /// The reading thread's stack ran low (`ThreadStack`): the text may read on a larger stack.
+  public let exhaustedStack: Bool
 
-  public init(_ message: String, _ span: Span, incomplete: Bool = false) {
+  public init(_ message: String, _ span: Span, incomplete: Bool = false, exhaustedStack: Bool = false) {
     self.message = message
     self.span = span
     self.isIncomplete = incomplete
     self.file = span.file
+    self.exhaustedStack = exhaustedStack
   }
 
   public var description: String { "\(span): \(message)" }

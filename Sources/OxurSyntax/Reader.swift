@@ -249,7 +249,8 @@ public struct Reader {
     // overflowed a debug build's 8 MiB main thread, and would a 512 KiB worker's in any build.
     // Asked every 16 levels, which `stackMargin` leaves room for.
     if nesting & 15 == 0 && ThreadStack.isLow(margin: Reader.stackMargin) {
-      throw ReadError("forms nested too deeply for this thread's stack (\(nesting) levels)", start)
+      throw ReadError(
+        "forms nested too deeply for this thread's stack (\(nesting) levels)", start, exhaustedStack: true)
     }
   }
 

@@ -38,11 +38,12 @@ public enum SmallUTF8 {
     #endif
   }
 
-  /// The last byte of a small string read by `words` (its count must be 1–15).
+  /// The last byte of a small string read by `words` (its count must be 1–15; 0 otherwise).
   @inlinable @inline(__always) public static func lastByte(low: UInt64, high: UInt64, count: Int) -> UInt8 {
+    guard count > 0 && count <= 15 else { return 0 }
     let word =
       count > 8
-      ? high >> (8 * UInt64(truncatingIfNeeded: count &- 9)) : low >> (8 * UInt64(truncatingIfNeeded: count &- 1))
+      ? high >> (8 &* UInt64(truncatingIfNeeded: count &- 9)) : low >> (8 &* UInt64(truncatingIfNeeded: count &- 1))
     return UInt8(truncatingIfNeeded: word)
   }
 

@@ -10,50 +10,71 @@ import Foundation
 public enum ThreadStack {
   /// The current thread's lowest usable stack address; 0 when the platform does not say.
   /// Found once per thread (on Linux `pthread_getattr_np` reads /proc/self/maps for the main
-  /// thread) and kept in a thread-specific slot.
-  public static var lowAddress: UInt {
-    if let cached = pthread_getspecific(key) {
-      let value = UInt(bitPattern: cached)
-      return value == unknown ? 0 : value
+  /// thread) and kept in thread-specific slots.
+  public static var lowAddress: UInt { bounds.low }
+
+  /// The current thread's stack as (lowest usable address, highest address); (0, 0) unknown.
+  static var bounds: (low: UInt, high: UInt) {
+    guard let keys else { return (0, 0) }
+    if let cachedLow = pthread_getspecific(keys.low) {
+      let low = UInt(bitPattern: cachedLow)
+      guard low != unknown, let cachedHigh = pthread_getspecific(keys.high) else { return (0, 0) }
+      return (low, UInt(bitPattern: cachedHigh))
     }
-    let found = findLowAddress()
-    pthread_setspecific(key, UnsafeRawPointer(bitPattern: found == 0 ? unknown : found))
+    let found = findBounds()
+    if found.low == 0 || found.high <= found.low {
+      pthread_setspecific(keys.low, UnsafeRawPointer(bitPattern: unknown))
+      return (0, 0)
+    }
+    pthread_setspecific(keys.high, UnsafeRawPointer(bitPattern: found.high))
+    pthread_setspecific(keys.low, UnsafeRawPointer(bitPattern: found.low))
     return found
   }
 
   /// True when fewer than `margin` bytes of stack remain below the caller; false when the
-  /// thread's stack bounds are unknown.
+  /// thread's stack bounds are unknown, or the caller runs on another stack than the thread's
+  /// own (a coroutine's, a signal stack): nothing is known about that one.
   @inline(__always) public static func isLow(margin: UInt) -> Bool {
-    let low = lowAddress
+    let (low, high) = bounds
     guard low != 0 else { return false }
     var marker = 0
     let here = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
+    guard here >= low && here < high else { return false }
     return here < low &+ margin
   }
 
   /// Stored for a thread whose bounds could not be found (a slot cannot hold 0).
   private static let unknown: UInt = 1
 
-  private static let key: pthread_key_t = {
-    var key = pthread_key_t()
-    pthread_key_create(&key, nil)
-    return key
+  /// Two thread-specific slots, nil when they could not be made (then bounds are unknown:
+  /// a slot number never handed out must not be written).
+  private static let keys: (low: pthread_key_t, high: pthread_key_t)? = {
+    var low = pthread_key_t()
+    var high = pthread_key_t()
+    guard pthread_key_create(&low, nil) == 0 else { return nil }
+    guard pthread_key_create(&high, nil) == 0 else {
+      pthread_key_delete(low)
+      return nil
+    }
+    return (low, high)
   }()
 
-  private static func findLowAddress() -> UInt {
+  private static func findBounds() -> (low: UInt, high: UInt) {
     #if os(Linux)
       var attributes = pthread_attr_t()
-      guard let getattr, getattr(pthread_self(), &attributes) == 0 else { return 0 }
+      guard let getattr, getattr(pthread_self(), &attributes) == 0 else { return (0, 0) }
       defer { pthread_attr_destroy(&attributes) }
       var address: UnsafeMutableRawPointer? = nil
       var size = 0
-      guard pthread_attr_getstack(&attributes, &address, &size) == 0, let address else { return 0 }
-      return UInt(bitPattern: address)
+      guard pthread_attr_getstack(&attributes, &address, &size) == 0, let address, size > 0 else { return (0, 0) }
+      let low = UInt(bitPattern: address)
+      return (low, low &+ UInt(size))
     #elseif canImport(Darwin)
       let high = UInt(bitPattern: pthread_get_stackaddr_np(pthread_self()))
-      return high - UInt(pthread_get_stacksize_np(pthread_self()))
+      let size = UInt(pthread_get_stacksize_np(pthread_self()))
+      return size < high ? (high &- size, high) : (0, 0)
     #else
-      return 0
+      return (0, 0)
     #endif
   }
 

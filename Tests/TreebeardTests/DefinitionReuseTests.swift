@@ -388,3 +388,23 @@ extension DefinitionReuseTests {
     #expect(try interpreter.eval("(gone:keep)").printed == "1")
   }
 }
+
+extension DefinitionReuseTests {
+  /// What a thread prepared must load as it would from the evaluator: a file nested too deeply
+  /// for a watcher's or a server's small stack used to fail as a parse error there, while
+  /// `(load)` of the same file succeeded (review of the tenth stop).
+  @Test func aFileTooDeepForThePreparingThreadsStackStillLoads() throws {
+    let directory = ModuleDirectory()
+    let depth = 600
+    let nested = String(repeating: "[", count: depth) + "1" + String(repeating: "]", count: depth)
+    let path = directory.write("deepprep.oxur", "(module deepprep)\n(def x '\(nested))\n(def y 2)\n")
+    let (interpreter, _, _) = bufferedInterpreter()
+    final class Box: @unchecked Sendable { var prepared: PreparedModule? = nil }
+    let box = Box()
+    onSmallStack(512 << 10) { box.prepared = try? interpreter.prepare(path: path) }
+    let prepared = try #require(box.prepared)
+    try interpreter.load(prepared: prepared)
+    #expect(try interpreter.eval("deepprep:y").printed == "2")
+    #expect(try interpreter.eval("(count deepprep:x)").printed == "1")
+  }
+}

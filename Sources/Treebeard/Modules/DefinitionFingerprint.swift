@@ -39,7 +39,8 @@ enum DefinitionFingerprint {
       value = SyntaxHash.mix(SyntaxHash.mix(value, SyntaxHash.Tag.expansion.rawValue), hasher.hash(expansion))
     }
     // Part of the form went unhashed: an edit there must still count, so the definition counts
-    // as changed at every load (its code is analyzed afresh, never reused).
+    // as changed at every load. (Reuse does not go by fingerprints: it compares the source
+    // bytes and what the analysis asked, and macro output is never reused.)
     if hasher.wasTruncated { value = SyntaxHash.mix(value, unhashableCount.add(1, ordering: .relaxed).newValue) }
     return (Symbol.intern(name, reusing: interned), value)
   }

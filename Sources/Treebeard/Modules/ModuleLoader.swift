@@ -149,9 +149,13 @@ extension Runtime {
 
   /// Reads a module's text into forms. Touches no interpreter state, so it may run on any
   /// thread without the evaluator lock.
-  func parse(_ source: ModuleSource) -> ParsedSource {
+  /// Nil when the text nests too deeply for this thread's stack (a watcher's or a server's
+  /// thread has far less than the evaluator's): the load then reads it again on its own stack,
+  /// so where a file is prepared never decides whether it loads.
+  func parse(_ source: ModuleSource) -> ParsedSource? {
     let file = SourceFile(name: displayName(source.path), text: source.text)
     do throws(ReadError) { return ParsedSource(file: file, forms: .read(try Reader.readTopLevel(file))) } catch {
+      if error.exhaustedStack { return nil }
       return ParsedSource(file: file, forms: .failed(error))
     }
   }
