@@ -3,14 +3,12 @@
 import Foundation
 import OxurSyntax
 
-/// Per-thread bookkeeping for `Reclaimer` and `StackGuard`.
+/// Per-thread bookkeeping for `Reclaimer` and value comparison.
 final class HostThreadState {
   /// Nested `Reclaimer.release` calls running on this thread.
   @exclusivity(unchecked) var releaseDepth = 0
   /// Contents parked by releases that were nested too deeply, freed by the outermost one.
   @exclusivity(unchecked) var parked: [Any] = []
-  /// Lowest usable stack address of this thread (0 when unknown).
-  let stackLow: UInt
   /// Why a comparison gave up (stack ran low, interrupted); thrown by `Value.checkedEqual`.
   @exclusivity(unchecked) var equalityStop: Error?
   /// Nested `Value.checkedEqual` calls running on this thread.
@@ -26,8 +24,6 @@ final class HostThreadState {
   /// Forms in that call's last expansion, and in its chain of ever larger expansions.
   @exclusivity(unchecked) var expansionLastForms = 0
   @exclusivity(unchecked) var expansionChainForms = 0
-
-  init() { stackLow = ThreadStack.lowAddress }
 
   private static let key: pthread_key_t = {
     var key = pthread_key_t()
@@ -116,12 +112,6 @@ enum StackGuard {
   /// Room kept free below any recursion over values.
   static let margin: UInt = 256 << 10
 
-  /// True when less than `margin` bytes of stack remain on this thread.
-  @inline(__always) static func isLow() -> Bool {
-    let state = HostThreadState.current
-    guard state.stackLow != 0 else { return false }
-    var marker = 0
-    let here = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
-    return here < state.stackLow &+ margin
-  }
+  /// True when less than `margin` bytes of stack remain on this thread (the reader's check).
+  @inline(__always) static func isLow() -> Bool { ThreadStack.isLow(margin: margin) }
 }
