@@ -22,6 +22,11 @@ import Testing
     "(loop [v (atom 0) i 0] (if (< i 100000) (recur (atom v) (inc i)) v))",
     "(loop [v identity i 0] (if (< i 100000) (recur (fn [x] (v x)) (inc i)) v))",
     "(loop [v None i 0] (if (< i 100000) (recur (Some v) (inc i)) v))",
+    // Functions made by `comp`, `partial` and `constantly` hold their arguments (Swift closures'
+    // captures are freed by recursion; a chain of 6,000,000 `comp`s crashed the release CLI).
+    "(loop [v identity i 0] (if (< i 100000) (recur (comp inc v) (inc i)) v))",
+    "(loop [v identity i 0] (if (< i 100000) (recur (partial v) (inc i)) v))",
+    "(loop [v 0 i 0] (if (< i 100000) (recur (constantly v) (inc i)) v))",
   ]
 
   /// Values nested 100,000 deep used to overflow the stack of whichever thread freed them

@@ -114,15 +114,4 @@ enum Arithmetic {
     default: return false
     }
   }
-
-  /// Orders any two values for `sort`: numbers, then by type name, then printed form.
-  static func sortOrder(_ a: Value, _ b: Value) -> Bool {
-    if let order = try? compare(a, b, "sort"), order != 2 { return order < 0 }
-    if let x = a.sequenceElements, let y = b.sequenceElements {
-      for (left, right) in zip(x, y) where left != right { return sortOrder(left, right) }
-      return x.count < y.count
-    }
-    if a.typeName != b.typeName { return a.typeName < b.typeName }
-    return Printer.readable(a) < Printer.readable(b)
-  }
 }

@@ -127,7 +127,8 @@ enum SequenceBuiltins {
     t.define("reverse", 1...1) { _, a in Collections.vector(try Collections.elements(a[0], "reverse").reversed()) }
     t.define("sort", 1...2) { m, a in
       if a.count == 1 {
-        return Collections.vector(try Collections.elements(a[0], "sort").sorted(by: Arithmetic.sortOrder))
+        var order = SortOrder(machine: m)
+        return Collections.vector(try Collections.elements(a[0], "sort").sorted { try order.less($0, $1) })
       }
       return Collections.vector(
         try sorted(try Collections.elements(a[1], "sort"), m) { x, y in
@@ -140,8 +141,12 @@ enum SequenceBuiltins {
       let function = a[0]
       let items = try Collections.elements(a[1], "sort-by")
       let keys = try items.map { try m.call1(function, $0, span: .unknown) }
-      let order = keys.indices.sorted { Arithmetic.sortOrder(keys[$0], keys[$1]) || (keys[$0] == keys[$1] && $0 < $1) }
-      return Collections.vector(order.map { items[$0] })
+      var order = SortOrder(machine: m)
+      let indices = try keys.indices.sorted { i, j in
+        let comparison = try order.compare(keys[i], keys[j])
+        return comparison < 0 || (comparison == 0 && i < j)
+      }
+      return Collections.vector(indices.map { items[$0] })
     }
     t.define("range", 0...3) { m, a in
       var start = 0
@@ -303,14 +308,18 @@ enum SequenceBuiltins {
       return try m.call(a[0], arguments)
     }
     t.define("partial", atLeast: 1) { _, a in
-      let function = a[0]
-      let fixed = a.dropping(1)
-      return .builtin(Builtin("partial", atLeast: 0) { m, rest in try m.call(function, fixed + rest.all) })
+      let captured = CapturedValues(a.all)
+      return .builtin(
+        Builtin("partial", atLeast: 0) { m, rest in
+          let values = captured.values
+          return try m.call(values.first ?? .nil, Array(values.dropFirst()) + rest.all)
+        })
     }
     t.define("comp", atLeast: 0) { _, a in
-      let functions = a.all
+      let captured = CapturedValues(a.all)
       return .builtin(
         Builtin("comp", atLeast: 0) { m, rest in
+          let functions = captured.values
           guard let last = functions.last else { return rest.count > 0 ? rest[0] : .nil }
           var result = try m.call(last, rest.all)
           for function in functions.dropLast().reversed() { result = try m.call1(function, result, span: .unknown) }
@@ -319,8 +328,8 @@ enum SequenceBuiltins {
     }
     t.define("identity", 1...1) { _, a in a[0] }
     t.define("constantly", 1...1) { _, a in
-      let value = a[0]
-      return .builtin(Builtin("constantly", atLeast: 0) { _, _ in value })
+      let captured = CapturedValues([a[0]])
+      return .builtin(Builtin("constantly", atLeast: 0) { _, _ in captured.values.first ?? .nil })
     }
   }
 

@@ -35,7 +35,7 @@ extension Value: Hashable {
   }
 
   /// The heap object behind a container value, for remembering comparisons already made.
-  private var containerIdentity: ObjectIdentifier? {
+  var containerIdentity: ObjectIdentifier? {
     switch self {
     case .list(let node?): return ObjectIdentifier(node)
     case .vector(let x): return ObjectIdentifier(x)

@@ -220,6 +220,17 @@ public final class Builtin: @unchecked Sendable {
   }
 }
 
+/// Values a Swift-written function made at run time holds (`comp`, `partial`, `constantly`).
+/// Swift frees a closure's captures by plain recursion, so a chain of a million `comp`s freed at
+/// once would take a million nested deinits; held here, they go through `Reclaimer` like the
+/// contents of any container, and freeing the chain runs in constant host stack.
+final class CapturedValues: @unchecked Sendable {
+  /// Set once at creation; read-only afterwards, so threads calling the function may share it.
+  private(set) var values: [Value]
+  init(_ values: [Value]) { self.values = values }
+  deinit { if !values.isEmpty { Reclaimer.release(&values, empty: []) } }
+}
+
 /// A global function named as a value: each call resolves the definition's current version.
 public final class FunctionReference: @unchecked Sendable {
   let site: GlobalSite

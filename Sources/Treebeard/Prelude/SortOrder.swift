@@ -1,0 +1,50 @@
+// The order `sort` and `sort-by` use when no comparator is given, over values of any shape.
+
+/// Numbers by value, strings and chars by text; lists and vectors element by element, then by
+/// length; other values by type name, then printed form. One three-way comparison per pair of
+/// elements, so comparing two values costs at most their size (an equality test at each level
+/// made it quadratic in their depth). Deep values cannot overflow the host stack: the comparison
+/// stops with a `stack-overflow` error when the stack runs low, and a long one stops when the
+/// evaluation is interrupted.
+struct SortOrder {
+  let machine: Machine
+  /// Container comparisons made so far, for interrupt checks and the memo below.
+  private var steps = 0
+  /// Pairs of containers already found to compare equal, kept once a sort takes many steps:
+  /// values sharing structure (`[s s]` nested 60 times is 2^60 elements over 60 objects)
+  /// compare in time linear in their objects.
+  private var equalPairs: Set<IdentityPair> = []
+
+  init(machine: Machine) { self.machine = machine }
+
+  mutating func less(_ a: Value, _ b: Value) throws -> Bool { try compare(a, b) < 0 }
+
+  /// -1, 0 or 1.
+  mutating func compare(_ a: Value, _ b: Value) throws -> Int {
+    if let x = a.sequenceElements, let y = b.sequenceElements {
+      return try compareSequences(a, b, x, y)
+    }
+    if let order = try? Arithmetic.compare(a, b, "sort"), order != 2 { return order }
+    if a.typeName != b.typeName { return a.typeName < b.typeName ? -1 : 1 }
+    let left = Printer.readable(a)
+    let right = Printer.readable(b)
+    return left == right ? 0 : left < right ? -1 : 1
+  }
+
+  private mutating func compareSequences(_ a: Value, _ b: Value, _ x: [Value], _ y: [Value]) throws -> Int {
+    let pair = a.containerIdentity.flatMap { left in b.containerIdentity.map { IdentityPair(left, $0) } }
+    if let pair, pair.left == pair.right || equalPairs.contains(pair) { return 0 }
+    steps &+= 1
+    if steps & 0x3FF == 0 { try machine.checkInterrupt() }
+    if StackGuard.isLow() {
+      throw OxurError("stack-overflow", "stack overflow: values nested too deeply to sort")
+    }
+    for (left, right) in zip(x, y) {
+      let order = try compare(left, right)
+      if order != 0 { return order }
+    }
+    let order = x.count == y.count ? 0 : x.count < y.count ? -1 : 1
+    if order == 0, steps > 4096, let pair { equalPairs.insert(pair) }
+    return order
+  }
+}
