@@ -102,6 +102,17 @@ private func weakResult(_ source: String) throws -> WeakObject {
     #expect(Date().timeIntervalSince(start) < 20)
   }
 
+  /// Without a thread-specific slot (all taken by the host), per-thread state still is per
+  /// thread and kept: freeing's nesting depth must survive between calls on one thread.
+  @Test func hostThreadStateWithoutASlotIsStillPerThread() {
+    let first = HostThreadState.fromThreadDictionary()
+    #expect(first === HostThreadState.fromThreadDictionary())
+    final class Other: @unchecked Sendable { var state: HostThreadState? }
+    let other = Other()
+    onSmallStack(256 << 10) { other.state = HostThreadState.fromThreadDictionary() }
+    #expect(other.state != nil && other.state !== first)
+  }
+
   @Test func replDropsADeepValueWhenItLeavesStarThree() throws {
     let deep = "(loop [i 0 v 0] (if (< i 200000) (recur (inc i) [v]) v))"
     let result = try Executable.run(["repl"], stdin: "\(deep)\n(count *1)\n2\n3\n4\n")

@@ -25,18 +25,22 @@ final class HostThreadState {
   @exclusivity(unchecked) var expansionLastForms = 0
   @exclusivity(unchecked) var expansionChainForms = 0
 
-  private static let key: pthread_key_t = {
+  /// nil when the process has run out of thread-specific slots (a host that made 1,024 of its
+  /// own): a slot number never handed out must not be written, so state then lives in
+  /// Foundation's per-thread dictionary, slower but still per thread.
+  private static let key: pthread_key_t? = {
     var key = pthread_key_t()
-    pthread_key_create(&key) { pointer in
+    let created = pthread_key_create(&key) { pointer in
       #if os(Linux)
         guard let pointer else { return }
       #endif
       Unmanaged<HostThreadState>.fromOpaque(pointer).release()
     }
-    return key
+    return created == 0 ? key : nil
   }()
 
   @inline(__always) static var current: HostThreadState {
+    guard let key else { return fromThreadDictionary() }
     if let pointer = pthread_getspecific(key) {
       return Unmanaged<HostThreadState>.fromOpaque(pointer).takeUnretainedValue()
     }
@@ -44,6 +48,16 @@ final class HostThreadState {
     pthread_setspecific(key, Unmanaged.passRetained(created).toOpaque())
     return created
   }
+
+  @inline(never) static func fromThreadDictionary() -> HostThreadState {
+    let dictionary = Thread.current.threadDictionary
+    if let state = dictionary[dictionaryKey] as? HostThreadState { return state }
+    let created = HostThreadState()
+    dictionary[dictionaryKey] = created
+    return created
+  }
+
+  private static let dictionaryKey = "org.oxur.treebeard.host-thread-state"
 }
 
 /// Two heap objects compared for equality, in order.
