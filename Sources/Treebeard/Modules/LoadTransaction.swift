@@ -32,6 +32,14 @@ final class LoadTransaction {
   let keepsOldLayouts: Bool
   /// Instances migrated so far, to put back exactly if the transaction does not commit.
   var migrationUndo: [MigrationUndo] = []
+  /// Versions the commit dropped from full histories, to be freed after it (`RetiredVersions`).
+  private var retired: [ModuleVersion] = []
+
+  /// The versions the commit dropped; the transaction keeps no reference to them.
+  func takeRetired() -> [ModuleVersion] {
+    defer { retired = [] }
+    return retired
+  }
   /// What migration did, per module, for the reload lines and records.
   private(set) var migrations: [String: [StructMigration]] = [:]
 
@@ -102,7 +110,9 @@ final class LoadTransaction {
       if let previous = item.previous, previous.number > 0 {
         item.entry.history.append(previous)
         if historyLimit > 0 && item.entry.history.count > historyLimit {
-          item.entry.history.removeFirst(item.entry.history.count - historyLimit)
+          let dropped = item.entry.history.count - historyLimit
+          retired.append(contentsOf: item.entry.history[..<dropped])
+          item.entry.history.removeFirst(dropped)
         }
       }
       item.entry.current = item.staging

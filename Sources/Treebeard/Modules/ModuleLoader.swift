@@ -245,7 +245,10 @@ extension Runtime {
     // Warnings never block, and show before the new code becomes current (DESIGN.md §6) when
     // Oxur code asked for the load; an embedding host gets them in the outcome and decides.
     if announce { for warning in plan.warnings { machine.reportProblem(warning + "\n") } }
-    return opened.commit(historyLimit: registry.historyLimit, plan: plan, registry: registry, started: started)
+    let committed = opened.commit(
+      historyLimit: registry.historyLimit, plan: plan, registry: registry, started: started)
+    RetiredVersions.release(opened.takeRetired(), lock: lock)
+    return committed
   }
 
   /// Why a module expanded with others' macros or layouts joins their reload.
