@@ -51,4 +51,50 @@ import Testing
       #expect(ints(vector) == array)
     }
   }
+
+  /// `dropping` (rest, next, drop, `[x & more]`) shares storage: every element, update and
+  /// append seen through the shorter vector matches a copied array, across leaf and tail
+  /// boundaries, and nothing done to one vector shows in another.
+  @Test(arguments: [1, 31, 32, 33, 64, 65, 1025, 1060])
+  func droppedVectorsMatchTheirModel(_ count: Int) {
+    let items = (0..<count).map { Value.int($0) }
+    let whole = PersistentVector.build(items)
+    for drop in [0, 1, 5, 31, 32, 33, 63, 64, 65, count - 33, count - 32, count - 1, count, count + 3]
+    where drop >= 0 {
+      let view = whole.dropping(drop)
+      let model = Array(Array(0..<count).dropFirst(drop))
+      #expect(view.count == model.count)
+      #expect(ints(view) == model)
+      #expect(view.at(0) == model.first.map { .int($0) } && view.at(model.count) == nil && view.at(-1) == nil)
+      if let middle = model.indices.dropFirst(model.count / 2).first {
+        #expect(view.at(middle) == .int(model[middle]))
+        #expect(ints(view.assoc(middle, .int(-1)) ?? .empty) == model.enumerated().map { $0.offset == middle ? -1 : $0.element })
+      }
+      // Appends to the shorter vector, and to the whole one after it, disturb neither.
+      var grown = view
+      for extra in 0..<40 { grown = grown.conj(.int(-extra - 1)) }
+      #expect(ints(grown) == model + (0..<40).map { -$0 - 1 })
+      let appended = whole.conj(.int(9_999))
+      #expect(ints(view) == model)
+      #expect(ints(appended) == Array(0..<count) + [9_999])
+      // Dropping again adds up.
+      #expect(ints(view.dropping(3)) == Array(model.dropFirst(3)))
+      #expect(Value.vector(view) == Value.vector(PersistentVector.build(model.map { .int($0) })))
+      #expect(Value.vector(view).stableHash == Value.vector(PersistentVector.build(model.map { .int($0) })).stableHash)
+    }
+  }
+
+  /// Appending in place to a uniquely held shorter vector (`conj` in a loop) leaves the vector
+  /// it shares storage with as it was.
+  @Test func appendingInPlaceToADroppedVectorLeavesTheOriginal() {
+    let whole = PersistentVector.build((0..<40).map { Value.int($0) })
+    var collection = Value.vector(whole.dropping(35))
+    for extra in 0..<100 { try? Collections.conj(into: &collection, .int(100 + extra)) }
+    #expect(ints(whole) == Array(0..<40))
+    if case .vector(let grown) = collection {
+      #expect(ints(grown) == Array(35..<40) + Array(100..<200))
+    } else {
+      Issue.record("conj made \(collection)")
+    }
+  }
 }

@@ -23,38 +23,29 @@ indirect enum Pattern {
     case .literal(let expected):
       return expected == value
     case .sequence(let patterns, let rest):
-      let elements: [Value]
+      // Elements are read in place and `& more` shares the matched value's storage (a vector's
+      // trie, a list's nodes), so a recursion down a sequence with `[x & more]` is linear.
       switch value {
       case .vector(let vector):
-        if rest == nil && vector.count != patterns.count { return false }
-        if vector.count < patterns.count { return false }
-        if rest == nil {
-          for (index, pattern) in patterns.enumerated() {
-            guard let element = vector.at(index), pattern.match(element, fp) else { return false }
-          }
-          return true
+        if rest == nil ? vector.count != patterns.count : vector.count < patterns.count { return false }
+        for (index, pattern) in patterns.enumerated() {
+          guard let element = vector.at(index), pattern.match(element, fp) else { return false }
         }
-        elements = vector.elements
+        return rest?.match(.vector(vector.dropping(patterns.count)), fp) ?? true
       case .list(let node):
-        elements = node?.elements ?? []
+        let count = node?.count ?? 0
+        if rest == nil ? count != patterns.count : count < patterns.count { return false }
+        var current = node
+        for pattern in patterns {
+          guard let here = current, pattern.match(here.first, fp) else { return false }
+          current = here.rest
+        }
+        return rest?.match(.list(current), fp) ?? true
       case .nil where rest != nil && patterns.isEmpty:
-        elements = []
+        return rest?.match(.vector(PersistentVector.empty), fp) ?? true
       default:
         return false
       }
-      if rest == nil ? elements.count != patterns.count : elements.count < patterns.count { return false }
-      for (index, pattern) in patterns.enumerated() where !pattern.match(elements[index], fp) { return false }
-      if let rest {
-        let remaining = Array(elements.dropFirst(patterns.count))
-        let restValue: Value
-        if case .list = value {
-          restValue = .list(ListNode.from(remaining))
-        } else {
-          restValue = .vector(PersistentVector.from(remaining))
-        }
-        return rest.match(restValue, fp)
-      }
-      return true
     case .map(let entries):
       for (key, pattern) in entries {
         let found: Value?

@@ -42,10 +42,14 @@ enum CollectionBuiltins {
       if case .vector(let vector) = a[0] { return vector.at(vector.count - 1) ?? .nil }
       return try Collections.elements(a[0], "last").last ?? .nil
     }
+    // A vector's rest shares its storage (O(1)), so walking one with `rest` is linear; a list's
+    // becomes a vector once, and the rests of that are O(1) again.
     t.define("rest", 1...1) { _, a in
+      if case .vector(let vector) = a[0] { return .vector(vector.dropping(1)) }
       return Collections.vector(Array(try Collections.elements(a[0], "rest").dropFirst()))
     }
     t.define("next", 1...1) { _, a in
+      if case .vector(let vector) = a[0] { return vector.count <= 1 ? .nil : .vector(vector.dropping(1)) }
       let items = try Collections.elements(a[0], "next")
       return items.count <= 1 ? .nil : Collections.vector(Array(items.dropFirst()))
     }

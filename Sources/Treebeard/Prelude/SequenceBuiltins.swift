@@ -191,6 +191,7 @@ enum SequenceBuiltins {
     }
     t.define("drop", 2...2) { _, a in
       let n = try Check.int(a[0], "drop")
+      if case .vector(let vector) = a[1] { return .vector(vector.dropping(n)) }
       return Collections.vector(Array(try Collections.elements(a[1], "drop").dropFirst(max(0, n))))
     }
     t.define("take-while", 2...2) { m, a in

@@ -36,23 +36,42 @@ final class TailBuffer: @unchecked Sendable {
 }
 
 /// Clojure's persistent vector: `conj`, `assoc` and `nth` are O(log32 n), no full copies.
+/// `dropping` (`rest`, `next`, `drop`, `[x & more]`) is O(1): the result shares the trie and
+/// tail and starts further in (`start`), as Clojure's `subvec` does, so walking a vector with
+/// `rest` is linear, not quadratic. Such a vector keeps the dropped elements alive with it.
 public final class PersistentVector: @unchecked Sendable {
   // Mutable only for `appendInPlace`, which callers use on a uniquely referenced vector.
-  @exclusivity(unchecked) public private(set) var count: Int
+  /// Elements in the trie and tail, including the `start` dropped ones: what the trie's
+  /// shape follows.
+  @exclusivity(unchecked) private var storedCount: Int
   @exclusivity(unchecked) private var shift: Int
   @exclusivity(unchecked) private var root: VectorNode
   @exclusivity(unchecked) private var tail: TailBuffer
   @exclusivity(unchecked) private var tailCount: Int
+  /// Stored elements before this vector's first (dropped by `dropping`); 0 for most vectors.
+  private let start: Int
+
+  /// The number of elements.
+  public var count: Int { storedCount &- start }
 
   private static let emptyRoot = VectorNode()
   public static let empty = PersistentVector(count: 0, shift: 5, root: emptyRoot, tail: TailBuffer([]), tailCount: 0)
 
-  private init(count: Int, shift: Int, root: VectorNode, tail: TailBuffer, tailCount: Int) {
-    self.count = count
+  private init(count: Int, shift: Int, root: VectorNode, tail: TailBuffer, tailCount: Int, start: Int = 0) {
+    self.storedCount = count
     self.shift = shift
     self.root = root
     self.tail = tail
     self.tailCount = tailCount
+    self.start = start
+  }
+
+  /// This vector without its first `n` elements, sharing all of its storage: O(1).
+  public func dropping(_ n: Int) -> PersistentVector {
+    if n <= 0 { return self }
+    if n >= count { return PersistentVector.empty }
+    return PersistentVector(
+      count: storedCount, shift: shift, root: root, tail: tail, tailCount: tailCount, start: start + n)
   }
 
   /// A large vector of plain data is freed on the background thread (see `BackgroundRelease`):
@@ -155,11 +174,13 @@ public final class PersistentVector: @unchecked Sendable {
       count: count, shift: shift, root: VectorNode(children: level), tail: tailBuffer, tailCount: tailCount)
   }
 
-  private var tailOffset: Int { count - tailCount }
+  /// The stored index of the tail's first element.
+  private var tailOffset: Int { storedCount - tailCount }
 
   /// The element at `index`, or nil when out of range.
   @inline(__always) public func at(_ index: Int) -> Value? {
     guard index >= 0 && index < count else { return nil }
+    let index = index &+ start
     let offset = tailOffset
     if index >= offset { return tail.items[index - offset] }
     var node = root
@@ -182,7 +203,7 @@ public final class PersistentVector: @unchecked Sendable {
     // Read before the closure, which then captures no `self` (a capture cost a retain and a
     // release of the vector per `conj`).
     let tailCount = self.tailCount
-    if tailCount < 32 && count > 0 {
+    if tailCount < 32 && storedCount > 0 {
       // The tail is read through an unretained reference: this vector holds it throughout.
       let appended = Unmanaged.passUnretained(tail)._withUnsafeGuaranteedRef { buffer -> Bool in
         guard buffer.items.count == tailCount, let item = pending.take() else { return false }
@@ -190,7 +211,7 @@ public final class PersistentVector: @unchecked Sendable {
         return true
       }
       if appended {
-        count += 1
+        storedCount += 1
         self.tailCount = tailCount + 1
         return
       }
@@ -204,18 +225,18 @@ public final class PersistentVector: @unchecked Sendable {
     if tailCount == 32 && tail.items.count == 32 && isKnownUniquelyReferenced(&tail) {
       // The full tail becomes a leaf without copying its elements.
       let leaf = VectorNode(values: tail.items)
-      if (count >> 5) <= (1 << shift) && isKnownUniquelyReferenced(&root) {
+      if (storedCount >> 5) <= (1 << shift) && isKnownUniquelyReferenced(&root) {
         pushTailInPlace(level: shift, node: root, leaf: leaf)
       } else {
         (root, shift) = rootAdding(leaf: leaf)
       }
       tail = TailBuffer(first: value)
       tailCount = 1
-      count += 1
+      storedCount += 1
       return
     }
     let grown = conj(value)
-    count = grown.count
+    storedCount = grown.storedCount
     shift = grown.shift
     root = grown.root
     tail = grown.tail
@@ -225,31 +246,31 @@ public final class PersistentVector: @unchecked Sendable {
   public func conj(_ value: Value) -> PersistentVector {
     if tailCount < 32 {
       // The empty vector is shared by every interpreter: never append into its buffer.
-      if tail.items.count == tailCount && count > 0 {
+      if tail.items.count == tailCount && storedCount > 0 {
         tail.items.append(value)
-        return PersistentVector(count: count + 1, shift: shift, root: root, tail: tail, tailCount: tailCount + 1)
+        return PersistentVector(count: storedCount + 1, shift: shift, root: root, tail: tail, tailCount: tailCount + 1, start: start)
       }
       // Room for 32 from the start: an exact copy grew on the append and again in `TailBuffer`,
       // three array allocations for what one does (a vector literal conjes onto the empty one).
       if tailCount == 0 {
         return PersistentVector(
-          count: count + 1, shift: shift, root: root, tail: TailBuffer(first: value), tailCount: 1)
+          count: storedCount + 1, shift: shift, root: root, tail: TailBuffer(first: value), tailCount: 1, start: start)
       }
       var copied: [Value] = []
       copied.reserveCapacity(32)
       copied.append(contentsOf: tail.items[0..<tailCount])
       copied.append(value)
       return PersistentVector(
-        count: count + 1, shift: shift, root: root, tail: TailBuffer(copied), tailCount: tailCount + 1)
+        count: storedCount + 1, shift: shift, root: root, tail: TailBuffer(copied), tailCount: tailCount + 1, start: start)
     }
     let (newRoot, newShift) = rootAdding(leaf: VectorNode(values: Array(tail.items[0..<tailCount])))
     return PersistentVector(
-      count: count + 1, shift: newShift, root: newRoot, tail: TailBuffer(first: value), tailCount: 1)
+      count: storedCount + 1, shift: newShift, root: newRoot, tail: TailBuffer(first: value), tailCount: 1, start: start)
   }
 
   /// The root (and shift) after the full tail moves into the trie as `leaf`.
   private func rootAdding(leaf: VectorNode) -> (VectorNode, Int) {
-    if (count >> 5) > (1 << shift) {
+    if (storedCount >> 5) > (1 << shift) {
       return (VectorNode(children: [root, newPath(level: shift, node: leaf)]), shift + 5)
     }
     return (pushTail(level: shift, parent: root, leaf: leaf), shift)
@@ -259,7 +280,7 @@ public final class PersistentVector: @unchecked Sendable {
   /// are changed in place instead of copied (a loop of `conj` copied a 32-slot node per leaf).
   /// A shared node on the way is copied as `pushTail` does, so other vectors never see a change.
   private func pushTailInPlace(level: Int, node: VectorNode, leaf: VectorNode) {
-    let subindex = ((count - 1) >> level) & 31
+    let subindex = ((storedCount - 1) >> level) & 31
     if level == 5 {
       if subindex < node.children.count { node.children[subindex] = leaf } else { node.children.append(leaf) }
       return
@@ -285,7 +306,7 @@ public final class PersistentVector: @unchecked Sendable {
   }
 
   private func pushTail(level: Int, parent: VectorNode, leaf: VectorNode) -> VectorNode {
-    let subindex = ((count - 1) >> level) & 31
+    let subindex = ((storedCount - 1) >> level) & 31
     let copy = VectorNode(children: parent.children)
     let inserted: VectorNode
     if level == 5 {
@@ -307,15 +328,17 @@ public final class PersistentVector: @unchecked Sendable {
   public func assoc(_ index: Int, _ value: Value) -> PersistentVector? {
     if index == count { return conj(value) }
     guard index >= 0 && index < count else { return nil }
+    let index = index &+ start
     let offset = tailOffset
     if index >= offset {
       var copied = Array(tail.items[0..<tailCount])
       copied[index - offset] = value
-      return PersistentVector(count: count, shift: shift, root: root, tail: TailBuffer(copied), tailCount: tailCount)
+      return PersistentVector(
+        count: storedCount, shift: shift, root: root, tail: TailBuffer(copied), tailCount: tailCount, start: start)
     }
     return PersistentVector(
-      count: count, shift: shift, root: assocPath(level: shift, node: root, index: index, value: value),
-      tail: tail, tailCount: tailCount)
+      count: storedCount, shift: shift, root: assocPath(level: shift, node: root, index: index, value: value),
+      tail: tail, tailCount: tailCount, start: start)
   }
 
   private func assocPath(level: Int, node: VectorNode, index: Int, value: Value) -> VectorNode {
@@ -341,7 +364,10 @@ public final class PersistentVector: @unchecked Sendable {
   /// elements, and the elements read in place (no copy, no retain of each).
   @inline(__always) func forEachChunk(_ body: (UnsafeBufferPointer<Value>) throws -> Void) rethrows {
     let offset = tailOffset
-    var index = 0
+    // A vector made by `dropping` starts inside a leaf, or inside the tail.
+    var skip = start
+    var index = (start >> 5) << 5
+    skip -= index
     while index < offset {
       var node = root
       var level = shift
@@ -349,12 +375,18 @@ public final class PersistentVector: @unchecked Sendable {
         node = node.children[(index >> level) & 31]
         level -= 5
       }
-      try node.values.withUnsafeBufferPointer(body)
+      let first = skip
+      try node.values.withUnsafeBufferPointer { values in
+        try body(UnsafeBufferPointer(rebasing: values[min(first, values.count)...]))
+      }
+      skip = 0
       index += 32
     }
     let count = tailCount
+    let tailSkip = max(0, start - offset)
     try tail.items.withUnsafeBufferPointer { items in
-      try body(UnsafeBufferPointer(rebasing: items[..<min(count, items.count)]))
+      let end = min(count, items.count)
+      try body(UnsafeBufferPointer(rebasing: items[min(tailSkip, end)..<end]))
     }
   }
 
