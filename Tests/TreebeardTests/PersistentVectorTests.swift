@@ -68,7 +68,9 @@ import Testing
       #expect(view.at(0) == model.first.map { .int($0) } && view.at(model.count) == nil && view.at(-1) == nil)
       if let middle = model.indices.dropFirst(model.count / 2).first {
         #expect(view.at(middle) == .int(model[middle]))
-        #expect(ints(view.assoc(middle, .int(-1)) ?? .empty) == model.enumerated().map { $0.offset == middle ? -1 : $0.element })
+        #expect(
+          ints(view.assoc(middle, .int(-1)) ?? .empty)
+            == model.enumerated().map { $0.offset == middle ? -1 : $0.element })
       }
       // Appends to the shorter vector, and to the whole one after it, disturb neither.
       var grown = view

@@ -248,7 +248,8 @@ public final class PersistentVector: @unchecked Sendable {
       // The empty vector is shared by every interpreter: never append into its buffer.
       if tail.items.count == tailCount && storedCount > 0 {
         tail.items.append(value)
-        return PersistentVector(count: storedCount + 1, shift: shift, root: root, tail: tail, tailCount: tailCount + 1, start: start)
+        return PersistentVector(
+          count: storedCount + 1, shift: shift, root: root, tail: tail, tailCount: tailCount + 1, start: start)
       }
       // Room for 32 from the start: an exact copy grew on the append and again in `TailBuffer`,
       // three array allocations for what one does (a vector literal conjes onto the empty one).
@@ -261,11 +262,13 @@ public final class PersistentVector: @unchecked Sendable {
       copied.append(contentsOf: tail.items[0..<tailCount])
       copied.append(value)
       return PersistentVector(
-        count: storedCount + 1, shift: shift, root: root, tail: TailBuffer(copied), tailCount: tailCount + 1, start: start)
+        count: storedCount + 1, shift: shift, root: root, tail: TailBuffer(copied), tailCount: tailCount + 1,
+        start: start)
     }
     let (newRoot, newShift) = rootAdding(leaf: VectorNode(values: Array(tail.items[0..<tailCount])))
     return PersistentVector(
-      count: storedCount + 1, shift: newShift, root: newRoot, tail: TailBuffer(first: value), tailCount: 1, start: start)
+      count: storedCount + 1, shift: newShift, root: newRoot, tail: TailBuffer(first: value), tailCount: 1, start: start
+    )
   }
 
   /// The root (and shift) after the full tail moves into the trie as `leaf`.
