@@ -61,9 +61,11 @@ private func repl(_ files: [String: String], _ script: String, arguments: [Strin
         + "(spit \"cd.oxur\" \"(module cd)\\n(import cc)\\n(defn f [] :cycle)\\n\")\n(reload \"cd.oxur\")\n(cd:f)\n")
     #expect(
       result.stderr
-        == "✗ Error: import cycle: ca → cb → ca; a module can call another by qualified name without importing it\n"
+        == "✗ Error at ca.oxur:2:1: import cycle: ca → cb → ca; a module can call another by qualified name without importing it\n"
+        + " 2 | (import cb)\n   | ^\n"
         + "✗ Module not loaded: ca\n"
-        + "✗ Error: import cycle: cd → cc → cd; a module can call another by qualified name without importing it\n"
+        + "✗ Error at cd.oxur:2:1: import cycle: cd → cc → cd; a module can call another by qualified name without importing it\n"
+        + " 2 | (import cc)\n   | ^\n"
         + "✗ Module not reloaded (keeping version 1)\n")
     #expect(
       result.stdout.maskingTimings

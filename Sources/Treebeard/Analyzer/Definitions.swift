@@ -317,7 +317,10 @@ extension Analyzer {
     let current = version
     current.aliases[alias] = target
     current.aliases[target] = target
-    if !current.imports.contains(target) { current.imports.append(target) }
+    if !current.imports.contains(target) {
+      current.imports.append(target)
+      current.importSpans[target] = form.span
+    }
     for (name, span) in zip(refer, referSpans) {
       current.referred[Symbol.intern(name)] = target
       if current.number == 0 {

@@ -71,10 +71,15 @@ extension Runtime {
     func visit(_ module: String) throws {
       if let start = path.firstIndex(of: module) {
         let cycle = path[start...] + [module]
+        // Reported at the cycle's first `(import …)`: the visit starts at a staged module, so
+        // that is in the file being loaded (after an edit, the import the edit added).
+        let first = Array(cycle)
+        let closing =
+          first.count > 1 ? registry.existingEntry(first[0])?.current?.importSpans[first[1]] ?? .unknown : .unknown
         throw OxurError(
           "load",
           "import cycle: \(cycle.joined(separator: " → ")); a module can call another by qualified name without importing it"
-        )
+        ).located(closing)
       }
       guard !finished.contains(module), let current = registry.existingEntry(module)?.current else { return }
       path.append(module)

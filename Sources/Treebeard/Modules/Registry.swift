@@ -72,6 +72,8 @@ public final class ModuleVersion: @unchecked Sendable {
   /// name → module that provides it, from `:refer`.
   @exclusivity(unchecked) var referred: [Symbol: String] = [:]
   var imports: [String] = []
+  /// Where each import was written (the first `(import m)` of each module), for errors.
+  var importSpans: [String: Span] = [:]
   /// Modules whose macros this version's code was expanded with (compile-time edges): when one
   /// of them reloads, this module is re-expanded from its file in the same transaction.
   var macroSources: Set<String> = []

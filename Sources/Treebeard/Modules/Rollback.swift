@@ -41,6 +41,7 @@ extension ModuleVersion {
     copy.aliases = aliases
     copy.referred = referred
     copy.imports = imports
+    copy.importSpans = importSpans
     copy.macroSources = macroSources
     copy.layoutSources = layoutSources
     copy.constructedLayouts = constructedLayouts
