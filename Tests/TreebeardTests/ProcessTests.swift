@@ -50,6 +50,34 @@ private final class ProcessWorld: @unchecked Sendable {
   /// DESIGN.md §9: `(loop [] (recur))` in one process hands the evaluator over at its safe
   /// points, so another process and the host's evaluations still run. Without hand-over the
   /// evaluations below would wait forever (their deadline fails the test).
+  /// A process whose failure says no place of its own (a builtin run as the process, a global
+  /// gone since the spawn) is reported at its `(spawn …)`, with the source line, even after
+  /// the load that spawned it failed and let go of its file.
+  @Test func aProcessErrorWithoutAPlaceIsReportedAtItsSpawn() throws {
+    let world = ProcessWorld()
+    let directory = ModuleDirectory()
+    let path = directory.write(
+      "sp.oxur",
+      "(module sp)\n(defn loop-it [n] (if (< n 5) (loop-it (inc n)) :done))\n(def child (spawn loop-it 0))\n(sleep 30)\n(throw :abort)\n"
+    )
+    let answer = evaluate(
+      world.interpreter,
+      """
+      (def direct (try (await (spawn + 1 :a)) (catch e [(:line e) (:column e) (:message e)])))
+      (try (load \(Printer.readable(.string(path)))) (catch e nil))
+      (sleep 300)
+      direct
+      """, "spawning")
+    guard case .success(let value)? = answer else {
+      Issue.record("\(String(describing: answer))")
+      return
+    }
+    #expect(value.printed == "[1 25 \"expected a number, got :a in +\"]")
+    let reported = world.errors.take()
+    #expect(reported.contains("sp.oxur:3:12: unknown name: sp:loop-it"), "\(reported)")
+    #expect(reported.contains(" 3 | (def child (spawn loop-it 0))"), "\(reported)")
+  }
+
   @Test func aBusyLoopDoesNotStarveOtherProcessesOrTheHost() throws {
     let world = ProcessWorld()
     try world.interpreter.eval("(def spinner (spawn (fn [] (loop [] (recur)))))")

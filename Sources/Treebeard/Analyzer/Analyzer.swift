@@ -438,6 +438,9 @@ final class Analyzer {
           form: try analyze(form, .value), module: moduleName, once: builtin.name == "macroexpand-1", span: span)
       }
       if let special = try specialisedBuiltin(name: builtin.name, argumentForms, span: span) { return special }
+      if builtin.name == "spawn", !argumentForms.isEmpty, builtin === runtime.prelude["spawn"] {
+        return SpawnNode(operands: try argumentForms.map { try analyze($0, .value) }, span: span)
+      }
       if (1...3).contains(argumentForms.count), builtin.accepts(argumentForms.count),
         !(position.tail && builtin.updatesFirstArgumentInPlace)
       {

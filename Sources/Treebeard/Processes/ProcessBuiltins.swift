@@ -4,13 +4,7 @@ import Foundation
 
 enum ProcessBuiltins {
   static func register(_ t: inout PreludeTable) {
-    t.define("spawn", atLeast: 1) { m, a in
-      // A killed process still runs its `finally` forms, which pass no safe point before a
-      // builtin: it must not leave a survivor behind (`kill-all` against a fork bomb).
-      if m.process?.wasKilled == true { throw OxurError("interrupted", "interrupted") }
-      let function = try Check.function(a[0], "spawn")
-      return try m.runtime.spawn(function, a.dropping(1)).pid
-    }
+    t.define("spawn", atLeast: 1) { m, a in try m.spawn(a[0], a.dropping(1), span: .unknown) }
     t.define("send", 2...2) { m, a in
       let target = try pid(a[0], "send")
       switch target.deliver(a[1], limit: m.runtime.processes.mailboxLimit) {

@@ -1,6 +1,7 @@
 // Spawning a process and running it to its end on its own thread, under the evaluator lock.
 
 import Foundation
+import OxurSyntax
 
 /// A process's function and arguments, handed to its new thread. Values are immutable (atoms
 /// are touched only under the evaluator lock), so handing them over is safe.
@@ -9,14 +10,19 @@ private struct ProcessStart: @unchecked Sendable {
   let process: OxurProcess
   let function: Value
   let arguments: [Value]
+  /// The `(spawn …)` call, where an error that says no place of its own is reported, and its
+  /// file, kept so the report can quote it after a failed load has let go of it.
+  let span: Span
+  let file: SourceFile?
 }
 
 extension Runtime {
   /// Starts `function` on `arguments` as a new process and returns it at once. The process's
   /// thread takes the evaluator lock like any evaluation, so it runs at the next hand-over.
-  func spawn(_ function: Value, _ arguments: [Value]) throws -> OxurProcess {
+  func spawn(_ function: Value, _ arguments: [Value], span: Span = .unknown) throws -> OxurProcess {
     let process = try processes.register(function: Runtime.describe(function), attention: attention)
-    let start = ProcessStart(runtime: self, process: process, function: function, arguments: arguments)
+    let start = ProcessStart(
+      runtime: self, process: process, function: function, arguments: arguments, span: span, file: span.file)
     guard ProcessThread.start({ start.runtime.run(start) }) else {
       let error = OxurError("process-limit", "cannot spawn: the system refused a new thread")
       processes.ended(process)
@@ -69,6 +75,9 @@ extension Runtime {
     if case .failure(let error) = outcome, process.wasKilled, error.kind == "interrupted" {
       outcome = .failure(OxurError("killed", "process \(process.description) (\(process.function)) was killed"))
     }
+    // A builtin run as the process, or a global gone since the spawn, fails with no place of
+    // its own: the `(spawn …)` that started it is the place.
+    if case .failure(let error) = outcome, !error.span.isKnown { outcome = .failure(error.located(start.span)) }
     machineFinished(machine)
     machine.process = nil
     machine.evaluation = nil
@@ -107,5 +116,40 @@ extension Machine {
     process.setState(state)
     defer { process.setState(.running) }
     return try withEvaluatorReleased(wait)
+  }
+}
+
+extension Machine {
+  /// `spawn`: starts `function` on `arguments` as a process and returns its pid. `span` is the
+  /// call's (`SpawnNode`), or unknown when `spawn` was called as a value (`apply`, `map`).
+  func spawn(_ function: Value, _ arguments: [Value], span: Span) throws -> Value {
+    // A killed process still runs its `finally` forms, which pass no safe point before a
+    // builtin: it must not leave a survivor behind (`kill-all` against a fork bomb).
+    if process?.wasKilled == true { throw OxurError("interrupted", "interrupted") }
+    let checked = try Check.function(function, "spawn")
+    return try runtime.spawn(checked, arguments, span: span).pid
+  }
+}
+
+/// `(spawn f args…)` with the prelude's `spawn`: the builtin's work, knowing the call's place,
+/// so a process that fails where none of its own code says where (a builtin run as the process,
+/// a global gone since) reports the `spawn` that started it.
+final class SpawnNode: Node {
+  let operands: [Node]
+
+  init(operands: [Node], span: Span) {
+    self.operands = operands
+    super.init(span: span)
+  }
+
+  override func eval(_ m: Machine, _ fp: UnsafeMutablePointer<Value>) throws -> Value {
+    var values: [Value] = []
+    values.reserveCapacity(operands.count)
+    for operand in operands { values.append(try operand.eval(m, fp)) }
+    do {
+      return try m.spawn(values.first ?? .nil, Array(values.dropFirst()), span: span)
+    } catch let error as OxurError {
+      throw m.builtinFailed(error, "spawn", span)
+    }
   }
 }
