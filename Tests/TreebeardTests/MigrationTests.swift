@@ -31,6 +31,53 @@ import Testing
   static let seedMigrator =
     "(match old-version (1 (struct Point (x (get-x old-data)) (y (get-y old-data)) (z 0))))"
 
+  /// A migrator that makes instances hold each other (each result's `:y` is the other,
+  /// already-live instance, which changes in place too) would make values that contain
+  /// themselves: the reload is refused at the migrator and nothing changes. Chains of the same
+  /// struct (a linked list 20,000 long, shared subtrees) still migrate.
+  @Test func aMigrationThatWouldMakeAnInstanceContainItselfIsRefused() throws {
+    let directory = ModuleDirectory()
+    let version1 = "(module node)\n(defstruct N v next)\n(defn make [v next] (struct N (v v) (next next)))\n"
+    let path = directory.write("node.oxur", version1)
+    let (interpreter, _, errors) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    try interpreter.eval("(def a (node:make 1 nil))")
+    try interpreter.eval("(def b (node:make 2 nil))")
+    try interpreter.eval("(def others (atom {}))")
+    try interpreter.eval("(swap! others assoc 1 b)")
+    try interpreter.eval("(swap! others assoc 2 a)")
+    let looping = """
+      (module node)
+      (defstruct N v next w)
+      (defn make [v next] (struct N (v v) (next next) (w 0)))
+      (defn --migrate-- [version old]
+        (struct N (v (get-v old)) (next [(get @user:others (get-v old))]) (w 0)))
+
+      """
+    directory.write("node.oxur", looping)
+    _ = try interpreter.eval("(reload \"\(path)\")")
+    let refusal = errors.take()
+    #expect(refusal.contains("node.oxur:4:1: --migrate-- of node would make a node:N contain itself"), "\(refusal)")
+    #expect(try interpreter.eval("[a b]").printed == "[(struct node:N :v 1 :next nil) (struct node:N :v 2 :next nil)]")
+
+    // No cycle: a long chain and a shared subtree of the same struct migrate.
+    try interpreter.eval("(def chain (loop [i 0 n nil] (if (< i 20000) (recur (inc i) (node:make i n)) n)))")
+    try interpreter.eval("(def shared (loop [i 0 n nil] (if (< i 40) (recur (inc i) (node:make i [n n])) n)))")
+    let chaining = """
+      (module node)
+      (defstruct N v next w)
+      (defn make [v next] (struct N (v v) (next next) (w 0)))
+      (defn --migrate-- [version old] (struct N (v (get-v old)) (next (get-next old)) (w 1)))
+
+      """
+    directory.write("node.oxur", chaining)
+    try interpreter.eval("(reload \"\(path)\")")
+    #expect(
+      try interpreter.eval("[(node:get-w chain) (node:get-v chain) (node:get-w (node:get-next chain)) (node:get-w a)]")
+        .printed == "[1 19999 1 1]")
+    #expect(try interpreter.eval("(node:get-w (first (node:get-next shared)))").printed == "1")
+  }
+
   /// Instances held in a global, a `defonce` atom, a vector inside a map, a closure and a map
   /// value: every holder sees the migrated instance, and the reload line counts them. (`*1` at
   /// the REPL: MigrationReplTests.)

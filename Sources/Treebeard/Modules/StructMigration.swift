@@ -73,6 +73,8 @@ extension Runtime {
   /// refused, unless the transaction keeps old layouts (`:force`, rollback).
   func migrateInstances(_ transaction: LoadTransaction, machine: Machine) throws {
     var pending: [(StructInstance, StructType, [Value])] = []
+    /// Each staged module's migrator, where a refusal that concerns its results is reported.
+    var migratorSpans: [String: Span] = [:]
     for item in transaction.staged {
       for layout in item.staging.structs.values.sorted(by: { $0.name < $1.name }) {
         // A struct whose fields this reload does not change needs nothing, unless the new code
@@ -102,6 +104,7 @@ extension Runtime {
           throw OxurError(
             "migration", "\(count) \(noun) the old layout; define --migrate-- or reload with :force")
         }
+        if case .closure(let closure) = migrator { migratorSpans[item.entry.name] = closure.lambda.span }
         for old in outdated {
           let instances = old.liveInstances.snapshot()
           for instance in instances {
@@ -114,6 +117,19 @@ extension Runtime {
               structName: qualified, fromVersion: old.layoutVersion, count: instances.count, keptOldLayout: false),
             module: item.entry.name)
         }
+      }
+    }
+    if !pending.isEmpty {
+      var replacements: [ObjectIdentifier: [Value]] = [:]
+      for (instance, _, contents) in pending { replacements[ObjectIdentifier(instance)] = contents }
+      if let looped = MigrationCycles.firstCycle(replacements, instances: pending.map(\.0)) {
+        let module = looped.type.module
+        let span = migratorSpans[module] ?? Span.unknown
+        throw OxurError(
+          "migration",
+          "--migrate-- of \(module) would make a \(module):\(looped.type.name) contain itself through the values it "
+            + "returned for others (instances change in place, so old-data and the instances it reaches are the new "
+            + "ones); build the new fields from copies", span: span)
       }
     }
     for (instance, layout, contents) in pending {

@@ -1,0 +1,80 @@
+// Refuses struct migrations whose results would make instances contain themselves.
+
+/// A migration replaces each live instance's contents in place, so a migrator can make an
+/// instance hold itself through others: `a`'s new contents hold `b`, `b`'s hold `a`. Such values
+/// cannot be compared, hashed or printed to the end, and are never freed. Values are immutable
+/// otherwise, so only a migration (or an atom, whose identity equality stops any walk) can
+/// close a cycle; the migration is checked before any instance changes.
+///
+/// The walk is iterative (values may nest deeper than any host stack) and visits each object
+/// once (shared structure costs its objects, not its paths). Atoms, functions and host objects
+/// are not looked into: they compare by identity.
+enum MigrationCycles {
+  /// The first migrated instance found on a cycle once every instance in `replacements` takes
+  /// its new contents, or nil when there is none.
+  static func firstCycle(_ replacements: [ObjectIdentifier: [Value]], instances: [StructInstance]) -> StructInstance? {
+    // Struct instances: 1 while their contents are being walked (on the path), 2 when done.
+    var state: [ObjectIdentifier: UInt8] = [:]
+    // Other containers already looked into (an instance reached through them is on its own).
+    var seen: Set<ObjectIdentifier> = []
+    enum Step {
+      case enter(Value)
+      case leave(ObjectIdentifier)
+    }
+    for root in instances {
+      guard state[ObjectIdentifier(root)] == nil else { continue }
+      var work: [Step] = [.enter(.structInstance(root))]
+      while let step = work.popLast() {
+        switch step {
+        case .leave(let id):
+          state[id] = 2
+        case .enter(let value):
+          switch value {
+          case .structInstance(let instance):
+            let id = ObjectIdentifier(instance)
+            switch state[id] {
+            case 1: return instance
+            case 2: continue
+            default: break
+            }
+            state[id] = 1
+            work.append(.leave(id))
+            for field in replacements[id] ?? instance.values where mayHoldInstances(field) {
+              work.append(.enter(field))
+            }
+          case .vector(let vector):
+            guard seen.insert(ObjectIdentifier(vector)).inserted else { continue }
+            vector.forEachElement { if mayHoldInstances($0) { work.append(.enter($0)) } }
+          case .list(let node?):
+            guard seen.insert(ObjectIdentifier(node)).inserted else { continue }
+            if mayHoldInstances(node.first) { work.append(.enter(node.first)) }
+            if let rest = node.rest { work.append(.enter(.list(rest))) }
+          case .map(let map):
+            guard seen.insert(ObjectIdentifier(map)).inserted else { continue }
+            map.storage.forEachEntry { key, element in
+              if mayHoldInstances(key) { work.append(.enter(key)) }
+              if mayHoldInstances(element) { work.append(.enter(element)) }
+            }
+          case .set(let set):
+            guard seen.insert(ObjectIdentifier(set)).inserted else { continue }
+            set.storage.forEachElement { if mayHoldInstances($0) { work.append(.enter($0)) } }
+          case .variant(let variant):
+            guard seen.insert(ObjectIdentifier(variant)).inserted else { continue }
+            for element in variant.payload where mayHoldInstances(element) { work.append(.enter(element)) }
+          default:
+            continue
+          }
+        }
+      }
+    }
+    return nil
+  }
+
+  private static func mayHoldInstances(_ value: Value) -> Bool {
+    switch value {
+    case .structInstance, .vector, .map, .set, .variant: return true
+    case .list(let node): return node != nil
+    default: return false
+    }
+  }
+}
