@@ -133,9 +133,22 @@ extension Value: Hashable {
   /// deep; values that differ only deeper than that hash alike.
   static let hashBudget = 128
 
-  /// A child container's share of `budget` among `count` children; -1: not looked into.
+  /// A child container's share of `budget` among `count` child containers; -1: not looked
+  /// into. Scalars are hashed whatever the budget, so only containers divide it: a record of
+  /// 130 numbers and one small vector hashes that vector in full (divided among all 131
+  /// elements, each got nothing, and 4,000 such records differing only there collided in one
+  /// bucket: a set of them took 31 s).
   @inline(__always) static func share(_ budget: Int, _ count: Int) -> Int {
-    budget == 0 ? -1 : (budget - 1) / count
+    budget == 0 ? -1 : (budget - 1) / max(1, count)
+  }
+
+  /// Whether hashing this value spends budget (`share`): containers that may hold more.
+  @inline(__always) var usesHashBudget: Bool {
+    switch self {
+    case .list(let node): return node != nil
+    case .vector, .map, .set, .structInstance, .variant: return true
+    default: return false
+    }
   }
 
   func stableHash(budget: Int) -> Int {
@@ -154,7 +167,13 @@ extension Value: Hashable {
     case .list(let node):
       var hash = 0x9e37
       guard budget >= 0, let node else { return hash }
-      let share = Value.share(budget, node.count)
+      var containers = 0
+      var counting: ListNode? = node
+      while let current = counting {
+        if current.first.usesHashBudget { containers += 1 }
+        counting = current.rest
+      }
+      let share = Value.share(budget, containers)
       var cursor: ListNode? = node
       while let current = cursor {
         hash = hash &* 31 &+ current.first.stableHash(budget: share)
@@ -164,13 +183,20 @@ extension Value: Hashable {
     case .vector(let v):
       var hash = 0x9e37
       guard budget >= 0, v.count > 0 else { return hash }
-      let share = Value.share(budget, v.count)
+      var containers = 0
+      v.forEachElement { if $0.usesHashBudget { containers += 1 } }
+      let share = Value.share(budget, containers)
       v.forEachElement { hash = hash &* 31 &+ $0.stableHash(budget: share) }
       return hash
     case .map(let m):
       var hash = 0x4d41
       guard budget >= 0, m.count > 0 else { return hash }
-      let share = Value.share(budget, 2 * m.count)
+      var containers = 0
+      m.storage.forEachEntry { key, value in
+        if key.usesHashBudget { containers += 1 }
+        if value.usesHashBudget { containers += 1 }
+      }
+      let share = Value.share(budget, containers)
       for (key, value) in m.storage {
         hash = hash &+ (key.stableHash(budget: share) ^ mixHash(value.stableHash(budget: share)))
       }
@@ -178,19 +204,21 @@ extension Value: Hashable {
     case .set(let s):
       var hash = 0x5345
       guard budget >= 0, s.count > 0 else { return hash }
-      let share = Value.share(budget, s.count)
+      var containers = 0
+      s.storage.forEachElement { if $0.usesHashBudget { containers += 1 } }
+      let share = Value.share(budget, containers)
       for element in s.storage { hash = hash &+ element.stableHash(budget: share) }
       return hash
     case .structInstance(let s):
       var hash = stableStringHash(s.type.name)
       guard budget >= 0, !s.values.isEmpty else { return hash }
-      let share = Value.share(budget, s.values.count)
+      let share = Value.share(budget, s.values.reduce(0) { $0 + ($1.usesHashBudget ? 1 : 0) })
       for value in s.values { hash = hash &* 31 &+ value.stableHash(budget: share) }
       return hash
     case .variant(let v):
       var hash = stableStringHash(v.variant.name)
       guard budget >= 0, !v.payload.isEmpty else { return hash }
-      let share = Value.share(budget, v.payload.count)
+      let share = Value.share(budget, v.payload.reduce(0) { $0 + ($1.usesHashBudget ? 1 : 0) })
       for value in v.payload { hash = hash &* 31 &+ value.stableHash(budget: share) }
       return hash
     case .functionReference(let f): return stableStringHash(f.displayName)
