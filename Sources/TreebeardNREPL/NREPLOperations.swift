@@ -75,7 +75,8 @@ extension NREPLServer {
       }
     case "eval", "load-file", "refresh", "refresh-all":
       let requestID = request["id"]?.text ?? ""
-      let queued = session.submit(request: requestID) { [self] in
+      let cancel: @Sendable () -> Void = { reply(["status": Self.status("interrupted", "done")]) }
+      let queued = session.submit(request: requestID, cancel: cancel) { [self] in
         switch op {
         case "eval": evaluate(request, session: session, connection: connection, reply: reply)
         case "load-file": loadFile(request, session: session, connection: connection, reply: reply)

@@ -12,7 +12,14 @@ final class NREPLSession: @unchecked Sendable {
   /// The connection that made the session; closing it closes the session.
   let owner: ObjectIdentifier
   private let condition = NSCondition()
-  private var queue: [@Sendable () -> Void] = []
+  /// A request waiting its turn: what runs it, and what answers it when it is interrupted
+  /// before it starts.
+  private struct Queued {
+    let request: String
+    let run: @Sendable () -> Void
+    let cancel: @Sendable () -> Void
+  }
+  private var queue: [Queued] = []
   private var isClosed = false
   /// The id of the request running now, for `interrupt`.
   private var runningRequest: String?
@@ -33,17 +40,16 @@ final class NREPLSession: @unchecked Sendable {
   /// instead of the server holding every request's code in memory.
   static let maximumQueued = 1_000
 
-  /// Queues `body` behind the session's earlier requests.
+  /// Queues `body` behind the session's earlier requests; `cancel` answers the request instead
+  /// if an interrupt naming it comes while it waits.
   @discardableResult
-  func submit(request: String, _ body: @escaping @Sendable () -> Void) -> Submission {
+  func submit(
+    request: String, cancel: @escaping @Sendable () -> Void = {}, _ body: @escaping @Sendable () -> Void
+  ) -> Submission {
     condition.withLock {
       guard !isClosed else { return .closed }
       guard queue.count < Self.maximumQueued else { return .full }
-      queue.append { [self] in
-        condition.withLock { runningRequest = request }
-        body()
-        condition.withLock { runningRequest = nil }
-      }
+      queue.append(Queued(request: request, run: body, cancel: cancel))
       condition.signal()
       return .queued
     }
@@ -51,14 +57,22 @@ final class NREPLSession: @unchecked Sendable {
 
   enum InterruptResult { case interrupted, idle, mismatch }
 
-  /// Stops the running request (`id` nil: whichever runs).
+  /// Stops the running request (`id` nil: whichever runs). A request named by `id` that still
+  /// waits behind another (or for the session's thread to pick it up) is dropped and answered
+  /// as interrupted: an interrupt sent right after an eval must not miss it.
   func interrupt(requestID: String?) -> InterruptResult {
-    condition.withLock {
-      guard let running = runningRequest else { return .idle }
-      if let requestID, requestID != running { return .mismatch }
-      handle.interrupt()
-      return .interrupted
+    let (result, cancelled): (InterruptResult, Queued?) = condition.withLock {
+      if let running = runningRequest, requestID == nil || requestID == running {
+        handle.interrupt()
+        return (.interrupted, nil)
+      }
+      if let requestID, let index = queue.firstIndex(where: { $0.request == requestID }) {
+        return (.interrupted, queue.remove(at: index))
+      }
+      return (runningRequest == nil && queue.isEmpty ? .idle : .mismatch, nil)
     }
+    cancelled?.cancel()
+    return result
   }
 
   /// Ends the session: queued requests are dropped, a running one is interrupted, and the
@@ -74,12 +88,18 @@ final class NREPLSession: @unchecked Sendable {
 
   private func work() {
     while true {
-      let next: (@Sendable () -> Void)? = condition.withLock {
+      // Marked running as it leaves the queue, under the same lock: an interrupt finds it in
+      // one place or the other, never in neither.
+      let next: Queued? = condition.withLock {
         while queue.isEmpty && !isClosed { condition.wait() }
-        return queue.isEmpty ? nil : queue.removeFirst()
+        guard !queue.isEmpty else { return nil }
+        let next = queue.removeFirst()
+        runningRequest = next.request
+        return next
       }
       guard let next else { return }
-      next()
+      next.run()
+      condition.withLock { runningRequest = nil }
     }
   }
 }

@@ -134,6 +134,32 @@ import TreebeardNREPL
     #expect(looping.eval("(+ 1 1)", session: session).values == ["2"])
   }
 
+  /// An interrupt naming an eval that still waits behind another in its session drops it and
+  /// answers it as interrupted (it used to answer session-idle or a mismatch, and the eval ran
+  /// later, endlessly); the running eval is untouched until interrupted in its turn.
+  @Test func interruptingAQueuedEvalDropsItAndAnswersIt() throws {
+    let running = try Running()
+    let client = try running.client()
+    let other = try running.client()
+    let session = try #require(client.clone())
+    let firstID = client.send([
+      "op": .string("eval"), "session": .string(session), "code": .string("(println \"first\") (loop [] (recur))"),
+    ])
+    while let message = client.read(), message["out"] == nil {}
+    let queuedID = client.send([
+      "op": .string("eval"), "session": .string(session), "code": .string("(loop [] (recur))"),
+    ])
+    #expect(
+      other.request(["op": .string("interrupt"), "session": .string(session), "interrupt-id": .string(queuedID)])
+        .statuses == ["done"])
+    #expect(client.responses(to: queuedID).statuses == ["interrupted", "done"])
+    #expect(
+      other.request(["op": .string("interrupt"), "session": .string(session), "interrupt-id": .string(firstID)])
+        .statuses == ["done"])
+    #expect(client.responses(to: firstID).statuses == ["interrupted", "done"])
+    #expect(client.eval("(+ 1 1)", session: session).values == ["2"])
+  }
+
   @Test func outputStreamsWhileTheCodeRuns() throws {
     let running = try Running()
     let client = try running.client()
