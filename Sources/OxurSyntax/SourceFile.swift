@@ -23,8 +23,29 @@ public final class SourceFile: Sendable {
 
   deinit { SourceFiles.forget(id) }
 
-  /// Every line (only error reports need them, so they are split on demand).
-  public var lines: [Substring] { text.split(separator: "\n", omittingEmptySubsequences: false) }
+  /// Every line, without its line ending (only error reports need them, so they are split on
+  /// demand). Split on the bytes: in Swift "\r\n" is one Character, not equal to "\n", so a
+  /// file with Windows line endings was one long line and quoted nothing.
+  public var lines: [Substring] {
+    var result: [Substring] = []
+    let utf8 = text.utf8
+    var start = utf8.startIndex
+    var index = start
+    func line(to end: String.Index) -> Substring {
+      var end = end
+      if end > start, utf8[utf8.index(before: end)] == 0x0D { end = utf8.index(before: end) }
+      return text[start..<end]
+    }
+    while index != utf8.endIndex {
+      if utf8[index] == 0x0A {
+        result.append(line(to: index))
+        start = utf8.index(after: index)
+      }
+      index = utf8.index(after: index)
+    }
+    result.append(line(to: utf8.endIndex))
+    return result
+  }
 
   /// The 1-based line, or nil when out of range (never traps).
   public func line(_ number: Int) -> Substring? {

@@ -47,6 +47,20 @@ import Testing
     #expect(Array(lines[0])[offset] == "X")
   }
 
+  /// Files with Windows line endings quote their lines like any other ("\r\n" is one Swift
+  /// Character, so splitting on "\n" made such a file one line: runtime errors quoted nothing
+  /// and a parse error on line 1 quoted the whole file).
+  @Test func windowsLineEndingsQuoteTheRightLine() throws {
+    let file = SourceFile(name: "w.oxur", text: "(module w)\r\n(defn f []\r\n  (+ 1 :x))\r\n")
+    #expect(file.lines == ["(module w)", "(defn f []", "  (+ 1 :x))", ""])
+    #expect(Span(file: file, line: 3, column: 3).excerpt() == " 3 |   (+ 1 :x))\n   |   ^")
+    #expect(SourceFile(name: "n", text: "a\nb\r\n\r\nc\r").lines == ["a", "b", "", "c"])
+    let directory = ModuleDirectory()
+    let path = directory.write("crlf.oxur", "(module crlf)\r\n(defn f []\r\n  (+ 1 :x))\r\n")
+    let report = try Executable.run([], stdin: "(load \(Printer.readable(.string(path))))\n(crlf:f)\n")
+    #expect(report.stderr.contains(" 3 |   (+ 1 :x))\n   |   ^"), "\(report.stderr)")
+  }
+
   @Test func controlCharactersAreShownEscaped() throws {
     let file = SourceFile(name: "t", text: "(+ \"\u{1b}[31m\" (/ 1 0))")
     let excerpt = try #require(Span(file: file, line: 1, column: 12).excerpt())
