@@ -61,6 +61,25 @@ import Testing
     #expect(report.stderr.contains(" 3 |   (+ 1 :x))\n   |   ^"), "\(report.stderr)")
   }
 
+  /// A reload form in a program file that fails where the loader knows no place (a missing
+  /// file, a directory, no such module) reports the failing call: which of many loads it was.
+  /// At a prompt the call is the line just typed, and the report stays as it was.
+  @Test func reloadFormsInAFileReportTheirCallSite() throws {
+    let directory = ModuleDirectory()
+    let program = directory.write(
+      "prog.oxur",
+      "(defn main []\n  (load \"ok.oxur\")\n  (load \"missing.oxur\")\n  (rollback nosuch)\n  (reload-all \"nodir\"))\n"
+    )
+    directory.write("ok.oxur", "(module ok)\n(defn f [] 1)\n")
+    let result = try Executable.run(["run", program], in: directory.url)
+    #expect(result.stderr.contains("prog.oxur:3:3: file not found"), "\(result.stderr)")
+    #expect(result.stderr.contains(" 3 |   (load \"missing.oxur\")"), "\(result.stderr)")
+    #expect(result.stderr.contains("prog.oxur:4:3: cannot roll back nosuch: no such module is loaded"))
+    #expect(result.stderr.contains("prog.oxur:5:3: reload-all: nodir is not a directory"))
+    let typed = try Executable.run([], stdin: "(load \"missing.oxur\")\n", in: directory.url)
+    #expect(typed.stderr.hasPrefix("✗ Error: file not found"), "\(typed.stderr)")
+  }
+
   @Test func controlCharactersAreShownEscaped() throws {
     let file = SourceFile(name: "t", text: "(+ \"\u{1b}[31m\" (/ 1 0))")
     let excerpt = try #require(Span(file: file, line: 1, column: 12).excerpt())

@@ -441,6 +441,13 @@ final class Analyzer {
       if builtin.name == "spawn", !argumentForms.isEmpty, builtin === runtime.prelude["spawn"] {
         return SpawnNode(operands: try argumentForms.map { try analyze($0, .value) }, span: span)
       }
+      if ReportSiteNode.reportingBuiltins.contains(builtin.name), builtin === runtime.prelude[builtin.name],
+        ReportSiteNode.isInAFile(span)
+      {
+        let call = BuiltinCallNode.make(
+          builtin: builtin, arguments: try argumentForms.map { try analyze($0, .value) }, span: span)
+        return ReportSiteNode(call, span: span)
+      }
       if (1...3).contains(argumentForms.count), builtin.accepts(argumentForms.count),
         !(position.tail && builtin.updatesFirstArgumentInPlace)
       {

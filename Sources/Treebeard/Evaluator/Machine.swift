@@ -43,6 +43,8 @@ public final class Machine: @unchecked Sendable {
   /// depth the load started at: frames at or below it belong to whoever started the load.
   @exclusivity(unchecked) var stagingModule: String? = nil
   @exclusivity(unchecked) var stagingDepth = 0
+  /// The reload form running now (`ReportSiteNode`), where its reported failures are located.
+  @exclusivity(unchecked) var reportSite = Span.unknown
   /// Where this evaluation prints: its handle's sink, else the interpreter's.
   @exclusivity(unchecked) var output: OutputSink
   @exclusivity(unchecked) var errorOutput: OutputSink

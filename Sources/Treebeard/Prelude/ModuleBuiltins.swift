@@ -128,6 +128,7 @@ enum ModuleBuiltins {
       throw failure.error
     }
     m.runtime.failedLoads += 1
+    _ = failure.error.located(m.reportSite)
     m.reportProblem(failure.report + "\n")
     // A Ctrl-C that stopped the load was meant for the evaluation that ran it: reporting it as
     // a failed load let the program go on as if nothing had been asked (`catch` cannot stop it).

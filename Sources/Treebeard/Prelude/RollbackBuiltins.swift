@@ -19,7 +19,9 @@ enum RollbackBuiltins {
         }
       } catch let failure as LoadFailure {
         if m.runtime.transaction != nil { throw failure.error }
-        m.reportProblem("✗ " + ErrorRenderer.summary(failure.error) + "\n" + keptLine(failure) + "\n")
+        _ = failure.error.located(m.reportSite)
+        let excerpt = failure.error.span.excerpt().map { $0 + "\n" } ?? ""
+        m.reportProblem("✗ " + ErrorRenderer.summary(failure.error) + "\n" + excerpt + keptLine(failure) + "\n")
       }
       return .void
     }
