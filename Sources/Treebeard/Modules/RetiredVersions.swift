@@ -1,7 +1,6 @@
 // Frees module versions leaving the history on a background thread, under the evaluator lock.
 
 import Dispatch
-import Synchronization
 
 /// Once the history is full, every reload drops its oldest kept version: a thousand closures,
 /// their code and their syntax-derived tables, cold in the cache — about 1 ms of a 1,000-function
@@ -12,42 +11,29 @@ import Synchronization
 /// returns as soon as it has committed, and the memory goes back when the evaluator next hands
 /// over (at once when it is idle; at a safe point after its quantum when it is busy).
 ///
-/// At most `limit` retirements wait or run; past that a version is freed where it was dropped,
+/// At most two retirements wait or run; past that a version is freed where it was dropped,
 /// so reloading faster than versions can be freed cannot pile up memory.
 enum RetiredVersions {
-  static let limit = 2
-
+  private static let inFlight = InFlightLimit(2)
   private static let queue = DispatchQueue(label: "treebeard.retired-versions", qos: .utility)
-  private static let inFlight = Atomic<Int>(0)
 
   /// Takes `versions` (the caller must hold no other reference) to be freed under `lock`;
   /// frees them here instead when too many retirements are pending.
   static func release(_ versions: consuming [ModuleVersion], lock: EvaluatorLock) {
     guard !versions.isEmpty else { return }
-    guard reserve() else { return }
+    guard inFlight.reserve() else { return }
     let box = RetiredBox(versions)
     queue.async {
       lock.acquire()
       box.versions = []
       lock.release()
-      inFlight.subtract(1, ordering: .releasing)
+      inFlight.finish()
     }
   }
 
   /// Waits until every retirement handed over so far has been freed. Must not be called while
   /// holding the evaluator lock (the retirements wait for it).
   static func waitForPendingReleases() { queue.sync {} }
-
-  private static func reserve() -> Bool {
-    var current = inFlight.load(ordering: .relaxed)
-    while current < limit {
-      let (exchanged, original) = inFlight.compareExchange(
-        expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
-      if exchanged { return true }
-      current = original
-    }
-    return false
-  }
 }
 
 /// Carries retired versions to the background queue.

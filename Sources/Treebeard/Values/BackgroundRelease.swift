@@ -19,9 +19,9 @@ enum BackgroundRelease {
   /// At most this many hand-offs wait or run; past it a drop frees in place, so a program that
   /// drops big collections faster than they can be freed cannot pile up memory.
   static let limit = 2
+  private static let inFlight = InFlightLimit(limit)
 
   private static let queue = DispatchQueue(label: "treebeard.background-release", qos: .utility)
-  private static let inFlight = Atomic<Int>(0)
   /// Hand-offs completed since the process started (for tests).
   private static let completed = Atomic<Int>(0)
 
@@ -38,7 +38,7 @@ enum BackgroundRelease {
   /// thread, leaving `empty` in its place; false, and `contents` untouched, when too many
   /// hand-offs are in flight.
   static func hand<Contents>(_ contents: inout Contents, replacingWith empty: Contents) -> Bool {
-    guard reserve() else { return false }
+    guard inFlight.reserve() else { return false }
     let box = ReleaseBox(contents)
     contents = empty
     queue.async {
@@ -54,19 +54,8 @@ enum BackgroundRelease {
   /// Waits until every hand-off made so far has been freed (for tests).
   static func waitForPendingReleases() { queue.sync {} }
 
-  private static func reserve() -> Bool {
-    var current = inFlight.load(ordering: .relaxed)
-    while current < limit {
-      let (exchanged, original) = inFlight.compareExchange(
-        expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
-      if exchanged { return true }
-      current = original
-    }
-    return false
-  }
-
   private static func finish() {
-    inFlight.subtract(1, ordering: .releasing)
+    inFlight.finish()
     completed.add(1, ordering: .releasing)
   }
 }
