@@ -226,6 +226,7 @@ import Testing
       directory.write("m.oxur", "(module m)\n(defn f [] \(version))\n")
       try interpreter.reload(path: path)
     }
+    RetiredVersions.waitForPendingReleases()
     #expect(firstSource == nil, "the first version's source text outlived its version")
     // An error still quotes the current source line.
     directory.write("m.oxur", "(module m)\n(defn f [] (/ 1 0))\n")
