@@ -86,7 +86,7 @@ enum FuzzHarness {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("oxur-fuzz-\(getpid())-fz.oxur").path
     defer { try? FileManager.default.removeItem(atPath: path) }
     do {
-      FileManager.default.createFile(atPath: path, contents: Data(steadyModule.utf8))
+      _ = FileManager.default.createFile(atPath: path, contents: Data(steadyModule.utf8))
       try interpreter.eval(sandboxPrelude, file: "<sandbox>")
       try interpreter.load(path: path)
     } catch {
@@ -97,7 +97,7 @@ enum FuzzHarness {
       var round = 0
       while !finished.isSet && round < 50 {
         let body = round % 2 == 0 ? "(module fz)\n" + sandboxPrelude + "\n" + text : steadyModule
-        FileManager.default.createFile(atPath: path, contents: Data(body.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(body.utf8))
         _ = try? interpreter.reload(path: path)
         round += 1
       }

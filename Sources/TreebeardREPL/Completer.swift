@@ -44,7 +44,7 @@ struct Completer {
     return entries.filter { $0.hasPrefix(namePart) && (!$0.hasPrefix(".") || namePart.hasPrefix(".")) }.sorted().map {
       var isDirectory: ObjCBool = false
       let full = directoryPart + $0
-      FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory)
+      _ = FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory)
       return isDirectory.boolValue ? full + "/" : full
     }
   }

@@ -10,7 +10,7 @@ private func write(_ files: [String: String], into directory: ModuleDirectory) {
   for (name, text) in files {
     let url = directory.url.appendingPathComponent(name)
     try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8))
+    _ = FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8))
   }
 }
 

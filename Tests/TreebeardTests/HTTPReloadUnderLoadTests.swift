@@ -121,8 +121,8 @@ import Testing
       directory.write(name, text)
     }
     directory.write("client.py", Self.client)
-    FileManager.default.createFile(atPath: directory.path("server.out"), contents: nil)
-    FileManager.default.createFile(atPath: directory.path("server.err"), contents: nil)
+    _ = FileManager.default.createFile(atPath: directory.path("server.out"), contents: nil)
+    _ = FileManager.default.createFile(atPath: directory.path("server.err"), contents: nil)
 
     let server = Process()
     server.executableURL = Executable.url

@@ -321,7 +321,7 @@ final class ResultBox: @unchecked Sendable {
   @Test func fileThatIsNotUTF8IsAClearError() throws {
     let directory = ModuleDirectory()
     let path = directory.path("latin1.oxur")
-    FileManager.default.createFile(atPath: path, contents: Data([0x28, 0x64, 0x65, 0x66, 0x20, 0xE9, 0xFF, 0x29]))
+    _ = FileManager.default.createFile(atPath: path, contents: Data([0x28, 0x64, 0x65, 0x66, 0x20, 0xE9, 0xFF, 0x29]))
     let interpreter = Interpreter(output: BufferedOutput(), errorOutput: BufferedOutput())
     do {
       try interpreter.load(path: path)
@@ -372,7 +372,7 @@ final class ResultBox: @unchecked Sendable {
       let deadline = Date().addingTimeInterval(60)
       while calls.value < 3 && Date() < deadline { Thread.sleep(forTimeInterval: 0.001) }
       for text in versions {
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         try interpreter.reload(path: path)
       }
     }
@@ -508,7 +508,7 @@ final class ResultBox: @unchecked Sendable {
       ]
       for load in loads {
         do {
-          try load(path)
+          _ = try load(path)
           Issue.record("expected \(name) to be refused")
         } catch let failure as LoadFailure {
           #expect(failure.error.message.hasSuffix("\(name) cannot be module user: that module belongs to the REPL"))

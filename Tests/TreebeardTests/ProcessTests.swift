@@ -10,7 +10,7 @@ private func evaluate(
   _ interpreter: Interpreter, _ source: String, _ what: String, handle: EvaluationHandle? = nil,
   timeout: TimeInterval = 60, sourceLocation: SourceLocation = #_sourceLocation
 ) -> Result<Value, Error>? {
-  nonisolated(unsafe) let handle = handle
+  let handle = handle
   return Background { try interpreter.eval(source, handle: handle) }.wait(
     what, timeout: timeout, sourceLocation: sourceLocation)
 }
@@ -181,7 +181,7 @@ private final class ProcessWorld: @unchecked Sendable {
     let world = ProcessWorld()
     try world.interpreter.eval("(def worker (spawn (fn [] (receive (n (* n 2))))))")
     let handle = EvaluationHandle(interpreter: world.interpreter)
-    nonisolated(unsafe) let shared = handle
+    let shared = handle
     let waiting = Background { try world.interpreter.eval("(receive (:never :came))", handle: shared) }
     world.waitForState("(self)", .waiting)
     handle.interrupt()

@@ -63,7 +63,7 @@ import Testing
     let words = (1...20).map { String("abcdefghijklmnopqrstu".prefix($0)) } + ["é", "héllo", "ü+", "∑"]
     let table = Dictionary(uniqueKeysWithValues: words.enumerated().filter { $0.offset % 3 == 0 }.map { ($1, $0) })
     let lookup = NameTable(table)
-    for name in words + words.map { $0 + "x" } + words.map { "x" + $0 } + [""] {
+    for name in words + words.map({ $0 + "x" }) + words.map({ "x" + $0 }) + [""] {
       #expect(lookup[name] == table[name], "\(name)")
     }
     var names: NameSet = []

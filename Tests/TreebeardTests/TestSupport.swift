@@ -17,7 +17,7 @@ final class ModuleDirectory: Sendable {
   @discardableResult
   func write(_ name: String, _ text: String) -> String {
     let path = url.appendingPathComponent(name).path
-    FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
     return path
   }
 

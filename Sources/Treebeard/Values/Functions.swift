@@ -192,7 +192,7 @@ public final class Builtin: @unchecked Sendable {
   /// Takes its first argument out of the call (`Arguments.take(0)`) and updates it in place
   /// when nothing else holds it (`conj`, `assoc`, `update`): the analyzer moves a local that
   /// dies with the call into it. Set while the prelude is built, before any thread sees it.
-  internal(set) var updatesFirstArgumentInPlace = false
+  var updatesFirstArgumentInPlace = false
 
   public init(_ name: String, arity: ClosedRange<Int>, _ body: @escaping Body) {
     self.name = name

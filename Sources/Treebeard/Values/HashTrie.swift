@@ -29,7 +29,7 @@ enum TrieSlot {
 /// shallowest level where no other key shares its bucket path, a collision node where such an
 /// item would sit, and removal pulls single items and collision nodes back up. Equal maps
 /// therefore have equal shapes (`isEqual` relies on it) and iterate in the same order.
-final class TrieNode: ManagedBuffer<TrieHeader, TrieSlot>, @unchecked Sendable {
+final class TrieNode: ManagedBuffer<TrieHeader, TrieSlot> {
   deinit {
     _ = withUnsafeMutablePointers { header, slots in slots.deinitialize(count: header.pointee.slotCount) }
   }
