@@ -69,21 +69,26 @@ final class NREPLSession: @unchecked Sendable {
       if let requestID, let index = queue.firstIndex(where: { $0.request == requestID }) {
         return (.interrupted, queue.remove(at: index))
       }
-      return (runningRequest == nil && queue.isEmpty ? .idle : .mismatch, nil)
+      // Nothing runs: idle, whether or not requests wait (an interrupt without an id stops
+      // only what runs); an id that names nothing here while something runs: a mismatch.
+      return (runningRequest == nil || requestID == nil ? .idle : .mismatch, nil)
     }
     cancelled?.cancel()
     return result
   }
 
-  /// Ends the session: queued requests are dropped, a running one is interrupted, and the
-  /// thread ends when it returns.
+  /// Ends the session: queued requests are dropped (each answered as interrupted), a running
+  /// one is interrupted, and the thread ends when it returns.
   func close() {
-    condition.withLock {
+    let dropped: [Queued] = condition.withLock {
       isClosed = true
+      let dropped = queue
       queue.removeAll()
       if runningRequest != nil { handle.interrupt() }
       condition.signal()
+      return dropped
     }
+    for request in dropped { request.cancel() }
   }
 
   private func work() {

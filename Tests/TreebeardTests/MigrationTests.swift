@@ -60,6 +60,21 @@ import Testing
     #expect(refusal.contains("node.oxur:4:1: --migrate-- of node would make a node:N contain itself"), "\(refusal)")
     #expect(try interpreter.eval("[a b]").printed == "[(struct node:N :v 1 :next nil) (struct node:N :v 2 :next nil)]")
 
+    // A cycle through a vector two instances share: a's new contents hold [a] via `shared`.
+    try interpreter.eval("(def shared [a])")
+    let throughShared = """
+      (module node)
+      (defstruct N v next w)
+      (defn make [v next] (struct N (v v) (next next) (w 0)))
+      (defn --migrate-- [version old] (struct N (v (get-v old)) (next user:shared) (w 0)))
+
+      """
+    directory.write("node.oxur", throughShared)
+    _ = try interpreter.eval("(reload \"\(path)\")")
+    let sharedRefusal = errors.take()
+    #expect(sharedRefusal.contains("would make a node:N contain itself"), "\(sharedRefusal)")
+    #expect(try interpreter.eval("(node:get-next a)").printed == "nil")
+
     // No cycle: a long chain and a shared subtree of the same struct migrate.
     try interpreter.eval("(def chain (loop [i 0 n nil] (if (< i 20000) (recur (inc i) (node:make i n)) n)))")
     try interpreter.eval("(def shared (loop [i 0 n nil] (if (< i 40) (recur (inc i) (node:make i [n n])) n)))")

@@ -99,4 +99,22 @@ import Testing
       Issue.record("conj made \(collection)")
     }
   }
+
+  /// A sliding window (`(conj (rest q) x)` in a loop) keeps only about what it holds: the
+  /// dropped elements are let go when they outnumber the live ones (they were kept for ever:
+  /// 16 M steps of a 10-element window grew to 318 MB).
+  @Test func aSlidingWindowDoesNotKeepWhatItDropped() {
+    var window = PersistentVector.build((0..<10).map { Value.int($0) })
+    var uniquely = Value.vector(window)
+    for step in 0..<10_000 {
+      window = window.dropping(1).conj(.int(10 + step))
+      if case .vector(let vector) = uniquely { uniquely = .vector(vector.dropping(1)) }
+      try? Collections.conj(into: &uniquely, .int(10 + step))
+    }
+    #expect(ints(window) == Array(10_000..<10_010))
+    #expect(window.keptCount < 80, "\(window.keptCount) elements kept for 10")
+    guard case .vector(let grown) = uniquely else { return }
+    #expect(ints(grown) == Array(10_000..<10_010))
+    #expect(grown.keptCount < 80, "\(grown.keptCount) elements kept for 10")
+  }
 }

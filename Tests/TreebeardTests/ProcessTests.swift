@@ -47,9 +47,6 @@ private final class ProcessWorld: @unchecked Sendable {
 @Suite struct ProcessTests {
   // MARK: scheduling
 
-  /// DESIGN.md §9: `(loop [] (recur))` in one process hands the evaluator over at its safe
-  /// points, so another process and the host's evaluations still run. Without hand-over the
-  /// evaluations below would wait forever (their deadline fails the test).
   /// A process whose failure says no place of its own (a builtin run as the process, a global
   /// gone since the spawn) is reported at its `(spawn …)`, with the source line, even after
   /// the load that spawned it failed and let go of its file.
@@ -78,6 +75,9 @@ private final class ProcessWorld: @unchecked Sendable {
     #expect(reported.contains(" 3 | (def child (spawn loop-it 0))"), "\(reported)")
   }
 
+  /// DESIGN.md §9: `(loop [] (recur))` in one process hands the evaluator over at its safe
+  /// points, so another process and the host's evaluations still run. Without hand-over the
+  /// evaluations below would wait forever (their deadline fails the test).
   @Test func aBusyLoopDoesNotStarveOtherProcessesOrTheHost() throws {
     let world = ProcessWorld()
     try world.interpreter.eval("(def spinner (spawn (fn [] (loop [] (recur)))))")

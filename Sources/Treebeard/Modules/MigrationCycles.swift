@@ -13,53 +13,51 @@ enum MigrationCycles {
   /// The first migrated instance found on a cycle once every instance in `replacements` takes
   /// its new contents, or nil when there is none.
   static func firstCycle(_ replacements: [ObjectIdentifier: [Value]], instances: [StructInstance]) -> StructInstance? {
-    // Struct instances: 1 while their contents are being walked (on the path), 2 when done.
+    // Every object walked: 1 while what it holds is being walked (it is on the path), 2 when
+    // done. Containers are coloured too: a cycle may pass through a vector that two instances
+    // share, and a container entered once is not finished until everything under it is.
     var state: [ObjectIdentifier: UInt8] = [:]
-    // Other containers already looked into (an instance reached through them is on its own).
-    var seen: Set<ObjectIdentifier> = []
     enum Step {
       case enter(Value)
       case leave(ObjectIdentifier)
     }
     for root in instances {
       guard state[ObjectIdentifier(root)] == nil else { continue }
+      // The instance the walk last entered, named when a cycle closes.
+      var lastInstance = root
       var work: [Step] = [.enter(.structInstance(root))]
       while let step = work.popLast() {
         switch step {
         case .leave(let id):
           state[id] = 2
         case .enter(let value):
+          guard let id = objectIdentity(value) else { continue }
+          switch state[id] {
+          case 1: return lastInstance
+          case 2: continue
+          default: break
+          }
+          state[id] = 1
+          work.append(.leave(id))
           switch value {
           case .structInstance(let instance):
-            let id = ObjectIdentifier(instance)
-            switch state[id] {
-            case 1: return instance
-            case 2: continue
-            default: break
-            }
-            state[id] = 1
-            work.append(.leave(id))
+            lastInstance = instance
             for field in replacements[id] ?? instance.values where mayHoldInstances(field) {
               work.append(.enter(field))
             }
           case .vector(let vector):
-            guard seen.insert(ObjectIdentifier(vector)).inserted else { continue }
             vector.forEachElement { if mayHoldInstances($0) { work.append(.enter($0)) } }
           case .list(let node?):
-            guard seen.insert(ObjectIdentifier(node)).inserted else { continue }
             if mayHoldInstances(node.first) { work.append(.enter(node.first)) }
             if let rest = node.rest { work.append(.enter(.list(rest))) }
           case .map(let map):
-            guard seen.insert(ObjectIdentifier(map)).inserted else { continue }
             map.storage.forEachEntry { key, element in
               if mayHoldInstances(key) { work.append(.enter(key)) }
               if mayHoldInstances(element) { work.append(.enter(element)) }
             }
           case .set(let set):
-            guard seen.insert(ObjectIdentifier(set)).inserted else { continue }
             set.storage.forEachElement { if mayHoldInstances($0) { work.append(.enter($0)) } }
           case .variant(let variant):
-            guard seen.insert(ObjectIdentifier(variant)).inserted else { continue }
             for element in variant.payload where mayHoldInstances(element) { work.append(.enter(element)) }
           default:
             continue
@@ -68,6 +66,18 @@ enum MigrationCycles {
       }
     }
     return nil
+  }
+
+  private static func objectIdentity(_ value: Value) -> ObjectIdentifier? {
+    switch value {
+    case .structInstance(let instance): return ObjectIdentifier(instance)
+    case .vector(let vector): return ObjectIdentifier(vector)
+    case .list(let node?): return ObjectIdentifier(node)
+    case .map(let map): return ObjectIdentifier(map)
+    case .set(let set): return ObjectIdentifier(set)
+    case .variant(let variant): return ObjectIdentifier(variant)
+    default: return nil
+    }
   }
 
   private static func mayHoldInstances(_ value: Value) -> Bool {

@@ -19,8 +19,10 @@ enum RetiredVersions {
 
   /// Takes `versions` (the caller must hold no other reference) to be freed under `lock`;
   /// frees them here instead when too many retirements are pending.
-  static func release(_ versions: consuming [ModuleVersion], lock: EvaluatorLock) {
+  /// `limit` is the process's, or a test's own.
+  static func release(_ versions: consuming [ModuleVersion], lock: EvaluatorLock, limit: InFlightLimit? = nil) {
     guard !versions.isEmpty else { return }
+    let inFlight = limit ?? RetiredVersions.inFlight
     guard inFlight.reserve() else { return }
     let box = RetiredBox(versions)
     queue.async {

@@ -160,8 +160,10 @@ extension Value: Hashable {
   /// Whether hashing this value spends budget (`share`): containers that may hold more.
   @inline(__always) var usesHashBudget: Bool {
     switch self {
+    // `()` equals `[]`: an empty list and an empty vector must count alike.
     case .list(let node): return node != nil
-    case .vector, .map, .set, .structInstance, .variant: return true
+    case .vector(let vector): return vector.count > 0
+    case .map, .set, .structInstance, .variant: return true
     default: return false
     }
   }

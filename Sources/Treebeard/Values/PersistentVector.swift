@@ -49,10 +49,15 @@ public final class PersistentVector: @unchecked Sendable {
   @exclusivity(unchecked) private var tail: TailBuffer
   @exclusivity(unchecked) private var tailCount: Int
   /// Stored elements before this vector's first (dropped by `dropping`); 0 for most vectors.
-  private let start: Int
+  /// Appending compacts a vector whose dropped elements outnumber its own (and a leaf's
+  /// worth), so a sliding window (`(conj (rest q) x)` in a loop) keeps only what it holds.
+  @exclusivity(unchecked) private var start: Int
 
   /// The number of elements.
   public var count: Int { storedCount &- start }
+
+  /// Elements kept in storage, dropped ones included (for tests of compaction).
+  var keptCount: Int { storedCount }
 
   private static let emptyRoot = VectorNode()
   public static let empty = PersistentVector(count: 0, shift: 5, root: emptyRoot, tail: TailBuffer([]), tailCount: 0)
@@ -220,8 +225,21 @@ public final class PersistentVector: @unchecked Sendable {
     appendGrowing(value)
   }
 
+  /// True when more dropped elements than live ones (and at least a leaf's worth) are kept.
+  private var holdsMostlyDropped: Bool { start >= 32 && start >= count }
+
+  /// A vector of the same elements with nothing dropped kept.
+  private func compacted() -> PersistentVector { PersistentVector.build(elements) }
+
   /// `appendInPlace` when the tail is full, shared or the vector is empty.
   @inline(never) private func appendGrowing(_ value: consuming Value) {
+    if holdsMostlyDropped {
+      let fresh = compacted()
+      (storedCount, shift, root, tail, tailCount, start) =
+        (fresh.storedCount, fresh.shift, fresh.root, fresh.tail, fresh.tailCount, 0)
+      appendInPlace(value)
+      return
+    }
     if tailCount == 32 && tail.items.count == 32 && isKnownUniquelyReferenced(&tail) {
       // The full tail becomes a leaf without copying its elements.
       let leaf = VectorNode(values: tail.items)
@@ -244,6 +262,8 @@ public final class PersistentVector: @unchecked Sendable {
   }
 
   public func conj(_ value: Value) -> PersistentVector {
+    // Checked when the tail is full: a vector keeps at most a leaf more than it would.
+    if tailCount == 32 && holdsMostlyDropped { return compacted().conj(value) }
     if tailCount < 32 {
       // The empty vector is shared by every interpreter: never append into its buffer.
       if tail.items.count == tailCount && storedCount > 0 {
