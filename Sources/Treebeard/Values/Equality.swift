@@ -60,16 +60,8 @@ extension Value: Hashable {
     // for the stack is false.
     guard state.equalityDepth > 0 else {
       if StackGuard.isLow() { return false }
-      state.equalityStop = nil
-      state.equalitySteps = 0
-      state.equalityMachine = nil
-      state.equalityDepth = 1
-      let equal = compareNested(a, b, contents)
-      state.equalityDepth = 0
-      let stopped = state.equalityStop != nil
-      state.equalityStop = nil
-      if !state.equalKnown.isEmpty { state.equalKnown = [] }
-      return equal && !stopped
+      let (equal, stop) = comparing(in: state, machine: nil) { compareNested(a, b, contents) }
+      return equal && stop == nil
     }
     if state.equalityStop != nil { return false }
     if StackGuard.isLow() {
@@ -97,15 +89,25 @@ extension Value: Hashable {
   /// `false`. With `machine`, a long comparison also stops when the evaluation is interrupted.
   static func checkedEqual(_ a: Value, _ b: Value, machine: Machine? = nil) throws -> Bool {
     guard Reclaimer.mayNest(a) && Reclaimer.mayNest(b) else { return a == b }
-    let state = HostThreadState.current
-    // Nested calls (a comparison inside a builtin inside a comparison) reuse the outer state.
+    let (equal, stop) = comparing(in: HostThreadState.current, machine: machine) { a == b }
+    if let stop { throw stop }
+    return equal
+  }
+
+  /// Runs `compare` as one comparison of this thread: the outermost sets up the step count, the
+  /// machine to interrupt and the memory of equal pairs, and clears them after; nested calls (a
+  /// comparison inside a builtin inside a comparison) reuse the outer state. Returns the result
+  /// and why the comparison gave up, if it did.
+  private static func comparing(
+    in state: HostThreadState, machine: Machine?, _ compare: () -> Bool
+  ) -> (Bool, Error?) {
     if state.equalityDepth == 0 {
       state.equalityStop = nil
       state.equalitySteps = 0
       state.equalityMachine = machine
     }
     state.equalityDepth += 1
-    let equal = a == b
+    let equal = compare()
     state.equalityDepth -= 1
     let stop = state.equalityStop
     if state.equalityDepth == 0 {
@@ -113,8 +115,7 @@ extension Value: Hashable {
       state.equalityMachine = nil
       if !state.equalKnown.isEmpty { state.equalKnown = [] }
     }
-    if let stop { throw stop }
-    return equal
+    return (equal, stop)
   }
 
   private static func sequentialEqual(_ a: Value, _ b: Value) -> Bool {
