@@ -19,32 +19,69 @@ enum ProcessSignals {
   /// A server with no program (`treebeard nrepl`): the first Ctrl-C ends the process, cleanly.
   nonisolated(unsafe) static var exitsOnFirstInterrupt = false
 
-  /// Installs the handlers for one program run; `evaluation` is the run's handle.
+  /// Installs the handlers for one program run; `evaluation` is the run's handle. A thread of
+  /// its own reads the signal pipe (the REPL's and servers' main threads are busy elsewhere).
   static func install(evaluation handle: EvaluationHandle, interpreter: Interpreter) {
-    // Once per process (the CLI runs one program); a later run in the same process keeps the
-    // first run's handlers and output.
-    if pipeWrite >= 0 { return }
-    var descriptors: [Int32] = [0, 0]
-    guard pipe(&descriptors) == 0 else { return }
-    let readEnd = descriptors[0]
-    evaluation = Unmanaged.passRetained(handle)
-    pipeWrite = descriptors[1]
+    guard let readEnd = installHandlers(evaluation: handle) else { return }
     let thread = Thread {
       var interrupts = 0
       var byte: UInt8 = 0
-      while read(readEnd, &byte, 1) == 1 {
-        if Int32(byte) == SIGINT {
-          interrupts += 1
-          if interrupts < 2 && !exitsOnFirstInterrupt { continue }  // the evaluation's to report
-        }
-        interpreter.runtime.output.flush()
-        interpreter.runtime.errorOutput.flush()
-        cleanup?()
-        exit(exitsOnFirstInterrupt ? 0 : 128 + Int32(byte))
-      }
+      while read(readEnd, &byte, 1) == 1 { respond(to: byte, interrupts: &interrupts, interpreter: interpreter) }
     }
     thread.name = "treebeard-signals"
     thread.start()
+  }
+
+  /// Runs `body` (a whole `run` or `eval`) on a large-stack thread and waits for it, reading the
+  /// signal pipe meanwhile: the waiting thread does the signal thread's work, so start-up makes
+  /// one thread instead of three (a signal thread, and a large-stack thread for each of the
+  /// load and `main`): 2.7 → 2.25 ms for `run` of a one-line file (docs/performance.md).
+  /// After `body` returns nothing reads the pipe: a signal then still interrupts (a no-op) and
+  /// the process goes on to exit with `body`'s status.
+  static func runServicingSignals(
+    evaluation handle: EvaluationHandle, interpreter: Interpreter, _ body: @escaping @Sendable () -> Int32
+  ) -> Int32 {
+    var finished: [Int32] = [0, 0]
+    guard let readEnd = installHandlers(evaluation: handle), pipe(&finished) == 0 else {
+      // Handlers in place already (a second run in one process) or no pipe: run as before.
+      return (try? LargeStack.run(body)) ?? 1
+    }
+    defer {
+      close(finished[0])
+      close(finished[1])
+    }
+    let status = StatusBox()
+    let finishedWrite = finished[1]
+    LargeStack.startThread(name: "treebeard-main") {
+      status.value = body()
+      var byte: UInt8 = 0
+      _ = write(finishedWrite, &byte, 1)
+    }
+    var interrupts = 0
+    var waiting = [
+      pollfd(fd: finished[0], events: Int16(POLLIN), revents: 0),
+      pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0),
+    ]
+    while true {
+      guard poll(&waiting, nfds_t(waiting.count), -1) >= 0 || errno == EINTR else { break }
+      if waiting[0].revents != 0 { break }
+      var byte: UInt8 = 0
+      if waiting[1].revents != 0, read(readEnd, &byte, 1) == 1 {
+        respond(to: byte, interrupts: &interrupts, interpreter: interpreter)
+      }
+    }
+    return status.value
+  }
+
+  /// The handlers and their pipe, once per process: the pipe's read end, or nil when installed
+  /// already (the CLI runs one program; a later run in the same process keeps the first run's
+  /// handlers and output) or no pipe could be made.
+  private static func installHandlers(evaluation handle: EvaluationHandle) -> Int32? {
+    if pipeWrite >= 0 { return nil }
+    var descriptors: [Int32] = [0, 0]
+    guard pipe(&descriptors) == 0 else { return nil }
+    evaluation = Unmanaged.passRetained(handle)
+    pipeWrite = descriptors[1]
     for signal in [SIGINT, SIGTERM] {
       var action = sigaction()
       action.__sigaction_handler.sa_handler = { number in
@@ -57,6 +94,25 @@ enum ProcessSignals {
       sigaction(signal, &action, nil)
     }
     unblock([SIGINT, SIGTERM])
+    return descriptors[0]
+  }
+
+  /// A signal read from the pipe: the first Ctrl-C is the evaluation's to report (its handler
+  /// interrupted it); a second, or SIGTERM, flushes the output and exits.
+  private static func respond(to byte: UInt8, interrupts: inout Int, interpreter: Interpreter) {
+    if Int32(byte) == SIGINT {
+      interrupts += 1
+      if interrupts < 2 && !exitsOnFirstInterrupt { return }
+    }
+    interpreter.runtime.output.flush()
+    interpreter.runtime.errorOutput.flush()
+    cleanup?()
+    exit(exitsOnFirstInterrupt ? 0 : 128 + Int32(byte))
+  }
+
+  /// `body`'s status, written by its thread before it signals the waiting one.
+  private final class StatusBox: @unchecked Sendable {
+    var value: Int32 = 1
   }
 
   /// A parent may start us with these signals blocked (some process launchers do); threads

@@ -73,12 +73,29 @@ public enum Session {
     let evaluation = EvaluationHandle(interpreter: interpreter)
     guard let stopServer = startServer(server, interpreter) else { return 1 }
     defer { stopServer() }
-    ProcessSignals.install(evaluation: evaluation, interpreter: interpreter)
+    // Plain runs wait on the signal pipe while the program runs (one thread fewer at start-up);
+    // with a server or a watcher to stop afterwards, a signal thread serves until the process ends.
+    let plain = watch == nil && server == nil
+    if !plain { ProcessSignals.install(evaluation: evaluation, interpreter: interpreter) }
     let watcher = WatchBuiltins.install(in: interpreter, options: watch ?? WatchOptions())
     defer { watcher.stop() }
+    let program: @Sendable () -> Int32 = {
+      runProgram(
+        file, arguments: arguments, interpreter: interpreter, evaluation: evaluation,
+        watcher: watch == nil ? nil : watcher)
+    }
+    return plain
+      ? ProcessSignals.runServicingSignals(evaluation: evaluation, interpreter: interpreter, program) : program()
+  }
+
+  /// Loads FILE and calls its `main`: `runFile`'s work, on whichever thread runs it. Returns the
+  /// exit status; `watcher` is told to follow the loaded modules (`--watch`).
+  private static func runProgram(
+    _ file: String, arguments: [String], interpreter: Interpreter, evaluation: EvaluationHandle, watcher: Watcher?
+  ) -> Int32 {
     do {
       let outcome = try interpreter.load(path: file, handle: evaluation)
-      if watch != nil { try watcher.watchLoadedModules() }
+      try watcher?.watchLoadedModules()
       guard interpreter.hasFunction(module: outcome.module, name: "main") else {
         // A file of definitions without main is most often a typo (`mian`): say so.
         let defined = interpreter.functionNames(module: outcome.module)
@@ -110,21 +127,22 @@ public enum Session {
     let interpreter = makeInterpreter(loadPath: loadPath, install: install)
     defer { interpreter.runtime.output.flush() }
     let evaluation = EvaluationHandle(interpreter: interpreter)
-    ProcessSignals.install(evaluation: evaluation, interpreter: interpreter)
-    do {
-      let value = try interpreter.eval(expression, file: "<eval>", handle: evaluation)
-      if !value.isVoid { interpreter.runtime.output.write(value.printed + "\n") }
-      // A load the expression asked for failed (and was reported): not a success.
-      return interpreter.runtime.failedLoads > 0 ? 1 : 0
-    } catch let exit as ExitRequest {
-      return exit.code
-    } catch let error as OxurError {
-      report(error, interpreter)
-      if error.kind == "interrupted" { return 130 }
-    } catch {
-      report(OxurError("internal", "\(error)"), interpreter)
+    return ProcessSignals.runServicingSignals(evaluation: evaluation, interpreter: interpreter) {
+      do {
+        let value = try interpreter.eval(expression, file: "<eval>", handle: evaluation)
+        if !value.isVoid { interpreter.runtime.output.write(value.printed + "\n") }
+        // A load the expression asked for failed (and was reported): not a success.
+        return interpreter.runtime.failedLoads > 0 ? 1 : 0
+      } catch let exit as ExitRequest {
+        return exit.code
+      } catch let error as OxurError {
+        report(error, interpreter)
+        if error.kind == "interrupted" { return 130 }
+      } catch {
+        report(OxurError("internal", "\(error)"), interpreter)
+      }
+      return 1
     }
-    return 1
   }
 
   /// `treebeard check FILE`: read, expand and analyze without running.

@@ -69,7 +69,7 @@ public final class Machine: @unchecked Sendable {
     capacity = slots
     stack = UnsafeMutablePointer<Value>.allocate(capacity: slots)
     // A process's machine starts smaller: a thousand idle processes should not cost a GiB.
-    let initial = min(slots, max(initialSlots, 2 * Machine.margin))
+    let initial = min(slots, max(initialSlots, Machine.margin + 1024))
     stack.initialize(repeating: .nil, count: initial)
     initializedEnd = stack + initial
     stackLimit = initializedEnd - Machine.margin
