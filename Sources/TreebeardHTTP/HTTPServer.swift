@@ -49,6 +49,10 @@ final class HTTPServer: @unchecked Sendable {
   /// Binds and starts accepting; throws an `http` error when the address cannot be bound.
   static func start(options: HTTPServerOptions, interpreter: Interpreter, target: HandlerTarget) throws -> HTTPServer {
     let server = HTTPServer(options: options, interpreter: interpreter, target: target)
+    guard server.workers.started > 0 else {
+      server.workers.stop()
+      throw OxurError("http", "http-serve: \(LargeStack.refused().message)")
+    }
     let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
       .serverChannelOption(ChannelOptions.backlog, value: 256)
       .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)

@@ -12,9 +12,12 @@ final class HandlerWorkers: @unchecked Sendable {
   private var next = 0
   private var stopping = false
 
+  /// How many threads the system gave (a server with none cannot answer: its start fails).
+  private(set) var started = 0
+
   init(count: Int, name: String) {
-    for index in 0..<max(1, count) {
-      LargeStack.startThread(name: "\(name)-\(index)") { [self] in work() }
+    for index in 0..<max(1, count) where LargeStack.start(name: "\(name)-\(index)", { [self] in work() }) {
+      started += 1
     }
   }
 

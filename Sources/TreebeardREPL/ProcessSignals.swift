@@ -52,10 +52,14 @@ enum ProcessSignals {
     }
     let status = StatusBox()
     let finishedWrite = finished[1]
-    LargeStack.startThread(name: "treebeard-main") {
+    let started = LargeStack.start(name: "treebeard-main") {
       status.value = body()
       var byte: UInt8 = 0
       _ = write(finishedWrite, &byte, 1)
+    }
+    guard started else {
+      Session.report(LargeStack.refused(), interpreter)
+      return 1
     }
     var interrupts = 0
     var waiting = [

@@ -40,7 +40,15 @@ public enum Session {
     defer { stopServer() }
     let watcher = WatchBuiltins.install(in: interpreter, options: watch)
     defer { watcher.stop() }
-    return REPL(interpreter: interpreter).run()
+    // The whole session on one large-stack thread: its stack is reserved once, where a thread
+    // per entry needed 1 GiB of address space again each time, which a session near its
+    // `ulimit -v` (after an out-of-memory error, say) could no longer get.
+    do {
+      return try LargeStack.run { REPL(interpreter: interpreter).run() }
+    } catch {
+      report(error as? OxurError ?? LargeStack.refused(), interpreter)
+      return 1
+    }
   }
 
   /// Starts a server on an interpreter and returns how to stop it (`treebeard nrepl`, `run --nrepl`).

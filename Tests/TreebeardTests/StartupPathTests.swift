@@ -50,7 +50,7 @@ import Testing
     #expect(try LargeStack.run { LargeStack.isCurrentThreadLarge })
     let answers = AnswerBox()
     let done = DispatchSemaphore(value: 0)
-    LargeStack.startThread(name: "test-large") {
+    LargeStack.start(name: "test-large") {
       answers.set(started: LargeStack.isCurrentThreadLarge)
       done.signal()
     }

@@ -12,4 +12,8 @@ void *_Nullable treebeard_try_retain(void *_Nonnull object);
 void treebeard_mark_large_stack_thread(void);
 int treebeard_is_large_stack_thread(void);
 
+/// Names the calling thread for debuggers and `ps` (a C shim: glibc declares
+/// `pthread_setname_np` only for GNU sources).
+void treebeard_name_current_thread(const char *_Nonnull name);
+
 #endif

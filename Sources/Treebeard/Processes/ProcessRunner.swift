@@ -23,7 +23,7 @@ extension Runtime {
     let process = try processes.register(function: Runtime.describe(function), attention: attention)
     let start = ProcessStart(
       runtime: self, process: process, function: function, arguments: arguments, span: span, file: span.file)
-    guard ProcessThread.start({ start.runtime.run(start) }) else {
+    guard LargeStack.start(name: nil, { start.runtime.run(start) }) else {
       let error = OxurError("process-limit", "cannot spawn: the system refused a new thread")
       processes.ended(process)
       process.finish(.failure(error))
