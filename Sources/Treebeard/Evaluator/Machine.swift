@@ -161,6 +161,7 @@ public final class Machine: @unchecked Sendable {
     if let evaluation, evaluation.consumeInterrupt() {
       throw OxurError("interrupted", "interrupted")
     }
+    if let exhausted = MemoryGuard.takeExhaustion() { throw exhausted }
   }
 
   /// The functions of `module` running on this machine now, innermost first. Read by a loader

@@ -53,6 +53,7 @@ public final class Runtime: @unchecked Sendable {
     self.output = output
     self.errorOutput = errorOutput ?? StandardOutput(descriptor: 2, limit: 0)
     self.lock = EvaluatorLock(attention: attention)
+    MemoryGuard.watch(attention)
     self.processes = ProcessTable(attention: attention)
     self.registry = Registry(lock: lock)
     var variants: [String: Variant] = [:]

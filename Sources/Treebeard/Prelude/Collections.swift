@@ -3,6 +3,12 @@
 enum Collections {
   /// The elements of anything sequential: nil, lists, vectors, sets, maps (as [k v]), strings (chars).
   static func elements(_ value: Value, _ context: String) throws -> [Value] {
+    // One block of every element: refused up front when it would not fit (`MemoryGuard`).
+    if case .string = value {
+    } else if case .nil = value {
+    } else {
+      try MemoryGuard.reserve(try count(value) &* MemoryLayout<Value>.stride, for: "\(context)'s elements")
+    }
     switch value {
     case .nil: return []
     case .list(let node): return node?.elements ?? []
@@ -13,6 +19,24 @@ enum Collections {
     default: throw Failure.type("a collection", value, in: context)
     }
   }
+
+  /// The first `n` elements (all when there are fewer), walking no further than that: `take`
+  /// of a few elements of a huge vector copied every element first.
+  static func prefix(_ value: Value, _ n: Int, _ context: String) throws -> [Value] {
+    var result: [Value] = []
+    result.reserveCapacity(min(n, try count(value)))
+    guard n > 0 else { return result }
+    do {
+      try forEach(value, context) { element in
+        result.append(element)
+        if result.count == n { throw Enough() }
+      }
+    } catch is Enough {}
+    return result
+  }
+
+  /// Ends a `forEach` early.
+  private struct Enough: Error {}
 
   /// Calls `body` on each element without building an array for vectors and lists.
   static func forEach(_ value: Value, _ context: String, _ body: (Value) throws -> Void) throws {

@@ -187,7 +187,7 @@ enum SequenceBuiltins {
     }
     t.define("take", 2...2) { _, a in
       let n = try Check.int(a[0], "take")
-      return Collections.vector(Array(try Collections.elements(a[1], "take").prefix(max(0, n))))
+      return Collections.vector(try Collections.prefix(a[1], max(0, n), "take"))
     }
     t.define("drop", 2...2) { _, a in
       let n = try Check.int(a[0], "drop")
@@ -213,6 +213,7 @@ enum SequenceBuiltins {
     t.define("repeat", 2...2) { _, a in
       let n = try Check.int(a[0], "repeat")
       guard n <= 100_000_000 else { throw OxurError("type", "repeat count \(n) is too large") }
+      try MemoryGuard.reserve(max(0, n) * MemoryLayout<Value>.stride, for: "(repeat \(n) …)")
       return Collections.vector(Array(repeating: a[1], count: max(0, n)))
     }
     t.define("every?", 2...2) { m, a in
@@ -304,6 +305,14 @@ enum SequenceBuiltins {
       return Collections.vector(result)
     }
     t.define("apply", atLeast: 2) { m, a in
+      // Counted before any array is made: more than the value stack holds cannot be called,
+      // and copying 20,000,000 arguments first took 640 MB to learn that.
+      let spread = try Collections.count(a[a.count - 1])
+      guard spread <= m.capacity - Machine.margin else {
+        throw OxurError(
+          "stack-overflow",
+          "apply: \(spread) arguments are more than a call can take (at most \(m.capacity - Machine.margin))")
+      }
       var arguments = Array(a.dropping(1).dropLast())
       arguments.append(contentsOf: try Collections.elements(a[a.count - 1], "apply"))
       return try m.call(a[0], arguments)

@@ -10,6 +10,7 @@ enum StringBuiltins {
       if let short = TextAssembly.short(a) { return .string(short) }
       if let joined = TextAssembly.concatenated(a) { return .string(joined) }
       var out = ""
+      var growth = MemoryGuard.Growth()
       for index in 0..<a.count {
         switch a[index] {
         case .nil: continue
@@ -18,6 +19,7 @@ enum StringBuiltins {
         default: out.append(try Printer.complete(a[index], readably: false, machine: m))
         }
         if out.utf8.count > Printer.maximumCompleteLength { throw PrintJob.tooLong() }
+        try growth.check(out.utf8.count, for: "str's text")
       }
       return .string(out)
     }

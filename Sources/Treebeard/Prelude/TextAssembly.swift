@@ -82,6 +82,7 @@ enum TextAssembly {
       throw PrintJob.tooLong()
     }
     guard direct else { return try printed(items, separator: separator, machine: machine) }
+    try MemoryGuard.reserve(capacity + separators, for: "join's text")
     let separatorValue = Value.string(separator)
     return try String(unsafeUninitializedCapacity: capacity + separators) { buffer in
       var position = 0
@@ -129,6 +130,7 @@ enum TextAssembly {
     let (separators, overflow) = separatorBytes.multipliedReportingOverflow(by: max(0, vector.count - 1))
     if overflow || separators > Printer.maximumCompleteLength - capacity { throw PrintJob.tooLong() }
     if capacity + separators <= SmallUTF8.capacity { return joinedSmall(vector, separator: separator) }
+    try MemoryGuard.reserve(capacity + separators, for: "join's text")
     return String(unsafeUninitializedCapacity: capacity + separators) { buffer in
       guard let base = buffer.baseAddress else { return 0 }
       let end = buffer.count
@@ -231,6 +233,7 @@ enum TextAssembly {
   private static func printed(_ items: Value, separator: String, machine: Machine) throws -> String {
     var out = ""
     var index = 0
+    var growth = MemoryGuard.Growth()
     try Collections.forEach(items, "join") { item in
       if index > 0 { out.append(separator) }
       index += 1
@@ -240,6 +243,7 @@ enum TextAssembly {
       default: out.append(try Printer.complete(item, readably: false, machine: machine))
       }
       if out.utf8.count > Printer.maximumCompleteLength { throw PrintJob.tooLong() }
+      try growth.check(out.utf8.count, for: "join's text")
       if index & 0xFFFF == 0 { try machine.checkInterrupt() }
     }
     return out
