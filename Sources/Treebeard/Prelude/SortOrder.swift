@@ -21,11 +21,17 @@ struct SortOrder {
 
   /// -1, 0 or 1.
   mutating func compare(_ a: Value, _ b: Value) throws -> Int {
-    if let x = a.sequenceElements, let y = b.sequenceElements {
+    let kinds = (SortKind(a), SortKind(b))
+    if kinds.0 != kinds.1 { return kinds.0 < kinds.1 ? -1 : 1 }
+    if kinds.0.isSequence, let x = a.sequenceElements, let y = b.sequenceElements {
       return try compareSequences(a, b, x, y)
     }
-    if let order = try? Arithmetic.compare(a, b, "sort"), order != 2 { return order }
-    if a.typeName != b.typeName { return a.typeName < b.typeName ? -1 : 1 }
+    if let order = try? Arithmetic.compare(a, b, "sort") {
+      if order != 2 { return order }
+      // NaN (the only unordered number) comes before every other number and ties with itself.
+      let (left, right) = (a.isNaN, b.isNaN)
+      return left == right ? 0 : left ? -1 : 1
+    }
     let left = Printer.readable(a)
     let right = Printer.readable(b)
     return left == right ? 0 : left < right ? -1 : 1
@@ -46,5 +52,38 @@ struct SortOrder {
     let order = x.count == y.count ? 0 : x.count < y.count ? -1 : 1
     if order == 0, steps > 4096, let pair { equalPairs.insert(pair) }
     return order
+  }
+}
+
+/// Which group a value sorts in: the groups are ordered by name, and only values of one group
+/// are compared with each other. Ints and Floats form one group (compared by value, in Int's
+/// place among the names), vectors and lists another (element by element, in vector's place:
+/// sorted data holds vectors far more often than lists, whose place moved).
+/// Grouping by each value's own type name put Float before `fn` and Int after it while 2 < 2.5:
+/// `[2.5 f 2]` had no order, and neither had vectors, strings and lists (`(2) < "a" < [1] <
+/// (2)`). A value of another type that happens to bear one of the group names (an opaque host
+/// value's) sorts after the group.
+private struct SortKind: Equatable, Comparable {
+  let name: String
+  /// 0 for the two groups' members, 1 for any other value.
+  let rank: Int
+
+  init(_ value: Value) {
+    switch value {
+    case .int, .float: (name, rank) = ("int", 0)
+    case .list, .vector: (name, rank) = ("vector", 0)
+    default: (name, rank) = (value.typeName, 1)
+    }
+  }
+
+  var isSequence: Bool { rank == 0 && name == "vector" }
+
+  static func < (a: SortKind, b: SortKind) -> Bool { a.name == b.name ? a.rank < b.rank : a.name < b.name }
+}
+
+extension Value {
+  fileprivate var isNaN: Bool {
+    if case .float(let x) = self { return x.isNaN }
+    return false
   }
 }
