@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #endif
 
@@ -40,7 +41,19 @@ static uintptr_t huge_region_start = 0;
 
 static uintptr_t round_up(uintptr_t value, uintptr_t unit) { return (value + unit - 1) & ~(unit - 1); }
 
+/// True when the process has an address-space or data limit: then the heap grows only by what
+/// is asked. glibc extends the heap by the pad at once and falls back to mmap with the pad too,
+/// so near such a limit a 544-byte allocation failed (and Swift trapped) with 60 MB still free,
+/// before the memory monitor (Treebeard's MemoryMonitor) could see use come near the limit.
+static int has_memory_limit(void) {
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) return 1;
+  if (getrlimit(RLIMIT_DATA, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) return 1;
+  return 0;
+}
+
 void treebeard_grow_heap_in_huge_pages(void) {
+  if (has_memory_limit()) return;
   long page = sysconf(_SC_PAGESIZE);
   if (page <= 0 || huge_page % page != 0) return;
   page_mask = (uintptr_t)page - 1;

@@ -43,7 +43,7 @@ final class HTTPServer: @unchecked Sendable {
     self.options = options
     self.interpreter = interpreter
     self.target = target
-    self.workers = HandlerWorkers(count: options.threads, name: "treebeard-http")
+    self.workers = HandlerWorkers(count: options.threads, name: "tb-http")
   }
 
   /// Binds and starts accepting; throws an `http` error when the address cannot be bound.

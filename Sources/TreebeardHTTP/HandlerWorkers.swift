@@ -16,8 +16,8 @@ final class HandlerWorkers: @unchecked Sendable {
   private(set) var started = 0
 
   init(count: Int, name: String) {
-    for index in 0..<max(1, count) where LargeStack.start(name: "\(name)-\(index)", { [self] in work() }) {
-      started += 1
+    for index in 0..<max(1, count) {
+      if LargeStack.start(name: "\(name)-\(index)", { [self] in work() }) { started += 1 }
     }
   }
 

@@ -1,6 +1,7 @@
 // SIGINT and SIGTERM for `treebeard run` and `eval`: interrupt the program, flush, exit 130 / 143.
 
 import Foundation
+import Synchronization
 import Treebeard
 
 /// Ctrl-C interrupts the running evaluation at its next safe point, so the program ends with an
@@ -18,18 +19,25 @@ enum ProcessSignals {
   nonisolated(unsafe) static var cleanup: (@Sendable () -> Void)?
   /// A server with no program (`treebeard nrepl`): the first Ctrl-C ends the process, cleanly.
   nonisolated(unsafe) static var exitsOnFirstInterrupt = false
+  /// Set by the SIGINT handler: `run` looks between the load and `main`, where an interrupt
+  /// that arrived after the load's last safe point would otherwise be dropped with the load's
+  /// evaluation. Made before the handler is installed (a handler must not initialise it).
+  static let interruptRequested = Atomic<Bool>(false)
 
   /// Installs the handlers for one program run; `evaluation` is the run's handle. A thread of
   /// its own reads the signal pipe (the REPL's and servers' main threads are busy elsewhere).
+  /// If no thread can be made the default actions come back: a handler writing to a pipe
+  /// nobody reads would leave SIGTERM without effect.
   static func install(evaluation handle: EvaluationHandle, interpreter: Interpreter) {
     guard let readEnd = installHandlers(evaluation: handle) else { return }
-    let thread = Thread {
+    let started = DetachedThread.start(stackSize: 256 << 10, name: "tb-signals") {
       var interrupts = 0
       var byte: UInt8 = 0
       while read(readEnd, &byte, 1) == 1 { respond(to: byte, interrupts: &interrupts, interpreter: interpreter) }
     }
-    thread.name = "treebeard-signals"
-    thread.start()
+    if !started {
+      for signal in [SIGINT, SIGTERM] { Foundation.signal(signal, SIG_DFL) }
+    }
   }
 
   /// Runs `body` (a whole `run` or `eval`) on a large-stack thread and waits for it, reading the
@@ -41,15 +49,18 @@ enum ProcessSignals {
   static func runServicingSignals(
     evaluation handle: EvaluationHandle, interpreter: Interpreter, _ body: @escaping @Sendable () -> Int32
   ) -> Int32 {
+    // Handlers in place already (a second run in one process): run as any evaluation does.
+    if pipeWrite >= 0 { return runReporting(body, interpreter) }
     var finished: [Int32] = [0, 0]
-    guard let readEnd = installHandlers(evaluation: handle), pipe(&finished) == 0 else {
-      // Handlers in place already (a second run in one process) or no pipe: run as before.
-      return (try? LargeStack.run(body)) ?? 1
+    guard pipe(&finished) == 0 else {
+      install(evaluation: handle, interpreter: interpreter)
+      return runReporting(body, interpreter)
     }
     defer {
       close(finished[0])
       close(finished[1])
     }
+    guard let readEnd = installHandlers(evaluation: handle) else { return runReporting(body, interpreter) }
     let status = StatusBox()
     let finishedWrite = finished[1]
     let started = LargeStack.start(name: "treebeard-main") {
@@ -67,14 +78,31 @@ enum ProcessSignals {
       pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0),
     ]
     while true {
-      guard poll(&waiting, nfds_t(waiting.count), -1) >= 0 || errno == EINTR else { break }
+      if poll(&waiting, nfds_t(waiting.count), -1) < 0 {
+        if errno == EINTR { continue }
+        break  // cannot wait on both: wait for the program alone, below
+      }
       if waiting[0].revents != 0 { break }
       var byte: UInt8 = 0
       if waiting[1].revents != 0, read(readEnd, &byte, 1) == 1 {
         respond(to: byte, interrupts: &interrupts, interpreter: interpreter)
       }
     }
+    // Read, not only polled: the read is what orders the program's write of its status
+    // before ours (ThreadSanitizer, too, sees a pipe's write and read as a hand-over).
+    var byte: UInt8 = 0
+    while read(finished[0], &byte, 1) < 0 && errno == EINTR {}
     return status.value
+  }
+
+  /// `body` on a large-stack thread, a refused thread reported like any error.
+  private static func runReporting(_ body: @escaping @Sendable () -> Int32, _ interpreter: Interpreter) -> Int32 {
+    do {
+      return try LargeStack.run(body)
+    } catch {
+      Session.report(error as? OxurError ?? OxurError("internal", "\(error)"), interpreter)
+      return 1
+    }
   }
 
   /// The handlers and their pipe, once per process: the pipe's read end, or nil when installed
@@ -86,10 +114,14 @@ enum ProcessSignals {
     guard pipe(&descriptors) == 0 else { return nil }
     evaluation = Unmanaged.passRetained(handle)
     pipeWrite = descriptors[1]
+    interruptRequested.store(false, ordering: .relaxed)
     for signal in [SIGINT, SIGTERM] {
       var action = sigaction()
       action.__sigaction_handler.sa_handler = { number in
-        if number == SIGINT { ProcessSignals.evaluation?.takeUnretainedValue().interrupt() }
+        if number == SIGINT {
+          ProcessSignals.interruptRequested.store(true, ordering: .relaxed)
+          ProcessSignals.evaluation?.takeUnretainedValue().interrupt()
+        }
         var byte = UInt8(truncatingIfNeeded: number)
         _ = write(ProcessSignals.pipeWrite, &byte, 1)
       }

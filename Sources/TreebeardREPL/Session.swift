@@ -40,15 +40,9 @@ public enum Session {
     defer { stopServer() }
     let watcher = WatchBuiltins.install(in: interpreter, options: watch)
     defer { watcher.stop() }
-    // The whole session on one large-stack thread: its stack is reserved once, where a thread
-    // per entry needed 1 GiB of address space again each time, which a session near its
-    // `ulimit -v` (after an out-of-memory error, say) could no longer get.
-    do {
-      return try LargeStack.run { REPL(interpreter: interpreter).run() }
-    } catch {
-      report(error as? OxurError ?? LargeStack.refused(), interpreter)
-      return 1
-    }
+    // On the main thread: libedit's Ctrl-C and window-size handling expect the thread the
+    // terminal's signals go to. Each entry runs on a large-stack thread `LargeStack` keeps.
+    return REPL(interpreter: interpreter).run()
   }
 
   /// Starts a server on an interpreter and returns how to stop it (`treebeard nrepl`, `run --nrepl`).
@@ -103,6 +97,7 @@ public enum Session {
   ) -> Int32 {
     do {
       let outcome = try interpreter.load(path: file, handle: evaluation)
+      if ProcessSignals.interruptRequested.load(ordering: .relaxed) { throw OxurError("interrupted", "interrupted") }
       try watcher?.watchLoadedModules()
       guard interpreter.hasFunction(module: outcome.module, name: "main") else {
         // A file of definitions without main is most often a typo (`mian`): say so.

@@ -88,7 +88,7 @@ import Testing
     let depth = 20
     let source = String(repeating: "(+ \(arguments) ", count: depth) + "1" + String(repeating: ")", count: depth)
     let outcome = try LargeStack.run { () -> String in
-      let machine = Machine(runtime: runtime, slots: 4096)
+      let machine = try Machine(runtime: runtime, slots: 4096)
       do {
         let value = try runtime.evaluate(
           source: SourceFile(name: "wide", text: source), module: "user", machine: machine)

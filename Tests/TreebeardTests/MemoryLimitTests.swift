@@ -75,9 +75,61 @@ private let addressLimit = "-v 1600000"
   @Test func aRepeatLargerThanTheLimitIsAnErrorNotACrash() throws {
     let result = try runLimited(addressLimit, ["eval", "(count (repeat 99999999 1))"])
     #expect(result.status == 1, "\(result.stderr)")
-    #expect(result.stderr.contains("out of memory: (repeat 99999999 …) needs 1525 MB"), "\(result.stderr)")
+    #expect(result.stderr.contains("out of memory: (repeat 99999999 …) needs 3051 MB"), "\(result.stderr)")
     #expect(result.stderr.contains("(ulimit -v)"))
     #expect(!result.stderr.contains("Fatal error"))
+  }
+
+  /// A block is counted with the copy made from it: `repeat` builds an array, then the vector.
+  /// Counted once, 240 MB passed the check and the 480 MB peak trapped.
+  @Test func aRepeatWhoseCopyWouldNotFitIsRefused() throws {
+    let result = try runLimited(addressLimit, ["eval", "(count (repeat 15000000 1))"])
+    #expect(result.status == 1, "\(result.stderr)")
+    #expect(result.stderr.contains("out of memory: (repeat 15000000 …) needs 457 MB"), "\(result.stderr)")
+  }
+
+  /// `take` of two elements of a large vector copies two: it copied every element first,
+  /// which here does not fit.
+  @Test func takeOfAFewElementsOfALargeVectorFits() throws {
+    let result = try runLimited(
+      "-v 2000000", [], stdin: "(def big (repeat 12000000 1))\n(take 2 big)\n(count (vec big))\n")
+    #expect(result.stdout.hasPrefix("big\n[1 1]\n"), "\(result.stdout) \(result.stderr)")
+    #expect(result.stderr.contains("out of memory: vec's elements needs"), "\(result.stderr)")
+  }
+
+  /// Builtins whose loops call builtins or build in Swift pass no safe point of the evaluator's:
+  /// they take the monitor's signal themselves (each of these trapped).
+  @Test(arguments: [
+    "(count (partition 2 (range 10000000)))", "(count (map vector (range 10000000)))",
+    "(count (group-by identity (range 10000000)))", "(let [v (vec (range 5000000))] (count (concat v v v v v v)))",
+    "(count (split (join \",\" (range 20000000)) \",\"))",
+  ])
+  func builtinLoopsStopWithAnError(_ source: String) throws {
+    let result = try runLimited(addressLimit, ["eval", source])
+    #expect(result.status == 1, "\(source): \(result.stderr)")
+    #expect(result.stderr.contains("out of memory"), "\(source): \(result.stderr)")
+  }
+
+  /// Freed memory is not given back to the system, so after two such errors use stays near the
+  /// limit: the third program growing must still be stopped, not trap (the heap then grows only
+  /// by what is asked, and near the limit any growth is signalled).
+  @Test func aThirdProgramGrowingNearTheLimitIsStoppedToo() throws {
+    let grow = "(count (loop [v [] i 0] (recur (conj v [i i]) (inc i))))"
+    let result = try runLimited(
+      addressLimit, [], stdin: "\(grow)\n\(grow)\n\(grow)\n\(grow)\n(count (partition 2 (range 1000000)))\n(+ 1 2)\n")
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.hasSuffix("3\n"), "\(result.stdout)")
+    #expect(result.stderr.components(separatedBy: "out of memory").count >= 5, "\(result.stderr)")
+    #expect(!result.stderr.contains("Fatal error"))
+  }
+
+  /// A limit leaving little room past the evaluation thread's 1 GiB does not stop programs that
+  /// take no memory: the headroom is a quarter of that room at most.
+  @Test func aLowLimitStillRunsAProgramThatTakesNoMemory() throws {
+    let result = try runLimited(
+      "-v 1300000", ["eval", "(do (defn f [n a] (if (= n 0) a (f (- n 1) (+ a 1)))) (f 300000 0))"])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout == "300000\n")
   }
 
   /// The data limit (`ulimit -d`) is watched as well as the address space.
@@ -135,21 +187,33 @@ private let addressLimit = "-v 1600000"
       #expect(result.status == 1, "\(arguments): \(result.stderr)")
       #expect(result.stderr.contains("cannot start an evaluation thread"), "\(result.stderr)")
     }
-    let repl = try runLimited("-v 1000000", [], stdin: "(+ 1 2)\n")
-    #expect(repl.status == 1)
-    #expect(repl.stderr.contains("cannot start an evaluation thread"), "\(repl.stderr)")
+    let repl = try runLimited("-v 1000000", [], stdin: "(+ 1 2)\n(+ 3 4)\n")
+    #expect(repl.stdout == "")
+    #expect(repl.stderr.components(separatedBy: "cannot start an evaluation thread").count == 3, "\(repl.stderr)")
+  }
+
+  /// A value stack that cannot be had is an error (`allocate` trapped: a `spawn` or an HTTP
+  /// request under `ulimit -v` ended the process).
+  @Test func aMachineWhoseStackCannotBeHadIsAnError() throws {
+    let (interpreter, _, _) = bufferedInterpreter()
+    let error = #expect(throws: OxurError.self) { try Machine(runtime: interpreter.runtime, slots: 1 << 50) }
+    #expect(error?.kind == "out-of-memory")
+    #expect(throws: OxurError.self) { try Machine(runtime: interpreter.runtime, slots: Int.max) }
   }
 
   /// `apply` counts before it copies: more arguments than a call can take fail at once.
   @Test func applyOfMoreArgumentsThanACallTakesIsRefusedBeforeCopying() throws {
     let (interpreter, _, _) = bufferedInterpreter()
-    #expect(throws: OxurError.self) { try interpreter.eval("(apply + (repeat 5000000 1))") }
+    let error = #expect(throws: OxurError.self) { try interpreter.eval("(apply + 1 (repeat 5000000 1))") }
+    #expect(error?.kind == "stack-overflow")
+    #expect(error?.message.hasPrefix("apply: 5000001 arguments are more than a call can take") == true)
     let fits = try interpreter.eval("(apply + (repeat 100000 1))")
     #expect(fits.printed == "100000")
   }
 
-  /// `take` walks only as far as it takes (it copied the whole collection first).
-  @Test func takeReadsOnlyWhatItTakes() throws {
+  /// `take` over every kind of collection, now that it walks vectors and lists only as far as
+  /// it takes (the limit test above shows that part).
+  @Test func takeTakesFromEveryKindOfCollection() throws {
     let (interpreter, _, _) = bufferedInterpreter()
     let cases = [
       "(take 2 (repeat 5000000 1))": "[1 1]", "(take 3 [1 2 3 4 5])": "[1 2 3]", "(take 0 [1 2])": "[]",

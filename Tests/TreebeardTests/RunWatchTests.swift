@@ -190,6 +190,23 @@ private final class RunningProgram: @unchecked Sendable {
     }
   }
 
+  /// Ctrl-C while the file loads ends the run before `main`: a load whose forms call nothing
+  /// passed no safe point, and the interrupt was dropped with the load's evaluation.
+  @Test func anInterruptDuringTheLoadEndsTheRunBeforeMain() throws {
+    let directory = ModuleDirectory()
+    var lines = ["(module bigload)"]
+    for index in 0..<30_000 { lines.append("(defn f\(index) [x] (+ x \(index)))") }
+    lines.append("(defn main [] (println \"main ran\"))")
+    directory.write("bigload.oxur", lines.joined(separator: "\n") + "\n")
+    let running = try RunningProgram(["run", "bigload.oxur"], in: directory.url)
+    Thread.sleep(forTimeInterval: 0.1)
+    running.signal(SIGINT)
+    #expect(running.exitStatus() == 130)
+    running.shows("the interrupted error, and main never ran") { out, err in
+      err.contains("interrupted") && !out.contains("main ran")
+    }
+  }
+
   @Test func anInterruptedEvalExits130() throws {
     let running = try RunningProgram(
       ["eval", "(do (println \"looping\") (loop [i 0] (sleep 1) (recur (+ i 1))))"],

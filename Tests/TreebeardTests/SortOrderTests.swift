@@ -14,6 +14,7 @@ import Testing
     let mixed = try interpreter.eval(
       """
       [2 2.5 -1 0.0 ##NaN ##Inf 7 "a" "b" "" \\a \\z :k :a 'sym nil true false
+       9007199254740993 9007199254740992.0 9007199254740992 9223372036854775807 9.3e18 -9.3e18 ##-Inf
        [1] [0 5] [] (list 2) (list) (list 1 1) {:a 1} {} #{1} #{} (fn [] 1) + (atom 1)]
       """)
     guard case .vector(let vector) = mixed else {
@@ -21,7 +22,7 @@ import Testing
       return
     }
     let values = vector.elements
-    var order = SortOrder(machine: interpreter.runtime.makeMachine())
+    var order = SortOrder(machine: try interpreter.runtime.makeMachine())
     var table: [[Int]] = []
     for a in values { table.append(try values.map { b in try order.compare(a, b) }) }
     for i in values.indices {

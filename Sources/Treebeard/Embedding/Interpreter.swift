@@ -38,8 +38,15 @@ public final class Interpreter: @unchecked Sendable {
     // unstoppable, behind an evaluation nothing interrupts.
     register(evaluation)
     defer { unregister(evaluation) }
-    if LargeStack.isCurrentThreadLarge { return try runtime.lock.withLock { try withMachine(evaluation, body) } }
-    return try LargeStack.run { [self] in try runtime.lock.withLock { try withMachine(evaluation, body) } }
+    if LargeStack.isCurrentThreadLarge { return try runtime.lock.withLock { try startEvaluation(evaluation, body) } }
+    return try LargeStack.run { [self] in try runtime.lock.withLock { try startEvaluation(evaluation, body) } }
+  }
+
+  /// A top-level evaluation, the evaluator lock held: a memory signal no earlier evaluation
+  /// took is not this one's (`MemoryMonitor`).
+  private func startEvaluation<T>(_ evaluation: EvaluationHandle, _ body: (Machine) throws -> T) throws -> T {
+    MemoryMonitor.clearExhaustion(runtime.attention)
+    return try withMachine(evaluation, body)
   }
 
   /// Counts `evaluation` as in flight, so `interrupt()` reaches it.
@@ -69,12 +76,18 @@ public final class Interpreter: @unchecked Sendable {
   }
 
   /// Runs `body` with a machine of its own from the pool, registered as running for `interrupt`.
-  private func withMachine<T>(_ evaluation: EvaluationHandle, _ body: (Machine) throws -> T) rethrows -> T {
-    let machine =
-      machinesLock.withLock { () -> Machine? in
-        registerLocked(evaluation)
-        return idleMachines.popLast()
-      } ?? runtime.makeMachine()
+  private func withMachine<T>(_ evaluation: EvaluationHandle, _ body: (Machine) throws -> T) throws -> T {
+    let idle = machinesLock.withLock { () -> Machine? in
+      registerLocked(evaluation)
+      return idleMachines.popLast()
+    }
+    let machine: Machine
+    do {
+      machine = try idle ?? runtime.makeMachine()
+    } catch {
+      machinesLock.withLock { unregisterLocked(evaluation) }
+      throw error
+    }
     let outer = machine.evaluation
     machine.evaluation = evaluation
     let ownModule = evaluation.currentModule

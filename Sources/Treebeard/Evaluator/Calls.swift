@@ -55,6 +55,9 @@ extension Machine {
     guard builtin.accepts(argumentCount) else {
       throw Failure.arity(builtin.name, expected: builtin.arityDescription, got: argumentCount).located(span)
     }
+    // A builtin calling a builtin for each element (`(map vector xs)`, `(group-by identity
+    // xs)`) passes no other safe point: an interrupt or a memory signal is taken here.
+    try checkInterrupt()
     do {
       return try builtin.body(self, Arguments(base: base, count: argumentCount))
     } catch let error as OxurError {

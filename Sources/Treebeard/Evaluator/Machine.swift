@@ -1,5 +1,6 @@
 // The evaluator's per-thread state: one preallocated value stack, call depth and the safe point.
 
+import Foundation
 import OxurSyntax
 import Synchronization
 
@@ -8,6 +9,9 @@ import Synchronization
 /// own evaluation's interrupt flag and by the evaluator lock's queue.
 public final class Attention: Sendable {
   let raised = Atomic<Bool>(false)
+  /// Set with `raised` when the process nears a memory limit (`MemoryMonitor`): taken by the
+  /// first of this runtime's safe points to look.
+  let memoryShort = Atomic<Bool>(false)
   public init() {}
 
   func raise() { raised.store(true, ordering: .sequentiallyConsistent) }
@@ -54,20 +58,33 @@ public final class Machine: @unchecked Sendable {
   /// The tail call's span (plain data: storing it costs no reference counting).
   @exclusivity(unchecked) var tailSpan: Span = .unknown
 
-  /// `initialSlots` are made ready at once (at least twice `margin`); the rest a `chunk` at a
-  /// time as frames reach them. A whole chunk at start was 1 MiB written before the first
-  /// form ran: 256 of start-up's 619 page faults.
-  init(runtime: Runtime, slots: Int = 4_000_000, depthLimit: Int = 100_000, initialSlots: Int = 0) {
+  /// `initialSlots` are made ready at once (at least `margin` and 1,024 more); the rest a
+  /// `chunk` at a time as frames reach them. A whole chunk at start was 1 MiB written before
+  /// the first form ran: 256 of start-up's 619 page faults.
+  ///
+  /// Throws `out-of-memory` when the stack (64 MB by default) cannot be had: `allocate` traps
+  /// there, which under `ulimit -v` ended the process at a `spawn` or an HTTP request.
+  init(runtime: Runtime, slots: Int = 4_000_000, depthLimit: Int = 100_000, initialSlots: Int = 0) throws {
+    // Not initialised: a trivial type, and only slots 1...depth, written by `invoke` before they
+    // are read, are ever read (touching all 800 KB cost every new machine page faults).
+    let (frameBytes, framesOverflow) = (depthLimit + 1).multipliedReportingOverflow(
+      by: MemoryLayout<Unmanaged<Closure>?>.stride)
+    let (valueBytes, valuesOverflow) = slots.multipliedReportingOverflow(by: MemoryLayout<Value>.stride)
+    guard !framesOverflow, !valuesOverflow, depthLimit >= 0, slots >= 0,
+      let frames = malloc(frameBytes)?.bindMemory(to: Unmanaged<Closure>?.self, capacity: depthLimit + 1)
+    else { throw Machine.noStack(slots) }
+    guard let values = malloc(valueBytes)?.bindMemory(to: Value.self, capacity: slots) else {
+      free(frames)
+      throw Machine.noStack(slots)
+    }
     self.runtime = runtime
     self.attention = runtime.attention
     self.depthLimit = depthLimit
     self.output = runtime.output
     self.errorOutput = runtime.errorOutput
-    // Not initialised: a trivial type, and only slots 1...depth, written by `invoke` before they
-    // are read, are ever read (touching all 800 KB cost every new machine page faults).
-    callFrames = UnsafeMutablePointer<Unmanaged<Closure>?>.allocate(capacity: depthLimit + 1)
+    callFrames = frames
     capacity = slots
-    stack = UnsafeMutablePointer<Value>.allocate(capacity: slots)
+    stack = values
     // A process's machine starts smaller: a thousand idle processes should not cost a GiB.
     let initial = min(slots, max(initialSlots, Machine.margin + 1024))
     stack.initialize(repeating: .nil, count: initial)
@@ -86,8 +103,14 @@ public final class Machine: @unchecked Sendable {
 
   deinit {
     stack.deinitialize(count: initializedEnd - stack)
-    stack.deallocate()
-    callFrames.deallocate()
+    free(stack)
+    free(callFrames)
+  }
+
+  private static func noStack(_ slots: Int) -> OxurError {
+    OxurError(
+      "out-of-memory",
+      "out of memory: cannot allocate an evaluation's value stack of \(slots) slots")
   }
 
   /// Makes room for a frame ending at `end`; false when the stack is exhausted.
@@ -161,7 +184,7 @@ public final class Machine: @unchecked Sendable {
     if let evaluation, evaluation.consumeInterrupt() {
       throw OxurError("interrupted", "interrupted")
     }
-    if let exhausted = MemoryGuard.takeExhaustion() { throw exhausted }
+    if let exhausted = MemoryMonitor.takeExhaustion(attention) { throw exhausted }
   }
 
   /// The functions of `module` running on this machine now, innermost first. Read by a loader

@@ -53,7 +53,7 @@ public final class Runtime: @unchecked Sendable {
     self.output = output
     self.errorOutput = errorOutput ?? StandardOutput(descriptor: 2, limit: 0)
     self.lock = EvaluatorLock(attention: attention)
-    MemoryGuard.watch(attention)
+    MemoryMonitor.watch(attention)
     self.processes = ProcessTable(attention: attention)
     self.registry = Registry(lock: lock)
     var variants: [String: Variant] = [:]
@@ -113,7 +113,7 @@ public final class Runtime: @unchecked Sendable {
     GlobalSite(registry: registry, moduleName: module, name: name, checkExport: checkExport)
   }
 
-  func makeMachine() -> Machine { Machine(runtime: self, depthLimit: stackDepthLimit) }
+  func makeMachine() throws -> Machine { try Machine(runtime: self, depthLimit: stackDepthLimit) }
 
   /// Writes a problem report to standard error after pending output, so they appear in order.
   public func reportProblem(_ text: String) {

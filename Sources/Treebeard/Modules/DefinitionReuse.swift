@@ -206,6 +206,12 @@ extension Runtime {
     analyzer: Analyzer,
     staging: ModuleVersion, machine: Machine
   ) throws {
+    // A load whose forms call nothing passes no other safe point: Ctrl-C during it was kept
+    // pending and then dropped as the load's evaluation ended, and `run` went on to `main`.
+    // Reported at the form about to run.
+    do { try machine.checkInterrupt() } catch let error as OxurError {
+      throw error.located(Span(file: reuse.file, line: place.line, column: place.column))
+    }
     // A form the reader was offered to skip and did not has no candidate (the same check failed).
     let recorded =
       place.form == nil

@@ -2,29 +2,38 @@
 
 enum Collections {
   /// The elements of anything sequential: nil, lists, vectors, sets, maps (as [k v]), strings (chars).
+  /// Each is one block of every element, refused up front when it would not fit
+  /// (`MemoryGuard`): twice over, as callers mostly copy it again (into a vector, arguments).
   static func elements(_ value: Value, _ context: String) throws -> [Value] {
-    // One block of every element: refused up front when it would not fit (`MemoryGuard`).
-    if case .string = value {
-    } else if case .nil = value {
-    } else {
-      try MemoryGuard.reserve(try count(value) &* MemoryLayout<Value>.stride, for: "\(context)'s elements")
+    func reserve(_ count: Int, copies: Int = 2) throws {
+      try MemoryGuard.reserve(values: count, copies: copies, for: "\(context)'s elements")
     }
     switch value {
     case .nil: return []
-    case .list(let node): return node?.elements ?? []
-    case .vector(let vector): return vector.elements
-    case .set(let set): return Array(set.storage)
-    case .map(let map): return map.storage.map { .vector(PersistentVector.from([$0.key, $0.value])) }
+    case .list(let node):
+      try reserve(node?.count ?? 0)
+      return node?.elements ?? []
+    case .vector(let vector):
+      try reserve(vector.count)
+      return vector.elements
+    case .set(let set):
+      try reserve(set.count)
+      return Array(set.storage)
+    case .map(let map):
+      // Each entry becomes a two-element vector: a node of its own besides its slot.
+      try reserve(map.count, copies: 8)
+      return map.storage.map { .vector(PersistentVector.from([$0.key, $0.value])) }
     case .string(let s): return s.value.unicodeScalars.map { .char($0) }
     default: throw Failure.type("a collection", value, in: context)
     }
   }
 
-  /// The first `n` elements (all when there are fewer), walking no further than that: `take`
-  /// of a few elements of a huge vector copied every element first.
+  /// The first `n` elements (all when there are fewer): `take` of a few elements of a huge
+  /// vector copied every element first. Vectors and lists are walked no further than `n`;
+  /// sets, maps and strings are still copied whole by `forEach`.
   static func prefix(_ value: Value, _ n: Int, _ context: String) throws -> [Value] {
     var result: [Value] = []
-    result.reserveCapacity(min(n, try count(value)))
+    result.reserveCapacity(min(n, try count(value, context)))
     guard n > 0 else { return result }
     do {
       try forEach(value, context) { element in
@@ -53,7 +62,7 @@ enum Collections {
     }
   }
 
-  static func count(_ value: Value) throws -> Int {
+  static func count(_ value: Value, _ context: String = "count") throws -> Int {
     switch value {
     case .nil: return 0
     case .list(let node): return node?.count ?? 0
@@ -61,7 +70,7 @@ enum Collections {
     case .set(let set): return set.count
     case .map(let map): return map.count
     case .string(let s): return scalarCount(s.value)
-    default: throw Failure.type("a collection", value, in: "count")
+    default: throw Failure.type("a collection", value, in: context)
     }
   }
 

@@ -109,9 +109,17 @@ enum SequenceBuiltins {
       }
       return result
     }
-    t.define("concat", atLeast: 0) { _, a in
+    t.define("concat", atLeast: 0) { m, a in
       var result = VectorBuilder()
-      for index in 0..<a.count { try Collections.forEach(a[index], "concat") { result.append($0) } }
+      var built = 0
+      for index in 0..<a.count {
+        try Collections.forEach(a[index], "concat") {
+          result.append($0)
+          built &+= 1
+          // No safe point inside: an interrupt or a memory signal is taken here.
+          if built & 0xFFFF == 0 { try m.checkInterrupt() }
+        }
+      }
       return .vector(result.finish())
     }
     t.define("%concat-list", atLeast: 0) { _, a in
@@ -171,6 +179,7 @@ enum SequenceBuiltins {
       if overflow || lengthOverflow || length > 100_000_000 {
         throw OxurError("type", "range of more than 100,000,000 elements (ranges are built eagerly)")
       }
+      try MemoryGuard.reserve(values: max(0, length), for: "(range …)")
       var result = VectorBuilder()
       result.reserve(max(0, length))
       var built = 0
@@ -213,7 +222,8 @@ enum SequenceBuiltins {
     t.define("repeat", 2...2) { _, a in
       let n = try Check.int(a[0], "repeat")
       guard n <= 100_000_000 else { throw OxurError("type", "repeat count \(n) is too large") }
-      try MemoryGuard.reserve(max(0, n) * MemoryLayout<Value>.stride, for: "(repeat \(n) …)")
+      // The array, then the vector made from it: twice the elements at the peak.
+      try MemoryGuard.reserve(values: max(0, n), copies: 2, for: "(repeat \(n) …)")
       return Collections.vector(Array(repeating: a[1], count: max(0, n)))
     }
     t.define("every?", 2...2) { m, a in
@@ -284,7 +294,7 @@ enum SequenceBuiltins {
       try walk(a[0], 0)
       return Collections.vector(result)
     }
-    t.define("partition", 2...2) { _, a in
+    t.define("partition", 2...2) { m, a in
       let n = try Check.int(a[0], "partition")
       guard n > 0 else { throw OxurError("type", "partition size must be positive") }
       let items = try Collections.elements(a[1], "partition")
@@ -293,12 +303,15 @@ enum SequenceBuiltins {
       while index + n <= items.count {
         result.append(Collections.vector(Array(items[index..<(index + n)])))
         index += n
+        // A vector per part and no safe point: an interrupt or a memory signal is taken here.
+        if result.count & 0xFFF == 0 { try m.checkInterrupt() }
       }
       return Collections.vector(result)
     }
-    t.define("interleave", 2...2) { _, a in
+    t.define("interleave", 2...2) { m, a in
       var result: [Value] = []
       for (x, y) in zip(try Collections.elements(a[0], "interleave"), try Collections.elements(a[1], "interleave")) {
+        if result.count & 0xFFFF == 0 { try m.checkInterrupt() }
         result.append(x)
         result.append(y)
       }
@@ -307,11 +320,11 @@ enum SequenceBuiltins {
     t.define("apply", atLeast: 2) { m, a in
       // Counted before any array is made: more than the value stack holds cannot be called,
       // and copying 20,000,000 arguments first took 640 MB to learn that.
-      let spread = try Collections.count(a[a.count - 1])
-      guard spread <= m.capacity - Machine.margin else {
+      let (total, overflow) = try Collections.count(a[a.count - 1], "apply").addingReportingOverflow(a.count - 2)
+      guard !overflow, total <= m.capacity - Machine.margin else {
         throw OxurError(
           "stack-overflow",
-          "apply: \(spread) arguments are more than a call can take (at most \(m.capacity - Machine.margin))")
+          "apply: \(total) arguments are more than a call can take (at most about \(m.capacity - Machine.margin))")
       }
       var arguments = Array(a.dropping(1).dropLast())
       arguments.append(contentsOf: try Collections.elements(a[a.count - 1], "apply"))

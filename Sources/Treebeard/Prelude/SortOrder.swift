@@ -26,6 +26,11 @@ struct SortOrder {
     if kinds.0.isSequence, let x = a.sequenceElements, let y = b.sequenceElements {
       return try compareSequences(a, b, x, y)
     }
+    switch (a, b) {
+    case (.int(let i), .float(let d)) where !d.isNaN: return SortOrder.compare(i, d)
+    case (.float(let d), .int(let i)) where !d.isNaN: return -SortOrder.compare(i, d)
+    default: break
+    }
     if let order = try? Arithmetic.compare(a, b, "sort") {
       if order != 2 { return order }
       // NaN (the only unordered number) comes before every other number and ties with itself.
@@ -35,6 +40,18 @@ struct SortOrder {
     let left = Printer.readable(a)
     let right = Printer.readable(b)
     return left == right ? 0 : left < right ? -1 : 1
+  }
+
+  /// An Int against a Float by their exact values. Through `Double` (as `<` compares) large
+  /// Ints round: 2^53 + 1 equalled 2^53 as a Float while being greater than 2^53 as an Int,
+  /// which made the order intransitive.
+  static func compare(_ i: Int, _ d: Double) -> Int {
+    if d >= 9_223_372_036_854_775_808.0 { return -1 }  // 2^63: above every Int
+    if d < -9_223_372_036_854_775_808.0 { return 1 }
+    let floor = d.rounded(.down)
+    let whole = Int(floor)  // exact: -2^63 ≤ floor < 2^63
+    if i != whole { return i < whole ? -1 : 1 }
+    return d > floor ? -1 : 0
   }
 
   private mutating func compareSequences(_ a: Value, _ b: Value, _ x: [Value], _ y: [Value]) throws -> Int {

@@ -39,6 +39,12 @@ enum StringBuiltins {
     t.define("split", 2...2) { _, a in
       let text = try Check.string(a[0], "split")
       let separator = try Check.string(a[1], "split")
+      // The text's bytes, the pieces, their values and the vector: counted before any is made.
+      let pieces =
+        separator.isEmpty
+        ? Collections.scalarCount(text) : TextMatching.occurrenceCount(of: separator, in: text.utf8) + 1
+      try MemoryGuard.reserve(values: pieces, copies: 3, for: "split's pieces")
+      try MemoryGuard.reserve(text.utf8.count, for: "split's text")
       return Collections.vector(TextMatching.split(text, by: separator).map { .string($0) })
     }
     t.define("join", 1...2) { m, a in

@@ -46,8 +46,19 @@ extension Runtime {
   private func run(_ start: ProcessStart) {
     let process = start.process
     lock.acquire()
-    let machine =
-      processes.takeMachine() ?? Machine(runtime: self, depthLimit: stackDepthLimit, initialSlots: 16_384)
+    let machine: Machine
+    do {
+      machine = try processes.takeMachine() ?? Machine(runtime: self, depthLimit: stackDepthLimit, initialSlots: 16_384)
+    } catch {
+      let failure = (error as? OxurError ?? OxurError("internal", "\(error)")).located(start.span)
+      reportProblem(
+        "process \(process.description) (\(process.function)) ended with an error:\n" + ErrorRenderer.render(failure)
+          + "\n")
+      lock.release()
+      processes.ended(process)
+      process.finish(.failure(failure))
+      return
+    }
     machine.process = process
     machine.evaluation = process.handle
     // Killed before its first turn: the attention raised then may have been cleared by

@@ -28,10 +28,12 @@ enum TextMatching {
     if separator.isEmpty { return text.unicodeScalars.map { String($0) } }
     let bytes = Array(text.utf8)
     var pieces: [String] = []
+    pieces.reserveCapacity(occurrenceCount(of: separator, in: bytes) + 1)
     var start = 0
-    for match in occurrences(of: separator, in: bytes) {
+    forEachOccurrence(of: separator, in: bytes) { match in
       pieces.append(String(decoding: bytes[start..<match.lowerBound], as: UTF8.self))
       start = match.upperBound
+      return true
     }
     pieces.append(String(decoding: bytes[start...], as: UTF8.self))
     return pieces
@@ -60,8 +62,31 @@ enum TextMatching {
   static func occurrences<Bytes: Sequence<UInt8>>(
     of needle: String, in text: Bytes, limit: Int = .max
   ) -> [Range<Int>] {
+    var found: [Range<Int>] = []
+    forEachOccurrence(of: needle, in: text) { match in
+      found.append(match)
+      return found.count < limit
+    }
+    return found
+  }
+
+  /// How many non-overlapping occurrences of `needle` `text` holds, without keeping them.
+  static func occurrenceCount<Bytes: Sequence<UInt8>>(of needle: String, in text: Bytes) -> Int {
+    var count = 0
+    forEachOccurrence(of: needle, in: text) { _ in
+      count += 1
+      return true
+    }
+    return count
+  }
+
+  /// Calls `body` with each non-overlapping occurrence of `needle`, left to right (Knuth–Morris–
+  /// Pratt), until it returns false.
+  static func forEachOccurrence<Bytes: Sequence<UInt8>>(
+    of needle: String, in text: Bytes, _ body: (Range<Int>) -> Bool
+  ) {
     let pattern = Array(needle.utf8)
-    guard !pattern.isEmpty else { return [] }
+    guard !pattern.isEmpty else { return }
     // failure[i]: length of the longest proper prefix of pattern[0...i] that is also its suffix.
     var failure = [Int](repeating: 0, count: pattern.count)
     var length = 0
@@ -77,7 +102,6 @@ enum TextMatching {
         index += 1
       }
     }
-    var found: [Range<Int>] = []
     var matched = 0
     var position = 0
     for byte in text {
@@ -85,11 +109,9 @@ enum TextMatching {
       if byte == pattern[matched] { matched += 1 }
       position += 1
       if matched == pattern.count {
-        found.append((position - pattern.count)..<position)
-        if found.count >= limit { break }
+        guard body((position - pattern.count)..<position) else { return }
         matched = 0
       }
     }
-    return found
   }
 }
