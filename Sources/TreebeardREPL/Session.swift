@@ -110,19 +110,24 @@ public enum Session {
       }
       _ = try interpreter.callMain(module: outcome.module, arguments: arguments, handle: evaluation)
       return interpreter.runtime.failedLoads > 0 ? 1 : 0
-    } catch let failure as LoadFailure {
-      if let exit = failure.exit { return exit.code }
-      report(failure.error, interpreter)
-      if failure.error.kind == "interrupted" { return 130 }
-    } catch let exit as ExitRequest {
-      return exit.code
-    } catch let error as OxurError {
-      report(error, interpreter)
-      if error.kind == "interrupted" { return 130 }
     } catch {
-      report(OxurError("internal", "\(error)"), interpreter)
+      return exitStatus(reporting: error, interpreter)
     }
-    return 1
+  }
+
+  /// How a `run` or `eval` that threw ends: `(exit n)` with n; an interrupt, reported, 130;
+  /// any other error, reported, 1.
+  private static func exitStatus(reporting error: any Error, _ interpreter: Interpreter) -> Int32 {
+    if let exit = error as? ExitRequest { return exit.code }
+    let failure: OxurError
+    if let load = error as? LoadFailure {
+      if let exit = load.exit { return exit.code }
+      failure = load.error
+    } else {
+      failure = error as? OxurError ?? OxurError("internal", "\(error)")
+    }
+    report(failure, interpreter)
+    return failure.kind == "interrupted" ? 130 : 1
   }
 
   /// `treebeard eval 'EXPR'`: print the value of the last form.
@@ -136,15 +141,9 @@ public enum Session {
         if !value.isVoid { interpreter.runtime.output.write(value.printed + "\n") }
         // A load the expression asked for failed (and was reported): not a success.
         return interpreter.runtime.failedLoads > 0 ? 1 : 0
-      } catch let exit as ExitRequest {
-        return exit.code
-      } catch let error as OxurError {
-        report(error, interpreter)
-        if error.kind == "interrupted" { return 130 }
       } catch {
-        report(OxurError("internal", "\(error)"), interpreter)
+        return exitStatus(reporting: error, interpreter)
       }
-      return 1
     }
   }
 
