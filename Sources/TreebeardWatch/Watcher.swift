@@ -178,9 +178,22 @@ private final class WatchLoop: @unchecked Sendable {
   /// Module files already warned about (deleted, turned into a directory, unreadable): one
   /// warning each time, not one per event; forgotten once the file reads again.
   private var warnedDeleted: Set<String> = []
-  /// The content hash of a save that failed to reload, so touching it again says nothing new
-  /// (until a reload commits: then it may load).
-  private var failedHashes: [String: String] = [:]
+  /// The content hashes of saves that failed to reload, so touching one again says nothing new
+  /// (until a reload commits: then it may load). Several per file: an in-place save seen
+  /// half-way (the file emptied, then written) failed as an empty file, and when one hash was
+  /// all that was kept the same broken content written back counted as news and was reported
+  /// again. At most `failedHashesKept` per file.
+  private var failedHashes: [String: [String]] = [:]
+  private static let failedHashesKept = 8
+
+  private func noteFailed(_ path: String, _ hash: String?) {
+    guard let hash else { return }
+    var known = failedHashes[path] ?? []
+    guard !known.contains(hash) else { return }
+    if known.count >= Self.failedHashesKept { known.removeFirst() }
+    known.append(hash)
+    failedHashes[path] = known
+  }
   /// The files of loaded modules as of the last reload.
   private var loadedPaths: Set<String> = []
   /// Module files whose saved content is not loaded because the transaction it was part of
@@ -275,7 +288,7 @@ private final class WatchLoop: @unchecked Sendable {
         continue
       }
       // Content already known to fail is news to nobody: it only goes in again beside news.
-      let isNews = failedHashes[path] != hash
+      let isNews = failedHashes[path]?.contains(hash) != true
       if !isNews && !stale.contains(path) { continue }
       // Read and parsed here, on the watcher's thread: the running program waits only for
       // the transaction itself.
@@ -284,7 +297,7 @@ private final class WatchLoop: @unchecked Sendable {
         // The same bytes still there: not a save caught moving but one that is no module text
         // (not UTF-8). It is a broken save like any other, and fails the saves made with it.
         if isNews, let again = FileManager.default.contents(atPath: path), ContentHash.of(again) == hash {
-          failedHashes[path] = hash
+          noteFailed(path, hash)
           stale.insert(path)
           unpreparable.append((module, (error as? OxurError).map(ErrorRenderer.summary) ?? "\(error)"))
         }
@@ -302,7 +315,7 @@ private final class WatchLoop: @unchecked Sendable {
     if let broken = unpreparable.first {
       // One transaction for the files saved together, as when one fails to analyze: none loads,
       // and the others wait (stale) for the next save that brings news.
-      for path in changed { failedHashes[path] = hashes[path] }
+      for path in changed { noteFailed(path, hashes[path]) }
       stale.formUnion(changed)
       let held = unpreparable.map(\.module) + changed.compactMap { byPath[$0] }
       let kept =
@@ -323,7 +336,7 @@ private final class WatchLoop: @unchecked Sendable {
     if !commit(prepared, interpreter: interpreter, reportingFailure: true) {
       // The content this pass read failed; a later save (another hash) is tried again, and
       // these go in again beside it.
-      for path in changed { failedHashes[path] = hashes[path] }
+      for path in changed { noteFailed(path, hashes[path]) }
       stale.formUnion(changed)
     }
   }

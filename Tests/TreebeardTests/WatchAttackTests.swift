@@ -75,6 +75,25 @@ import TreebeardWatch
     #expect(watched.version("app") == 1)
   }
 
+  /// An in-place save seen half-way (the file emptied, then written back with the same broken
+  /// content): the emptied file is refused, and the broken content, already reported, is not
+  /// reported again. With one failed hash kept per file the empty one replaced it, the broken
+  /// text counted as news, and under CI's load this test's neighbour saw it twice.
+  @Test(arguments: WatchBackend.allCases) func aFailedSaveSeenEmptiedHalfWayIsNotReportedTwice(
+    _ backend: WatchBackend
+  ) throws {
+    let watched = try Self.watchedAppOnLibrary(backend)
+    try watched.inPlaceSave("app.oxur", Self.app("(lib:missing)"))
+    waitUntil("the failed save is reported", timeout: 20) { watched.err.contains("unknown name: lib:missing") }
+    try watched.inPlaceSave("app.oxur", "")
+    waitUntil("the emptied file is refused", timeout: 20) { watched.err.contains("app.oxur is empty") }
+    try watched.inPlaceSave("app.oxur", Self.app("(lib:missing)"))
+    try watched.inPlaceSave("lib.oxur", Self.newLibrary)
+    waitUntil("lib reloads", timeout: 20) { watched.version("lib") == 2 }
+    #expect(watched.err.components(separatedBy: "unknown name: lib:missing").count == 2, "\(watched.err)")
+    #expect(watched.version("app") == 1)
+  }
+
   /// A module loaded through a symlink is edited where its target lives: only the link's
   /// directory was watched, so the program never reloaded, and nothing said so.
   @Test(arguments: WatchBackend.allCases) func aModuleLoadedThroughASymlinkReloadsWhenItsTargetIsSaved(
