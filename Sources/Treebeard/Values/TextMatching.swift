@@ -24,11 +24,12 @@ enum TextMatching {
   /// The pieces of `text` between non-overlapping occurrences of a non-empty `separator`, left
   /// to right (an occurrence at either end gives an empty piece there); an empty separator
   /// splits into scalars.
-  static func split(_ text: String, by separator: String) -> [String] {
+  /// `pieces` is how many there will be when the caller has counted them already.
+  static func split(_ text: String, by separator: String, pieces expected: Int? = nil) -> [String] {
     if separator.isEmpty { return text.unicodeScalars.map { String($0) } }
     let bytes = Array(text.utf8)
     var pieces: [String] = []
-    pieces.reserveCapacity(occurrenceCount(of: separator, in: bytes) + 1)
+    pieces.reserveCapacity(expected ?? occurrenceCount(of: separator, in: bytes) + 1)
     var start = 0
     forEachOccurrence(of: separator, in: bytes) { match in
       pieces.append(String(decoding: bytes[start..<match.lowerBound], as: UTF8.self))
