@@ -250,7 +250,23 @@ import Testing
     let outcome = loop.wait("the interrupted loop stops")
     #expect(oxurError(outcome)?.kind == "interrupted")
     #expect(oxurError(outcome)?.message == "interrupted")
+    // Placed at the loop that was stopped, not only at the form around it.
+    #expect(oxurError(outcome).map { [$0.span.line, $0.span.column] } == [1, 15])
     #expect(try interpreter.eval("(+ 1 2)").printed == "3")
+  }
+
+  @Test func anInterruptedFunctionBodyLoopIsPlacedAtTheBody() throws {
+    let (interpreter, _, _) = interpreter()
+    let running = Checkpoint("running", in: interpreter)
+    // The checkpoint inside the body: once it has passed, every safe point left is in `spin`.
+    _ = try interpreter.eval("(defn spin [i] (do (if (= i 1) (running) nil) (recur 2)))")
+    let loop = Background { try interpreter.eval("(spin 1)").printed }
+    guard running.wait("the loop starts") else { return }
+    interpreter.interrupt()
+    let outcome = loop.wait("the interrupted loop stops")
+    #expect(oxurError(outcome)?.kind == "interrupted")
+    // In the body (column 16 on), not at the call `(spin 1)` (column 1).
+    #expect((oxurError(outcome)?.span.column ?? 0) >= 16)
   }
 
   /// `catch` cannot intercept an interrupt (hot-reload.md §7).

@@ -14,7 +14,8 @@ import Testing
       repl.interrupt()
     }
     let answer = repl.answer()
-    #expect(answer.err == "✗ Error: interrupted\n")
+    // Placed at the loop the interrupt stopped, with its line.
+    #expect(answer.err.hasPrefix("✗ Error at <repl:4>:1:29: interrupted\n"), "\(answer.err)")
     #expect(repl.send("(inc kept)").out == "42\n")
     #expect(repl.close() == 0)
   }

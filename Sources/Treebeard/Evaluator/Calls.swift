@@ -140,7 +140,9 @@ extension Machine {
     do {
       var result = try bodyReference._withUnsafeGuaranteedRef { try $0.eval(self, base) }
       while case .recurSignal = result {
-        if attention.raised.load(ordering: .relaxed) { try safePoint() }
+        if attention.raised.load(ordering: .relaxed) {
+          try safePoint(at: bodyReference._withUnsafeGuaranteedRef { $0.span })
+        }
         result = try bodyReference._withUnsafeGuaranteedRef { try $0.eval(self, base) }
       }
       return result

@@ -79,7 +79,7 @@ final class ConditionalLoopNode: Node {
         let result = try exit.eval(m, fp)
         guard case .recurSignal = result else { return result }
       }
-      if m.attention.raised.load(ordering: .relaxed) { try m.safePoint() }
+      if m.attention.raised.load(ordering: .relaxed) { try m.safePoint(at: span) }
     }
   }
 }

@@ -173,6 +173,12 @@ public final class Machine: @unchecked Sendable {
     if runtime.lock.yieldToWaiters() { try interruptPoint() }
   }
 
+  /// `safePoint` at a loop's back-edge: an interrupt or a memory stop there is reported at the
+  /// loop, not only at the function around it. Out of line: the loop keeps only the flag test.
+  @inline(never) func safePoint(at span: Span) throws {
+    do { try safePoint() } catch let error as OxurError { throw error.located(span) }
+  }
+
   /// For long-running builtins (sorting, hashing, deep comparison): throws `interrupted` when
   /// this evaluation was interrupted. Never hands the evaluator over, so a builtin's Swift state
   /// stays valid across the check.

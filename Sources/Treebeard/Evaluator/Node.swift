@@ -200,7 +200,7 @@ final class LoopNode: Node {
     while true {
       let result = try body.eval(m, fp)
       guard case .recurSignal = result else { return result }
-      if m.attention.raised.load(ordering: .relaxed) { try m.safePoint() }
+      if m.attention.raised.load(ordering: .relaxed) { try m.safePoint(at: span) }
     }
   }
 

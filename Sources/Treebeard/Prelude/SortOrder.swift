@@ -1,9 +1,9 @@
 // The order `sort` and `sort-by` use when no comparator is given, over values of any shape.
 
 /// Numbers by value, strings and chars by text; lists and vectors element by element, then by
-/// length; other values by type name, then printed form. One three-way comparison per pair of
-/// elements, so comparing two values costs at most their size (an equality test at each level
-/// made it quadratic in their depth). Deep values cannot overflow the host stack: the comparison
+/// length; maps and sets by size, then printed form; other values by type name, then printed
+/// form. One three-way comparison per pair of elements, so comparing two values costs at most
+/// their size (an equality test at each level made it quadratic in their depth). Deep values cannot overflow the host stack: the comparison
 /// stops with a `stack-overflow` error when the stack runs low, and a long one stops when the
 /// evaluation is interrupted.
 struct SortOrder {
@@ -44,6 +44,12 @@ struct SortOrder {
       // NaN (the only unordered number) comes before every other number and ties with itself.
       let (left, right) = (a.isNaN, b.isNaN)
       return left == right ? 0 : left ? -1 : 1
+    }
+    // Maps and sets by size first: by printed form alone `{}` came after `{:a 1}` ('}' > ':').
+    switch (a, b) {
+    case (.map(let x), .map(let y)) where x.count != y.count: return x.count < y.count ? -1 : 1
+    case (.set(let x), .set(let y)) where x.count != y.count: return x.count < y.count ? -1 : 1
+    default: break
     }
     let left = Printer.readable(a)
     let right = Printer.readable(b)
