@@ -20,6 +20,27 @@ import Testing
     #expect(repl.close() == 0)
   }
 
+  /// A deep recursion's stack pages are given back when its evaluation ends: the evaluation
+  /// thread waits for the next entry, and kept them resident until the REPL exited.
+  @Test func aDeepRecursionsStackIsGivenBackAfterIt() throws {
+    let directory = ModuleDirectory()
+    let repl = try ReplSession(in: directory.url)
+    func residentPages(_ source: String) -> Int? {
+      let printed = repl.send(source).out.trimmingCharacters(in: CharacterSet(charactersIn: "\"\n"))
+      return printed.split(separator: " ").dropFirst().first.flatMap { Int($0) }
+    }
+    _ = repl.send("(defn deep [n] (if (= n 0) 0 (+ 1 (deep (- n 1)))))")
+    let statm = #"(slurp "/proc/self/statm")"#
+    guard let before = residentPages(statm), let during = residentPages("(do (deep 99000) \(statm))"),
+      let after = residentPages(statm)
+    else { return #expect(Bool(false), "no /proc/self/statm") }
+    // 4 KiB pages: the recursion touched tens of megabytes of stack.
+    #expect(during - before > 2_500, "before \(before), during \(during)")
+    #expect(after - before < (during - before) / 4, "before \(before), during \(during), after \(after)")
+    #expect(repl.send("(deep 10)").out == "10\n")
+    #expect(repl.close() == 0)
+  }
+
   @Test func replDefinitionsSurviveReloadsAndInModuleSwitches() throws {
     let directory = ModuleDirectory()
     directory.write("svc.oxur", "(module svc)\n(defn handler [x] [:v1 x])\n")

@@ -16,4 +16,9 @@ int treebeard_is_large_stack_thread(void);
 /// `pthread_setname_np` only for GNU sources).
 void treebeard_name_current_thread(const char *_Nonnull name);
 
+/// Gives back to the system the pages of the calling thread's stack more than `keep` bytes
+/// below the current frame (they hold nothing live). A parked large-stack thread calls it, so a
+/// deep recursion that ran on it does not keep its pages resident while it waits.
+void treebeard_release_unused_stack(unsigned long keep);
+
 #endif
