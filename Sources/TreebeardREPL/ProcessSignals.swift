@@ -140,10 +140,29 @@ enum ProcessSignals {
       interrupts += 1
       if interrupts < 2 && !exitsOnFirstInterrupt { return }
     }
+    let status = exitsOnFirstInterrupt ? 0 : 128 + Int32(byte)
+    exitAnyway(status, after: 1)
     interpreter.runtime.output.flush()
     interpreter.runtime.errorOutput.flush()
     cleanup?()
-    exit(exitsOnFirstInterrupt ? 0 : 128 + Int32(byte))
+    exit(status)
+  }
+
+  /// The status `exitAnyway`'s alarm ends the process with.
+  nonisolated(unsafe) private static var deadlineStatus: Int32 = 1
+
+  /// Ends the process with `status` in `seconds` unless it has ended by then. Flushing waits
+  /// for a pipe nobody reads (a paused pager, a stuck consumer) — and for the program's own
+  /// write blocked on it, which holds the output — so SIGTERM and a second Ctrl-C ended
+  /// nothing; what can be written in that time is, the rest is lost.
+  private static func exitAnyway(_ status: Int32, after seconds: UInt32) {
+    deadlineStatus = status
+    var action = sigaction()
+    action.__sigaction_handler.sa_handler = { _ in _exit(ProcessSignals.deadlineStatus) }
+    sigemptyset(&action.sa_mask)
+    guard sigaction(SIGALRM, &action, nil) == 0 else { return }
+    unblock([SIGALRM])
+    alarm(seconds)
   }
 
   /// `body`'s status, written by its thread before it signals the waiting one.

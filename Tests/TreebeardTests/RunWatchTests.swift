@@ -242,4 +242,39 @@ private final class RunningProgram: @unchecked Sendable {
     running.shows("the pending line written out at SIGTERM") { out, _ in out.contains("pending\n") }
     #expect(running.out == "flushed\npending\n", "\(running.out)")
   }
+
+  /// A program writing to a pipe nobody reads blocks in its write; SIGTERM flushed the same
+  /// pipe on the way out, and the process never ended.
+  @Test(arguments: [[SIGTERM], [SIGINT, SIGINT]])
+  func aSignalEndsAProgramBlockedOnAFullPipe(signals: [Int32]) throws {
+    let directory = ModuleDirectory()
+    directory.write(
+      "chatty.oxur",
+      """
+      (module chatty)
+      (defn main []
+        (spit "ready" "yes")
+        (loop [] (println "a line nobody reads, again and again and again") (recur)))
+
+      """)
+    let process = Process()
+    process.executableURL = Executable.url
+    process.arguments = ["run", "chatty.oxur"]
+    process.currentDirectoryURL = directory.url
+    let unread = Pipe()
+    process.standardOutput = unread
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+    waitUntil("the program runs", timeout: 30) { FileManager.default.fileExists(atPath: directory.path("ready")) }
+    // The pipe holds 64 KiB: the loop fills it at once and blocks.
+    Thread.sleep(forTimeInterval: 0.3)
+    for signal in signals {
+      kill(process.processIdentifier, signal)
+      Thread.sleep(forTimeInterval: 0.1)
+    }
+    #expect(waitUntil("the process ends", timeout: 15) { !process.isRunning })
+    if !process.isRunning { #expect(process.terminationStatus == 128 + signals[0]) }
+    withExtendedLifetime(unread) {}
+  }
 }
