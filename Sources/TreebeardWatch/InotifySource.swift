@@ -25,7 +25,12 @@ import Foundation
     func add(directory: String, recursive: Bool) {
       let watch = inotify_add_watch(descriptor, directory, InotifySource.fileEvents)
       if watch < 0 { return }  // gone or unreadable: nothing there can be a loaded module
-      directories[watch] = (directory, recursive)
+      // inotify answers the same descriptor for a directory however it is reached: a symbolic
+      // link back up the tree (`d/self -> .`) is a directory watched already. Walking it
+      // again went round the cycle (two such links: 2^40 paths, a core busy for ever) and
+      // re-keyed the watch under the longest path, which no loaded module's path matched.
+      if let known = directories[watch], known.recursive || !recursive { return }
+      directories[watch] = (directories[watch]?.path ?? directory, recursive)
       guard recursive, let children = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
       for child in children {
         let path = directory + "/" + child

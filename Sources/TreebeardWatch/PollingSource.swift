@@ -46,8 +46,25 @@ final class PollingSource: ChangeSource {
 
   func close() {}
 
-  /// The stamps of the regular files in `directory` (and below it, with `recursive`).
+  /// A directory by device and inode, however it is reached.
+  private struct DirectoryIdentity: Hashable {
+    let device: UInt64
+    let inode: UInt64
+  }
+
+  /// The stamps of the regular files in `directory` (and below it, with `recursive`). Each
+  /// directory is scanned once: a symbolic link back up the tree (`d/self -> .`) went round
+  /// the cycle until paths grew too long, and two such links took 2^40 paths.
   private func scan(_ directory: String, recursive: Bool) -> [String: Stamp] {
+    var visited: Set<DirectoryIdentity> = []
+    var info = stat()
+    if stat(directory, &info) == 0 {
+      visited.insert(DirectoryIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
+    }
+    return scan(directory, recursive: recursive, visited: &visited)
+  }
+
+  private func scan(_ directory: String, recursive: Bool, visited: inout Set<DirectoryIdentity>) -> [String: Stamp] {
     var result: [String: Stamp] = [:]
     guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return result }
     for name in names {
@@ -55,7 +72,10 @@ final class PollingSource: ChangeSource {
       var info = stat()
       guard stat(path, &info) == 0 else { continue }
       if (info.st_mode & S_IFMT) == S_IFDIR {
-        if recursive { result.merge(scan(path, recursive: true)) { _, new in new } }
+        let identity = DirectoryIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+        if recursive, visited.insert(identity).inserted {
+          result.merge(scan(path, recursive: true, visited: &visited)) { _, new in new }
+        }
       } else {
         result[path] = Stamp(
           inode: UInt64(info.st_ino), size: Int64(info.st_size), seconds: Int(info.st_mtim.tv_sec),

@@ -121,6 +121,31 @@ import TreebeardWatch
     waitUntil("one reload line", timeout: 20) { output.take().contains("↻ Auto-reloaded: calc (version 2") }
   }
 
+  /// A watched tree holding symbolic links back up to itself (`a -> .`, `b -> .`): the walk
+  /// went round the cycles (2^40 paths with two, a core busy for ever) and a save never
+  /// reloaded. Each directory is now watched and scanned once, under its first path.
+  @Test(arguments: WatchBackend.allCases) func aTreeWithSymlinkCyclesIsWatchedOnce(_ backend: WatchBackend) throws {
+    let directory = ModuleDirectory()
+    let manager = FileManager.default
+    try manager.createDirectory(atPath: directory.path("tree"), withIntermediateDirectories: false)
+    let module = directory.write("tree/calc.oxur", "(module calc)\n(defn answer [] :v1)\n")
+    for link in ["a", "b"] {
+      try manager.createSymbolicLink(atPath: directory.path("tree/\(link)"), withDestinationPath: ".")
+    }
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: module)
+    let watcher = Watcher(interpreter: interpreter, options: WatchOptions(backend: backend, debounce: 0.05))
+    defer { watcher.stop() }
+    try watcher.watch(directory: directory.path("tree"))
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: module))
+    try handle.truncate(atOffset: 0)
+    try handle.write(contentsOf: Data("(module calc)\n(defn answer [] :v2)\n".utf8))
+    try handle.close()
+    waitUntil("calc reloads", timeout: 20) {
+      (try? interpreter.call(module: "calc", function: "answer").printed) == ":v2"
+    }
+  }
+
   /// Bytes that are not UTF-8 (an editor saving Latin-1) were skipped without a word: the
   /// program kept its old code and nobody was told. Now it is a broken save like any other.
   @Test(arguments: WatchBackend.allCases) func aSaveThatIsNotUTF8IsReportedAndKeepsTheVersion(
