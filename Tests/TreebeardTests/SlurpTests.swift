@@ -20,6 +20,38 @@ import Testing
     #expect(text.contains("[stack]"))
   }
 
+  /// A FIFO with no writer yet blocked `open`, and a silent writer blocked `read`: Ctrl-C
+  /// could not end the wait. Both now wait in 50 ms polls that look at the interrupt.
+  @Test func anInterruptEndsASlurpWaitingForAPipe() throws {
+    let directory = ModuleDirectory()
+    let path = directory.url.appendingPathComponent("silent").path
+    #expect(mkfifo(path, 0o600) == 0)
+    let (interpreter, _, _) = bufferedInterpreter()
+    let slurping = Background { try interpreter.eval("(slurp \"\(path)\")").printed }
+    Thread.sleep(forTimeInterval: 0.3)
+    interpreter.interrupt()
+    #expect(oxurError(slurping.wait("the slurp ends", timeout: 10))?.kind == "interrupted")
+    #expect(try interpreter.eval("(+ 40 2)").printed == "42")
+  }
+
+  /// Waiting for a writer is kept: a FIFO's writer that comes later is read to its end.
+  @Test func slurpWaitsForAPipesWriter() throws {
+    signal(SIGPIPE, SIG_IGN)
+    let directory = ModuleDirectory()
+    let path = directory.url.appendingPathComponent("late").path
+    #expect(mkfifo(path, 0o600) == 0)
+    let writer = Thread {
+      Thread.sleep(forTimeInterval: 0.3)
+      guard let handle = FileHandle(forWritingAtPath: path) else { return }
+      Thread.sleep(forTimeInterval: 0.2)
+      try? handle.write(contentsOf: Data("late words".utf8))
+      try? handle.close()
+    }
+    writer.start()
+    let (interpreter, _, _) = bufferedInterpreter()
+    #expect(try interpreter.eval("(slurp \"\(path)\")").printed == "\"late words\"")
+  }
+
   /// A named pipe: the writer's 300,000 bytes arrive over many reads, all of them kept.
   @Test func slurpReadsANamedPipeToItsEnd() throws {
     // A reader that stops early must fail this test, not kill the test process with SIGPIPE.
