@@ -42,6 +42,34 @@ import Testing
     #expect(!interpreter.modules().contains { $0.name == "slow" })
   }
 
+  /// A module's top level waiting with a timeout: the main process's waits poll for an
+  /// interrupt, but inside a load (the lock held) the poll's answer was dropped — `receive`
+  /// went back to waiting (Ctrl-C did nothing) and `await` reported a timeout that never passed.
+  @Test(arguments: [
+    "(def x (receive (:never 1) (after 100000 :timed-out)))",
+    "(def p (spawn (fn [] (sleep 100000))))\n(def x (await p 100000))",
+    "(def x (sleep 100000))",
+  ])
+  func anInterruptEndsATimedWaitInAModulesTopLevel(topLevel: String) throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("waits.oxur", "(module waits)\n(entered)\n\(topLevel)\n")
+    let (interpreter, errors, entered) = interpreterWithEntrance()
+    let handle = EvaluationHandle(interpreter: interpreter)
+    let running = Background { try interpreter.eval("(load \"\(path)\")", handle: handle) }
+    #expect(entered.wait(timeout: .now() + 60) == .success, "the top level started")
+    Thread.sleep(forTimeInterval: 0.2)
+    handle.interrupt()
+    let result = running.wait("the interrupted load ends", timeout: 20)
+    // Not stopped, the load holds the evaluator: nothing after this could run.
+    guard oxurError(result)?.kind == "interrupted" else {
+      Issue.record("the load went on: \(String(describing: result))")
+      return
+    }
+    #expect(errors.take().contains("✗ Module not loaded: waits"))
+    #expect(try interpreter.eval("(+ 40 2)").printed == "42")
+    _ = try? interpreter.eval("(kill-all)")
+  }
+
   /// The same for a reload: the version it would replace stays, and `catch` cannot keep the
   /// code going (an interrupt is never caught).
   @Test func anInterruptedReloadKeepsTheVersionAndIsNotCaught() throws {

@@ -17,7 +17,14 @@ extension Machine {
   /// Like a safe point, the release lets a reload commit: the calling builtin keeps running
   /// the code it started with, and its caller's next global call runs the new version.
   public func withEvaluatorReleased<T>(_ body: () throws -> T) throws -> T {
-    guard canReleaseEvaluator else { return try body() }
+    guard canReleaseEvaluator else {
+      // Inside a load the lock stays held; a wait that polled an interrupt returns early, and
+      // must stop here too: a `receive … (after …)` in a module's top level went back to
+      // waiting for ever, and `await` with a timeout reported a timeout that never passed.
+      let result = try body()
+      try interruptPoint()
+      return result
+    }
     let depth = runtime.lock.releaseEntirely()
     let result: T
     do {
