@@ -1,4 +1,4 @@
-// SIGINT and SIGTERM for `treebeard run` and `eval`: interrupt the program, flush, exit 130 / 143.
+// SIGINT, SIGTERM and SIGHUP for `treebeard run` and `eval`: interrupt the program, flush, exit 130 / 143 / 129.
 
 import Foundation
 import Synchronization
@@ -19,6 +19,8 @@ enum ProcessSignals {
   nonisolated(unsafe) static var cleanup: (@Sendable () -> Void)?
   /// A server with no program (`treebeard nrepl`): the first Ctrl-C ends the process, cleanly.
   nonisolated(unsafe) static var exitsOnFirstInterrupt = false
+  /// The signals given handlers: SIGINT, SIGTERM, and SIGHUP unless it was ignored.
+  nonisolated(unsafe) private static var handledSignals: [Int32] = [SIGINT, SIGTERM]
   /// Set by the SIGINT handler: `run` looks between the load and `main`, where an interrupt
   /// that arrived after the load's last safe point would otherwise be dropped with the load's
   /// evaluation. Made before the handler is installed (a handler must not initialise it).
@@ -36,7 +38,7 @@ enum ProcessSignals {
       while read(readEnd, &byte, 1) == 1 { respond(to: byte, interrupts: &interrupts, interpreter: interpreter) }
     }
     if !started {
-      for signal in [SIGINT, SIGTERM] { Foundation.signal(signal, SIG_DFL) }
+      for signal in handledSignals { Foundation.signal(signal, SIG_DFL) }
     }
   }
 
@@ -115,7 +117,17 @@ enum ProcessSignals {
     evaluation = Unmanaged.passRetained(handle)
     pipeWrite = descriptors[1]
     interruptRequested.store(false, ordering: .relaxed)
-    for signal in [SIGINT, SIGTERM] {
+    handledSignals = [SIGINT, SIGTERM]
+    // A closed terminal ended the process by the default action: no output written out, and a
+    // server's `.nrepl-port` left for editors to try. Handled as SIGTERM is (status 129) —
+    // unless the process was started ignoring it (`nohup`), which it keeps doing.
+    var hangUp = sigaction()
+    if sigaction(SIGHUP, nil, &hangUp) == 0,
+      hangUp.__sigaction_handler.sa_handler.map({ unsafeBitCast($0, to: Int.self) }) != unsafeBitCast(SIG_IGN, to: Int.self)
+    {
+      handledSignals.append(SIGHUP)
+    }
+    for signal in handledSignals {
       var action = sigaction()
       action.__sigaction_handler.sa_handler = { number in
         if number == SIGINT {
@@ -129,7 +141,7 @@ enum ProcessSignals {
       action.sa_flags = SA_RESTART
       sigaction(signal, &action, nil)
     }
-    unblock([SIGINT, SIGTERM])
+    unblock(handledSignals)
     return descriptors[0]
   }
 

@@ -19,6 +19,35 @@ import TreebeardNREPL
     #expect(!FileManager.default.fileExists(atPath: directory.path(".nrepl-port")))
   }
 
+  /// A closed terminal (SIGHUP) ended the server by the default action and left `.nrepl-port`
+  /// behind for editors to try; it now ends as SIGTERM does, cleaning up.
+  @Test func aHangUpEndsTheServerAndRemovesItsPortFile() throws {
+    let directory = ModuleDirectory()
+    let server = try Child(Executable.url.path, ["nrepl"], in: directory.url)
+    defer { server.process.terminate() }
+    #expect(server.waitForOutput("the announcement") { $0.contains("nrepl://127.0.0.1:") })
+    #expect(FileManager.default.fileExists(atPath: directory.path(".nrepl-port")))
+    kill(server.process.processIdentifier, SIGHUP)
+    let ended = server.finish()
+    #expect(ended.status == 0 && server.process.terminationReason == .exit, "\(ended)")
+    #expect(!FileManager.default.fileExists(atPath: directory.path(".nrepl-port")))
+  }
+
+  /// A program running on in the background of a closed terminal (`nohup`) keeps ignoring it.
+  @Test func aRunStartedIgnoringHangUpsKeepsIgnoringThem() throws {
+    let directory = ModuleDirectory()
+    directory.write("app.oxur", "(module app)\n(defn main [] (println \"up\") (loop [] (sleep 5) (recur)))\n")
+    let program = try Child(
+      "/bin/sh", ["-c", "trap '' HUP; exec \"$0\" run app.oxur", Executable.url.path], in: directory.url)
+    defer { program.process.terminate() }
+    #expect(program.waitForOutput("the program runs") { $0.contains("up") })
+    kill(program.process.processIdentifier, SIGHUP)
+    Thread.sleep(forTimeInterval: 0.5)
+    #expect(program.process.isRunning)
+    kill(program.process.processIdentifier, SIGTERM)
+    #expect(program.finish().status == 143)
+  }
+
   @Test func aLoopbackServerDoesNotWarn() throws {
     let directory = ModuleDirectory()
     let server = try Child(Executable.url.path, ["nrepl", "--port", "0"], in: directory.url)
