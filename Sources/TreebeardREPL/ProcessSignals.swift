@@ -122,10 +122,9 @@ enum ProcessSignals {
     // server's `.nrepl-port` left for editors to try. Handled as SIGTERM is (status 129) —
     // unless the process was started ignoring it (`nohup`), which it keeps doing.
     var hangUp = sigaction()
-    if sigaction(SIGHUP, nil, &hangUp) == 0,
-      hangUp.__sigaction_handler.sa_handler.map({ unsafeBitCast($0, to: Int.self) }) != unsafeBitCast(SIG_IGN, to: Int.self)
-    {
-      handledSignals.append(SIGHUP)
+    if sigaction(SIGHUP, nil, &hangUp) == 0 {
+      let current = hangUp.__sigaction_handler.sa_handler.map { unsafeBitCast($0, to: Int.self) }
+      if current != unsafeBitCast(SIG_IGN, to: Int.self) { handledSignals.append(SIGHUP) }
     }
     for signal in handledSignals {
       var action = sigaction()
