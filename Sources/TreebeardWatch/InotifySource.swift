@@ -12,9 +12,15 @@ import Foundation
     private let descriptor: Int32
     /// Watch descriptor → directory, and whether directories made under it get watched too.
     private var directories: [Int32: (path: String, recursive: Bool)] = [:]
+    /// Watched directories that were deleted or moved away (a `git checkout`, `rsync
+    /// --delete`, a tool replacing the tree): looked for again every `lostRetry`, and watched
+    /// again when a directory stands at the path; every file in it then counts as changed.
+    /// The kernel drops a watch with its directory, so saves into a re-made one were missed.
+    private var lost: [(path: String, recursive: Bool)] = []
+    private static let lostRetry: TimeInterval = 0.05
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
     private static let fileEvents = UInt32(
-      IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB)
+      IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB | IN_MOVE_SELF)
 
     init?() {
       let descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
@@ -42,10 +48,12 @@ import Foundation
     }
 
     func waitForChanges(timeout: TimeInterval) -> Set<String> {
+      var changed = watchFoundAgain()
+      if !changed.isEmpty { return changed }
       var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-      let milliseconds = Int32(max(0, min(timeout, 3600)) * 1000)
-      guard poll(&request, 1, milliseconds) > 0 else { return [] }
-      var changed: Set<String> = []
+      let wait = lost.isEmpty ? timeout : min(timeout, InotifySource.lostRetry)
+      let milliseconds = Int32(max(0, min(wait, 3600)) * 1000)
+      guard poll(&request, 1, milliseconds) > 0 else { return watchFoundAgain() }
       while true {
         let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
         if count <= 0 { break }
@@ -63,6 +71,13 @@ import Foundation
             changed.formUnion(everyFile())
             continue
           }
+          if mask & UInt32(IN_IGNORED | IN_MOVE_SELF) != 0, let directory = directories[watch] {
+            // The directory itself went (deleted, or moved and no longer at its path).
+            if mask & UInt32(IN_MOVE_SELF) != 0 { _ = inotify_rm_watch(descriptor, watch) }
+            directories[watch] = nil
+            lost.append(directory)
+            continue
+          }
           guard let directory = directories[watch], length > 0, offset <= count else { continue }
           let nameBytes = buffer[nameStart..<(nameStart + length)].prefix { $0 != 0 }
           let path = directory.path + "/" + String(decoding: nameBytes, as: UTF8.self)
@@ -77,6 +92,32 @@ import Foundation
         }
       }
       return changed
+    }
+
+    /// Lost directories standing at their paths again, watched anew: every file in them, for
+    /// the watcher's hashes to sort out.
+    private func watchFoundAgain() -> Set<String> {
+      guard !lost.isEmpty else { return [] }
+      var found: Set<String> = []
+      var stillLost: [(path: String, recursive: Bool)] = []
+      for directory in lost {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
+          stillLost.append(directory)
+          continue
+        }
+        let before = Set(directories.keys)
+        add(directory: directory.path, recursive: directory.recursive)
+        for watch in directories.keys where !before.contains(watch) {
+          guard let path = directories[watch]?.path else { continue }
+          for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+            found.insert(path + "/" + name)
+          }
+        }
+      }
+      lost = stillLost
+      return found
     }
 
     /// Every file in the watched directories.

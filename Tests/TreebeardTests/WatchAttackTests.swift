@@ -146,6 +146,36 @@ import TreebeardWatch
     }
   }
 
+  /// The watched directory deleted and made again (a `git checkout` of a branch without it
+  /// and back, `rsync --delete`): the kernel dropped the inotify watch with the directory, and
+  /// every later save went unseen, silently. Polling saw them.
+  @Test(arguments: WatchBackend.allCases) func aWatchedDirectoryMadeAgainIsWatchedAgain(_ backend: WatchBackend) throws {
+    let directory = ModuleDirectory()
+    let manager = FileManager.default
+    try manager.createDirectory(atPath: directory.path("lib"), withIntermediateDirectories: false)
+    let module = directory.write("lib/calc.oxur", "(module calc)\n(defn answer [] :v1)\n")
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: module)
+    let watcher = Watcher(interpreter: interpreter, options: WatchOptions(backend: backend, debounce: 0.05))
+    defer { watcher.stop() }
+    try watcher.watchLoadedModules()
+    Thread.sleep(forTimeInterval: 0.2)
+    try manager.removeItem(atPath: directory.path("lib"))
+    Thread.sleep(forTimeInterval: 0.3)
+    try manager.createDirectory(atPath: directory.path("lib"), withIntermediateDirectories: false)
+    directory.write("lib/calc.oxur", "(module calc)\n(defn answer [] :v2)\n")
+    waitUntil("the file in the directory made again reloads", timeout: 20) {
+      (try? interpreter.call(module: "calc", function: "answer").printed) == ":v2"
+    }
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: module))
+    try handle.truncate(atOffset: 0)
+    try handle.write(contentsOf: Data("(module calc)\n(defn answer [] :v3)\n".utf8))
+    try handle.close()
+    waitUntil("a later save reloads too", timeout: 20) {
+      (try? interpreter.call(module: "calc", function: "answer").printed) == ":v3"
+    }
+  }
+
   /// Bytes that are not UTF-8 (an editor saving Latin-1) were skipped without a word: the
   /// program kept its old code and nobody was told. Now it is a broken save like any other.
   @Test(arguments: WatchBackend.allCases) func aSaveThatIsNotUTF8IsReportedAndKeepsTheVersion(
