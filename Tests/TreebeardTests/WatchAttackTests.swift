@@ -149,7 +149,8 @@ import TreebeardWatch
   /// The watched directory deleted and made again (a `git checkout` of a branch without it
   /// and back, `rsync --delete`): the kernel dropped the inotify watch with the directory, and
   /// every later save went unseen, silently. Polling saw them.
-  @Test(arguments: WatchBackend.allCases) func aWatchedDirectoryMadeAgainIsWatchedAgain(_ backend: WatchBackend) throws {
+  @Test(arguments: WatchBackend.allCases) func aWatchedDirectoryMadeAgainIsWatchedAgain(_ backend: WatchBackend) throws
+  {
     let directory = ModuleDirectory()
     let manager = FileManager.default
     try manager.createDirectory(atPath: directory.path("lib"), withIntermediateDirectories: false)
