@@ -13,6 +13,8 @@ import Treebeard
 /// writes the signal number to a pipe. A thread reading that pipe does the flushing and exiting.
 enum ProcessSignals {
   nonisolated(unsafe) static var evaluation: Unmanaged<EvaluationHandle>?
+  /// A watcher's reload running for the program (`Interpreter.sessionReloads`): Ctrl-C stops it too.
+  nonisolated(unsafe) static var sessionReloads: Unmanaged<EvaluationHandle>?
   nonisolated(unsafe) static var pipeWrite: Int32 = -1
   /// Runs on the signal thread before the process exits (removes `.nrepl-port`). Set once,
   /// before `install`.
@@ -31,7 +33,7 @@ enum ProcessSignals {
   /// If no thread can be made the default actions come back: a handler writing to a pipe
   /// nobody reads would leave SIGTERM without effect.
   static func install(evaluation handle: EvaluationHandle, interpreter: Interpreter) {
-    guard let readEnd = installHandlers(evaluation: handle) else { return }
+    guard let readEnd = installHandlers(evaluation: handle, interpreter: interpreter) else { return }
     let started = DetachedThread.start(stackSize: 256 << 10, name: "tb-signals") {
       var interrupts = 0
       var byte: UInt8 = 0
@@ -62,7 +64,9 @@ enum ProcessSignals {
       close(finished[0])
       close(finished[1])
     }
-    guard let readEnd = installHandlers(evaluation: handle) else { return runReporting(body, interpreter) }
+    guard let readEnd = installHandlers(evaluation: handle, interpreter: interpreter) else {
+      return runReporting(body, interpreter)
+    }
     let status = StatusBox()
     let finishedWrite = finished[1]
     let started = LargeStack.start(name: "treebeard-main") {
@@ -110,11 +114,12 @@ enum ProcessSignals {
   /// The handlers and their pipe, once per process: the pipe's read end, or nil when installed
   /// already (the CLI runs one program; a later run in the same process keeps the first run's
   /// handlers and output) or no pipe could be made.
-  private static func installHandlers(evaluation handle: EvaluationHandle) -> Int32? {
+  private static func installHandlers(evaluation handle: EvaluationHandle, interpreter: Interpreter) -> Int32? {
     if pipeWrite >= 0 { return nil }
     var descriptors: [Int32] = [0, 0]
     guard pipe(&descriptors) == 0 else { return nil }
     evaluation = Unmanaged.passRetained(handle)
+    sessionReloads = Unmanaged.passRetained(interpreter.sessionReloads)
     pipeWrite = descriptors[1]
     interruptRequested.store(false, ordering: .relaxed)
     handledSignals = [SIGINT, SIGTERM]
@@ -132,6 +137,7 @@ enum ProcessSignals {
         if number == SIGINT {
           ProcessSignals.interruptRequested.store(true, ordering: .relaxed)
           ProcessSignals.evaluation?.takeUnretainedValue().interrupt()
+          ProcessSignals.sessionReloads?.takeUnretainedValue().interrupt()
         }
         var byte = UInt8(truncatingIfNeeded: number)
         _ = write(ProcessSignals.pipeWrite, &byte, 1)

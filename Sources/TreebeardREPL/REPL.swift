@@ -8,7 +8,7 @@ import Treebeard
 public final class REPL {
   let interpreter: Interpreter
   let editor = LineEditor()
-  /// Every entry's evaluation: Ctrl-C interrupts it and nothing else (not a watcher's reload).
+  /// Every entry's evaluation: Ctrl-C interrupts it (and a watcher's reload running then).
   let evaluation: EvaluationHandle
   private var entryNumber = 0
   public private(set) var exitCode: Int32 = 0
@@ -191,8 +191,12 @@ public final class REPL {
   /// the handler around each line it reads, so it stays ours while code runs.
   private func installInterruptHandler() {
     InterruptTarget.evaluation = Unmanaged.passUnretained(evaluation)
+    InterruptTarget.sessionReloads = Unmanaged.passUnretained(interpreter.sessionReloads)
     var action = sigaction()
-    action.__sigaction_handler.sa_handler = { _ in InterruptTarget.evaluation?.takeUnretainedValue().interrupt() }
+    action.__sigaction_handler.sa_handler = { _ in
+      InterruptTarget.evaluation?.takeUnretainedValue().interrupt()
+      InterruptTarget.sessionReloads?.takeUnretainedValue().interrupt()
+    }
     sigemptyset(&action.sa_mask)
     action.sa_flags = SA_RESTART
     sigaction(SIGINT, &action, nil)
@@ -203,4 +207,6 @@ public final class REPL {
 /// Where the SIGINT handler delivers Ctrl-C (a C function pointer cannot capture context).
 enum InterruptTarget {
   nonisolated(unsafe) static var evaluation: Unmanaged<EvaluationHandle>?
+  /// A watcher's reload running for the session (`Interpreter.sessionReloads`).
+  nonisolated(unsafe) static var sessionReloads: Unmanaged<EvaluationHandle>?
 }

@@ -347,14 +347,18 @@ private final class WatchLoop: @unchecked Sendable {
     let output = interpreter.runtime.output
     watcher.countAttempt()
     let start = DispatchTime.now().uptimeNanoseconds
+    // Under the session's reload handle: the REPL's or the program's Ctrl-C stops a saved
+    // top level that never ends (the reload rolls back) instead of leaving it the evaluator.
+    let handle = interpreter.sessionReloads
+    handle.reset()
     do {
       var outcomes: [LoadOutcome]
       if prepared.count == 1, let only = prepared.first {
-        let outcome = try interpreter.reload(prepared: only)
+        let outcome = try interpreter.reload(prepared: only, handle: handle)
         outcomes = [outcome] + outcome.dependents
       } else {
         // Several files at once (a branch switch, a refactoring): one all-or-nothing transaction.
-        outcomes = try interpreter.reloadAll(prepared: prepared)
+        outcomes = try interpreter.reloadAll(prepared: prepared, handle: handle)
       }
       let measured = Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
       // A commit may be what a failed save lacked (a name it imports from the module just

@@ -41,6 +41,24 @@ import Testing
     #expect(repl.close() == 0)
   }
 
+  /// The same in the REPL: an entry waiting behind a watcher's endless reload got no answer,
+  /// whatever Ctrl-C did; now the reload stops, the old version stays, the session goes on.
+  @Test func ctrlCStopsAWatchReloadThatNeverEndsInTheREPL() throws {
+    let directory = ModuleDirectory()
+    directory.write("wm.oxur", "(module wm)\n(defn f [] 1)\n")
+    let repl = try ReplSession(in: directory.url)
+    _ = repl.send(#"(load "wm.oxur")"#)
+    _ = repl.send("(watch)")
+    directory.write(
+      "wm.oxur", "(module wm)\n(defn f [] 2)\n(def started (spit \"spinning\" \"\"))\n(def spin (loop [] (recur)))\n")
+    waitUntil("the reload spins", timeout: 30) { FileManager.default.fileExists(atPath: directory.path("spinning")) }
+    repl.interrupt()
+    let answer = repl.send("(wm:f)")
+    #expect(answer.out.hasSuffix("1\n"), "\(answer)")
+    #expect(answer.err.contains("Module not reloaded (keeping version 1)"), "\(answer)")
+    #expect(repl.close() == 0)
+  }
+
   @Test func replDefinitionsSurviveReloadsAndInModuleSwitches() throws {
     let directory = ModuleDirectory()
     directory.write("svc.oxur", "(module svc)\n(defn handler [x] [:v1 x])\n")

@@ -207,6 +207,27 @@ private final class RunningProgram: @unchecked Sendable {
     }
   }
 
+  /// A save whose top level never ends held the evaluator in the watcher's reload: Ctrl-C
+  /// interrupted only `main`, which waited behind it for good. It stops the reload too (rolled
+  /// back), and then `main`.
+  @Test func ctrlCStopsAWatchReloadThatNeverEnds() throws {
+    let directory = ModuleDirectory()
+    directory.write("app.oxur", "(module app)\n(defn main [] (println \"up\") (loop [] (sleep 5) (recur)))\n")
+    let running = try RunningProgram(["run", "--watch", "app.oxur"], in: directory.url)
+    running.shows("the program runs") { out, _ in out.contains("up\n") }
+    Thread.sleep(forTimeInterval: 0.3)
+    directory.write(
+      "app.oxur",
+      "(module app)\n(def started (spit \"spinning\" \"\"))\n(def spin (loop [] (recur)))\n"
+        + "(defn main [] (loop [] (sleep 5) (recur)))\n")
+    waitUntil("the reload spins", timeout: 30) { FileManager.default.fileExists(atPath: directory.path("spinning")) }
+    running.signal(SIGINT)
+    #expect(running.exitStatus() == 130)
+    running.shows("the reload stopped and rolled back") { _, err in
+      err.contains("app.oxur:3:11: interrupted") && err.contains("Module not reloaded")
+    }
+  }
+
   @Test func anInterruptedEvalExits130() throws {
     let running = try RunningProgram(
       ["eval", "(do (println \"looping\") (loop [i 0] (sleep 1) (recur (+ i 1))))"],

@@ -18,8 +18,17 @@ public final class Interpreter: @unchecked Sendable {
   /// Whose `*1 *2 *3 *e` are defined in `user` now (touched holding the evaluator lock).
   private var installedSessionVariables: (owner: ObjectIdentifier, generation: Int)?
 
+  /// The handle reloads run under when another thread makes them on the session's behalf (a
+  /// file watcher's): a REPL or `run` gives it the same Ctrl-C as its own evaluation, since
+  /// a saved file whose top level never ends otherwise held the evaluator for good, and every
+  /// later entry waited behind it. Interrupting a reload is always safe: it rolls back.
+  /// Whoever runs such a reload `reset()`s it first: a Ctrl-C that came while none ran is
+  /// not the next one's.
+  public let sessionReloads: EvaluationHandle
+
   public init(output: OutputSink = StandardOutput(), errorOutput: OutputSink? = nil) {
     runtime = Runtime(output: output, errorOutput: errorOutput)
+    sessionReloads = EvaluationHandle(attention: runtime.attention)
   }
 
   /// Runs `body` holding the evaluator lock, on a thread with a large stack, with a machine
