@@ -110,6 +110,23 @@ private let addressLimit = "-v 1600000"
     #expect(result.stderr.contains("out of memory"), "\(source): \(result.stderr)")
   }
 
+  /// Builtins that make one block from a string (its chars, the replaced text, the printed
+  /// text) asked for it without the guard, and Swift trapped (`Fatal error: failed to allocate`).
+  @Test(arguments: [
+    "(count (vec S))", "(count (reverse S))", "(count (frequencies S))", "(count (map int S))",
+    "(count (replace S \"x\" \"yyyyyyyyyyyyyyyy\"))", "(count (pr-str (vec (repeat 6 S))))",
+    "(count (str (vec (repeat 6 S))))",
+  ])
+  func blocksMadeFromAStringAreRefusedNotTrapped(_ template: String) throws {
+    // S: a 32 MiB string, made by doubling.
+    let text = "(loop [i 0 s \"x\"] (if (< i 25) (recur (inc i) (str s s)) s))"
+    let source = template.replacingOccurrences(of: "S", with: text)
+    let result = try runLimited(addressLimit, ["eval", source])
+    #expect(result.status == 1, "\(template): \(result.stderr)")
+    #expect(result.stderr.contains("out of memory"), "\(template): \(result.stderr)")
+    #expect(!result.stderr.contains("Fatal error"), "\(template): \(result.stderr)")
+  }
+
   /// Freed memory is not given back to the system, so after two such errors use stays near the
   /// limit: the third program growing must still be stopped, not trap (the heap then grows only
   /// by what is asked, and near the limit any growth is signalled).

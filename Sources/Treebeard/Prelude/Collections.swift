@@ -23,7 +23,10 @@ enum Collections {
       // Each entry becomes a two-element vector: a node of its own besides its slot.
       try reserve(map.count, copies: 8)
       return map.storage.map { .vector(PersistentVector.from([$0.key, $0.value])) }
-    case .string(let s): return s.value.unicodeScalars.map { .char($0) }
+    case .string(let s):
+      // At most one char per byte: counting the scalars first would walk the text twice.
+      try reserve(s.value.utf8.count)
+      return s.value.unicodeScalars.map { .char($0) }
     default: throw Failure.type("a collection", value, in: context)
     }
   }

@@ -69,7 +69,7 @@ enum StringBuiltins {
     }
     t.define("replace", 3...3) { _, a in
       .string(
-        TextMatching.replacing(
+        try TextMatching.replacing(
           try Check.string(a[0], "replace"), try Check.string(a[1], "replace"),
           with: try Check.string(a[2], "replace")))
     }

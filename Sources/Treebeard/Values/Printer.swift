@@ -74,9 +74,12 @@ public enum Printer {
   /// `complete` for several values joined by `separator`, as `println` and `pr-str` print them.
   static func complete(_ values: [Value], readably: Bool, separator: String, machine: Machine?) throws -> String {
     var out = ""
+    var growth = MemoryGuard.Growth()
     for (index, value) in values.enumerated() {
       if index > 0 { out.append(separator) }
-      out.append(try complete(value, readably: readably, machine: machine))
+      let piece = try complete(value, readably: readably, machine: machine)
+      try growth.check(out.utf8.count + piece.utf8.count, for: "printed text")
+      out.append(piece)
       if out.utf8.count > maximumCompleteLength { throw PrintJob.tooLong() }
     }
     return out
@@ -151,6 +154,7 @@ public enum Printer {
       job.tooLong(&out)
       return
     }
+    guard job.allowsGrowth(to: out.utf8.count, &out) else { return }
     job.step()
     if depth >= job.levelLimit {
       switch value {
@@ -177,6 +181,7 @@ public enum Printer {
         out.unicodeScalars.append(c)
       }
     case .string(let s):
+      guard job.allowsGrowth(to: out.utf8.count + s.value.utf8.count, &out) else { return }
       if readably { escape(s.value, into: &out) } else { out.append(s.value) }
     case .keyword(let k): out.append(":" + k.name)
     case .symbol(let s): out.append(s.qualifiedName)
@@ -303,6 +308,20 @@ final class PrintJob {
       &out,
       failure: OxurError(
         "stack-overflow", "value nested too deeply to print (more than \(Printer.maximumDepth) levels)"))
+  }
+
+  /// How far the text has been checked against the memory limit (`MemoryGuard`).
+  private var growth = MemoryGuard.Growth()
+
+  /// Before the text grows to `count` bytes: false (the job stopped with `out-of-memory`)
+  /// when the doubling of its buffer would not fit under the memory limit, where Swift's
+  /// string growth traps (`(pr-str (vec (repeat 6 s)))` of a 64 MiB `s` under `ulimit -v`).
+  @inline(__always) func allowsGrowth(to count: Int, _ out: inout String) -> Bool {
+    do { try growth.check(count, for: "printed text") } catch {
+      stop(&out, failure: error)
+      return false
+    }
+    return true
   }
 
   /// Every few thousand values, lets an interrupt stop a long printing.

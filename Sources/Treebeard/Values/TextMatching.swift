@@ -41,20 +41,31 @@ enum TextMatching {
   }
 
   /// `text` with every non-overlapping occurrence of a non-empty `target` replaced, left to right.
-  static func replacing(_ text: String, _ target: String, with replacement: String) -> String {
+  /// Counts the matches first and asks `MemoryGuard` for the result (built as bytes, then made
+  /// a string: two blocks at once) before making it; the matches are not kept (a list of 64
+  /// million ranges was itself a gigabyte, which Swift failed to allocate, trapping).
+  static func replacing(_ text: String, _ target: String, with replacement: String) throws -> String {
     guard !target.isEmpty else { return text }
-    let bytes = Array(text.utf8)
-    let matches = occurrences(of: target, in: bytes)
-    guard !matches.isEmpty else { return text }
+    let count = occurrenceCount(of: target, in: text.utf8)
+    guard count > 0 else { return text }
+    let growth = max(0, replacement.utf8.count - target.utf8.count)
+    let (grown, grownOverflow) = count.multipliedReportingOverflow(by: growth)
+    let (size, sizeOverflow) = text.utf8.count.addingReportingOverflow(grown)
+    let (both, bothOverflow) = size.multipliedReportingOverflow(by: 2)
+    try MemoryGuard.reserve(grownOverflow || sizeOverflow || bothOverflow ? Int.max : both, for: "replace's result")
     var result: [UInt8] = []
-    result.reserveCapacity(bytes.count)
+    result.reserveCapacity(size)
     var start = 0
-    for match in matches {
-      result.append(contentsOf: bytes[start..<match.lowerBound])
-      result.append(contentsOf: replacement.utf8)
-      start = match.upperBound
+    var text = text
+    text.withUTF8 { bytes in
+      forEachOccurrence(of: target, in: bytes) { match in
+        result.append(contentsOf: bytes[start..<match.lowerBound])
+        result.append(contentsOf: replacement.utf8)
+        start = match.upperBound
+        return true
+      }
+      result.append(contentsOf: bytes[start...])
     }
-    result.append(contentsOf: bytes[start...])
     return String(decoding: result, as: UTF8.self)
   }
 
