@@ -59,6 +59,15 @@ import Testing
     #expect(repl.close() == 0)
   }
 
+  /// `*1` and `*e` were unknown names in a session's first entry ("did you mean *?"); they
+  /// are nil until there is a result or an error to hold.
+  @Test func sessionVariablesAreNilInTheFirstEntry() throws {
+    let directory = ModuleDirectory()
+    let repl = try ReplSession(in: directory.url)
+    #expect(repl.send("[*1 *2 *3 *e]").out == "[nil nil nil nil]\n")
+    #expect(repl.close() == 0)
+  }
+
   @Test func replDefinitionsSurviveReloadsAndInModuleSwitches() throws {
     let directory = ModuleDirectory()
     directory.write("svc.oxur", "(module svc)\n(defn handler [x] [:v1 x])\n")

@@ -24,8 +24,9 @@ public final class EvaluationHandle: Sendable {
     attention = interpreter.runtime.attention
     context.withLock {
       $0.module = module
-      // A session of its own starts with no `*1` or `*e`, not another session's.
-      if module != nil { $0.historyGeneration = 1 }
+      // A session starts with `*1 *2 *3 *e` defined as nil (unknown names in a REPL's first
+      // entry, with "did you mean *?"), and one of its own does not see another's.
+      $0.historyGeneration = 1
     }
   }
 
