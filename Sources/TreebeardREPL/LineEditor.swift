@@ -56,8 +56,9 @@ final class LineEditor {
     _ = writeHistory?(historyPath)
   }
 
-  /// The next line without its newline. `interrupted` consumes a pending Ctrl-C.
-  func readLine(prompt: String, interrupted: () -> Bool) -> LineInput {
+  /// The next line without its newline. `interrupted` consumes a pending Ctrl-C. Piped, the
+  /// lines come from `input` when it is standard input, which `read-line` reads as well.
+  func readLine(prompt: String, input: InputSource? = nil, interrupted: () -> Bool) -> LineInput {
     if let readline {
       // libedit ends the line it was reading on Ctrl-C (and returns nil).
       guard let raw = readline(prompt) else { return interrupted() ? .interrupted : .end }
@@ -65,7 +66,16 @@ final class LineEditor {
       return .line(String(cString: raw))
     }
     guard isInteractive else {
-      return Swift.readLine(strippingNewline: true).map(LineInput.line) ?? .end
+      guard let standard = input as? StandardInput else {
+        return Swift.readLine(strippingNewline: true).map(LineInput.line) ?? .end
+      }
+      while true {
+        switch standard.nextLine(waiting: 0.1) {
+        case .line(let line): return .line(line)
+        case .endOfInput: return .end
+        case .waiting: if interrupted() { return .interrupted }
+        }
+      }
     }
     var bytes = Array(prompt.utf8)
     _ = bytes.withUnsafeMutableBytes { Foundation.write(STDOUT_FILENO, $0.baseAddress, $0.count) }

@@ -56,7 +56,8 @@ public final class REPL {
       if colors { prompt = Colors.prompt(prompt, forLibedit: editor.hasLineEditing) }
       interpreter.runtime.output.flush()
       let line: String
-      switch editor.readLine(prompt: prompt, interrupted: { evaluation.consumeInterrupt() }) {
+      let input = interpreter.runtime.input
+      switch editor.readLine(prompt: prompt, input: input, interrupted: { evaluation.consumeInterrupt() }) {
       case .line(let text): line = text
       case .interrupted:
         // Ctrl-C at a prompt (also a continuation prompt) discards the entry, not the session.

@@ -68,6 +68,17 @@ import Testing
     #expect(repl.close() == 0)
   }
 
+  /// `read-line` in a piped session reads the line after the entry: the REPL's buffered read
+  /// of standard input had taken it, `read-line` saw the end, and the line ran as code.
+  @Test func readLineInAPipedSessionReadsTheNextLine() throws {
+    let directory = ModuleDirectory()
+    let repl = try ReplSession(in: directory.url)
+    repl.submit("(def n (read-line))\nAlice")
+    #expect(repl.answer().out == "n\n")
+    #expect(repl.send("n").out == "\"Alice\"\n")
+    #expect(repl.close() == 0)
+  }
+
   @Test func replDefinitionsSurviveReloadsAndInModuleSwitches() throws {
     let directory = ModuleDirectory()
     directory.write("svc.oxur", "(module svc)\n(defn handler [x] [:v1 x])\n")

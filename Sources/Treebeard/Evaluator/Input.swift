@@ -15,9 +15,13 @@ public protocol InputSource: AnyObject, Sendable {
   func nextLine() -> InputLine
 }
 
-/// Standard input, read by a thread of its own once the first `read-line` asks.
+/// Standard input, read by a thread of its own once the first `read-line` asks. A piped REPL
+/// reads its entries from here too (`nextLine(waiting:)`), so a `read-line` in an entry gets
+/// the line after it: with two readers of the descriptor, the REPL's buffered read had taken
+/// it, `read-line` saw the end of input and the line ran as code.
 public final class StandardInput: InputSource, @unchecked Sendable {
-  private let lock = NSLock()
+  /// Guards the fields below; signalled when bytes or the end arrive.
+  private let lock = NSCondition()
   private var buffer: [UInt8] = []
   private var ended = false
   private var started = false
@@ -27,14 +31,30 @@ public final class StandardInput: InputSource, @unchecked Sendable {
 
   public func nextLine() -> InputLine {
     lock.withLock {
-      if !started {
-        started = true
-        let thread = Thread { [self] in readUntilEnd() }
-        thread.name = "treebeard-stdin"
-        thread.start()
-      }
+      startReading()
       return InputBuffer.take(&buffer, ended: ended)
     }
+  }
+
+  /// The next line, waiting up to `timeout` seconds for one to be complete.
+  public func nextLine(waiting timeout: TimeInterval) -> InputLine {
+    lock.withLock {
+      startReading()
+      let deadline = Date().addingTimeInterval(timeout)
+      while true {
+        let line = InputBuffer.take(&buffer, ended: ended)
+        guard case .waiting = line, lock.wait(until: deadline) else { return line }
+      }
+    }
+  }
+
+  /// Starts the reading thread (called holding `lock`).
+  private func startReading() {
+    guard !started else { return }
+    started = true
+    let thread = Thread { [self] in readUntilEnd() }
+    thread.name = "treebeard-stdin"
+    thread.start()
   }
 
   private func readUntilEnd() {
@@ -44,6 +64,7 @@ public final class StandardInput: InputSource, @unchecked Sendable {
       if count < 0 && errno == EINTR { continue }
       lock.withLock {
         if count > 0 { buffer.append(contentsOf: chunk[..<count]) } else { ended = true }
+        lock.broadcast()
       }
       if count <= 0 { return }
     }
