@@ -26,6 +26,7 @@ public final class REPL {
   public init(interpreter: Interpreter) {
     self.interpreter = interpreter
     self.evaluation = EvaluationHandle(interpreter: interpreter)
+    evaluation.startSession()
   }
 
   static let help = """
