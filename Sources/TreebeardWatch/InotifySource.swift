@@ -35,6 +35,11 @@ import Foundation
       // link back up the tree (`d/self -> .`) is a directory watched already. Walking it
       // again went round the cycle (two such links: 2^40 paths, a core busy for ever) and
       // re-keyed the watch under the longest path, which no loaded module's path matched.
+      if let known = directories[watch], known.path != directory, !InotifySource.sameDirectory(known.path, directory) {
+        // Renamed (`mv src/a src/b` inside the tree): the watch and those below it follow the
+        // new name. Kept under the old one, saves in the renamed directory went unseen.
+        rename(from: known.path, to: directory)
+      }
       if let known = directories[watch], known.recursive || !recursive { return }
       directories[watch] = (directories[watch]?.path ?? directory, recursive)
       guard recursive, let children = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
@@ -72,10 +77,22 @@ import Foundation
             continue
           }
           if mask & UInt32(IN_IGNORED | IN_MOVE_SELF) != 0, let directory = directories[watch] {
-            // The directory itself went (deleted, or moved and no longer at its path).
-            if mask & UInt32(IN_MOVE_SELF) != 0 { _ = inotify_rm_watch(descriptor, watch) }
+            // Moved within the tree, the parent's IN_MOVED_TO came first and renamed the watch:
+            // it stands at its path. Otherwise the directory went (deleted, or moved away).
+            if mask & UInt32(IN_MOVE_SELF) != 0 {
+              var isDirectory: ObjCBool = false
+              if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory),
+                isDirectory.boolValue
+              {
+                continue
+              }
+              _ = inotify_rm_watch(descriptor, watch)
+            }
             directories[watch] = nil
-            lost.append(directory)
+            // One below a watched directory comes back through its parent's IN_CREATE; only a
+            // root (or one whose parent went too) is looked for.
+            let parent = (directory.path as NSString).deletingLastPathComponent
+            if !directories.values.contains(where: { $0.path == parent && $0.recursive }) { lost.append(directory) }
             continue
           }
           guard let directory = directories[watch], length > 0, offset <= count else { continue }
@@ -92,6 +109,21 @@ import Foundation
         }
       }
       return changed
+    }
+
+    /// True when both paths name one directory (by device and inode): a symbolic link to it.
+    private static func sameDirectory(_ a: String, _ b: String) -> Bool {
+      var first = stat()
+      var second = stat()
+      guard stat(a, &first) == 0, stat(b, &second) == 0 else { return false }
+      return first.st_dev == second.st_dev && first.st_ino == second.st_ino
+    }
+
+    /// The watches at `old` and below it, moved to `new`.
+    private func rename(from old: String, to new: String) {
+      for (watch, directory) in directories where directory.path == old || directory.path.hasPrefix(old + "/") {
+        directories[watch] = (new + directory.path.dropFirst(old.count), directory.recursive)
+      }
     }
 
     /// Lost directories standing at their paths again, watched anew: every file in them, for

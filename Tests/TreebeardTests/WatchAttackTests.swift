@@ -177,6 +177,34 @@ import TreebeardWatch
     }
   }
 
+  /// A directory renamed inside a watched tree (`mv tree/sub tree/moved`) keeps being watched
+  /// under its new name: the watch stayed keyed under the old one, or was dropped as lost,
+  /// and saves in the renamed directory went unseen.
+  @Test(arguments: WatchBackend.allCases) func aDirectoryRenamedInAWatchedTreeIsStillWatched(_ backend: WatchBackend)
+    throws
+  {
+    let directory = ModuleDirectory()
+    let manager = FileManager.default
+    try manager.createDirectory(atPath: directory.path("tree/sub"), withIntermediateDirectories: true)
+    directory.write("tree/sub/calc.oxur", "(module calc)\n(defn answer [] :v1)\n")
+    let (interpreter, _, _) = bufferedInterpreter()
+    let watcher = Watcher(interpreter: interpreter, options: WatchOptions(backend: backend, debounce: 0.05))
+    defer { watcher.stop() }
+    try watcher.watch(directory: directory.path("tree"))
+    Thread.sleep(forTimeInterval: 0.3)
+    try manager.moveItem(atPath: directory.path("tree/sub"), toPath: directory.path("tree/moved"))
+    Thread.sleep(forTimeInterval: 0.3)
+    let module = directory.path("tree/moved/calc.oxur")
+    try interpreter.load(path: module)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: module))
+    try handle.truncate(atOffset: 0)
+    try handle.write(contentsOf: Data("(module calc)\n(defn answer [] :v2)\n".utf8))
+    try handle.close()
+    waitUntil("calc reloads in the renamed directory", timeout: 20) {
+      (try? interpreter.call(module: "calc", function: "answer").printed) == ":v2"
+    }
+  }
+
   /// Bytes that are not UTF-8 (an editor saving Latin-1) were skipped without a word: the
   /// program kept its old code and nobody was told. Now it is a broken save like any other.
   @Test(arguments: WatchBackend.allCases) func aSaveThatIsNotUTF8IsReportedAndKeepsTheVersion(
