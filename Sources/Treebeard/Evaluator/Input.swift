@@ -20,19 +20,22 @@ public protocol InputSource: AnyObject, Sendable {
 /// the line after it: with two readers of the descriptor, the REPL's buffered read had taken
 /// it, `read-line` saw the end of input and the line ran as code.
 public final class StandardInput: InputSource, @unchecked Sendable {
-  /// Guards the fields below; signalled when bytes or the end arrive.
+  /// Guards the fields below; signalled when bytes or the end arrive, and when lines are taken.
   private let lock = NSCondition()
-  private var buffer: [UInt8] = []
+  private var pending = LineBuffer()
   private var ended = false
   private var started = false
   private let descriptor: Int32
+  /// How far the reader runs ahead of the lines taken while a whole line waits: `yes |
+  /// treebeard` grew without end. A line longer than this is still read whole.
+  static let readAhead = 1 << 20
 
   public init(descriptor: Int32 = 0) { self.descriptor = descriptor }
 
   public func nextLine() -> InputLine {
     lock.withLock {
       startReading()
-      return InputBuffer.take(&buffer, ended: ended)
+      return take()
     }
   }
 
@@ -42,10 +45,17 @@ public final class StandardInput: InputSource, @unchecked Sendable {
       startReading()
       let deadline = Date().addingTimeInterval(timeout)
       while true {
-        let line = InputBuffer.take(&buffer, ended: ended)
+        let line = take()
         guard case .waiting = line, lock.wait(until: deadline) else { return line }
       }
     }
+  }
+
+  /// A line from the buffer (called holding `lock`); the reader may have waited for room.
+  private func take() -> InputLine {
+    let line = pending.take(ended: ended)
+    if case .line = line { lock.broadcast() }
+    return line
   }
 
   /// Starts the reading thread (called holding `lock`).
@@ -60,13 +70,77 @@ public final class StandardInput: InputSource, @unchecked Sendable {
   private func readUntilEnd() {
     var chunk = [UInt8](repeating: 0, count: 65_536)
     while true {
+      lock.withLock {
+        while pending.count >= StandardInput.readAhead && pending.hasCompleteLine() { lock.wait() }
+      }
       let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
       if count < 0 && errno == EINTR { continue }
       lock.withLock {
-        if count > 0 { buffer.append(contentsOf: chunk[..<count]) } else { ended = true }
+        if count > 0 { pending.append(chunk[..<count]) } else { ended = true }
         lock.broadcast()
       }
       if count <= 0 { return }
+    }
+  }
+}
+
+/// Bytes read ahead, taken a line at a time from the front without moving the rest: taking
+/// each line with `removeFirst` copied everything behind it (a 1 MB file piped into the REPL
+/// moved about 10 GB), and a long line was searched again from its start at every read.
+public struct LineBuffer {
+  private var bytes: [UInt8] = []
+  /// Where the untaken bytes start.
+  private var start = 0
+  /// No newline stands before this index (past `start`).
+  private var searched = 0
+
+  public init() {}
+
+  /// Bytes not taken yet.
+  public var count: Int { bytes.count - start }
+
+  public mutating func append(_ chunk: ArraySlice<UInt8>) { bytes.append(contentsOf: chunk) }
+
+  /// True when a whole line waits to be taken.
+  public mutating func hasCompleteLine() -> Bool { newline() != nil }
+
+  /// The first line without its line end (`\n` or `\r\n`); at the end, what is left as a last line.
+  public mutating func take(ended: Bool) -> InputLine {
+    if let newline = newline() {
+      var end = newline
+      if end > start && bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+      let line = String(decoding: bytes[start..<end], as: UTF8.self)
+      start = newline + 1
+      searched = start
+      compact()
+      return .line(line)
+    }
+    guard ended else { return .waiting }
+    if count == 0 { return .endOfInput }
+    defer {
+      bytes.removeAll()
+      (start, searched) = (0, 0)
+    }
+    return .line(String(decoding: bytes[start...], as: UTF8.self))
+  }
+
+  /// The index of the first newline not taken, searching only what was not searched before.
+  private mutating func newline() -> Int? {
+    let from = max(start, searched)
+    if let found = bytes[from...].firstIndex(of: UInt8(ascii: "\n")) { return found }
+    searched = bytes.count
+    return nil
+  }
+
+  /// Drops the taken bytes once they are most of the buffer (each byte moved about once).
+  private mutating func compact() {
+    if start == bytes.count {
+      bytes.removeAll(keepingCapacity: bytes.count <= StandardInput.readAhead * 2)
+      (start, searched) = (0, 0)
+    } else if start >= 65_536 && start > bytes.count / 2 {
+      bytes.removeFirst(start)
+      searched -= start
+      start = 0
     }
   }
 }
