@@ -329,17 +329,27 @@ private final class WatchLoop: @unchecked Sendable {
     guard !changed.isEmpty else { return }
     // The stale files with the news first (what they waited for may have come); if that fails,
     // the news alone, as if nothing were stale, so one broken file does not hold back the rest.
+    wasInterrupted = false
     if !retried.isEmpty, commit(prepared + retried, interpreter: interpreter, reportingFailure: false) {
       stale.subtract(retried.map(\.path))
       return
     }
-    if !commit(prepared, interpreter: interpreter, reportingFailure: true) {
+    // Stopped by Ctrl-C: not run again alone (an endless top level would need a second one),
+    // and not remembered as failed content: the same save, saved again, is tried again.
+    if !wasInterrupted, commit(prepared, interpreter: interpreter, reportingFailure: true) { return }
+    stale.formUnion(changed)
+    if wasInterrupted {
+      interpreter.runtime.reportProblem("✗ Auto-reload interrupted (nothing changed); save again to retry\n")
+      interpreter.runtime.errorOutput.flush()
+    } else {
       // The content this pass read failed; a later save (another hash) is tried again, and
       // these go in again beside it.
       for path in changed { noteFailed(path, hashes[path]) }
-      stale.formUnion(changed)
     }
   }
+
+  /// Set by `commit`: its last reload was stopped by an interrupt (`Interpreter.sessionReloads`).
+  private var wasInterrupted = false
 
   /// Reloads `prepared` in one transaction and prints its lines; false when it failed (the
   /// failure printed when `reportingFailure`).
@@ -351,6 +361,7 @@ private final class WatchLoop: @unchecked Sendable {
     // top level that never ends (the reload rolls back) instead of leaving it the evaluator.
     let handle = interpreter.sessionReloads
     handle.reset()
+    wasInterrupted = false
     do {
       var outcomes: [LoadOutcome]
       if prepared.count == 1, let only = prepared.first {
@@ -370,6 +381,7 @@ private final class WatchLoop: @unchecked Sendable {
       watcher.followNewModules()
       return true
     } catch let failure as LoadFailure {
+      wasInterrupted = failure.error.kind == "interrupted"
       if reportingFailure {
         interpreter.runtime.reportProblem(failure.report + "\n")
         interpreter.runtime.errorOutput.flush()

@@ -79,6 +79,27 @@ import Testing
     #expect(repl.close() == 0)
   }
 
+  /// A save whose reload Ctrl-C stopped is not remembered as failed content: saved again
+  /// unchanged, it is tried again (and, fixed, loads).
+  @Test func aSaveStoppedByAnInterruptIsTriedAgainWhenSavedAgain() throws {
+    let directory = ModuleDirectory()
+    directory.write("wm.oxur", "(module wm)\n(defn f [] 1)\n")
+    let repl = try ReplSession(in: directory.url)
+    _ = repl.send(#"(load "wm.oxur")"#)
+    _ = repl.send("(watch)")
+    let slow = "(module wm)\n(defn f [] 2)\n(def started (spit \"spinning\" \"\"))\n(def wait (sleep 1500))\n"
+    directory.write("wm.oxur", slow)
+    waitUntil("the reload runs", timeout: 30) { FileManager.default.fileExists(atPath: directory.path("spinning")) }
+    repl.interrupt()
+    let stopped = repl.send("(wm:f)")
+    #expect(stopped.out.hasSuffix("1\n"), "\(stopped)")
+    #expect(stopped.err.contains("save again to retry"), "\(stopped)")
+    // The same content again: loads this time (its top level takes 1.5 s).
+    directory.write("wm.oxur", slow)
+    waitUntil("the same save loads", timeout: 30) { repl.send("(wm:f)").out.hasSuffix("2\n") }
+    #expect(repl.close() == 0)
+  }
+
   @Test func replDefinitionsSurviveReloadsAndInModuleSwitches() throws {
     let directory = ModuleDirectory()
     directory.write("svc.oxur", "(module svc)\n(defn handler [x] [:v1 x])\n")
