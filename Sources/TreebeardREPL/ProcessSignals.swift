@@ -167,23 +167,25 @@ enum ProcessSignals {
     }
     let status = exitsOnFirstInterrupt ? 0 : 128 + Int32(byte)
     exitAnyway(status, after: 1)
+    // Before the flushes, which the deadline may cut short: `.nrepl-port` must go either way.
+    cleanup?()
     interpreter.runtime.output.flush()
     interpreter.runtime.errorOutput.flush()
-    cleanup?()
     exit(status)
   }
 
-  /// The status `exitAnyway`'s alarm ends the process with.
-  nonisolated(unsafe) private static var deadlineStatus: Int32 = 1
+  /// The status `exitAnyway`'s alarm ends the process with (set on the signal thread, read in
+  /// the handler on any thread: atomic, and lock-free, so async-signal-safe).
+  private static let deadlineStatus = Atomic<Int32>(1)
 
   /// Ends the process with `status` in `seconds` unless it has ended by then. Flushing waits
   /// for a pipe nobody reads (a paused pager, a stuck consumer) — and for the program's own
   /// write blocked on it, which holds the output — so SIGTERM and a second Ctrl-C ended
   /// nothing; what can be written in that time is, the rest is lost.
   private static func exitAnyway(_ status: Int32, after seconds: UInt32) {
-    deadlineStatus = status
+    deadlineStatus.store(status, ordering: .sequentiallyConsistent)
     var action = sigaction()
-    action.__sigaction_handler.sa_handler = { _ in _exit(ProcessSignals.deadlineStatus) }
+    action.__sigaction_handler.sa_handler = { _ in _exit(ProcessSignals.deadlineStatus.load(ordering: .relaxed)) }
     sigemptyset(&action.sa_mask)
     guard sigaction(SIGALRM, &action, nil) == 0 else { return }
     unblock([SIGALRM])

@@ -228,6 +228,18 @@ private final class RunningProgram: @unchecked Sendable {
     }
   }
 
+  /// A closed terminal (SIGHUP) ends a run as SIGTERM does, writing out its output: status 129.
+  @Test func aHangUpEndsARunWithItsOutput() throws {
+    let directory = ModuleDirectory()
+    directory.write(
+      "app.oxur", "(module app)\n(defn main [] (println \"up\") (spit \"ready\" \"\") (loop [] (recur)))\n")
+    let running = try RunningProgram(["run", "app.oxur"], in: directory.url)
+    waitUntil("the program runs", timeout: 30) { FileManager.default.fileExists(atPath: directory.path("ready")) }
+    running.signal(SIGHUP)
+    #expect(running.exitStatus() == 129)
+    running.shows("the buffered line written out") { out, _ in out == "up\n" }
+  }
+
   @Test func anInterruptedEvalExits130() throws {
     let running = try RunningProgram(
       ["eval", "(do (println \"looping\") (loop [i 0] (sleep 1) (recur (+ i 1))))"],

@@ -28,9 +28,17 @@ import Testing
     #expect(mkfifo(path, 0o600) == 0)
     let (interpreter, _, _) = bufferedInterpreter()
     let slurping = Background { try interpreter.eval("(slurp \"\(path)\")").printed }
-    Thread.sleep(forTimeInterval: 0.3)
-    interpreter.interrupt()
-    #expect(oxurError(slurping.wait("the slurp ends", timeout: 10))?.kind == "interrupted")
+    // An interrupt reaches only an evaluation already started: ask until it has ended.
+    let ended = Counter()
+    let asking = Thread {
+      while ended.value == 0 {
+        interpreter.interrupt()
+        Thread.sleep(forTimeInterval: 0.1)
+      }
+    }
+    asking.start()
+    defer { ended.increment() }
+    #expect(oxurError(slurping.wait("the slurp ends", timeout: 20))?.kind == "interrupted")
     #expect(try interpreter.eval("(+ 40 2)").printed == "42")
   }
 
