@@ -100,6 +100,19 @@ import Testing
     #expect(repl.close() == 0)
   }
 
+  /// Ctrl-C at a piped REPL's continuation prompt discards the unfinished entry, as on a terminal.
+  @Test func ctrlCDiscardsAnUnfinishedPipedEntry() throws {
+    let directory = ModuleDirectory()
+    let repl = try ReplSession(in: directory.url)
+    #expect(repl.send("(def kept 1)").out == "kept\n")
+    repl.type("(+ 100\n")
+    Thread.sleep(forTimeInterval: 0.3)
+    repl.interrupt()
+    Thread.sleep(forTimeInterval: 0.3)
+    #expect(repl.send("(+ 2 3)").out.hasSuffix("5\n"))
+    #expect(repl.close() == 0)
+  }
+
   @Test func replDefinitionsSurviveReloadsAndInModuleSwitches() throws {
     let directory = ModuleDirectory()
     directory.write("svc.oxur", "(module svc)\n(defn handler [x] [:v1 x])\n")

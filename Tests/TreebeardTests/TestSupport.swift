@@ -118,6 +118,9 @@ final class ReplSession: @unchecked Sendable {
   /// The file name whose failed load marks the end of an answer on stderr.
   static let errorMarker = "treebeard-test-done-marker.oxur"
 
+  /// Sends raw text, with no markers (an unfinished entry).
+  func type(_ text: String) { input.fileHandleForWriting.write(Data(text.utf8)) }
+
   /// Sends one input followed by two markers: a print on stdout and a failed load on stderr.
   func submit(_ line: String) {
     let markers = "\n(println \"\(ReplSession.marker)\")\n(load \"\(ReplSession.errorMarker)\")\n"
