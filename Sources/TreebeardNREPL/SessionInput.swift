@@ -7,7 +7,7 @@ import Treebeard
 /// until more text comes); the client answers with a `stdin` op. Empty `stdin` ends the input.
 final class SessionInput: InputSource, @unchecked Sendable {
   private let lock = NSLock()
-  private var buffer: [UInt8] = []
+  private var buffer = LineBuffer()
   private var ended = false
   private var asked = false
   /// Tells the running request that input is needed; set for the duration of each request.
@@ -18,7 +18,7 @@ final class SessionInput: InputSource, @unchecked Sendable {
 
   func nextLine() -> InputLine {
     let (line, ask): (InputLine, (@Sendable () -> Void)?) = lock.withLock {
-      let line = InputBuffer.take(&buffer, ended: ended)
+      let line = buffer.take(ended: ended)
       guard line == .waiting, !asked, let onNeed else { return (line, nil) }
       asked = true
       return (line, onNeed)
@@ -34,7 +34,7 @@ final class SessionInput: InputSource, @unchecked Sendable {
         ended = true
       } else {
         guard buffer.count + text.utf8.count <= Self.maximumBuffered else { return false }
-        buffer.append(contentsOf: text.utf8)
+        buffer.append(text.utf8)
         ended = false
       }
       asked = false

@@ -1,7 +1,11 @@
-// The interface every file-change backend offers the watcher, and how a backend is chosen.
+// The interface every file-change backend offers the watcher, how a backend is chosen, and how a directory is known.
 
 import Foundation
 import Treebeard
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Reports paths in watched directories that may have changed. Used from the watcher's thread
 /// only (created on another, then handed over), so implementations need no locking.
@@ -50,4 +54,20 @@ public struct WatchOptions: Sendable {
     self.backend = backend
     self.debounce = debounce
   }
+}
+
+/// A directory by device and inode, however it is reached (a symbolic link, a rename): how
+/// both backends tell a directory they walked already.
+struct DirectoryIdentity: Hashable {
+  let device: UInt64
+  let inode: UInt64
+
+  /// The directory at `path`; nil when nothing, or no directory, stands there.
+  init?(_ path: String) {
+    var info = stat()
+    guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { return nil }
+    (device, inode) = (UInt64(info.st_dev), UInt64(info.st_ino))
+  }
+
+  init(_ info: stat) { (device, inode) = (UInt64(info.st_dev), UInt64(info.st_ino)) }
 }

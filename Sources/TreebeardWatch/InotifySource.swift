@@ -35,7 +35,9 @@ import Foundation
       // link back up the tree (`d/self -> .`) is a directory watched already. Walking it
       // again went round the cycle (two such links: 2^40 paths, a core busy for ever) and
       // re-keyed the watch under the longest path, which no loaded module's path matched.
-      if let known = directories[watch], known.path != directory, !InotifySource.sameDirectory(known.path, directory) {
+      if let known = directories[watch], known.path != directory,
+        DirectoryIdentity(known.path) != DirectoryIdentity(directory)
+      {
         // Renamed (`mv src/a src/b` inside the tree): the watch and those below it follow the
         // new name. Kept under the old one, saves in the renamed directory went unseen.
         rename(from: known.path, to: directory)
@@ -43,12 +45,8 @@ import Foundation
       if let known = directories[watch], known.recursive || !recursive { return }
       directories[watch] = (directories[watch]?.path ?? directory, recursive)
       guard recursive, let children = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-      for child in children {
-        let path = directory + "/" + child
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-          add(directory: path, recursive: true)
-        }
+      for child in children where DirectoryIdentity(directory + "/" + child) != nil {
+        add(directory: directory + "/" + child, recursive: true)
       }
     }
 
@@ -80,12 +78,7 @@ import Foundation
             // Moved within the tree, the parent's IN_MOVED_TO came first and renamed the watch:
             // it stands at its path. Otherwise the directory went (deleted, or moved away).
             if mask & UInt32(IN_MOVE_SELF) != 0 {
-              var isDirectory: ObjCBool = false
-              if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory),
-                isDirectory.boolValue
-              {
-                continue
-              }
+              if DirectoryIdentity(directory.path) != nil { continue }
               _ = inotify_rm_watch(descriptor, watch)
             }
             directories[watch] = nil
@@ -111,14 +104,6 @@ import Foundation
       return changed
     }
 
-    /// True when both paths name one directory (by device and inode): a symbolic link to it.
-    private static func sameDirectory(_ a: String, _ b: String) -> Bool {
-      var first = stat()
-      var second = stat()
-      guard stat(a, &first) == 0, stat(b, &second) == 0 else { return false }
-      return first.st_dev == second.st_dev && first.st_ino == second.st_ino
-    }
-
     /// The watches at `old` and below it, moved to `new`.
     private func rename(from old: String, to new: String) {
       for (watch, directory) in directories where directory.path == old || directory.path.hasPrefix(old + "/") {
@@ -133,9 +118,7 @@ import Foundation
       var found: Set<String> = []
       var stillLost: [(path: String, recursive: Bool)] = []
       for directory in lost {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue
-        else {
+        guard DirectoryIdentity(directory.path) != nil else {
           stillLost.append(directory)
           continue
         }

@@ -46,21 +46,11 @@ final class PollingSource: ChangeSource {
 
   func close() {}
 
-  /// A directory by device and inode, however it is reached.
-  private struct DirectoryIdentity: Hashable {
-    let device: UInt64
-    let inode: UInt64
-  }
-
   /// The stamps of the regular files in `directory` (and below it, with `recursive`). Each
   /// directory is scanned once: a symbolic link back up the tree (`d/self -> .`) went round
   /// the cycle until paths grew too long, and two such links took 2^40 paths.
   private func scan(_ directory: String, recursive: Bool) -> [String: Stamp] {
-    var visited: Set<DirectoryIdentity> = []
-    var info = stat()
-    if stat(directory, &info) == 0 {
-      visited.insert(DirectoryIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
-    }
+    var visited = Set(DirectoryIdentity(directory).map { [$0] } ?? [])
     return scan(directory, recursive: recursive, visited: &visited)
   }
 
@@ -72,8 +62,7 @@ final class PollingSource: ChangeSource {
       var info = stat()
       guard stat(path, &info) == 0 else { continue }
       if (info.st_mode & S_IFMT) == S_IFDIR {
-        let identity = DirectoryIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
-        if recursive, visited.insert(identity).inserted {
+        if recursive, visited.insert(DirectoryIdentity(info)).inserted {
           result.merge(scan(path, recursive: true, visited: &visited)) { _, new in new }
         }
       } else {

@@ -6,9 +6,9 @@ import Treebeard
 
 /// Lines given up front, as a host would hand over a request body.
 final class FixedInput: InputSource, @unchecked Sendable {
-  private var buffer: [UInt8]
-  init(_ text: String) { buffer = Array(text.utf8) }
-  func nextLine() -> InputLine { InputBuffer.take(&buffer, ended: true) }
+  private var buffer = LineBuffer()
+  init(_ text: String) { buffer.append(text.utf8) }
+  func nextLine() -> InputLine { buffer.take(ended: true) }
 }
 
 /// Input that never comes.

@@ -99,7 +99,10 @@ public struct LineBuffer {
   /// Bytes not taken yet.
   public var count: Int { bytes.count - start }
 
-  public mutating func append(_ chunk: ArraySlice<UInt8>) { bytes.append(contentsOf: chunk) }
+  /// The bytes not taken yet.
+  public var untaken: [UInt8] { Array(bytes[start...]) }
+
+  public mutating func append<Bytes: Sequence<UInt8>>(_ chunk: Bytes) { bytes.append(contentsOf: chunk) }
 
   /// True when a whole line waits to be taken.
   public mutating func hasCompleteLine() -> Bool { newline() != nil }
@@ -145,19 +148,16 @@ public struct LineBuffer {
   }
 }
 
-/// Splitting buffered bytes into lines, shared by the input sources.
+/// Splitting a byte array into lines, taking each from its front. `LineBuffer` does the same
+/// without moving the rest of the bytes at each line; the input sources use it.
 public enum InputBuffer {
   /// Removes and returns the first line of `buffer`; at the end, what is left as a last line.
+  @available(*, deprecated, message: "use LineBuffer, which does not copy the rest at each line")
   public static func take(_ buffer: inout [UInt8], ended: Bool) -> InputLine {
-    if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-      var line = Array(buffer[..<newline])
-      buffer.removeFirst(newline + 1)
-      if line.last == UInt8(ascii: "\r") { line.removeLast() }
-      return .line(String(decoding: line, as: UTF8.self))
-    }
-    guard ended else { return .waiting }
-    if buffer.isEmpty { return .endOfInput }
-    defer { buffer.removeAll() }
-    return .line(String(decoding: buffer, as: UTF8.self))
+    var lines = LineBuffer()
+    lines.append(buffer)
+    let line = lines.take(ended: ended)
+    buffer = lines.untaken
+    return line
   }
 }

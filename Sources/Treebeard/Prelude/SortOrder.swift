@@ -3,9 +3,9 @@
 /// Numbers by value, strings and chars by text; lists and vectors element by element, then by
 /// length; maps and sets by size, then printed form; other values by type name, then printed
 /// form. One three-way comparison per pair of elements, so comparing two values costs at most
-/// their size (an equality test at each level made it quadratic in their depth). Deep values cannot overflow the host stack: the comparison
-/// stops with a `stack-overflow` error when the stack runs low, and a long one stops when the
-/// evaluation is interrupted.
+/// their size (an equality test at each level made it quadratic in their depth). Deep values
+/// cannot overflow the host stack: the comparison stops with a `stack-overflow` error when the
+/// stack runs low, and a long one stops when the evaluation is interrupted.
 struct SortOrder {
   let machine: Machine
   /// Container comparisons made so far, for interrupt checks and the memo below.
