@@ -174,7 +174,7 @@ public final class REPL {
   /// `*print-level*` levels of nesting when the user has defined them.
   func display(_ value: Value) -> String {
     func setting(_ name: String) -> Int? {
-      guard case .int(let limit)? = interpreter.global(name) else { return nil }
+      guard case .int(let limit)? = interpreter.global(name, handle: evaluation) else { return nil }
       return limit
     }
     let text = Printer.summary(

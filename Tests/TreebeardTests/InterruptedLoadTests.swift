@@ -135,4 +135,36 @@ import Testing
     #expect(oxurError(result)?.kind == "interrupted", "\(String(describing: result))")
     #expect(try interpreter.eval("(+ 1 2)") == .int(3))
   }
+  /// A spawned process's load whose top level never ends held the evaluator for good, and an
+  /// evaluation in line behind it could not be stopped: its interrupt reached only itself,
+  /// which was not running. An interrupt of a waiting evaluation now stops that load too.
+  @Test func interruptingAWaitingEvaluationStopsTheLoadAheadOfIt() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("forever.oxur", "(module forever)\n(defn f [] 1)\n(entered)\n(loop [] (recur))\n")
+    let (interpreter, errors, entered) = interpreterWithEntrance()
+    try interpreter.eval("(def p (spawn (fn [] (load \"\(path)\") :loaded)))")
+    #expect(entered.wait(timeout: .now() + 60) == .success, "the process's load started")
+    // The REPL's prompt reads the current module: that waited behind the load too.
+    let prompt = Background { interpreter.currentModule }
+    #expect(prompt.wait("the current module is read while the load runs", timeout: 10).map { try? $0.get() } == "user")
+    let handle = EvaluationHandle(interpreter: interpreter)
+    let waiting = Background { try interpreter.eval("(+ 1 2)", handle: handle) }
+    waitUntil("the evaluation waits for the lock", timeout: 60) { interpreter.runtime.lock.waitingCount >= 1 }
+    handle.interrupt()
+    let result = waiting.wait("the waiting evaluation ends", timeout: 30)
+    // A failing run: the load still holds the evaluator, so nothing below could answer.
+    guard waiting.isFinished else { return }
+    // Interrupted before it ran a safe point, or run to its end: either way, it ended.
+    let ended: Bool
+    switch result {
+    case .success(let value)?: ended = value == .int(3)
+    case .failure?: ended = oxurError(result)?.kind == "interrupted"
+    case nil: ended = false
+    }
+    #expect(ended, "\(String(describing: result))")
+    #expect(!interpreter.modules().contains { $0.name == "forever" }, "the load rolled back")
+    waitUntil("the process ends", timeout: 30) { (try? interpreter.eval("(alive? p)")) == .bool(false) }
+    #expect(errors.take().contains("✗ Module not loaded: forever"))
+    #expect(try interpreter.eval("(+ 40 2)") == .int(42))
+  }
 }

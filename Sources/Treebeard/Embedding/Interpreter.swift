@@ -28,13 +28,13 @@ public final class Interpreter: @unchecked Sendable {
 
   public init(output: OutputSink = StandardOutput(), errorOutput: OutputSink? = nil) {
     runtime = Runtime(output: output, errorOutput: errorOutput)
-    sessionReloads = EvaluationHandle(attention: runtime.attention)
+    sessionReloads = EvaluationHandle(attention: runtime.attention, loads: runtime.loadInterrupts)
   }
 
   /// Runs `body` holding the evaluator lock, on a thread with a large stack, with a machine
   /// of its own for the duration. `handle` names the evaluation for a targeted interrupt.
   func evaluating<T>(_ handle: EvaluationHandle?, _ body: @escaping (Machine) throws -> T) throws -> T {
-    let evaluation = handle ?? EvaluationHandle(attention: runtime.attention)
+    let evaluation = handle ?? EvaluationHandle(attention: runtime.attention, loads: runtime.loadInterrupts)
     // A host builtin calling back into the interpreter is already on an evaluation thread that
     // holds the (reentrant) lock: run here, or the new thread would wait for this one forever.
     if runtime.lock.isHeldByCurrentThread { return try withMachine(evaluation, body) }
@@ -47,13 +47,16 @@ public final class Interpreter: @unchecked Sendable {
     // unstoppable, behind an evaluation nothing interrupts.
     register(evaluation)
     defer { unregister(evaluation) }
-    if LargeStack.isCurrentThreadLarge { return try runtime.lock.withLock { try startEvaluation(evaluation, body) } }
-    return try LargeStack.run { [self] in try runtime.lock.withLock { try startEvaluation(evaluation, body) } }
+    if LargeStack.isCurrentThreadLarge { return try startEvaluation(evaluation, body) }
+    return try LargeStack.run { [self] in try startEvaluation(evaluation, body) }
   }
 
-  /// A top-level evaluation, the evaluator lock held: a memory signal no earlier evaluation
-  /// took is not this one's (`MemoryMonitor`).
+  /// A top-level evaluation: takes the evaluator lock (a wait an interrupt of `evaluation` ends
+  /// for a load ahead of it, `LoadInterrupts`); a memory signal no earlier evaluation took is
+  /// not this one's (`MemoryMonitor`).
   private func startEvaluation<T>(_ evaluation: EvaluationHandle, _ body: (Machine) throws -> T) throws -> T {
+    evaluation.waitingForLock { runtime.lock.acquire() }
+    defer { runtime.lock.release() }
     MemoryMonitor.clearExhaustion(runtime.attention)
     return try withMachine(evaluation, body)
   }
@@ -205,8 +208,12 @@ public final class Interpreter: @unchecked Sendable {
   }
 
   /// The value of a global, or nil when it is not defined (e.g. the REPL's `*print-length*`).
-  public func global(_ name: String, module: String = "user") -> Value? {
-    runtime.lock.withLock { runtime.registry.existingEntry(module)?.current?.bindings[Symbol.intern(name)]?.value }
+  /// With `handle`, the wait for the evaluator is that evaluation's: interrupting it stops a
+  /// load that holds the evaluator meanwhile (`EvaluationHandle.interrupt()`).
+  public func global(_ name: String, module: String = "user", handle: EvaluationHandle? = nil) -> Value? {
+    if let handle { handle.waitingForLock { runtime.lock.acquire() } } else { runtime.lock.acquire() }
+    defer { runtime.lock.release() }
+    return runtime.registry.existingEntry(module)?.current?.bindings[Symbol.intern(name)]?.value
   }
 
   /// Reads, expands and analyzes a file without running it; throws the first problem found.
@@ -265,7 +272,8 @@ public final class Interpreter: @unchecked Sendable {
   }
 
   /// The module REPL input compiles into now (`user` unless `in-module` changed it).
-  public var currentModule: String { runtime.lock.withLock { runtime.currentModule } }
+  /// Never waits for the evaluator (the prompt reads it while other threads evaluate).
+  public var currentModule: String { runtime.currentModule }
 
   /// The functions `module` defines in its current version, sorted.
   public func functionNames(module: String) -> [String] {

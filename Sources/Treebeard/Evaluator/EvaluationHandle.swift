@@ -15,6 +15,11 @@ public final class EvaluationHandle: Sendable {
   /// Set by `stop()`: every later check throws, so a killed process cannot catch its way out.
   private let stopped = Atomic<Bool>(false)
   private let attention: Attention
+  /// The interpreter's open load, which an interrupt stops while this handle's evaluation
+  /// waits for the lock behind it; nil for handles made inside the library that never wait so.
+  private let loads: LoadInterrupts?
+  /// How many waits for the evaluator lock this handle's evaluations are in now.
+  private let waits = Atomic<Int>(0)
   private let context = Mutex(EvaluationContext())
 
   /// With `module`, the handle keeps a current module of its own (an nREPL session's): its
@@ -22,6 +27,7 @@ public final class EvaluationHandle: Sendable {
   /// module, as the terminal REPL and `treebeard run` do.
   public init(interpreter: Interpreter, module: String? = nil) {
     attention = interpreter.runtime.attention
+    loads = interpreter.runtime.loadInterrupts
     context.withLock {
       $0.module = module
       // A session of its own starts with no `*1` or `*e`, not another session's.
@@ -29,7 +35,10 @@ public final class EvaluationHandle: Sendable {
     }
   }
 
-  init(attention: Attention) { self.attention = attention }
+  init(attention: Attention, loads: LoadInterrupts? = nil) {
+    self.attention = attention
+    self.loads = loads
+  }
 
   /// The handle's own current module, or nil when it follows the interpreter's.
   public var currentModule: String? {
@@ -89,10 +98,25 @@ public final class EvaluationHandle: Sendable {
     }
   }
 
+  /// Stops the evaluation at its next safe point. While the evaluation waits for the evaluator
+  /// behind another thread's load, that load is stopped too (it rolls back): a top level that
+  /// never ends otherwise kept this evaluation waiting for ever (`LoadInterrupts`).
   public func interrupt() {
+    request()
+    if waits.load(ordering: .sequentiallyConsistent) > 0 { loads?.interruptOpenLoad() }
+  }
+
+  private func request() {
     count.wrappingAdd(1, ordering: .sequentiallyConsistent)
     requested.store(true, ordering: .sequentiallyConsistent)
     attention.raise()
+  }
+
+  /// Runs `wait`, a wait for the evaluator lock, counted as one (`interrupt()`).
+  func waitingForLock<T>(_ wait: () throws -> T) rethrows -> T {
+    waits.wrappingAdd(1, ordering: .sequentiallyConsistent)
+    defer { waits.wrappingSubtract(1, ordering: .sequentiallyConsistent) }
+    return try wait()
   }
 
   /// How many interrupts arrived so far, acted on or not: a caller running several
@@ -125,9 +149,10 @@ public final class EvaluationHandle: Sendable {
   }
 
   /// Interrupts for good: every safe point of the evaluation throws from now on (`kill`).
+  /// Never stops a load it waits behind: the process's killer may be that load.
   func stop() {
     stopped.store(true, ordering: .sequentiallyConsistent)
-    interrupt()
+    request()
   }
 
   /// An interrupt is waiting: make the machine that is about to run look at once.

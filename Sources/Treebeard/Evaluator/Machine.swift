@@ -170,7 +170,14 @@ public final class Machine: @unchecked Sendable {
     attention.raised.store(false, ordering: .sequentiallyConsistent)
     try interruptPoint()
     if runtime.transaction != nil { return }
-    if runtime.lock.yieldToWaiters() { try interruptPoint() }
+    if waitingForLock({ runtime.lock.yieldToWaiters() }) { try interruptPoint() }
+  }
+
+  /// Waits for the evaluator lock on behalf of this machine's evaluation: an interrupt of it
+  /// meanwhile also stops a load that holds the lock ahead of it (`LoadInterrupts`).
+  func waitingForLock<T>(_ wait: () -> T) -> T {
+    guard let evaluation else { return wait() }
+    return evaluation.waitingForLock(wait)
   }
 
   /// `safePoint` at a loop's back-edge: an interrupt or a memory stop there is reported at the
@@ -190,6 +197,8 @@ public final class Machine: @unchecked Sendable {
     if let evaluation, evaluation.consumeInterrupt() {
       throw OxurError("interrupted", "interrupted")
     }
+    // Only the lock's owner passes here, so an open transaction is this machine's own.
+    if runtime.transaction != nil, runtime.loadInterrupts.take() { throw OxurError("interrupted", "interrupted") }
     if let exhausted = MemoryMonitor.takeExhaustion(attention) { throw exhausted }
   }
 

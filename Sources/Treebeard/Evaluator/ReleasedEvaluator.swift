@@ -28,7 +28,7 @@ extension Machine {
     let depth = runtime.lock.releaseEntirely()
     let result: T
     do {
-      defer { runtime.lock.reacquire(depth: depth) }
+      defer { waitingForLock { runtime.lock.reacquire(depth: depth) } }
       result = try body()
     }
     try interruptPoint()
@@ -37,5 +37,9 @@ extension Machine {
 
   /// True when the evaluation this machine runs has a pending interrupt (read without the
   /// lock by waits that poll for one).
-  var isInterruptRequested: Bool { evaluation?.isInterruptRequested ?? false }
+  /// Inside a load (`stagingModule`, set by this machine's thread, which then holds the lock)
+  /// that includes an interrupt of the load by a waiter (`LoadInterrupts`).
+  var isInterruptRequested: Bool {
+    evaluation?.isInterruptRequested ?? false || (stagingModule != nil && runtime.loadInterrupts.isRequested)
+  }
 }

@@ -2,6 +2,7 @@
 
 import Foundation
 import OxurSyntax
+import Synchronization
 
 /// Everything one interpreter instance shares between its threads. Mutable state is touched only
 /// while holding `lock` (the evaluator lock), which is why the class can be `@unchecked Sendable`.
@@ -34,7 +35,13 @@ public final class Runtime: @unchecked Sendable {
   /// The module REPL input and `eval` compile into (`user` unless `in-module` changed it), for
   /// evaluations whose handle has no current module of its own. An evaluation reads it when it
   /// starts and writes it back only if it ran `in-module` (see `Machine.currentModule`).
-  public var currentModule = "user"
+  /// Guarded by a lock of its own, not the evaluator's: the REPL's prompt reads it, and waited
+  /// for ever behind a spawned process's load whose top level never ends.
+  public var currentModule: String {
+    get { sharedCurrentModule.withLock { $0 } }
+    set { sharedCurrentModule.withLock { $0 = newValue } }
+  }
+  private let sharedCurrentModule = Mutex("user")
   /// Extra directories searched by `import` after the importing file's own directory.
   public var loadPath: [String] = []
   /// Command-line arguments for `(args)`.
@@ -43,7 +50,14 @@ public final class Runtime: @unchecked Sendable {
   /// Off for embedding hosts, whose `eval` prints only what the program prints.
   public var announcesHotLoads = false
   /// The open load transaction, if a load is running (imports join it).
-  var transaction: LoadTransaction?
+  var transaction: LoadTransaction? {
+    didSet {
+      guard (oldValue == nil) != (transaction == nil) else { return }
+      if transaction == nil { loadInterrupts.closed() } else { loadInterrupts.opened() }
+    }
+  }
+  /// Interrupts of evaluations waiting behind the open transaction, which stop it.
+  let loadInterrupts: LoadInterrupts
   var stackDepthLimit = 100_000
   /// Loads, reloads and reload-alls that failed and were reported (not thrown): `treebeard
   /// eval` and `run` exit non-zero when one did.
@@ -53,6 +67,7 @@ public final class Runtime: @unchecked Sendable {
     self.output = output
     self.errorOutput = errorOutput ?? StandardOutput(descriptor: 2, limit: 0)
     self.lock = EvaluatorLock(attention: attention)
+    self.loadInterrupts = LoadInterrupts(attention: attention)
     MemoryMonitor.watch(attention)
     self.processes = ProcessTable(attention: attention)
     self.registry = Registry(lock: lock)
