@@ -310,6 +310,31 @@ import Testing
         == [prefix + "-dir/", prefix + "c.oxur", prefix + "endar.oxur"])
     #expect(completer.candidates(for: prefix, lineBeforeCursor: "(str \"\(prefix)").isEmpty)
   }
+
+  /// Tab read the names under the evaluator lock and froze the line editor for as long as a
+  /// spawned process's load ran its top level (for ever, if it never ends); it now offers
+  /// nothing after a short wait, and names again once the evaluator is free.
+  @Test func completionGivesUpWhileALoadHoldsTheEvaluator() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("forever.oxur", "(module forever)\n(entered)\n(loop [] (recur))\n")
+    let (interpreter, _, _) = bufferedInterpreter()
+    let entered = DispatchSemaphore(value: 0)
+    interpreter.defineBuiltin(
+      Builtin("entered", arity: 0...0) { _, _ in
+        entered.signal()
+        return .nil
+      })
+    try interpreter.eval("(def answer 42)")
+    try interpreter.eval("(spawn (fn [] (load \"\(path)\")))")
+    #expect(entered.wait(timeout: .now() + 60) == .success, "the process's load started")
+    let completer = Completer(interpreter: interpreter)
+    let typing = Background { completer.candidates(for: "ans", lineBeforeCursor: "(+ ans") }
+    #expect(typing.wait("Tab answers while the load runs", timeout: 10).map { try? $0.get() } == [])
+    interpreter.runtime.loadInterrupts.interruptOpenLoad()
+    waitUntil("Tab names again once the load stopped", timeout: 30) {
+      completer.candidates(for: "ans", lineBeforeCursor: "(+ ans") == ["answer"]
+    }
+  }
 }
 
 /// The REPL on a real terminal (a pseudo-terminal driven by Tests/pty/repl_keys.py): Ctrl-C at
