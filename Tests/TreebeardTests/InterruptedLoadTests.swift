@@ -167,4 +167,23 @@ import Testing
     #expect(errors.take().contains("✗ Module not loaded: forever"))
     #expect(try interpreter.eval("(+ 40 2)") == .int(42))
   }
+  /// The interrupt came while the evaluation slept with the evaluator released, so it was not
+  /// waiting for the lock yet; woken by it, the evaluation then waited for ever to take the
+  /// lock back from a process's load that never ends.
+  @Test func anInterruptDuringAReleasedWaitStopsTheLoadItWakesBehind() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("forever.oxur", "(module forever)\n(entered)\n(loop [] (recur))\n")
+    let (interpreter, errors, entered) = interpreterWithEntrance()
+    let handle = EvaluationHandle(interpreter: interpreter)
+    let sleeping = Background { try interpreter.eval("(sleep 100000)", handle: handle) }
+    Thread.sleep(forTimeInterval: 0.2)  // in its sleep, the evaluator released
+    try interpreter.eval("(spawn (fn [] (load \"\(path)\")))")
+    #expect(entered.wait(timeout: .now() + 60) == .success, "the process's load started")
+    handle.interrupt()
+    let result = sleeping.wait("the interrupted sleep ends", timeout: 30)
+    guard sleeping.isFinished else { return }  // a failing run: the load holds the evaluator
+    #expect(oxurError(result)?.kind == "interrupted", "\(String(describing: result))")
+    #expect(errors.take().contains("✗ Module not loaded: forever"))
+    #expect(try interpreter.eval("(+ 40 2)") == .int(42))
+  }
 }

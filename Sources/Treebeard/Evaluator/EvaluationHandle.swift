@@ -112,10 +112,15 @@ public final class EvaluationHandle: Sendable {
     attention.raise()
   }
 
-  /// Runs `wait`, a wait for the evaluator lock, counted as one (`interrupt()`).
+  /// Runs `wait`, a wait for the evaluator lock, counted as one (`interrupt()`). An interrupt
+  /// that came just before (while a released wait — `sleep`, `receive` — was waking up to it)
+  /// found no wait counted, so the wait asks for it: without, the evaluation woke to take the
+  /// lock back and waited for ever behind a load that never ends. Both sides store, then load,
+  /// sequentially consistent: at least one of them sees the other.
   func waitingForLock<T>(_ wait: () throws -> T) rethrows -> T {
     waits.wrappingAdd(1, ordering: .sequentiallyConsistent)
     defer { waits.wrappingSubtract(1, ordering: .sequentiallyConsistent) }
+    if requested.load(ordering: .sequentiallyConsistent) { loads?.interruptOpenLoad() }
     return try wait()
   }
 
