@@ -93,17 +93,21 @@ extension NREPLServer {
       reply(["status": accepted ? Self.status("done") : Self.status("error", "stdin-full", "done")])
     case "completions", "complete", "lookup", "info":
       DispatchQueue.global().async { [self] in
-        // Off the event loop: knowing the modules takes the evaluator lock.
+        // Off the event loop, and given up after a while (`lookups`): knowing the modules
+        // takes the evaluator lock, which another session's load may hold for ever.
         let module = request["ns"]?.text.flatMap { knownModule($0) } ?? session.handle.currentModule ?? "user"
+        let interpreter = interpreter
         if op == "completions" || op == "complete" {
           let prefix = request["prefix"]?.text ?? request["symbol"]?.text ?? ""
-          let found = interpreter.completions(prefix: prefix, module: module).map { completion in
+          let found = lookups.run { interpreter.completions(prefix: prefix, module: module) } ?? []
+          let candidates = found.map { completion in
             Bencode.dictionary(["candidate": .string(completion.candidate), "type": .string(completion.type)])
           }
-          reply(["completions": .list(found), "status": Self.status("done")])
+          reply(["completions": .list(candidates), "status": Self.status("done")])
         } else {
           let name = request["sym"]?.text ?? request["symbol"]?.text ?? ""
-          reply(lookup(name, module: module, flat: op == "info"))
+          let found = lookups.run { interpreter.lookup(name: name, module: module) } ?? nil
+          reply(lookupReply(found, flat: op == "info"))
         }
       }
     default:
@@ -281,8 +285,9 @@ extension NREPLServer {
     handle.errorOutput = nil
   }
 
-  private func lookup(_ name: String, module: String, flat: Bool) -> [String: Bencode] {
-    guard let info = interpreter.lookup(name: name, module: module) else {
+  /// A lookup's or info's reply: what `Interpreter.lookup` found, or "no info".
+  private func lookupReply(_ found: NameInfo?, flat: Bool) -> [String: Bencode] {
+    guard let info = found else {
       return flat
         ? ["status": Self.status("no-info", "done")] : ["info": .dictionary([:]), "status": Self.status("done")]
     }

@@ -19,6 +19,9 @@ public final class NREPLServer: @unchecked Sendable {
   private var defaultSessions: [ObjectIdentifier: NREPLSession] = [:]
   private var connections: [ObjectIdentifier: NREPLConnection] = [:]
   private var portFile: String?
+  /// completions, lookup and info: answered "nothing found" after a second rather than wait
+  /// for ever behind another session's load (an editor asks at every keystroke).
+  let lookups = PatientLookup(patience: 1.0)
 
   public init(interpreter: Interpreter, maximumMessageBytes: Int = 64 << 20) {
     self.interpreter = interpreter

@@ -1,7 +1,6 @@
 // What Tab offers at the REPL: names, module:name, :commands, and file paths inside load/reload/watch strings.
 
 import Foundation
-import Synchronization
 import Treebeard
 
 struct Completer {
@@ -21,29 +20,16 @@ struct Completer {
     return names(completing: word)
   }
 
-  /// How long Tab waits for the interpreter's names. They are read under the evaluator lock,
-  /// which a spawned process's load holds until its top level ends (for ever, if it never
-  /// does): past this, Tab offers nothing rather than freeze the line being typed.
-  static let patience: TimeInterval = 0.3
+  /// Names are read under the evaluator lock, which a spawned process's load holds until its
+  /// top level ends (for ever, if it never does): past 0.3 s Tab offers nothing rather than
+  /// freeze the line being typed (`PatientLookup`).
+  let lookups = PatientLookup(patience: 0.3)
 
-  /// Set while a look-up that gave up still waits for the lock: later Tabs do not queue more.
-  private let lookupWaiting = LookupGate()
-
-  /// The interpreter's names starting with `word`, looked up on a thread of its own so the
-  /// wait for the evaluator can be abandoned (`patience`); none when it is busy that long.
+  /// The interpreter's names starting with `word`; none when the evaluator is busy that long.
   func names(completing word: String) -> [String] {
-    let gate = lookupWaiting
-    guard !gate.busy.exchange(true, ordering: .sequentiallyConsistent) else { return [] }
-    let lookup = NameLookup()
     let interpreter = interpreter
     let module = interpreter.currentModule
-    Thread.detachNewThread {
-      let names = interpreter.completions(prefix: word, module: module).map(\.candidate)
-      // Open before answering: the next Tab may come the moment this one has its answer.
-      gate.busy.store(false, ordering: .sequentiallyConsistent)
-      lookup.finish(names)
-    }
-    return lookup.result(within: Completer.patience) ?? []
+    return lookups.run { interpreter.completions(prefix: word, module: module).map(\.candidate) } ?? []
   }
 
   /// The partial path when the cursor is inside the string argument of a path form:
@@ -73,28 +59,5 @@ struct Completer {
       _ = FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory)
       return isDirectory.boolValue ? full + "/" : full
     }
-  }
-}
-
-/// One REPL's flag: a name look-up is in flight.
-private final class LookupGate: Sendable {
-  let busy = Atomic<Bool>(false)
-}
-
-/// The answer of one name look-up, handed from its thread to the line editor's.
-private final class NameLookup: @unchecked Sendable {
-  private let done = DispatchSemaphore(value: 0)
-  private let lock = NSLock()
-  private var names: [String] = []
-
-  func finish(_ found: [String]) {
-    lock.withLock { names = found }
-    done.signal()
-  }
-
-  /// The names, or nil when the look-up has not finished within `seconds`.
-  func result(within seconds: TimeInterval) -> [String]? {
-    guard done.wait(timeout: .now() + seconds) == .success else { return nil }
-    return lock.withLock { names }
   }
 }

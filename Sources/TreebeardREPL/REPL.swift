@@ -138,18 +138,20 @@ public final class REPL {
     let interruptionsBefore = evaluation.interruptions
     var interruptReported = false
     while true {
-      // A Ctrl-C during one form (even in a builtin that never reached a safe point) stops
-      // the rest of the entry, as it would stop the rest of one form.
-      if evaluation.interruptions != interruptionsBefore {
-        if !interruptReported { report(OxurError("interrupted", "interrupted")) }
-        return true
-      }
       let form: Syntax?
       do { form = try reader.next() } catch {
         report(OxurError.read(error))
         return true
       }
       guard let form else { return true }
+      // A Ctrl-C during one form (even in a builtin that never reached a safe point) stops
+      // the rest of the entry, as it would stop the rest of one form. With no form left, there
+      // is nothing to stop: a form that answered (its wait for the evaluator is what Ctrl-C
+      // ended, by stopping another thread's load) shows its value, not also an error.
+      if evaluation.interruptions != interruptionsBefore {
+        if !interruptReported { report(OxurError("interrupted", "interrupted")) }
+        return true
+      }
       do {
         let value = try interpreter.eval(form: form, handle: evaluation)
         if !value.isVoid {

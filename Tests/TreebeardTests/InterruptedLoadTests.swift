@@ -8,12 +8,7 @@ import Testing
   /// An interpreter whose `(entered)` tells the test that a module's endless top level started.
   private func interpreterWithEntrance() -> (Interpreter, BufferedOutput, DispatchSemaphore) {
     let (interpreter, _, errors) = bufferedInterpreter()
-    let entered = DispatchSemaphore(value: 0)
-    interpreter.defineBuiltin(
-      Builtin("entered", arity: 0...0) { _, _ in
-        entered.signal()
-        return .nil
-      })
+    let entered = defineEntrance(in: interpreter)
     return (interpreter, errors, entered)
   }
 

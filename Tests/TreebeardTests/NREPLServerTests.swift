@@ -2,8 +2,9 @@
 
 import Foundation
 import Testing
-import Treebeard
 import TreebeardNREPL
+
+@testable import Treebeard
 
 @Suite struct NREPLServerTests {
   final class Running: @unchecked Sendable {
@@ -132,6 +133,43 @@ import TreebeardNREPL
     #expect(answer.err.contains("interrupted"))
     // The session is usable again, and the interrupt does not leak into its next eval.
     #expect(looping.eval("(+ 1 1)", session: session).values == ["2"])
+  }
+
+  /// completions, lookup and info took the evaluator lock and waited for ever behind another
+  /// session's load whose top level never ends (an interrupt found no eval to stop); they now
+  /// answer "nothing found" after a second. An eval waiting behind the load is what an
+  /// interrupt frees: it stops the load, and the answers come back.
+  @Test func lookupsAnswerWhileAnotherSessionsLoadHoldsTheEvaluator() throws {
+    let running = try Running()
+    let directory = ModuleDirectory()
+    let path = directory.write("forever.oxur", "(module forever)\n(defn f [] 1)\n(entered)\n(loop [] (recur))\n")
+    let entered = defineEntrance(in: running.interpreter)
+    let loader = try running.client()
+    let editor = try running.client()
+    let loading = try #require(loader.clone())
+    let session = try #require(editor.clone())
+    #expect(editor.eval("(def answer 42)", session: session).values == ["answer"])
+    let loadID = loader.send([
+      "op": .string("eval"), "session": .string(loading), "code": .string("(load \"\(path)\")"),
+    ])
+    #expect(entered.wait(timeout: .now() + 60) == .success, "the load holds the evaluator")
+    let completions = editor.request([
+      "op": .string("completions"), "session": .string(session), "prefix": .string("ans"),
+    ])
+    #expect(completions.statuses == ["done"])
+    #expect(completions.first?["completions"]?.list?.isEmpty == true)
+    // A second request while the first look-up still waits answers at once, queueing nothing.
+    let info = editor.request(["op": .string("info"), "session": .string(session), "sym": .string("answer")])
+    #expect(info.statuses == ["no-info", "done"])
+    let waitingID = editor.send(["op": .string("eval"), "session": .string(session), "code": .string("(+ 1 2)")])
+    waitUntil("the eval waits for the lock", timeout: 30) { running.interpreter.runtime.lock.waitingCount >= 1 }
+    _ = editor.request(["op": .string("interrupt"), "session": .string(session), "interrupt-id": .string(waitingID)])
+    #expect(!editor.responses(to: waitingID).statuses.isEmpty)
+    #expect(loader.responses(to: loadID).err.contains("interrupted"))
+    waitUntil("names are found again", timeout: 30) {
+      editor.request(["op": .string("completions"), "session": .string(session), "prefix": .string("ans")])
+        .first?["completions"]?.list?.count == 1
+    }
   }
 
   /// An interrupt naming an eval that still waits behind another in its session drops it and

@@ -318,12 +318,7 @@ import Testing
     let directory = ModuleDirectory()
     let path = directory.write("forever.oxur", "(module forever)\n(entered)\n(loop [] (recur))\n")
     let (interpreter, _, _) = bufferedInterpreter()
-    let entered = DispatchSemaphore(value: 0)
-    interpreter.defineBuiltin(
-      Builtin("entered", arity: 0...0) { _, _ in
-        entered.signal()
-        return .nil
-      })
+    let entered = defineEntrance(in: interpreter)
     try interpreter.eval("(def answer 42)")
     try interpreter.eval("(spawn (fn [] (load \"\(path)\")))")
     #expect(entered.wait(timeout: .now() + 60) == .success, "the process's load started")

@@ -55,7 +55,11 @@ import Testing
     repl.interrupt()
     let answer = repl.send("(wm:f)")
     #expect(answer.out.hasSuffix("1\n"), "\(answer)")
-    #expect(answer.err.contains("Module not reloaded (keeping version 1)"), "\(answer)")
+    // The watcher reports once its reload has given the evaluator back: that may be after this
+    // answer's end marker, and then it is in the next answer.
+    let said = "Module not reloaded (keeping version 1)"
+    let next = answer.err.contains(said) ? "" : repl.send("nil").err
+    #expect((answer.err + next).contains(said), "\(answer) \(next)")
     #expect(repl.close() == 0)
   }
 
@@ -73,7 +77,9 @@ import Testing
     Thread.sleep(forTimeInterval: 0.3)
     repl.interrupt()
     let stopped = repl.answer(timeout: 30)
-    #expect(stopped.out.hasSuffix("3\n") || stopped.err.contains("interrupted"), "\(stopped)")
+    // The entry answers, and says nothing of an interrupt: what Ctrl-C stopped was the load.
+    #expect(stopped.out.hasSuffix("3\n"), "\(stopped)")
+    #expect(!stopped.err.contains("✗ Error: interrupted"), "\(stopped)")
     #expect(stopped.err.contains("Module not loaded: forever"), "\(stopped)")
     #expect(repl.send("(+ 40 2)").out.hasSuffix("42\n"))
     #expect(repl.send("(alive? p)").out.hasSuffix("false\n"))

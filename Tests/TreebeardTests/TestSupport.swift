@@ -34,6 +34,18 @@ func loadModuleAndEvaluate(_ text: String, others: [String: String] = [:], _ exp
   return try interpreter.eval(expression)
 }
 
+/// Defines `(entered)` in `interpreter`: it signals the semaphore returned, so a test knows
+/// that code (a module's endless top level, say) has started.
+func defineEntrance(in interpreter: Interpreter) -> DispatchSemaphore {
+  let entered = DispatchSemaphore(value: 0)
+  interpreter.defineBuiltin(
+    Builtin("entered", arity: 0...0) { _, _ in
+      entered.signal()
+      return .nil
+    })
+  return entered
+}
+
 /// An interpreter whose output and error output are kept for the test to read.
 func bufferedInterpreter() -> (Interpreter, BufferedOutput, BufferedOutput) {
   let output = BufferedOutput()
