@@ -94,19 +94,21 @@ extension NREPLServer {
     case "completions", "complete", "lookup", "info":
       DispatchQueue.global().async { [self] in
         // Off the event loop, and given up after a while (`lookups`): knowing the modules
-        // takes the evaluator lock, which another session's load may hold for ever.
-        let module = request["ns"]?.text.flatMap { knownModule($0) } ?? session.handle.currentModule ?? "user"
+        // (`ns` too) takes the evaluator lock, which another session's load may hold for ever.
+        let named = request["ns"]?.text
+        let sessionModule = session.handle.currentModule ?? "user"
+        let module: @Sendable () -> String = { [self] in named.flatMap { knownModule($0) } ?? sessionModule }
         let interpreter = interpreter
         if op == "completions" || op == "complete" {
           let prefix = request["prefix"]?.text ?? request["symbol"]?.text ?? ""
-          let found = lookups.run { interpreter.completions(prefix: prefix, module: module) } ?? []
+          let found = lookups.run { interpreter.completions(prefix: prefix, module: module()) } ?? []
           let candidates = found.map { completion in
             Bencode.dictionary(["candidate": .string(completion.candidate), "type": .string(completion.type)])
           }
           reply(["completions": .list(candidates), "status": Self.status("done")])
         } else {
           let name = request["sym"]?.text ?? request["symbol"]?.text ?? ""
-          let found = lookups.run { interpreter.lookup(name: name, module: module) } ?? nil
+          let found = lookups.run { interpreter.lookup(name: name, module: module()) } ?? nil
           reply(lookupReply(found, flat: op == "info"))
         }
       }

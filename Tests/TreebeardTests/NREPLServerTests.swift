@@ -153,8 +153,9 @@ import TreebeardNREPL
       "op": .string("eval"), "session": .string(loading), "code": .string("(load \"\(path)\")"),
     ])
     #expect(entered.wait(timeout: .now() + 60) == .success, "the load holds the evaluator")
+    // `ns` names a module: knowing which modules there are takes the evaluator too.
     let completions = editor.request([
-      "op": .string("completions"), "session": .string(session), "prefix": .string("ans"),
+      "op": .string("completions"), "session": .string(session), "prefix": .string("ans"), "ns": .string("other"),
     ])
     #expect(completions.statuses == ["done"])
     #expect(completions.first?["completions"]?.list?.isEmpty == true)

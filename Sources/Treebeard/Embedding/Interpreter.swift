@@ -55,7 +55,7 @@ public final class Interpreter: @unchecked Sendable {
   /// for a load ahead of it, `LoadInterrupts`); a memory signal no earlier evaluation took is
   /// not this one's (`MemoryMonitor`).
   private func startEvaluation<T>(_ evaluation: EvaluationHandle, _ body: (Machine) throws -> T) throws -> T {
-    evaluation.waitingForLock { runtime.lock.acquire() }
+    runtime.lock.acquire(waitingAs: evaluation)
     defer { runtime.lock.release() }
     MemoryMonitor.clearExhaustion(runtime.attention)
     return try withMachine(evaluation, body)
@@ -211,7 +211,7 @@ public final class Interpreter: @unchecked Sendable {
   /// With `handle`, the wait for the evaluator is that evaluation's: interrupting it stops a
   /// load that holds the evaluator meanwhile (`EvaluationHandle.interrupt()`).
   public func global(_ name: String, module: String = "user", handle: EvaluationHandle? = nil) -> Value? {
-    if let handle { handle.waitingForLock { runtime.lock.acquire() } } else { runtime.lock.acquire() }
+    runtime.lock.acquire(waitingAs: handle)
     defer { runtime.lock.release() }
     return runtime.registry.existingEntry(module)?.current?.bindings[Symbol.intern(name)]?.value
   }

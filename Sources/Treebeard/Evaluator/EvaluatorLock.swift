@@ -56,6 +56,13 @@ public final class EvaluatorLock: @unchecked Sendable {
     depth = 1
   }
 
+  /// `acquire()`, counted as a wait of `handle`'s evaluation: an interrupt of it meanwhile
+  /// also stops a load that holds the lock ahead of it (`LoadInterrupts`).
+  func acquire(waitingAs handle: EvaluationHandle?) {
+    guard let handle else { return acquire() }
+    handle.waitingForLock { acquire() }
+  }
+
   public func release() {
     condition.lock()
     defer { condition.unlock() }
