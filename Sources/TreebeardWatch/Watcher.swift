@@ -338,10 +338,7 @@ private final class WatchLoop: @unchecked Sendable {
     // and not remembered as failed content: the same save, saved again, is tried again.
     if !wasInterrupted, commit(prepared, interpreter: interpreter, reportingFailure: true) { return }
     stale.formUnion(changed)
-    if wasInterrupted {
-      interpreter.runtime.reportProblem("✗ Auto-reload interrupted (nothing changed); save again to retry\n")
-      interpreter.runtime.errorOutput.flush()
-    } else {
+    if !wasInterrupted {
       // The content this pass read failed; a later save (another hash) is tried again, and
       // these go in again beside it.
       for path in changed { noteFailed(path, hashes[path]) }
@@ -352,9 +349,10 @@ private final class WatchLoop: @unchecked Sendable {
   private var wasInterrupted = false
 
   /// Reloads `prepared` in one transaction and prints its lines; false when it failed (the
-  /// failure printed when `reportingFailure`).
+  /// failure printed when `reportingFailure`, an interrupt always). The lines print before the
+  /// evaluator is given back, so an entry that waited for the reload answers after them.
   private func commit(_ prepared: [PreparedModule], interpreter: Interpreter, reportingFailure: Bool) -> Bool {
-    let output = interpreter.runtime.output
+    let runtime = interpreter.runtime
     watcher.countAttempt()
     let start = DispatchTime.now().uptimeNanoseconds
     // Under the session's reload handle: the REPL's or the program's Ctrl-C stops a saved
@@ -362,34 +360,58 @@ private final class WatchLoop: @unchecked Sendable {
     let handle = interpreter.sessionReloads
     handle.reset()
     wasInterrupted = false
+    var reported = false
+    let report: Interpreter.ReloadReport = { result in
+      reported = true
+      switch result {
+      case .success(let outcomes):
+        let measured = Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
+        for outcome in outcomes { runtime.output.write(ReloadLine.format(outcome, measured: measured) + "\n") }
+        runtime.output.flush()
+      case .failure(let error):
+        Self.reportFailure(error, runtime: runtime, reportingFailure: reportingFailure)
+      }
+    }
     do {
-      var outcomes: [LoadOutcome]
       if prepared.count == 1, let only = prepared.first {
-        let outcome = try interpreter.reload(prepared: only, handle: handle)
-        outcomes = [outcome] + outcome.dependents
+        try interpreter.reload(prepared: only, handle: handle, report: report)
       } else {
         // Several files at once (a branch switch, a refactoring): one all-or-nothing transaction.
-        outcomes = try interpreter.reloadAll(prepared: prepared, handle: handle)
+        try interpreter.reloadAll(prepared: prepared, handle: handle, report: report)
       }
-      let measured = Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
       // A commit may be what a failed save lacked (a name it imports from the module just
       // reloaded): saving that file again, unchanged, must try it again.
       failedHashes = [:]
       stale.subtract(prepared.map(\.path))
-      for outcome in outcomes { output.write(ReloadLine.format(outcome, measured: measured) + "\n") }
-      output.flush()
       watcher.followNewModules()
       return true
-    } catch let failure as LoadFailure {
-      wasInterrupted = failure.error.kind == "interrupted"
-      if reportingFailure {
-        interpreter.runtime.reportProblem(failure.report + "\n")
-        interpreter.runtime.errorOutput.flush()
-      }
     } catch {
-      if reportingFailure { interpreter.runtime.reportProblem("✗ Auto-reload failed: \(error)\n") }
+      wasInterrupted = Self.isInterrupt(error)
+      // Stopped while it waited for the evaluator: nothing ran, nothing was printed yet.
+      if !reported { Self.reportFailure(error, runtime: runtime, reportingFailure: reportingFailure) }
     }
     return false
+  }
+
+  private static func isInterrupt(_ error: any Error) -> Bool {
+    if let failure = error as? LoadFailure { return failure.error.kind == "interrupted" }
+    return (error as? OxurError)?.kind == "interrupted"
+  }
+
+  /// The failure when `reportingFailure`; an interrupted reload also says it may be retried,
+  /// whether or not its failure is reported (it is not tried again alone this time).
+  private static func reportFailure(_ error: any Error, runtime: Runtime, reportingFailure: Bool) {
+    if reportingFailure {
+      if let failure = error as? LoadFailure {
+        runtime.reportProblem(failure.report + "\n")
+      } else {
+        runtime.reportProblem("✗ Auto-reload failed: \(error)\n")
+      }
+    }
+    if isInterrupt(error) {
+      runtime.reportProblem("✗ Auto-reload interrupted (nothing changed); save again to retry\n")
+    }
+    runtime.errorOutput.flush()
   }
 
   private func display(_ path: String) -> String {

@@ -308,4 +308,27 @@ import Testing
       #expect(failure.error.kind == "read")
     }
   }
+
+  /// A watcher printed its reload's line after giving the evaluator back, so a REPL entry that
+  /// had waited for the reload could answer first. The report now runs while the evaluator is
+  /// still held, for a commit and for a failure alike, and a failure still reaches the caller.
+  @Test func aReloadReportRunsBeforeTheEvaluatorIsGivenBack() throws {
+    let interpreter = Interpreter()
+    let directory = ModuleDirectory()
+    let path = directory.write("m.oxur", "(module m)\n(defn f [] 1)\n")
+    try interpreter.load(path: path)
+    directory.write("m.oxur", "(module m)\n(defn f [] 2)\n")
+    var seen: [(held: Bool, versions: [Int]?)] = []
+    let report: Interpreter.ReloadReport = { result in
+      seen.append((interpreter.runtime.lock.isHeldByCurrentThread, try? result.get().map(\.version)))
+    }
+    try interpreter.reload(prepared: try interpreter.prepare(path: path), report: report)
+    directory.write("m.oxur", "(module m)\n(defn f [] (nope))\n")
+    #expect(throws: LoadFailure.self) {
+      try interpreter.reloadAll(prepared: [try interpreter.prepare(path: path)], report: report)
+    }
+    #expect(seen.map(\.held) == [true, true])
+    #expect(seen.map(\.versions) == [[2], nil])
+    #expect(try interpreter.call(module: "m", function: "f") == .int(2))
+  }
 }

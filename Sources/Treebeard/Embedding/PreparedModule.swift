@@ -45,18 +45,47 @@ extension Interpreter {
 
   /// Reloads one prepared module as a transaction (as `reload(path:)`, without reading again).
   @discardableResult
-  public func reload(prepared: PreparedModule, handle: EvaluationHandle? = nil) throws -> LoadOutcome {
+  /// `report`, when given, is called with the outcomes (the module's, then its dependents') or
+  /// the failure before the evaluator is given back, so what it prints comes before the answer
+  /// of any evaluation that waited for this reload (a watcher's line before the REPL's next one).
+  public func reload(
+    prepared: PreparedModule, handle: EvaluationHandle? = nil, report: ReloadReport? = nil
+  ) throws -> LoadOutcome {
     try evaluating(handle) { [runtime] machine in
-      try runtime.loadModule(path: prepared.path, mode: .reload, prepared: prepared.source, machine: machine)
+      try Self.reporting(report) {
+        let outcome = try runtime.loadModule(
+          path: prepared.path, mode: .reload, prepared: prepared.source, machine: machine)
+        return (outcome, [outcome] + outcome.dependents)
+      }
     }
   }
 
   /// `reloadAll()`, with the prepared files used instead of reading them again.
   @discardableResult
-  public func reloadAll(prepared: [PreparedModule], handle: EvaluationHandle? = nil) throws -> [LoadOutcome] {
+  /// `report` as for `reload(prepared:handle:report:)`.
+  public func reloadAll(
+    prepared: [PreparedModule], handle: EvaluationHandle? = nil, report: ReloadReport? = nil
+  ) throws -> [LoadOutcome] {
     let byPath = Dictionary(prepared.map { ($0.path, $0.source) }, uniquingKeysWith: { _, last in last })
     return try evaluating(handle) { [runtime] machine in
-      try runtime.reloadAll(directory: nil, prepared: byPath, machine: machine).outcomes
+      try Self.reporting(report) {
+        let outcomes = try runtime.reloadAll(directory: nil, prepared: byPath, machine: machine).outcomes
+        return (outcomes, outcomes)
+      }
+    }
+  }
+
+  /// Told how a reload ended while its caller still holds the evaluator.
+  public typealias ReloadReport = (Result<[LoadOutcome], any Error>) -> Void
+
+  private static func reporting<T>(_ report: ReloadReport?, _ reload: () throws -> (T, [LoadOutcome])) throws -> T {
+    do {
+      let (result, outcomes) = try reload()
+      report?(.success(outcomes))
+      return result
+    } catch {
+      report?(.failure(error))
+      throw error
     }
   }
 }
