@@ -366,6 +366,12 @@ private final class WatchLoop: @unchecked Sendable {
       switch result {
       case .success(let outcomes):
         let measured = Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
+        // What the reload might break elsewhere, as `(reload)` says it (DESIGN.md §6): one
+        // module's outcome carries its whole transaction's, several modules' each their own.
+        let warnings =
+          prepared.count == 1
+          ? outcomes.first.map { $0.warnings + $0.breakageWarnings } ?? [] : outcomes.flatMap(\.breakageWarnings)
+        if !warnings.isEmpty { runtime.reportProblem(warnings.map { $0 + "\n" }.joined()) }
         for outcome in outcomes { runtime.output.write(ReloadLine.format(outcome, measured: measured) + "\n") }
         runtime.output.flush()
       case .failure(let error):

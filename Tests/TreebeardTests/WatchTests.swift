@@ -101,6 +101,26 @@ import TreebeardWatch
     #expect(watched.err.components(separatedBy: "was deleted").count == 2, "\(watched.err)")
   }
 
+  /// A save that removes a function another module calls, or changes its arity, reloaded
+  /// without the warnings `(reload)` prints (hot-reload.md): the next call failed unwarned.
+  @Test(arguments: WatchBackend.allCases) func aSaveThatBreaksAnotherModuleWarns(_ backend: WatchBackend) throws {
+    let watched = try WatchedModules(
+      backend,
+      files: [
+        "a.oxur": "(module a)\n(defn va [] 1)\n(defn ar [x] x)\n",
+        "m.oxur": "(module m)\n(import a)\n(defn use [] [(a:va) (a:ar 1)])\n",
+      ], load: "m.oxur")
+    try watched.watcher.watchLoadedModules()
+    try watched.inPlaceSave("a.oxur", "(module a)\n(defn other [] 1)\n(defn ar [x y] x)\n")
+    waitUntil("the reload line is printed", timeout: 20) { watched.out.contains("↻ Auto-reloaded: a (version 2") }
+    let lines = watched.err.split(separator: "\n")
+    #expect(lines.contains { $0.hasPrefix("⚠ a: va was removed but m still uses it at ") && $0.hasSuffix("m.oxur:3") })
+    #expect(
+      lines.contains {
+        $0.hasPrefix("⚠ a: ar no longer takes 1 argument(s) (now 2); m calls it with 1 at ") && $0.hasSuffix("m.oxur:3")
+      }, "\(watched.err)")
+  }
+
   @Test(arguments: WatchBackend.allCases) func aNewFileIsNotLoaded(_ backend: WatchBackend) throws {
     let watched = try WatchedModules(backend, files: ["b.oxur": WatchedModules.module("b", ":b1")])
     try watched.watcher.watchLoadedModules()
