@@ -240,12 +240,16 @@ private final class WatchLoop: @unchecked Sendable {
     let interpreter = watcher.target
     // A module loaded through a symlink changes at its target's path: known by both, read by
     // its own (the path it was loaded from, or the loader would see another file claim it).
+    // A file whose `(module …)` header changed loads as another module, and the old one stays,
+    // both claiming the path: the file belongs to the one loaded from it last (what it held
+    // last), or its unchanged saves reloaded and its failures named the other.
     var byPath: [String: ModuleInfo] = [:]
     for module in interpreter.modules() {
       guard let path = module.path else { continue }
-      byPath[path] = module
-      let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-      if target != path { byPath[target] = module }
+      for key in Set([path, URL(fileURLWithPath: path).resolvingSymlinksInPath().path]) {
+        if let claimant = byPath[key], claimant.loadedAt > module.loadedAt { continue }
+        byPath[key] = module
+      }
     }
     loadedPaths = Set(byPath.keys)
     var changed: [String] = []

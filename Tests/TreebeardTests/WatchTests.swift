@@ -121,6 +121,34 @@ import TreebeardWatch
       }, "\(watched.err)")
   }
 
+  /// A file's `(module …)` header changed and changed back leaves two modules claiming it; the
+  /// watcher took the one listed last, so every unchanged save reloaded (a version each) and
+  /// failures and the deletion named the other. The module loaded from the file last owns it.
+  @Test(arguments: WatchBackend.allCases) func aHeaderChangedAndChangedBackKeepsItsModule(_ backend: WatchBackend)
+    throws
+  {
+    let watched = try WatchedModules(
+      backend, files: ["b.oxur": WatchedModules.module("b", ":b1"), "c.oxur": WatchedModules.module("c", ":c1")])
+    try watched.watcher.watchLoadedModules()
+    try watched.inPlaceSave("b.oxur", WatchedModules.module("zzz", ":z"))
+    waitUntil("zzz loads", timeout: 20) { watched.out.contains("↻ Auto-loaded: zzz (version 1") }
+    try watched.inPlaceSave("b.oxur", WatchedModules.module("b", ":b2"))
+    watched.waitForAnswer("b", ":b2")
+    let attempts = watched.watcher.reloadAttempts
+    // An unchanged save, then a real one elsewhere: only that one reloads.
+    try watched.inPlaceSave("b.oxur", WatchedModules.module("b", ":b2"))
+    try watched.inPlaceSave("c.oxur", WatchedModules.module("c", ":c2"))
+    watched.waitForAnswer("c", ":c2")
+    #expect(watched.version("b") == 2)
+    #expect(watched.watcher.reloadAttempts == attempts + 1)
+    try watched.inPlaceSave("b.oxur", "(module b)\n(def answer")
+    waitUntil("the broken save is reported", timeout: 20) { watched.err.contains("✗ Module not reloaded") }
+    #expect(watched.err.contains("✗ Module not reloaded (keeping version 2)"), "\(watched.err)")
+    try FileManager.default.removeItem(atPath: watched.directory.path("b.oxur"))
+    waitUntil("the deletion is reported", timeout: 20) { watched.err.contains("b.oxur was deleted") }
+    #expect(watched.err.contains("b.oxur was deleted; b version 2 keeps answering"), "\(watched.err)")
+  }
+
   @Test(arguments: WatchBackend.allCases) func aNewFileIsNotLoaded(_ backend: WatchBackend) throws {
     let watched = try WatchedModules(backend, files: ["b.oxur": WatchedModules.module("b", ":b1")])
     try watched.watcher.watchLoadedModules()
