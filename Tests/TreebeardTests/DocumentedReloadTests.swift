@@ -306,6 +306,48 @@ private func repl(_ files: [String: String], _ script: String, arguments: [Strin
 
         """), "\(result.stdout)")
   }
+
+  /// Two modules using each other's macros: a reload said it re-expanded the other "with the new
+  /// macros", but one side kept its old expansion (or that of a macro since removed). The reload
+  /// closing such a cycle is refused. And a macro defined in the same transaction as a new use
+  /// of it, after that use was expanded, fails the transaction instead of every later call.
+  @Test func aCycleOfMacroUsesIsRefused() throws {
+    let result = try repl(
+      [
+        "a.oxur": "(module a)\n(defmacro ma [x] `[:ma1 ~x])\n",
+        "b.oxur": "(module b)\n(defmacro mb [x] `[:mb1 ~x])\n(defn g [] (a:ma 1))\n",
+        "c.oxur": "(module c)\n(defn h [] 1)\n",
+        "d.oxur": "(module d)\n(defn k [] 2)\n",
+      ],
+      """
+      (load "a.oxur")
+      (load "b.oxur")
+      (load "c.oxur")
+      (load "d.oxur")
+      (spit "a.oxur" "(module a)\\n(defmacro ma [x] `[:ma1 ~x])\\n(defn f [] (b:mb 2))\\n")
+      (reload "a.oxur")
+      [(b:g) (:version (reload-stats 'a))]
+      (spit "c.oxur" "(module c)\\n(defn h [] (d:md 4))\\n")
+      (spit "d.oxur" "(module d)\\n(defmacro md [x] x)\\n")
+      (reload-all)
+      (c:h)
+
+      """)
+    #expect(
+      result.stderr.contains(
+        """
+        ✗ Error at a.oxur:3:12: macro cycle: a → b → a (each uses macros of the next); \
+        a module can be expanded with another's macros only if that one does not use its own
+         3 | (defn f [] (b:mb 2))
+        """), "\(result.stderr)")
+    #expect(result.stderr.contains("✗ Module not reloaded (keeping version 1)"), "\(result.stderr)")
+    #expect(result.stdout.contains("[[:ma1 1] 1]\n"), "\(result.stdout)")
+    #expect(
+      result.stderr.contains(
+        "✗ Error at c.oxur:2:13: d:md is a macro, but this code was expanded before d defined it; (import d) to load it first"
+      ), "\(result.stderr)")
+    #expect(result.stdout.hasSuffix("1\n"), "c keeps version 1: \(result.stdout)")
+  }
 }
 
 @Suite struct DocumentedTransactionTests {

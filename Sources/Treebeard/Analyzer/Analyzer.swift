@@ -181,7 +181,7 @@ final class Analyzer {
     // Names of other modules used by code being loaded are checked before the load commits
     // (and kept, with the call's arity, for the warnings of a later reload of that module).
     if module != moduleName, version.number == 0 {
-      version.externalUses.append(ExternalUse(module: module, name: symbol, span: span, argumentCount: argumentCount))
+      version.externalUses.append(ExternalUse(module: module, name: symbol, span: span, argumentCount: argumentCount, isValue: true))
     }
     return runtime.site(module: module, name: symbol, checkExport: module != moduleName)
   }
@@ -309,7 +309,7 @@ final class Analyzer {
 
   /// One expansion step if `name` is a macro here (user macros first, then the core ones).
   func expandMacro(_ form: Syntax, _ items: [Syntax], module: String?, name: String) throws -> Syntax? {
-    if let macro = userMacro(module: module, name: name) {
+    if let macro = userMacro(module: module, name: name, at: form.span) {
       // Each expansion is a safe point: a macro that rewraps its arguments at every step does
       // work growing with the square of the depth, converting forms between syntax and
       // values, where neither the conversion nor the analyzer checks for an interrupt.
@@ -360,7 +360,7 @@ final class Analyzer {
     }
   }
 
-  func userMacro(module: String?, name: String) -> Value? {
+  func userMacro(module: String?, name: String, at span: Span = .unknown) -> Value? {
     // A module with no macros and nothing referred has no user macro under any unqualified
     // name: the log keeps one bit of the name (`MacroNameBits`), which reuse tests only once
     // the module has macros or referred names (two of a one-line `defn`'s three questions).
@@ -372,7 +372,7 @@ final class Analyzer {
     // The answer `answer(.macro…)` would compute by the same look-up, noted without repeating it.
     resolutionLog?.note(.macro(module: module, name: name), found == nil ? .none : .blocked)
     guard let (macro, provider) = found else { return nil }
-    if provider != moduleName { version.macroSources.insert(provider) }
+    if provider != moduleName, version.macroSources[provider]?.isKnown != true { version.macroSources[provider] = span }
     return macro
   }
 

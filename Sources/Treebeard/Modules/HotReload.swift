@@ -173,7 +173,7 @@ extension Runtime {
       changed = false
       for entry in registry.loadedModules where !names.contains(entry.name) {
         guard let current = entry.current, let path = current.path,
-          !current.macroSources.isDisjoint(with: names) || !current.layoutSources.isDisjoint(with: names)
+          !names.isDisjoint(with: current.macroSources.keys) || !current.layoutSources.isDisjoint(with: names)
         else { continue }
         names.insert(entry.name)
         guard isModuleFile(path) else {
@@ -221,7 +221,7 @@ extension Runtime {
       // Compile-time edges of the loaded version count too: a module that builds another's
       // structs or uses its macros goes after it even without an import.
       if let loaded = registry.existingEntry(name)?.current {
-        imports[name, default: []] += loaded.layoutSources.union(loaded.macroSources).filter { names.contains($0) }
+        imports[name, default: []] += loaded.layoutSources.union(loaded.macroSources.keys).filter { names.contains($0) }
       }
     }
     var ordered: [(ModuleSource, String)] = []

@@ -10,14 +10,14 @@ extension Runtime {
       throw OxurError("load", "no module \(module) is loaded")
     }
     let importers = registry.loadedModules.filter { $0.current?.imports.contains(module) == true }.map(\.name)
-    let macroUsers = registry.loadedModules.filter { $0.current?.macroSources.contains(module) == true }.map(\.name)
+    let macroUsers = registry.loadedModules.filter { $0.current?.macroSources[module] != nil }.map(\.name)
     let layoutUsers = registry.loadedModules.filter { $0.current?.layoutSources.contains(module) == true }.map(\.name)
     func list(_ names: [String]) -> String { names.isEmpty ? "-" : names.sorted().joined(separator: ", ") }
     var lines = [
       "\(module) (version \(current.number))",
       "  imports:         \(list(current.imports))",
       "  imported by:     \(list(importers))",
-      "  uses macros of:  \(list(Array(current.macroSources)))",
+      "  uses macros of:  \(list(Array(current.macroSources.keys)))",
       "  macros used by:  \(list(macroUsers))",
     ]
     // Struct-layout edges only when there are some: most modules construct only their own.
@@ -46,7 +46,7 @@ extension Runtime {
       guard other.name != module, let version = other.current else { return nil }
       var ways: [String] = []
       if version.imports.contains(module) { ways.append("imports it") }
-      if version.macroSources.contains(module) { ways.append("uses its macros") }
+      if version.macroSources[module] != nil { ways.append("uses its macros") }
       if version.layoutSources.contains(module) { ways.append("builds its structs") }
       return ways.isEmpty ? nil : "\(other.name) \(ways.joined(separator: " and "))"
     }
@@ -84,6 +84,33 @@ extension Runtime {
       guard !finished.contains(module), let current = registry.existingEntry(module)?.current else { return }
       path.append(module)
       for imported in current.imports { try visit(imported) }
+      path.removeLast()
+      finished.insert(module)
+    }
+    for item in transaction.staged { try visit(item.entry.name) }
+  }
+
+  /// Refuses a transaction whose staged versions would close a cycle of macro uses (a uses a
+  /// macro of b, b one of a): a module is expanded once per transaction, after the modules
+  /// whose macros it uses, so one side of a cycle would keep the other's old expansion (or
+  /// that of a macro since removed) while the reload said it was re-expanded.
+  func checkMacroCycles(_ transaction: LoadTransaction) throws {
+    var finished: Set<String> = []
+    var path: [String] = []
+    func visit(_ module: String) throws {
+      if let start = path.firstIndex(of: module) {
+        let cycle = Array(path[start...]) + [module]
+        // At the first use on the cycle in a staged module: the edit that closed it.
+        let first = cycle.count > 1 ? registry.existingEntry(cycle[0])?.current?.macroSources[cycle[1]] : nil
+        throw OxurError(
+          "load",
+          "macro cycle: \(cycle.joined(separator: " → ")) (each uses macros of the next); "
+            + "a module can be expanded with another's macros only if that one does not use its own"
+        ).located(first ?? .unknown)
+      }
+      guard !finished.contains(module), let current = registry.existingEntry(module)?.current else { return }
+      path.append(module)
+      for provider in current.macroSources.keys.sorted() { try visit(provider) }
       path.removeLast()
       finished.insert(module)
     }

@@ -254,7 +254,7 @@ extension Runtime {
   /// Why a module expanded with others' macros or layouts joins their reload.
   func compileTimeReason(_ module: String, changing: [String]) -> LoadTransaction.Reason {
     guard let current = registry.existingEntry(module)?.current else { return .usesChangedMacros }
-    if current.macroSources.isDisjoint(with: changing) && !current.layoutSources.isDisjoint(with: changing) {
+    if Set(changing).isDisjoint(with: current.macroSources.keys) && !current.layoutSources.isDisjoint(with: changing) {
       return .usesChangedLayouts
     }
     return .usesChangedMacros
@@ -269,6 +269,7 @@ extension Runtime {
       if let failure = opened.nestedFailure { throw failure }
       try checkExternalUses(opened)
       try checkImportCycles(opened)
+      try checkMacroCycles(opened)
       try migrateInstances(opened, machine: machine)
       try runChecks(opened, machine: machine)
       return opened.plan(registry: registry, display: displayName, onStacks: functionsOnStacks(of:))
@@ -290,6 +291,15 @@ extension Runtime {
           throw OxurError(
             "unknown-name",
             "unknown name: \(use.module):\(use.name.name) (module \(use.module) defines no \(use.name.name))",
+            span: use.span)
+        }
+        // A macro is expanded, never called: this use was analyzed before its module (staged in
+        // the same transaction, after this one) defined the macro, and would fail at every call.
+        if use.isValue, target.bindings[use.name] == nil, target.macros[use.name] != nil {
+          throw OxurError(
+            "load",
+            "\(use.module):\(use.name.name) is a macro, but this code was expanded before \(use.module) defined it; "
+              + "(import \(use.module)) to load it first",
             span: use.span)
         }
         if !target.isExported(use.name) {

@@ -75,8 +75,9 @@ public final class ModuleVersion: @unchecked Sendable {
   /// Where each import was written (the first `(import m)` of each module), for errors.
   var importSpans: [String: Span] = [:]
   /// Modules whose macros this version's code was expanded with (compile-time edges): when one
-  /// of them reloads, this module is re-expanded from its file in the same transaction.
-  var macroSources: Set<String> = []
+  /// of them reloads, this module is re-expanded from its file in the same transaction. Each
+  /// with where its first macro was expanded (the place a macro cycle is reported).
+  var macroSources: [String: Span] = [:]
   /// Modules whose struct layouts this version's `(struct m:T …)` forms were checked against
   /// (also compile-time edges): a reload of one re-analyzes this module in the same transaction,
   /// so a constructor the new layout breaks fails that reload instead of a later call.
@@ -211,6 +212,8 @@ struct ExternalUse {
   let span: Span
   /// The number of arguments when the use is a call, for arity-change warnings.
   var argumentCount: Int? = nil
+  /// A use as a value or call (not a `:refer`): the name must then be more than a macro.
+  var isValue = false
 }
 
 /// A module name's slot in the registry. `current` changes only while the evaluator lock is held.
