@@ -181,7 +181,8 @@ final class Analyzer {
     // Names of other modules used by code being loaded are checked before the load commits
     // (and kept, with the call's arity, for the warnings of a later reload of that module).
     if module != moduleName, version.number == 0 {
-      version.externalUses.append(ExternalUse(module: module, name: symbol, span: span, argumentCount: argumentCount, isValue: true))
+      version.externalUses.append(
+        ExternalUse(module: module, name: symbol, span: span, argumentCount: argumentCount, isValue: true))
     }
     return runtime.site(module: module, name: symbol, checkExport: module != moduleName)
   }
