@@ -34,12 +34,16 @@ enum Collections {
   /// The first `n` elements (all when there are fewer): `take` of a few elements of a huge
   /// vector copied every element first. Vectors and lists are walked no further than `n`;
   /// sets, maps and strings are still copied whole by `forEach`.
-  static func prefix(_ value: Value, _ n: Int, _ context: String) throws -> [Value] {
+  /// With `interruptible`, a safe point every 65,536 elements (a prefix of 100,000,000).
+  static func prefix(_ value: Value, _ n: Int, _ context: String, interruptible machine: Machine? = nil) throws
+    -> [Value]
+  {
     var result: [Value] = []
     result.reserveCapacity(min(n, try count(value, context)))
     guard n > 0 else { return result }
     do {
       try forEach(value, context) { element in
+        if result.count & 0xFFFF == 0xFFFF, let machine { try machine.checkInterrupt() }
         result.append(element)
         if result.count == n { throw Enough() }
       }
