@@ -172,6 +172,29 @@ private func repl(_ files: [String: String], _ script: String, arguments: [Strin
     #expect(repl.close() == 0)
   }
 
+  /// `(reload-all "dir")` read every `*.oxur` entry: an editor's lock (Emacs' `.#r.oxur`, a
+  /// dangling link), a directory or a FIFO named so failed the whole reload. They are not files.
+  @Test func reloadAllOfADirectorySkipsWhatIsNotAFile() throws {
+    let directory = ModuleDirectory()
+    write(["d/q.oxur": "(module q)\n(defn g [] :q1)\n", "d/r.oxur": "(module r)\n(defn g [] :r)\n"], into: directory)
+    try FileManager.default.createSymbolicLink(
+      atPath: directory.path("d/.#r.oxur"), withDestinationPath: "user@host.1234:1700000000")
+    try FileManager.default.createDirectory(atPath: directory.path("d/sub.oxur"), withIntermediateDirectories: false)
+    #expect(mkfifo(directory.path("d/pipe.oxur"), 0o600) == 0)
+    let result = try repl(
+      [:],
+      """
+      (load "\(directory.path("d/q.oxur"))")
+      (spit "\(directory.path("d/q.oxur"))" "(module q)\\n(defn g [] :q2)\\n")
+      (reload-all "\(directory.path("d"))")
+      [(q:g) (r:g)]
+
+      """)
+    #expect(result.stderr == "", "\(result.stderr)")
+    #expect(result.stdout.maskingTimings.contains("✓ Reloaded 1 module(s), loaded 1 new: q v2, r v1"), "\(result.stdout)")
+    #expect(result.stdout.hasSuffix("[:q2 :r]\n"), "\(result.stdout)")
+  }
+
   /// §2 and §6: renaming a module's header, then `reload`, then `reload-all`.
   @Test func renamingAModuleLoadsANewModuleAndKeepsTheOldOne() throws {
     let result = try repl(

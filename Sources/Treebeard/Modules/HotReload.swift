@@ -124,6 +124,9 @@ extension Runtime {
         for file in files.sorted() where file.hasSuffix(".oxur") {
           let path = URL(fileURLWithPath: root).appendingPathComponent(file).standardizedFileURL.path
           if loadedPaths.contains(path) { continue }
+          // Only files a module can be read from: an editor's lock (Emacs' `.#f.oxur`, a
+          // dangling link), a directory or a FIFO named so failed the whole reload-all.
+          guard FileContents.isRegularFile(path) else { continue }
           let source = try readModuleSource(path)
           let name = moduleName(of: source)
           if let other = registry.existingEntry(name)?.current?.path, other != path { continue }

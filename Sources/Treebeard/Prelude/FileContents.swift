@@ -9,6 +9,12 @@ import Foundation
 #endif
 
 enum FileContents {
+  /// A regular file, following symbolic links (false for a dangling link, a directory, a FIFO).
+  static func isRegularFile(_ path: String) -> Bool {
+    var status = stat()
+    return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+  }
+
   /// What `slurp` reads at most: a file without end (`/dev/zero`, a pipe whose writer never
   /// closes) would otherwise grow the text until the host runs out of memory.
   static let slurpLimit = 1 << 30
