@@ -191,7 +191,8 @@ private func repl(_ files: [String: String], _ script: String, arguments: [Strin
 
       """)
     #expect(result.stderr == "", "\(result.stderr)")
-    #expect(result.stdout.maskingTimings.contains("✓ Reloaded 1 module(s), loaded 1 new: q v2, r v1"), "\(result.stdout)")
+    #expect(
+      result.stdout.maskingTimings.contains("✓ Reloaded 1 module(s), loaded 1 new: q v2, r v1"), "\(result.stdout)")
     #expect(result.stdout.hasSuffix("[:q2 :r]\n"), "\(result.stdout)")
   }
 
