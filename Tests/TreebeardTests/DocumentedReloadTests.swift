@@ -35,6 +35,22 @@ private func repl(_ files: [String: String], _ script: String, arguments: [Strin
         + "✗ Module not loaded: w\n")
   }
 
+  /// A header that is not `(module name)` loaded silently under the file's base name, and
+  /// `(module a:b)` made a module no qualified call could reach. Each is an error at the header.
+  @Test(arguments: ["(module calc ulator)", "(module \"calc\")", "(module 42)", "(module)", "(module a:b)"])
+  func aMalformedModuleHeaderIsAnError(_ header: String) throws {
+    let result = try repl(["m.oxur": header + "\n(defn f [] 1)\n"], "(load \"m.oxur\")\n")
+    #expect(result.stdout == "")
+    #expect(
+      result.stderr == """
+        ✗ Error at m.oxur:1:1: module takes one unqualified name, as in (module app.util)
+         1 | \(header)
+           | ^
+        ✗ Module not loaded: m
+
+        """)
+  }
+
   /// §1: "`(import app.util)` looks for `app/util.oxur`"; "Qualified calls use the whole name".
   @Test func dottedModuleNamesAreDirectories() throws {
     let result = try repl(

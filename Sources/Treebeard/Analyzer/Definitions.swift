@@ -254,15 +254,22 @@ extension Analyzer {
   }
 
   func analyzeModuleHeader(_ form: Syntax, _ items: [Syntax]) throws -> Node {
-    guard items.count == 2, case .symbol(_, _) = items[1].kind else {
-      throw SpecialForms.syntax("module takes a name", form)
-    }
+    try Self.checkModuleHeader(form)
     resolutionLog?.blocked = true
     let declared = describe(items[1])
     guard declared == moduleName else {
       throw SpecialForms.syntax("(module \(declared)) must be the first form of its file", form)
     }
     return ConstantNode(.nil, span: form.span)
+  }
+
+  /// `(module name)`: one unqualified name (dots make a hierarchy, `app.util`). Anything else
+  /// loaded silently under the file's base name, and `(module a:b)` made a module no qualified
+  /// name could reach.
+  static func checkModuleHeader(_ form: Syntax) throws {
+    guard let items = form.listElements, items.count == 2, case .symbol(nil, _) = items[1].kind else {
+      throw SpecialForms.syntax("module takes one unqualified name, as in (module app.util)", form)
+    }
   }
 
   func analyzeExport(_ form: Syntax, _ items: [Syntax]) throws -> Node {

@@ -30,7 +30,10 @@ extension Runtime {
     let defined = DefinitionScan.names(in: forms)
     let analyzer = Analyzer(runtime: self, machine: machine, entry: entry, knownNames: defined)
     for (index, form) in forms.enumerated() {
-      if index == 0, form.isCall(to: "module") { continue }
+      if index == 0, form.isCall(to: "module") {
+        try Analyzer.checkModuleHeader(form)
+        continue
+      }
       try checkTopLevel(form, analyzer: analyzer, machine: machine)
     }
     for (name, span) in analyzer.unresolved

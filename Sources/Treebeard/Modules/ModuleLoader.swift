@@ -70,9 +70,9 @@ extension Runtime {
   func moduleName(of source: ModuleSource) -> String {
     var reader = Reader(SourceFile(name: source.path, text: source.text))
     if let first = try? reader.next(), case .list(let items) = first.kind, items.count == 2,
-      items[0].symbolName == "module", case .symbol(let module, let name) = items[1].kind
+      items[0].symbolName == "module", case .symbol(nil, let name) = items[1].kind
     {
-      return module.map { "\($0):\(name)" } ?? name
+      return name
     }
     return FilePaths.baseName(source.path)
   }
@@ -131,7 +131,10 @@ extension Runtime {
       // Each form's syntax is freed as soon as it is staged, while it is still in the cache:
       // freeing a thousand forms' syntax after the last one touched every object again, cold.
       forms[index].form = nil
-      if index == 0, place.form?.isCall(to: "module") == true { continue }
+      if index == 0, let header = place.form, header.isCall(to: "module") {
+        try Analyzer.checkModuleHeader(header)
+        continue
+      }
       try stageTopLevelForm(
         place, scanned: scanned, reuse: reuse, reader: &reader, analyzer: analyzer, staging: staging,
         machine: machine)
