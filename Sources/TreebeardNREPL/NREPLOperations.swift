@@ -243,7 +243,8 @@ extension NREPLServer {
       oxurError = failure
       text = ErrorRenderer.render(failure)
     case let exit as ExitRequest:
-      oxurError = OxurError("exit", "(exit \(exit.code)) does not end the process from an nREPL session")
+      oxurError = OxurError(
+        "exit", "(exit \(exit.code)) does not end the process from an nREPL session", span: exit.span)
       text = ErrorRenderer.render(oxurError)
     default:
       oxurError = OxurError("internal", "\(error)")

@@ -102,7 +102,7 @@ final class ServerFixture: @unchecked Sendable {
       ("/bad-status", "the response's :status must be an integer from 200 to 599, got 42"),
       ("/bad-header", "the value of response header \"x-evil\" must be a string without line breaks"),
       ("/bad-body", "the response's :body must be a string or nil, got map"),
-      ("/exit", "the handler called (exit 3); stop a server with http-stop"),
+      ("/exit", "the handler failed\n✗ Error at "),
     ]
     for (target, message) in cases {
       let response = fixture.get(target)
@@ -110,6 +110,10 @@ final class ServerFixture: @unchecked Sendable {
       #expect(response?.headers["x-evil"] == nil)
       let log = fixture.errors.take()
       #expect(log.contains("✗ HTTP 500 for GET \(target): \(message)"), "\(target): \(log)")
+      if target == "/exit" {
+        #expect(log.contains("app.oxur:"), "placed at the call: \(log)")
+        #expect(log.contains("(exit 3) does not end the program from a handler; stop a server with http-stop"))
+      }
     }
     #expect(fixture.get("/echo")?.status == 200)
   }

@@ -268,8 +268,10 @@ import TreebeardNREPL
     #expect(client.read()?.statuses.contains("error") == true)
     #expect(client.eval("1", session: "no-such-session").statuses.contains("unknown-session"))
     // (exit) from a session does not end the process.
-    let exit = client.eval("(exit 3)", session: nil)
+    let exit = client.eval("(do 1\n (exit 3))", session: nil)
     #expect(exit.statuses == ["eval-error", "done"])
+    // Located at the call, like any other error (it had no place).
+    #expect(exit.err.contains("✗ Error at <nrepl>:2:2: (exit 3) does not end the process"), "\(exit.err)")
     #expect(client.eval("(+ 1 1)", session: nil).values == ["2"])
   }
 

@@ -62,6 +62,8 @@ extension Machine {
       return try builtin.body(self, Arguments(base: base, count: argumentCount))
     } catch let error as OxurError {
       throw builtinFailed(error, builtin.name, span)
+    } catch let exit as ExitRequest {
+      throw exit.located(span)
     }
   }
 
@@ -470,6 +472,8 @@ final class BuiltinCallFixedNode: Node {
       return try body(m, Arguments(base: base, count: count))
     } catch let error as OxurError {
       throw m.builtinFailed(error, name, span)
+    } catch let exit as ExitRequest {
+      throw exit.located(span)
     }
   }
 }

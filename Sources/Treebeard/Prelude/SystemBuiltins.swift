@@ -6,6 +6,18 @@ import OxurSyntax
 /// Thrown by `(exit n)`; not an OxurError, so `catch` cannot swallow it.
 public struct ExitRequest: Error {
   public let code: Int32
+  /// The `(exit …)` call, for hosts that refuse it (an nREPL session, an HTTP handler) and say where.
+  public internal(set) var span: Span = .unknown
+  /// Keeps the span's file (spans keep no text) until the host has reported it.
+  private var file: SourceFile?
+
+  init(code: Int32) { self.code = code }
+
+  func located(_ place: Span) -> ExitRequest {
+    var located = self
+    if !located.span.isKnown { (located.span, located.file) = (place, place.file) }
+    return located
+  }
 }
 
 enum SystemBuiltins {
