@@ -25,6 +25,15 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     switch unwrapInboundIn(data) {
     case .head(let requestHead):
       guard !refusing else { return }
+      // NIO's parser takes what follows a CONNECT for a tunnel's bytes: a request pipelined
+      // after one was never answered, and the handler's response lost its body. Not a proxy.
+      if requestHead.method == .CONNECT {
+        refusing = true
+        write(
+          .plain(405, "Method Not Allowed"), version: requestHead.version, keepAlive: false, isHead: false,
+          context: context)
+        return
+      }
       head = requestHead
       body = nil
       let declared = requestHead.headers.first(name: "content-length").flatMap { Int($0) }

@@ -153,6 +153,21 @@ final class ServerFixture: @unchecked Sendable {
     #expect(connection.readResponse()?.body.contains("\"p2\"") == true)
   }
 
+  /// A CONNECT reached the handler, lost its response's body, and NIO's parser took what
+  /// followed for a tunnel: a request pipelined after it went unanswered until the idle timeout.
+  /// The server is no proxy: 405 and a close, at once, and the server goes on.
+  @Test func aConnectRequestIsRefusedWith405AndAClose() throws {
+    let fixture = try ServerFixture(options: "{:port 0 :idle-timeout 30}")
+    defer { fixture.stop() }
+    let connection = try #require(HTTPTestConnection(port: fixture.port, timeout: 10))
+    connection.send("CONNECT evil:443 HTTP/1.1\r\nHost: x\r\n\r\n" + HTTPTestConnection.requestText("GET", "/echo"))
+    let started = Date()
+    #expect(connection.readResponse()?.status == 405)
+    #expect(connection.isClosedByServer())
+    #expect(Date().timeIntervalSince(started) < 5, "closed at once, not at the idle timeout")
+    #expect(fixture.get("/echo")?.status == 200)
+  }
+
   @Test func garbageFromAClientGets400AndACloseAndTheServerStaysUp() throws {
     let fixture = try ServerFixture(options: "{:port 0 :idle-timeout 1}")
     defer { fixture.stop() }
