@@ -285,6 +285,26 @@ import Testing
       _ = hasher.finalize()
     }
   }
+
+  // MARK: paths
+
+  /// `(load "zz.oxur\u{0}junk")` loaded zz.oxur (the system cut the path at the NUL) and
+  /// recorded the module's file as the whole text, so `(load "zz.oxur")` was then refused as
+  /// another file claiming the module. A NUL in a path is refused before anything is read.
+  @Test func aPathWithANulIsRefusedBeforeAnythingIsRead() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("zz.oxur", "(module zz)\n(defn f [] 1)\n")
+    let interpreter = Interpreter(output: BufferedOutput(), errorOutput: BufferedOutput())
+    do {
+      try interpreter.load(path: path + "\u{0}junk")
+      Issue.record("a path with a NUL loaded")
+    } catch let failure as LoadFailure {
+      #expect(failure.error.message == "a path cannot contain a NUL character")
+    }
+    #expect(interpreter.modules().allSatisfy { $0.name != "zz" })
+    try interpreter.load(path: path)
+    #expect(try interpreter.call(module: "zz", function: "f") == .int(1))
+  }
 }
 
 /// A value handed from one thread to another.

@@ -44,6 +44,7 @@ extension Runtime {
   /// Reads a module file, with one clear message for each way that fails.
   func readModuleSource(_ path: String) throws -> ModuleSource {
     let clock = Stopwatch()
+    if path.utf8.contains(0) { throw OxurError("load", "a path cannot contain a NUL character") }
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
       throw OxurError("load", "file not found: \(path)")

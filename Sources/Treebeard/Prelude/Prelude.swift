@@ -65,6 +65,14 @@ enum Check {
     throw Failure.type("a string", value, in: context)
   }
 
+  /// A file path: a string without NUL, which the system would cut the path at (Foundation
+  /// instead wrote `x%00y` for `x\u{0}y`, and `load` recorded a file other than the one read).
+  static func path(_ value: Value, _ context: String) throws -> String {
+    let text = try string(value, context)
+    if text.utf8.contains(0) { throw OxurError("io", "\(context): a path cannot contain a NUL character") }
+    return text
+  }
+
   static func atom(_ value: Value, _ context: String) throws -> Atom {
     if case .atom(let a) = value { return a }
     throw Failure.type("an atom", value, in: context)

@@ -66,7 +66,7 @@ enum SystemBuiltins {
     // File I/O runs with the evaluator lock released (docs/processes.md §2): other processes
     // evaluate while a slow disk blocks this one.
     t.define("slurp", 1...1) { m, a in
-      let path = try Check.string(a[0], "slurp")
+      let path = try Check.path(a[0], "slurp")
       let read = try m.withEvaluatorReleased { FileContents.whole(path) { m.isInterruptRequested } }
       switch read {
       case .success(let data):
@@ -83,7 +83,7 @@ enum SystemBuiltins {
       }
     }
     t.define("spit", 2...2) { m, a in
-      let path = try Check.string(a[0], "spit")
+      let path = try Check.path(a[0], "spit")
       let text = try Printer.complete(a[1], readably: false, machine: m)
       let written = try m.withEvaluatorReleased {
         FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
