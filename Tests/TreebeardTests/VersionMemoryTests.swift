@@ -20,14 +20,20 @@ import Testing
   /// Every kept version has a binding per definition: it stays within a 64-byte heap chunk
   /// (56 usable bytes), not the 80-byte one its first field order needed.
   @Test func aBindingFitsASixtyFourByteChunk() {
-    let binding = Binding(name: Symbol.intern("cell"), value: .int(1), isFunction: false, isOnce: false)
+    // glibc may hand one allocation a larger free chunk (seen once in a full run, 72 bytes): the
+    // smallest of several is the size a Binding asks for.
+    let bindings = (0..<16).map { _ in
+      Binding(name: Symbol.intern("cell"), value: .int(1), isFunction: false, isOnce: false)
+    }
+    let binding = bindings[0]
     // glibc's `malloc_usable_size` (not in the Glibc module's headers): the chunk's usable size.
     typealias UsableSize = @convention(c) (UnsafeMutableRawPointer?) -> Int
     guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_usable_size") else {
       Issue.record("no malloc_usable_size")
       return
     }
-    let usable = unsafeBitCast(symbol, to: UsableSize.self)(Unmanaged.passUnretained(binding).toOpaque())
+    let usableSize = unsafeBitCast(symbol, to: UsableSize.self)
+    let usable = bindings.map { usableSize(Unmanaged.passUnretained($0).toOpaque()) }.min() ?? 0
     #expect(usable <= 56, "a Binding takes \(usable) usable bytes")
     #expect(binding.value.printed == "1" && binding.version == 1 && !binding.isOnce && !binding.isSessionVariable)
   }
