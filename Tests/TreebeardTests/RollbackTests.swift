@@ -34,6 +34,27 @@ import Testing
     #expect(interpreter.modules().first { $0.name == "calc" }?.version == 6)
   }
 
+  /// A restored version's top level does not run again, so its `(import b)` loads nothing: a
+  /// rollback to a version importing a module unloaded since said it succeeded, and the first
+  /// call into b failed. It is refused at that import, and nothing changes.
+  @Test func aRollbackToAVersionImportingAnUnloadedModuleIsRefused() throws {
+    let directory = ModuleDirectory()
+    directory.write("b.oxur", "(module b)\n(defn f [] :b-f)\n")
+    let a = directory.write("a.oxur", "(module a)\n(import b :refer [f])\n(defn run [] (f))\n")
+    let (interpreter, output, errors) = bufferedInterpreter()
+    try interpreter.load(path: a)
+    directory.write("a.oxur", "(module a)\n(defn run [] :v2)\n")
+    try interpreter.reload(path: a)
+    try interpreter.eval("(unload b)")
+    _ = output.take()
+    try interpreter.eval("(rollback a 1)")
+    #expect(output.take() == "")
+    let said = errors.take()
+    #expect(said.contains("a.oxur:2:1: version 1 of a imports b, which is not loaded now; load it first"), "\(said)")
+    #expect(said.contains("✗ Nothing rolled back (keeping a v2)"), "\(said)")
+    #expect(try interpreter.eval("(a:run)").printed == ":v2")
+  }
+
   /// `(rollback)` undoes the last commit as a whole: a reload-all of two modules goes back together.
   @Test func rollbackUndoesTheLastCommitForEveryModuleItTouched() throws {
     let directory = ModuleDirectory()

@@ -78,6 +78,7 @@ extension Runtime {
         for (entry, version) in targets {
           opened.stage(entry, version.copyForRollback(current: entry.current), reason: .rolledBack)
         }
+        try refuseMissingImports(targets)
         try refuseStaleConstructors(opened)
         // Modules expanded with the macros being replaced are expanded again from their files.
         let (users, _) = try macroUsers(of: Set(targets.map { $0.0.name }))
@@ -98,6 +99,22 @@ extension Runtime {
       throw LoadFailure(error: error, kept: kept, attempted: module, wasReload: true)
     } catch {
       throw LoadFailure(error: OxurError("rollback", "\(error)"), kept: kept, attempted: module, wasReload: true)
+    }
+  }
+
+  /// A restored version's top level does not run again, so nothing loads what it imports: a
+  /// rollback to a version importing a module unloaded since said it succeeded, and the first
+  /// call into that module failed.
+  private func refuseMissingImports(_ targets: [(ModuleEntry, ModuleVersion)]) throws {
+    let restored = Set(targets.map { $0.0.name })
+    for (entry, version) in targets {
+      for imported in version.imports
+      where !restored.contains(imported) && registry.existingEntry(imported)?.current == nil {
+        throw OxurError(
+          "rollback",
+          "version \(version.number) of \(entry.name) imports \(imported), which is not loaded now; load it first",
+          span: version.importSpans[imported] ?? .unknown)
+      }
     }
   }
 
