@@ -212,6 +212,26 @@ private func repl(_ files: [String: String], _ script: String, arguments: [Strin
     #expect(result.stdout.hasSuffix("[:q2 :r]\n"), "\(result.stdout)")
   }
 
+  /// A file saved in another encoding said only "not valid UTF-8", not where, and a reload-all
+  /// of it said "Module not loaded" of a module that stayed loaded. Now the first bad byte is
+  /// placed, its line shown, and the module kept is named.
+  @Test func aFileThatIsNotUTF8IsPlacedAndReloadAllNamesWhatItKeeps() throws {
+    let directory = ModuleDirectory()
+    write(["u.oxur": "(module u)\n(defn f [] 1)\n"], into: directory)
+    let repl = try ReplSession(in: directory.url)
+    #expect(repl.send("(load \"u.oxur\")").out == "✓ Loaded module: u (version 1)\n")
+    let latin1 = Data("(module u)\n(defn f [] \"caf".utf8) + Data([0xE9]) + Data("\")\n".utf8)
+    try latin1.write(to: directory.url.appendingPathComponent("u.oxur"))
+    let answer = repl.send("(reload-all)")
+    #expect(
+      answer.err.hasPrefix("✗ Error at u.oxur:2:16: ") && answer.err.contains(" is not valid UTF-8 text\n"),
+      "\(answer)")
+    #expect(answer.err.contains(" 2 | (defn f [] \"caf\u{FFFD}\")\n   |                ^\n"), "\(answer)")
+    #expect(answer.err.hasSuffix("✗ Module not reloaded (keeping u version 1)\n"), "\(answer)")
+    #expect(repl.send("(u:f)").out == "1\n")
+    #expect(repl.close() == 0)
+  }
+
   /// §2 and §6: renaming a module's header, then `reload`, then `reload-all`.
   @Test func renamingAModuleLoadsANewModuleAndKeepsTheOldOne() throws {
     let result = try repl(

@@ -98,7 +98,11 @@ extension Runtime {
           warnings.append("⚠ \(displayName(path)) was deleted; keeping \(entry.name) version \(current.number)")
           continue
         }
-        let source = try prepared[path] ?? readModuleSource(path)
+        let source: ModuleSource
+        do { source = try prepared[path] ?? readModuleSource(path) } catch {
+          kept.append((entry.name, current.number))  // it could not be read: it stays
+          throw error
+        }
         let changed = source.contentHash != current.contentHash
         if changed {
           kept.append((entry.name, current.number))

@@ -101,7 +101,9 @@ public struct LoadFailure: Error, @unchecked Sendable {
     var lines = ["✗ " + ErrorRenderer.summary(error)]
     if let excerpt = error.span.excerpt() { lines.append(excerpt) }
     if kept.count == 1, let only = kept.first, wasReload {
-      lines.append("✗ Module not reloaded (keeping version \(only.version))")
+      // A reload-all names the module: nothing else in the message does.
+      let module = attempted == nil ? "\(only.module) " : ""
+      lines.append("✗ Module not reloaded (keeping \(module)version \(only.version))")
     } else if kept.count == 1, let only = kept.first {
       lines.append("✗ Module not loaded (\(only.module) stays at version \(only.version))")
     } else if kept.count > 1 {

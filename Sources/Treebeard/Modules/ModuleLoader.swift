@@ -59,11 +59,27 @@ extension Runtime {
     guard FileManager.default.isReadableFile(atPath: path), let data = FileManager.default.contents(atPath: path) else {
       throw OxurError("load", "cannot read \(path): permission denied")
     }
-    guard let text = String(data: data, encoding: .utf8) else {
-      throw OxurError("load", "\(path) is not valid UTF-8 text")
-    }
+    guard let text = String(data: data, encoding: .utf8) else { throw notUTF8(path, data) }
     return ModuleSource(
       path: path, text: text, contentHash: ContentHash.of(data), readMilliseconds: clock.elapsedMilliseconds)
+  }
+
+  /// Placed at the first byte that is not UTF-8, its line shown decoded with replacement
+  /// characters: a save in another encoding said only "not valid UTF-8", not where.
+  private func notUTF8(_ path: String, _ data: Data) -> OxurError {
+    var (line, column) = (1, 1)
+    var parser = Unicode.UTF8.ForwardParser()
+    var bytes = data.makeIterator()
+    scan: while case .valid(let scalar) = parser.parseScalar(from: &bytes) {
+      if scalar.count == 1 && scalar.first == UInt8(ascii: "\n") {
+        (line, column) = (line + 1, 1)
+      } else {
+        column += 1
+      }
+      continue scan
+    }
+    let file = SourceFile(name: displayName(path), text: String(decoding: data, as: UTF8.self))
+    return OxurError("load", "\(path) is not valid UTF-8 text", span: Span(file: file, line: line, column: column))
   }
 
   /// The module a file defines: its `(module …)` header, else its base name. Reads only the
