@@ -9,6 +9,21 @@ import Testing
 @Suite struct AssignmentScanAttackTests {
   private static let incrementMacro = ["mac.oxur": "(module mac)\n(defmacro incr! [v] `(set! ~v (+ ~v 1)))\n"]
 
+  /// The scan expands user macros to find their `set!`s, and the analysis then ran each macro
+  /// again: a macro's side effects happened twice per use (here, a count of expansions). The
+  /// analysis now takes the scan's expansion; a `set!` a macro writes still boxes its local.
+  @Test func aMacroUseIsExpandedOnceThoughTheScanLooksInsideIt() throws {
+    let counter = ["cnt.oxur": "(module cnt)\n(defonce n (atom 0))\n(defmacro noisy [x] (swap! n inc) x)\n"]
+    let value = try loadModuleAndEvaluate(
+      "(module m)\n(import cnt)\n(defn f [] [(cnt:noisy :a) (cnt:noisy :b)])\n", others: counter,
+      "[(m:f) @cnt:n]")
+    #expect(value.printed == "[[:a :b] 2]")
+    let boxed = try loadModuleAndEvaluate(
+      "(module m)\n(import mac)\n(defn count-up [] (let [n 0 g (fn [] (mac:incr! n))] (g) (g) n))\n",
+      others: Self.incrementMacro, "(m:count-up)")
+    #expect(boxed == .int(2))
+  }
+
   /// `#` is not a reader delimiter, so `k#:incr!` is module `k#`'s macro: the text check took the
   /// `#` for one and skipped the scan, and the closure never saw its own `set!` (0, not 3).
   @Test func aMacroQualifiedByAnAliasEndingInHashIsSeen() throws {

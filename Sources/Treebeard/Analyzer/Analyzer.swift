@@ -34,6 +34,17 @@ final class Analyzer {
   /// When set, collects what user macros expanded to inside the form being analyzed: part of its
   /// definition fingerprint, so a changed macro changes the definitions that use it.
   @exclusivity(unchecked) var macroExpansions: [Syntax]?
+  /// User-macro expansions the assignment scan made in the top-level form being analyzed, by
+  /// call (`storage(of:)`): the analysis takes them instead of running each macro a second
+  /// time (its side effects ran twice per use). Emptied with each top-level form, while every
+  /// key points into live syntax (the form's own, or an expansion kept here).
+  @exclusivity(unchecked) private var scannedExpansions: [UnsafeRawPointer?: Syntax] = [:]
+
+  /// A macro call's identity while its top-level form is analyzed: where its elements are
+  /// stored (a list shares storage with its copies, and no two live lists share one).
+  static func storage(of items: [Syntax]) -> UnsafeRawPointer? {
+    items.withUnsafeBufferPointer { $0.baseAddress.map { UnsafeRawPointer($0) } }
+  }
   /// When set, records what the analysis of the current top-level form asked of its
   /// surroundings, so a reload can reuse the code while the answers hold (DefinitionReuse.swift).
   @exclusivity(unchecked) var resolutionLog: ResolutionLog?
@@ -83,6 +94,7 @@ final class Analyzer {
     let scanned =
       sourceMayAssign || !current.macros.isEmpty || !current.referred.isEmpty
       ? AssignmentScan.names(in: form, expand: expandUserMacroForScan) : []
+    defer { if !scannedExpansions.isEmpty { scannedExpansions = [:] } }
     retire(&function)
     function = makeContext(parent: nil, assignedNames: scanned, captures: nil)
     let node = try analyze(form, .value)
@@ -311,6 +323,10 @@ final class Analyzer {
   /// One expansion step if `name` is a macro here (user macros first, then the core ones).
   func expandMacro(_ form: Syntax, _ items: [Syntax], module: String?, name: String) throws -> Syntax? {
     if let macro = userMacro(module: module, name: name, at: form.span) {
+      if !scannedExpansions.isEmpty, let expanded = scannedExpansions[Self.storage(of: items)] {
+        macroExpansions?.append(expanded)
+        return expanded
+      }
       // Each expansion is a safe point: a macro that rewraps its arguments at every step does
       // work growing with the square of the depth, converting forms between syntax and
       // values, where neither the conversion nor the analyzer checks for an interrupt.
@@ -349,8 +365,12 @@ final class Analyzer {
       guard module == nil, name == "->" || name == "->>" else { return nil }
       return try? (name == "->" ? CoreMacros.threadFirst(form, items) : CoreMacros.threadLast(form, items))
     }
+    let key = Self.storage(of: items)
+    if let expanded = scannedExpansions[key] { return expanded }
     do {
-      return try runtime.callMacro(macro, form: form, items: items, machine: machine)
+      let expanded = try runtime.callMacro(macro, form: form, items: items, machine: machine)
+      scannedExpansions[key] = expanded
+      return expanded
     } catch let error as OxurError where error.kind == "interrupted" {
       // The macro's own safe point took the interrupt; dropping it with the error would let
       // the analysis go on, uninterruptible, for as long as the expansion grows.
