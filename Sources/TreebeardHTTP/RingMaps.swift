@@ -30,16 +30,28 @@ struct HTTPResponseData: Sendable {
 }
 
 enum RingRequest {
+  /// `http://host/notes?limit=2` (the absolute form RFC 9112 §3.2.2 says a server must accept)
+  /// as `/notes?limit=2`: `:uri` is always a path, as a handler's routes expect.
+  static func originForm(_ target: String) -> Substring {
+    for scheme in ["http://", "https://"] where target.lowercased().hasPrefix(scheme) {
+      let afterScheme = target.dropFirst(scheme.count)
+      guard let slash = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) else { return "/" }
+      return afterScheme[slash] == "/" ? afterScheme[slash...] : "/" + afterScheme[slash...]
+    }
+    return Substring(target)
+  }
+
   /// `{:request-method :get :uri "/notes" :query-string "limit=2" :headers {"host" "…"} :body nil …}`.
   static func map(_ request: HTTPRequestData) -> Value {
+    let target = originForm(request.target)
     let path: Substring
     var query: Value = .nil
-    if let mark = request.target.firstIndex(of: "?") {
-      path = request.target[..<mark]
-      let rest = request.target[request.target.index(after: mark)...]
+    if let mark = target.firstIndex(of: "?") {
+      path = target[..<mark]
+      let rest = target[target.index(after: mark)...]
       if !rest.isEmpty { query = .string(String(rest)) }
     } else {
-      path = Substring(request.target)
+      path = target
     }
     // Repeated headers are joined with commas, as RFC 9110 §5.3 allows and Ring does.
     var headers: [String: String] = [:]

@@ -67,6 +67,10 @@ final class ServerFixture: @unchecked Sendable {
     #expect(response?.headers["content-length"] == String(response?.body.utf8.count ?? -1))
     // No query string and no body: both nil, as in Ring.
     #expect(fixture.get("/echo")?.body == #"[:get "/echo" nil nil nil \#(fixture.port) "127.0.0.1"]"#)
+    // The absolute form a server must accept (RFC 9112 §3.2.2) gives the same path: it gave
+    // `:uri "http://example.com/echo"`, which no route matched.
+    let absolute = HTTPTestConnection.request(port: fixture.port, "GET", "http://example.com/echo?a=1")
+    #expect(absolute?.body == #"[:get "/echo" "a=1" nil nil \#(fixture.port) "127.0.0.1"]"#)
   }
 
   @Test func headerNamesAreLowerCaseAndResponseHeadersAndStatusAreSent() throws {
