@@ -270,6 +270,7 @@ public struct Reader {
     var items: [Syntax] = []
     items.reserveCapacity(4)
     var state = SyntaxHash.start(tag)
+    var nextMemoryCheck = ReaderMemory.firstCheck
     while true {
       try skipAtmosphere()
       guard let byte = peek() else {
@@ -288,6 +289,14 @@ public struct Reader {
           here)
       }
       if let form = try readForm() {
+        if items.count == nextMemoryCheck {
+          // The next growth doubles the elements, while the old block is still held.
+          nextMemoryCheck = items.count &* 2
+          let bytes = items.count.multipliedReportingOverflow(by: 3 * MemoryLayout<Syntax>.stride)
+          if let why = ReaderMemory.refusal(bytes: bytes.overflow ? Int.max : bytes.partialValue) {
+            throw ReadError("'\(opened)' holds more forms than fit: \(why)", start)
+          }
+        }
         items.append(form)
         state = SyntaxHash.mix(state, lastHash)
       }

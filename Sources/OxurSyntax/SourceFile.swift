@@ -136,22 +136,24 @@ public struct Span: Sendable, Equatable, CustomStringConvertible {
     guard let text = file?.line(line) else { return nil }
     let gutter = String(line)
     let pad = String(repeating: " ", count: gutter.count)
-    let characters = Array(text)
-    let caret = min(max(0, column - 1), characters.count)
+    // Counted and walked, not copied into an array of characters: a 16 MB line made that copy
+    // 256 MB, which under `ulimit -v` trapped while the out-of-memory error was being reported.
+    let count = text.count
+    let caret = min(max(0, column - 1), count)
     let start = max(0, caret - Span.excerptContext)
-    let end = min(characters.count, caret + Span.excerptContext)
+    let end = min(count, caret + Span.excerptContext)
     var shown = ""
     var prefix = ""
     if start > 0 {
       shown = "…"
       prefix = " "
     }
-    for index in start..<end {
-      let escaped = Span.escapedForTerminal(characters[index])
+    for (index, character) in text.dropFirst(start).prefix(end - start).enumerated() {
+      let escaped = Span.escapedForTerminal(character)
       shown += escaped
-      if index < caret { prefix += escaped == "\t" ? "\t" : String(repeating: " ", count: escaped.count) }
+      if start + index < caret { prefix += escaped == "\t" ? "\t" : String(repeating: " ", count: escaped.count) }
     }
-    if end < characters.count { shown += "…" }
+    if end < count { shown += "…" }
     return " \(gutter) | \(shown)\n \(pad) | \(prefix)^"
   }
 

@@ -88,6 +88,26 @@ private let addressLimit = "-v 1600000"
     #expect(result.stdout == "15000000\n", "\(result.stdout)")
   }
 
+  /// One line holding a vector literal of millions of numbers, under `ulimit -v`: the reader asked
+  /// for gigabytes at once, the analysis for a node a number, and the report of a failure copied
+  /// the whole 16 MB line into an array of characters; each trapped (exit 134). Now each is an
+  /// error, or the literal fits, and the REPL goes on.
+  @Test(arguments: [3_000_000, 8_000_000, 20_000_000])
+  func aHugeLiteralOnOneLineIsAnErrorOrFitsButNeverACrash(_ count: Int) throws {
+    let line = "(count [" + String(repeating: "1 ", count: count) + "])\n(+ 1 2)\n"
+    let result = try runLimited(addressLimit, [], stdin: line)
+    #expect(result.status == 0, "\(result.stderr.prefix(2000))")
+    #expect(!result.stderr.contains("Fatal error"))
+    #expect(result.stdout.hasSuffix("3\n"), "the REPL went on: \(result.stdout.suffix(200))")
+    if !result.stdout.hasPrefix("\(count)\n") {
+      // Out of memory, or no room left for the evaluation thread's stack: an error either way.
+      #expect(result.stderr.hasPrefix("✗ "), "\(result.stderr.prefix(2000))")
+    }
+    if count == 20_000_000 {
+      #expect(result.stderr.contains("holds more forms than fit: out of memory: growing it needs"))
+    }
+  }
+
   /// `take` of two elements of a large vector copies two: it copied every element first,
   /// which here does not fit.
   @Test func takeOfAFewElementsOfALargeVectorFits() throws {

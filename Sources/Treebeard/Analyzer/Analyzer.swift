@@ -137,12 +137,14 @@ final class Analyzer {
     case .keyword(let k): return ConstantNode(.keyword(k), span: span)
     case .symbol(let module, let name): return try analyzeSymbol(module: module, name: name, span: span)
     case .vector(let items):
+      try Self.reserveForLiteral(items.count, span)
       let nodes = try items.map { try analyze($0, .value) }
       if let constants = constantValues(nodes) {
         return ConstantNode(.vector(PersistentVector.from(constants)), span: span)
       }
       return VectorLiteralNode(items: nodes, span: span)
     case .map(let items):
+      try Self.reserveForLiteral(items.count, span)
       let nodes = try items.map { try analyze($0, .value) }
       if let constants = constantValues(nodes) {
         var storage = PersistentMap.empty.storage
@@ -155,6 +157,7 @@ final class Analyzer {
       }
       return MapLiteralNode(items: nodes, span: span)
     case .set(let items):
+      try Self.reserveForLiteral(items.count, span)
       let nodes = try items.map { try analyze($0, .value) }
       if let constants = constantValues(nodes) {
         return ConstantNode(.set(PersistentSet(.init(constants))), span: span)
@@ -163,6 +166,17 @@ final class Analyzer {
     case .list(let items):
       return try analyzeList(form, items, position)
     }
+  }
+
+  /// A literal of millions of forms: a node each, then (for constants) a value each and the
+  /// collection, about 128 bytes a form while its syntax is still held. Asked first, so a
+  /// literal that cannot fit under `ulimit -v` is an error, not a trap (exit 134).
+  private static func reserveForLiteral(_ count: Int, _ span: Span) throws {
+    guard count > 65_536 else { return }
+    do {
+      try MemoryGuard.reserve(
+        count.multipliedReportingOverflow(by: 128).partialValue, for: "a literal of \(count) forms")
+    } catch let error as OxurError { throw error.located(span) }
   }
 
   private func constantValues(_ nodes: [Node]) -> [Value]? {

@@ -1,6 +1,7 @@
 // The address-space and data limits the host sets, and the checks builtins make before large blocks.
 
 import Foundation
+import OxurSyntax
 import Synchronization
 
 /// Swift ends the process when an allocation fails, so a program outgrowing `ulimit -v` (or
@@ -97,6 +98,19 @@ public enum MemoryGuard {
     }
     if let limit = limits.data, now.data &+ wanted &+ headroom(limit) > limit {
       throw refusal(what(), wanted: wanted, used: now.data, limit: limit, setting: "ulimit -d")
+    }
+  }
+
+  /// Makes the reader ask before a collection literal's elements grow past 8 MiB (once per
+  /// process; the reader cannot see this module).
+  static let checksReading: Void = ReaderMemory.setCheck { bytes in
+    do {
+      try MemoryGuard.reserve(bytes, for: "growing it")
+      return nil
+    } catch let error as OxurError {
+      return error.message
+    } catch {
+      return "\(error)"
     }
   }
 

@@ -69,6 +69,7 @@ public final class Runtime: @unchecked Sendable {
     self.lock = EvaluatorLock(attention: attention)
     self.loadInterrupts = LoadInterrupts(attention: attention)
     MemoryMonitor.watch(attention)
+    _ = MemoryGuard.checksReading
     self.processes = ProcessTable(attention: attention)
     self.registry = Registry(lock: lock)
     var variants: [String: Variant] = [:]
