@@ -16,6 +16,10 @@ public enum WatchBuiltins {
             guard case .string(let directory) = arguments[0] else {
               throw OxurError("type", "watch: expected a directory name (a string), got \(arguments[0].printed)")
             }
+            // The system would stop at a NUL and watch another directory than the one named.
+            if directory.value.utf8.contains(0) {
+              throw OxurError("io", "watch: a path cannot contain a NUL character")
+            }
             try watcher.watch(directory: directory.value)
           } else {
             try watcher.watchLoadedModules()

@@ -24,6 +24,25 @@ import Testing
     #expect(boxed == .int(2))
   }
 
+  /// The scan's expansions were found by the call's element storage, which a call inside a
+  /// `->` the scan built and dropped gave up to the next such call: `(-> 20 (m 2))` took the
+  /// expansion of `(-> 10 (m 1))`, and `(-> n incr!)` that of a macro that assigns nothing.
+  @Test func callsThreadedIntoAMacroEachGetTheirOwnExpansion() throws {
+    let macros = [
+      "mac.oxur":
+        "(module mac)\n(defmacro m [x y] `(+ ~x ~y))\n(defmacro noop [v] v)\n(defmacro incr! [v] `(set! ~v (+ ~v 1)))\n"
+    ]
+    let value = try loadModuleAndEvaluate(
+      """
+      (module t)
+      (import mac)
+      (defn sums [] [(-> 10 (mac:m 1)) (-> 20 (mac:m 2)) (->> 30 (mac:m 3))])
+      (defn bumps [] (let [n 0 g (fn [] (-> n mac:noop) (-> n mac:incr!))] (g) n))
+
+      """, others: macros, "[(t:sums) (t:bumps)]")
+    #expect(value.printed == "[[11 22 33] 1]")
+  }
+
   /// `#` is not a reader delimiter, so `k#:incr!` is module `k#`'s macro: the text check took the
   /// `#` for one and skipped the scan, and the closure never saw its own `set!` (0, not 3).
   @Test func aMacroQualifiedByAnAliasEndingInHashIsSeen() throws {

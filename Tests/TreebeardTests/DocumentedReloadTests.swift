@@ -232,6 +232,31 @@ private func repl(_ files: [String: String], _ script: String, arguments: [Strin
     #expect(repl.close() == 0)
   }
 
+  /// A REPL definition using a file module's macro, in a module whose macros the file uses,
+  /// closes a cycle through `user`, which is never expanded again: refusing it blocked every
+  /// reload of the file. And a macro used as a value is named as such.
+  @Test func aMacroCycleThroughTheReplIsHarmlessAndAMacroIsNoValue() throws {
+    let result = try repl(
+      [
+        "a.oxur": "(module a)\n(defmacro am [x] `(* 2 ~x))\n(defn f [] (user:um 1))\n",
+        "r.oxur": "(module r)\n(import a)\n(defn h [] (map a:am [1 2]))\n",
+      ],
+      """
+      (defmacro um [x] `(+ 1 ~x))
+      (load "a.oxur")
+      (defn g [] (a:am 4))
+      (reload "a.oxur")
+      [(a:f) (g)]
+      (load "r.oxur")
+
+      """)
+    #expect(
+      result.stdout.maskingTimings.contains("✓ Reloaded module: a (version 2, _ ms)\n[2 8]\n"), "\(result.stdout)")
+    #expect(
+      result.stderr.contains(
+        "✗ Error at r.oxur:3:17: a:am is a macro, not a value: only a call (a:am …) can use it"), "\(result.stderr)")
+  }
+
   /// §2 and §6: renaming a module's header, then `reload`, then `reload-all`.
   @Test func renamingAModuleLoadsANewModuleAndKeepsTheOldOne() throws {
     let result = try repl(

@@ -36,9 +36,12 @@ final class Analyzer {
   @exclusivity(unchecked) var macroExpansions: [Syntax]?
   /// User-macro expansions the assignment scan made in the top-level form being analyzed, by
   /// call (`storage(of:)`): the analysis takes them instead of running each macro a second
-  /// time (its side effects ran twice per use). Emptied with each top-level form, while every
-  /// key points into live syntax (the form's own, or an expansion kept here).
-  @exclusivity(unchecked) private var scannedExpansions: [UnsafeRawPointer?: Syntax] = [:]
+  /// time (its side effects ran twice per use). Each entry holds its call's elements, so no
+  /// other list can take that storage while the entry lives: a call inside a `->` the scan
+  /// expanded and dropped had its storage reused by the next such call, which then got the
+  /// first one's expansion. Emptied with each top-level form.
+  @exclusivity(unchecked) private var scannedExpansions: [UnsafeRawPointer?: (call: [Syntax], expansion: Syntax)] =
+    [:]
 
   /// A macro call's identity while its top-level form is analyzed: where its elements are
   /// stored (a list shares storage with its copies, and no two live lists share one).
@@ -337,7 +340,7 @@ final class Analyzer {
   /// One expansion step if `name` is a macro here (user macros first, then the core ones).
   func expandMacro(_ form: Syntax, _ items: [Syntax], module: String?, name: String) throws -> Syntax? {
     if let macro = userMacro(module: module, name: name, at: form.span) {
-      if !scannedExpansions.isEmpty, let expanded = scannedExpansions[Self.storage(of: items)] {
+      if !scannedExpansions.isEmpty, let expanded = scannedExpansions[Self.storage(of: items)]?.expansion {
         macroExpansions?.append(expanded)
         return expanded
       }
@@ -380,10 +383,10 @@ final class Analyzer {
       return try? (name == "->" ? CoreMacros.threadFirst(form, items) : CoreMacros.threadLast(form, items))
     }
     let key = Self.storage(of: items)
-    if let expanded = scannedExpansions[key] { return expanded }
+    if let expanded = scannedExpansions[key]?.expansion { return expanded }
     do {
       let expanded = try runtime.callMacro(macro, form: form, items: items, machine: machine)
-      scannedExpansions[key] = expanded
+      scannedExpansions[key] = (items, expanded)
       return expanded
     } catch let error as OxurError where error.kind == "interrupted" {
       // The macro's own safe point took the interrupt; dropping it with the error would let

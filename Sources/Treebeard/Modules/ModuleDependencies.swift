@@ -108,7 +108,10 @@ extension Runtime {
             + "a module can be expanded with another's macros only if that one does not use its own"
         ).located(first ?? .unknown)
       }
-      guard !finished.contains(module), let current = registry.existingEntry(module)?.current else { return }
+      // `user` (the REPL's code) is never expanded again, so a cycle through it is harmless;
+      // refusing it blocked every reload of a file that a REPL definition had closed one with.
+      guard module != "user", !finished.contains(module), let current = registry.existingEntry(module)?.current
+      else { return }
       path.append(module)
       for provider in current.macroSources.keys.sorted() { try visit(provider) }
       path.removeLast()

@@ -316,10 +316,13 @@ extension Runtime {
         // A macro is expanded, never called: this use was analyzed before its module (staged in
         // the same transaction, after this one) defined the macro, and would fail at every call.
         if use.isValue, target.bindings[use.name] == nil, target.macros[use.name] != nil {
+          let name = "\(use.module):\(use.name.name)"
           throw OxurError(
             "load",
-            "\(use.module):\(use.name.name) is a macro, but this code was expanded before \(use.module) defined it; "
-              + "(import \(use.module)) to load it first",
+            use.argumentCount == nil
+              ? "\(name) is a macro, not a value: only a call (\(name) …) can use it"
+              : "\(name) is a macro, but this code was expanded before \(use.module) defined it; "
+                + "(import \(use.module)) to load it first",
             span: use.span)
         }
         if !target.isExported(use.name) {

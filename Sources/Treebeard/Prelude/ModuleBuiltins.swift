@@ -30,7 +30,7 @@ enum ModuleBuiltins {
       guard arguments.count <= 1 else {
         throw OxurError("argument", "reload-all takes an optional directory and :quiet")
       }
-      let directory = try arguments.first.map { try Check.string($0, "reload-all") }
+      let directory = try arguments.first.map { try Check.path($0, "reload-all") }
       do {
         let (outcomes, warnings) = try m.runtime.reloadAll(directory: directory, announce: !quiet, machine: m)
         if quiet { return Collections.vector(outcomes.map { .string($0.module) }) }
