@@ -375,7 +375,12 @@ private final class WatchLoop: @unchecked Sendable {
         let warnings =
           prepared.count == 1
           ? outcomes.first.map { $0.warnings + $0.breakageWarnings } ?? [] : outcomes.flatMap(\.breakageWarnings)
-        if !warnings.isEmpty { runtime.reportProblem(warnings.map { $0 + "\n" }.joined()) }
+        // Written while the evaluator is held: a stalled log pipe stops the program for as long
+        // as the write waits, so thousands of lines are summed up (the record keeps them all).
+        let shown = warnings.prefix(Self.warningsShown).map { $0 + "\n" }.joined()
+        let more = warnings.count - Self.warningsShown
+        let rest = more > 0 ? "⚠ … and \(more) more: (reload-stats '\(outcomes.first?.module ?? "")) lists them\n" : ""
+        if !warnings.isEmpty { runtime.reportProblem(shown + rest) }
         for outcome in outcomes { runtime.output.write(ReloadLine.format(outcome, measured: measured) + "\n") }
         runtime.output.flush()
       case .failure(let error):
@@ -402,6 +407,9 @@ private final class WatchLoop: @unchecked Sendable {
     }
     return false
   }
+
+  /// Warnings a reload prints before summing up the rest.
+  static let warningsShown = 20
 
   private static func isInterrupt(_ error: any Error) -> Bool {
     if let failure = error as? LoadFailure { return failure.error.kind == "interrupted" }

@@ -121,6 +121,25 @@ import TreebeardWatch
       }, "\(watched.err)")
   }
 
+  /// The warnings are written while the evaluator is held, where a stalled log pipe stopped the
+  /// program for as long as thousands of lines waited: past 20 they are summed up.
+  @Test func aSaveThatBreaksManyUsesSumsUpTheWarnings() throws {
+    let names = (0..<25).map { "f\($0)" }
+    let watched = try WatchedModules(
+      .poll,
+      files: [
+        "a.oxur": "(module a)\n" + names.map { "(defn \($0) [] 1)\n" }.joined(),
+        "m.oxur": "(module m)\n(import a)\n(defn use [] [" + names.map { "(a:\($0))" }.joined(separator: " ") + "])\n",
+      ], load: "m.oxur")
+    try watched.watcher.watchLoadedModules()
+    try watched.inPlaceSave("a.oxur", "(module a)\n(defn other [] 1)\n")
+    waitUntil("the reload line is printed", timeout: 20) { watched.out.contains("↻ Auto-reloaded: a (version 2") }
+    let lines = watched.err.split(separator: "\n")
+    #expect(lines.filter { $0.contains(" was removed but m still uses it at ") }.count == 20, "\(watched.err)")
+    #expect(lines.contains("⚠ … and 5 more: (reload-stats 'a) lists them"), "\(watched.err)")
+    #expect(try watched.interpreter.eval("(count (:warnings (reload-stats 'a)))").printed == "25")
+  }
+
   /// A file's `(module …)` header changed and changed back leaves two modules claiming it; the
   /// watcher took the one listed last, so every unchanged save reloaded (a version each) and
   /// failures and the deletion named the other. The module loaded from the file last owns it.
