@@ -69,7 +69,9 @@ public final class Runtime: @unchecked Sendable {
     self.lock = EvaluatorLock(attention: attention)
     self.loadInterrupts = LoadInterrupts(attention: attention)
     MemoryMonitor.watch(attention)
-    _ = MemoryGuard.checksReading
+    // Only under a limit: the guard answers "fits" to everything otherwise, and setting the
+    // reader's check cost start-up 14 K instructions of generic metadata.
+    if MemoryGuard.limits.isSet { _ = MemoryGuard.checksReading }
     self.processes = ProcessTable(attention: attention)
     self.registry = Registry(lock: lock)
     var variants: [String: Variant] = [:]
