@@ -170,7 +170,10 @@ import Testing
     #expect(result.status == 0)
     #expect(result.stdout.contains("Treebeard REPL"))
     #expect(result.stdout.contains("✓ Loaded module: shared (version 1)\n1\n"))
-    #expect(result.stderr.contains("module shared is already loaded from one.oxur; two.oxur also claims it"))
+    #expect(
+      result.stderr.contains(
+        "✗ Error at two.oxur:1:1: module shared is already loaded from one.oxur; two.oxur also claims it"),
+      "placed at the header: \(result.stderr)")
     #expect(result.stderr.contains("file not found"))
     #expect(result.stderr.contains("is a directory"))
     #expect(!result.stdout.contains(":never"))

@@ -528,6 +528,9 @@ final class ResultBox: @unchecked Sendable {
           Issue.record("expected \(name) to be refused")
         } catch let failure as LoadFailure {
           #expect(failure.error.message.hasSuffix("\(name) cannot be module user: that module belongs to the REPL"))
+          // Placed at the header, or at the first line of a file without one.
+          #expect((failure.error.span.line, failure.error.span.column) == (1, 1))
+          #expect(failure.report.contains(" 1 | "), "\(failure.report)")
         }
       }
     }

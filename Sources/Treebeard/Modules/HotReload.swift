@@ -37,13 +37,13 @@ extension Runtime {
       let existing = registry.existingEntry(moduleName)?.current
       if let existing, existing.number > 0, existing.path != nil { kept = [(moduleName, existing.number)] }
       if mode == .load, let existing, let existingPath = existing.path, existingPath != path {
-        throw OxurError(
-          "load",
+        throw errorAtHeader(
+          of: source,
           "module \(moduleName) is already loaded from \(displayName(existingPath)); \(displayName(path)) also claims it (use reload to replace it)"
         )
       }
       if moduleName == "user" {
-        throw OxurError("load", "\(displayName(path)) cannot be module user: that module belongs to the REPL")
+        throw errorAtHeader(of: source, "\(displayName(path)) cannot be module user: that module belongs to the REPL")
       }
       let (sources, macroUsers, warnings) = try withMacroDependents([(source, moduleName)])
       let committed = try loadTransaction(

@@ -94,6 +94,17 @@ extension Runtime {
     return FilePaths.baseName(source.path)
   }
 
+  /// A load error about the module a file names, placed at its header (else its first line):
+  /// made here, while the file the span points into is alive, so the error keeps it.
+  func errorAtHeader(of source: ModuleSource, _ message: String) -> OxurError {
+    let file = SourceFile(name: displayName(source.path), text: source.text)
+    var reader = Reader(file)
+    if let first = try? reader.next(), first.isCall(to: "module") {
+      return OxurError("load", message, span: first.span)
+    }
+    return OxurError("load", message, span: Span(file: file, line: 1, column: 1))
+  }
+
   /// Runs a module file into a staging version inside the open transaction.
   func stageModule(
     _ source: ModuleSource, name: String, reason: LoadTransaction.Reason, machine: Machine
