@@ -66,28 +66,14 @@ extension Runtime {
   /// load order, dependents and `(unload)` all rely on imports forming a DAG. Calls between
   /// modules need no import (a qualified name is late-bound), so a cycle is never required.
   func checkImportCycles(_ transaction: LoadTransaction) throws {
-    var finished: Set<String> = []
-    var path: [String] = []
-    func visit(_ module: String) throws {
-      if let start = path.firstIndex(of: module) {
-        let cycle = path[start...] + [module]
-        // Reported at the cycle's first `(import …)`: the visit starts at a staged module, so
-        // that is in the file being loaded (after an edit, the import the edit added).
-        let first = Array(cycle)
-        let closing =
-          first.count > 1 ? registry.existingEntry(first[0])?.current?.importSpans[first[1]] ?? .unknown : .unknown
-        throw OxurError(
-          "load",
-          "import cycle: \(cycle.joined(separator: " → ")); a module can call another by qualified name without importing it"
-        ).located(closing)
-      }
-      guard !finished.contains(module), let current = registry.existingEntry(module)?.current else { return }
-      path.append(module)
-      for imported in current.imports { try visit(imported) }
-      path.removeLast()
-      finished.insert(module)
-    }
-    for item in transaction.staged { try visit(item.entry.name) }
+    guard let cycle = firstCycle(from: transaction, through: { _, version in version.imports }) else { return }
+    // Reported at the cycle's first `(import …)`: the visit starts at a staged module, so
+    // that is in the file being loaded (after an edit, the import the edit added).
+    let closing = registry.existingEntry(cycle[0])?.current?.importSpans[cycle[1]] ?? .unknown
+    throw OxurError(
+      "load",
+      "import cycle: \(cycle.joined(separator: " → ")); a module can call another by qualified name without importing it"
+    ).located(closing)
   }
 
   /// Refuses a transaction whose staged versions would close a cycle of macro uses (a uses a
@@ -95,28 +81,42 @@ extension Runtime {
   /// whose macros it uses, so one side of a cycle would keep the other's old expansion (or
   /// that of a macro since removed) while the reload said it was re-expanded.
   func checkMacroCycles(_ transaction: LoadTransaction) throws {
+    // `user` (the REPL's code) is never expanded again, so a cycle through it is harmless;
+    // refusing it blocked every reload of a file that a REPL definition had closed one with.
+    let cycle = firstCycle(from: transaction) { module, version in
+      module == "user" ? [] : version.macroSources.keys.sorted()
+    }
+    guard let cycle else { return }
+    // At the first use on the cycle in a staged module: the edit that closed it.
+    let first = registry.existingEntry(cycle[0])?.current?.macroSources[cycle[1]]
+    throw OxurError(
+      "load",
+      "macro cycle: \(cycle.joined(separator: " → ")) (each uses macros of the next); "
+        + "a module can be expanded with another's macros only if that one does not use its own"
+    ).located(first ?? .unknown)
+  }
+
+  /// The first cycle `edges` close among the modules reachable from the staged ones, from
+  /// where it starts back to it (`[a, b, a]`, so at least two names); nil when there is none.
+  private func firstCycle(
+    from transaction: LoadTransaction, through edges: (String, ModuleVersion) -> [String]
+  ) -> [String]? {
     var finished: Set<String> = []
     var path: [String] = []
-    func visit(_ module: String) throws {
-      if let start = path.firstIndex(of: module) {
-        let cycle = Array(path[start...]) + [module]
-        // At the first use on the cycle in a staged module: the edit that closed it.
-        let first = cycle.count > 1 ? registry.existingEntry(cycle[0])?.current?.macroSources[cycle[1]] : nil
-        throw OxurError(
-          "load",
-          "macro cycle: \(cycle.joined(separator: " → ")) (each uses macros of the next); "
-            + "a module can be expanded with another's macros only if that one does not use its own"
-        ).located(first ?? .unknown)
-      }
-      // `user` (the REPL's code) is never expanded again, so a cycle through it is harmless;
-      // refusing it blocked every reload of a file that a REPL definition had closed one with.
-      guard module != "user", !finished.contains(module), let current = registry.existingEntry(module)?.current
-      else { return }
+    func visit(_ module: String) -> [String]? {
+      if let start = path.firstIndex(of: module) { return Array(path[start...]) + [module] }
+      guard !finished.contains(module), let current = registry.existingEntry(module)?.current else { return nil }
       path.append(module)
-      for provider in current.macroSources.keys.sorted() { try visit(provider) }
+      for next in edges(module, current) {
+        if let cycle = visit(next) { return cycle }
+      }
       path.removeLast()
       finished.insert(module)
+      return nil
     }
-    for item in transaction.staged { try visit(item.entry.name) }
+    for item in transaction.staged {
+      if let cycle = visit(item.entry.name) { return cycle }
+    }
+    return nil
   }
 }

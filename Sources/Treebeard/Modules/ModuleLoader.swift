@@ -52,8 +52,7 @@ extension Runtime {
     if isDirectory.boolValue { throw OxurError("load", "\(path) is a directory, not a module file") }
     // A FIFO or a device read as "permission denied" (Foundation will not read them whole).
     // `stat` follows a symbolic link to the file it names, as loading does.
-    var status = stat()
-    if stat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
+    if !FileContents.isRegularFile(path) {
       throw OxurError("load", "\(path) is not a regular file (a pipe or a device), not a module file")
     }
     guard FileManager.default.isReadableFile(atPath: path), let data = FileManager.default.contents(atPath: path) else {
