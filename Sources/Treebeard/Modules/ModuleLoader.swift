@@ -69,13 +69,12 @@ extension Runtime {
     var (line, column) = (1, 1)
     var parser = Unicode.UTF8.ForwardParser()
     var bytes = data.makeIterator()
-    scan: while case .valid(let scalar) = parser.parseScalar(from: &bytes) {
+    while case .valid(let scalar) = parser.parseScalar(from: &bytes) {
       if scalar.count == 1 && scalar.first == UInt8(ascii: "\n") {
         (line, column) = (line + 1, 1)
       } else {
         column += 1
       }
-      continue scan
     }
     let file = SourceFile(name: displayName(path), text: String(decoding: data, as: UTF8.self))
     return OxurError("load", "\(path) is not valid UTF-8 text", span: Span(file: file, line: line, column: column))
@@ -323,8 +322,9 @@ extension Runtime {
             "unknown name: \(use.module):\(use.name.name) (module \(use.module) defines no \(use.name.name))",
             span: use.span)
         }
-        // A macro is expanded, never called: this use was analyzed before its module (staged in
-        // the same transaction, after this one) defined the macro, and would fail at every call.
+        // A macro is expanded, never called or passed: a use as a value is a mistake, and a call
+        // was analyzed before its module (staged in the same transaction, after this one)
+        // defined the macro. Either would fail every time it ran.
         if use.isValue, target.bindings[use.name] == nil, target.macros[use.name] != nil {
           let name = "\(use.module):\(use.name.name)"
           throw OxurError(
