@@ -18,6 +18,12 @@ import Testing
       "(module m)\n(import cnt)\n(defn f [] [(cnt:noisy :a) (cnt:noisy :b)])\n", others: counter,
       "[(m:f) @cnt:n]")
     #expect(value.printed == "[[:a :b] 2]")
+    // Threaded in: the scan expands the `->` to see the call it builds; the analysis expanded
+    // the `->` again into new calls, and ran the macro once more for each (4, not 2).
+    let threaded = try loadModuleAndEvaluate(
+      "(module m)\n(import cnt)\n(defn f [] [(-> :a cnt:noisy) (->> :b (cnt:noisy))])\n", others: counter,
+      "[(m:f) @cnt:n]")
+    #expect(threaded.printed == "[[:a :b] 2]")
     let boxed = try loadModuleAndEvaluate(
       "(module m)\n(import mac)\n(defn count-up [] (let [n 0 g (fn [] (mac:incr! n))] (g) (g) n))\n",
       others: Self.incrementMacro, "(m:count-up)")

@@ -63,7 +63,7 @@ import Testing
 
   /// A reload form in a program file that fails where the loader knows no place (a missing
   /// file, a directory, no such module) reports the failing call: which of many loads it was.
-  /// At a prompt the call is the line just typed, and the report stays as it was.
+  /// At a prompt too: the failing load may sit in a function defined lines before.
   @Test func reloadFormsInAFileReportTheirCallSite() throws {
     let directory = ModuleDirectory()
     let program = directory.write(
@@ -76,8 +76,11 @@ import Testing
     #expect(result.stderr.contains(" 3 |   (load \"missing.oxur\")"), "\(result.stderr)")
     #expect(result.stderr.contains("prog.oxur:4:3: cannot roll back nosuch: no such module is loaded"))
     #expect(result.stderr.contains("prog.oxur:5:3: reload-all: nodir is not a directory"))
-    let typed = try Executable.run([], stdin: "(load \"missing.oxur\")\n", in: directory.url)
-    #expect(typed.stderr.hasPrefix("✗ Error: file not found"), "\(typed.stderr)")
+    let typed = try Executable.run(
+      [], stdin: "(load \"missing.oxur\")\n(defn f []\n  (load \"missing.oxur\"))\n(f)\n", in: directory.url)
+    #expect(typed.stderr.hasPrefix("✗ Error at <repl:1>:1:1: file not found"), "\(typed.stderr)")
+    #expect(typed.stderr.contains(" 1 | (load \"missing.oxur\")\n   | ^\n"), "\(typed.stderr)")
+    #expect(typed.stderr.contains("✗ Error at <repl:2>:2:3: file not found"), "\(typed.stderr)")
   }
 
   @Test func controlCharactersAreShownEscaped() throws {

@@ -331,7 +331,7 @@ final class ResultBox: @unchecked Sendable {
     try process.run()
     let text = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
-    #expect(text == "✗ Error: \(message)\n✗ Module not loaded\n")
+    #expect(text == "✗ Error at <eval>:1:1: \(message)\n 1 | (load \"\(path)\")\n   | ^\n✗ Module not loaded\n")
   }
 
   @Test func fileThatIsNotUTF8IsAClearError() throws {

@@ -84,19 +84,22 @@ import Testing
     let directory = ModuleDirectory()
     let path = directory.write("calc.oxur", calc(":v1"))
     let (interpreter, output, errors) = bufferedInterpreter()
+    // The report places the failing call, shows it, and says what was kept.
+    func report(_ call: String, _ message: String, _ kept: String) -> String {
+      "✗ Error at <eval>:1:1: \(message)\n 1 | \(call)\n   | ^\n✗ Nothing rolled back\(kept)\n"
+    }
     try interpreter.eval("(rollback)")
     #expect(
-      errors.take()
-        == "✗ Error: nothing to roll back: no module has been loaded or reloaded yet\n✗ Nothing rolled back\n")
+      errors.take() == report("(rollback)", "nothing to roll back: no module has been loaded or reloaded yet", ""))
     try interpreter.load(path: path)
     try interpreter.eval("(rollback calc)")
     #expect(
       errors.take()
-        == "✗ Error: cannot roll back calc: version 1 is its first\n✗ Nothing rolled back (keeping calc v1)\n")
+        == report("(rollback calc)", "cannot roll back calc: version 1 is its first", " (keeping calc v1)"))
     try interpreter.eval("(rollback)")
-    #expect(errors.take().hasPrefix("✗ Error: cannot roll back the last commit: it first loaded calc"))
+    #expect(errors.take().hasPrefix("✗ Error at <eval>:1:1: cannot roll back the last commit: it first loaded calc"))
     try interpreter.eval("(rollback nosuch)")
-    #expect(errors.take() == "✗ Error: cannot roll back nosuch: no such module is loaded\n✗ Nothing rolled back\n")
+    #expect(errors.take() == report("(rollback nosuch)", "cannot roll back nosuch: no such module is loaded", ""))
     interpreter.runtime.registry.historyLimit = 2
     for answer in [":v2", ":v3", ":v4", ":v5"] {
       directory.write("calc.oxur", calc(answer))
@@ -106,10 +109,11 @@ import Testing
     try interpreter.eval("(rollback calc 1)")
     #expect(
       errors.take()
-        == "✗ Error: version 1 of calc is not kept (kept versions: 3–4; the history keeps 2)\n✗ Nothing rolled back (keeping calc v5)\n"
-    )
+        == report(
+          "(rollback calc 1)", "version 1 of calc is not kept (kept versions: 3–4; the history keeps 2)",
+          " (keeping calc v5)"))
     try interpreter.eval("(rollback calc 5)")
-    #expect(errors.take().hasPrefix("✗ Error: calc is at version 5 already"))
+    #expect(errors.take().hasPrefix("✗ Error at <eval>:1:1: calc is at version 5 already"))
     #expect(interpreter.modules().first { $0.name == "calc" }?.version == 5)
     #expect(try interpreter.eval("(calc:answer)").printed == ":v5")
     #expect(output.take() == "")

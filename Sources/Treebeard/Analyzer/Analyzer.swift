@@ -358,6 +358,11 @@ final class Analyzer {
         noteResolution(.definedHere(symbol))
         if isDefinedHere(symbol) { return nil }
       }
+      // A threading macro the scan expanded: its expansion holds the very calls the scan
+      // expanded inside it, so those are found in `scannedExpansions` too, not run again.
+      if !scannedExpansions.isEmpty, let expanded = scannedExpansions[Self.storage(of: items)]?.expansion {
+        return expanded
+      }
       return try core(form, items)
     }
     return nil
@@ -378,12 +383,17 @@ final class Analyzer {
     guard case .list(let items) = form.kind, case .symbol(let module, let name)? = items.first?.kind,
       module != nil || SpecialForms.lookup[name] == nil
     else { return nil }
-    guard let macro = userMacro(module: module, name: name) else {
-      guard module == nil, name == "->" || name == "->>" else { return nil }
-      return try? (name == "->" ? CoreMacros.threadFirst(form, items) : CoreMacros.threadLast(form, items))
-    }
     let key = Self.storage(of: items)
     if let expanded = scannedExpansions[key]?.expansion { return expanded }
+    guard let macro = userMacro(module: module, name: name) else {
+      guard module == nil, name == "->" || name == "->>",
+        let expanded = try? (name == "->" ? CoreMacros.threadFirst(form, items) : CoreMacros.threadLast(form, items))
+      else { return nil }
+      // Kept for the analysis: expanding it again would build new calls, and the user macros
+      // threaded into it would run a second time.
+      scannedExpansions[key] = (items, expanded)
+      return expanded
+    }
     do {
       let expanded = try runtime.callMacro(macro, form: form, items: items, machine: machine)
       scannedExpansions[key] = (items, expanded)
@@ -479,9 +489,7 @@ final class Analyzer {
       if builtin.name == "spawn", !argumentForms.isEmpty, builtin === runtime.prelude["spawn"] {
         return SpawnNode(operands: try argumentForms.map { try analyze($0, .value) }, span: span)
       }
-      if ReportSiteNode.reportingBuiltins.contains(builtin.name), builtin === runtime.prelude[builtin.name],
-        ReportSiteNode.isInAFile(span)
-      {
+      if ReportSiteNode.reportingBuiltins.contains(builtin.name), builtin === runtime.prelude[builtin.name] {
         let call = BuiltinCallNode.make(
           builtin: builtin, arguments: try argumentForms.map { try analyze($0, .value) }, span: span)
         return ReportSiteNode(call, span: span)

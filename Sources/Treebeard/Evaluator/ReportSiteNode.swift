@@ -7,18 +7,12 @@ import OxurSyntax
 /// the loader that knows no place (a missing file, a directory, no such module) printed
 /// without file:line:col, and a program with many loads did not say which one failed. This
 /// node makes the call's place the machine's `reportSite` while it runs; `ModuleBuiltins` and
-/// `RollbackBuiltins` locate such errors there. Only these calls pay for it, and only in files:
-/// at a REPL prompt, or in an `eval` string, the call is the line just entered.
+/// `RollbackBuiltins` locate such errors there. Only these calls pay for it. At a prompt too:
+/// the failing call may sit in a function defined lines earlier, not in the line just typed.
 final class ReportSiteNode: Node {
   static let reportingBuiltins: Set<String> = ["load", "reload", "reload-all", "rollback", "unload"]
 
   let call: Node
-
-  /// True for code read from a file, not from a prompt or an `eval` string (`<repl:3>`, `<eval>`).
-  static func isInAFile(_ span: Span) -> Bool {
-    guard let name = span.file?.name else { return false }
-    return !name.hasPrefix("<")
-  }
 
   init(_ call: Node, span: Span) {
     self.call = call
