@@ -1,6 +1,5 @@
 // The one line printed per automatic reload (DESIGN.md §7).
 
-import Foundation
 import Treebeard
 
 enum ReloadLine {
@@ -12,6 +11,6 @@ enum ReloadLine {
     let summary = outcome.changes.isEmpty ? "" : " " + outcome.changes.summary
     let verb = outcome.isReload ? "Auto-reloaded" : "Auto-loaded"
     return
-      "↻ \(verb): \(outcome.module) (version \(outcome.version), \(String(format: "%.1f", milliseconds)) ms)\(summary)"
+      "↻ \(verb): \(outcome.module) (version \(outcome.version), \(Milliseconds.tenths(milliseconds)) ms)\(summary)"
   }
 }

@@ -307,3 +307,19 @@ extension ReloadReportTests {
         == "~c " + (0..<10).map { "+a\($0)" }.joined(separator: " ") + " -r0 … 4 more (1 changed, 10 added, 5 removed)")
   }
 }
+
+extension ReloadReportTests {
+  /// Reload lines give milliseconds to one decimal, as `%.1f` did, without its dynamic casts.
+  @Test func millisecondsPrintToOneDecimal() {
+    let cases: [(Double, String)] = [
+      (0, "0.0"), (4.14, "4.1"), (4.16, "4.2"), (0.05, "0.1"), (12.0, "12.0"), (1234.56, "1234.6"),
+      (-1.26, "-1.3"), (0.04, "0.0"), (9.96, "10.0"),
+    ]
+    for (value, text) in cases {
+      #expect(Milliseconds.tenths(value) == text, "\(value)")
+      #expect(Milliseconds.tenths(value) == String(format: "%.1f", value), "\(value)")
+    }
+    #expect(Milliseconds.tenths(1e300) == "\(1e300)")
+    #expect(Milliseconds.tenths(.nan) == "nan")
+  }
+}

@@ -478,22 +478,25 @@ final class Analyzer {
     let argumentForms = items.dropFirst()
     switch meaning {
     case .builtin(let builtin):
-      if builtin.name == "macroexpand" || builtin.name == "macroexpand-1", argumentForms.count == 1,
-        let form = argumentForms.first
-      {
-        // Expands with the macros of the module this code is in, not the REPL's current one.
-        return MacroexpandNode(
-          form: try analyze(form, .value), module: moduleName, once: builtin.name == "macroexpand-1", span: span)
-      }
-      if let special = try specialisedBuiltin(name: builtin.name, argumentForms, span: span) { return special }
-      if builtin.name == "spawn", !argumentForms.isEmpty, builtin === runtime.prelude["spawn"] {
-        return SpawnNode(operands: try argumentForms.map { try analyze($0, .value) }, span: span)
-      }
-      if ReportSiteNode.reportingBuiltins.contains(builtin.name), builtin === runtime.prelude[builtin.name] {
+      switch builtin.analysisRole {
+      case .plain: break
+      case .macroexpand, .macroexpandOnce:
+        if argumentForms.count == 1, let form = argumentForms.first {
+          // Expands with the macros of the module this code is in, not the REPL's current one.
+          return MacroexpandNode(
+            form: try analyze(form, .value), module: moduleName, once: builtin.analysisRole == .macroexpandOnce,
+            span: span)
+        }
+      case .spawn:
+        if !argumentForms.isEmpty {
+          return SpawnNode(operands: try argumentForms.map { try analyze($0, .value) }, span: span)
+        }
+      case .reportsFailure:
         let call = BuiltinCallNode.make(
           builtin: builtin, arguments: try argumentForms.map { try analyze($0, .value) }, span: span)
         return ReportSiteNode(call, span: span)
       }
+      if let special = try specialisedBuiltin(name: builtin.name, argumentForms, span: span) { return special }
       if (1...3).contains(argumentForms.count), builtin.accepts(argumentForms.count),
         !(position.tail && builtin.updatesFirstArgumentInPlace)
       {

@@ -10,8 +10,6 @@ import OxurSyntax
 /// `RollbackBuiltins` locate such errors there. Only these calls pay for it. At a prompt too:
 /// the failing call may sit in a function defined lines earlier, not in the line just typed.
 final class ReportSiteNode: Node {
-  static let reportingBuiltins: Set<String> = ["load", "reload", "reload-all", "rollback", "unload"]
-
   let call: Node
 
   init(_ call: Node, span: Span) {

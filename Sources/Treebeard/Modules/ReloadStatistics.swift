@@ -62,16 +62,24 @@ public struct PhaseTimes: Sendable, Equatable {
 
 /// A monotonic clock reading, for timing phases.
 struct Stopwatch {
-  private var start = DispatchTime.now().uptimeNanoseconds
+  private var start = Stopwatch.now()
 
   var elapsedMilliseconds: Double {
-    Double(DispatchTime.now().uptimeNanoseconds &- start) / 1_000_000
+    Double(Stopwatch.now() &- start) / 1_000_000
+  }
+
+  /// The monotonic clock in nanoseconds. Read directly: `DispatchTime.now()` cost three times
+  /// as much, and a reload reads the clock three times per top-level form.
+  static func now() -> UInt64 {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return UInt64(truncatingIfNeeded: time.tv_sec) &* 1_000_000_000 &+ UInt64(truncatingIfNeeded: time.tv_nsec)
   }
 
   /// The milliseconds since the start or the last lap; the next lap starts now. One clock read
   /// per phase instead of two: a reload of 1,000 definitions times three phases of each.
   mutating func lap() -> Double {
-    let now = DispatchTime.now().uptimeNanoseconds
+    let now = Stopwatch.now()
     defer { start = now }
     return Double(now &- start) / 1_000_000
   }
@@ -130,6 +138,18 @@ extension Registry {
 }
 
 /// Formats milliseconds as the reload lines print them: `1.2 ms`.
-enum Milliseconds {
-  static func text(_ value: Double) -> String { String(format: "%.1f ms", value) }
+public enum Milliseconds {
+  static func text(_ value: Double) -> String { tenths(value) + " ms" }
+
+  /// `value` to one decimal place (`4.1`). Not `String(format:)`: its variadic arguments are
+  /// found by a dynamic cast that scanned the executable's conformance records, 0.2 M
+  /// instructions per reload line, about 5 % of a reload of 1,000 one-line functions' own work.
+  public static func tenths(_ value: Double) -> String {
+    let scaled = (value * 10).rounded(.toNearestOrAwayFromZero)
+    // Whole tenths fit an Int exactly up to 2^53; beyond that (or NaN) the plain description.
+    guard scaled.magnitude < 0x1p53 else { return "\(value)" }
+    let whole = Int(scaled)
+    let sign = whole < 0 ? "-" : ""
+    return "\(sign)\(whole.magnitude / 10).\(whole.magnitude % 10)"
+  }
 }

@@ -25,6 +25,10 @@ enum Prelude {
     RollbackBuiltins.register(&table)
     HelpBuiltins.register(&table)
     ProcessBuiltins.register(&table)
+    table.mark(.macroexpand, "macroexpand")
+    table.mark(.macroexpandOnce, "macroexpand-1")
+    table.mark(.spawn, "spawn")
+    table.mark(.reportsFailure, "load", "reload", "reload-all", "rollback", "unload")
     return table.builtins
   }
 }
@@ -44,6 +48,11 @@ struct PreludeTable {
   /// Marks builtins that update their first argument in place (`Builtin.updatesFirstArgumentInPlace`).
   mutating func markUpdatingInPlace(_ names: String...) {
     for name in names { builtins[name]?.updatesFirstArgumentInPlace = true }
+  }
+
+  /// Gives builtins the analyzer treats specially their `Builtin.analysisRole`.
+  mutating func mark(_ role: Builtin.AnalysisRole, _ names: String...) {
+    for name in names { builtins[name]?.analysisRole = role }
   }
 
   mutating func alias(_ name: String, _ existing: String) {

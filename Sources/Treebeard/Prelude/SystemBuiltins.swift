@@ -60,7 +60,7 @@ enum SystemBuiltins {
       let start = DispatchTime.now().uptimeNanoseconds
       let result = try m.call(a[0], [])
       let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
-      m.output.write("Elapsed: \(String(format: "%.1f", elapsed)) ms\n")
+      m.output.write("Elapsed: \(Milliseconds.tenths(elapsed)) ms\n")
       return result
     }
     // File I/O runs with the evaluator lock released (docs/processes.md §2): other processes

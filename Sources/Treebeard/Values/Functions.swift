@@ -193,6 +193,22 @@ public final class Builtin: @unchecked Sendable {
   /// when nothing else holds it (`conj`, `assoc`, `update`): the analyzer moves a local that
   /// dies with the call into it. Set while the prelude is built, before any thread sees it.
   var updatesFirstArgumentInPlace = false
+  /// What the analyzer builds for a call of this builtin instead of the plain call node. Set
+  /// only on the prelude's own builtins while the prelude is built: a host builtin, or an
+  /// alias, of the same name is called plainly. A tag, not a name: the analyzer looked each
+  /// call's name up in a set of strings, 500 instructions a call analyzed.
+  var analysisRole = AnalysisRole.plain
+
+  enum AnalysisRole {
+    case plain
+    /// `macroexpand` and `macroexpand-1` expand with the macros of the calling module.
+    case macroexpand, macroexpandOnce
+    /// `spawn` places a failure of the process it starts at its own call.
+    case spawn
+    /// `load`, `reload`, `reload-all`, `rollback` and `unload` report a failure at their call
+    /// (`ReportSiteNode`).
+    case reportsFailure
+  }
 
   public init(_ name: String, arity: ClosedRange<Int>, _ body: @escaping Body) {
     self.name = name
