@@ -132,4 +132,30 @@ import Testing
     try interpreter.rollback(module: "macs")
     #expect(try interpreter.eval("(client:f 5)").printed == "10")
   }
+
+  /// The users of rolled-back macros are expanded again from the text their current version was
+  /// loaded from: the rollback took an edit saved since (here one dropping the import) into
+  /// their new version, and listed nothing but the rolled-back module.
+  @Test func aRollbackReexpandsMacroUsersFromTheirLoadedTextAndListsThem() throws {
+    let directory = ModuleDirectory()
+    let macros = directory.write("macs.oxur", "(module macs)\n(defmacro tag [x] `[:v1 ~x])\n")
+    let client = directory.write("client.oxur", "(module client)\n(import macs)\n(defn f [] (macs:tag 1))\n")
+    let (interpreter, output, _) = bufferedInterpreter()
+    try interpreter.load(path: client)
+    directory.write("macs.oxur", "(module macs)\n(defmacro tag [x] `[:v2 ~x])\n")
+    try interpreter.reload(path: macros)
+    #expect(try interpreter.eval("(client:f)").printed == "[:v2 1]")
+    directory.write("client.oxur", "(module client)\n(defn f [] :unsaved-edit)\n")
+    _ = output.take()
+    try interpreter.eval("(rollback macs)")
+    #expect(try interpreter.eval("(client:f)").printed == "[:v1 1]")
+    #expect(
+      output.take()
+        == "✓ Rolled back macs to version 1 (now version 3)\n"
+        + "  ↳ client (version 3, re-expanded: it uses macros of macs)\n")
+    let outcomes = try interpreter.rollback(module: "macs", to: 2)
+    #expect(outcomes.map(\.module) == ["macs", "client"])
+    #expect(outcomes.last?.dependentBecause == "re-expanded: it uses macros of macs")
+    #expect(try interpreter.eval("(client:f)").printed == "[:v2 1]")
+  }
 }

@@ -167,8 +167,11 @@ extension Runtime {
     return (sources + users, Set(users.map(\.1)), warnings)
   }
 
-  /// The loaded modules expanded (transitively) with macros of `changing`, read from their files.
-  func macroUsers(of changing: Set<String>) throws -> (
+  /// The loaded modules expanded (transitively) with macros of `changing`, read from their files;
+  /// with `fromCurrentText`, from the text their current version was loaded from (a rollback:
+  /// re-reading the file took edits saved since, even ones dropping the import, into a
+  /// commit that was only to restore other modules' macros).
+  func macroUsers(of changing: Set<String>, fromCurrentText: Bool = false) throws -> (
     users: [(ModuleSource, String)], warnings: [String]
   ) {
     var result: [(ModuleSource, String)] = []
@@ -183,6 +186,13 @@ extension Runtime {
           !names.isDisjoint(with: current.macroSources.keys) || !current.layoutSources.isDisjoint(with: names)
         else { continue }
         names.insert(entry.name)
+        if fromCurrentText, let file = current.sourceFile {
+          result.append(
+            (ModuleSource(path: path, text: file.text, contentHash: current.contentHash), entry.name))
+          users.insert(entry.name)
+          changed = true
+          continue
+        }
         guard isModuleFile(path) else {
           warnings.append(
             "⚠ \(displayName(path)) was deleted; \(entry.name) keeps version \(current.number), expanded with the old macros"

@@ -17,6 +17,10 @@ public struct RollbackOutcome: Sendable, Equatable {
   public let restored: Int
   /// The number the restored code was committed as (history only grows).
   public let version: Int
+  /// Set for a module that was not rolled back itself but expanded again with the restored
+  /// macros, or analyzed again against the restored struct layouts: `restored` is then the
+  /// version whose text was used (the one current before).
+  public var dependentBecause: String? = nil
 }
 
 extension ModuleVersion {
@@ -68,6 +72,7 @@ extension Runtime {
         kept = [(module, current.number)]
       }
       let targets = try rollbackTargets(module: module, to: requested)
+      var dependents: [(name: String, from: Int, reason: LoadTransaction.Reason)] = []
       kept = targets.compactMap { entry, _ in entry.current.map { (entry.name, $0.number) } }
       // The restored code may declare an older struct layout: live instances keep the one they
       // have (a rollback must not need a migrator of the version it leaves).
@@ -80,21 +85,34 @@ extension Runtime {
         }
         try refuseMissingImports(targets)
         try refuseStaleConstructors(opened)
-        // Modules expanded with the macros being replaced are expanded again from their files.
-        let (users, _) = try macroUsers(of: Set(targets.map { $0.0.name }))
+        // Modules expanded with the macros being replaced are expanded again, from the text
+        // their current version was loaded from: not from their files, which may hold edits.
+        let (users, _) = try macroUsers(of: Set(targets.map { $0.0.name }), fromCurrentText: true)
         for (source, name) in users {
-          try stageModule(
-            source, name: name, reason: compileTimeReason(name, changing: targets.map { $0.0.name }), machine: machine)
+          let reason = compileTimeReason(name, changing: targets.map { $0.0.name })
+          dependents.append((name, registry.existingEntry(name)?.current?.number ?? 0, reason))
+          try stageModule(source, name: name, reason: reason, machine: machine)
         }
       }
       for warning in plan.warnings { machine.reportProblem(warning + "\n") }
       let committed = opened.commit(
         historyLimit: registry.historyLimit, plan: plan, registry: registry, started: Stopwatch())
-      return targets.compactMap { entry, version in
+      let restored = targets.compactMap { entry, version in
         committed.first { $0.name == entry.name }.map {
           RollbackOutcome(module: entry.name, restored: version.number, version: $0.version)
         }
       }
+      let rolledBack = restored.map(\.module).joined(separator: ", ")
+      return restored
+        + dependents.compactMap { dependent in
+          committed.first { $0.name == dependent.name }.map {
+            var outcome = RollbackOutcome(module: dependent.name, restored: dependent.from, version: $0.version)
+            outcome.dependentBecause =
+              dependent.reason == .usesChangedLayouts
+              ? "re-analyzed: it constructs structs of \(rolledBack)" : "re-expanded: it uses macros of \(rolledBack)"
+            return outcome
+          }
+        }
     } catch let error as OxurError {
       throw LoadFailure(error: error, kept: kept, attempted: module, wasReload: true)
     } catch {

@@ -14,8 +14,12 @@ enum RollbackBuiltins {
       let version = a.count == 2 ? try Check.int(a[1], "rollback") : nil
       do {
         for outcome in try m.runtime.rollback(module: module, to: version, machine: m) {
-          m.output.write(
-            "✓ Rolled back \(outcome.module) to version \(outcome.restored) (now version \(outcome.version))\n")
+          if let because = outcome.dependentBecause {
+            m.output.write("  ↳ \(outcome.module) (version \(outcome.version), \(because))\n")
+          } else {
+            m.output.write(
+              "✓ Rolled back \(outcome.module) to version \(outcome.restored) (now version \(outcome.version))\n")
+          }
         }
       } catch let failure as LoadFailure {
         if m.runtime.transaction != nil { throw failure.error }
