@@ -58,6 +58,9 @@ public final class REPL {
       interpreter.runtime.output.flush()
       let line: String
       let input = interpreter.runtime.input
+      // A Ctrl-C before the prompt does not stop the next entry; one at the prompt is taken by
+      // `readLine`; one after the entry was read stops it, even before it gets the evaluator.
+      evaluation.reset()
       switch editor.readLine(prompt: prompt, input: input, interrupted: { evaluation.consumeInterrupt() }) {
       case .line(let text): line = text
       case .interrupted:
@@ -134,7 +137,6 @@ public final class REPL {
     // Kept to the end of the entry: its forms' spans only name it, and errors quote its lines.
     defer { withExtendedLifetime(file) {} }
     var reader = Reader(file)
-    evaluation.reset()  // a Ctrl-C at the prompt does not stop the next entry
     let interruptionsBefore = evaluation.interruptions
     var interruptReported = false
     while true {
@@ -153,10 +155,12 @@ public final class REPL {
         return true
       }
       do {
-        let value = try interpreter.eval(form: form, handle: evaluation)
-        if !value.isVoid {
-          interpreter.runtime.output.write(display(value) + "\n")
-          evaluation.remember(result: value)
+        let shown = try interpreter.eval(form: form, handle: evaluation) { [self] value, global in
+          value.isVoid ? nil : (value: value, text: display(value, global))
+        }
+        if let shown {
+          interpreter.runtime.output.write(shown.text + "\n")
+          evaluation.remember(result: shown.value)
         }
         interpreter.runtime.output.flush()
       } catch let exit as ExitRequest {
@@ -173,10 +177,10 @@ public final class REPL {
   }
 
   /// A result as the REPL shows it, within `*print-length*` elements per collection and
-  /// `*print-level*` levels of nesting when the user has defined them.
-  func display(_ value: Value) -> String {
+  /// `*print-level*` levels of nesting when the user has defined them (read by `global`).
+  func display(_ value: Value, _ global: (String) -> Value?) -> String {
     func setting(_ name: String) -> Int? {
-      guard case .int(let limit)? = interpreter.global(name, handle: evaluation) else { return nil }
+      guard case .int(let limit)? = global(name) else { return nil }
       return limit
     }
     let text = Printer.summary(

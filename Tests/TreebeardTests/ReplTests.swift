@@ -84,6 +84,26 @@ import Testing
     #expect(repl.close() == 0)
   }
 
+  /// The REPL printed an entry's value after its evaluation, reading `*print-length*` then:
+  /// behind a process that took the evaluator meanwhile (here a builtin busy for seconds) it
+  /// waited, and a Ctrl-C in that wait belonged to no evaluation. The next entry, typed ahead,
+  /// then cleared it and ran to the end. The value is now shown inside the evaluation, and a
+  /// Ctrl-C after an entry was read stops it even while it waits for the evaluator.
+  @Test func ctrlCStopsAnEntryTypedAheadWhileAProcessHoldsTheEvaluator() throws {
+    let directory = ModuleDirectory()
+    let repl = try ReplSession(in: directory.url)
+    repl.type("(def p (spawn (fn [] (spit \"busy\" \"\") (reduce + (range 6000000)))))\n")
+    repl.submit("(loop [i 0] (if (< i 30000000) (recur (inc i)) :finished))")
+    waitUntil("the process is busy", timeout: 30) { FileManager.default.fileExists(atPath: directory.path("busy")) }
+    Thread.sleep(forTimeInterval: 0.3)
+    repl.interrupt()
+    let stopped = repl.answer(timeout: 120)
+    #expect(stopped.err.contains("interrupted"), "\(stopped)")
+    #expect(!stopped.out.contains(":finished"), "\(stopped)")
+    #expect(repl.send("(await p)").out.hasSuffix("17999997000000\n"))
+    #expect(repl.close() == 0)
+  }
+
   /// `*1` and `*e` were unknown names in a session's first entry ("did you mean *?"); they
   /// are nil until there is a result or an error to hold.
   @Test func sessionVariablesAreNilInTheFirstEntry() throws {

@@ -193,6 +193,26 @@ public final class Interpreter: @unchecked Sendable {
     }
   }
 
+  /// Evaluates `form`, then `present`s its value while still holding the evaluator: `global`
+  /// reads a global of `user` (`*print-length*`, say). A REPL that printed the value after the
+  /// evaluation, reading its settings then, waited for the evaluator again behind any process
+  /// that took it meanwhile — and a Ctrl-C in that wait belonged to no evaluation, so it was
+  /// dropped and the next entry ran on uninterrupted. Printing inside also reads mutable values
+  /// the result holds (atoms) in one consistent state.
+  public func eval<T>(
+    form: Syntax, handle: EvaluationHandle? = nil,
+    present: @escaping (_ value: Value, _ global: (String) -> Value?) throws -> T
+  ) throws -> T {
+    try evaluating(handle) { [runtime] machine in
+      let entry = runtime.registry.entry(machine.currentModule)
+      let analyzer = Analyzer(runtime: runtime, machine: machine, entry: entry)
+      let value = try runtime.evaluateTopLevel(form, analyzer: analyzer, machine: machine)
+      return try present(value) { name in
+        runtime.registry.existingEntry("user")?.current?.bindings[Symbol.intern(name)]?.value
+      }
+    }
+  }
+
   /// Defines (or redefines) a global in a module, as the REPL does for `*1` and `*e`. Such a
   /// variable is the session's, not the user's: `(modules)` does not count it. A host builtin
   /// gives `doc` (and `arglists`, e.g. `"[port handler]"`) for `(doc name)` and `(apropos)`.
