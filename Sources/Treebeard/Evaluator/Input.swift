@@ -19,6 +19,11 @@ public protocol InputSource: AnyObject, Sendable {
 /// reads its entries from here too (`nextLine(waiting:)`), so a `read-line` in an entry gets
 /// the line after it: with two readers of the descriptor, the REPL's buffered read had taken
 /// it, `read-line` saw the end of input and the line ran as code.
+///
+/// A terminal is read only while a line is asked for, by the asker, a line per read (the
+/// terminal's line discipline hands over one line at a time): the REPL's line editor reads it
+/// between entries, and a reading thread left blocked in `read` after one `(read-line)` took
+/// every other keystroke from the editor (entries typed later vanished, Ctrl-D was lost).
 public final class StandardInput: InputSource, @unchecked Sendable {
   /// Guards the fields below; signalled when bytes or the end arrive, and when lines are taken.
   private let lock = NSCondition()
@@ -30,18 +35,43 @@ public final class StandardInput: InputSource, @unchecked Sendable {
   /// treebeard` grew without end. A line longer than this is still read whole.
   static let readAhead = 1 << 20
 
-  public init(descriptor: Int32 = 0) { self.descriptor = descriptor }
+  private let isTerminal: Bool
+
+  public init(descriptor: Int32 = 0) {
+    self.descriptor = descriptor
+    isTerminal = isatty(descriptor) == 1
+  }
 
   public func nextLine() -> InputLine {
     lock.withLock {
+      if isTerminal { return readTerminal(waitingMilliseconds: 0) }
       startReading()
       return take()
     }
   }
 
+  /// One line from a terminal if it has one within `milliseconds`. The end (Ctrl-D) is
+  /// reported once, not kept: the terminal is still there for the editor's next entry.
+  private func readTerminal(waitingMilliseconds milliseconds: Int32) -> InputLine {
+    let buffered = pending.take(ended: false)
+    if case .line = buffered { return buffered }
+    var ready = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+    guard poll(&ready, 1, milliseconds) > 0 else { return .waiting }
+    var chunk = [UInt8](repeating: 0, count: 65_536)
+    let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+    if count > 0 {
+      pending.append(chunk[..<count])
+      return pending.take(ended: false)
+    }
+    if count < 0 && (errno == EINTR || errno == EAGAIN) { return .waiting }
+    // Ctrl-D (or a terminal gone): what was typed before it is the last line.
+    return pending.take(ended: true)
+  }
+
   /// The next line, waiting up to `timeout` seconds for one to be complete.
   public func nextLine(waiting timeout: TimeInterval) -> InputLine {
     lock.withLock {
+      if isTerminal { return readTerminal(waitingMilliseconds: Int32(max(0, min(timeout, 1)) * 1000)) }
       startReading()
       let deadline = Date().addingTimeInterval(timeout)
       while true {
