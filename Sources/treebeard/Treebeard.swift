@@ -27,6 +27,7 @@ struct TreebeardCommand: ParsableCommand {
   /// neither an option, a subcommand nor a file is an unknown command, shown with the
   /// top-level usage rather than the REPL's.
   static func main() {
+    StandardDescriptors.openClosed()
     AllocatorSettings.apply()
     var arguments = Array(CommandLine.arguments.dropFirst())
     // `--nrepl` before the program file: the option's value is optional, which ArgumentParser

@@ -4,6 +4,34 @@ import Foundation
 import Testing
 
 @Suite struct CommandLineTests {
+  /// Started with standard input (or output) closed, the process gave descriptor 0 (or 1) to its
+  /// own signal pipe: `(read-line)` read that pipe and waited for ever. Closed standard
+  /// descriptors are now opened on /dev/null first.
+  @Test func closedStandardDescriptorsReadAsEndOfInput() throws {
+    func shell(_ script: String) throws -> ProcessResult {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/bin/sh")
+      process.arguments = ["-c", "exec /usr/bin/timeout 20 \"$0\" " + script, Executable.url.path]
+      let output = Pipe()
+      let error = Pipe()
+      process.standardOutput = output
+      process.standardError = error
+      try process.run()
+      let out = output.fileHandleForReading.readDataToEndOfFile()
+      let err = error.fileHandleForReading.readDataToEndOfFile()
+      process.waitUntilExit()
+      return ProcessResult(
+        status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+        stderr: String(decoding: err, as: UTF8.self))
+    }
+    let noInput = try shell("eval '(read-line)' <&-")
+    #expect(noInput.status == 0, "\(noInput)")
+    #expect(noInput.stdout == "nil\n", "\(noInput)")
+    let noOutput = try shell("eval '(do (println :lost) (read-line))' </dev/null >&-")
+    #expect(noOutput.status == 0, "\(noOutput)")
+    #expect(noOutput.stderr == "", "\(noOutput)")
+  }
+
   @Test func runCallsMainWithArguments() throws {
     let directory = ModuleDirectory()
     let path = directory.write(
