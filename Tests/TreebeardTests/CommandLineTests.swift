@@ -178,6 +178,13 @@ import Testing
     let result = try Executable.run([], stdin: "(println :before)\n(exit 3)\n(println :after)\n")
     #expect(result.status == 3)
     #expect(result.stdout == ":before\nnil\n")
+    // The system keeps 8 bits of a status: (exit 256) ended with 0, success. Refused instead.
+    for code in ["256", "-1", "9223372036854775807"] {
+      let refused = try Executable.run(["eval", "(exit \(code))"])
+      #expect(refused.status == 1, "\(code): \(refused)")
+      #expect(refused.stderr.contains("<eval>:1:1: exit status must be between 0 and 255, got \(code)"), "\(refused)")
+    }
+    #expect(try Executable.run(["eval", "(exit 255)"]).status == 255)
   }
 
   @Test func replCommandsAndRefusedLoads() throws {

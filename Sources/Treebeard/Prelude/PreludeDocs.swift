@@ -107,7 +107,7 @@ enum PreludeDocs {
     "ends-with?": ("[s suffix]", "True if string s ends with suffix"),
     "even?": ("[n]", "True if the Int n is even; a Float is a :type error"),
     "every?": ("[pred coll]", "True if pred is truthy for every element (true for an empty coll)"),
-    "exit": ("[] [code]", "Flushes output and ends the program with code (default 0); catch cannot stop it"),
+    "exit": ("[] [code]", "Flushes output and ends the program with code, 0 to 255 (default 0); catch cannot stop it"),
     "export": ("[& names]", "Limits which of this module's definitions other modules may use"),
     "filter": ("[pred coll]", "A vector of the elements for which pred is truthy"),
     "filterv": ("[pred coll]", "The same as filter: a vector of the elements for which pred is truthy"),

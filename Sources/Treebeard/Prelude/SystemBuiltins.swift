@@ -92,8 +92,13 @@ enum SystemBuiltins {
       return .nil
     }
     t.define("exit", 0...1) { m, a in
+      let code = a.count == 1 ? try Check.int(a[0], "exit") : 0
+      // The system keeps the low 8 bits: (exit 256) ended with 0, a failure reported as success.
+      guard (0...255).contains(code) else {
+        throw OxurError("argument", "exit status must be between 0 and 255, got \(code)")
+      }
       m.output.flush()
-      throw ExitRequest(code: Int32(truncatingIfNeeded: a.count == 1 ? try Check.int(a[0], "exit") : 0))
+      throw ExitRequest(code: Int32(code))
     }
     t.define("args", 0...0) { m, _ in Collections.vector(m.runtime.programArguments.map { .string($0) }) }
     t.define("%in-module", 1...1) { m, a in
