@@ -119,6 +119,9 @@ final class LineEditor {
     else { return }
     CompletionTarget.lineBuffer = lineBuffer.assumingMemoryBound(to: UnsafeMutablePointer<CChar>?.self)
     CompletionTarget.point = point.assumingMemoryBound(to: Int32.self)
+    if let insert = dlsym(handle, "rl_insert_text") {
+      CompletionTarget.insertText = unsafeBitCast(insert, to: CompletionTarget.InsertText.self)
+    }
     let function: CompletionFunction = { text, state in CompletionTarget.next(text, state) }
     entry.assumingMemoryBound(to: CompletionFunction?.self).pointee = function
     if let breaks = dlsym(handle, "rl_basic_word_break_characters") {
@@ -134,10 +137,26 @@ enum CompletionTarget {
   nonisolated(unsafe) static var lineBuffer: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
   nonisolated(unsafe) static var point: UnsafeMutablePointer<Int32>?
   nonisolated(unsafe) static var matches: [String] = []
+  typealias InsertText = @convention(c) (UnsafePointer<CChar>?) -> Int32
+  nonisolated(unsafe) static var insertText: InsertText?
+
+  /// True when more input is already waiting: the Tab came in a paste, not from a key press (a
+  /// person cannot type the next key within the same instant).
+  static var isPasting: Bool {
+    var ready = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+    return poll(&ready, 1, 0) > 0
+  }
 
   /// libedit calls this with state 0 for a new word, then 1, 2, … until it returns NULL; each
   /// returned string is malloc'd and freed by libedit.
   static func next(_ text: UnsafePointer<CChar>?, _ state: Int32) -> UnsafeMutablePointer<CChar>? {
+    if state == 0, let insertText, isPasting {
+      // A Tab inside pasted code is whitespace, kept as typed: completing there turned
+      // `(def a<Tab>1)` into `(def a1)`, silently another program.
+      matches = []
+      _ = "\t".withCString { insertText($0) }
+      return nil
+    }
     if state == 0 {
       let word = text.map { String(cString: $0) } ?? ""
       var line = ""

@@ -103,4 +103,19 @@ final class TerminalSession {
     terminal.type("\u{4}")
     #expect(terminal.close() == 0)
   }
+
+  /// A Tab in pasted code asked libedit for a completion, which inserted nothing: `(def a<Tab>1)`
+  /// defined `a1`, `(+ x<Tab>x)` named `xx`. A Tab with more input already waiting is kept.
+  @Test func aTabInPastedCodeIsKeptAsWhitespace() throws {
+    let directory = ModuleDirectory()
+    let terminal = try TerminalSession(in: directory.url)
+    #expect(terminal.waitFor("treebeard>") != nil)
+    terminal.type("(def a\t1)\r(let [x 2] (+ x\tx))\r(count \"p\tq\")\r")
+    #expect(terminal.waitFor("\r\n3\r\n") != nil)
+    #expect(terminal.waitFor("\r\n4\r\n") != nil)
+    terminal.type("a\r")
+    #expect(terminal.waitFor("\r\n1\r\n") != nil)
+    terminal.type("\u{4}")
+    #expect(terminal.close() == 0)
+  }
 }
