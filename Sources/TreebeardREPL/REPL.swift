@@ -58,9 +58,6 @@ public final class REPL {
       interpreter.runtime.output.flush()
       let line: String
       let input = interpreter.runtime.input
-      // A Ctrl-C before the prompt does not stop the next entry; one at the prompt is taken by
-      // `readLine`; one after the entry was read stops it, even before it gets the evaluator.
-      evaluation.reset()
       switch editor.readLine(prompt: prompt, input: input, interrupted: { evaluation.consumeInterrupt() }) {
       case .line(let text): line = text
       case .interrupted:
@@ -137,6 +134,10 @@ public final class REPL {
     // Kept to the end of the entry: its forms' spans only name it, and errors quote its lines.
     defer { withExtendedLifetime(file) {} }
     var reader = Reader(file)
+    // A Ctrl-C at the prompt (one that stopped a watcher's reload, say) does not stop this entry;
+    // one from here on does, even while the entry waits for the evaluator. The previous entry's
+    // value is shown inside its evaluation, so no wait of the REPL's own comes between.
+    evaluation.reset()
     let interruptionsBefore = evaluation.interruptions
     var interruptReported = false
     while true {

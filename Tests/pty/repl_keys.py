@@ -64,7 +64,11 @@ def main():
     wait_for("treebeard>")
     send("(def answer-of-everything 42)\r")
     wait_for("treebeard>")
-    send("(+ 0 answer-of-e\t)\r")  # Tab completes the name where libedit is present
+    # Tab completes the name where libedit is present. Pressed on its own, as a person does: a
+    # Tab with more input already waiting is taken for part of a paste and kept as whitespace.
+    send("(+ 0 answer-of-e")
+    send("\t")
+    send(")\r")
     wait_for("treebeard>")
     send(":quit\r")
     deadline = time.time() + 10
