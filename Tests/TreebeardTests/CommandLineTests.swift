@@ -4,6 +4,29 @@ import Foundation
 import Testing
 
 @Suite struct CommandLineTests {
+  /// With SIGPIPE ignored (systemd starts services so), a program printing in a loop to a pipe
+  /// whose reader left went on for ever, its output discarded. It now stops with an `io` error.
+  @Test func printingToAPipeWhoseReaderLeftStopsTheProgram() throws {
+    let directory = ModuleDirectory()
+    let program = directory.write("out.oxur", "(defn main [] (loop [i 0] (println i) (recur (inc i))))\n")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/bash")
+    process.arguments = [
+      "-c", "trap '' PIPE; /usr/bin/timeout 20 \"$0\" run \"$1\" | head -1; echo \"status ${PIPESTATUS[0]}\"",
+      Executable.url.path, program,
+    ]
+    let output = Pipe()
+    let error = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    try process.run()
+    let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let err = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(out == "0\nstatus 1\n", "\(out) \(err)")
+    #expect(err.contains("output cannot be written: Broken pipe"), "\(err)")
+  }
+
   /// Started with standard input (or output) closed, the process gave descriptor 0 (or 1) to its
   /// own signal pipe: `(read-line)` read that pipe and waited for ever. Closed standard
   /// descriptors are now opened on /dev/null first.

@@ -6,6 +6,13 @@ import Foundation
 public protocol OutputSink: AnyObject, Sendable {
   func write(_ text: String)
   func flush()
+  /// Why output can no longer be written (its reader is gone), once a write failed; the
+  /// printing builtins then stop the program with this as an `io` error.
+  var failure: String? { get }
+}
+
+extension OutputSink {
+  public var failure: String? { nil }
 }
 
 /// Buffered standard output: bytes collect in memory and go out in large writes (or on flush).
@@ -18,6 +25,9 @@ public final class StandardOutput: OutputSink, @unchecked Sendable {
   private let limit: Int
   /// Write out up to the last newline after every write (a terminal).
   public let isLineBuffered: Bool
+  /// Set when a write failed for good (`EPIPE`: the reader closed the pipe, with SIGPIPE
+  /// ignored, as systemd starts services). Guarded by `lock`.
+  private var writeFailure: String?
 
   /// `limit` 0 writes through at once (standard error). `lineBuffered` nil: when `descriptor`
   /// is a terminal.
@@ -37,13 +47,22 @@ public final class StandardOutput: OutputSink, @unchecked Sendable {
 
   public func flush() { lock.withLock { drain() } }
 
+  public var failure: String? { lock.withLock { writeFailure } }
+
+  /// A failed write drops the buffer and is remembered: a program printing in a loop to a
+  /// closed pipe, with SIGPIPE ignored, went on for ever, its output discarded.
   private func drain() {
     var offset = 0
     while offset < buffer.count {
       let written = buffer.withUnsafeBytes { bytes in
         Foundation.write(descriptor, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
       }
-      if written <= 0 { break }
+      if written < 0 && errno == EINTR { continue }
+      if written <= 0 {
+        let reason = written < 0 ? String(cString: strerror(errno)) : "nothing written"
+        if writeFailure == nil { writeFailure = "output cannot be written: \(reason)" }
+        break
+      }
       offset += written
     }
     buffer.removeAll(keepingCapacity: true)

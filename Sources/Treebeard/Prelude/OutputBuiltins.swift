@@ -1,26 +1,33 @@
 // Output builtins: print, println, pr, prn, flush, format.
 
 enum OutputBuiltins {
+  /// nil, or the `io` error of an output whose reader is gone: the program stops as Python's
+  /// does with BrokenPipeError, instead of printing into nothing for ever.
+  private static func written(_ m: Machine) throws -> Value {
+    if let failure = m.output.failure { throw OxurError("io", failure) }
+    return .nil
+  }
+
   static func register(_ t: inout PreludeTable) {
     t.define("print", atLeast: 0) { m, a in
       m.output.write(try Printer.complete(a.all, readably: false, separator: " ", machine: m))
-      return .nil
+      return try written(m)
     }
     t.define("println", atLeast: 0) { m, a in
       m.output.write(try Printer.complete(a.all, readably: false, separator: " ", machine: m) + "\n")
-      return .nil
+      return try written(m)
     }
     t.define("pr", atLeast: 0) { m, a in
       m.output.write(try Printer.complete(a.all, readably: true, separator: " ", machine: m))
-      return .nil
+      return try written(m)
     }
     t.define("prn", atLeast: 0) { m, a in
       m.output.write(try Printer.complete(a.all, readably: true, separator: " ", machine: m) + "\n")
-      return .nil
+      return try written(m)
     }
     t.define("flush", 0...0) { m, _ in
       m.output.flush()
-      return .nil
+      return try written(m)
     }
     t.define("pr-str", atLeast: 0) { m, a in
       .string(try Printer.complete(a.all, readably: true, separator: " ", machine: m))
