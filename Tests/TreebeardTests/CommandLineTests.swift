@@ -179,6 +179,23 @@ import Testing
     #expect(open.stderr.contains("unclosed"))
   }
 
+  /// An import cycle that `run` refuses passed `check` as "no problems found": the check rolled
+  /// its transaction back without the cycle test a load makes before it commits.
+  @Test func checkFindsAnImportCycle() throws {
+    let directory = ModuleDirectory()
+    let first = directory.write("ia.oxur", "(module ia)\n(import ib)\n(defn f [] 1)\n")
+    directory.write("ib.oxur", "(module ib)\n(import ic)\n")
+    directory.write("ic.oxur", "(module ic)\n(import ia)\n")
+    let alone = directory.write("self.oxur", "(module self)\n(import self)\n")
+    let cycle = try Executable.run(["check", first], in: directory.url)
+    #expect(cycle.status == 1, "\(cycle)")
+    #expect(cycle.stderr.contains("ia.oxur:2:1: import cycle: ia → ib → ic → ia"), "\(cycle)")
+    let itself = try Executable.run(["check", alone], in: directory.url)
+    #expect(itself.stderr.contains("import cycle: self → self"), "\(itself)")
+    directory.write("ic.oxur", "(module ic)\n")
+    #expect(try Executable.run(["check", first], in: directory.url).status == 0)
+  }
+
   @Test func pipedReplContinuesAfterErrorsAndHandlesMultiLineForms() throws {
     let script = """
       (def x 1)

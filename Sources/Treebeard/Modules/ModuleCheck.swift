@@ -41,6 +41,9 @@ extension Runtime {
       let hint = entry.current.map { knownNameHint(name, in: $0) } ?? ""
       throw OxurError("unknown-name", "unknown name: \(name)\(hint)", span: span)
     }
+    // An import back to a module being loaded returns at once (it is staging); a load finds
+    // the cycle before it commits, and so must the check, or it said "no problems found".
+    try checkImportCycles(opened)
   }
 
   private func checkTopLevel(_ form: Syntax, analyzer: Analyzer, machine: Machine) throws {
