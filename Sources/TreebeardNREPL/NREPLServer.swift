@@ -31,6 +31,10 @@ public final class NREPLServer: @unchecked Sendable {
   /// Binds and starts accepting; returns the port (a free one when `port` is 0).
   @discardableResult
   public func start(host: String = "127.0.0.1", port: Int = 0) throws -> Int {
+    // NIO takes the low 16 bits: 65537 listened on port 1.
+    guard (0...65535).contains(port) else {
+      throw OxurError("argument", "an nREPL port is 0 (any free one) to 65535, not \(port)")
+    }
     let bootstrap = ServerBootstrap(group: group)
       .serverChannelOption(.backlog, value: 64)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

@@ -54,6 +54,14 @@ struct TreebeardCommand: ParsableCommand {
   }
 }
 
+/// A TCP port option: 0 (any free port) to 65535. Unchecked, `--port 65537` listened on port 1
+/// (the value was cut to 16 bits), a privileged port when run as root.
+func validatePort(_ port: Int?, _ option: String) throws {
+  if let port, !(0...65535).contains(port) {
+    throw ValidationError("\(option) must be a port from 0 (any free one) to 65535, not \(port)")
+  }
+}
+
 struct LoadPathOptions: ParsableArguments {
   @Option(name: .customLong("path"), help: "A directory searched by import (repeatable).")
   var directories: [String] = []
@@ -110,6 +118,8 @@ struct Repl: ParsableCommand {
 
   @OptionGroup var color: ColorOption
 
+  func validate() throws { try validatePort(nreplPort, "--nrepl") }
+
   func run() throws {
     color.apply()
     let server = nreplPort.map { port in { try NREPLServer.launch(interpreter: $0, host: "127.0.0.1", port: port) } }
@@ -132,6 +142,8 @@ struct Run: ParsableCommand {
   var arguments: [String] = []
 
   @OptionGroup var color: ColorOption
+
+  func validate() throws { try validatePort(nreplPort, "--nrepl") }
 
   func run() throws {
     color.apply()
@@ -183,6 +195,8 @@ struct Nrepl: ParsableCommand {
   @Option(help: "The port (default: a free one).") var port: Int = 0
   @Option(help: "The address to listen on; another than loopback lets other machines in.") var host = "127.0.0.1"
   @OptionGroup var color: ColorOption
+
+  func validate() throws { try validatePort(port, "--port") }
 
   func run() throws {
     color.apply()

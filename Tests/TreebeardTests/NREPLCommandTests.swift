@@ -2,9 +2,35 @@
 
 import Foundation
 import Testing
+import Treebeard
 import TreebeardNREPL
 
 @Suite struct NREPLCommandTests {
+  /// A port past 65535 was cut to 16 bits: `--port 65537` listened on port 1, privileged.
+  @Test func aPortOutOfRangeIsAUsageError() throws {
+    let directory = ModuleDirectory()
+    for arguments in [["nrepl", "--port", "65537"], ["nrepl", "--port=-1"], ["--nrepl=99999"]] {
+      // Under a timeout: a server that did start would serve until stopped.
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+      process.arguments = ["10", Executable.url.path] + arguments
+      process.currentDirectoryURL = directory.url
+      let error = Pipe()
+      process.standardError = error
+      process.standardOutput = FileHandle.nullDevice
+      try process.run()
+      let result = (
+        status: { process.waitUntilExit(); return process.terminationStatus }(),
+        stderr: String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      )
+      #expect(result.status == 64, "\(arguments): \(result)")
+      #expect(result.stderr.contains("to 65535, not"), "\(arguments): \(result)")
+      #expect(!FileManager.default.fileExists(atPath: directory.path(".nrepl-port")))
+    }
+    let interpreter = Interpreter(output: BufferedOutput(), errorOutput: BufferedOutput())
+    #expect(throws: OxurError.self) { try NREPLServer(interpreter: interpreter).start(port: 65_536) }
+  }
+
   @Test func aNonLoopbackHostWarnsThatNREPLHasNoAuthentication() throws {
     let directory = ModuleDirectory()
     let server = try Child(Executable.url.path, ["nrepl", "--host", "0.0.0.0"], in: directory.url)
