@@ -19,8 +19,9 @@ import TreebeardNREPL
       process.standardError = error
       process.standardOutput = FileHandle.nullDevice
       try process.run()
+      process.waitUntilExit()
       let result = (
-        status: { process.waitUntilExit(); return process.terminationStatus }(),
+        status: process.terminationStatus,
         stderr: String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
       )
       #expect(result.status == 64, "\(arguments): \(result)")
