@@ -104,6 +104,24 @@ import Testing
     #expect(repl.close() == 0)
   }
 
+  /// A load stopped by Ctrl-C printed its error twice: once as a failed load, again as the
+  /// interrupt of the entry. Once now, followed by what the load kept.
+  @Test func anInterruptedLoadIsReportedOnce() throws {
+    let directory = ModuleDirectory()
+    directory.write(
+      "loopy.oxur", "(module loopy)\n(def started (spit \"spinning\" \"\"))\n(def spin (loop [] (recur)))\n")
+    let repl = try ReplSession(in: directory.url)
+    repl.submit(#"(load "loopy.oxur")"#)
+    waitUntil("the load spins", timeout: 30) { FileManager.default.fileExists(atPath: directory.path("spinning")) }
+    repl.interrupt()
+    let stopped = repl.answer(timeout: 60)
+    #expect(stopped.err.components(separatedBy: "interrupted").count == 2, "\(stopped)")
+    #expect(stopped.err.contains("loopy.oxur:3:"), "\(stopped)")
+    #expect(stopped.err.hasSuffix("✗ Module not loaded: loopy\n"), "\(stopped)")
+    #expect(repl.send("(+ 1 1)").out.hasSuffix("2\n"))
+    #expect(repl.close() == 0)
+  }
+
   /// `*1` and `*e` were unknown names in a session's first entry ("did you mean *?"); they
   /// are nil until there is a result or an error to hold.
   @Test func sessionVariablesAreNilInTheFirstEntry() throws {

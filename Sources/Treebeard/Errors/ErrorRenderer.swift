@@ -25,6 +25,7 @@ public enum ErrorRenderer {
       lines.append(
         contentsOf: traceLines(error.outerTrace.map { Frame(function: $0.function, span: $0.span, count: $0.count) }))
     }
+    lines.append(contentsOf: error.consequences)
     return lines.joined(separator: "\n")
   }
 

@@ -18,6 +18,9 @@ public final class OxurError: Error, @unchecked Sendable {
   public private(set) var outerTrace: [TraceFrame] = []
   /// Frames between `trace` and `outerTrace` that were not kept.
   public private(set) var omittedFrames = 0
+  /// Lines shown after the error: what it caused that its reporter would not know (the load an
+  /// interrupt stopped, and the versions it kept).
+  public internal(set) var consequences: [String] = []
   /// The files its spans point into, kept for the message (spans themselves keep no text).
   /// Nearly always one: kept without an array, which was an allocation per error.
   private var file: SourceFile?

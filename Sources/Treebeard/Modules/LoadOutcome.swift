@@ -100,19 +100,23 @@ public struct LoadFailure: Error, @unchecked Sendable {
   public var report: String {
     var lines = ["✗ " + ErrorRenderer.summary(error)]
     if let excerpt = error.span.excerpt() { lines.append(excerpt) }
+    lines.append(keptLine)
+    return lines.joined(separator: "\n")
+  }
+
+  /// What the failure left in place: `✗ Module not reloaded (keeping version 3)`.
+  public var keptLine: String {
     if kept.count == 1, let only = kept.first, wasReload {
       // A reload-all names the module: nothing else in the message does.
       let module = attempted == nil ? "\(only.module) " : ""
-      lines.append("✗ Module not reloaded (keeping \(module)version \(only.version))")
+      return "✗ Module not reloaded (keeping \(module)version \(only.version))"
     } else if kept.count == 1, let only = kept.first {
-      lines.append("✗ Module not loaded (\(only.module) stays at version \(only.version))")
+      return "✗ Module not loaded (\(only.module) stays at version \(only.version))"
     } else if kept.count > 1 {
       let list = kept.map { "\($0.module) v\($0.version)" }.joined(separator: ", ")
-      lines.append("✗ No module reloaded (keeping \(list))")
-    } else {
-      lines.append("✗ Module not loaded\(attempted.map { ": \($0)" } ?? "")")
+      return "✗ No module reloaded (keeping \(list))"
     }
-    return lines.joined(separator: "\n")
+    return "✗ Module not loaded\(attempted.map { ": \($0)" } ?? "")"
   }
 }
 

@@ -129,9 +129,13 @@ enum ModuleBuiltins {
     }
     m.runtime.failedLoads += 1
     _ = failure.error.located(m.reportSite)
-    m.reportProblem(failure.report + "\n")
     // A Ctrl-C that stopped the load was meant for the evaluation that ran it: reporting it as
     // a failed load let the program go on as if nothing had been asked (`catch` cannot stop it).
-    if failure.error.kind == "interrupted" { throw failure.error }
+    // Whoever reports the interrupt says what the load kept; printed here too, it showed twice.
+    if failure.error.kind == "interrupted" {
+      failure.error.consequences.append(failure.keptLine)
+      throw failure.error
+    }
+    m.reportProblem(failure.report + "\n")
   }
 }
