@@ -150,9 +150,8 @@ final class HTTPServer: @unchecked Sendable {
       report("✗ HTTP 500 for \(line): the handler failed\n\(ErrorRenderer.render(error))\n", interpreter)
     } catch let exit as ExitRequest {
       // Ending the whole program from one request is not the handler's call: the server goes on.
-      let refused = OxurError(
-        "exit", "(exit \(exit.code)) does not end the program from a handler; stop a server with http-stop",
-        span: exit.span)
+      let refused = exit.refused(
+        "(exit \(exit.code)) does not end the program from a handler; stop a server with http-stop")
       report("✗ HTTP 500 for \(line): the handler failed\n\(ErrorRenderer.render(refused))\n", interpreter)
     } catch {
       report("✗ HTTP 500 for \(line): the handler ended with \(error)\n", interpreter)

@@ -243,8 +243,7 @@ extension NREPLServer {
       oxurError = failure
       text = ErrorRenderer.render(failure)
     case let exit as ExitRequest:
-      oxurError = OxurError(
-        "exit", "(exit \(exit.code)) does not end the process from an nREPL session", span: exit.span)
+      oxurError = exit.refused("(exit \(exit.code)) does not end the process from an nREPL session")
       text = ErrorRenderer.render(oxurError)
     default:
       oxurError = OxurError("internal", "\(error)")

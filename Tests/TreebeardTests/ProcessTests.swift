@@ -75,6 +75,34 @@ private final class ProcessWorld: @unchecked Sendable {
     #expect(reported.contains(" 3 | (def child (spawn loop-it 0))"), "\(reported)")
   }
 
+  /// `(exit n)` in a process was reported at the `(spawn …)`, and a load it stopped was rolled
+  /// back without a word. It is reported at the `(exit …)`, with the load it stopped.
+  @Test func anExitInAProcessIsReportedWhereItIsWithTheLoadItStopped() throws {
+    let world = ProcessWorld()
+    let directory = ModuleDirectory()
+    let path = directory.write("ex.oxur", "(module ex)\n(def a 1)\n(defn f [] (exit 3))\n(f)\n")
+    let answer = evaluate(
+      world.interpreter, "(try (await (spawn (fn [] (load \(Printer.readable(.string(path))))))) (catch e (:line e)))",
+      "awaiting")
+    #expect(answer.flatMap { try? $0.get() } == .int(3), "\(String(describing: answer))")
+    let reported = world.errors.take()
+    #expect(reported.contains("ex.oxur:3:12: (exit 3) in process"), "\(reported)")
+    #expect(reported.contains("✗ Module not loaded: ex"), "\(reported)")
+    #expect(!world.interpreter.modules().contains { $0.name == "ex" })
+  }
+
+  /// `(kill (self))` returned true and the process went on through builtins (no safe point)
+  /// to end normally: it now stops at the kill.
+  @Test func aProcessKillingItselfStopsAtOnce() throws {
+    let world = ProcessWorld()
+    let answer = evaluate(
+      world.interpreter,
+      "(def p (spawn (fn [] (kill (self)) (println \"went on\") :normal)))\n(try (await p) (catch e (:kind e)))",
+      "awaiting")
+    #expect(answer.flatMap { try? $0.get() } == .keyword("killed"), "\(String(describing: answer))")
+    #expect(!world.output.take().contains("went on"))
+  }
+
   /// DESIGN.md §9: `(loop [] (recur))` in one process hands the evaluator over at its safe
   /// points, so another process and the host's evaluations still run. Without hand-over the
   /// evaluations below would wait forever (their deadline fails the test).

@@ -120,7 +120,11 @@ enum ModuleBuiltins {
   /// the error fails that load too (both commit or neither); otherwise the report is printed
   /// and the program goes on with the versions it had.
   private static func failed(_ m: Machine, _ failure: LoadFailure) throws {
-    if let exit = failure.exit { throw exit }
+    if var exit = failure.exit {
+      // The program ends, or (in a process, a session) the exit is refused: then say so of the load.
+      exit.consequences.append(failure.keptLine)
+      throw exit
+    }
     if let transaction = m.runtime.transaction {
       // Also a load that failed before it joined (a missing file, a name clash): the outer
       // load must not commit, even if its code catches this error.

@@ -10,8 +10,18 @@ public struct ExitRequest: Error {
   public internal(set) var span: Span = .unknown
   /// Keeps the span's file (spans keep no text) until the host has reported it.
   private var file: SourceFile?
+  /// Lines a refusal shows after its error: a load the exit stopped, and what that load kept.
+  public internal(set) var consequences: [String] = []
 
   init(code: Int32) { self.code = code }
+
+  /// The error a host reports instead where code may not end the program (a process, an nREPL
+  /// session, an HTTP handler): at the `(exit …)` call, with what it stopped.
+  public func refused(_ message: String) -> OxurError {
+    let error = OxurError("exit", message, span: span)
+    error.consequences = consequences
+    return error
+  }
 
   func located(_ place: Span) -> ExitRequest {
     var located = self

@@ -22,7 +22,11 @@ enum ProcessBuiltins {
     t.define("kill", 1...1) { m, a in
       let target = try pid(a[0], "kill")
       if target.isMain { throw OxurError("process", "the main process cannot be killed (use exit)") }
-      return .bool(target.kill())
+      let killed = target.kill()
+      // Itself: stopped here, not at its next safe point (builtins after the kill, such as
+      // `println` or `send`, are none, and the process ended normally).
+      if target === m.process { try m.interruptPoint() }
+      return .bool(killed)
     }
     t.define("kill-all", 0...0) { m, _ in .int(m.runtime.processes.killAll(except: m.process)) }
     t.define("alive?", 1...1) { _, a in .bool(!(try pid(a[0], "alive?")).isFinished) }

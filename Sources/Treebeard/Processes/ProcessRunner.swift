@@ -77,9 +77,8 @@ extension Runtime {
       outcome = .failure(failure.error)
     } catch let exit as ExitRequest {
       outcome = .failure(
-        OxurError(
-          "exit", "(exit \(exit.code)) in process \(process.description) ends that process only; main exits the program"
-        ))
+        exit.refused(
+          "(exit \(exit.code)) in process \(process.description) ends that process only; main exits the program"))
     } catch {
       outcome = .failure(OxurError("internal", "\(error)"))
     }
