@@ -173,15 +173,20 @@ enum SequenceBuiltins {
       }
       if step == 0 { throw OxurError("type", "range step must not be zero") }
       // Ranges are eager vectors: refuse sizes that can only exhaust memory, as `repeat` does.
-      // Checked twice over: `end - start` and `span / step` (Int.min / -1) can both overflow.
-      let (span, overflow) = end.subtractingReportingOverflow(start)
-      let (length, lengthOverflow) = span.dividedReportingOverflow(by: step)
-      if overflow || lengthOverflow || length > 100_000_000 {
+      // Counted in unsigned arithmetic: `end - start` overflows an Int for far-apart bounds,
+      // which refused (range Int.min Int.max Int.max), three elements.
+      let ascending = step > 0
+      let nonEmpty = ascending ? start < end : start > end
+      let distance = nonEmpty ? UInt64(bitPattern: Int64(ascending ? end &- start : start &- end)) : 0
+      let stride = UInt64(step.magnitude)
+      let count = distance / stride + (distance % stride == 0 ? 0 : 1)
+      if count > 100_000_000 {
         throw OxurError("type", "range of more than 100,000,000 elements (ranges are built eagerly)")
       }
-      try MemoryGuard.reserve(values: max(0, length), for: "(range …)")
+      let length = Int(count)
+      try MemoryGuard.reserve(values: length, for: "(range …)")
       var result = VectorBuilder()
-      result.reserve(max(0, length))
+      result.reserve(length)
       var built = 0
       var value = start
       while step > 0 ? value < end : value > end {
