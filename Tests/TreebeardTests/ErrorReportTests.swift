@@ -83,6 +83,21 @@ import Testing
     #expect(typed.stderr.contains("✗ Error at <repl:2>:2:3: file not found"), "\(typed.stderr)")
   }
 
+  /// A function a builtin called (`map` calling `await`) has no call in the source: its frame
+  /// said `called at <unknown>:0:0`. It now says a builtin called it; the builtin's frame
+  /// below has the place.
+  @Test func aFrameABuiltinCalledSaysSoInsteadOfAnUnknownPlace() throws {
+    let (interpreter, _, _) = bufferedInterpreter()
+    do {
+      _ = try interpreter.eval("(map await [(spawn (fn [] (/ 1 0)))])")
+      Issue.record("expected division by zero")
+    } catch let error as OxurError {
+      let report = ErrorRenderer.render(error)
+      #expect(!report.contains("<unknown>"), "\(report)")
+      #expect(report.contains("in await called by the builtin below\n  in map called at <eval>:1:1"), "\(report)")
+    }
+  }
+
   @Test func controlCharactersAreShownEscaped() throws {
     let file = SourceFile(name: "t", text: "(+ \"\u{1b}[31m\" (/ 1 0))")
     let excerpt = try #require(Span(file: file, line: 1, column: 12).excerpt())

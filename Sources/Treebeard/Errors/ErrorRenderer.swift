@@ -68,7 +68,10 @@ public enum ErrorRenderer {
         let frame = frames[index + offset]
         let times = best.period == 1 ? best.repeats * frame.count : frame.count
         let suffix = times > 1 ? " (\(times) times)" : ""
-        lines.append("  in \(frame.function) called at \(frame.span)\(suffix)")
+        // A function a builtin called (`(map await pids)`) has no call of its own in the source:
+        // "<unknown>:0:0" said nothing true. The builtin's frame, next, has the place.
+        let place = frame.span.isKnown ? "called at \(frame.span)" : "called by the builtin below"
+        lines.append("  in \(frame.function) \(place)\(suffix)")
       }
       if best.period > 1 {
         lines.append("  ↑ these \(best.period) frames repeat \(best.repeats) times")
