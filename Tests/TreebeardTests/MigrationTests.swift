@@ -35,6 +35,31 @@ import Testing
   /// already-live instance, which changes in place too) would make values that contain
   /// themselves: the reload is refused at the migrator and nothing changes. Chains of the same
   /// struct (a linked list 20,000 long, shared subtrees) still migrate.
+  /// A cycle that a later reload closes through an instance an earlier one migrated: the
+  /// refusal named the earlier module's migrator (not in this reload) and had no place.
+  @Test func aCycleClosedByALaterReloadNamesThatReloadsMigrator() throws {
+    let directory = ModuleDirectory()
+    let first = directory.write("ma.oxur", "(module ma)\n(defstruct A v)\n")
+    let second = directory.write("mb.oxur", "(module mb)\n(defstruct B v)\n")
+    let (interpreter, _, errors) = bufferedInterpreter()
+    try interpreter.load(path: first)
+    try interpreter.load(path: second)
+    try interpreter.eval("(def a (struct ma:A (v 1)))")
+    try interpreter.eval("(def b (struct mb:B (v 2)))")
+    directory.write(
+      "ma.oxur",
+      "(module ma)\n(defstruct A v link)\n(defn --migrate-- [version old] (struct A (v (get-v old)) (link user:b)))\n")
+    try interpreter.reload(path: first)
+    directory.write(
+      "mb.oxur",
+      "(module mb)\n(defstruct B v link)\n(defn --migrate-- [version old] (struct B (v (get-v old)) (link user:a)))\n")
+    _ = try interpreter.eval("(reload \"\(second)\")")
+    let refusal = errors.take()
+    #expect(refusal.contains("mb.oxur:3:1: --migrate-- of mb would make a"), "\(refusal)")
+    #expect(refusal.contains("✗ Module not reloaded (keeping version 1)"), "\(refusal)")
+    #expect(try interpreter.eval("b").printed == "(struct mb:B :v 2)")
+  }
+
   @Test func aMigrationThatWouldMakeAnInstanceContainItselfIsRefused() throws {
     let directory = ModuleDirectory()
     let version1 = "(module node)\n(defstruct N v next)\n(defn make [v next] (struct N (v v) (next next)))\n"

@@ -10,9 +10,12 @@
 /// once (shared structure costs its objects, not its paths). Atoms, functions and host objects
 /// are not looked into: they compare by identity.
 enum MigrationCycles {
-  /// The first migrated instance found on a cycle once every instance in `replacements` takes
-  /// its new contents, or nil when there is none.
-  static func firstCycle(_ replacements: [ObjectIdentifier: [Value]], instances: [StructInstance]) -> StructInstance? {
+  /// The first instance found on a cycle once every instance in `replacements` takes its new
+  /// contents, and the migrated instance the walk that found it started from (whose new
+  /// contents lead into the cycle); nil when there is none.
+  static func firstCycle(
+    _ replacements: [ObjectIdentifier: [Value]], instances: [StructInstance]
+  ) -> (looped: StructInstance, migrated: StructInstance)? {
     // Every object walked: 1 while what it holds is being walked (it is on the path), 2 when
     // done. Containers are coloured too: a cycle may pass through a vector that two instances
     // share, and a container entered once is not finished until everything under it is.
@@ -33,7 +36,7 @@ enum MigrationCycles {
         case .enter(let value):
           guard let id = objectIdentity(value) else { continue }
           switch state[id] {
-          case 1: return lastInstance
+          case 1: return (lastInstance, root)
           case 2: continue
           default: break
           }

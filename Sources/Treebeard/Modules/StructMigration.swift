@@ -122,12 +122,14 @@ extension Runtime {
     if !pending.isEmpty {
       var replacements: [ObjectIdentifier: [Value]] = [:]
       for (instance, _, contents) in pending { replacements[ObjectIdentifier(instance)] = contents }
-      if let looped = MigrationCycles.firstCycle(replacements, instances: pending.map(\.0)) {
-        let module = looped.type.module
+      if let (looped, migrated) = MigrationCycles.firstCycle(replacements, instances: pending.map(\.0)) {
+        // The migrator to name is one of this transaction's: the instance on the cycle may be
+        // of a module an earlier reload migrated (its link was already there), which has none now.
+        let module = migratorSpans[looped.type.module] != nil ? looped.type.module : migrated.type.module
         let span = migratorSpans[module] ?? Span.unknown
         throw OxurError(
           "migration",
-          "--migrate-- of \(module) would make a \(module):\(looped.type.name) contain itself through the values it "
+          "--migrate-- of \(module) would make a \(looped.type.qualifiedName) contain itself through the values it "
             + "returned for others (instances change in place, so old-data and the instances it reaches are the new "
             + "ones); build the new fields from copies", span: span)
       }
