@@ -48,6 +48,11 @@ struct TreebeardCommand: ParsableCommand {
         FileHandle.standardError.write(
           Data("Error: unknown command '\(first)' (and no file of that name)\n\n\(helpMessage())\n".utf8))
         Foundation.exit(64)
+      } else if first == "help", arguments.count > 1, !subcommands.contains(arguments[1]) {
+        // ArgumentParser shows the general help, successfully, for `help bogus`.
+        FileHandle.standardError.write(
+          Data("Error: no command '\(arguments[1])' to explain\n\n\(helpMessage())\n".utf8))
+        Foundation.exit(64)
       }
     }
     main(arguments)

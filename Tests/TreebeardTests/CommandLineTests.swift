@@ -27,6 +27,22 @@ import Testing
     #expect(err.contains("output cannot be written: Broken pipe"), "\(err)")
   }
 
+  /// `help bogus` showed the general help and exited 0; an error message in a terminal showed
+  /// the raw escape bytes the source held (`invalid number 2J<ESC>`), which recolour it.
+  @Test func helpForAnUnknownCommandAndEscapesInMessagesAreRefusedAndShownSafely() throws {
+    let help = try Executable.run(["help", "bogus"])
+    #expect(help.status == 64, "\(help)")
+    #expect(help.stderr.contains("no command 'bogus'"), "\(help)")
+    #expect(try Executable.run(["help", "run"]).status == 0)
+    let directory = ModuleDirectory()
+    let path = directory.write("esc.oxur", "(+ 1 2J\u{1b}[31m)\n")
+    let checked = try Executable.run(["check", path])
+    #expect(!checked.stderr.contains("\u{1b}"), "\(checked)")
+    #expect(checked.stderr.contains("invalid number 2J\\u{1b}\n"), "\(checked)")
+    let thrown = try Executable.run(["eval", "(throw (str \"bad\" (char 27) \"[2J\"))"])
+    #expect(!thrown.stderr.contains("\u{1b}"), "\(thrown)")
+  }
+
   /// Started with standard input (or output) closed, the process gave descriptor 0 (or 1) to its
   /// own signal pipe: `(read-line)` read that pipe and waited for ever. Closed standard
   /// descriptors are now opened on /dev/null first.

@@ -7,11 +7,12 @@ public enum ErrorRenderer {
   public static func render(_ error: OxurError) -> String {
     var lines: [String] = []
     let label = error.kind == "read" ? "Parse error" : "Error"
+    let message = shown(error.message)
     if error.span.isKnown {
-      lines.append("✗ \(label) at \(error.span): \(error.message)")
+      lines.append("✗ \(label) at \(error.span): \(message)")
       if let excerpt = error.span.excerpt() { lines.append(excerpt) }
     } else {
-      lines.append("✗ \(label): \(error.message)")
+      lines.append("✗ \(label): \(message)")
     }
     if !error.trace.isEmpty {
       lines.append("Stack trace (innermost first):")
@@ -32,9 +33,30 @@ public enum ErrorRenderer {
   /// One line, for reload summaries.
   public static func summary(_ error: OxurError) -> String {
     // A refused migration is a decision, not a fault in a line of code: DESIGN.md §5's wording.
-    if error.kind == "migration" && !error.span.isKnown { return error.message }
+    let message = shown(error.message)
+    if error.kind == "migration" && !error.span.isKnown { return message }
     let label = error.kind == "read" ? "Parse error" : "Error"
-    return error.span.isKnown ? "\(label) at \(error.span): \(error.message)" : "\(label): \(error.message)"
+    return error.span.isKnown ? "\(label) at \(error.span): \(message)" : "\(label): \(message)"
+  }
+
+  /// A message as a terminal may show it: control characters other than line ends and tabs
+  /// (ESC above all, which starts a sequence that moves the cursor or recolours the screen),
+  /// DEL and the C1 controls are written `\u{…}`. Messages quote source text (`invalid
+  /// number 2J<ESC>`), file names and thrown strings, which the excerpt escaped already.
+  static func shown(_ message: String) -> String {
+    func isControl(_ scalar: Unicode.Scalar) -> Bool {
+      (scalar.value < 0x20 && scalar != "\n" && scalar != "\t") || (0x7F...0x9F).contains(scalar.value)
+    }
+    guard message.unicodeScalars.contains(where: isControl) else { return message }
+    var shown = ""
+    for scalar in message.unicodeScalars {
+      if isControl(scalar) {
+        shown += "\\u{" + String(scalar.value, radix: 16) + "}"
+      } else {
+        shown.unicodeScalars.append(scalar)
+      }
+    }
+    return shown
   }
 
   struct Frame: Equatable {
