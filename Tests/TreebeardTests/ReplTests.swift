@@ -122,6 +122,20 @@ import Testing
     #expect(repl.close() == 0)
   }
 
+  /// After `(in-module calc)`, `*1` and `*e` were unknown names: they live in `user`. They are
+  /// the session's in every module, as Clojure's are in every namespace.
+  @Test func sessionVariablesWorkInEveryModule() throws {
+    let directory = ModuleDirectory()
+    directory.write("calc.oxur", "(module calc)\n(defn add [a b] (+ a b))\n")
+    let repl = try ReplSession(in: directory.url)
+    _ = repl.send(#"(load "calc.oxur")"#)
+    _ = repl.send("(in-module calc)")
+    // One entry each: the answer markers the session sends after an entry set `*1` too.
+    #expect(repl.send("(+ 1 2) (add *1 10)").out.hasSuffix("3\n13\n"))
+    #expect(repl.send("(/ 1 0) (:kind *e)").out.hasSuffix(":division-by-zero\n"))
+    #expect(repl.close() == 0)
+  }
+
   /// `*1` and `*e` were unknown names in a session's first entry ("did you mean *?"); they
   /// are nil until there is a result or an error to hold.
   @Test func sessionVariablesAreNilInTheFirstEntry() throws {

@@ -252,9 +252,19 @@ final class Analyzer {
     case .none:
       resolutionLog?.note(.global(symbol), .none)
     }
+    // A REPL session's `*1 *2 *3 *e` live in `user`; after `(in-module calc)` they are still
+    // the session's, as Clojure's are in every namespace ("unknown name: *1" before).
+    if moduleName != "user", Analyzer.sessionVariableNames.contains(name),
+      runtime.registry.existingEntry("user")?.current?.bindings[symbol]?.isSessionVariable == true
+    {
+      resolutionLog?.note(.global(symbol), .module("user"))
+      return .global(site(module: "user", name: name, span: span, argumentCount: argumentCount))
+    }
     unresolved.append((name, span))
     return .global(site(module: moduleName, name: name, span: span))
   }
+
+  static let sessionVariableNames: Set<String> = ["*1", "*2", "*3", "*e"]
 
   func resolveVariant(module: String?, name: String) -> Variant? {
     noteResolution(.variant(module: module, name: name))
