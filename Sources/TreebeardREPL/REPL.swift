@@ -156,8 +156,8 @@ public final class REPL {
         return true
       }
       do {
-        let shown = try interpreter.eval(form: form, handle: evaluation) { [self] value, global in
-          value.isVoid ? nil : (value: value, text: display(value, global))
+        let shown = try interpreter.eval(form: form, handle: evaluation) { [self] value, presentation in
+          value.isVoid ? nil : (value: value, text: try display(value, presentation))
         }
         if let shown {
           interpreter.runtime.output.write(shown.text + "\n")
@@ -178,13 +178,13 @@ public final class REPL {
   }
 
   /// A result as the REPL shows it, within `*print-length*` elements per collection and
-  /// `*print-level*` levels of nesting when the user has defined them (read by `global`).
-  func display(_ value: Value, _ global: (String) -> Value?) -> String {
+  /// `*print-level*` levels of nesting when the user has defined them. Ctrl-C stops it.
+  func display(_ value: Value, _ presentation: Interpreter.Presentation) throws -> String {
     func setting(_ name: String) -> Int? {
-      guard case .int(let limit)? = global(name) else { return nil }
+      guard case .int(let limit)? = presentation.global(name) else { return nil }
       return limit
     }
-    let text = Printer.summary(
+    let text = try presentation.summary(
       value, elementLimit: setting("*print-length*") ?? Printer.replElementLimit,
       levelLimit: setting("*print-level*") ?? .max)
     return colors ? Colors.highlight(text) : text

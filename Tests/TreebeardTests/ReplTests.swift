@@ -122,6 +122,24 @@ import Testing
     #expect(repl.close() == 0)
   }
 
+  /// A huge result under a large `*print-length*` printed for seconds whatever Ctrl-C did:
+  /// showing it is part of the entry's evaluation now, and an interrupt stops it.
+  @Test func ctrlCStopsShowingAHugeResult() throws {
+    let directory = ModuleDirectory()
+    let repl = try ReplSession(in: directory.url)
+    _ = repl.send("(def *print-length* 100000000)")
+    // Thirty times one vector of a million: 30 M numbers to show, 8 MB to hold.
+    _ = repl.send("(def big (let [v (vec (range 1000000))] (vec (repeat 30 v))))")
+    repl.submit("big")
+    Thread.sleep(forTimeInterval: 0.5)
+    repl.interrupt()
+    let stopped = repl.answer(timeout: 120)
+    #expect(stopped.err.contains("interrupted"), "\(stopped.err)")
+    #expect(stopped.out.utf8.count < 1_000_000, "\(stopped.out.utf8.count) bytes shown")
+    #expect(repl.send("(count big)").out.hasSuffix("30\n"))
+    #expect(repl.close() == 0)
+  }
+
   /// After `(in-module calc)`, `*1` and `*e` were unknown names: they live in `user`. They are
   /// the session's in every module, as Clojure's are in every namespace.
   @Test func sessionVariablesWorkInEveryModule() throws {

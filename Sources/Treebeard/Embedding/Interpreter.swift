@@ -200,16 +200,29 @@ public final class Interpreter: @unchecked Sendable {
   /// dropped and the next entry ran on uninterrupted. Printing inside also reads mutable values
   /// the result holds (atoms) in one consistent state.
   public func eval<T>(
-    form: Syntax, handle: EvaluationHandle? = nil,
-    present: @escaping (_ value: Value, _ global: (String) -> Value?) throws -> T
+    form: Syntax, handle: EvaluationHandle? = nil, present: @escaping (Value, Presentation) throws -> T
   ) throws -> T {
     try evaluating(handle) { [runtime] machine in
       let entry = runtime.registry.entry(machine.currentModule)
       let analyzer = Analyzer(runtime: runtime, machine: machine, entry: entry)
       let value = try runtime.evaluateTopLevel(form, analyzer: analyzer, machine: machine)
-      return try present(value) { name in
-        runtime.registry.existingEntry("user")?.current?.bindings[Symbol.intern(name)]?.value
-      }
+      return try present(value, Presentation(runtime: runtime, machine: machine))
+    }
+  }
+
+  /// What `eval(form:handle:present:)` lends its presenter while it still holds the evaluator.
+  public struct Presentation {
+    fileprivate let runtime: Runtime
+    fileprivate let machine: Machine
+
+    /// A global of `user` (`*print-length*`, say).
+    public func global(_ name: String) -> Value? {
+      runtime.registry.existingEntry("user")?.current?.bindings[Symbol.intern(name)]?.value
+    }
+
+    /// `Printer.summary`, stopped (throwing `interrupted`) by an interrupt of the evaluation.
+    public func summary(_ value: Value, elementLimit: Int, levelLimit: Int) throws -> String {
+      try Printer.summary(value, elementLimit: elementLimit, levelLimit: levelLimit, machine: machine)
     }
   }
 

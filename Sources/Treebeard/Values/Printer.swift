@@ -32,6 +32,17 @@ public enum Printer {
     return out
   }
 
+  /// `summary`, stopped by an interrupt of `machine`'s evaluation (a REPL showing a huge
+  /// result under a large `*print-length*`, which Ctrl-C could not stop).
+  static func summary(_ value: Value, elementLimit: Int, levelLimit: Int, machine: Machine) throws -> String {
+    var out = ""
+    let job = PrintJob(
+      budget: maximumLength, machine: machine, elementLimit: max(0, elementLimit), levelLimit: max(0, levelLimit))
+    write(value, readably: true, into: &out, depth: 0, job: job)
+    if let failure = job.failure as? OxurError, failure.kind == "interrupted" { throw failure }
+    return out
+  }
+
   /// Elements of one collection the REPL prints before eliding the rest.
   public static let replElementLimit = 1_000
 
