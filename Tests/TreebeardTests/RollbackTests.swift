@@ -100,6 +100,8 @@ import Testing
     #expect(errors.take().hasPrefix("✗ Error at <eval>:1:1: cannot roll back the last commit: it first loaded calc"))
     try interpreter.eval("(rollback nosuch)")
     #expect(errors.take() == report("(rollback nosuch)", "cannot roll back nosuch: no such module is loaded", ""))
+    try interpreter.eval("(rollback user)")
+    #expect(errors.take().contains("cannot roll back user: it was not loaded from a file"))
     interpreter.runtime.registry.historyLimit = 2
     for answer in [":v2", ":v3", ":v4", ":v5"] {
       directory.write("calc.oxur", calc(answer))

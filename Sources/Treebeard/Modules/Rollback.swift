@@ -151,8 +151,14 @@ extension Runtime {
         return try target(change.module, version: from)
       }
     }
-    guard let entry = registry.existingEntry(module), let current = entry.current, current.path != nil else {
+    guard let entry = registry.existingEntry(module), let current = entry.current else {
       throw OxurError("rollback", "cannot roll back \(module): no such module is loaded")
+    }
+    guard current.path != nil else {
+      // `user` and modules made by `in-module` are listed by `(modules)`: "no such module" was untrue.
+      throw OxurError(
+        "rollback",
+        "cannot roll back \(module): it was not loaded from a file (it is defined form by form), so it has no versions")
     }
     if let requested { return [try target(module, version: requested)] }
     guard let previous = entry.history.last else {
