@@ -167,8 +167,11 @@ struct Eval: ParsableCommand {
   // Unrecognized words are the source, so `treebeard eval -5` and `eval (- 3 5)` both work.
   @Argument(parsing: .allUnrecognized, help: "Oxur source to evaluate.") var expression: [String] = []
 
+  /// `--` ends the options, as `run --` takes it, rather than being the first word of the source.
+  private var source: ArraySlice<String> { expression.first == "--" ? expression.dropFirst() : expression[...] }
+
   func validate() throws {
-    if expression.isEmpty { throw ValidationError("eval needs the source to evaluate, e.g. treebeard eval '(+ 1 2)'") }
+    if source.isEmpty { throw ValidationError("eval needs the source to evaluate, e.g. treebeard eval '(+ 1 2)'") }
   }
 
   @OptionGroup var color: ColorOption
@@ -176,8 +179,7 @@ struct Eval: ParsableCommand {
   func run() throws {
     color.apply()
     throw ExitCode(
-      Session.evalExpression(
-        expression.joined(separator: " "), loadPath: loadPath.directories, install: HTTPBuiltins.install))
+      Session.evalExpression(source.joined(separator: " "), loadPath: loadPath.directories, install: HTTPBuiltins.install))
   }
 }
 

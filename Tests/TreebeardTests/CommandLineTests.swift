@@ -177,6 +177,8 @@ import Testing
     let result = try Executable.run(["eval", "(def x 20) (+ x 22)"])
     #expect(result.stdout == "42\n")
     #expect(result.status == 0)
+    // `--` ends the options; it was evaluated as the name `--`.
+    #expect(try Executable.run(["eval", "--", "(+ 1 2)"]).stdout == "3\n")
   }
 
   @Test func checkFindsProblemsWithoutRunning() throws {
