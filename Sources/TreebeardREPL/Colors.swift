@@ -144,4 +144,6 @@ final class ColoringOutput: OutputSink, @unchecked Sendable {
   }
 
   func flush() { target.flush() }
+
+  var failure: String? { target.failure }
 }

@@ -48,7 +48,9 @@ struct TreebeardCommand: ParsableCommand {
         FileHandle.standardError.write(
           Data("Error: unknown command '\(first)' (and no file of that name)\n\n\(helpMessage())\n".utf8))
         Foundation.exit(64)
-      } else if first == "help", arguments.count > 1, !subcommands.contains(arguments[1]) {
+      } else if first == "help", arguments.count > 1, !arguments[1].hasPrefix("-"), arguments[1] != "help",
+        !subcommands.contains(arguments[1])
+      {
         // ArgumentParser shows the general help, successfully, for `help bogus`.
         FileHandle.standardError.write(
           Data("Error: no command '\(arguments[1])' to explain\n\n\(helpMessage())\n".utf8))
@@ -179,7 +181,8 @@ struct Eval: ParsableCommand {
   func run() throws {
     color.apply()
     throw ExitCode(
-      Session.evalExpression(source.joined(separator: " "), loadPath: loadPath.directories, install: HTTPBuiltins.install))
+      Session.evalExpression(
+        source.joined(separator: " "), loadPath: loadPath.directories, install: HTTPBuiltins.install))
   }
 }
 

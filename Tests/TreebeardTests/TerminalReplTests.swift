@@ -37,7 +37,7 @@ final class TerminalSession {
     try terminal.close()
   }
 
-  /// Types `text` as keystrokes (`\r` is Enter, `\u{4}` Ctrl-D).
+  /// Types `text` as keystrokes (`\r` is Enter).
   func type(_ text: String) {
     let bytes = Array(text.utf8)
     _ = bytes.withUnsafeBytes { write(master, $0.baseAddress, $0.count) }
@@ -59,6 +59,9 @@ final class TerminalSession {
       output += chunk[..<count]
     }
   }
+
+  /// Everything shown so far, colours taken out.
+  var transcript: String { TerminalSession.plain(output) }
 
   /// Text without its colour sequences (`ESC [ … m`).
   static func plain(_ bytes: [UInt8]) -> String {
@@ -94,16 +97,18 @@ final class TerminalSession {
     terminal.type("(count (read-line))\r")
     Thread.sleep(forTimeInterval: 0.3)
     terminal.type("hello\r")
-    #expect(terminal.waitFor("\r\n5\r\n") != nil)
-    for (entry, answer) in [("(+ 1 1)", "\r\n2\r\n"), ("(+ 2 2)", "\r\n4\r\n"), ("(+ 3 3)", "\r\n6\r\n")] {
+    // Each entry typed once the prompt is back: typed earlier, its echo comes before the prompt.
+    #expect(terminal.waitFor("\r\n5\r\ntreebeard>") != nil)
+    for (entry, answer) in [
+      ("(+ 1 1)", "\r\n2\r\ntreebeard>"), ("(+ 2 2)", "\r\n4\r\ntreebeard>"), ("(+ 3 3)", "\r\n6\r\ntreebeard>"),
+    ] {
       terminal.type(entry + "\r")
       let shown = terminal.waitFor(answer)
-      #expect(shown != nil, "\(entry) got no answer")
+      #expect(shown != nil, "\(entry) got no answer: \(terminal.transcript.debugDescription)")
     }
-    // Ctrl-D at the prompt, once it is shown: typed before, the terminal may still be in the
-    // line mode of the previous entry, which takes a Ctrl-D on an empty line as nothing.
-    #expect(terminal.waitFor("\r\n6\r\ntreebeard>") != nil)
-    terminal.type("\u{4}")
+    // `:quit` rather than Ctrl-D: this session's terminal is not the child's controlling one,
+    // and libedit then missed a Ctrl-D now and then (1 run in 5); `repl_keys.py` covers keys.
+    terminal.type(":quit\r")
     #expect(terminal.close() == 0)
   }
 
@@ -118,7 +123,7 @@ final class TerminalSession {
     #expect(terminal.waitFor("\r\n4\r\n") != nil)
     terminal.type("a\r")
     #expect(terminal.waitFor("\r\n1\r\ntreebeard>") != nil)
-    terminal.type("\u{4}")
+    terminal.type(":quit\r")
     #expect(terminal.close() == 0)
   }
 }

@@ -250,15 +250,17 @@ final class Analyzer {
       resolutionLog?.note(.global(symbol), .builtin(builtin))
       return .builtin(builtin)
     case .none:
+      // A REPL session's `*1 *2 *3 *e` live in `user`; typed at a prompt after `(in-module
+      // calc)` they are still the session's, as Clojure's are in every namespace ("unknown
+      // name: *1" before). Not in a file: its code means the same whoever loads it.
+      if moduleName != "user", Analyzer.sessionVariableNames.contains(name),
+        span.file?.name.hasPrefix("<") == true,
+        runtime.registry.existingEntry("user")?.current?.bindings[symbol]?.isSessionVariable == true
+      {
+        resolutionLog?.note(.global(symbol), .module("user"))
+        return .global(site(module: "user", name: name, span: span, argumentCount: argumentCount))
+      }
       resolutionLog?.note(.global(symbol), .none)
-    }
-    // A REPL session's `*1 *2 *3 *e` live in `user`; after `(in-module calc)` they are still
-    // the session's, as Clojure's are in every namespace ("unknown name: *1" before).
-    if moduleName != "user", Analyzer.sessionVariableNames.contains(name),
-      runtime.registry.existingEntry("user")?.current?.bindings[symbol]?.isSessionVariable == true
-    {
-      resolutionLog?.note(.global(symbol), .module("user"))
-      return .global(site(module: "user", name: name, span: span, argumentCount: argumentCount))
     }
     unresolved.append((name, span))
     return .global(site(module: moduleName, name: name, span: span))

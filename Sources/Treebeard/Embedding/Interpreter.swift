@@ -186,11 +186,7 @@ public final class Interpreter: @unchecked Sendable {
   /// The caller keeps the form's `SourceFile` alive until this returns: spans only name their
   /// file, so a form whose file is gone runs, but its errors and functions quote no source.
   public func eval(form: Syntax, handle: EvaluationHandle? = nil) throws -> Value {
-    try evaluating(handle) { [runtime] machine in
-      let entry = runtime.registry.entry(machine.currentModule)
-      let analyzer = Analyzer(runtime: runtime, machine: machine, entry: entry)
-      return try runtime.evaluateTopLevel(form, analyzer: analyzer, machine: machine)
-    }
+    try eval(form: form, handle: handle) { value, _ in value }
   }
 
   /// Evaluates `form`, then `present`s its value while still holding the evaluator: `global`
@@ -206,23 +202,37 @@ public final class Interpreter: @unchecked Sendable {
       let entry = runtime.registry.entry(machine.currentModule)
       let analyzer = Analyzer(runtime: runtime, machine: machine, entry: entry)
       let value = try runtime.evaluateTopLevel(form, analyzer: analyzer, machine: machine)
-      return try present(value, Presentation(runtime: runtime, machine: machine))
+      let presentation = Presentation(runtime: runtime, machine: machine)
+      defer { presentation.isOpen = false }
+      return try present(value, presentation)
     }
   }
 
   /// What `eval(form:handle:present:)` lends its presenter while it still holds the evaluator.
-  public struct Presentation {
+  /// Closed when the presenter returns: kept and used later, it would read state other threads
+  /// change (not `withoutActuallyEscaping`: the evaluation thread may keep its last closure,
+  /// which that traps on).
+  public final class Presentation: @unchecked Sendable {
     fileprivate let runtime: Runtime
     fileprivate let machine: Machine
+    fileprivate var isOpen = true
 
-    /// A global of `user` (`*print-length*`, say).
-    public func global(_ name: String) -> Value? {
-      runtime.registry.existingEntry("user")?.current?.bindings[Symbol.intern(name)]?.value
+    fileprivate init(runtime: Runtime, machine: Machine) {
+      self.runtime = runtime
+      self.machine = machine
     }
 
-    /// `Printer.summary`, stopped (throwing `interrupted`) by an interrupt of the evaluation.
+    /// A global of `user` (`*print-length*`, say); nil once the presentation is closed.
+    public func global(_ name: String) -> Value? {
+      guard isOpen else { return nil }
+      return runtime.registry.existingEntry("user")?.current?.bindings[Symbol.intern(name)]?.value
+    }
+
+    /// `Printer.summary`, stopped (throwing `interrupted`) by an interrupt of the evaluation;
+    /// an error once the presentation is closed.
     public func summary(_ value: Value, elementLimit: Int, levelLimit: Int) throws -> String {
-      try Printer.summary(value, elementLimit: elementLimit, levelLimit: levelLimit, machine: machine)
+      guard isOpen else { throw OxurError("internal", "a presentation was used after its evaluation ended") }
+      return try Printer.summary(value, elementLimit: elementLimit, levelLimit: levelLimit, machine: machine)
     }
   }
 

@@ -7,7 +7,7 @@ public enum ErrorRenderer {
   public static func render(_ error: OxurError) -> String {
     var lines: [String] = []
     let label = error.kind == "read" ? "Parse error" : "Error"
-    let message = shown(error.message)
+    let message = error.message
     if error.span.isKnown {
       lines.append("✗ \(label) at \(error.span): \(message)")
       if let excerpt = error.span.excerpt() { lines.append(excerpt) }
@@ -27,16 +27,17 @@ public enum ErrorRenderer {
         contentsOf: traceLines(error.outerTrace.map { Frame(function: $0.function, span: $0.span, count: $0.count) }))
     }
     lines.append(contentsOf: error.consequences)
-    return lines.joined(separator: "\n")
+    // All of it: file names, function names in the trace and consequences come from the
+    // program too. The excerpt has escaped its own already, so it passes unchanged.
+    return shown(lines.joined(separator: "\n"))
   }
 
   /// One line, for reload summaries.
   public static func summary(_ error: OxurError) -> String {
     // A refused migration is a decision, not a fault in a line of code: DESIGN.md §5's wording.
-    let message = shown(error.message)
-    if error.kind == "migration" && !error.span.isKnown { return message }
+    if error.kind == "migration" && !error.span.isKnown { return shown(error.message) }
     let label = error.kind == "read" ? "Parse error" : "Error"
-    return error.span.isKnown ? "\(label) at \(error.span): \(message)" : "\(label): \(message)"
+    return shown(error.span.isKnown ? "\(label) at \(error.span): \(error.message)" : "\(label): \(error.message)")
   }
 
   /// A message as a terminal may show it: control characters other than line ends and tabs
@@ -92,7 +93,10 @@ public enum ErrorRenderer {
         let suffix = times > 1 ? " (\(times) times)" : ""
         // A function a builtin called (`(map await pids)`) has no call of its own in the source:
         // "<unknown>:0:0" said nothing true. The builtin's frame, next, has the place.
-        let place = frame.span.isKnown ? "called at \(frame.span)" : "called by the builtin below"
+        let place =
+          frame.span.isKnown
+          ? "called at \(frame.span)"
+          : index + offset + 1 < frames.count ? "called by the builtin below" : "called from outside the source"
         lines.append("  in \(frame.function) \(place)\(suffix)")
       }
       if best.period > 1 {

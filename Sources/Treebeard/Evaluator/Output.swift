@@ -58,6 +58,12 @@ public final class StandardOutput: OutputSink, @unchecked Sendable {
         Foundation.write(descriptor, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
       }
       if written < 0 && errno == EINTR { continue }
+      if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+        // A descriptor left non-blocking by whoever started the process: a full pipe, not a
+        // reader gone. Wait until it takes more.
+        var ready = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+        if poll(&ready, 1, -1) >= 0 || errno == EINTR { continue }
+      }
       if written <= 0 {
         let reason = written < 0 ? String(cString: strerror(errno)) : "nothing written"
         if writeFailure == nil { writeFailure = "output cannot be written: \(reason)" }

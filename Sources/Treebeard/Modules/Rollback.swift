@@ -115,6 +115,13 @@ extension Runtime {
         }
     } catch let error as OxurError {
       throw LoadFailure(error: error, kept: kept, attempted: module, wasReload: true)
+    } catch let exit as ExitRequest {
+      // A re-expanded user's top level ran `(exit n)`: the program's to decide, not a message.
+      var failure = LoadFailure(
+        error: OxurError("exit", "(exit \(exit.code))", span: exit.span), kept: kept, attempted: module,
+        wasReload: true)
+      failure.exit = exit
+      throw failure
     } catch {
       throw LoadFailure(error: OxurError("rollback", "\(error)"), kept: kept, attempted: module, wasReload: true)
     }

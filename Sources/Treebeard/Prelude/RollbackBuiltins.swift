@@ -22,8 +22,18 @@ enum RollbackBuiltins {
           }
         }
       } catch let failure as LoadFailure {
+        if var exit = failure.exit {
+          exit.consequences.append(keptLine(failure))
+          throw exit
+        }
         if m.runtime.transaction != nil { throw failure.error }
         _ = failure.error.located(m.reportSite)
+        // A Ctrl-C that stopped the rollback stops the code that asked for it, as for a load:
+        // reported once, by whoever reports the interrupt, with what was kept.
+        if failure.error.kind == "interrupted" {
+          failure.error.consequences.append(keptLine(failure))
+          throw failure.error
+        }
         let excerpt = failure.error.span.excerpt().map { $0 + "\n" } ?? ""
         m.reportProblem("✗ " + ErrorRenderer.summary(failure.error) + "\n" + excerpt + keptLine(failure) + "\n")
       }
