@@ -10,6 +10,21 @@ import Testing
     "(module pricing)\n(defn rate [] \(rate))\n(defn price [n] (* n (rate)))\n(defn --check-- [] \(check))\n"
   }
 
+  /// A module loaded by another's `--check--` joined the transaction after the checks had passed
+  /// it by: its own `--check--` (here false) never ran and it was committed. A check may not load.
+  @Test func aCheckCannotLoadModules() throws {
+    let directory = ModuleDirectory()
+    let other = directory.write("n.oxur", "(module n)\n(defn --check-- [] false)\n")
+    let path = directory.write(
+      "geo.oxur", "(module geo)\n(defn mk [] 1)\n(defn --check-- [] (load \(Printer.readable(.string(other)))) true)\n")
+    let (interpreter, _, errors) = bufferedInterpreter()
+    try interpreter.eval("(load \"\(path)\")")
+    let refusal = errors.take()
+    #expect(refusal.contains("geo.oxur:3:20: --check-- of geo failed: --check-- of geo cannot load"), "\(refusal)")
+    #expect(refusal.contains("✗ Module not loaded: geo"), "\(refusal)")
+    #expect(!interpreter.modules().contains { $0.name == "n" || $0.name == "geo" })
+  }
+
   @Test func aPassingCheckCommitsAndIsReported() throws {
     let directory = ModuleDirectory()
     let path = directory.write("pricing.oxur", pricing("2", check: "(= (price 10) 20)"))

@@ -8,8 +8,12 @@ extension Runtime {
   /// Runs the `(defn --check-- [] …)` of every staged module that defines one, after staging
   /// (and migration) and before the commit, with the staged code current for the loader only.
   /// A throw, `false` or `nil` aborts the whole transaction with the check's message.
+  /// A check may not load or reload modules: one staged by a check had no `--check--` of its
+  /// own run (the loop had passed), nor the other tests a commit makes, and was committed.
   func runChecks(_ transaction: LoadTransaction, machine: Machine) throws {
+    defer { transaction.runningCheck = nil }
     for item in transaction.staged {
+      transaction.runningCheck = item.entry.name
       guard let check = item.staging.bindings[Runtime.checkName] else { continue }
       let span: Span
       if case .closure(let closure) = check.value { span = closure.lambda.span } else { span = .unknown }

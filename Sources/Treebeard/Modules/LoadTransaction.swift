@@ -25,6 +25,8 @@ final class LoadTransaction {
   /// The first nested load that failed. The transaction cannot commit even when the module's
   /// code caught that error: half of a nested load must not become current.
   var nestedFailure: Error?
+  /// The module whose `--check--` runs now: no load may join the transaction then.
+  var runningCheck: String?
   /// Modules one transaction may stage: loads nest on the host stack.
   static let maximumNesting = 1000
   /// `:force` and rollbacks: instances of an outdated struct layout keep it instead of being

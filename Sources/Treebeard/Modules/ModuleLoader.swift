@@ -230,6 +230,12 @@ extension Runtime {
   ) throws -> [CommittedModule] {
     if let transaction {
       if dryRun { throw OxurError("load", "a dry run cannot run inside another load") }
+      if let checking = transaction.runningCheck {
+        throw OxurError(
+          "load",
+          "--check-- of \(checking) cannot load or reload modules: it checks the staged code (load them in the module's top level)"
+        )
+      }
       // A load inside a load joins it. Staging a module twice means a file (re)loads itself,
       // directly or through others: that recursed until the host stack overflowed.
       do {
