@@ -193,15 +193,30 @@ extension Runtime {
           changed = true
           continue
         }
+        // A file deleted, or now declaring another module, is not read into this one; the
+        // module is expanded again from the text its version was loaded from. Kept with the
+        // old macros' expansions, it called what the new ones no longer define.
+        func fromLoadedText(_ why: String) -> Bool {
+          guard let file = current.sourceFile else { return false }
+          warnings.append(
+            "⚠ \(displayName(path)) \(why); \(entry.name) is expanded again from the text version \(current.number) was loaded from"
+          )
+          result.append((ModuleSource(path: path, text: file.text, contentHash: current.contentHash), entry.name))
+          users.insert(entry.name)
+          changed = true
+          return true
+        }
         guard isModuleFile(path) else {
+          if fromLoadedText("was deleted") { continue }
           warnings.append(
             "⚠ \(displayName(path)) was deleted; \(entry.name) keeps version \(current.number), expanded with the old macros"
           )
           continue
         }
         let source = try readModuleSource(path)
-        try refuseWipe(source, replacing: entry.name, version: current)
         let declared = moduleName(of: source)
+        if declared != entry.name, fromLoadedText("now declares module \(declared)") { continue }
+        try refuseWipe(source, replacing: entry.name, version: current)
         guard declared == entry.name else {
           warnings.append(
             "⚠ \(displayName(path)) now declares module \(declared); \(entry.name) keeps version \(current.number), expanded with the old macros"
