@@ -107,6 +107,21 @@ import Testing
     #expect(output.take() == "")
   }
 
+  /// Definitions typed into a file's module (`in-module`) vanished at its next reload from the
+  /// file, which reported no change: they are recorded, and the reload names what it replaced.
+  @Test func aReloadNamesTheDefinitionsTypedIntoItsModuleThatItReplaces() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("calc.oxur", "(module calc)\n(defn f [] :c1)\n")
+    let (interpreter, output, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    try interpreter.eval("(in-module calc)\n(defn extra [] :repl)\n(defn f [] :repl-f)\n(in-module user)")
+    _ = output.take()
+    let outcome = try interpreter.reload(path: path)
+    #expect(outcome.changes.changed == ["f"])
+    #expect(outcome.changes.removed == ["extra"])
+    #expect(try interpreter.eval("(calc:f)").printed == ":c1")
+  }
+
   /// A changed definition's own version counts up across reloads; an unchanged one keeps its.
   @Test func definitionVersionsFollowReloads() throws {
     let directory = ModuleDirectory()

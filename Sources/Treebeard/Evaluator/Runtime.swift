@@ -218,9 +218,11 @@ public final class Runtime: @unchecked Sendable {
       return
     }
     // Staged code is fingerprinted for the reload diff (comments and layout are already gone),
-    // with what user macros inside it expanded to.
+    // with what user macros inside it expanded to. So is a definition typed at a prompt into a
+    // module loaded from a file (`(in-module calc)`): unrecorded, the next reload from the file
+    // dropped or replaced it and reported no change.
     let version = analyzer.version
-    let fingerprinted = version.number == 0
+    let fingerprinted = version.number == 0 || (version.path != nil && transaction == nil)
     // A form that expanded nothing spent no time expanding worth a clock read (about 40 ns,
     // a thousand times per reload of a large module): its head check counts as analysis.
     if steps > 0, let timed { timed.addTime(.expand, module: analyzer.moduleName, clock.lap()) }
