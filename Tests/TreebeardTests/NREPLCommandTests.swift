@@ -11,19 +11,8 @@ import TreebeardNREPL
     let directory = ModuleDirectory()
     for arguments in [["nrepl", "--port", "65537"], ["nrepl", "--port=-1"], ["--nrepl=99999"]] {
       // Under a timeout: a server that did start would serve until stopped.
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-      process.arguments = ["10", Executable.url.path] + arguments
-      process.currentDirectoryURL = directory.url
-      let error = Pipe()
-      process.standardError = error
-      process.standardOutput = FileHandle.nullDevice
-      try process.run()
-      process.waitUntilExit()
-      let result = (
-        status: process.terminationStatus,
-        stderr: String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-      )
+      let result = try Executable.run(
+        ["10", Executable.url.path] + arguments, in: directory.url, program: "/usr/bin/timeout")
       #expect(result.status == 64, "\(arguments): \(result)")
       #expect(result.stderr.contains("to 65535, not"), "\(arguments): \(result)")
       #expect(!FileManager.default.fileExists(atPath: directory.path(".nrepl-port")))

@@ -69,12 +69,14 @@ enum Executable {
     return SpecRunner.packageRoot.appendingPathComponent(".build/debug/treebeard")
   }
 
-  /// Runs `treebeard` with arguments and optional stdin, in `directory`.
+  /// Runs `treebeard` (or `program`: a shell or `timeout` that runs it) with arguments and
+  /// optional stdin, in `directory`.
   static func run(
-    _ arguments: [String], stdin: String = "", in directory: URL? = nil, environment: [String: String] = [:]
+    _ arguments: [String], stdin: String = "", in directory: URL? = nil, environment: [String: String] = [:],
+    program: String? = nil
   ) throws -> ProcessResult {
     let process = Process()
-    process.executableURL = url
+    process.executableURL = program.map { URL(fileURLWithPath: $0) } ?? url
     process.arguments = arguments
     if !environment.isEmpty {
       process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
