@@ -178,6 +178,8 @@ private final class WatchLoop: @unchecked Sendable {
   /// Module files already warned about (deleted, turned into a directory, unreadable): one
   /// warning each time, not one per event; forgotten once the file reads again.
   private var warnedDeleted: Set<String> = []
+  /// Files whose header now names another module, and that name (warned about once).
+  private var renamedWarnings: [String: String] = [:]
   /// The content hashes of saves that failed to reload, so touching one again says nothing new
   /// (until a reload commits: then it may load). Several per file: an in-place save seen
   /// half-way (the file emptied, then written) failed as an empty file, and when one hash was
@@ -244,8 +246,11 @@ private final class WatchLoop: @unchecked Sendable {
     // both claiming the path: the file belongs to the one loaded from it last (what it held
     // last), or its unchanged saves reloaded and its failures named the other.
     var byPath: [String: ModuleInfo] = [:]
+    /// Every module each path was loaded as (a header changed and loaded by hand: two).
+    var namesByPath: [String: Set<String>] = [:]
     for module in interpreter.modules() {
       guard let path = module.path else { continue }
+      namesByPath[path, default: []].insert(module.name)
       for key in Set([path, URL(fileURLWithPath: path).resolvingSymlinksInPath().path]) {
         if let claimant = byPath[key], claimant.loadedAt > module.loadedAt { continue }
         byPath[key] = module
@@ -308,6 +313,20 @@ private final class WatchLoop: @unchecked Sendable {
         continue
       }
       guard ready.contentHash == hash else { continue }
+      // A header renamed (mid-edit, or for good) is not a reload of this module, nor a load of
+      // another: every name typed on the way was loaded as a module of its own. As reload-all
+      // does, the module stays and the save waits for its header to come back.
+      if let declared = ready.declaredModule, declared != module.name, namesByPath[path]?.contains(declared) != true {
+        if renamedWarnings[path] != declared {
+          renamedWarnings[path] = declared
+          interpreter.runtime.reportProblem(
+            "⚠ \(display(path)) now declares module \(declared); keeping \(module.name) version \(module.version)"
+              + " (load the file to add \(declared))\n")
+          interpreter.runtime.errorOutput.flush()
+        }
+        continue
+      }
+      renamedWarnings[path] = nil
       hashes[path] = hash
       if isNews {
         changed.append(path)

@@ -11,6 +11,8 @@ public struct PreparedModule: Sendable {
   public var path: String { source.path }
   /// The content hash of the text that was read (compare with `ModuleInfo.contentHash`).
   public var contentHash: String { source.contentHash }
+  /// The module its `(module …)` header names; nil without a header.
+  public var declaredModule: String? { Runtime.headerName(of: source) }
 }
 
 extension Interpreter {

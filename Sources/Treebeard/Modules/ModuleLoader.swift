@@ -83,13 +83,16 @@ extension Runtime {
   /// The module a file defines: its `(module …)` header, else its base name. Reads only the
   /// first form, so a file broken further down still names its module.
   func moduleName(of source: ModuleSource) -> String {
+    Runtime.headerName(of: source) ?? FilePaths.baseName(source.path)
+  }
+
+  /// The module a file's `(module name)` header names; nil without one.
+  static func headerName(of source: ModuleSource) -> String? {
     var reader = Reader(SourceFile(name: source.path, text: source.text))
-    if let first = try? reader.next(), case .list(let items) = first.kind, items.count == 2,
+    guard let first = try? reader.next(), case .list(let items) = first.kind, items.count == 2,
       items[0].symbolName == "module", case .symbol(nil, let name) = items[1].kind
-    {
-      return name
-    }
-    return FilePaths.baseName(source.path)
+    else { return nil }
+    return name
   }
 
   /// A load error about the module a file names, placed at its header (else its first line):
