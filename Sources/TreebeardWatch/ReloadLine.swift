@@ -11,6 +11,6 @@ enum ReloadLine {
     let summary = outcome.changes.isEmpty ? "" : " " + outcome.changes.summary
     let verb = outcome.isReload ? "Auto-reloaded" : "Auto-loaded"
     return
-      "↻ \(verb): \(outcome.module) (version \(outcome.version), \(Milliseconds.tenths(milliseconds)) ms)\(summary)"
+      "↻ \(verb): \(outcome.module) (version \(outcome.version), \(Milliseconds.text(milliseconds)))\(summary)"
   }
 }

@@ -176,7 +176,6 @@ extension Runtime {
   ) {
     var result: [(ModuleSource, String)] = []
     var names = changing
-    var users: Set<String> = []
     var warnings: [String] = []
     var changed = true
     while changed {
@@ -186,24 +185,26 @@ extension Runtime {
           !names.isDisjoint(with: current.macroSources.keys) || !current.layoutSources.isDisjoint(with: names)
         else { continue }
         names.insert(entry.name)
-        if fromCurrentText, let file = current.sourceFile {
-          result.append(
-            (ModuleSource(path: path, text: file.text, contentHash: current.contentHash), entry.name))
-          users.insert(entry.name)
+        func add(_ source: ModuleSource) {
+          result.append((source, entry.name))
           changed = true
+        }
+        let loadedText = current.sourceFile.map {
+          ModuleSource(path: path, text: $0.text, contentHash: current.contentHash)
+        }
+        if fromCurrentText, let loadedText {
+          add(loadedText)
           continue
         }
         // A file deleted, or now declaring another module, is not read into this one; the
         // module is expanded again from the text its version was loaded from. Kept with the
         // old macros' expansions, it called what the new ones no longer define.
         func fromLoadedText(_ why: String) -> Bool {
-          guard let file = current.sourceFile else { return false }
+          guard let loadedText else { return false }
           warnings.append(
             "⚠ \(displayName(path)) \(why); \(entry.name) is expanded again from the text version \(current.number) was loaded from"
           )
-          result.append((ModuleSource(path: path, text: file.text, contentHash: current.contentHash), entry.name))
-          users.insert(entry.name)
-          changed = true
+          add(loadedText)
           return true
         }
         guard isModuleFile(path) else {
@@ -223,9 +224,7 @@ extension Runtime {
           )
           continue
         }
-        result.append((source, entry.name))
-        users.insert(entry.name)
-        changed = true
+        add(source)
       }
     }
     return (result, warnings)

@@ -139,7 +139,7 @@ extension Registry {
 
 /// Formats milliseconds as the reload lines print them: `1.2 ms`.
 public enum Milliseconds {
-  static func text(_ value: Double) -> String { tenths(value) + " ms" }
+  public static func text(_ value: Double) -> String { tenths(value) + " ms" }
 
   /// `value` to one decimal place (`4.1`). Not `String(format:)`: its variadic arguments are
   /// found by a dynamic cast that scanned the executable's conformance records, 0.2 M

@@ -1,8 +1,9 @@
 // Output builtins: print, println, pr, prn, flush, format.
 
 enum OutputBuiltins {
-  /// nil, or the `io` error of an output whose reader is gone: the program stops as Python's
-  /// does with BrokenPipeError, instead of printing into nothing for ever.
+  /// A printing builtin's `nil`, after throwing the `io` error of an output whose reader is
+  /// gone: the program stops as Python's does with BrokenPipeError, instead of printing into
+  /// nothing for ever.
   private static func written(_ m: Machine) throws -> Value {
     if let failure = m.output.failure { throw OxurError("io", failure) }
     return .nil
