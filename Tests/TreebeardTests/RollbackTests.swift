@@ -160,4 +160,60 @@ import Testing
     #expect(outcomes.last?.dependentBecause == "re-expanded: it uses macros of macs")
     #expect(try interpreter.eval("(client:f)").printed == "[:v2 1]")
   }
+
+  /// A macro user rolled back alone came back with its expansions of macros that had changed
+  /// since, while those macros stayed new: a state no load reaches. Its text is now expanded
+  /// again with the macros there are (its top level runs, as a load's does); a version whose
+  /// macros have not changed is restored as it was, without running anything.
+  @Test func rollingBackAMacroUserExpandsItsTextAgainWhenTheMacrosChanged() throws {
+    let directory = ModuleDirectory()
+    let macros = directory.write("macs.oxur", "(module macs)\n(defmacro tag [x] `[:v1 ~x])\n")
+    func client(_ n: Int) -> String {
+      "(module client)\n(import macs)\n(println \"client top level\")\n(defn f [] (macs:tag \(n)))\n"
+    }
+    let path = directory.write("client.oxur", client(1))
+    let (interpreter, output, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    directory.write("client.oxur", client(2))
+    try interpreter.reload(path: path)
+    _ = output.take()
+    try interpreter.eval("(rollback client)")
+    #expect(output.take() == "✓ Rolled back client to version 1 (now version 3)\n")
+    #expect(try interpreter.eval("(client:f)").printed == "[:v1 1]")
+    try interpreter.eval("(rollback client 2)")
+    directory.write("macs.oxur", "(module macs)\n(defmacro tag [x] `[:v2 ~x])\n")
+    try interpreter.reload(path: macros)
+    #expect(try interpreter.eval("(client:f)").printed == "[:v2 2]")
+    _ = output.take()
+    try interpreter.eval("(rollback client 1)")
+    #expect(
+      output.take()
+        == "client top level\n✓ Rolled back client to version 1 (now version 6; "
+        + "its text expanded again: the macros of macs it uses have changed since)\n")
+    #expect(try interpreter.eval("(client:f)").printed == "[:v2 1]")
+    let outcome = try interpreter.rollback(module: "client", to: 5)
+    #expect(outcome.first?.reexpandedWith == [])
+    #expect(try interpreter.eval("(client:f)").printed == "[:v2 2]")
+  }
+
+  /// When the macros a rolled-back version used are gone, expanding its text again fails:
+  /// the rollback is refused and nothing changes.
+  @Test func aRollbackWhoseMacrosAreGoneChangesNothing() throws {
+    let directory = ModuleDirectory()
+    let macros = directory.write("macs.oxur", "(module macs)\n(defmacro tag [x] `[:v1 ~x])\n")
+    let path = directory.write("client.oxur", "(module client)\n(import macs)\n(defn f [] (macs:tag 1))\n")
+    let (interpreter, output, errors) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    directory.write("client.oxur", "(module client)\n(import macs)\n(defn f [] :plain)\n")
+    try interpreter.reload(path: path)
+    directory.write("macs.oxur", "(module macs)\n(defmacro label [x] `[:v2 ~x])\n")
+    try interpreter.reload(path: macros)
+    _ = output.take()
+    try interpreter.eval("(rollback client 1)")
+    let report = errors.take()
+    #expect(report.contains("macs:tag"))
+    #expect(report.hasSuffix("✗ Nothing rolled back (keeping client v2)\n"))
+    #expect(try interpreter.eval("(client:f)").printed == ":plain")
+    #expect(interpreter.modules().first { $0.name == "client" }?.version == 2)
+  }
 }

@@ -432,7 +432,11 @@ final class Analyzer {
     // The answer `answer(.macro…)` would compute by the same look-up, noted without repeating it.
     resolutionLog?.note(.macro(module: module, name: name), found == nil ? .none : .blocked)
     guard let (macro, provider) = found else { return nil }
-    if provider != moduleName, version.macroSources[provider]?.isKnown != true { version.macroSources[provider] = span }
+    if provider != moduleName {
+      let current = version
+      if current.macroSources[provider]?.isKnown != true { current.macroSources[provider] = span }
+      current.expandedMacros[provider, default: [:]][symbols.symbol(name)] = macro
+    }
     return macro
   }
 

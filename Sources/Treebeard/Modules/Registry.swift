@@ -78,6 +78,10 @@ public final class ModuleVersion: @unchecked Sendable {
   /// of them reloads, this module is re-expanded from its file in the same transaction. Each
   /// with where its first macro was expanded (the place a macro cycle is reported).
   var macroSources: [String: Span] = [:]
+  /// The macros of other modules this version's code was expanded with, by provider and name:
+  /// a rollback to this version expands its text again when one of them is no longer the
+  /// same macro, rather than restoring expansions of macros that have changed since.
+  var expandedMacros: [String: [Symbol: Value]] = [:]
   /// Modules whose struct layouts this version's `(struct m:T …)` forms were checked against
   /// (also compile-time edges): a reload of one re-analyzes this module in the same transaction,
   /// so a constructor the new layout breaks fails that reload instead of a later call.

@@ -21,6 +21,9 @@ public struct RollbackOutcome: Sendable, Equatable {
   /// macros, or analyzed again against the restored struct layouts: `restored` is then the
   /// version whose text was used (the one current before).
   public var dependentBecause: String? = nil
+  /// Modules whose macros the restored version was expanded with and which have changed since:
+  /// its text was expanded again with their current macros instead of restoring its code.
+  public var reexpandedWith: [String] = []
 }
 
 extension ModuleVersion {
@@ -47,6 +50,7 @@ extension ModuleVersion {
     copy.imports = imports
     copy.importSpans = importSpans
     copy.macroSources = macroSources
+    copy.expandedMacros = expandedMacros
     copy.layoutSources = layoutSources
     copy.constructedLayouts = constructedLayouts
     copy.definitionOrder = definitionOrder
@@ -79,12 +83,25 @@ extension Runtime {
       let opened = LoadTransaction(currentModule: machine.currentModule, keepsOldLayouts: true)
       transaction = opened
       defer { transaction = nil }
+      // A version expanded with macros that have changed since would come back with expansions
+      // nothing defines any more: its text is expanded again with the macros there are now.
+      let changedProviders = targets.map { changedMacroProviders(of: $0.1, restoring: targets) }
       let plan = try stageAndPlan(opened, machine: machine) {
-        for (entry, version) in targets {
+        for ((entry, version), changed) in zip(targets, changedProviders) where changed.isEmpty {
           opened.stage(entry, version.copyForRollback(current: entry.current), reason: .rolledBack)
         }
         try refuseMissingImports(targets)
         try refuseStaleConstructors(opened)
+        for ((entry, version), changed) in zip(targets, changedProviders) where !changed.isEmpty {
+          guard let path = version.path, let file = version.sourceFile else {
+            throw OxurError(
+              "rollback",
+              "cannot roll back \(entry.name) to version \(version.number): the macros of "
+                + "\(changed.joined(separator: ", ")) it was expanded with have changed, and its text is not kept")
+          }
+          let source = ModuleSource(path: path, text: file.text, contentHash: version.contentHash)
+          try stageModule(source, name: entry.name, reason: .rolledBack, machine: machine)
+        }
         // Modules expanded with the macros being replaced are expanded again, from the text
         // their current version was loaded from: not from their files, which may hold edits.
         let (users, _) = try macroUsers(of: Set(targets.map { $0.0.name }), fromCurrentText: true)
@@ -97,9 +114,11 @@ extension Runtime {
       for warning in plan.warnings { machine.reportProblem(warning + "\n") }
       let committed = opened.commit(
         historyLimit: registry.historyLimit, plan: plan, registry: registry, started: Stopwatch())
-      let restored = targets.compactMap { entry, version in
-        committed.first { $0.name == entry.name }.map {
-          RollbackOutcome(module: entry.name, restored: version.number, version: $0.version)
+      let restored = zip(targets, changedProviders).compactMap { target, changed in
+        committed.first { $0.name == target.0.name }.map {
+          var outcome = RollbackOutcome(module: target.0.name, restored: target.1.number, version: $0.version)
+          outcome.reexpandedWith = changed
+          return outcome
         }
       }
       let rolledBack = restored.map(\.module).joined(separator: ", ")
@@ -194,6 +213,19 @@ extension Runtime {
 }
 
 extension Runtime {
+  /// The modules whose macros `version` was expanded with and which will not be the same macros
+  /// once `targets` are restored (a provider rolled back with it counts as its restored version).
+  func changedMacroProviders(of version: ModuleVersion, restoring targets: [(ModuleEntry, ModuleVersion)]) -> [String] {
+    version.expandedMacros.keys.sorted().filter { provider in
+      let macros =
+        targets.first { $0.0.name == provider }?.1.macros ?? registry.existingEntry(provider)?.current?.macros ?? [:]
+      return version.expandedMacros[provider]?.contains { name, used in
+        guard case .closure(let then) = used, case .closure(let now)? = macros[name] else { return true }
+        return then !== now
+      } ?? false
+    }
+  }
+
   /// A restored version is not analyzed again, so its `(struct m:T …)` forms were checked
   /// against the layouts of that time: when one has changed since (and is not rolled back
   /// with it), the rollback is refused rather than leaving a constructor that fails when called.

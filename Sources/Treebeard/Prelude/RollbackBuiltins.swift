@@ -16,9 +16,14 @@ enum RollbackBuiltins {
         for outcome in try m.runtime.rollback(module: module, to: version, machine: m) {
           if let because = outcome.dependentBecause {
             m.output.write("  ↳ \(outcome.module) (version \(outcome.version), \(because))\n")
-          } else {
+          } else if outcome.reexpandedWith.isEmpty {
             m.output.write(
               "✓ Rolled back \(outcome.module) to version \(outcome.restored) (now version \(outcome.version))\n")
+          } else {
+            let providers = outcome.reexpandedWith.joined(separator: ", ")
+            m.output.write(
+              "✓ Rolled back \(outcome.module) to version \(outcome.restored) (now version \(outcome.version); "
+                + "its text expanded again: the macros of \(providers) it uses have changed since)\n")
           }
         }
       } catch let failure as LoadFailure {
