@@ -337,4 +337,21 @@ extension ReloadReportTests {
     #expect(Milliseconds.tenths(1e300) == "\(1e300)")
     #expect(Milliseconds.tenths(.nan) == "nan")
   }
+
+  /// A `(reload-all)` in a module's top level joins that load: it printed "Nothing to reload"
+  /// even when it had staged a changed module, which the outer load then reported.
+  @Test func aReloadAllInsideALoadLeavesTheReportToThatLoad() throws {
+    let directory = ModuleDirectory()
+    let b = directory.write("b.oxur", "(module b)\n(defn g [] 1)\n")
+    let a = directory.write("a.oxur", "(module a)\n(reload-all)\n(defn f [] 1)\n")
+    let (interpreter, output, _) = bufferedInterpreter()
+    try interpreter.load(path: b)
+    directory.write("b.oxur", "(module b)\n(defn g [] 2)\n")
+    _ = output.take()
+    try interpreter.eval("(load \"\(a)\")")
+    #expect(
+      output.take().maskingTimings
+        == "✓ Loaded module: a (version 1)\n  ↳ b (version 2, loaded by a) ~g\n")
+    #expect(try interpreter.eval("(b:g)").printed == "2")
+  }
 }

@@ -35,6 +35,9 @@ enum ModuleBuiltins {
         let (outcomes, warnings) = try m.runtime.reloadAll(directory: directory, announce: !quiet, machine: m)
         if quiet { return Collections.vector(outcomes.map { .string($0.module) }) }
         for warning in warnings { m.reportProblem(warning + "\n") }
+        // Inside another load it joined that transaction: the outer load reports what it took
+        // ("Nothing to reload" was printed there even when it had staged modules).
+        if m.runtime.transaction != nil { return .void }
         if outcomes.isEmpty {
           m.output.write("✓ Nothing to reload\n")
         } else {
