@@ -216,4 +216,26 @@ import Testing
     #expect(try interpreter.eval("(client:f)").printed == ":plain")
     #expect(interpreter.modules().first { $0.name == "client" }?.version == 2)
   }
+
+  /// A user two steps from the rolled-back macros is listed with the module whose macros it
+  /// uses: its line named the rolled-back module, which it never uses.
+  @Test func aTransitiveMacroUserIsListedWithItsOwnProvider() throws {
+    let directory = ModuleDirectory()
+    let macros = directory.write("macs.oxur", "(module macs)\n(defmacro tag [x] `[:v1 ~x])\n")
+    directory.write("client.oxur", "(module client)\n(import macs)\n(defmacro wrap [x] (macs:tag x))\n")
+    let app = directory.write("app.oxur", "(module app)\n(import client)\n(defn f [] (client:wrap 1))\n")
+    let (interpreter, output, _) = bufferedInterpreter()
+    try interpreter.load(path: app)
+    directory.write("macs.oxur", "(module macs)\n(defmacro tag [x] `[:v2 ~x])\n")
+    try interpreter.reload(path: macros)
+    #expect(try interpreter.eval("(app:f)").printed == "[:v2 1]")
+    _ = output.take()
+    try interpreter.eval("(rollback macs)")
+    #expect(
+      output.take()
+        == "✓ Rolled back macs to version 1 (now version 3)\n"
+        + "  ↳ client (version 3, re-expanded: it uses macros of macs)\n"
+        + "  ↳ app (version 3, re-expanded: it uses macros of client)\n")
+    #expect(try interpreter.eval("(app:f)").printed == "[:v1 1]")
+  }
 }

@@ -76,7 +76,7 @@ extension Runtime {
         kept = [(module, current.number)]
       }
       let targets = try rollbackTargets(module: module, to: requested)
-      var dependents: [(name: String, from: Int, reason: LoadTransaction.Reason)] = []
+      var dependents: [(name: String, from: Int, reason: LoadTransaction.Reason, providers: [String])] = []
       kept = targets.compactMap { entry, _ in entry.current.map { (entry.name, $0.number) } }
       // The restored code may declare an older struct layout: live instances keep the one they
       // have (a rollback must not need a migrator of the version it leaves).
@@ -104,10 +104,17 @@ extension Runtime {
         }
         // Modules expanded with the macros being replaced are expanded again, from the text
         // their current version was loaded from: not from their files, which may hold edits.
-        let (users, _) = try macroUsers(of: Set(targets.map { $0.0.name }), fromCurrentText: true)
+        var changing = Set(targets.map { $0.0.name })
+        let (users, _) = try macroUsers(of: changing, fromCurrentText: true)
+        // Users come after the modules they are expanded with: one two steps away is listed
+        // with the user it depends on, not with the rolled-back module it never named.
         for (source, name) in users {
-          let reason = compileTimeReason(name, changing: targets.map { $0.0.name })
-          dependents.append((name, registry.existingEntry(name)?.current?.number ?? 0, reason))
+          let current = registry.existingEntry(name)?.current
+          let reason = compileTimeReason(name, changing: Array(changing))
+          let edges = reason == .usesChangedLayouts ? current?.layoutSources : current.map { Set($0.macroSources.keys) }
+          let providers = (edges ?? []).filter(changing.contains).sorted()
+          dependents.append((name, current?.number ?? 0, reason, providers))
+          changing.insert(name)
           try stageModule(source, name: name, reason: reason, machine: machine)
         }
       }
@@ -121,14 +128,14 @@ extension Runtime {
           return outcome
         }
       }
-      let rolledBack = restored.map(\.module).joined(separator: ", ")
       return restored
         + dependents.compactMap { dependent in
           committed.first { $0.name == dependent.name }.map {
             var outcome = RollbackOutcome(module: dependent.name, restored: dependent.from, version: $0.version)
+            let providers = dependent.providers.joined(separator: ", ")
             outcome.dependentBecause =
               dependent.reason == .usesChangedLayouts
-              ? "re-analyzed: it constructs structs of \(rolledBack)" : "re-expanded: it uses macros of \(rolledBack)"
+              ? "re-analyzed: it constructs structs of \(providers)" : "re-expanded: it uses macros of \(providers)"
             return outcome
           }
         }
