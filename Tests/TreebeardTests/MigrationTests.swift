@@ -60,6 +60,52 @@ import Testing
     #expect(try interpreter.eval("b").printed == "(struct mb:B :v 2)")
   }
 
+  /// The refusal named the instance the walk entered last: here a `mc:C` next to the cycle
+  /// (its walk already finished), not the `ma:A` that would contain itself.
+  @Test func aCycleRefusalNamesAnInstanceOnTheCycle() throws {
+    let directory = ModuleDirectory()
+    let first = directory.write("ma.oxur", "(module ma)\n(defstruct A v)\n")
+    let other = directory.write("mc.oxur", "(module mc)\n(defstruct C v)\n")
+    let (interpreter, _, errors) = bufferedInterpreter()
+    try interpreter.load(path: first)
+    try interpreter.load(path: other)
+    try interpreter.eval("(def a (struct ma:A (v 1)))")
+    try interpreter.eval("(def c (struct mc:C (v 3)))")
+    directory.write(
+      "ma.oxur",
+      "(module ma)\n(defstruct A v link)\n"
+        + "(defn --migrate-- [version old] (struct A (v (get-v old)) (link [user:a user:c])))\n")
+    _ = try interpreter.eval("(reload \"\(first)\")")
+    let refusal = errors.take()
+    #expect(refusal.contains("ma.oxur:3:1: --migrate-- of ma would make a ma:A contain itself"), "\(refusal)")
+    #expect(try interpreter.eval("a").printed == "(struct ma:A :v 1)")
+  }
+
+  /// A migrator that is not a closure had no place in its errors: they are placed at its definition.
+  @Test func aMigratorThatIsNotAClosureIsPlacedAtItsDefinition() throws {
+    let directory = ModuleDirectory()
+    let first = directory.write("ma.oxur", "(module ma)\n(defstruct A v)\n")
+    let (interpreter, _, errors) = bufferedInterpreter()
+    try interpreter.load(path: first)
+    try interpreter.eval("(def a (struct ma:A (v 1)))")
+    directory.write(
+      "ma.oxur",
+      "(module ma)\n(defstruct A v link)\n"
+        + "(defn build [tag version old] (struct A (v (get-v old)) (link [tag user:a])))\n"
+        + "(def --migrate-- (partial build :p))\n")
+    _ = try interpreter.eval("(reload \"\(first)\")")
+    let refusal = errors.take()
+    #expect(refusal.contains("ma.oxur:4:1: --migrate-- of ma would make a ma:A contain itself"), "\(refusal)")
+    directory.write(
+      "ma.oxur",
+      "(module ma)\n(defstruct A v link)\n(defn build [tag version old] (/ 1 0))\n"
+        + "(def --migrate-- (partial build :p))\n")
+    _ = try interpreter.eval("(reload \"\(first)\")")
+    let failure = errors.take()
+    #expect(failure.contains("--migrate-- of ma failed on a ma:A (v1)"), "\(failure)")
+    #expect(try interpreter.eval("a").printed == "(struct ma:A :v 1)")
+  }
+
   @Test func aMigrationThatWouldMakeAnInstanceContainItselfIsRefused() throws {
     let directory = ModuleDirectory()
     let version1 = "(module node)\n(defstruct N v next)\n(defn make [v next] (struct N (v v) (next next)))\n"

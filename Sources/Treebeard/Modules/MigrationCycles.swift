@@ -10,7 +10,7 @@
 /// once (shared structure costs its objects, not its paths). Atoms, functions and host objects
 /// are not looked into: they compare by identity.
 enum MigrationCycles {
-  /// The first instance found on a cycle once every instance in `replacements` takes its new
+  /// An instance on the first cycle found once every instance in `replacements` takes its new
   /// contents, and the migrated instance the walk that found it started from (whose new
   /// contents lead into the cycle); nil when there is none.
   static func firstCycle(
@@ -22,29 +22,37 @@ enum MigrationCycles {
     var state: [ObjectIdentifier: UInt8] = [:]
     enum Step {
       case enter(Value)
-      case leave(ObjectIdentifier)
+      case leave(ObjectIdentifier, isInstance: Bool)
     }
     for root in instances {
       guard state[ObjectIdentifier(root)] == nil else { continue }
-      // The instance the walk last entered, named when a cycle closes.
-      var lastInstance = root
+      // The instances on the path being walked. When a cycle closes at an object on the path,
+      // the cycle is the path from there on, and it holds an instance (nothing else can close
+      // one): the innermost instance of the path is on it. The instance entered last may be
+      // a sibling whose walk is finished, next to the cycle but not on it.
+      var path: [StructInstance] = []
       var work: [Step] = [.enter(.structInstance(root))]
       while let step = work.popLast() {
         switch step {
-        case .leave(let id):
+        case .leave(let id, let isInstance):
           state[id] = 2
+          if isInstance { _ = path.popLast() }
         case .enter(let value):
           guard let id = objectIdentity(value) else { continue }
           switch state[id] {
-          case 1: return (lastInstance, root)
+          case 1: return (path.last ?? root, root)
           case 2: continue
           default: break
           }
           state[id] = 1
-          work.append(.leave(id))
+          if case .structInstance(let instance) = value {
+            path.append(instance)
+            work.append(.leave(id, isInstance: true))
+          } else {
+            work.append(.leave(id, isInstance: false))
+          }
           switch value {
           case .structInstance(let instance):
-            lastInstance = instance
             for field in replacements[id] ?? instance.values where mayHoldInstances(field) {
               work.append(.enter(field))
             }

@@ -104,12 +104,19 @@ extension Runtime {
           throw OxurError(
             "migration", "\(count) \(noun) the old layout; define --migrate-- or reload with :force")
         }
-        if case .closure(let closure) = migrator { migratorSpans[item.entry.name] = closure.lambda.span }
+        // A migrator that is not a closure (`(def --migrate-- (partial …))`) is placed at its definition.
+        let migratorSpan: Span
+        if case .closure(let closure) = migrator {
+          migratorSpan = closure.lambda.span
+        } else {
+          migratorSpan = item.staging.facts[Runtime.migrateName]?.documentation?.span ?? .unknown
+        }
+        migratorSpans[item.entry.name] = migratorSpan
         for old in outdated {
           let instances = old.liveInstances.snapshot()
           for instance in instances {
             let migrated = try migrate(
-              instance, through: migrator, to: layout, module: item.entry.name, machine: machine)
+              instance, through: migrator, at: migratorSpan, to: layout, module: item.entry.name, machine: machine)
             pending.append((instance, layout, migrated))
           }
           transaction.record(
@@ -142,13 +149,12 @@ extension Runtime {
 
   /// One call of the migrator; its result must be an instance of exactly the new layout.
   private func migrate(
-    _ instance: StructInstance, through migrator: Value, to layout: StructType, module: String, machine: Machine
+    _ instance: StructInstance, through migrator: Value, at span: Span, to layout: StructType, module: String,
+    machine: Machine
   ) throws -> [Value] {
     let old = instance.type
     // Built only for an error: this runs once per live instance.
     func what() -> String { "a \(module):\(layout.name) (v\(old.layoutVersion))" }
-    let span: Span
-    if case .closure(let closure) = migrator { span = closure.lambda.span } else { span = .unknown }
     let result: Value
     do {
       result = try machine.call(migrator, [.int(old.layoutVersion), .structInstance(instance)], span: span)
