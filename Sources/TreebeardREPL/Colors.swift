@@ -70,6 +70,21 @@ public enum Colors {
     var previous: Character = " "
     while index < text.endIndex {
       let character = text[index]
+      // A character literal (`\"`, `\(`) is not the start of a string or a token, and `#<pid 1>`
+      // or `#<fn f>` is one opaque token: colouring inside them coloured the rest of the line.
+      if character == "\\" || (character == "#" && text[text.index(after: index)...].first == "<") {
+        var end = text.index(after: index)
+        if character == "\\" {
+          if end < text.endIndex { end = text.index(after: end) }
+        } else {
+          while end < text.endIndex && text[end] != ">" { end = text.index(after: end) }
+          if end < text.endIndex { end = text.index(after: end) }
+        }
+        out += text[index..<end]
+        index = end
+        previous = "x"
+        continue
+      }
       if character == "\"" {
         var end = text.index(after: index)
         while end < text.endIndex && text[end] != "\"" {

@@ -54,6 +54,16 @@ import Treebeard
     }
   }
 
+  /// A character literal `\"` opened a string that coloured the rest of the value green, and
+  /// the number in `#<pid 1>` was coloured with its `>`.
+  @Test func characterLiteralsAndOpaqueValuesAreNotColoured() {
+    #expect(Colors.highlight("[\\\" 1 \\a]") == "[\\\" \u{1B}[36m1\u{1B}[0m \\a]")
+    #expect(Colors.highlight("[#<pid 1> 2]") == "[#<pid 1> \u{1B}[36m2\u{1B}[0m]")
+    for text in ["\\", "#<", "#<pid", "[\\", "#", "\\\"\"x\""] {
+      #expect(ColorTests.stripped(Colors.highlight(text)) == text, "\(text)")
+    }
+  }
+
   /// A line is coloured by how it starts, even when it arrives in pieces.
   @Test func partialWritesColourOnlyLineStarts() {
     let buffer = BufferedOutput()
