@@ -71,6 +71,9 @@ public final class REPL {
       if buffer.isEmpty {
         let command = line.trimmingCharacters(in: .whitespaces)
         if command == ":quit" || command == ":q" || command == ":exit" { break }
+        // Commands are entries too: recalled with the arrow keys like forms (`:quit` is not,
+        // so that a recalled entry never ends the session by surprise).
+        if command.hasPrefix(":") { editor.remember(command) }
         if command == ":help" || command == ":h" {
           interpreter.runtime.output.write(REPL.help + "\n")
           continue

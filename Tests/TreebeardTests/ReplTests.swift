@@ -266,7 +266,7 @@ import Testing
     process.standardInput = input
     process.standardOutput = output
     try process.run()
-    input.fileHandleForWriting.write(Data("(+ 1 2)\n(in-module calc)\n(+ 2 2)\n:quit\n".utf8))
+    input.fileHandleForWriting.write(Data("(+ 1 2)\n:doc map\n(in-module calc)\n(+ 2 2)\n:quit\n".utf8))
     let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     try? input.fileHandleForWriting.close()
     process.waitUntilExit()
@@ -288,6 +288,9 @@ import Testing
     if hasLibedit {
       let history = (try? String(contentsOfFile: home.path(".treebeard_history"), encoding: .utf8)) ?? ""
       #expect(history.contains("(+ 1 2)") || history.contains("(+\\0401\\0402)"), "\(history)")
+      // Commands are kept too (they were not).
+      #expect(history.contains(":doc map") || history.contains(":doc\\040map"), "\(history)")
+      #expect(!history.contains(":quit"), "\(history)")
     }
   }
 }
