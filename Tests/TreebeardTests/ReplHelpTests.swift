@@ -44,6 +44,33 @@ import Testing
         """)
   }
 
+  /// A struct's accessors and predicate had "(no documentation)", and `source` said they were
+  /// not defined in Oxur code; the predicate also answered true for another module's struct
+  /// of the same name.
+  @Test func aStructsAccessorsAreDocumentedAtTheirDefstruct() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("geo.oxur", "(module geo)\n\n(defstruct Point x y)\n")
+    let (interpreter, output, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    _ = output.take()
+    try interpreter.eval("(doc geo:get-y) (doc geo:Point?) (source geo:get-x)")
+    #expect(
+      output.take() == """
+        geo:get-y [point]
+          The field y of a geo:Point.
+          defined at \(path):3, geo version 1
+        geo:Point? [value]
+          True when value is a geo:Point, of any layout version.
+          defined at \(path):3, geo version 1
+        (defstruct Point x y)
+
+        """)
+    try interpreter.eval("(defstruct Point x y)")
+    #expect(
+      try interpreter.eval("[(Point? (struct Point (x 1) (y 2))) (geo:Point? (struct Point (x 1) (y 2)))]").printed
+        == "[true false]")
+  }
+
   /// Found by the reload benchmark's driver, which defines its own `source`: the help forms
   /// must not take a program's names away (a module's definition, later in the file or not,
   /// and a name taken with `:refer`, win; elsewhere the help form works).

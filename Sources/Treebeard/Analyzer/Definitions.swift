@@ -161,16 +161,33 @@ extension Analyzer {
         }
         return value
       }
-      _ = current.define(Symbol.intern("get-\(field.name)"), .builtin(accessor), isFunction: false)
-      knownNames.insert("get-\(field.name)")
+      let accessorName = Symbol.intern("get-\(field.name)")
+      _ = current.define(accessorName, .builtin(accessor), isFunction: false)
+      knownNames.insert(accessorName.name)
+      let docstring = "The field \(field.name) of a \(module):\(name)."
+      document(accessorName, docstring, arglists: "[\(name.lowercased())]", form)
     }
     let predicate = Builtin("\(name)?", arity: 1...1) { _, arguments in
-      if case .structInstance(let instance) = arguments[0] { return .bool(instance.type.name == name) }
+      // By module too: another module's struct of the same name is another type.
+      if case .structInstance(let instance) = arguments[0] {
+        return .bool(instance.type.name == name && instance.type.module == module)
+      }
       return .bool(false)
     }
-    _ = current.define(Symbol.intern("\(name)?"), .builtin(predicate), isFunction: false)
-    knownNames.insert("\(name)?")
+    let predicateName = Symbol.intern("\(name)?")
+    _ = current.define(predicateName, .builtin(predicate), isFunction: false)
+    knownNames.insert(predicateName.name)
+    document(predicateName, "True when value is a \(module):\(name), of any layout version.", arglists: "[value]", form)
     return ConstantNode(.symbol(Symbol.intern(name)), span: form.span)
+  }
+
+  /// The documentation of a name a form defines besides its own (a struct's accessors): `doc`
+  /// said "(no documentation)" and `source` that it was not defined in Oxur code.
+  private func document(_ name: Symbol, _ docstring: String, arglists: String, _ form: Syntax) {
+    version.setDocumentation(
+      Documentation(
+        docstring: docstring, arglistSpans: ArglistSpans(), span: form.span, file: owningFile(of: form.span),
+        printedArglists: arglists), of: name)
   }
 
   /// `(struct Point :x 1 :y 2)` or `(struct Point (x 1) (y 2))`; every field exactly once.
