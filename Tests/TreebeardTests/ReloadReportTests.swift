@@ -354,4 +354,24 @@ extension ReloadReportTests {
         == "✓ Loaded module: a (version 1)\n  ↳ b (version 2, loaded by a) ~g\n")
     #expect(try interpreter.eval("(b:g)").printed == "2")
   }
+
+  /// A `(reload-all)` in the top level of a module an outer `(reload-all)` reloads staged a
+  /// changed module the outer one staged again: committed twice (its top level ran twice), and
+  /// `(rollback)` then left it on the new code.
+  @Test func aModuleIsCommittedOnceWhenANestedReloadAllStagedItFirst() throws {
+    let directory = ModuleDirectory()
+    let b = directory.write("b.oxur", "(module b)\n(defn g [] :b1)\n")
+    let a = directory.write("a.oxur", "(module a)\n(reload-all)\n(defn f [] :a1)\n")
+    let (interpreter, output, _) = bufferedInterpreter()
+    try interpreter.load(path: b)
+    try interpreter.load(path: a)
+    directory.write("b.oxur", "(module b)\n(println \"b top\")\n(defn g [] :b3)\n")
+    directory.write("a.oxur", "(module a)\n(reload-all)\n(defn f [] :a3)\n")
+    _ = output.take()
+    try interpreter.eval("(reload-all)")
+    #expect(output.take() == "b top\n✓ Reloaded 2 module(s): a v2, b v2\n")
+    #expect(try interpreter.eval("[(a:f) (b:g)]").printed == "[:a3 :b3]")
+    try interpreter.eval("(rollback)")
+    #expect(try interpreter.eval("[(a:f) (b:g)]").printed == "[:a1 :b1]")
+  }
 }

@@ -189,7 +189,7 @@ import Testing
     #expect(
       output.take()
         == "client top level\n✓ Rolled back client to version 1 (now version 6; "
-        + "its text expanded again: the macros of macs it uses have changed since)\n")
+        + "its text expanded again: the macros of macs it uses are not the ones it was expanded with)\n")
     #expect(try interpreter.eval("(client:f)").printed == "[:v2 1]")
     let outcome = try interpreter.rollback(module: "client", to: 5)
     #expect(outcome.first?.reexpandedWith == [])
@@ -237,5 +237,64 @@ import Testing
         + "  ↳ client (version 3, re-expanded: it uses macros of macs)\n"
         + "  ↳ app (version 3, re-expanded: it uses macros of client)\n")
     #expect(try interpreter.eval("(app:f)").printed == "[:v1 1]")
+  }
+
+  /// Four breaks of the re-expanding rollback, found by an attack: an unloaded macro module
+  /// let it through to code that failed at its call; `defonce` values the restored version had
+  /// were lost; a top level it ran again loaded files (edits saved since, or new modules)
+  /// without a word; and `(reload-stats)` counted only its commit.
+  @Test func aReexpandingRollbackKeepsStateAndLoadsNothing() throws {
+    let directory = ModuleDirectory()
+    let macros = directory.write("macs.oxur", "(module macs)\n(defmacro tag [x] `[:v1 ~x])\n")
+    let other = directory.write("other.oxur", "(module other)\n(defn o [] :o1)\n")
+    let path = directory.write(
+      "client.oxur",
+      "(module client)\n(import macs)\n(load \"\(other)\")\n(defonce st (atom 0))\n"
+        + "(defn f [] (macs:tag (swap! st inc)))\n")
+    let (interpreter, output, errors) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    #expect(try interpreter.eval("[(client:f) (client:f)]").printed == "[[:v1 1] [:v1 2]]")
+    directory.write("client.oxur", "(module client)\n(import macs)\n(defn f [] :plain)\n")
+    try interpreter.reload(path: path)
+    directory.write("macs.oxur", "(module macs)\n(defmacro tag [x] `[:v2 ~x])\n")
+    try interpreter.reload(path: macros)
+    directory.write("other.oxur", "(module other)\n(defn o [] :edited-on-disk)\n")
+    _ = output.take()
+    try interpreter.eval("(rollback client 1)")
+    #expect(output.take().hasPrefix("✓ Rolled back client to version 1 (now version 3; its text expanded again"))
+    #expect(try interpreter.eval("(client:f)").printed == "[:v2 3]")
+    #expect(try interpreter.eval("(other:o)").printed == ":o1")
+    #expect(interpreter.modules().first { $0.name == "other" }?.version == 1)
+    let stats = try interpreter.eval("(let [s (reload-stats 'client)] (>= (:ms s) (reduce + (vals (:phases s)))))")
+    #expect(stats.printed == "true")
+
+    // A module its text would load for the first time is refused, as an import of it is.
+    let fresh = directory.write("fresh.oxur", "(module fresh)\n(defn n [] 1)\n")
+    directory.write("client.oxur", "(module client)\n(import macs)\n(load \"\(fresh)\")\n(defn f [] (macs:tag 0))\n")
+    try interpreter.reload(path: path)
+    try interpreter.eval("(unload fresh)")
+    directory.write("client.oxur", "(module client)\n(import macs)\n(defn f [] :plain)\n")
+    try interpreter.reload(path: path)
+    directory.write("macs.oxur", "(module macs)\n(defmacro tag [x] `[:v3 ~x])\n")
+    try interpreter.reload(path: macros)
+    _ = errors.take()
+    try interpreter.eval("(rollback client 4)")
+    let refusal = errors.take()
+    #expect(refusal.contains("the restored top level of client loads fresh, which is not loaded now"), "\(refusal)")
+    #expect(refusal.hasSuffix("✗ Nothing rolled back (keeping client v5)\n"), "\(refusal)")
+    #expect(try interpreter.eval("(client:f)").printed == ":plain")
+
+    // An unloaded macro module: refused, not restored to code that fails at its call.
+    let solo = directory.write("m2.oxur", "(module m2)\n(defmacro mac [x] `[:m2 ~x])\n")
+    let user = directory.write("u.oxur", "(module u)\n(defn f [] (m2:mac 1))\n")
+    try interpreter.load(path: solo)
+    try interpreter.load(path: user)
+    directory.write("u.oxur", "(module u)\n(defn f [] :u2)\n")
+    try interpreter.reload(path: user)
+    try interpreter.eval("(unload m2)")
+    try interpreter.eval("(rollback u 1)")
+    let unloaded = errors.take()
+    #expect(unloaded.contains("it was expanded with macros of m2, which is not loaded now; load it first"), "\(unloaded)")
+    #expect(try interpreter.eval("(u:f)").printed == ":u2")
   }
 }

@@ -151,10 +151,13 @@ public final class Runtime: @unchecked Sendable {
     return try SyntaxConversion.syntax(result, origin: form.span)
   }
 
-  /// The value a `defonce` keeps: the binding from the version being replaced.
+  /// The value a `defonce` keeps: the binding from the version being replaced, else (a
+  /// rollback that expands a version's text again) the one the restored version had, as a
+  /// rollback that restores the code keeps it.
   func carriedOnce(module: String, name: Symbol) -> Binding? {
-    guard let previous = transaction?.previousVersion(of: module) else { return nil }
-    if let binding = previous.bindings[name], binding.isOnce { return binding }
+    guard let transaction else { return nil }
+    if let binding = transaction.previousVersion(of: module)?.bindings[name], binding.isOnce { return binding }
+    if let binding = transaction.restoredOnceValues[module]?.bindings[name], binding.isOnce { return binding }
     return nil
   }
 

@@ -94,6 +94,9 @@ extension Runtime {
       for entry in registry.loadedModules {
         guard let current = entry.current, let path = current.path else { continue }
         loadedPaths.insert(path)
+        // Inside a load: a module that load is staging is its to stage (a file changed since it
+        // was read is not read into it twice).
+        if transaction?.isStaging(entry.name) == true { continue }
         guard isModuleFile(path) else {
           warnings.append("⚠ \(displayName(path)) was deleted; keeping \(entry.name) version \(current.number)")
           continue

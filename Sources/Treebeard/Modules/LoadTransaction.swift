@@ -27,6 +27,11 @@ final class LoadTransaction {
   var nestedFailure: Error?
   /// The module whose `--check--` runs now: no load may join the transaction then.
   var runningCheck: String?
+  /// A rollback's: loads its staging runs keep loaded modules as they are (`loadTransaction`).
+  var isRollback = false
+  /// Versions a rollback expands again from their text, by module: their `defonce` values are
+  /// kept where the running version has none (`Runtime.carriedOnce`).
+  var restoredOnceValues: [String: ModuleVersion] = [:]
   /// Modules one transaction may stage: loads nest on the host stack.
   static let maximumNesting = 1000
   /// `:force` and rollbacks: instances of an outdated struct layout keep it instead of being

@@ -239,6 +239,16 @@ extension Runtime {
           "--check-- of \(checking) cannot load or reload modules: it checks the staged code (load them in the module's top level)"
         )
       }
+      if transaction.isRollback {
+        // A rollback restores code; it takes no file's present text into its commit. A top
+        // level it runs again (a re-expansion) keeps the modules it loads as they are, and one
+        // it would load for the first time is refused, as an import of it is.
+        for (_, name) in sources where !transaction.isStaging(name) && registry.existingEntry(name)?.current == nil {
+          let loader = machine.stagingModule.map { "the restored top level of \($0)" } ?? "the restored code"
+          throw OxurError("rollback", "\(loader) loads \(name), which is not loaded now; load it first")
+        }
+        return []
+      }
       // A load inside a load joins it. Staging a module twice means a file (re)loads itself,
       // directly or through others: that recursed until the host stack overflowed.
       do {
@@ -263,6 +273,9 @@ extension Runtime {
     defer { transaction = nil }
     let plan = try stageAndPlan(opened, machine: machine) {
       for (source, name) in sources {
+        // Loaded already by a top level staged before it (a `(reload-all)` there): staged twice,
+        // it was committed twice, and `(rollback)` then undid neither.
+        if opened.isStaging(name) { continue }
         let why = macroUsers.contains(name) ? compileTimeReason(name, changing: sources.map(\.1)) : reason
         try stageModule(source, name: name, reason: why, machine: machine)
       }

@@ -70,6 +70,7 @@ extension Runtime {
   /// Each restored version is committed as a new number; a failure changes nothing.
   func rollback(module: String?, to requested: Int?, machine: Machine) throws(LoadFailure) -> [RollbackOutcome] {
     var kept: [(String, Int)] = []
+    let started = Stopwatch()
     do {
       if transaction != nil { throw OxurError("rollback", "rollback cannot run inside a load") }
       if let module, let current = registry.existingEntry(module)?.current, current.path != nil {
@@ -81,6 +82,7 @@ extension Runtime {
       // The restored code may declare an older struct layout: live instances keep the one they
       // have (a rollback must not need a migrator of the version it leaves).
       let opened = LoadTransaction(currentModule: machine.currentModule, keepsOldLayouts: true)
+      opened.isRollback = true
       transaction = opened
       defer { transaction = nil }
       // A version expanded with macros that have changed since would come back with expansions
@@ -97,8 +99,16 @@ extension Runtime {
             throw OxurError(
               "rollback",
               "cannot roll back \(entry.name) to version \(version.number): the macros of "
-                + "\(changed.joined(separator: ", ")) it was expanded with have changed, and its text is not kept")
+                + "\(changed.joined(separator: ", ")) it uses are not the ones it was expanded with, and its text is not kept")
           }
+          for provider in changed
+          where registry.existingEntry(provider)?.current == nil && !targets.contains(where: { $0.0.name == provider }) {
+            throw OxurError(
+              "rollback",
+              "cannot roll back \(entry.name) to version \(version.number): it was expanded with macros of "
+                + "\(provider), which is not loaded now; load it first")
+          }
+          opened.restoredOnceValues[entry.name] = version
           let source = ModuleSource(path: path, text: file.text, contentHash: version.contentHash)
           try stageModule(source, name: entry.name, reason: .rolledBack, machine: machine)
         }
@@ -120,7 +130,7 @@ extension Runtime {
       }
       for warning in plan.warnings { machine.reportProblem(warning + "\n") }
       let committed = opened.commit(
-        historyLimit: registry.historyLimit, plan: plan, registry: registry, started: Stopwatch())
+        historyLimit: registry.historyLimit, plan: plan, registry: registry, started: started)
       let restored = zip(targets, changedProviders).compactMap { target, changed in
         committed.first { $0.name == target.0.name }.map {
           var outcome = RollbackOutcome(module: target.0.name, restored: target.1.number, version: $0.version)
