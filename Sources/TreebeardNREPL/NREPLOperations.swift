@@ -202,7 +202,7 @@ extension NREPLServer {
         try request["file"]?.text.map { interpreter.prepare(path: path, text: $0) } ?? interpreter.prepare(path: path)
       let outcome = try interpreter.load(prepared: prepared, handle: handle)
       for warning in outcome.warnings { streams.error.write(warning + "\n") }
-      streams.output.write(outcome.summaryLine + "\n")
+      for line in outcome.reportLines { streams.output.write(line + "\n") }
       streams.output.flush()
       reply(["value": .string(":" + outcome.module), "ns": .string(handle.currentModule ?? "user")])
     } catch {

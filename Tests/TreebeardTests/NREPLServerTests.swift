@@ -301,6 +301,24 @@ import TreebeardNREPL
     #expect(try running.interpreter.call(module: "worker", function: "tick") == .int(2))
   }
 
+  /// `load-file` printed only the reloaded module's line: the macro users it expanded again
+  /// were committed without a word, where the REPL's `load` lists them.
+  @Test func loadFileListsTheMacroUsersItExpandsAgain() throws {
+    let running = try Running()
+    let directory = ModuleDirectory()
+    let macros = directory.write("macs.oxur", "(module macs)\n(defmacro tag [x] `[:v1 ~x])\n")
+    let client = directory.write("client.oxur", "(module client)\n(import macs)\n(defn f [] (macs:tag 1))\n")
+    try running.interpreter.load(path: client)
+    let nrepl = try running.client()
+    let answer = nrepl.request([
+      "op": .string("load-file"), "file": .string("(module macs)\n(defmacro tag [x] `[:v2 ~x])\n"),
+      "file-path": .string(macros), "file-name": .string("macs.oxur"),
+    ])
+    #expect(answer.statuses == ["done"])
+    #expect(answer.out.contains("\n  ↳ client (version 2, re-expanded: it uses macros of macs) ~f\n"), "\(answer.out)")
+    #expect(try running.interpreter.eval("(client:f)").printed == "[:v2 1]")
+  }
+
   @Test func refreshReloadsChangedModules() throws {
     let running = try Running()
     let directory = ModuleDirectory()

@@ -85,12 +85,7 @@ enum ModuleBuiltins {
     // Inside another load this one joined its transaction: the outer load reports it.
     if m.runtime.transaction != nil { return .void }
     for warning in outcome.warnings { m.reportProblem(warning + "\n") }
-    m.output.write(ReloadLines.committed(outcome) + "\n")
-    for dependent in outcome.dependents {
-      let changes = dependent.changes.isEmpty ? "" : " " + dependent.changes.summary
-      m.output.write(
-        "  ↳ \(dependent.module) (version \(dependent.version), \(why(dependent, outcome)))\(changes)\n")
-    }
+    for line in outcome.reportLines { m.output.write(line + "\n") }
     return .void
   }
 
@@ -105,19 +100,10 @@ enum ModuleBuiltins {
     }
     for warning in outcome.warnings { m.reportProblem(warning + "\n") }
     let current = m.runtime.registry.existingEntry(outcome.module)?.current?.number
-    m.output.write(ReloadLines.dryRun(outcome, current: current, why: { why($0, outcome) }))
+    m.output.write(ReloadLines.dryRun(outcome, current: current, why: { ReloadLines.why($0, outcome) }))
     return .void
   }
 
-  private static func why(_ dependent: LoadOutcome, _ outcome: LoadOutcome) -> String {
-    switch dependent.reason {
-    case .usesChangedMacros: return "re-expanded: it uses macros of \(outcome.module)"
-    case .usesChangedLayouts: return "re-analyzed: it constructs structs of \(outcome.module)"
-    case .rolledBack: return "rolled back with \(outcome.module)"
-    case .loadedByTopLevel: return "loaded by \(outcome.module)"
-    case .imported, .requested: return "imported"
-    }
-  }
 
   /// A failed load: `(exit n)` in the module's top level ends the program; inside another load
   /// the error fails that load too (both commit or neither); otherwise the report is printed

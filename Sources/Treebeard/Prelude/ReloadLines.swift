@@ -25,6 +25,17 @@ enum ReloadLines {
     return parts.isEmpty ? "" : " (" + parts.joined(separator: "; ") + ")"
   }
 
+  /// Why `dependent` was committed with `outcome`'s module.
+  static func why(_ dependent: LoadOutcome, _ outcome: LoadOutcome) -> String {
+    switch dependent.reason {
+    case .usesChangedMacros: return "re-expanded: it uses macros of \(outcome.module)"
+    case .usesChangedLayouts: return "re-analyzed: it constructs structs of \(outcome.module)"
+    case .rolledBack: return "rolled back with \(outcome.module)"
+    case .loadedByTopLevel: return "loaded by \(outcome.module)"
+    case .imported, .requested: return "imported"
+    }
+  }
+
   /// The plan of a dry run, one line per fact, ending with what stays current.
   static func dryRun(_ outcome: LoadOutcome, current: Int?, why: (LoadOutcome) -> String) -> String {
     var lines: [String] = []
@@ -51,4 +62,14 @@ enum ReloadLines {
 extension LoadOutcome {
   /// The line the REPL prints for this commit (`✓ Reloaded …`), for hosts that show it.
   public var summaryLine: String { ReloadLines.committed(self) }
+
+  /// The summary line and a `↳` line for each module committed with this one (macro users
+  /// expanded again, modules its top level loaded), as the REPL prints them.
+  public var reportLines: [String] {
+    [summaryLine]
+      + dependents.map { dependent in
+        let changes = dependent.changes.isEmpty ? "" : " " + dependent.changes.summary
+        return "  ↳ \(dependent.module) (version \(dependent.version), \(ReloadLines.why(dependent, self)))\(changes)"
+      }
+  }
 }
