@@ -23,6 +23,31 @@ import Testing
     }
   }
 
+  /// A qualified name offered prelude names and the caller's own ("b:g (did you mean *?)"):
+  /// only the names module b offers answer it, qualified, as the load-time check says.
+  @Test func aQualifiedUnknownNameSuggestsOnlyThatModulesNames() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("b.oxur", "(module b)\n(defn helper [] 1)\n(defn- hidden [] 2)\n(export helper)\n")
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    func message(_ code: String) -> String {
+      do {
+        _ = try interpreter.eval(code)
+        return "no error"
+      } catch let error as OxurError { return error.message } catch { return "\(error)" }
+    }
+    #expect(message("(b:g)") == "unknown name: b:g (module b defines no g)")
+    #expect(message("(b:helpr)") == "unknown name: b:helpr (module b defines no helpr; did you mean b:helper?)")
+    #expect(message("(b:hiden)") == "unknown name: b:hiden (module b defines no hiden)")
+    let user = directory.write("u.oxur", "(module u)\n(import b)\n(defn f [] (b:helpr))\n")
+    do {
+      try interpreter.load(path: user)
+      Issue.record("a typo loaded")
+    } catch let failure as LoadFailure {
+      #expect(failure.error.message == "unknown name: b:helpr (module b defines no helpr; did you mean b:helper?)")
+    }
+  }
+
   @Test func suggestionsAreCloseAndStable() {
     #expect(Suggestions.closest(to: "mapv", among: ["map", "mapcat", "max"]) == "map")
     #expect(Suggestions.closest(to: "ab", among: ["xy", "abc"]) == "abc")

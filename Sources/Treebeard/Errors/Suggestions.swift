@@ -23,6 +23,13 @@ public enum Suggestions {
     closest(to: name, among: candidates).map { " (did you mean \($0)?)" } ?? ""
   }
 
+  /// " (module b defines no g)" for `b:g`, with "; did you mean b:h?" when one of the names b
+  /// offers is close: prelude names and the caller's own are no answer to a qualified name.
+  static func qualifiedHint(module: String, name: String, among offered: some Sequence<String>) -> String {
+    let close = closest(to: name, among: offered).map { "; did you mean \(module):\($0)?" } ?? ""
+    return " (module \(module) defines no \(name)\(close))"
+  }
+
   /// Levenshtein distance, giving up (returning limit + 1) once every path exceeds `limit`.
   private static func editDistance(_ a: [Character], _ b: [Character], limit: Int) -> Int {
     var previous = Array(0...b.count)

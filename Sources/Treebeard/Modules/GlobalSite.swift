@@ -68,8 +68,13 @@ final class GlobalSite: @unchecked Sendable {
       throw OxurError("unknown-name", "unknown name: \(qualifiedName) (module \(moduleName) is not loaded)")
     }
     guard let found = current.bindings[name] else {
-      let hint = Suggestions.hint(for: name.name, among: current.bindings.keys.map(\.name) + registry.preludeNames)
-      throw OxurError("unknown-name", "unknown name: \(checkExport ? qualifiedName : name.name)\(hint)")
+      guard checkExport else {
+        let hint = Suggestions.hint(for: name.name, among: current.bindings.keys.map(\.name) + registry.preludeNames)
+        throw OxurError("unknown-name", "unknown name: \(name.name)\(hint)")
+      }
+      let offered = current.bindings.keys.filter { current.isExported($0) }.map(\.name)
+      let hint = Suggestions.qualifiedHint(module: moduleName, name: name.name, among: offered)
+      throw OxurError("unknown-name", "unknown name: \(qualifiedName)\(hint)")
     }
     if checkExport && !current.isExported(name) {
       throw OxurError("unknown-name", "\(name.name) is not exported by module \(moduleName)")

@@ -339,10 +339,9 @@ extension Runtime {
       for use in item.staging.externalUses {
         guard let target = registry.existingEntry(use.module)?.current else { continue }
         guard target.provides(use.name) else {
-          throw OxurError(
-            "unknown-name",
-            "unknown name: \(use.module):\(use.name.name) (module \(use.module) defines no \(use.name.name))",
-            span: use.span)
+          let offered = (Array(target.bindings.keys) + Array(target.macros.keys)).filter(target.isExported).map(\.name)
+          let hint = Suggestions.qualifiedHint(module: use.module, name: use.name.name, among: offered)
+          throw OxurError("unknown-name", "unknown name: \(use.module):\(use.name.name)\(hint)", span: use.span)
         }
         // A macro is expanded, never called or passed: a use as a value is a mistake, and a call
         // was analyzed before its module (staged in the same transaction, after this one)
