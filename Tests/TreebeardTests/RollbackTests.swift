@@ -294,7 +294,8 @@ import Testing
     try interpreter.eval("(unload m2)")
     try interpreter.eval("(rollback u 1)")
     let unloaded = errors.take()
-    #expect(unloaded.contains("it was expanded with macros of m2, which is not loaded now; load it first"), "\(unloaded)")
+    #expect(
+      unloaded.contains("it was expanded with macros of m2, which is not loaded now; load it first"), "\(unloaded)")
     #expect(try interpreter.eval("(u:f)").printed == ":u2")
   }
 }

@@ -21,8 +21,8 @@ public struct RollbackOutcome: Sendable, Equatable {
   /// macros, or analyzed again against the restored struct layouts: `restored` is then the
   /// version whose text was used (the one current before).
   public var dependentBecause: String? = nil
-  /// Modules whose macros the restored version was expanded with and which have changed since:
-  /// its text was expanded again with their current macros instead of restoring its code.
+  /// Modules whose macros the restored version was expanded with and which are other macros
+  /// now: its text was expanded again with their current macros instead of restoring its code.
   public var reexpandedWith: [String] = []
 }
 
@@ -85,8 +85,8 @@ extension Runtime {
       opened.isRollback = true
       transaction = opened
       defer { transaction = nil }
-      // A version expanded with macros that have changed since would come back with expansions
-      // nothing defines any more: its text is expanded again with the macros there are now.
+      // A version expanded with macros that are other macros now would come back with what
+      // they expanded to then: its text is expanded again with the macros there are now.
       let changedProviders = targets.map { changedMacroProviders(of: $0.1, restoring: targets) }
       let plan = try stageAndPlan(opened, machine: machine) {
         for ((entry, version), changed) in zip(targets, changedProviders) where changed.isEmpty {
@@ -95,22 +95,8 @@ extension Runtime {
         try refuseMissingImports(targets)
         try refuseStaleConstructors(opened)
         for ((entry, version), changed) in zip(targets, changedProviders) where !changed.isEmpty {
-          guard let path = version.path, let file = version.sourceFile else {
-            throw OxurError(
-              "rollback",
-              "cannot roll back \(entry.name) to version \(version.number): the macros of "
-                + "\(changed.joined(separator: ", ")) it uses are not the ones it was expanded with, and its text is not kept")
-          }
-          for provider in changed
-          where registry.existingEntry(provider)?.current == nil && !targets.contains(where: { $0.0.name == provider }) {
-            throw OxurError(
-              "rollback",
-              "cannot roll back \(entry.name) to version \(version.number): it was expanded with macros of "
-                + "\(provider), which is not loaded now; load it first")
-          }
-          opened.restoredOnceValues[entry.name] = version
-          let source = ModuleSource(path: path, text: file.text, contentHash: version.contentHash)
-          try stageModule(source, name: entry.name, reason: .rolledBack, machine: machine)
+          let restoredWith = Set(targets.map { $0.0.name })
+          try stageExpandedAgain(entry, version, changed: changed, restoredWith: restoredWith, machine: machine)
         }
         // Modules expanded with the macros being replaced are expanded again, from the text
         // their current version was loaded from: not from their files, which may hold edits.
@@ -230,6 +216,30 @@ extension Runtime {
 }
 
 extension Runtime {
+  /// Stages `version`'s loaded text as a load of it would be, for a rollback whose macros
+  /// (`changed`, which are loaded now or in `restoredWith`) are other macros than it was
+  /// expanded with. Its `defonce` values are kept as a rollback of its code keeps them.
+  private func stageExpandedAgain(
+    _ entry: ModuleEntry, _ version: ModuleVersion, changed: [String], restoredWith: Set<String>, machine: Machine
+  ) throws {
+    guard let transaction, let path = version.path, let file = version.sourceFile else {
+      throw OxurError(
+        "rollback",
+        "cannot roll back \(entry.name) to version \(version.number): the macros of "
+          + "\(changed.joined(separator: ", ")) it uses are not the ones it was expanded with, and its text is not kept"
+      )
+    }
+    for provider in changed where registry.existingEntry(provider)?.current == nil && !restoredWith.contains(provider) {
+      throw OxurError(
+        "rollback",
+        "cannot roll back \(entry.name) to version \(version.number): it was expanded with macros of "
+          + "\(provider), which is not loaded now; load it first")
+    }
+    transaction.restoredOnceValues[entry.name] = version
+    let source = ModuleSource(path: path, text: file.text, contentHash: version.contentHash)
+    try stageModule(source, name: entry.name, reason: .rolledBack, machine: machine)
+  }
+
   /// The modules whose macros `version` was expanded with and which will not be the same macros
   /// once `targets` are restored (a provider rolled back with it counts as its restored version).
   func changedMacroProviders(of version: ModuleVersion, restoring targets: [(ModuleEntry, ModuleVersion)]) -> [String] {

@@ -104,7 +104,6 @@ enum ModuleBuiltins {
     return .void
   }
 
-
   /// A failed load: `(exit n)` in the module's top level ends the program; inside another load
   /// the error fails that load too (both commit or neither); otherwise the report is printed
   /// and the program goes on with the versions it had.

@@ -23,7 +23,8 @@ enum RollbackBuiltins {
             let providers = outcome.reexpandedWith.joined(separator: ", ")
             m.output.write(
               "✓ Rolled back \(outcome.module) to version \(outcome.restored) (now version \(outcome.version); "
-                + "its text expanded again: the macros of \(providers) it uses are not the ones it was expanded with)\n")
+                + "its text expanded again: the macros of \(providers) it uses are not the ones it was expanded with)\n"
+            )
           }
         }
       } catch let failure as LoadFailure {
