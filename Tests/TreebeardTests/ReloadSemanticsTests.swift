@@ -90,7 +90,7 @@ import Testing
     let fine = directory.write("d.oxur", "(module d)\n(import mathx :refer [square])\n(defn f [] (square 3))\n")
     let (interpreter, _, _) = bufferedInterpreter()
     for (path, message, line) in [
-      (referTypo, "unknown name: mathx:sqare (module mathx defines no sqare)", 2),
+      (referTypo, "unknown name: mathx:sqare (module mathx defines no sqare; did you mean mathx:square?)", 2),
       (qualifiedTypo, "unknown name: mathx:nonexistent (module mathx defines no nonexistent)", 3),
       (unexported, "hidden is not exported by module mathx", 3),
     ] {
@@ -350,5 +350,34 @@ import Testing
     #expect(seen.map(\.held) == [true, true])
     #expect(seen.map(\.versions) == [[2], nil])
     #expect(try interpreter.call(module: "m", function: "f") == .int(2))
+  }
+
+  /// The nesting limit counted the modules a transaction had staged, not how deep loads
+  /// nested: a script whose top level reload-alls a directory of 1,200 modules was refused as
+  /// "nested more than 1000 deep". A chain of loads deeper than the limit is still refused,
+  /// and loads nothing.
+  @Test func theNestingLimitCountsDepthNotModules() throws {
+    let modules = ModuleDirectory()
+    for index in 0..<1_200 { modules.write("m\(index).oxur", "(module m\(index))\n(defn f [] \(index))\n") }
+    let scripts = ModuleDirectory()
+    let script = scripts.write("script.oxur", "(module script)\n(reload-all \"\(modules.url.path)\" :quiet)\n")
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: script)
+    #expect(try interpreter.eval("(+ (m0:f) (m1199:f))").printed == "1199")
+
+    let chain = ModuleDirectory()
+    let depth = LoadTransaction.maximumNesting + 5
+    for index in 0..<depth {
+      let next = index + 1 < depth ? "(load \"\(chain.path("c\(index + 1).oxur"))\")\n" : ""
+      chain.write("c\(index).oxur", "(module c\(index))\n\(next)(defn f [] \(index))\n")
+    }
+    let (deep, _, _) = bufferedInterpreter()
+    do {
+      try deep.load(path: chain.path("c0.oxur"))
+      Issue.record("a chain of \(depth) loads was loaded")
+    } catch let failure as LoadFailure {
+      #expect(failure.error.message.contains("loads nested more than \(LoadTransaction.maximumNesting) deep"))
+    }
+    #expect(deep.modules().filter { $0.name.hasPrefix("c") }.isEmpty)
   }
 }
