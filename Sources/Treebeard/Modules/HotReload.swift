@@ -259,6 +259,8 @@ extension Runtime {
       }
     }
     var ordered: [(ModuleSource, String)] = []
+    var byName: [String: (ModuleSource, String)] = [:]
+    for item in sources where byName[item.1] == nil { byName[item.1] = item }
     var visiting: Set<String> = []
     var done: Set<String> = []
     func visit(_ name: String) {
@@ -267,7 +269,7 @@ extension Runtime {
       for dependency in imports[name] ?? [] { visit(dependency) }
       visiting.remove(name)
       done.insert(name)
-      if let item = sources.first(where: { $0.1 == name }) { ordered.append(item) }
+      if let item = byName[name] { ordered.append(item) }
     }
     for (_, name) in sources { visit(name) }
     return ordered

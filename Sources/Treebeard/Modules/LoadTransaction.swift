@@ -32,8 +32,10 @@ final class LoadTransaction {
   /// Versions a rollback expands again from their text, by module: their `defonce` values are
   /// kept where the running version has none (`Runtime.carriedOnce`).
   var restoredOnceValues: [String: ModuleVersion] = [:]
-  /// Modules one transaction may stage: loads nest on the host stack.
+  /// How deep loads may nest in one transaction (each level is a module's top level loading
+  /// the next, on the host stack), and how deep they nest now.
   static let maximumNesting = 1000
+  var nestedLoads = 0
   /// `:force` and rollbacks: instances of an outdated struct layout keep it instead of being
   /// migrated (or the reload refused).
   let keepsOldLayouts: Bool
@@ -84,21 +86,28 @@ final class LoadTransaction {
   }
 
   func stage(_ entry: ModuleEntry, _ staging: ModuleVersion, reason: Reason) {
+    if stagedPositions[entry.name] == nil { stagedPositions[entry.name] = staged.count }
     staged.append(Staged(entry: entry, previous: entry.current, staging: staging, reason: reason))
     entry.current = staging
   }
 
+  /// Where each module was first staged: asked once or twice for every module staged, so a
+  /// reload-all of thousands of modules does not search the list each time.
+  private var stagedPositions: [String: Int] = [:]
+
   func previousVersion(of module: String) -> ModuleVersion? {
-    staged.first { $0.entry.name == module }?.previous
+    guard let position = stagedPositions[module], position < staged.count else { return nil }
+    return staged[position].previous
   }
 
-  func isStaging(_ module: String) -> Bool { staged.contains { $0.entry.name == module } }
+  func isStaging(_ module: String) -> Bool { stagedPositions[module] != nil }
 
   func rollback() {
     for undo in migrationUndo.reversed() { undo.instance.replaceContents(layout: undo.layout, contents: undo.contents) }
     migrationUndo.removeAll()
     for item in staged.reversed() { item.entry.current = item.previous }
     staged.removeAll()
+    stagedPositions.removeAll()
   }
 
   /// Makes every staged version current with its final number, keeping bounded history, and
@@ -150,6 +159,7 @@ final class LoadTransaction {
     }
     let commitTime = commitClock.elapsedMilliseconds
     let total = started.elapsedMilliseconds
+    let together = staged.map(\.entry.name)
     for item in staged {
       var times = phases[item.entry.name] ?? PhaseTimes()
       times.add(.commit, commitTime)
@@ -157,7 +167,7 @@ final class LoadTransaction {
         module: item.entry.name, version: item.staging.number, at: now, contentHash: item.staging.contentHash,
         milliseconds: total, phases: times, changes: item.staging.changes,
         isFirstLoad: !((item.previous?.number ?? 0) > 0), definitionCount: item.staging.userDefinitionCount,
-        dependents: staged.map(\.entry.name).filter { $0 != item.entry.name },
+        committedTogether: together,
         warnings: plan.item(item.entry.name)?.warnings ?? [], reusedDefinitions: item.staging.reusedDefinitions)
       item.staging.record = record
       registry.remember(record)

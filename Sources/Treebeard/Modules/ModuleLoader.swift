@@ -251,12 +251,15 @@ extension Runtime {
       }
       // A load inside a load joins it. Staging a module twice means a file (re)loads itself,
       // directly or through others: that recursed until the host stack overflowed.
+      transaction.nestedLoads += 1
+      defer { transaction.nestedLoads -= 1 }
       do {
         for (source, name) in sources {
           if transaction.isStaging(name) {
             throw OxurError("load", "module \(name) is already being loaded (a file that loads itself)")
           }
-          if transaction.staged.count >= LoadTransaction.maximumNesting {
+          // Depth, not the number staged: a script's top level may reload-all thousands of files.
+          if transaction.nestedLoads > LoadTransaction.maximumNesting {
             throw OxurError("load", "loads nested more than \(LoadTransaction.maximumNesting) deep")
           }
           try stageModule(

@@ -15,10 +15,23 @@ struct ReloadPlan {
     let warnings: [String]
   }
   let items: [Item]
+  /// Where each module's item is: asked for every module a commit files (a search each made a
+  /// reload-all of thousands of modules quadratic).
+  private let positions: [String: Int]
+
+  init(items: [Item]) {
+    self.items = items
+    var positions: [String: Int] = [:]
+    for (index, item) in items.enumerated() where positions[item.name] == nil { positions[item.name] = index }
+    self.positions = positions
+  }
 
   var warnings: [String] { items.flatMap(\.warnings) }
 
-  func item(_ module: String) -> Item? { items.first { $0.name == module } }
+  func item(_ module: String) -> Item? {
+    guard let index = positions[module], index < items.count else { return nil }
+    return items[index]
+  }
 }
 
 extension LoadTransaction {
@@ -26,14 +39,15 @@ extension LoadTransaction {
   func plan(
     registry: Registry, display: (String) -> String, onStacks: (String) -> [String] = { _ in [] }
   ) -> ReloadPlan {
-    ReloadPlan(
+    let uses = ReloadWarnings.UsesByModule(registry)
+    return ReloadPlan(
       items: staged.map { item in
         let replaced = item.previous.flatMap { $0.number > 0 ? $0 : nil }
         let changes = replaced.map { DefinitionFingerprint.changes(from: $0, to: item.staging) } ?? DefinitionChanges()
         let warnings =
           replaced.map {
             ReloadWarnings.scan(
-              module: item.entry.name, previous: $0, staging: item.staging, registry: registry, display: display)
+              module: item.entry.name, previous: $0, staging: item.staging, uses: uses, display: display)
               + ReloadWarnings.running(module: item.entry.name, previous: $0, functions: onStacks(item.entry.name))
           } ?? []
         return ReloadPlan.Item(

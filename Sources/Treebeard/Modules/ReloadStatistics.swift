@@ -100,8 +100,12 @@ public struct ReloadRecord: Sendable, Equatable {
   public let isFirstLoad: Bool
   /// Definitions in the version, for a first load's history line.
   public let definitionCount: Int
+  /// Every module committed in the same transaction, this one included: one array the
+  /// transaction's records share (a list per record made a reload-all of thousands of
+  /// modules keep a quadratic number of names).
+  let committedTogether: [String]
   /// Other modules committed in the same transaction.
-  public let dependents: [String]
+  public var dependents: [String] { committedTogether.filter { $0 != module } }
   public let warnings: [String]
   /// Definitions whose analyzed code was reused from the version replaced (DefinitionReuse.swift).
   public var reusedDefinitions = 0

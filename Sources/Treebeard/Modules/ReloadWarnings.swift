@@ -6,38 +6,48 @@ import OxurSyntax
 enum ReloadWarnings {
   /// What replacing `previous` by `staging` for `module` may break in the other loaded modules,
   /// whose uses of other modules' names the analyzer kept (`ModuleVersion.externalUses`).
+  /// Every loaded module's uses of other modules, by the module used, in the order of the
+  /// users' names: made once for a transaction, which scans each module it stages (scanning
+  /// every module's uses for each one made a reload-all of thousands of modules quadratic).
+  struct UsesByModule {
+    fileprivate var uses: [String: [(user: ModuleVersion, use: ExternalUse)]] = [:]
+
+    init(_ registry: Registry) {
+      for entry in registry.loadedModules {
+        guard let current = entry.current else { continue }
+        for use in current.externalUses where use.module != entry.name {
+          uses[use.module, default: []].append((current, use))
+        }
+      }
+    }
+  }
+
   static func scan(
-    module: String, previous: ModuleVersion, staging: ModuleVersion, registry: Registry,
+    module: String, previous: ModuleVersion, staging: ModuleVersion, uses: UsesByModule,
     display: (String) -> String
   ) -> [String] {
     var warnings: [String] = []
-    let users = registry.loadedModules.compactMap { entry -> ModuleVersion? in
-      guard entry.name != module, let current = entry.current else { return nil }
-      return current
-    }
     func site(_ use: ExternalUse) -> String {
       guard let file = use.span.file else { return "line \(use.span.line)" }
       return "\(display(file.name)):\(use.span.line)"
     }
-    for user in users {
-      for use in user.externalUses where use.module == module && previous.provides(use.name) {
-        let name = use.name.name
-        if !staging.provides(use.name) {
-          warnings.append("⚠ \(module): \(name) was removed but \(user.name) still uses it at \(site(use))")
-          continue
-        }
-        if previous.isExported(use.name) && !staging.isExported(use.name)
-          && previous.exports?.contains(use.name) != true
-        {
-          warnings.append("⚠ \(module): \(name) is no longer exported but \(user.name) uses it at \(site(use))")
-        }
-        if let count = use.argumentCount, let old = lambda(previous, use.name), let new = lambda(staging, use.name),
-          old.arity(for: count) != nil, new.arity(for: count) == nil
-        {
-          warnings.append(
-            "⚠ \(module): \(name) no longer takes \(count) argument(s) (now \(new.arityDescription)); "
-              + "\(user.name) calls it with \(count) at \(site(use))")
-        }
+    for (user, use) in uses.uses[module] ?? [] where previous.provides(use.name) {
+      let name = use.name.name
+      if !staging.provides(use.name) {
+        warnings.append("⚠ \(module): \(name) was removed but \(user.name) still uses it at \(site(use))")
+        continue
+      }
+      if previous.isExported(use.name) && !staging.isExported(use.name)
+        && previous.exports?.contains(use.name) != true
+      {
+        warnings.append("⚠ \(module): \(name) is no longer exported but \(user.name) uses it at \(site(use))")
+      }
+      if let count = use.argumentCount, let old = lambda(previous, use.name), let new = lambda(staging, use.name),
+        old.arity(for: count) != nil, new.arity(for: count) == nil
+      {
+        warnings.append(
+          "⚠ \(module): \(name) no longer takes \(count) argument(s) (now \(new.arityDescription)); "
+            + "\(user.name) calls it with \(count) at \(site(use))")
       }
     }
     if let oldExports = previous.exports {
