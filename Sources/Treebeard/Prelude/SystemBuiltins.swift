@@ -95,10 +95,10 @@ enum SystemBuiltins {
     t.define("spit", 2...2) { m, a in
       let path = try Check.path(a[0], "spit")
       let text = try Printer.complete(a[1], readably: false, machine: m)
-      let written = try m.withEvaluatorReleased {
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+      let failure = try m.withEvaluatorReleased {
+        FileReplacement.write(Data(text.utf8), to: path) { m.isInterruptRequested }
       }
-      guard written else { throw OxurError("io", "cannot write file \(path)") }
+      if let failure { throw OxurError("io", "cannot write file \(path): \(failure)") }
       return .nil
     }
     t.define("exit", 0...1) { m, a in
