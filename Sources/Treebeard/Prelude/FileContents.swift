@@ -20,7 +20,8 @@ enum FileContents {
   static let slurpLimit = 1 << 30
 
   enum Failure: Error, Equatable {
-    case cannotRead
+    /// With the system's reason.
+    case cannotRead(String)
     case tooLarge
     case interrupted
   }
@@ -39,7 +40,7 @@ enum FileContents {
     // descriptor: `/dev/stdin` opened here leaves the process's standard input as it was.
     var descriptor: Int32
     repeat { descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) } while descriptor < 0 && errno == EINTR
-    guard descriptor >= 0 else { return .failure(.cannotRead) }
+    guard descriptor >= 0 else { return .failure(.cannotRead(String(cString: strerror(errno)))) }
     defer { close(descriptor) }
     var result = Data()
     var chunk = [UInt8](repeating: 0, count: 64 * 1024)
@@ -50,7 +51,7 @@ enum FileContents {
       if ready == 0 { continue }
       if ready < 0 {
         if errno == EINTR { continue }
-        return .failure(.cannotRead)
+        return .failure(.cannotRead(String(cString: strerror(errno))))
       }
       let count = chunk.withUnsafeMutableBytes { buffer in
         read(descriptor, buffer.baseAddress, buffer.count)
@@ -61,7 +62,7 @@ enum FileContents {
       } else if count == 0 {
         return .success(result)
       } else if errno != EINTR && errno != EAGAIN {
-        return .failure(.cannotRead)
+        return .failure(.cannotRead(String(cString: strerror(errno))))
       }
     }
   }

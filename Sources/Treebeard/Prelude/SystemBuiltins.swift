@@ -88,8 +88,8 @@ enum SystemBuiltins {
         throw OxurError("io", "cannot read file \(path): more than \(FileContents.slurpLimit >> 20) MiB")
       case .failure(.interrupted):
         throw OxurError("interrupted", "interrupted")
-      case .failure(.cannotRead):
-        throw OxurError("io", "cannot read file \(path)")
+      case .failure(.cannotRead(let why)):
+        throw OxurError("io", "cannot read file \(path): \(why)")
       }
     }
     t.define("spit", 2...2) { m, a in
