@@ -32,6 +32,9 @@ final class LoadTransaction {
   /// Versions a rollback expands again from their text, by module: their `defonce` values are
   /// kept where the running version has none (`Runtime.carriedOnce`).
   var restoredOnceValues: [String: ModuleVersion] = [:]
+  /// Processes the staged code spawned: they wait for the evaluator until the transaction
+  /// closes, and are cancelled if it rolls back.
+  var spawned: [OxurProcess] = []
   /// How deep loads may nest in one transaction (each level is a module's top level loading
   /// the next, on the host stack), and how deep they nest now.
   static let maximumNesting = 1000
@@ -108,6 +111,8 @@ final class LoadTransaction {
     for item in staged.reversed() { item.entry.current = item.previous }
     staged.removeAll()
     stagedPositions.removeAll()
+    for process in spawned { process.cancelBeforeStart("the load that spawned it was rolled back") }
+    spawned.removeAll()
   }
 
   /// Makes every staged version current with its final number, keeping bounded history, and

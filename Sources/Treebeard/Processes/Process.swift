@@ -168,6 +168,18 @@ public final class OxurProcess: @unchecked Sendable {
   /// throws a `killed` error. True when this call killed it: false when it had already ended,
   /// or was killed before and is still unwinding (so `kill-all` after a `kill` does not count
   /// it again).
+  /// Why the process must not run at all (the load that spawned it rolled back); set before
+  /// its first turn, which it then never takes.
+  private let cancellation = Mutex<String?>(nil)
+  var cancelledBecause: String? { cancellation.withLock { $0 } }
+
+  /// Stops a process that has not had its first turn, for `reason`: it ends with a `killed`
+  /// error saying so, having run none of its code.
+  func cancelBeforeStart(_ reason: String) {
+    cancellation.withLock { $0 = reason }
+    kill()
+  }
+
   @discardableResult
   func kill() -> Bool {
     guard !isFinished, !killed.exchange(true, ordering: .sequentiallyConsistent) else { return false }

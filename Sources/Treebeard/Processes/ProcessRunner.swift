@@ -21,6 +21,9 @@ extension Runtime {
   /// thread takes the evaluator lock like any evaluation, so it runs at the next hand-over.
   func spawn(_ function: Value, _ arguments: [Value], span: Span = .unknown) throws -> OxurProcess {
     let process = try processes.register(function: Runtime.describe(function), attention: attention)
+    // From a top level being loaded: it runs once the load commits, and not at all if it
+    // rolls back (its code, and what it calls, would be code that was never committed).
+    transaction?.spawned.append(process)
     let start = ProcessStart(
       runtime: self, process: process, function: function, arguments: arguments, span: span, file: span.file)
     guard LargeStack.start(name: nil, { start.runtime.run(start) }) else {
@@ -83,7 +86,10 @@ extension Runtime {
       outcome = .failure(OxurError("internal", "\(error)"))
     }
     if case .failure(let error) = outcome, process.wasKilled, error.kind == "interrupted" {
-      outcome = .failure(OxurError("killed", "process \(process.description) (\(process.function)) was killed"))
+      let what = "process \(process.description) (\(process.function))"
+      outcome = .failure(
+        OxurError(
+          "killed", process.cancelledBecause.map { "\(what) never ran: \($0)" } ?? "\(what) was killed"))
     }
     // A builtin run as the process, or a global gone since the spawn, fails with no place of
     // its own: the `(spawn …)` that started it is the place.
