@@ -42,7 +42,7 @@ public enum Session {
     defer { watcher.stop() }
     // On the main thread: libedit's Ctrl-C and window-size handling expect the thread the
     // terminal's signals go to. Each entry runs on a large-stack thread `LargeStack` keeps.
-    return REPL(interpreter: interpreter).run()
+    return checkedOutput(REPL(interpreter: interpreter).run(), interpreter)
   }
 
   /// Starts a server on an interpreter and returns how to stop it (`treebeard nrepl`, `run --nrepl`).
@@ -86,8 +86,9 @@ public enum Session {
         file, arguments: arguments, interpreter: interpreter, evaluation: evaluation,
         watcher: watch == nil ? nil : watcher)
     }
-    return plain
-      ? ProcessSignals.runServicingSignals(evaluation: evaluation, interpreter: interpreter, program) : program()
+    let status =
+      plain ? ProcessSignals.runServicingSignals(evaluation: evaluation, interpreter: interpreter, program) : program()
+    return checkedOutput(status, interpreter)
   }
 
   /// Loads FILE and calls its `main`: `runFile`'s work, on whichever thread runs it. Returns the
@@ -135,7 +136,7 @@ public enum Session {
     let interpreter = makeInterpreter(loadPath: loadPath, install: install)
     defer { interpreter.runtime.output.flush() }
     let evaluation = EvaluationHandle(interpreter: interpreter)
-    return ProcessSignals.runServicingSignals(evaluation: evaluation, interpreter: interpreter) {
+    let status = ProcessSignals.runServicingSignals(evaluation: evaluation, interpreter: interpreter) {
       do {
         let value = try interpreter.eval(expression, file: "<eval>", handle: evaluation)
         if !value.isVoid { interpreter.runtime.output.write(value.printed + "\n") }
@@ -145,6 +146,7 @@ public enum Session {
         return exitStatus(reporting: error, interpreter)
       }
     }
+    return checkedOutput(status, interpreter)
   }
 
   /// `treebeard check FILE`: read, expand and analyze without running.
@@ -153,8 +155,7 @@ public enum Session {
     do {
       try interpreter.check(path: file)
       interpreter.runtime.output.write("✓ \(file): no problems found\n")
-      interpreter.runtime.output.flush()
-      return 0
+      return checkedOutput(0, interpreter)
     } catch let exit as ExitRequest {
       // A macro ran (exit n) while the file was expanded: the program ends, as a load would.
       interpreter.runtime.output.flush()
@@ -179,6 +180,15 @@ public enum Session {
       report(error as? OxurError ?? OxurError("nrepl", "cannot start the nREPL server: \(error)"), interpreter)
       return nil
     }
+  }
+
+  /// A run whose output could not all be written (a full disk, `> /dev/full`) did not succeed,
+  /// whatever its own status: it exited 0 with the output lost. Said on error output, then 1.
+  static func checkedOutput(_ status: Int32, _ interpreter: Interpreter) -> Int32 {
+    interpreter.runtime.output.flush()
+    guard status == 0, let failure = interpreter.runtime.output.failure else { return status }
+    interpreter.runtime.reportProblem("✗ \(failure)\n")
+    return 1
   }
 
   static func report(_ error: OxurError, _ interpreter: Interpreter) {

@@ -272,4 +272,31 @@ import Testing
     #expect(found.stdout == "24\n")
     #expect(found.status == 0)
   }
+
+  /// Output that could not be written (`> /dev/full`) was lost and the run exited 0.
+  @Test func outputThatCannotBeWrittenFailsTheRun() throws {
+    guard FileManager.default.fileExists(atPath: "/dev/full") else {
+      if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("CI has no /dev/full: untested") }
+      return
+    }
+    let directory = ModuleDirectory()
+    let program = directory.write("hi.oxur", "(defn main [] (println \"hi\"))\n")
+    for (arguments, input) in [(["eval", "(println 1)"], ""), (["run", program], ""), ([], "(+ 1 2)\n")] {
+      let process = Process()
+      process.executableURL = Executable.url
+      process.arguments = arguments
+      let stdin = Pipe()
+      let stderr = Pipe()
+      process.standardInput = stdin
+      process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
+      process.standardError = stderr
+      try process.run()
+      stdin.fileHandleForWriting.write(Data(input.utf8))
+      try stdin.fileHandleForWriting.close()
+      let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      process.waitUntilExit()
+      #expect(process.terminationStatus == 1, "\(arguments)")
+      #expect(errors.contains("output cannot be written: No space left on device"), "\(arguments): \(errors)")
+    }
+  }
 }
