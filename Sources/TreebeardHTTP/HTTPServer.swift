@@ -136,10 +136,14 @@ final class HTTPServer: @unchecked Sendable {
     do {
       let value: Value
       switch target {
+      // Each request is a process of its own: a handler's request and reply with another
+      // process must not meet the mailbox of another handler, or of the main program.
       case .function(let function):
-        value = try interpreter.call(function: function, arguments: [argument])
+        value = try interpreter.callAsProcess(
+          function: function, arguments: [argument], label: "http \(line.prefix(80))")
       case .named(let module, let function):
-        value = try interpreter.call(module: module, function: function, arguments: [argument])
+        value = try interpreter.callAsProcess(
+          module: module, function: function, arguments: [argument], label: "http \(line.prefix(80))")
       }
       switch RingResponse.parse(value) {
       case .success(let response): return response

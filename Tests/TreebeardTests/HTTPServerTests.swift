@@ -319,4 +319,39 @@ final class ServerFixture: @unchecked Sendable {
     }
     for client in clients { #expect(try client.wait("a client's 25 requests")?.get() == 25) }
   }
+
+  /// Handlers ran as the main process: concurrent requests shared one mailbox, so a reply sent
+  /// to one handler's `(self)` was taken by another's `receive` (36 answers in 40 belonged to
+  /// other requests), or by the main program's. Each request is now a process of its own.
+  @Test func eachRequestIsAProcessWithItsOwnMailbox() throws {
+    let handler = """
+      (module app)
+      (defonce echo (atom nil))
+      (defonce main (atom nil))
+      (defn serve-echo [] (receive ([:echo from v] (sleep 2) (send from [:reply v]) (serve-echo))))
+      (defn handle [request]
+        (let [tag (:query-string request)]
+          (send @echo [:echo (self) tag])
+          (receive ([:reply v] {:status 200 :body (str tag " " v " " (= (self) @main))})
+                   (after 5000 {:status 504 :body "timeout"}))))
+      """
+    let fixture = try ServerFixture(handler: handler, options: "{:port 0 :threads 8}")
+    defer { fixture.stop() }
+    try fixture.interpreter.eval("(reset! app:echo (spawn app:serve-echo))")
+    try fixture.interpreter.eval("(reset! app:main (self))")
+    let port = fixture.port
+    let clients = (0..<16).map { client in
+      Background { () -> [String] in
+        (0..<3).map { round in
+          HTTPTestConnection.request(port: port, "GET", "/?q\(client)-\(round)")?.body ?? "no answer"
+        }
+      }
+    }
+    for (client, background) in clients.enumerated() {
+      let bodies = try background.wait("client \(client)'s requests")?.get() ?? []
+      #expect(bodies == (0..<3).map { "q\(client)-\($0) q\(client)-\($0) false" }, "\(bodies)")
+    }
+    // Nothing meant for a handler reached the main program's mailbox.
+    #expect(try fixture.interpreter.eval("(receive (m [:stray m]) (after 0 :none))") == .keyword("none"))
+  }
 }
