@@ -30,7 +30,8 @@ let package = Package(
     .target(
       name: "TreebeardHTTP",
       dependencies: [
-        "Treebeard", .product(name: "NIO", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+        "Treebeard", "OxurSyntax", .product(name: "NIO", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
       ]),
     .target(

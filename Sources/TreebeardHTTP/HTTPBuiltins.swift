@@ -7,13 +7,14 @@ public enum HTTPBuiltins {
   /// Adds the HTTP builtins to `interpreter`'s prelude (before code that uses them is loaded).
   public static func install(in interpreter: Interpreter) {
     interpreter.defineBuiltin(
-      Builtin("http-serve", arity: 2...2) { [weak interpreter] _, arguments in
+      Builtin("http-serve", arity: 2...2) { [weak interpreter] machine, arguments in
         guard let interpreter else { throw OxurError("http", "http-serve: the interpreter is gone") }
         let options = try parseOptions(arguments[0])
         let target = try handlerTarget(arguments[1])
-        let server = try HTTPServer.start(options: options, interpreter: interpreter, target: target)
+        let server = try HTTPServer.start(
+          options: options, interpreter: interpreter, target: target, startedAt: machine.callSite)
         return .opaque(OpaqueBox(typeName: "http-server", payload: server, label: server.address))
-      },
+      }.recordsCallSite(),
       arglists: "[options handler]",
       doc: "Starts an HTTP server calling (handler request) per request, late-bound; returns the server")
     interpreter.defineBuiltin(

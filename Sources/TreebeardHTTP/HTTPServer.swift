@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import OxurSyntax
 import Treebeard
 
 /// What `http-serve` was given to call for each request.
@@ -39,7 +40,13 @@ final class HTTPServer: @unchecked Sendable {
   private var connections: [ObjectIdentifier: (channel: Channel, busy: Bool)] = [:]
   private var stopped = false
 
-  private init(options: HTTPServerOptions, interpreter: Interpreter, target: HandlerTarget) {
+  /// The `(http-serve …)` that started it: where a handler failure with no place of its own is
+  /// placed (the handler could not be called at all: a wrong arity, a name not defined, a builtin).
+  private let startedAt: OxurSyntax.Span
+
+  private init(options: HTTPServerOptions, interpreter: Interpreter, target: HandlerTarget, startedAt: OxurSyntax.Span)
+  {
+    self.startedAt = startedAt
     self.options = options
     self.interpreter = interpreter
     self.target = target
@@ -47,8 +54,10 @@ final class HTTPServer: @unchecked Sendable {
   }
 
   /// Binds and starts accepting; throws an `http` error when the address cannot be bound.
-  static func start(options: HTTPServerOptions, interpreter: Interpreter, target: HandlerTarget) throws -> HTTPServer {
-    let server = HTTPServer(options: options, interpreter: interpreter, target: target)
+  static func start(
+    options: HTTPServerOptions, interpreter: Interpreter, target: HandlerTarget, startedAt: OxurSyntax.Span = .unknown
+  ) throws -> HTTPServer {
+    let server = HTTPServer(options: options, interpreter: interpreter, target: target, startedAt: startedAt)
     guard server.workers.started > 0 else {
       server.workers.stop()
       throw OxurError("http", "http-serve: \(LargeStack.refused().message)")
@@ -151,6 +160,7 @@ final class HTTPServer: @unchecked Sendable {
         report("✗ HTTP 500 for \(line): \(problem.message)\n", interpreter)
       }
     } catch let error as OxurError {
+      error.located(startedAt)
       report("✗ HTTP 500 for \(line): the handler failed\n\(ErrorRenderer.render(error))\n", interpreter)
     } catch let exit as ExitRequest {
       // Ending the whole program from one request is not the handler's call: the server goes on.

@@ -354,4 +354,25 @@ final class ServerFixture: @unchecked Sendable {
     // Nothing meant for a handler reached the main program's mailbox.
     #expect(try fixture.interpreter.eval("(receive (m [:stray m]) (after 0 :none))") == .keyword("none"))
   }
+
+  /// A handler that could not be called at all (a wrong arity, a name not defined, a builtin
+  /// given a map) failed with no place: `✗ Error: wrong number of arguments…`. It is placed at
+  /// the `(http-serve …)` that set the handler, with its source line.
+  @Test func aHandlerThatCannotBeCalledIsPlacedAtItsHttpServe() throws {
+    for (handler, message) in [
+      ("(fn [] 1)", "wrong number of arguments to fn: expected 0, got 1"),
+      ("'nosuch:f", "unknown name: nosuch:f (module nosuch is not loaded)"),
+    ] {
+      let fixture = try ServerFixture(target: handler)
+      defer { fixture.stop() }
+      #expect(fixture.get("/")?.status == 500)
+      var reported = ""
+      waitUntil("the failure is reported") {
+        reported += fixture.errors.take()
+        return reported.contains(message)
+      }
+      #expect(reported.contains("<eval>:1:13: \(message)"), "\(reported)")
+      #expect(reported.contains(" 1 | (def server (http-serve"), "\(reported)")
+    }
+  }
 }

@@ -47,8 +47,10 @@ public final class OxurError: Error, @unchecked Sendable {
     OxurError("read", error.message, span: error.span)
   }
 
+  /// Places an error that has no place yet at `span` (one with a place keeps it). Public for
+  /// hosts that run Oxur code later on behalf of a call (`Builtin.recordsCallSite()`).
   @discardableResult
-  func located(_ span: Span) -> OxurError {
+  public func located(_ span: Span) -> OxurError {
     if !self.span.isKnown {
       self.span = span
       keepFile(of: span)

@@ -49,6 +49,9 @@ public final class Machine: @unchecked Sendable {
   @exclusivity(unchecked) var stagingDepth = 0
   /// The reload form running now (`ReportSiteNode`), where its reported failures are located.
   @exclusivity(unchecked) var reportSite = Span.unknown
+  /// Where the running builtin was called, for one made with `Builtin.recordsCallSite()`
+  /// (unknown otherwise).
+  public var callSite: Span { reportSite }
   /// Where this evaluation prints: its handle's sink, else the interpreter's.
   @exclusivity(unchecked) var output: OutputSink
   @exclusivity(unchecked) var errorOutput: OutputSink

@@ -210,6 +210,16 @@ public final class Builtin: @unchecked Sendable {
     case reportsFailure
   }
 
+  /// Makes calls of this host builtin record where they are written (`Machine.callSite`), for
+  /// a builtin that keeps work to run later, outside any Oxur frame (a server calling its
+  /// handler): a failure there can then be placed at the call that set it up. Before it is
+  /// defined; the prelude's own builtins are tagged as they are built.
+  @discardableResult
+  public func recordsCallSite() -> Builtin {
+    analysisRole = .reportsFailure
+    return self
+  }
+
   public init(_ name: String, arity: ClosedRange<Int>, _ body: @escaping Body) {
     self.name = name
     self.minimumArity = arity.lowerBound
