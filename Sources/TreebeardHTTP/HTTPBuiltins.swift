@@ -18,11 +18,19 @@ public enum HTTPBuiltins {
       arglists: "[options handler]",
       doc: "Starts an HTTP server calling (handler request) per request, late-bound; returns the server")
     interpreter.defineBuiltin(
-      Builtin("http-stop", arity: 1...1) { _, arguments in
-        try server(arguments[0], "http-stop").stop()
+      Builtin("http-stop", arity: 1...1) { machine, arguments in
+        let server = try server(arguments[0], "http-stop")
+        server.stop()
+        // Requests in flight finish first (for up to 10 s): returning at once let a program
+        // end under them, and their clients got an empty reply. A load cannot wait.
+        if machine.canReleaseEvaluator {
+          let own = server.workers.isCurrentThreadAWorker ? 1 : 0
+          let deadline = Date().addingTimeInterval(10)
+          try machine.waitWithoutEvaluatorLock { server.isFinished(allowing: own) || Date() > deadline }
+        }
         return .nil
       },
-      arglists: "[server]", doc: "Stops the server and closes its port")
+      arglists: "[server]", doc: "Stops the server and closes its port; requests in flight finish first (up to 10 s)")
     interpreter.defineBuiltin(
       Builtin("http-port", arity: 1...1) { _, arguments in
         .int(try server(arguments[0], "http-port").port)
@@ -32,7 +40,9 @@ public enum HTTPBuiltins {
       Builtin("http-join", arity: 1...1) { machine, arguments in
         let server = try server(arguments[0], "http-join")
         do {
-          try machine.waitWithoutEvaluatorLock(pollInterval: 0.02) { server.isStopped }
+          // Until the requests in flight are answered too: the program ends after this.
+          let own = server.workers.isCurrentThreadAWorker ? 1 : 0
+          try machine.waitWithoutEvaluatorLock(pollInterval: 0.02) { server.isFinished(allowing: own) }
         } catch let error as OxurError where error.kind == "interrupted" {
           server.stop()  // Ctrl-C on `treebeard run`: close the port before the program ends
           throw error

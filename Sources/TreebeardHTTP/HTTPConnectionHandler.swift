@@ -83,6 +83,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     let isHead = requestHead.method == .HEAD
     let server = self.server
     _ = server.setBusy(channel, true)
+    server.answering(true)
     inFlight = true
     let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
     let eventLoop = context.eventLoop
@@ -92,14 +93,20 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         let (handler, context) = bound.value
         let running = server.setBusy(channel, false)
         handler.inFlight = false
-        guard channel.isActive else { return }
-        handler.write(response, version: version, keepAlive: keepAlive && running, isHead: isHead, context: context)
+        guard channel.isActive else {
+          server.answering(false)
+          return
+        }
+        handler.write(response, version: version, keepAlive: keepAlive && running, isHead: isHead, context: context) {
+          server.answering(false)
+        }
       }
     }
   }
 
   private func write(
-    _ response: HTTPResponseData, version: HTTPVersion, keepAlive: Bool, isHead: Bool, context: ChannelHandlerContext
+    _ response: HTTPResponseData, version: HTTPVersion, keepAlive: Bool, isHead: Bool, context: ChannelHandlerContext,
+    written: @escaping @Sendable () -> Void = {}
   ) {
     var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
     let hasBody = response.status != 204 && response.status != 304
@@ -118,6 +125,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     }
     let channel = context.channel
     context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+      written()
       if !keepAlive { channel.close(promise: nil) }
     }
   }

@@ -39,6 +39,9 @@ final class HTTPServer: @unchecked Sendable {
   /// Open connections, and whether each is waiting for its handler's response.
   private var connections: [ObjectIdentifier: (channel: Channel, busy: Bool)] = [:]
   private var stopped = false
+  /// Requests taken whose response is not written yet: a stop lets them finish
+  /// (`isFinished`), so `http-stop` and `http-join` do not end the program under them.
+  private var answering = 0
 
   /// The `(http-serve …)` that started it: where a handler failure with no place of its own is
   /// placed (the handler could not be called at all: a wrong arity, a name not defined, a builtin).
@@ -91,6 +94,14 @@ final class HTTPServer: @unchecked Sendable {
   var address: String { "\(options.host):\(port)" }
 
   var isStopped: Bool { lock.withLock { stopped } }
+
+  /// Stopped, with `ownRequests` or fewer responses still to write (a handler stopping its
+  /// own server is one of them: it cannot wait for itself).
+  func isFinished(allowing ownRequests: Int = 0) -> Bool { lock.withLock { stopped && answering <= ownRequests } }
+
+  /// A request was handed to a worker; `answered()` when its response is written or its
+  /// connection has gone.
+  func answering(_ started: Bool) { lock.withLock { answering += started ? 1 : -1 } }
 
   /// Stops accepting, closes idle connections at once and busy ones after their response.
   /// Returns when the port is free. Safe to call twice and from a handler.

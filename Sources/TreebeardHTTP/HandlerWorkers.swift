@@ -37,7 +37,14 @@ final class HandlerWorkers: @unchecked Sendable {
     }
   }
 
+  /// The threads serving this server, so a handler that stops or joins its own server is
+  /// known (it cannot wait for its own request to finish).
+  private var threads: Set<ObjectIdentifier> = []
+
+  var isCurrentThreadAWorker: Bool { condition.withLock { threads.contains(ObjectIdentifier(Thread.current)) } }
+
   private func work() {
+    condition.withLock { _ = threads.insert(ObjectIdentifier(Thread.current)) }
     while let job = take() { job() }
   }
 

@@ -375,4 +375,34 @@ final class ServerFixture: @unchecked Sendable {
       #expect(reported.contains(" 1 | (def server (http-serve"), "\(reported)")
     }
   }
+
+  /// `http-stop` returned at once: a program that stopped its server and ended gave the client
+  /// of a request in flight an empty reply. It now lets such requests finish; a handler that
+  /// stops its own server still gets its answer out, and `http-join` returns after it.
+  @Test func stoppingLetsRequestsInFlightFinish() throws {
+    let handler = """
+      (module app)
+      (defonce started (atom false))
+      (defonce serving (atom nil))
+      (defonce finished (atom false))
+      (defn handle [request]
+        (if (= (:uri request) "/stop")
+          (do (http-stop @serving) {:status 200 :body "stopped by a handler"})
+          (do (reset! started true) (sleep 300) (reset! finished true) {:status 200 :body "late"})))
+      """
+    let fixture = try ServerFixture(handler: handler)
+    let port = fixture.port
+    let slow = Background { HTTPTestConnection.request(port: port, "GET", "/slow")?.body ?? "no answer" }
+    waitUntil("the handler runs") { (try? fixture.interpreter.eval("@app:started")) == .bool(true) }
+    try fixture.interpreter.eval("(http-stop server)")
+    // It returned once the request in flight was answered, not before.
+    #expect(try fixture.interpreter.eval("@app:finished") == .bool(true))
+    #expect(try slow.wait("the slow request")?.get() == "late")
+
+    let own = try ServerFixture(handler: handler)
+    try own.interpreter.eval("(reset! app:serving server)")
+    let joined = Background { try own.interpreter.eval("(do (http-join server) :joined)") }
+    #expect(HTTPTestConnection.request(port: own.port, "GET", "/stop")?.body == "stopped by a handler")
+    #expect(try joined.wait("http-join")?.get() == .keyword("joined"))
+  }
 }
