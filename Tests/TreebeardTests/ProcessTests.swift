@@ -1,6 +1,7 @@
 // Processes across threads: no starvation, no lock held while blocked, errors, kill, limits.
 
 import Foundation
+import Synchronization
 import Testing
 
 @testable import Treebeard
@@ -136,6 +137,33 @@ private final class ProcessWorld: @unchecked Sendable {
     let answer = evaluate(world.interpreter, "(do (send receiver :go) (await awaiter))", "the awaiter", timeout: 30)
     #expect(answer.flatMap { try? $0.get() } == .keyword("went"))
     #expect(evaluate(world.interpreter, "(kill sleeper)", "kill", timeout: 30).flatMap { try? $0.get() } == .bool(true))
+  }
+
+  /// Ctrl-C waited a quantum behind every busy process: 1.2 s behind 900 of them. A host
+  /// evaluation whose interrupt arrives while it waits in line is now served next. Counted,
+  /// not timed: how many of 60 busy processes took a turn between the interrupt and the end of
+  /// the interrupted evaluation (all of them before; a few now).
+  @Test func anInterruptedEvaluationJumpsTheLineOfBusyProcesses() throws {
+    let world = ProcessWorld()
+    let sent = Atomic<Bool>(false)
+    let turns = Mutex<Set<Int>>([])
+    world.interpreter.defineBuiltin(
+      Builtin("note-turn", arity: 0...0) { machine, _ in
+        if sent.load(ordering: .sequentiallyConsistent), let process = machine.process {
+          turns.withLock { _ = $0.insert(process.id) }
+        }
+        return .nil
+      }, arglists: "[]", doc: "test")
+    try world.interpreter.eval("(defn busy [] (note-turn) (busy))")
+    try world.interpreter.eval("(dotimes [i 60] (spawn busy))")
+    let main = Background { try world.interpreter.eval("(loop [i 0] (recur (inc i)))") }
+    Thread.sleep(forTimeInterval: 0.3)
+    sent.store(true, ordering: .sequentiallyConsistent)
+    world.interpreter.interrupt()
+    let outcome = main.wait("the interrupted evaluation")
+    let during = turns.withLock { $0.count }
+    #expect(oxurError(outcome)?.kind == "interrupted")
+    #expect(during < 20, "\(during) of 60 busy processes ran before the interrupt landed")
   }
 
   /// `sleep` releases the lock: while a process sleeps, the host's evaluations run. (Before,

@@ -7,6 +7,11 @@ import Foundation
 /// it has held the lock for a quantum. A thread that hands over takes a new ticket at the back,
 /// so every waiter — a caller, a loader, a thread that yielded — gets its turn.
 ///
+/// One waiter may jump the line: a host evaluation (the main program, a REPL entry) whose
+/// interrupt arrived while it waited. Ctrl-C otherwise waited a quantum behind every busy
+/// process (1.2 s behind 900 of them); the urgent waiter is served at the next hand-over, and
+/// its ticket is skipped when the line reaches it.
+///
 /// Hand-over never happens inside a load transaction (`Machine.safePoint` checks that): the
 /// waiting threads get the lock at the commit or the rollback, so they never see staged code.
 public final class EvaluatorLock: @unchecked Sendable {
@@ -21,6 +26,15 @@ public final class EvaluatorLock: @unchecked Sendable {
   private var nextTicket = 0
   private var serving = 0
   private var waiting = 0
+  /// The ticket of a waiter served before the line (`waitForTurn`'s `urgent`), and whether the
+  /// owner came in so: its release then does not advance `serving`, which is still the next
+  /// ticket in line.
+  private var priorityTicket: Int? = nil
+  private var ownerIsPriority = false
+  /// Tickets served out of order, skipped when `serving` reaches them.
+  private var servedEarly: Set<Int> = []
+  /// How often a waiter that may become urgent looks again.
+  static let urgencyPollNanoseconds: UInt64 = 5_000_000
   /// When the current owner took the lock, for the quantum.
   private var ownedSince = DispatchTime.now().uptimeNanoseconds
   private let attention: Attention
@@ -57,10 +71,22 @@ public final class EvaluatorLock: @unchecked Sendable {
   }
 
   /// `acquire()`, counted as a wait of `handle`'s evaluation: an interrupt of it meanwhile
-  /// also stops a load that holds the lock ahead of it (`LoadInterrupts`).
+  /// also stops a load that holds the lock ahead of it (`LoadInterrupts`), and moves it to the
+  /// front of the line.
   func acquire(waitingAs handle: EvaluationHandle?) {
     guard let handle else { return acquire() }
-    handle.waitingForLock { acquire() }
+    handle.waitingForLock {
+      condition.lock()
+      defer { condition.unlock() }
+      if ownedByCurrentThread {
+        depth += 1
+        return
+      }
+      let ticket = nextTicket
+      nextTicket += 1
+      waitForTurn(ticket, urgent: { handle.isInterruptRequested })
+      depth = 1
+    }
   }
 
   public func release() {
@@ -68,11 +94,29 @@ public final class EvaluatorLock: @unchecked Sendable {
     defer { condition.unlock() }
     guard ownedByCurrentThread else { return }
     depth -= 1
-    if depth == 0 {
-      owner = nil
-      serving += 1
-      wake(serving)
-    }
+    if depth == 0 { handOver() }
+  }
+
+  /// The owner lets go (holding `condition`): the urgent waiter is served next if there is
+  /// one, else the next ticket in line.
+  private func handOver() {
+    owner = nil
+    if ownerIsPriority { ownerIsPriority = false } else { serving += 1 }
+    while servedEarly.remove(serving) != nil { serving += 1 }
+    wake(priorityTicket ?? serving)
+  }
+
+  /// The ticket first in line behind the owner (the one that times the owner's quantum).
+  private var firstInLine: Int {
+    var next = ownerIsPriority ? serving : serving + 1
+    while servedEarly.contains(next) { next += 1 }
+    return next
+  }
+
+  private func isTurn(_ ticket: Int) -> Bool {
+    guard owner == nil else { return false }
+    if let priorityTicket { return priorityTicket == ticket }
+    return serving == ticket
   }
 
   /// Called at a safe point: if another thread waits, let it run first, then continue.
@@ -80,18 +124,16 @@ public final class EvaluatorLock: @unchecked Sendable {
   /// Threads waiting for their turn now (for tests that need a call to be in line).
   var waitingCount: Int { condition.withLock { waiting } }
 
-  func yieldToWaiters() -> Bool {
+  func yieldToWaiters(urgent: (() -> Bool)? = nil) -> Bool {
     condition.lock()
     defer { condition.unlock() }
     guard ownedByCurrentThread, waiting > 0 else { return false }
     let savedDepth = depth
-    owner = nil
     depth = 0
-    serving += 1
+    handOver()
     let ticket = nextTicket
     nextTicket += 1
-    wake(serving)
-    waitForTurn(ticket)
+    waitForTurn(ticket, urgent: urgent)
     depth = savedDepth
     return true
   }
@@ -104,21 +146,20 @@ public final class EvaluatorLock: @unchecked Sendable {
     defer { condition.unlock() }
     guard ownedByCurrentThread else { return 0 }
     let savedDepth = depth
-    owner = nil
     depth = 0
-    serving += 1
-    wake(serving)
+    handOver()
     return savedDepth
   }
 
-  /// Takes the lock back after `releaseEntirely`, in line behind the threads already waiting.
-  func reacquire(depth savedDepth: Int) {
+  /// Takes the lock back after `releaseEntirely`, in line behind the threads already waiting
+  /// (before them once `urgent` holds).
+  func reacquire(depth savedDepth: Int, urgent: (() -> Bool)? = nil) {
     guard savedDepth > 0 else { return }
     condition.lock()
     defer { condition.unlock() }
     let ticket = nextTicket
     nextTicket += 1
-    waitForTurn(ticket)
+    waitForTurn(ticket, urgent: urgent)
     depth = savedDepth
   }
 
@@ -128,24 +169,33 @@ public final class EvaluatorLock: @unchecked Sendable {
 
   /// Waits (holding `condition`, released while asleep) until `ticket` is served and the lock
   /// is free, then owns it. First in line, it asks the owner to hand over once the owner's
-  /// quantum is used up.
-  private func waitForTurn(_ ticket: Int) {
-    if serving != ticket || owner != nil {
+  /// quantum is used up. `urgent` (a host evaluation's pending interrupt) is looked at every
+  /// few milliseconds: once it holds, this waiter is served before the line, and the owner is
+  /// asked to hand over at once.
+  private func waitForTurn(_ ticket: Int, urgent: (() -> Bool)? = nil) {
+    if !isTurn(ticket) {
       waiting += 1
       let semaphore = DispatchSemaphore(value: 0)
       sleepers[ticket] = semaphore
-      while serving != ticket || owner != nil {
+      while !isTurn(ticket) {
+        if let urgent, priorityTicket == nil, urgent() {
+          priorityTicket = ticket
+          attention.raise()
+          continue
+        }
         var timeout = DispatchTime.distantFuture
-        // While the lock is owned, `serving` is the owner's ticket: the next one is first in line.
-        if owner != nil, ticket == serving + 1 {
-          let now = DispatchTime.now().uptimeNanoseconds
+        let now = DispatchTime.now().uptimeNanoseconds
+        if owner != nil, ticket == firstInLine || ticket == priorityTicket {
           let due = ownedSince &+ EvaluatorLock.quantumNanoseconds
-          if now >= due {
+          if now >= due || ticket == priorityTicket {
             attention.raise()
             timeout = DispatchTime(uptimeNanoseconds: now &+ EvaluatorLock.quantumNanoseconds)
           } else {
             timeout = DispatchTime(uptimeNanoseconds: due)
           }
+        }
+        if urgent != nil && priorityTicket == nil {
+          timeout = min(timeout, DispatchTime(uptimeNanoseconds: now &+ EvaluatorLock.urgencyPollNanoseconds))
         }
         condition.unlock()
         _ = semaphore.wait(timeout: timeout)
@@ -154,10 +204,18 @@ public final class EvaluatorLock: @unchecked Sendable {
       sleepers[ticket] = nil
       waiting -= 1
     }
+    if priorityTicket == ticket {
+      priorityTicket = nil
+      // Served before the line: skipped when the line reaches it (unless it was next anyway).
+      if ticket != serving {
+        ownerIsPriority = true
+        servedEarly.insert(ticket)
+      }
+    }
     owner = pthread_self()
     ownedSince = DispatchTime.now().uptimeNanoseconds
     // The thread behind us is now first in line: wake it so it starts timing our quantum.
-    wake(ticket + 1)
+    wake(firstInLine)
   }
 
   public func withLock<T>(_ body: () throws -> T) rethrows -> T {

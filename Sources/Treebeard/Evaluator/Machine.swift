@@ -173,7 +173,15 @@ public final class Machine: @unchecked Sendable {
     attention.raised.store(false, ordering: .sequentiallyConsistent)
     try interruptPoint()
     if runtime.transaction != nil { return }
-    if waitingForLock({ runtime.lock.yieldToWaiters() }) { try interruptPoint() }
+    if waitingForLock({ runtime.lock.yieldToWaiters(urgent: urgency) }) { try interruptPoint() }
+  }
+
+  /// For a host evaluation (Ctrl-C's target: the main program, a REPL entry, an nREPL eval)
+  /// waiting in line for the evaluator: its pending interrupt moves it to the front
+  /// (`EvaluatorLock`). Spawned processes are not interrupted so, and wait their turn.
+  var urgency: (() -> Bool)? {
+    guard process == nil, let evaluation else { return nil }
+    return { evaluation.isInterruptRequested }
   }
 
   /// Waits for the evaluator lock on behalf of this machine's evaluation: an interrupt of it

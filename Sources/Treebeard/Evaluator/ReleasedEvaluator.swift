@@ -28,7 +28,7 @@ extension Machine {
     let depth = runtime.lock.releaseEntirely()
     let result: T
     do {
-      defer { waitingForLock { runtime.lock.reacquire(depth: depth) } }
+      defer { waitingForLock { runtime.lock.reacquire(depth: depth, urgent: urgency) } }
       result = try body()
     }
     try interruptPoint()
