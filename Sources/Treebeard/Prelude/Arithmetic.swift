@@ -103,7 +103,19 @@ enum Arithmetic {
         default: culprit = a
         }
       }
-      let expected = isNumber(a) || isNumber(b) ? "a number" : "a number, string or char"
+      // `(< :a "a")` said it expected "a number, string or char" of the string: name the kind
+      // the other operand needs.
+      let expected: String
+      if isNumber(a) || isNumber(b) {
+        expected = "a number"
+      } else {
+        switch a {
+        case .string: expected = "a string to compare with a string"
+        case .char: expected = "a char to compare with a char"
+        case .keyword: expected = "a keyword to compare with a keyword"
+        default: expected = "a number, string, char or keyword"
+        }
+      }
       throw Failure.type(expected, culprit, in: operation)
     }
   }
