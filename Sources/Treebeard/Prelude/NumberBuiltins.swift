@@ -56,18 +56,22 @@ enum NumberBuiltins {
       default: throw Failure.type("a number", a[0], in: "abs")
       }
     }
+    // NaN wins wherever it is (every comparison with it is false, so it won only when first:
+    // `(max ##NaN 1)` was ##NaN and `(max 1 ##NaN)` 1).
     t.define("min", atLeast: 1) { _, a in
       var best = a[0]
-      _ = try Arithmetic.double(best, "min")
+      if try Arithmetic.double(best, "min").isNaN { return best }
       for index in 1..<a.count {
+        if try Arithmetic.double(a[index], "min").isNaN { return a[index] }
         if try Arithmetic.less(a[index], best, "min") { best = a[index] }
       }
       return best
     }
     t.define("max", atLeast: 1) { _, a in
       var best = a[0]
-      _ = try Arithmetic.double(best, "max")
+      if try Arithmetic.double(best, "max").isNaN { return best }
       for index in 1..<a.count {
+        if try Arithmetic.double(a[index], "max").isNaN { return a[index] }
         if try Arithmetic.less(best, a[index], "max") { best = a[index] }
       }
       return best

@@ -145,6 +145,11 @@ enum SequenceBuiltins {
           return order.isTruthy
         })
     }
+    // The order `sort` uses, as -1, 0 or 1: `(sort compare xs)` is `(sort xs)`.
+    t.define("compare", 2...2) { m, a in
+      var order = SortOrder(machine: m)
+      return .int(try order.compare(a[0], a[1]))
+    }
     t.define("sort-by", 2...2) { m, a in
       let function = a[0]
       let items = try Collections.elements(a[1], "sort-by")

@@ -240,6 +240,8 @@ enum TextAssembly {
       switch item {
       case .string(let s): out.append(s.value)
       case .int(let i): DecimalText.append(i, to: &out)
+      // As `str` does: `(join "," [nil 1])` is ",1" (it was "nil,1").
+      case .nil: break
       default: out.append(try Printer.complete(item, readably: false, machine: machine))
       }
       if out.utf8.count > Printer.maximumCompleteLength { throw PrintJob.tooLong() }
