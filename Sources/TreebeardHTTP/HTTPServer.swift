@@ -86,7 +86,9 @@ final class HTTPServer: @unchecked Sendable {
       }
     } catch {
       server.workers.stop()
-      throw OxurError("http", "http-serve: cannot listen on \(options.host):\(options.port): \(error)")
+      // The system's reason: NIO's own text read "bind(descriptor:ptr:bytes:): Address already in use) (errno: 98)".
+      let reason = (error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(error)"
+      throw OxurError("http", "http-serve: cannot listen on \(options.host):\(options.port): \(reason)")
     }
     return server
   }

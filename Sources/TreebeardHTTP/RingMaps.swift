@@ -130,9 +130,22 @@ enum RingResponse {
     case let other?:
       return .failure(ResponseProblem("the response's :body must be a string or nil, got \(describe(other))"))
     }
+    // Names are case-insensitive: "Content-Type" and "content-type" in one map were both sent.
+    var seen: [String: String] = [:]
+    for (name, _) in headers {
+      let lowered = name.lowercased()
+      if let earlier = seen[lowered], earlier != name {
+        let (one, other) = earlier < name ? (earlier, name) : (name, earlier)
+        return .failure(
+          ResponseProblem("response headers \"\(one)\" and \"\(other)\" name the same header; give it once"))
+      }
+      seen[lowered] = name
+    }
     // The server frames the body itself: a handler's own framing headers would contradict it.
     headers.removeAll { ["content-length", "transfer-encoding", "connection"].contains($0.name.lowercased()) }
-    if !headers.contains(where: { $0.name.lowercased() == "content-type" }) && !body.isEmpty {
+    // 204 and 304 carry no body (the server sends none), so no type for one.
+    let carriesBody = status != 204 && status != 304
+    if carriesBody && !headers.contains(where: { $0.name.lowercased() == "content-type" }) && !body.isEmpty {
       headers.append(("content-type", "text/plain; charset=utf-8"))
     }
     return .success(HTTPResponseData(status: status, headers: headers, body: body))
@@ -165,6 +178,8 @@ enum RingResponse {
   /// A value named for a log line: its type and, when short, its text.
   static func describe(_ value: Value) -> String {
     let text = value.printed
+    // nil is its own type name: "got nil", not "got nil nil".
+    if text == value.typeName { return text }
     return text.count <= 80 ? "\(value.typeName) \(text)" : "\(value.typeName) \(text.prefix(77))…"
   }
 }

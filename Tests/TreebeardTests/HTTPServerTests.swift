@@ -405,4 +405,39 @@ final class ServerFixture: @unchecked Sendable {
     #expect(HTTPTestConnection.request(port: own.port, "GET", "/stop")?.body == "stopped by a handler")
     #expect(try joined.wait("http-join")?.get() == .keyword("joined"))
   }
+
+  /// Small things an attack found: a nil header value was reported as "got nil nil"; a 204 with
+  /// a body got a content-type for the body it does not send; "Content-Type" and "content-type"
+  /// were both sent; a port in use read "…Address already in use) (errno: 98)".
+  @Test func responseHeaderEdgesAndBindErrors() throws {
+    let handler = """
+      (module app)
+      (defn handle [request]
+        (match (:uri request)
+          ("/nil-header" {:status 200 :headers {"x-a" nil} :body "x"})
+          ("/no-content" {:status 204 :body "dropped"})
+          ("/twice" {:status 200 :headers {"Content-Type" "text/html" "content-type" "text/plain"} :body "x"})
+          (_ {:status 404})))
+      """
+    let fixture = try ServerFixture(handler: handler)
+    defer { fixture.stop() }
+    #expect(fixture.get("/nil-header")?.status == 500)
+    #expect(fixture.get("/twice")?.status == 500)
+    let empty = fixture.get("/no-content")
+    #expect(empty?.status == 204)
+    #expect(empty?.headers["content-type"] == nil, "\(String(describing: empty?.headers))")
+    var reported = ""
+    waitUntil("both failures are reported") {
+      reported += fixture.errors.take()
+      return reported.contains("x-a") && reported.contains("give it once")
+    }
+    #expect(reported.contains("must be a string without line breaks, got nil\n"), "\(reported)")
+    #expect(reported.contains("response headers \"Content-Type\" and \"content-type\" name the same header"))
+    do {
+      try fixture.interpreter.eval("(http-serve {:port \(fixture.port)} app:handle)")
+      Issue.record("a second server listened on a port in use")
+    } catch let error as OxurError {
+      #expect(error.message == "http-serve: cannot listen on 127.0.0.1:\(fixture.port): Address already in use")
+    }
+  }
 }
