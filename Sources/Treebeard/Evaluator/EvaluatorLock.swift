@@ -57,7 +57,9 @@ public final class EvaluatorLock: @unchecked Sendable {
     return ownedByCurrentThread
   }
 
-  public func acquire() {
+  public func acquire() { acquire(urgent: nil) }
+
+  private func acquire(urgent: (() -> Bool)?) {
     condition.lock()
     defer { condition.unlock() }
     if ownedByCurrentThread {
@@ -66,7 +68,7 @@ public final class EvaluatorLock: @unchecked Sendable {
     }
     let ticket = nextTicket
     nextTicket += 1
-    waitForTurn(ticket)
+    waitForTurn(ticket, urgent: urgent)
     depth = 1
   }
 
@@ -75,18 +77,7 @@ public final class EvaluatorLock: @unchecked Sendable {
   /// front of the line.
   func acquire(waitingAs handle: EvaluationHandle?) {
     guard let handle else { return acquire() }
-    handle.waitingForLock {
-      condition.lock()
-      defer { condition.unlock() }
-      if ownedByCurrentThread {
-        depth += 1
-        return
-      }
-      let ticket = nextTicket
-      nextTicket += 1
-      waitForTurn(ticket, urgent: { handle.isInterruptRequested })
-      depth = 1
-    }
+    handle.waitingForLock { acquire(urgent: { handle.isInterruptRequested }) }
   }
 
   public func release() {
