@@ -298,4 +298,27 @@ import Testing
       unloaded.contains("it was expanded with macros of m2, which is not loaded now; load it first"), "\(unloaded)")
     #expect(try interpreter.eval("(u:f)").printed == ":u2")
   }
+
+  /// Macro users were expanded again in name order: `leaf`, which calls `mid`'s macro, went
+  /// before `mid`, so it was built with `mid`'s old macro and `(leaf:f)` gave `[:v1 :v2]`.
+  @Test func macroUsersAreExpandedAgainAfterTheUsersTheyDependOn() throws {
+    let directory = ModuleDirectory()
+    let macros = directory.write("macs.oxur", "(module macs)\n(defmacro tag [] :v1)\n")
+    directory.write("mid.oxur", "(module mid)\n(import macs)\n(defmacro mtag [] (macs:tag))\n")
+    let leaf = directory.write(
+      "leaf.oxur", "(module leaf)\n(import macs)\n(import mid)\n(defn f [] [(macs:tag) (mid:mtag)])\n")
+    let (interpreter, output, _) = bufferedInterpreter()
+    try interpreter.load(path: leaf)
+    directory.write("macs.oxur", "(module macs)\n(defmacro tag [] :v2)\n")
+    try interpreter.reload(path: macros)
+    #expect(try interpreter.eval("(leaf:f)").printed == "[:v2 :v2]")
+    _ = output.take()
+    try interpreter.eval("(rollback macs 1)")
+    #expect(try interpreter.eval("(leaf:f)").printed == "[:v1 :v1]")
+    #expect(
+      output.take()
+        == "✓ Rolled back macs to version 1 (now version 3)\n"
+        + "  ↳ mid (version 3, re-expanded: it uses macros of macs)\n"
+        + "  ↳ leaf (version 3, re-expanded: it uses macros of macs, mid)\n")
+  }
 }

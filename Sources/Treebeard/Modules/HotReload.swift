@@ -241,7 +241,7 @@ extension Runtime {
   }
 
   /// Modules a file imports come before it, so a reload of both sees the new dependency.
-  private func dependencyOrder(_ sources: [(ModuleSource, String)]) -> [(ModuleSource, String)] {
+  func dependencyOrder(_ sources: [(ModuleSource, String)]) -> [(ModuleSource, String)] {
     if sources.count < 2 { return sources }  // nothing to order: skip parsing the file an extra time
     let names = Set(sources.map(\.1))
     var imports: [String: [String]] = [:]

@@ -102,9 +102,10 @@ extension Runtime {
         // their current version was loaded from: not from their files, which may hold edits.
         var changing = Set(targets.map { $0.0.name })
         let (users, _) = try macroUsers(of: changing, fromCurrentText: true)
-        // Users come after the modules they are expanded with: one two steps away is listed
-        // with the user it depends on, not with the rolled-back module it never named.
-        for (source, name) in users {
+        // Users are expanded after the modules whose macros they use (in name order, a user was
+        // expanded before the user whose macro it calls, with that one's old macro), and one
+        // two steps away is listed with the user it depends on.
+        for (source, name) in dependencyOrder(users) {
           let current = registry.existingEntry(name)?.current
           let reason = compileTimeReason(name, changing: Array(changing))
           let edges = reason == .usesChangedLayouts ? current?.layoutSources : current.map { Set($0.macroSources.keys) }
