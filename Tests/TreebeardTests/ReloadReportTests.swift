@@ -374,4 +374,18 @@ extension ReloadReportTests {
     try interpreter.eval("(rollback)")
     #expect(try interpreter.eval("[(a:f) (b:g)]").printed == "[:a1 :b1]")
   }
+
+  /// Files whose top levels each run `(reload-all dir)`: a deeper reload-all staged the third
+  /// module first, and the one above it then refused it as "a file that loads itself".
+  @Test func nestedReloadAllsStagingTheSameModulesLoadEachOnce() throws {
+    let directory = ModuleDirectory()
+    for index in 1...3 {
+      directory.write(
+        "e\(index).oxur", "(module e\(index))\n(reload-all \"\(directory.url.path)\" :quiet)\n(defn f [] \(index))\n")
+    }
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.eval("(reload-all \"\(directory.url.path)\")")
+    #expect(try interpreter.eval("[(e1:f) (e2:f) (e3:f)]").printed == "[1 2 3]")
+    #expect(interpreter.modules().filter { $0.name.hasPrefix("e") }.map(\.version) == [1, 1, 1])
+  }
 }

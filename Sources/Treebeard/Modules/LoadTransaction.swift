@@ -27,6 +27,9 @@ final class LoadTransaction {
   var nestedFailure: Error?
   /// The module whose `--check--` runs now: no load may join the transaction then.
   var runningCheck: String?
+  /// Modules whose staging is running now (their top level is on the stack): loading one of
+  /// them again is a file that loads itself; a module staged and done is loaded already.
+  var stagingNow: Set<String> = []
   /// A rollback's: loads its staging runs keep loaded modules as they are (`loadTransaction`).
   var isRollback = false
   /// Versions a rollback expands again from their text, by module: their `defonce` values are

@@ -116,6 +116,8 @@ extension Runtime {
     let staging = ModuleVersion(name: name, number: 0, path: source.path, contentHash: source.contentHash)
     if let previous = entry.current { staging.reserveCapacity(like: previous) }
     transaction.stage(entry, staging, reason: reason)
+    transaction.stagingNow.insert(name)
+    defer { transaction.stagingNow.remove(name) }
     let clock = Stopwatch()
     let file = source.parsed?.file ?? SourceFile(name: displayName(source.path), text: source.text)
     staging.sourceFile = file
@@ -256,6 +258,9 @@ extension Runtime {
       do {
         for (source, name) in sources {
           if transaction.isStaging(name) {
+            // Staged and done already (a deeper nested reload-all reached it first): loaded in
+            // this transaction. Only a module whose staging is still running loads itself.
+            guard transaction.stagingNow.contains(name) else { continue }
             throw OxurError("load", "module \(name) is already being loaded (a file that loads itself)")
           }
           // Depth, not the number staged: a script's top level may reload-all thousands of files.
