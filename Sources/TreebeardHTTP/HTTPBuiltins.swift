@@ -24,9 +24,10 @@ public enum HTTPBuiltins {
         // Requests in flight finish first (for up to 10 s): returning at once let a program
         // end under them, and their clients got an empty reply. A load cannot wait.
         if machine.canReleaseEvaluator {
-          let own = server.workers.isCurrentThreadAWorker ? 1 : 0
           let deadline = Date().addingTimeInterval(10)
-          try machine.waitWithoutEvaluatorLock { server.isFinished(allowing: own) || Date() > deadline }
+          try server.waiting(asHandler: server.workers.isCurrentThreadAWorker) {
+            try machine.waitWithoutEvaluatorLock { server.isFinished || Date() > deadline }
+          }
         }
         return .nil
       },
@@ -41,8 +42,9 @@ public enum HTTPBuiltins {
         let server = try server(arguments[0], "http-join")
         do {
           // Until the requests in flight are answered too: the program ends after this.
-          let own = server.workers.isCurrentThreadAWorker ? 1 : 0
-          try machine.waitWithoutEvaluatorLock(pollInterval: 0.02) { server.isFinished(allowing: own) }
+          try server.waiting(asHandler: server.workers.isCurrentThreadAWorker) {
+            try machine.waitWithoutEvaluatorLock(pollInterval: 0.02) { server.isFinished }
+          }
         } catch let error as OxurError where error.kind == "interrupted" {
           server.stop()  // Ctrl-C on `treebeard run`: close the port before the program ends
           throw error

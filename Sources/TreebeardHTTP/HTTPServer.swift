@@ -97,9 +97,21 @@ final class HTTPServer: @unchecked Sendable {
 
   var isStopped: Bool { lock.withLock { stopped } }
 
-  /// Stopped, with `ownRequests` or fewer responses still to write (a handler stopping its
-  /// own server is one of them: it cannot wait for itself).
-  func isFinished(allowing ownRequests: Int = 0) -> Bool { lock.withLock { stopped && answering <= ownRequests } }
+  /// Handlers of this server waiting in `http-stop` or `http-join` for it: their own requests
+  /// cannot finish before they do, so they are not waited for (two handlers stopping the
+  /// server waited the whole 10 s for each other).
+  private var handlersWaiting = 0
+
+  /// Stopped, with no response still to write but those of handlers waiting for the stop.
+  var isFinished: Bool { lock.withLock { stopped && answering <= handlersWaiting } }
+
+  /// Runs `wait`, counted as a handler's wait for this server when `isHandler`.
+  func waiting<T>(asHandler isHandler: Bool, _ wait: () throws -> T) rethrows -> T {
+    guard isHandler else { return try wait() }
+    lock.withLock { handlersWaiting += 1 }
+    defer { lock.withLock { handlersWaiting -= 1 } }
+    return try wait()
+  }
 
   /// A request was handed to a worker; `answered()` when its response is written or its
   /// connection has gone.

@@ -440,4 +440,26 @@ final class ServerFixture: @unchecked Sendable {
       #expect(error.message == "http-serve: cannot listen on 127.0.0.1:\(fixture.port): Address already in use")
     }
   }
+
+  /// Two handlers stopping their server at once each waited the whole 10 s for the other's
+  /// request. Handlers waiting in `http-stop` or `http-join` are not waited for.
+  @Test func handlersStoppingTheirServerTogetherDoNotWaitForEachOther() throws {
+    let handler = """
+      (module app)
+      (defonce serving (atom nil))
+      (defn handle [request] (sleep 200) (http-stop @serving) {:status 200 :body "stopped"})
+      """
+    let fixture = try ServerFixture(handler: handler, options: "{:port 0 :threads 4}")
+    try fixture.interpreter.eval("(reset! app:serving server)")
+    let port = fixture.port
+    let stops = (0..<2).map { _ in
+      Background { () -> String in
+        // Well short of the 10 s the stops waited for each other.
+        guard let connection = HTTPTestConnection(port: port, timeout: 5) else { return "no connection" }
+        connection.send(HTTPTestConnection.requestText("GET", "/", headers: ["connection": "close"]))
+        return connection.readResponse()?.body ?? "no answer within 5 s"
+      }
+    }
+    for stop in stops { #expect(try stop.wait("a stopping request")?.get() == "stopped") }
+  }
 }
