@@ -41,6 +41,23 @@ import Testing
     #expect(!names.contains { $0.contains(".spit-") }, "\(names)")
   }
 
+  /// A link to a file not made yet was replaced by a plain file (its target never created),
+  /// and the set-user-ID bit was lost (a change of owner clears it; the mode now comes after).
+  @Test func spitCreatesADanglingLinksTargetAndKeepsSpecialModeBits() throws {
+    let directory = ModuleDirectory()
+    let link = directory.path("dangling")
+    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "made-by-spit")
+    let special = directory.write("special", "old")
+    chmod(special, 0o4751)
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.eval("(spit \"\(link)\" \"through\")")
+    try interpreter.eval("(spit \"\(special)\" \"new\")")
+    let kind = try FileManager.default.attributesOfItem(atPath: link)[.type] as? FileAttributeType
+    #expect(kind == .typeSymbolicLink)
+    #expect(text(directory.path("made-by-spit")) == "through")
+    #expect(mode(special) == 0o4751)
+  }
+
   /// A FIFO became a plain file and its reader got nothing.
   @Test func spitWritesIntoAFIFOOnceItHasAReader() throws {
     let directory = ModuleDirectory()

@@ -33,12 +33,27 @@ enum FileReplacement {
     return writeInPlace(target, data, isFIFO: (status.st_mode & S_IFMT) == S_IFIFO, stop: stop)
   }
 
-  /// The file a path names after its links, or the path itself when it names nothing yet (a
-  /// dangling link is then written through by `open`, which creates its target).
+  /// The file a path names after its links. A link to nothing yet names the file it points
+  /// to, which is created there, as `>` would (renamed over, the link itself was replaced).
   private static func resolvedPath(_ path: String) -> String {
-    guard let resolved = realpath(path, nil) else { return path }
-    defer { free(resolved) }
-    return String(cString: resolved)
+    if let resolved = realpath(path, nil) {
+      defer { free(resolved) }
+      return String(cString: resolved)
+    }
+    var current = path
+    // As the kernel does, at most 40 links in a row.
+    for _ in 0..<40 {
+      var status = stat()
+      guard lstat(current, &status) == 0, (status.st_mode & S_IFMT) == S_IFLNK else { return current }
+      var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+      let count = readlink(current, &buffer, buffer.count - 1)
+      guard count > 0 else { return current }
+      let target = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      current =
+        target.hasPrefix("/")
+        ? target : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
+    }
+    return current
   }
 
   private static func reason() -> String { String(cString: strerror(errno)) }
@@ -60,9 +75,10 @@ enum FileReplacement {
     guard descriptor >= 0 else { return reason() }
     var failure: String? = nil
     if let existing {
-      if fchmod(descriptor, existing.st_mode & 0o7777) != 0 { failure = reason() }
-      // Only root may give a file away; anyone else keeps being its owner, as before.
+      // The owner first: a change of owner clears the set-user-ID and set-group-ID bits, which
+      // the mode then puts back. Only root may give a file away; anyone else stays its owner.
       _ = fchown(descriptor, existing.st_uid, existing.st_gid)
+      if fchmod(descriptor, existing.st_mode & 0o7777) != 0 { failure = reason() }
     }
     if failure == nil { failure = writeAll(descriptor, data) }
     if close(descriptor) != 0 && failure == nil { failure = reason() }
