@@ -266,7 +266,7 @@ import Testing
     process.standardInput = input
     process.standardOutput = output
     try process.run()
-    input.fileHandleForWriting.write(Data("(+ 1 2)\n:doc map\n(in-module calc)\n(+ 2 2)\n:quit\n".utf8))
+    input.fileHandleForWriting.write(Data("(+ 1 2)\n:doc map\n:a-keyword\n(in-module calc)\n(+ 2 2)\n:quit\n".utf8))
     let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     try? input.fileHandleForWriting.close()
     process.waitUntilExit()
@@ -291,6 +291,8 @@ import Testing
       // Commands are kept too (they were not).
       #expect(history.contains(":doc map") || history.contains(":doc\\040map"), "\(history)")
       #expect(!history.contains(":quit"), "\(history)")
+      // A keyword alone is a form: remembered once (it was twice).
+      #expect(history.components(separatedBy: ":a-keyword").count == 2, "\(history)")
     }
   }
 }

@@ -152,7 +152,7 @@ extension Analyzer {
         }
         guard case .structInstance(let instance) = arguments[0], instance.type.name == name,
           instance.type.module == module
-        else { throw Failure.type("a \(name)", arguments[0], in: "get-\(field.name)") }
+        else { throw Failure.type("a \(module):\(name)", arguments[0], in: "get-\(field.name)") }
         guard let value = reader.read(instance) else {
           throw OxurError(
             "unknown-field",

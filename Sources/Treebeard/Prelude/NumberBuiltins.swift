@@ -58,22 +58,17 @@ enum NumberBuiltins {
     }
     // NaN wins wherever it is (every comparison with it is false, so it won only when first:
     // `(max ##NaN 1)` was ##NaN and `(max 1 ##NaN)` 1).
+    // Every argument must be a number, NaN or not: `(min ##NaN "x")` returned NaN.
     t.define("min", atLeast: 1) { _, a in
+      if let nan = try firstNaN(a, "min") { return nan }
       var best = a[0]
-      if try Arithmetic.double(best, "min").isNaN { return best }
-      for index in 1..<a.count {
-        if try Arithmetic.double(a[index], "min").isNaN { return a[index] }
-        if try Arithmetic.less(a[index], best, "min") { best = a[index] }
-      }
+      for index in 1..<a.count where try Arithmetic.less(a[index], best, "min") { best = a[index] }
       return best
     }
     t.define("max", atLeast: 1) { _, a in
+      if let nan = try firstNaN(a, "max") { return nan }
       var best = a[0]
-      if try Arithmetic.double(best, "max").isNaN { return best }
-      for index in 1..<a.count {
-        if try Arithmetic.double(a[index], "max").isNaN { return a[index] }
-        if try Arithmetic.less(best, a[index], "max") { best = a[index] }
-      }
+      for index in 1..<a.count where try Arithmetic.less(best, a[index], "max") { best = a[index] }
       return best
     }
     t.define("=", atLeast: 1) { m, a in
@@ -135,5 +130,14 @@ enum NumberBuiltins {
     t.define("floor", 1...1) { _, a in .float((try Arithmetic.double(a[0], "floor")).rounded(.down)) }
     t.define("ceil", 1...1) { _, a in .float((try Arithmetic.double(a[0], "ceil")).rounded(.up)) }
     t.define("round", 1...1) { _, a in .float((try Arithmetic.double(a[0], "round")).rounded()) }
+  }
+
+  /// The first NaN among `a`, after checking that every argument is a number.
+  private static func firstNaN(_ a: Arguments, _ operation: String) throws -> Value? {
+    var found: Value? = nil
+    for index in 0..<a.count where try Arithmetic.double(a[index], operation).isNaN && found == nil {
+      found = a[index]
+    }
+    return found
   }
 }
