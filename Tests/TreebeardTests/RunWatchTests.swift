@@ -224,8 +224,11 @@ private final class RunningProgram: @unchecked Sendable {
     waitUntil("the reload spins", timeout: 30) { FileManager.default.fileExists(atPath: directory.path("spinning")) }
     running.signal(SIGINT)
     #expect(running.exitStatus() == 130)
+    // Placed on line 3: at the loop (3:11), or at the form (3:1) when the signal lands while
+    // that line is still being analyzed, which a slow build (ThreadSanitizer in CI) makes likely.
     running.shows("the reload stopped and rolled back") { _, err in
-      err.contains("app.oxur:3:11: interrupted") && err.contains("Module not reloaded")
+      (err.contains("app.oxur:3:11: interrupted") || err.contains("app.oxur:3:1: interrupted"))
+        && err.contains("Module not reloaded")
     }
   }
 
