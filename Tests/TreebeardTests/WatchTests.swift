@@ -143,6 +143,27 @@ import TreebeardWatch
       }, "\(watched.err)")
   }
 
+  /// A saved macro module re-expands its users in the same transaction; the watcher printed
+  /// only the macro module's line, so nothing said the user's code had changed too.
+  @Test(arguments: WatchBackend.allCases) func aSavedMacroModuleListsTheUsersItReexpanded(_ backend: WatchBackend)
+    throws
+  {
+    let watched = try WatchedModules(
+      backend,
+      files: [
+        "macs.oxur": "(module macs)\n(defmacro tag [x] `[:v1 ~x])\n",
+        "user2.oxur": "(module user2)\n(import macs)\n(defn f [] (macs:tag 1))\n",
+      ], load: "user2.oxur")
+    try watched.watcher.watchLoadedModules()
+    try watched.inPlaceSave("macs.oxur", "(module macs)\n(defmacro tag [x] `[:v2 ~x])\n")
+    waitUntil("the reload lines are printed", timeout: 20) { watched.out.contains("↳") }
+    #expect(watched.out.contains("↻ Auto-reloaded: macs (version 2, "), "\(watched.out)")
+    #expect(
+      watched.out.contains(" ms) ~tag\n  ↳ user2 (version 2, re-expanded: it uses macros of macs) ~f\n"),
+      "\(watched.out)")
+    #expect(try watched.interpreter.eval("(user2:f)").printed == "[:v2 1]")
+  }
+
   /// The warnings are written while the evaluator is held, where a stalled log pipe stopped the
   /// program for as long as thousands of lines waited: past 20 they are summed up.
   @Test func aSaveThatBreaksManyUsesSumsUpTheWarnings() throws {

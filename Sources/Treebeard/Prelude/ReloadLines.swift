@@ -65,11 +65,14 @@ extension LoadOutcome {
 
   /// The summary line and a `↳` line for each module committed with this one (macro users
   /// expanded again, modules its top level loaded), as the REPL prints them.
-  public var reportLines: [String] {
-    [summaryLine]
-      + dependents.map { dependent in
-        let changes = dependent.changes.isEmpty ? "" : " " + dependent.changes.summary
-        return "  ↳ \(dependent.module) (version \(dependent.version), \(ReloadLines.why(dependent, self)))\(changes)"
-      }
+  public var reportLines: [String] { [summaryLine] + dependentLines }
+
+  /// A `↳` line for each module committed with this one: what a summary line of its own
+  /// (the REPL's or the watcher's) does not say.
+  public var dependentLines: [String] {
+    dependents.map { dependent in
+      let changes = dependent.changes.isEmpty ? "" : " " + dependent.changes.summary
+      return "  ↳ \(dependent.module) (version \(dependent.version), \(ReloadLines.why(dependent, self)))\(changes)"
+    }
   }
 }
