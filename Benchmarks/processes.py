@@ -89,7 +89,7 @@ def throughput_program(rounds, phase_ms):
   (let [deadline (+ (now-ms) {phase_ms})]
     (loop [v v reloads 0 busy 0]
       (if (< (now-ms) deadline)
-        (cond (= kind :quiet) (do (sleep (- deadline (now-ms))) (recur v reloads busy))
+        (cond (= kind :quiet) (do (sleep (max 0 (- deadline (now-ms)))) (recur v reloads busy))
               (= kind :ten-per-second)
               (let [spent (timed-reload v)] (sleep (min 100 (max 0 (- deadline (now-ms))))) (recur (inc v) (inc reloads) (+ busy spent)))
               :else (let [spent (timed-reload v)] (recur (inc v) (inc reloads) (+ busy spent))))

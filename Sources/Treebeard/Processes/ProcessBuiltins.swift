@@ -34,8 +34,13 @@ enum ProcessBuiltins {
       Collections.vector(m.runtime.processes.listed.map(describe))
     }
     t.define("sleep", 1...1) { m, a in
-      let milliseconds = try Check.int(a[0], "sleep")
-      let deadline = Date().addingTimeInterval(Double(max(0, milliseconds)) / 1000)
+      // Negative is refused, as receive's `after` refuses it: `(sleep (- deadline now))` past
+      // its deadline returned at once, silently, where the caller's arithmetic was wrong.
+      guard case .int(let milliseconds) = a[0], milliseconds >= 0 else {
+        throw OxurError(
+          "type", "sleep needs a non-negative integer of milliseconds, got \(Printer.readable(a[0], limit: 40))")
+      }
+      let deadline = Date().addingTimeInterval(Double(milliseconds) / 1000)
       let process = m.currentProcess
       let poll = m.interruptPoll
       if m.canReleaseEvaluator {
