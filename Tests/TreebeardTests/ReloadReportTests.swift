@@ -254,6 +254,36 @@ import Testing
     #expect(interpreter.modules().map(\.version) == [1, 1, 1])
   }
 
+  /// A user of a macro user is re-expanded for its own provider's macros: its `↳` line named
+  /// the module whose reload was asked for, whose macros it never uses.
+  @Test func aTransitiveMacroUserNamesItsOwnProvider() throws {
+    let directory = ModuleDirectory()
+    let a = directory.write("a.oxur", "(module a)\n(defmacro one [] 1)\n")
+    directory.write("b.oxur", "(module b)\n(import a)\n(defmacro two [] `(+ ~(a:one) 1))\n(defn g [] (a:one))\n")
+    directory.write("c.oxur", "(module c)\n(import b)\n(defn h [] (b:two))\n")
+    let (interpreter, output, errors) = bufferedInterpreter()
+    try interpreter.load(path: directory.path("c.oxur"))
+    directory.write("a.oxur", "(module a)\n(defmacro one [] 10)\n")
+    _ = output.take()
+    try interpreter.eval("(reload \"\(a)\")")
+    #expect(errors.take() == "")
+    #expect(
+      output.take().maskingTimings == """
+        ✓ Reloaded module: a (version 2, _ ms) ~one
+          ↳ b (version 2, re-expanded: it uses macros of a) ~two ~g
+          ↳ c (version 2, re-expanded: it uses macros of b) ~h
+
+        """)
+    #expect(try interpreter.eval("(c:h)").printed == "11")
+    directory.write("a.oxur", "(module a)\n(defmacro one [] 20)\n")
+    let plan = try interpreter.reload(path: a, dryRun: true)
+    #expect(plan.dependents.map(\.providers) == [["a"], ["b"]])
+    let outcome = try interpreter.reload(path: a)
+    #expect(outcome.dependents.map(\.module) == ["b", "c"])
+    #expect(outcome.dependents.map(\.providers) == [["a"], ["b"]])
+    #expect(try interpreter.eval("(c:h)").printed == "21")
+  }
+
   /// A broken file in a dry run is reported as a failed reload would be, and changes nothing.
   @Test func dryRunOfABrokenFileReportsTheError() throws {
     let directory = ModuleDirectory()

@@ -29,6 +29,9 @@ public struct LoadOutcome: Sendable, Equatable {
   public var checked = false
   /// Live instances of outdated struct layouts: migrated, or (with `:force`) left as they were.
   public var migrations: [StructMigration] = []
+  /// For a module expanded or analyzed again with others: those of them whose macros (or
+  /// struct layouts) it uses, which need not include the module whose reload was asked for.
+  public var providers: [String] = []
 
   public enum Reason: Sendable, Equatable {
     case requested

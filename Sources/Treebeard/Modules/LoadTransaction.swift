@@ -162,8 +162,8 @@ final class LoadTransaction {
       committed.append(
         CommittedModule(
           name: item.entry.name, version: item.staging.number, isReload: isReload, reason: item.reason,
-          changes: changes, warnings: plan.item(item.entry.name)?.warnings ?? [], checked: item.staging.checkRan,
-          migrations: migrations[item.entry.name] ?? []))
+          providers: providers(of: item), changes: changes, warnings: plan.item(item.entry.name)?.warnings ?? [],
+          checked: item.staging.checkRan, migrations: migrations[item.entry.name] ?? []))
     }
     let commitTime = commitClock.elapsedMilliseconds
     let total = started.elapsedMilliseconds
@@ -194,6 +194,21 @@ final class LoadTransaction {
   }
 }
 
+extension LoadTransaction {
+  /// For a module staged because it uses others' macros or struct layouts: those of the
+  /// modules staged with it whose macros (or layouts) its new version was compiled against.
+  /// A user of a user of the reloaded module names its own provider, not the reloaded one.
+  func providers(of item: Staged) -> [String] {
+    let sources: Set<String>
+    switch item.reason {
+    case .usesChangedMacros: sources = Set(item.staging.macroSources.keys)
+    case .usesChangedLayouts: sources = item.staging.layoutSources
+    default: return []
+    }
+    return sources.filter { $0 != item.entry.name && isStaging($0) }.sorted()
+  }
+}
+
 /// One module a transaction committed.
 struct CommittedModule {
   let name: String
@@ -201,6 +216,8 @@ struct CommittedModule {
   let version: Int
   let isReload: Bool
   let reason: LoadTransaction.Reason
+  /// See `LoadTransaction.providers(of:)`.
+  var providers: [String] = []
   var changes = DefinitionChanges()
   var warnings: [String] = []
   var milliseconds: Double = 0
@@ -217,6 +234,7 @@ struct CommittedModule {
     outcome.breakageWarnings = warnings
     outcome.checked = checked
     outcome.migrations = migrations
+    outcome.providers = providers
     return outcome
   }
 }

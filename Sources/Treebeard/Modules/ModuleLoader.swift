@@ -292,11 +292,14 @@ extension Runtime {
       // Everything up to the commit ran; now undo it exactly, as a failed load would.
       let checked = Set(opened.staged.filter { $0.staging.checkRan }.map(\.entry.name))
       let migrations = opened.migrations
+      let providers = Dictionary(
+        opened.staged.map { ($0.entry.name, opened.providers(of: $0)) }, uniquingKeysWith: { first, _ in first })
       opened.rollback()
       machine.currentModule = opened.savedCurrentModule
       return plan.items.map {
         CommittedModule(
-          name: $0.name, version: $0.version, isReload: $0.isReload, reason: $0.reason, changes: $0.changes,
+          name: $0.name, version: $0.version, isReload: $0.isReload, reason: $0.reason,
+          providers: providers[$0.name] ?? [], changes: $0.changes,
           warnings: $0.warnings, milliseconds: started.elapsedMilliseconds, checked: checked.contains($0.name),
           migrations: migrations[$0.name] ?? [])
       }

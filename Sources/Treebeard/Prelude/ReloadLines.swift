@@ -27,9 +27,10 @@ enum ReloadLines {
 
   /// Why `dependent` was committed with `outcome`'s module.
   static func why(_ dependent: LoadOutcome, _ outcome: LoadOutcome) -> String {
+    let providers = dependent.providers.isEmpty ? outcome.module : dependent.providers.joined(separator: ", ")
     switch dependent.reason {
-    case .usesChangedMacros: return "re-expanded: it uses macros of \(outcome.module)"
-    case .usesChangedLayouts: return "re-analyzed: it constructs structs of \(outcome.module)"
+    case .usesChangedMacros: return "re-expanded: it uses macros of \(providers)"
+    case .usesChangedLayouts: return "re-analyzed: it constructs structs of \(providers)"
     case .rolledBack: return "rolled back with \(outcome.module)"
     case .loadedByTopLevel: return "loaded by \(outcome.module)"
     case .imported, .requested: return "imported"
