@@ -264,7 +264,7 @@ enum PreludeDocs {
     "set": ("[coll]", "A set of the elements of coll"),
     "set!": ("[name value]", "Assigns a local or a module global (another module's if exported) and returns value"),
     "set?": ("[x]", "True if x is a set"),
-    "sleep": ("[ms]", "Flushes output, then waits ms milliseconds (a non-negative integer; interruptible); returns nil"),
+    "sleep": ("[ms]", "Flushes output, waits ms (an integer ≥ 0) milliseconds, interruptibly; returns nil"),
     "slurp": ("[path]", "A file's contents as a UTF-8 string; failure is an :io error"),
     "some": ("[pred coll]", "The first truthy result of (pred x), or nil"),
     "some?": ("[x]", "True if x is not nil"),
