@@ -400,12 +400,7 @@ private final class WatchLoop: @unchecked Sendable {
         let more = warnings.count - Self.warningsShown
         let rest = more > 0 ? "⚠ … and \(more) more: (reload-stats '\(outcomes.first?.module ?? "")) lists them\n" : ""
         if !warnings.isEmpty { runtime.reportProblem(shown + rest) }
-        // The modules committed with each (macro users expanded again, modules its top level
-        // loaded) under its line, as `(reload)` prints them: a watcher's user sees no other sign.
-        for outcome in outcomes {
-          let lines = [ReloadLine.format(outcome, measured: measured)] + outcome.dependentLines
-          runtime.output.write(lines.map { $0 + "\n" }.joined())
-        }
+        runtime.output.write(ReloadLine.lines(outcomes, measured: measured).map { $0 + "\n" }.joined())
         runtime.output.flush()
       case .failure(let error):
         Self.reportFailure(error, runtime: runtime, reportingFailure: reportingFailure)

@@ -161,7 +161,31 @@ import TreebeardWatch
     #expect(
       watched.out.contains(" ms) ~tag\n  ↳ user2 (version 2, re-expanded: it uses macros of macs) ~f\n"),
       "\(watched.out)")
+    #expect(!watched.out.contains("Auto-reloaded: user2"), "a re-expanded user printed as a saved file: \(watched.out)")
     #expect(try watched.interpreter.eval("(user2:f)").printed == "[:v2 1]")
+  }
+
+  /// Saved together, a macro module and a module that imports another: one `↻` line for each
+  /// saved file, a `↳` line for the module re-expanded with them and none of its own.
+  @Test func filesSavedTogetherListWhatCameAlongUnderTheirLines() throws {
+    let watched = try WatchedModules(
+      .poll,
+      files: [
+        "macs.oxur": "(module macs)\n(defmacro tag [x] `[:v1 ~x])\n",
+        "user2.oxur": "(module user2)\n(import macs)\n(defn f [] (macs:tag 1))\n",
+        "other.oxur": "(module other)\n(defn g [] 1)\n",
+      ], load: "user2.oxur", debounce: 0.3)
+    try watched.interpreter.load(path: watched.directory.path("other.oxur"))
+    try watched.watcher.watchLoadedModules()
+    try watched.inPlaceSave("macs.oxur", "(module macs)\n(defmacro tag [x] `[:v2 ~x])\n")
+    try watched.inPlaceSave("other.oxur", "(module other)\n(defn g [] 2)\n")
+    waitUntil("the reload lines are printed", timeout: 20) { watched.out.contains("↳") }
+    waitUntil("both saved modules reloaded", timeout: 20) { watched.version("other") == 2 }
+    let lines = watched.out.split(separator: "\n").map(String.init)
+    #expect(lines.filter { $0.hasPrefix("↻ Auto-reloaded: macs (version 2, ") }.count == 1, "\(watched.out)")
+    #expect(lines.filter { $0.hasPrefix("↻ Auto-reloaded: other (version 2, ") }.count == 1, "\(watched.out)")
+    #expect(lines.contains("  ↳ user2 (version 2, re-expanded: it uses macros of macs) ~f"), "\(watched.out)")
+    #expect(!watched.out.contains("Auto-reloaded: user2"), "\(watched.out)")
   }
 
   /// The warnings are written while the evaluator is held, where a stalled log pipe stopped the

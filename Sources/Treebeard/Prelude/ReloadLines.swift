@@ -70,10 +70,11 @@ extension LoadOutcome {
 
   /// A `↳` line for each module committed with this one: what a summary line of its own
   /// (the REPL's or the watcher's) does not say.
-  public var dependentLines: [String] {
-    dependents.map { dependent in
-      let changes = dependent.changes.isEmpty ? "" : " " + dependent.changes.summary
-      return "  ↳ \(dependent.module) (version \(dependent.version), \(ReloadLines.why(dependent, self)))\(changes)"
-    }
+  public var dependentLines: [String] { dependents.map(dependentLine) }
+
+  /// `dependent`'s `↳` line, as committed with this module.
+  public func dependentLine(_ dependent: LoadOutcome) -> String {
+    let changes = dependent.changes.isEmpty ? "" : " " + dependent.changes.summary
+    return "  ↳ \(dependent.module) (version \(dependent.version), \(ReloadLines.why(dependent, self)))\(changes)"
   }
 }
