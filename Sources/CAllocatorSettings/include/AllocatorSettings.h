@@ -17,4 +17,14 @@ void treebeard_grow_heap_in_huge_pages(void);
 /// One comparison when the heap has not grown; one `madvise` when it has. Any thread.
 void treebeard_advise_heap_growth(void);
 
+/// Makes the next few megabytes of the heap past those in use resident (huge pages where
+/// advised), so the next burst of allocations does not fault them in. Slow (it zeroes them,
+/// and a virtual machine's host may back them only then): for a background thread. Any
+/// thread; nothing where huge pages are off.
+void treebeard_populate_heap_ahead(void);
+
+/// Whether the heap has grown into its huge-page part (a call of the above could do anything).
+/// Two loads and a system call; any thread.
+int treebeard_heap_reaches_huge_pages(void);
+
 #endif

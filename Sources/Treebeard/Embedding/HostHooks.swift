@@ -1,4 +1,4 @@
-// Process-wide hooks an embedding program may set: what runs before a module is staged.
+// Process-wide hooks an embedding program may set: what runs before a module is staged and after a commit.
 
 import Foundation
 
@@ -24,5 +24,21 @@ public enum HostHooks {
 
   static func beforeStaging(_ module: String) {
     lock.withLock { stagingHook }?(module)
+  }
+
+  /// Read and written only holding `lock`.
+  nonisolated(unsafe) private static var commitHook: (@Sendable (_ modules: [String]) -> Void)?
+
+  /// `body` runs after each load, reload, reload-all or rollback commits, given the names of
+  /// the modules committed, on the loading thread holding the evaluator lock: it must be short
+  /// (hand slow work to another thread) and must not call back into the interpreter. nil
+  /// removes it.
+  public static func setAfterCommit(_ body: (@Sendable (_ modules: [String]) -> Void)?) {
+    lock.withLock { commitHook = body }
+  }
+
+  static func afterCommit(_ modules: @autoclosure () -> [String]) {
+    guard let hook = lock.withLock({ commitHook }) else { return }
+    hook(modules())
   }
 }

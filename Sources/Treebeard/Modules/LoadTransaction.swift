@@ -190,6 +190,7 @@ final class LoadTransaction {
       })
     staged.removeAll()
     migrationUndo.removeAll()
+    HostHooks.afterCommit(committed.map(\.name))
     return committed
   }
 }
