@@ -105,7 +105,11 @@ struct WatchBackendOptions: ParsableArguments {
   var debounce: Int = 20
 
   func options() throws -> WatchOptions {
-    var options = WatchOptions(debounce: Double(max(0, debounce)) / 1000)
+    // A negative wait was taken as none, which reloads half-written saves.
+    guard debounce >= 0 else {
+      throw ValidationError("--watch-debounce takes milliseconds, 0 or more, not \(debounce)")
+    }
+    var options = WatchOptions(debounce: Double(debounce) / 1000)
     if let backend {
       guard let chosen = WatchBackend(rawValue: backend) else {
         throw ValidationError("--watch-backend must be inotify or poll, not \(backend)")

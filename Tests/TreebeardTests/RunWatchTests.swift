@@ -171,6 +171,15 @@ private final class RunningProgram: @unchecked Sendable {
     #expect(result.stderr.contains("inotify or poll"))
   }
 
+  /// A negative quiet time was taken as none, which reloads half-written saves.
+  @Test func runWatchRejectsANegativeDebounce() throws {
+    for value in ["-5", "-9223372036854775808"] {
+      let result = try Executable.run(["run", "--watch", "--watch-debounce=\(value)", "x.oxur"])
+      #expect(result.status != 0)
+      #expect(result.stderr.contains("--watch-debounce takes milliseconds, 0 or more, not \(value)"), "\(result.stderr)")
+    }
+  }
+
   /// Ctrl-C during `run` ends with an Oxur "interrupted" error, its stack trace, and 130.
   @Test func anInterruptedRunReportsWhereItWasAndExits130() throws {
     let directory = ModuleDirectory()
