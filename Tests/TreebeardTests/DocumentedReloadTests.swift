@@ -435,6 +435,93 @@ private func repl(_ files: [String: String], _ script: String, arguments: [Strin
   }
 }
 
+
+@Suite struct DocumentedCompileTimeCycleTests {
+  /// Two modules building each other's structs, or one using the other's macros while that one
+  /// builds its structs: the side staged first was checked against the other's old layout or
+  /// kept its old expansion, so a reload committed a constructor that failed at its first call
+  /// ("missing field w") and said a module was re-expanded while it kept the old macro. The
+  /// reload closing such a cycle is refused, at the use that closes it, and nothing changes.
+  @Test func aCycleThroughStructLayoutsIsRefused() throws {
+    let result = try repl(
+      [
+        "p.oxur": "(module p)\n(defstruct PA x)\n",
+        "q.oxur": "(module q)\n(defstruct QA y z)\n(defn mk [] (struct p:PA :x 1))\n",
+        "a.oxur": "(module a)\n(defstruct S x)\n(defn fa [] (b:mb 1))\n",
+        "b.oxur": "(module b)\n(defmacro mb [x] `[:b1 ~x])\n",
+      ],
+      """
+      (load "p.oxur")
+      (load "q.oxur")
+      (spit "p.oxur" "(module p)\\n(defstruct PA x)\\n(defn mk [] (struct q:QA :y 1 :z 2))\\n")
+      (reload "p.oxur")
+      [(:version (reload-stats 'p)) (:version (reload-stats 'q)) (q:mk)]
+      (load "b.oxur")
+      (load "a.oxur")
+      (spit "b.oxur" "(module b)\\n(defmacro mb [x] `[:b1 ~x])\\n(defn mk [] (struct a:S :x 1))\\n")
+      (reload "b.oxur")
+      [(:version (reload-stats 'b)) (a:fa)]
+
+      """)
+    #expect(
+      result.stderr.contains(
+        """
+        ✗ Error at p.oxur:3:21: compile-time cycle: p → q → p (p builds structs of q, q builds structs of p); \
+        a module can be compiled against another's macros and structs only if that one does not use its own
+         3 | (defn mk [] (struct q:QA :y 1 :z 2))
+        """), "\(result.stderr)")
+    #expect(result.stdout.contains("[1 1 (struct p:PA :x 1)]\n"), "\(result.stdout)")
+    #expect(
+      result.stderr.contains(
+        """
+        ✗ Error at b.oxur:3:21: compile-time cycle: b → a → b (b builds structs of a, a uses macros of b); \
+        a module can be compiled against another's macros and structs only if that one does not use its own
+        """), "\(result.stderr)")
+    #expect(result.stdout.contains("[1 [:b1 1]]\n"), "\(result.stdout)")
+    #expect(result.stderr.components(separatedBy: "✗ Module not reloaded (keeping version 1)").count == 3)
+  }
+
+  /// A cycle is reported in the file the edit was made in: an import added to a macro
+  /// provider was reported at its user's unchanged import, and a cycle closed by a macro's
+  /// template (`(c:mc 1)` inside a backquote) at the REPL form that asked for the reload.
+  @Test func aCycleIsReportedWhereTheEditClosedIt() throws {
+    let imports = try repl(
+      [
+        "a.oxur": "(module a)\n(defmacro ma [x] `[:a ~x])\n",
+        "b.oxur": "(module b)\n(import a)\n(defn fb [] (a:ma 1))\n",
+      ],
+      """
+      (load "b.oxur")
+      (spit "a.oxur" "(module a)\\n(import b)\\n(defmacro ma [x] `[:a ~x])\\n")
+      (reload "a.oxur")
+
+      """)
+    #expect(
+      imports.stderr.contains(
+        "✗ Error at a.oxur:2:1: import cycle: a → b → a; a module can call another by qualified name without importing it"
+      ), "\(imports.stderr)")
+    let template = try repl(
+      [
+        "a.oxur": "(module a)\n(defmacro ma [x] `[:a ~x])\n",
+        "b.oxur": "(module b)\n(defmacro mb [x] `[:b ~x])\n(defn fb [] (a:ma 1))\n",
+        "c.oxur": "(module c)\n(defmacro mc [x] `[:c ~x])\n(defn fc [] (b:mb 1))\n",
+      ],
+      """
+      (load "a.oxur")
+      (load "b.oxur")
+      (load "c.oxur")
+      (spit "a.oxur" "(module a)\\n(defmacro ma [x] `[:a ~x])\\n(defmacro m2 [] `(c:mc 1))\\n")
+      (reload "a.oxur")
+      (:version (reload-stats 'a))
+
+      """)
+    #expect(
+      template.stderr.contains("✗ Error at a.oxur:3:18: macro cycle: a → c → b → a (each uses macros of the next)"),
+      "\(template.stderr)")
+    #expect(template.stdout.hasSuffix("1\n"), "\(template.stdout)")
+  }
+}
+
 @Suite struct DocumentedTransactionTests {
   /// §3: "`load` failures are reported, not thrown: `(try (load "x.oxur") (catch e …))` never
   /// reaches the `catch`."

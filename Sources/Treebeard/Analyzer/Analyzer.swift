@@ -397,7 +397,7 @@ final class Analyzer {
     else { return nil }
     let key = Self.storage(of: items)
     if let expanded = scannedExpansions[key]?.expansion { return expanded }
-    guard let macro = userMacro(module: module, name: name) else {
+    guard let macro = userMacro(module: module, name: name, at: form.span) else {
       guard module == nil, name == "->" || name == "->>",
         let expanded = try? (name == "->" ? CoreMacros.threadFirst(form, items) : CoreMacros.threadLast(form, items))
       else { return nil }

@@ -201,7 +201,7 @@ extension Analyzer {
       let provider = version.aliases[module] ?? module
       type = runtime.registry.existingEntry(provider)?.current?.structs[name]
       if provider != moduleName, let type {
-        version.layoutSources.insert(provider)
+        if version.layoutSources.insert(provider).inserted { version.layoutSpans[provider] = items[1].span }
         version.constructedLayouts[provider, default: [:]][name] = type.fields
       }
     } else {

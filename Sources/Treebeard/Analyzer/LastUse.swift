@@ -34,7 +34,7 @@ extension Analyzer {
     switch form.kind {
     case .list(let items):
       if case .symbol(let module, let name)? = items.first?.kind, module != nil || function.lookup(name) == nil,
-        userMacro(module: module, name: name) != nil
+        userMacro(module: module, name: name, at: form.span) != nil
       {
         return true
       }

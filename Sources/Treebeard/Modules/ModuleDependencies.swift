@@ -76,23 +76,40 @@ extension Runtime {
     ).located(closing)
   }
 
-  /// Refuses a transaction whose staged versions would close a cycle of macro uses (a uses a
-  /// macro of b, b one of a): a module is expanded once per transaction, after the modules
-  /// whose macros it uses, so one side of a cycle would keep the other's old expansion (or
-  /// that of a macro since removed) while the reload said it was re-expanded.
+  /// Refuses a transaction whose staged versions would close a cycle of compile-time uses: a
+  /// uses a macro of b or builds one of b's structs, and b one of a's. A module is compiled once
+  /// per transaction, after the modules whose macros and layouts it uses, so one side of a
+  /// cycle would keep the other's old expansion or be checked against its old layout (code
+  /// that fails at its first call) while the reload said it was compiled again.
   func checkMacroCycles(_ transaction: LoadTransaction) throws {
-    // `user` (the REPL's code) is never expanded again, so a cycle through it is harmless;
+    // `user` (the REPL's code) is never compiled again, so a cycle through it is harmless;
     // refusing it blocked every reload of a file that a REPL definition had closed one with.
     let cycle = firstCycle(from: transaction) { module, version in
-      module == "user" ? [] : version.macroSources.keys.sorted()
+      module == "user" ? [] : version.macroSources.keys.sorted() + version.layoutSources.sorted()
     }
     guard let cycle else { return }
-    // At the first use on the cycle in a staged module: the edit that closed it.
-    let first = registry.existingEntry(cycle[0])?.current?.macroSources[cycle[1]]
+    let versions = cycle.map { registry.existingEntry($0)?.current }
+    // How each module on the cycle uses the next: macros where it does, else structs.
+    let usesMacros = zip(versions, cycle.dropFirst()).map { version, next in version?.macroSources[next] != nil }
+    // At the first use on the cycle in a staged module: the edit that closed it. A use whose
+    // place was not recorded (a macro's template naming another's macro) gives the next one's.
+    let first = zip(versions, cycle.dropFirst()).lazy.compactMap { version, next in
+      version.flatMap { $0.macroSources[next] ?? $0.layoutSpans[next] }
+    }.first { $0.isKnown }
+    if usesMacros.allSatisfy({ $0 }) {
+      throw OxurError(
+        "load",
+        "macro cycle: \(cycle.joined(separator: " → ")) (each uses macros of the next); "
+          + "a module can be expanded with another's macros only if that one does not use its own"
+      ).located(first ?? .unknown)
+    }
+    let hops = zip(zip(cycle, cycle.dropFirst()), usesMacros).map { pair, macros in
+      "\(pair.0) \(macros ? "uses macros" : "builds structs") of \(pair.1)"
+    }
     throw OxurError(
       "load",
-      "macro cycle: \(cycle.joined(separator: " → ")) (each uses macros of the next); "
-        + "a module can be expanded with another's macros only if that one does not use its own"
+      "compile-time cycle: \(cycle.joined(separator: " → ")) (\(hops.joined(separator: ", "))); "
+        + "a module can be compiled against another's macros and structs only if that one does not use its own"
     ).located(first ?? .unknown)
   }
 
@@ -114,7 +131,10 @@ extension Runtime {
       finished.insert(module)
       return nil
     }
-    for item in transaction.staged {
+    // The modules asked for first: a cycle is reported from the file the edit was made in, not
+    // from a macro user staged along with it.
+    let requested = transaction.staged.filter { $0.reason == .requested }
+    for item in requested + transaction.staged.filter({ $0.reason != .requested }) {
       if let cycle = visit(item.entry.name) { return cycle }
     }
     return nil

@@ -86,6 +86,9 @@ public final class ModuleVersion: @unchecked Sendable {
   /// (also compile-time edges): a reload of one re-analyzes this module in the same transaction,
   /// so a constructor the new layout breaks fails that reload instead of a later call.
   var layoutSources: Set<String> = []
+  /// Where this version first built a struct of each of `layoutSources` (the place a cycle
+  /// through that edge is reported).
+  var layoutSpans: [String: Span] = [:]
   /// Each other module's struct this version's code builds, with the fields it was checked
   /// against: a rollback to this version is refused when those layouts have changed since.
   var constructedLayouts: [String: [String: [Keyword]]] = [:]

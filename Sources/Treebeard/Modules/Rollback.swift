@@ -52,6 +52,7 @@ extension ModuleVersion {
     copy.macroSources = macroSources
     copy.expandedMacros = expandedMacros
     copy.layoutSources = layoutSources
+    copy.layoutSpans = layoutSpans
     copy.constructedLayouts = constructedLayouts
     copy.definitionOrder = definitionOrder
     copy.externalUses = externalUses
