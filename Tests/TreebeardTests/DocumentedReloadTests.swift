@@ -435,7 +435,6 @@ private func repl(_ files: [String: String], _ script: String, arguments: [Strin
   }
 }
 
-
 @Suite struct DocumentedCompileTimeCycleTests {
   /// Two modules building each other's structs, or one using the other's macros while that one
   /// builds its structs: the side staged first was checked against the other's old layout or

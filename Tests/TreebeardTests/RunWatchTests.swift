@@ -176,7 +176,8 @@ private final class RunningProgram: @unchecked Sendable {
     for value in ["-5", "-9223372036854775808"] {
       let result = try Executable.run(["run", "--watch", "--watch-debounce=\(value)", "x.oxur"])
       #expect(result.status != 0)
-      #expect(result.stderr.contains("--watch-debounce takes milliseconds, 0 or more, not \(value)"), "\(result.stderr)")
+      #expect(
+        result.stderr.contains("--watch-debounce takes milliseconds, 0 or more, not \(value)"), "\(result.stderr)")
     }
   }
 
