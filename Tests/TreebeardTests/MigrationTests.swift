@@ -229,8 +229,8 @@ import Testing
     try interpreter.eval("(reload \"\(path)\")")
     #expect(
       errors.take()
-        == "✗ Error at <eval>:1:1: 2 live instances of geo:Point (v1) have the old layout; define --migrate-- or reload with :force\n"
-        + " 1 | (reload \"\(path)\")\n   | ^\n✗ Module not reloaded (keeping version 1)\n")
+        == "✗ Error at \(path):2:1: 2 live instances of geo:Point (v1) have the old layout; define --migrate-- or reload with :force\n"
+        + " 2 | (defstruct Point x y z)\n   | ^\n✗ Module not reloaded (keeping version 1)\n")
     #expect(output.take() == "")
     #expect(interpreter.modules().first { $0.name == "geo" }?.version == 1)
     #expect(try interpreter.eval("(geo:total a)").printed == "3")

@@ -136,7 +136,7 @@ extension Analyzer {
     if let replaced, replaced.fields == fields, replaced.module == moduleName {
       type = replaced
     } else {
-      type = StructType(name: name, module: moduleName, fields: fields)
+      type = StructType(name: name, module: moduleName, fields: fields, span: form.span)
       runtime.registry.entry(moduleName).remember(layout: type)
     }
     let current = version

@@ -101,8 +101,10 @@ extension Runtime {
           let noun =
             count == 1
             ? "live instance of \(qualified) (\(versions)) has" : "live instances of \(qualified) (\(versions)) have"
+          // At the new `defstruct`: a watcher's reload has no REPL form to point at.
           throw OxurError(
-            "migration", "\(count) \(noun) the old layout; define --migrate-- or reload with :force")
+            "migration", "\(count) \(noun) the old layout; define --migrate-- or reload with :force",
+            span: layout.span)
         }
         // A migrator that is not a closure (`(def --migrate-- (partial …))`) is placed at its definition.
         let migratorSpan: Span

@@ -1,6 +1,7 @@
 // User data types: struct types with their instances, enum types with their variants.
 
 import Foundation
+import OxurSyntax
 
 /// A `defstruct`. Each load of the defining module makes a new type object (a new layout version).
 public final class StructType: @unchecked Sendable {
@@ -13,11 +14,14 @@ public final class StructType: @unchecked Sendable {
   public internal(set) var layoutVersion = 0
   /// Instances of exactly this layout that are alive now (LiveInstances.swift).
   let liveInstances = LiveInstances()
+  /// The `defstruct` that made this layout (where a reload it cannot migrate to is refused).
+  let span: Span
 
-  init(name: String, module: String, fields: [Keyword]) {
+  init(name: String, module: String, fields: [Keyword], span: Span = .unknown) {
     self.name = name
     self.module = module
     self.fields = fields
+    self.span = span
     var index: [Keyword: Int] = [:]
     for (position, field) in fields.enumerated() { index[field] = position }
     self.fieldIndex = index
