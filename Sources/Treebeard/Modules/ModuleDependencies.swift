@@ -81,7 +81,7 @@ extension Runtime {
   /// per transaction, after the modules whose macros and layouts it uses, so one side of a
   /// cycle would keep the other's old expansion or be checked against its old layout (code
   /// that fails at its first call) while the reload said it was compiled again.
-  func checkMacroCycles(_ transaction: LoadTransaction) throws {
+  func checkCompileTimeCycles(_ transaction: LoadTransaction) throws {
     // `user` (the REPL's code) is never compiled again, so a cycle through it is harmless;
     // refusing it blocked every reload of a file that a REPL definition had closed one with.
     let cycle = firstCycle(from: transaction) { module, version in

@@ -331,7 +331,7 @@ extension Runtime {
       if let failure = opened.nestedFailure { throw failure }
       try checkExternalUses(opened)
       try checkImportCycles(opened)
-      try checkMacroCycles(opened)
+      try checkCompileTimeCycles(opened)
       try migrateInstances(opened, machine: machine)
       try runChecks(opened, machine: machine)
       return opened.plan(registry: registry, display: displayName, onStacks: functionsOnStacks(of:))
