@@ -100,7 +100,7 @@ enum ModuleBuiltins {
     }
     for warning in outcome.warnings { m.reportProblem(warning + "\n") }
     let current = m.runtime.registry.existingEntry(outcome.module)?.current?.number
-    m.output.write(ReloadLines.dryRun(outcome, current: current, why: { ReloadLines.why($0, outcome) }))
+    m.output.write(ReloadLines.dryRun(outcome, current: current))
     return .void
   }
 

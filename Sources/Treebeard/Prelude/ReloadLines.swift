@@ -38,7 +38,7 @@ enum ReloadLines {
   }
 
   /// The plan of a dry run, one line per fact, ending with what stays current.
-  static func dryRun(_ outcome: LoadOutcome, current: Int?, why: (LoadOutcome) -> String) -> String {
+  static func dryRun(_ outcome: LoadOutcome, current: Int?) -> String {
     var lines: [String] = []
     let verb = outcome.isReload ? "reload" : "load"
     lines.append(
@@ -51,7 +51,7 @@ enum ReloadLines {
     }
     for dependent in outcome.dependents {
       let changes = dependent.changes.isEmpty ? "" : " " + dependent.changes.summary
-      lines.append("  ↳ \(dependent.module) would be version \(dependent.version) (\(why(dependent)))\(changes)")
+      lines.append("  ↳ \(dependent.module) would be version \(dependent.version) (\(why(dependent, outcome)))\(changes)")
     }
     for warning in outcome.breakageWarnings { lines.append("  " + warning) }
     let kept = current.map { "\(outcome.module) stays at version \($0)" } ?? "\(outcome.module) stays unloaded"
