@@ -284,6 +284,29 @@ import Testing
     #expect(try interpreter.eval("(c:h)").printed == "21")
   }
 
+  /// A module loaded by a module another top level loaded names its own loader: every `↳`
+  /// line said "loaded by" the module whose load was asked for.
+  @Test func aNestedLoadNamesItsOwnLoader() throws {
+    let directory = ModuleDirectory()
+    let a = directory.write("a.oxur", "(module a)\n(load \"\(directory.path("b.oxur"))\")\n(defn f [] 1)\n")
+    directory.write("b.oxur", "(module b)\n(load \"\(directory.path("c.oxur"))\")\n(defn g [] 2)\n")
+    directory.write("c.oxur", "(module c)\n(defn h [] 3)\n")
+    let (interpreter, output, errors) = bufferedInterpreter()
+    try interpreter.eval("(load \"\(a)\")")
+    #expect(errors.take() == "")
+    #expect(
+      output.take() == """
+        ✓ Loaded module: a (version 1)
+          ↳ b (version 1, loaded by a)
+          ↳ c (version 1, loaded by b)
+
+        """)
+    directory.write("c.oxur", "(module c)\n(defn h [] 4)\n")
+    let outcome = try interpreter.reload(path: a)
+    #expect(outcome.dependents.map(\.providers) == [["a"], ["b"]])
+    #expect(outcome.reportLines.dropFirst() == ["  ↳ b (version 2, loaded by a)", "  ↳ c (version 2, loaded by b) ~h"])
+  }
+
   /// A broken file in a dry run is reported as a failed reload would be, and changes nothing.
   @Test func dryRunOfABrokenFileReportsTheError() throws {
     let directory = ModuleDirectory()

@@ -30,7 +30,8 @@ public struct LoadOutcome: Sendable, Equatable {
   /// Live instances of outdated struct layouts: migrated, or (with `:force`) left as they were.
   public var migrations: [StructMigration] = []
   /// For a module expanded or analyzed again with others: those of them whose macros (or
-  /// struct layouts) it uses, which need not include the module whose reload was asked for.
+  /// struct layouts) it uses, which need not include the module whose reload was asked for;
+  /// for a module a top level loaded, that module.
   public var providers: [String] = []
 
   public enum Reason: Sendable, Equatable {

@@ -30,6 +30,8 @@ final class LoadTransaction {
   /// Modules whose staging is running now (their top level is on the stack): loading one of
   /// them again is a file that loads itself; a module staged and done is loaded already.
   var stagingNow: Set<String> = []
+  /// For a module a staged top level loaded, that module (the innermost, when loads nest).
+  var loaders: [String: String] = [:]
   /// A rollback's: loads its staging runs keep loaded modules as they are (`loadTransaction`).
   var isRollback = false
   /// Versions a rollback expands again from their text, by module: their `defonce` values are
@@ -197,13 +199,15 @@ final class LoadTransaction {
 
 extension LoadTransaction {
   /// For a module staged because it uses others' macros or struct layouts: those of the
-  /// modules staged with it whose macros (or layouts) its new version was compiled against.
-  /// A user of a user of the reloaded module names its own provider, not the reloaded one.
+  /// modules staged with it whose macros (or layouts) its new version was compiled against;
+  /// for one a top level loaded, that module. A user of a user of the reloaded module names its
+  /// own provider, and a module loaded by a module loaded by the reloaded one its own loader.
   func providers(of item: Staged) -> [String] {
     let sources: Set<String>
     switch item.reason {
     case .usesChangedMacros: sources = Set(item.staging.macroSources.keys)
     case .usesChangedLayouts: sources = item.staging.layoutSources
+    case .loadedByTopLevel: return loaders[item.entry.name].map { [$0] } ?? []
     default: return []
     }
     return sources.filter { $0 != item.entry.name && isStaging($0) }.sorted()

@@ -267,6 +267,7 @@ extension Runtime {
           if transaction.nestedLoads > LoadTransaction.maximumNesting {
             throw OxurError("load", "loads nested more than \(LoadTransaction.maximumNesting) deep")
           }
+          if let loader = machine.stagingModule, loader != name { transaction.loaders[name] = loader }
           try stageModule(
             source, name: name, reason: reason == .requested ? .loadedByTopLevel : reason, machine: machine)
         }

@@ -32,7 +32,7 @@ enum ReloadLines {
     case .usesChangedMacros: return "re-expanded: it uses macros of \(providers)"
     case .usesChangedLayouts: return "re-analyzed: it constructs structs of \(providers)"
     case .rolledBack: return "rolled back with \(outcome.module)"
-    case .loadedByTopLevel: return "loaded by \(outcome.module)"
+    case .loadedByTopLevel: return "loaded by \(providers)"
     case .imported, .requested: return "imported"
     }
   }
