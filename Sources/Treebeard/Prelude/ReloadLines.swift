@@ -51,7 +51,8 @@ enum ReloadLines {
     }
     for dependent in outcome.dependents {
       let changes = dependent.changes.isEmpty ? "" : " " + dependent.changes.summary
-      lines.append("  ↳ \(dependent.module) would be version \(dependent.version) (\(why(dependent, outcome)))\(changes)")
+      let reason = why(dependent, outcome)
+      lines.append("  ↳ \(dependent.module) would be version \(dependent.version) (\(reason))\(changes)")
     }
     for warning in outcome.breakageWarnings { lines.append("  " + warning) }
     let kept = current.map { "\(outcome.module) stays at version \($0)" } ?? "\(outcome.module) stays unloaded"
