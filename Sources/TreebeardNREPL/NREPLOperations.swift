@@ -197,10 +197,15 @@ extension NREPLServer {
     let streams = capture(request, session: session, connection: connection)
     defer { release(streams, from: handle) }
     let path = request["file-path"]?.text ?? request["file-name"]?.text ?? "nrepl-buffer.oxur"
+    // A top level that reads a line asks for it as `eval` does: without `need-input` the
+    // editor never sent one, and the load held the evaluator from every other session.
+    let askForInput: @Sendable () -> Void = { reply(["status": Self.status("need-input")]) }
     do {
       let prepared =
         try request["file"]?.text.map { interpreter.prepare(path: path, text: $0) } ?? interpreter.prepare(path: path)
-      let outcome = try interpreter.load(prepared: prepared, handle: handle)
+      let outcome = try session.input.whileRequesting(askForInput) {
+        try interpreter.load(prepared: prepared, handle: handle)
+      }
       for warning in outcome.warnings { streams.error.write(warning + "\n") }
       for line in outcome.reportLines { streams.output.write(line + "\n") }
       streams.output.flush()
@@ -214,8 +219,9 @@ extension NREPLServer {
 
   /// `refresh` / `refresh-all` (cider-nrepl's shape): every changed module reloads, all or nothing.
   private func refresh(session: NREPLSession, reply: @escaping @Sendable ([String: Bencode]) -> Void) {
+    let askForInput: @Sendable () -> Void = { reply(["status": Self.status("need-input")]) }
     do {
-      let outcomes = try interpreter.reloadAll(handle: session.handle)
+      let outcomes = try session.input.whileRequesting(askForInput) { try interpreter.reloadAll(handle: session.handle) }
       let names = outcomes.flatMap { [$0.module] + $0.dependents.map(\.module) }
       reply(["reloading": .list(names.map(Bencode.string))])
       reply(["status": Self.status("ok")])

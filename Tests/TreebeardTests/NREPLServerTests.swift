@@ -498,6 +498,27 @@ import TreebeardNREPL
     #expect(client.responses(to: waiting).statuses == ["interrupted", "done"])
   }
 
+  /// A `load-file` whose top level reads a line asks for it as `eval` does: it sent nothing,
+  /// the editor waited, and the load held the evaluator from every other session.
+  @Test func loadFileAsksForTheLineItsTopLevelReads() throws {
+    let running = try Running()
+    let client = try running.client()
+    let session = try #require(client.clone())
+    let path = ModuleDirectory().path("rl.oxur")
+    let id = client.send([
+      "op": .string("load-file"), "session": .string(session), "file-path": .string(path),
+      "file": .string("(module rl)\n(def line (read-line))\n"),
+    ])
+    var asked = false
+    while !asked, let message = client.read() {
+      if message.statuses.contains("need-input") && message["id"]?.text == id { asked = true }
+    }
+    #expect(asked)
+    client.send(["op": .string("stdin"), "stdin": .string("typed\n"), "session": .string(session)])
+    #expect(client.responses(to: id).values == [":rl"])
+    #expect(client.eval("rl:line", session: session).values == ["\"typed\""])
+  }
+
   @Test func aSessionWhoseModuleWasUnloadedElsewhereKeepsWorking() throws {
     let running = try Running()
     let client = try running.client()
