@@ -13,6 +13,9 @@ public enum HTTPBuiltins {
         let target = try handlerTarget(arguments[1])
         let server = try HTTPServer.start(
           options: options, interpreter: interpreter, target: target, startedAt: machine.callSite)
+        // Started by a top level that fails (or a dry run): nothing of that load stays, so the
+        // server must not either. It kept the port, answering with a handler never committed.
+        interpreter.runtime.whenLoadRollsBack { server.stop() }
         return .opaque(OpaqueBox(typeName: "http-server", payload: server, label: server.address))
       }.recordsCallSite(),
       arglists: "[options handler]",

@@ -221,7 +221,9 @@ extension NREPLServer {
   private func refresh(session: NREPLSession, reply: @escaping @Sendable ([String: Bencode]) -> Void) {
     let askForInput: @Sendable () -> Void = { reply(["status": Self.status("need-input")]) }
     do {
-      let outcomes = try session.input.whileRequesting(askForInput) { try interpreter.reloadAll(handle: session.handle) }
+      let outcomes = try session.input.whileRequesting(askForInput) {
+        try interpreter.reloadAll(handle: session.handle)
+      }
       let names = outcomes.flatMap { [$0.module] + $0.dependents.map(\.module) }
       reply(["reloading": .list(names.map(Bencode.string))])
       reply(["status": Self.status("ok")])

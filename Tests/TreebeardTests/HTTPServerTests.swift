@@ -462,4 +462,40 @@ final class ServerFixture: @unchecked Sendable {
     }
     for stop in stops { #expect(try stop.wait("a stopping request")?.get() == "stopped") }
   }
+
+  /// A server started by a top level that then fails, or by a dry run, stops with the rest of
+  /// that load: it kept the port, answering with a handler that was never committed, and only
+  /// a restart freed it for the corrected file.
+  @Test func aServerStartedByAFailedLoadOrADryRunStops() throws {
+    let directory = ModuleDirectory()
+    let (interpreter, output, errors) = bufferedInterpreter()
+    HTTPBuiltins.install(in: interpreter)
+    let serving = """
+      (module web)
+      (defn handle [request] {:status 200 :body "web"})
+      (defonce server (http-serve {:port 0} web:handle))
+      (println "port" (http-port server))
+
+      """
+    func printedPort() -> Int? {
+      output.take().split(separator: "\n").compactMap { line in
+        line.hasPrefix("port ") ? Int(line.dropFirst(5)) : nil
+      }.last
+    }
+    let path = directory.write("web.oxur", serving + "(undefined-name)\n")
+    try interpreter.eval("(load \"\(path)\")")
+    #expect(errors.take().contains("unknown name: undefined-name"))
+    let failedPort = try #require(printedPort())
+    #expect(HTTPTestConnection.request(port: failedPort, "GET", "/") == nil, "the failed load's server still answers")
+    directory.write("web.oxur", "(module web)\n(defn handle [request] {:status 200 :body \"web\"})\n")
+    try interpreter.eval("(load \"\(path)\")")
+    directory.write("web.oxur", serving)
+    try interpreter.eval("(reload \"\(path)\" :dry-run)")
+    let dryPort = try #require(printedPort())
+    #expect(HTTPTestConnection.request(port: dryPort, "GET", "/") == nil, "the dry run's server still answers")
+    try interpreter.eval("(reload \"\(path)\")")
+    let committedPort = try #require(printedPort())
+    #expect(HTTPTestConnection.request(port: committedPort, "GET", "/")?.body == "web")
+    _ = try interpreter.eval("(http-stop web:server)")
+  }
 }

@@ -56,6 +56,14 @@ public final class Runtime: @unchecked Sendable {
       if transaction == nil { loadInterrupts.closed() } else { loadInterrupts.opened() }
     }
   }
+  /// For a host's builtin that starts something outside Oxur (a server, a thread): `undo`
+  /// runs if the load whose code called it fails or is a dry run, as processes that code
+  /// spawned are cancelled, so nothing a failed load started keeps running. Outside a load,
+  /// or once the load commits, it is dropped. Call it from a builtin, on the evaluating thread.
+  public func whenLoadRollsBack(_ undo: @escaping @Sendable () -> Void) {
+    transaction?.rollbackActions.append(undo)
+  }
+
   /// Interrupts of evaluations waiting behind the open transaction, which stop it.
   let loadInterrupts: LoadInterrupts
   var stackDepthLimit = 100_000

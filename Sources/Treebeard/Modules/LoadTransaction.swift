@@ -40,6 +40,9 @@ final class LoadTransaction {
   /// Processes the staged code spawned: they wait for the evaluator until the transaction
   /// closes, and are cancelled if it rolls back.
   var spawned: [OxurProcess] = []
+  /// What a host's builtin started for the staged code and must stop if it rolls back (an HTTP
+  /// server's listener: `Runtime.whenLoadRollsBack`), run in reverse order.
+  var rollbackActions: [@Sendable () -> Void] = []
   /// How deep loads may nest in one transaction (each level is a module's top level loading
   /// the next, on the host stack), and how deep they nest now.
   static let maximumNesting = 1000
@@ -118,6 +121,8 @@ final class LoadTransaction {
     stagedPositions.removeAll()
     for process in spawned { process.cancelBeforeStart("the load that spawned it was rolled back") }
     spawned.removeAll()
+    for action in rollbackActions.reversed() { action() }
+    rollbackActions.removeAll()
   }
 
   /// Makes every staged version current with its final number, keeping bounded history, and
