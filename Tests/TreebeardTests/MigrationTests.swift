@@ -37,6 +37,33 @@ import Testing
   /// struct (a linked list 20,000 long, shared subtrees) still migrate.
   /// A cycle that a later reload closes through an instance an earlier one migrated: the
   /// refusal named the earlier module's migrator (not in this reload) and had no place.
+  /// Code of a replaced version — a call that began before the reload, a closure kept from
+  /// it — finishes in that version's code: its `(struct S :a 1 :b 2)` failed with "missing
+  /// field c" once S had a field c, in the middle of a request the reload had promised would
+  /// finish in version 1. It builds the layout it was written against, which the next reload
+  /// migrates; current code that lacks a field still fails at once.
+  @Test func codeOfAReplacedVersionBuildsTheLayoutItWasWrittenAgainst() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write(
+      "h.oxur", "(module h)\n(defstruct S a b)\n(defn maker [] (fn [] (struct S :a 1 :b 2)))\n(defn mk [] 0)\n")
+    let (interpreter, _, errors) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    // A closure of version 1's code (a named function's value is late-bound; this one is not).
+    try interpreter.eval("(def old (h:maker))")
+    directory.write("h.oxur", "(module h)\n(defstruct S a b c)\n(defn mk [] (struct S :a 1 :b 2 :c 3))\n")
+    try interpreter.reload(path: path)
+    #expect(try interpreter.eval("(h:get-c (h:mk))").printed == "3")
+    #expect(try interpreter.eval("(def kept (old))").printed.contains("kept"))
+    #expect(try interpreter.eval("(h:get-a kept)").printed == "1")
+    #expect(throws: OxurError.self) { try interpreter.eval("(h:get-c kept)") }
+    // REPL code is current: it is told at once that S now needs c.
+    #expect(throws: OxurError.self) { try interpreter.eval("(struct h:S :a 1 :b 2)") }
+    // The instance the old code built counts as one of an old layout.
+    directory.write("h.oxur", "(module h)\n(defstruct S a b c d)\n")
+    try interpreter.eval("(reload \"\(path)\")")
+    #expect(errors.take().contains("1 live instance of h:S (v1) has the old layout"))
+  }
+
   @Test func aCycleClosedByALaterReloadNamesThatReloadsMigrator() throws {
     let directory = ModuleDirectory()
     let first = directory.write("ma.oxur", "(module ma)\n(defstruct A v)\n")

@@ -238,7 +238,8 @@ extension Analyzer {
       nodes.append(node)
     }
     return StructConstructionNode(
-      typeName: name, entry: runtime.registry.entry(type.module), analyzedType: type, values: nodes, span: form.span)
+      typeName: name, entry: runtime.registry.entry(type.module), analyzedType: type, values: nodes, owner: version,
+      ownerEntry: runtime.registry.entry(moduleName), span: form.span)
   }
 
   /// `(defenum Shape (Circle r) (Rect w h) Empty)`.

@@ -95,22 +95,35 @@ final class DefineMacroNode: Node {
 
 /// Builds a struct instance with the layout the defining module has *now*, so code in other
 /// modules follows a reload that changes the struct (fields are matched by name; a field the
-/// new layout added and this code does not give is an error).
+/// new layout added and this code does not give is an error) — unless this code's own version
+/// has been replaced since: a call that began before the reload, or a closure kept from it,
+/// finishes in that version's code (the reload's warning says so), so where the new layout
+/// needs a field it does not give, it builds the layout it was written against. That instance
+/// is one of an old layout, as `:force` keeps them: the next reload migrates it, and a field
+/// only the new layout has reads as an error naming its layout's version.
 final class StructConstructionNode: Node {
   let typeName: String
   let entry: ModuleEntry
   let analyzedType: StructType
   let values: [Node]
+  /// The module whose code this is, and the version it was compiled into.
+  private let ownerEntry: ModuleEntry
+  private weak var owner: ModuleVersion?
   private var cachedGeneration: UInt = .max
   private var cachedType: StructType
   /// For each field of `cachedType`, the index into `values` (nil: not given).
   private var sources: [Int?] = []
 
-  init(typeName: String, entry: ModuleEntry, analyzedType: StructType, values: [Node], span: Span) {
+  init(
+    typeName: String, entry: ModuleEntry, analyzedType: StructType, values: [Node], owner: ModuleVersion,
+    ownerEntry: ModuleEntry, span: Span
+  ) {
     self.typeName = typeName
     self.entry = entry
     self.analyzedType = analyzedType
     self.values = values
+    self.owner = owner
+    self.ownerEntry = ownerEntry
     self.cachedType = analyzedType
     self.sources = Array(0..<values.count)
     super.init(span: span)
@@ -133,7 +146,15 @@ final class StructConstructionNode: Node {
   private func relink() {
     cachedGeneration = entry.generation
     let current = entry.current?.structs[typeName] ?? analyzedType
-    cachedType = current
-    sources = current.fields.map { analyzedType.fieldIndex[$0] }
+    let fromCurrent = current.fields.map { analyzedType.fieldIndex[$0] }
+    let superseded = owner.map { ownerEntry.current !== $0 } ?? true
+    if superseded && fromCurrent.contains(where: { $0 == nil }) {
+      cachedType = analyzedType
+      sources = Array(0..<values.count)
+      entry.rememberIfForgotten(layout: analyzedType)
+    } else {
+      cachedType = current
+      sources = fromCurrent
+    }
   }
 }

@@ -39,6 +39,13 @@ extension ModuleEntry {
   /// After a commit: a layout with no live instances that no kept version declares can never
   /// have instances again (constructors follow the current layout), so it is forgotten. Not
   /// during a transaction, whose rollback may make the replaced layout current again.
+  /// `remember(layout:)` for a layout old code builds again after it was forgotten (no
+  /// instance was alive and no kept version had it), so the next reload migrates what it builds.
+  func rememberIfForgotten(layout: StructType) {
+    guard structLayouts[layout.name]?.contains(where: { $0 === layout }) != true else { return }
+    remember(layout: layout)
+  }
+
   func forgetUnusedLayouts() {
     for (name, known) in structLayouts {
       let kept = known.filter { old in
