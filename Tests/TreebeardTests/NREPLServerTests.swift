@@ -519,6 +519,23 @@ import TreebeardNREPL
     #expect(client.eval("rl:line", session: session).values == ["\"typed\""])
   }
 
+  /// An editor's buffer that was never saved loads again: the second `load-file` of a path
+  /// with no file behind it was refused as a deleted file.
+  @Test func anUnsavedBufferLoadsAgain() throws {
+    let running = try Running()
+    let client = try running.client()
+    let session = try #require(client.clone())
+    let path = ModuleDirectory().path("unsaved.oxur")
+    for answer in [1, 2] {
+      let loaded = client.request([
+        "op": .string("load-file"), "session": .string(session), "file-path": .string(path),
+        "file": .string("(module unsaved)\n(defn answer [] \(answer))\n"),
+      ])
+      #expect(loaded.values == [":unsaved"], "\(loaded)")
+      #expect(client.eval("(unsaved:answer)", session: session).values == ["\(answer)"])
+    }
+  }
+
   @Test func aSessionWhoseModuleWasUnloadedElsewhereKeepsWorking() throws {
     let running = try Running()
     let client = try running.client()

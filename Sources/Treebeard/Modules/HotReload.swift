@@ -20,7 +20,8 @@ extension Runtime {
       let loadedHere = moduleLoaded(from: path)
       let source: ModuleSource
       do {
-        if let loadedHere, !FileManager.default.fileExists(atPath: path) {
+        // Text given with the path (an editor's buffer, saved or not) needs no file on disk.
+        if let loadedHere, prepared == nil, !FileManager.default.fileExists(atPath: path) {
           throw deletedFileError(path, name: loadedHere.name, version: loadedHere.version.number)
         }
         source = try prepared ?? readModuleSource(path)
