@@ -163,6 +163,11 @@ extension NREPLServer {
     reply: @escaping @Sendable ([String: Bencode]) -> Void
   ) {
     let handle = session.handle
+    // Code that is not a string was taken as none: the client saw `done` and no sign of why.
+    if let given = request["code"], given.text == nil {
+      reply(["err": .string("eval: code must be a string\n"), "status": Self.status("error", "done")])
+      return
+    }
     if let module = request["ns"]?.text.flatMap({ knownModule($0) }) { handle.currentModule = module }
     let streams = capture(request, session: session, connection: connection)
     defer { release(streams, from: handle) }

@@ -536,6 +536,17 @@ import TreebeardNREPL
     }
   }
 
+  /// An `eval` whose code is not a string is refused, saying why; it was answered `done` alone.
+  @Test func codeThatIsNotAStringIsRefused() throws {
+    let running = try Running()
+    let client = try running.client()
+    let answer = client.request(["op": .string("eval"), "code": .integer(42)])
+    #expect(answer.statuses == ["error", "done"], "\(answer)")
+    #expect(answer.err == "eval: code must be a string\n", "\(answer)")
+    let session = try #require(client.clone())
+    #expect(client.eval("(+ 1 2)", session: session).values == ["3"])
+  }
+
   @Test func aSessionWhoseModuleWasUnloadedElsewhereKeepsWorking() throws {
     let running = try Running()
     let client = try running.client()
