@@ -307,6 +307,30 @@ import Testing
     #expect(outcome.reportLines.dropFirst() == ["  ↳ b (version 2, loaded by a)", "  ↳ c (version 2, loaded by b) ~h"])
   }
 
+  /// A variant whose fields change leaves the values made before with their old fields, which
+  /// the new patterns do not match: the reload committed without a word, and a held value
+  /// failed later with "no match clause matched".
+  @Test func aVariantWhoseFieldsChangeIsWarnedAbout() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write(
+      "en.oxur",
+      "(module en)\n(defenum Shape (Circle r) (Rect w h))\n(defn area [s] (match s ((Circle r) r) ((Rect w h) w)))\n"
+    )
+    let (interpreter, _, errors) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    directory.write(
+      "en.oxur",
+      "(module en)\n(defenum Shape (Circle r k) (Rect w h))\n(defn area [s] (match s ((Circle r k) r) ((Rect w h) w)))\n"
+    )
+    let outcome = try interpreter.reload(path: path)
+    #expect(
+      outcome.breakageWarnings == [
+        "⚠ en: variant Circle of Shape now has 2 field(s) (was 1); values made before keep 1, "
+          + "and patterns for the new Circle do not match them"
+      ], "\(outcome.breakageWarnings)")
+    #expect(errors.take() == "")
+  }
+
   /// A broken file in a dry run is reported as a failed reload would be, and changes nothing.
   @Test func dryRunOfABrokenFileReportsTheError() throws {
     let directory = ModuleDirectory()

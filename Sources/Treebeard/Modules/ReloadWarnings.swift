@@ -50,6 +50,17 @@ enum ReloadWarnings {
             + "\(user.name) calls it with \(count) at \(site(use))")
       }
     }
+    // Enum values are not migrated: a value made with a variant's old fields keeps them, and
+    // the new version's patterns for that variant do not match it.
+    for (enumName, oldType) in previous.enums.sorted(by: { $0.key < $1.key }) {
+      guard let newType = staging.enums[enumName], newType !== oldType else { continue }
+      for old in oldType.variants {
+        guard let new = newType.variants.first(where: { $0.name == old.name }), new.arity != old.arity else { continue }
+        warnings.append(
+          "⚠ \(module): variant \(old.name) of \(enumName) now has \(new.arity) field(s) (was \(old.arity)); "
+            + "values made before keep \(old.arity), and patterns for the new \(old.name) do not match them")
+      }
+    }
     if let oldExports = previous.exports {
       for name in oldExports.sorted(by: { $0.name < $1.name })
       where !staging.isExported(name) || !staging.provides(name) {
