@@ -71,30 +71,26 @@ public final class REPL {
       if buffer.isEmpty {
         let command = line.trimmingCharacters(in: .whitespaces)
         if command == ":quit" || command == ":q" || command == ":exit" { break }
-        // Commands are entries too, recalled with the arrow keys like forms (`:quit` is not, so
-        // that a recalled entry never ends the session by surprise); a keyword alone is a form,
-        // remembered once, as forms are.
-        if command == ":help" || command == ":h" {
+        // A keyword alone is a value (`:a` prints :a), a form remembered once as forms are; an
+        // unknown :word followed by more is a typo.
+        let isCommand =
+          command == ":help" || command == ":h" || command == ":doc" || command.hasPrefix(":doc ")
+          || (command.hasPrefix(":") && (command.contains(" ") || REPL.looksLikeCommand(command)))
+        if isCommand {
+          // Commands are entries too, recalled with the arrow keys like forms (`:quit` is not,
+          // so that a recalled entry never ends the session by surprise).
           editor.remember(command)
-          interpreter.runtime.output.write(REPL.help + "\n")
-          continue
-        }
-        if command == ":doc" {
-          editor.remember(command)
-          interpreter.runtime.output.write(":doc name shows the documentation of name, as (doc name) does\n")
-          continue
-        }
-        if command.hasPrefix(":doc ") {
-          editor.remember(command)
-          _ = evaluate("(doc \(command.dropFirst(5).trimmingCharacters(in: .whitespaces)))")
-          continue
-        }
-        // A keyword alone is a value (`:a` prints :a); an unknown :word followed by more is a typo.
-        if command.hasPrefix(":"), command.contains(" ") || REPL.looksLikeCommand(command) {
-          editor.remember(command)
-          interpreter.runtime.reportProblem(
-            "✗ unknown command \(command.split(separator: " ").first ?? ""); commands: "
-              + REPL.commands.joined(separator: " ") + " (and any Oxur form)\n")
+          if command == ":help" || command == ":h" {
+            interpreter.runtime.output.write(REPL.help + "\n")
+          } else if command == ":doc" {
+            interpreter.runtime.output.write(":doc name shows the documentation of name, as (doc name) does\n")
+          } else if command.hasPrefix(":doc ") {
+            _ = evaluate("(doc \(command.dropFirst(5).trimmingCharacters(in: .whitespaces)))")
+          } else {
+            interpreter.runtime.reportProblem(
+              "✗ unknown command \(command.split(separator: " ").first ?? ""); commands: "
+                + REPL.commands.joined(separator: " ") + " (and any Oxur form)\n")
+          }
           continue
         }
         if command.isEmpty { continue }

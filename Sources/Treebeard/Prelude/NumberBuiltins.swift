@@ -135,8 +135,9 @@ enum NumberBuiltins {
   /// The first NaN among `a`, after checking that every argument is a number.
   private static func firstNaN(_ a: Arguments, _ operation: String) throws -> Value? {
     var found: Value? = nil
-    for index in 0..<a.count where try Arithmetic.double(a[index], operation).isNaN && found == nil {
-      found = a[index]
+    for index in 0..<a.count {
+      let isNaN = try Arithmetic.double(a[index], operation).isNaN
+      if isNaN && found == nil { found = a[index] }
     }
     return found
   }
