@@ -3,6 +3,10 @@
 /// One bencoded value. Strings are bytes on the wire; nREPL's are UTF-8 text.
 public enum Bencode: Sendable, Equatable {
   case integer(Int)
+  /// An integer of more than 18 digits, as its decimal text. Bencode's integers have no
+  /// bound, and refusing one lost the framing: the connection was closed for a `line` of
+  /// 2^62 sent by a client.
+  case bigInteger(String)
   case bytes([UInt8])
   case list([Bencode])
   case dictionary([String: Bencode])
@@ -42,6 +46,10 @@ public enum Bencode: Sendable, Equatable {
     case .integer(let value):
       out.append(UInt8(ascii: "i"))
       out.append(contentsOf: String(value).utf8)
+      out.append(UInt8(ascii: "e"))
+    case .bigInteger(let text):
+      out.append(UInt8(ascii: "i"))
+      out.append(contentsOf: text.utf8)
       out.append(UInt8(ascii: "e"))
     case .bytes(let bytes):
       Bencode.appendBytes(bytes, to: &out)
@@ -142,7 +150,7 @@ public struct BencodeDecoder: Sendable {
     switch marker {
     case UInt8(ascii: "i"):
       position += 1
-      return .integer(try number(bytes, &position, until: UInt8(ascii: "e"), allowsSign: true))
+      return try integer(bytes, &position, end: end)
     case UInt8(ascii: "l"):
       guard depth < maximumDepth else { throw fail("nested deeper than \(maximumDepth)", position) }
       position += 1
@@ -183,6 +191,26 @@ public struct BencodeDecoder: Sendable {
     default:
       throw fail("unexpected byte \(marker)", position)
     }
+  }
+
+  /// An integer's digits up to its `e`: an Int when it fits in 18 digits, its text otherwise
+  /// (no longer than the message limit allows).
+  private func integer(_ bytes: [UInt8], _ position: inout Int, end: Int) throws(Failure) -> Bencode {
+    let start = position
+    var scan = position
+    if scan < bytes.count, bytes[scan] == UInt8(ascii: "-") { scan += 1 }
+    let digitsStart = scan
+    while scan < bytes.count, bytes[scan] >= UInt8(ascii: "0"), bytes[scan] <= UInt8(ascii: "9") {
+      if scan > end { throw fail("message longer than \(maximumMessageBytes) bytes", scan) }
+      scan += 1
+    }
+    if scan - digitsStart <= 18 {
+      return .integer(try number(bytes, &position, until: UInt8(ascii: "e"), allowsSign: true))
+    }
+    guard scan < bytes.count else { throw .incomplete(needing: 0) }
+    guard bytes[scan] == UInt8(ascii: "e") else { throw fail("unexpected byte \(bytes[scan]) in a number", scan) }
+    position = scan + 1
+    return .bigInteger(String(decoding: bytes[start..<scan], as: UTF8.self))
   }
 
   /// Decimal digits up to `terminator`; at most 18 of them, so the value fits an Int.

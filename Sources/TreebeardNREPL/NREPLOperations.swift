@@ -168,6 +168,12 @@ extension NREPLServer {
       reply(["err": .string("eval: code must be a string\n"), "status": Self.status("error", "done")])
       return
     }
+    // A place that is not an integer of at most 18 digits was taken as line 1: errors then
+    // pointed at the wrong line of the buffer, with no sign of why.
+    for field in ["line", "column"] where request[field].map({ $0.integer == nil }) == true {
+      reply(["err": .string("eval: \(field) must be an integer\n"), "status": Self.status("error", "done")])
+      return
+    }
     if let module = request["ns"]?.text.flatMap({ knownModule($0) }) { handle.currentModule = module }
     let streams = capture(request, session: session, connection: connection)
     defer { release(streams, from: handle) }

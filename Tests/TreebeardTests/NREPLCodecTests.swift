@@ -50,11 +50,23 @@ import TreebeardNREPL
   }
 
   @Test(arguments: [
-    "x", "i12x", "ie", "i-e", "-1:a", "d i1e 1:ae", "di1ei2ee", "l1:a:e", "5x:abcde", "i1234567890123456789e",
-    "99999999999999999999:a",
+    "x", "i12x", "ie", "i-e", "-1:a", "d i1e 1:ae", "di1ei2ee", "l1:a:e", "5x:abcde", "i123456789012345678x",
+    "99999999999999999999:a", "i12345678901234567890x",
   ])
   func malformedInputIsRejected(_ input: String) {
     #expect(throws: BencodeError.self) { try decoder.decode(bytes(input)) }
+  }
+
+  @Test func integersOfAnyLengthKeepTheirText() throws {
+    #expect(try decoder.decode(bytes("i123456789012345678e"))?.value == .integer(123_456_789_012_345_678))
+    let big = try decoder.decode(bytes("i-1234567890123456789012e"))
+    #expect(big?.value == .bigInteger("-1234567890123456789012"))
+    #expect(big?.length == 25)
+    #expect(Bencode.bigInteger("99999999999999999999").encoded() == bytes("i99999999999999999999e"))
+    #expect(try decoder.decode(bytes("i1234567890123456789012")) == nil)
+    #expect(throws: BencodeError.self) {
+      try BencodeDecoder(maximumMessageBytes: 10).decode(bytes("i" + String(repeating: "1", count: 40) + "e"))
+    }
   }
 
   @Test func aStringLongerThanTheLimitIsRejectedBeforeItArrives() {

@@ -248,6 +248,18 @@ import TreebeardNREPL
     #expect(healthy.eval("(+ 1 2)", session: nil).values == ["3"])
   }
 
+  @Test func aPlaceThatIsNotASmallIntegerIsRefusedAndTheConnectionStays() throws {
+    let running = try Running()
+    let client = try running.client()
+    // 2^62 and up was malformed to the decoder, which closed the connection.
+    let huge = client.request(["op": .string("eval"), "code": .string("1"), "line": .bigInteger("4611686018427387904")])
+    #expect(huge.statuses == ["error", "done"])
+    #expect(huge.err == "eval: line must be an integer\n")
+    let stringColumn = client.request(["op": .string("eval"), "code": .string("1"), "column": .string("3")])
+    #expect(stringColumn.err == "eval: column must be an integer\n")
+    #expect(client.eval("(+ 1 2)", session: nil).values == ["3"])
+  }
+
   @Test func anOversizedMessageClosesThatConnectionOnly() throws {
     let (interpreter, _, _) = bufferedInterpreter()
     let server = NREPLServer(interpreter: interpreter, maximumMessageBytes: 1024)
