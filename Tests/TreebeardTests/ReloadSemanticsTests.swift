@@ -352,6 +352,27 @@ import Testing
     #expect(try interpreter.call(module: "m", function: "f") == .int(2))
   }
 
+  /// `(reload-all :quiet)` inside a load answered [] although it staged modules that commit
+  /// with that load: a script polling with it could not tell what it loaded.
+  @Test func aQuietReloadAllInsideALoadAnswersWhatItStaged() throws {
+    let modules = ModuleDirectory()
+    modules.write("p.oxur", "(module p)\n(defn f [] 1)\n")
+    modules.write("q.oxur", "(module q)\n(defn f [] 2)\n")
+    let scripts = ModuleDirectory()
+    let script = scripts.write(
+      "script.oxur",
+      "(module script)\n(def staged (reload-all \"\(modules.url.path)\" :quiet))\n(def again (reload-all :quiet))\n")
+    let (interpreter, output, _) = bufferedInterpreter()
+    try interpreter.load(path: script)
+    #expect(try interpreter.eval("script:staged").printed == "[\"p\" \"q\"]")
+    // Nothing changed since: the second finds nothing new to stage.
+    #expect(try interpreter.eval("script:again").printed == "[]")
+    #expect(!output.take().contains("Reloaded"))
+    // At the top level it answers what it committed.
+    modules.write("q.oxur", "(module q)\n(defn f [] 3)\n")
+    #expect(try interpreter.eval("(reload-all :quiet)").printed == "[\"q\"]")
+  }
+
   /// The nesting limit counted the modules a transaction had staged, not how deep loads
   /// nested: a script whose top level reload-alls a directory of 1,200 modules was refused as
   /// "nested more than 1000 deep". A chain of loads deeper than the limit is still refused,

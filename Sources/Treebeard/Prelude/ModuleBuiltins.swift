@@ -22,7 +22,8 @@ enum ModuleBuiltins {
     }
     t.define("reload-all", 0...2) { m, a in
       // `(reload-all :quiet)`, `(reload-all "dir" :quiet)`: for programs that poll; prints
-      // nothing and returns the names of the modules committed (a failure still reports).
+      // nothing and returns the names of the modules committed, or staged to commit with the
+      // load it runs inside (a failure still reports).
       var arguments = a.all
       let quiet =
         arguments.last.map { if case .keyword(let k) = $0 { return k.name == "quiet" } else { return false } } ?? false
@@ -31,8 +32,13 @@ enum ModuleBuiltins {
         throw OxurError("argument", "reload-all takes an optional directory and :quiet")
       }
       let directory = try arguments.first.map { try Check.path($0, "reload-all") }
+      let stagedBefore = m.runtime.transaction?.staged.count
       do {
         let (outcomes, warnings) = try m.runtime.reloadAll(directory: directory, announce: !quiet, machine: m)
+        if quiet, let stagedBefore, let outer = m.runtime.transaction {
+          // Inside another load the modules it staged commit with that load; it answered [].
+          return Collections.vector(outer.staged.dropFirst(stagedBefore).map { .string($0.entry.name) })
+        }
         if quiet { return Collections.vector(outcomes.map { .string($0.module) }) }
         for warning in warnings { m.reportProblem(warning + "\n") }
         // Inside another load it joined that transaction: the outer load reports what it took
