@@ -15,7 +15,7 @@ public enum HTTPBuiltins {
           options: options, interpreter: interpreter, target: target, startedAt: machine.callSite)
         // Started by a top level that fails (or a dry run): nothing of that load stays, so the
         // server must not either. It kept the port, answering with a handler never committed.
-        interpreter.runtime.whenLoadRollsBack { server.stop() }
+        interpreter.runtime.whenLoadRollsBack { server.stop(refusingTaken: true) }
         return .opaque(OpaqueBox(typeName: "http-server", payload: server, label: server.address))
       }.recordsCallSite(),
       arglists: "[options handler]",

@@ -82,13 +82,13 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     let version = requestHead.version
     let isHead = requestHead.method == .HEAD
     let server = self.server
-    _ = server.setBusy(channel, true)
+    let taken = server.setBusy(channel, true)
     server.answering(true)
     inFlight = true
     let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
     let eventLoop = context.eventLoop
     server.workers.submit {
-      let response = server.respond(to: request)
+      let response = server.respond(to: request, taken: taken)
       eventLoop.execute {
         let (handler, context) = bound.value
         let running = server.setBusy(channel, false)

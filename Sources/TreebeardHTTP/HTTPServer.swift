@@ -117,10 +117,17 @@ final class HTTPServer: @unchecked Sendable {
   /// connection has gone.
   func answering(_ started: Bool) { lock.withLock { answering += started ? 1 : -1 } }
 
+  /// Set by a stop whose load rolled back: requests taken before it but not yet started are
+  /// refused, since the handler they would call was never committed.
+  private var refusingTaken = false
+
   /// Stops accepting, closes idle connections at once and busy ones after their response.
-  /// Returns when the port is free. Safe to call twice and from a handler.
-  func stop() {
+  /// Requests taken before the stop are answered by the handler, even those still waiting for a
+  /// worker (they got 503: a client whose request had been read saw the server refuse it),
+  /// unless `refusingTaken`. Returns when the port is free. Safe to call twice and from a handler.
+  func stop(refusingTaken refuse: Bool = false) {
     let (listening, idle): (Channel?, [Channel]) = lock.withLock {
+      if refuse { refusingTaken = true }
       if stopped { return (nil, []) }
       stopped = true
       return (listener, connections.values.filter { !$0.busy }.map(\.channel))
@@ -162,9 +169,12 @@ final class HTTPServer: @unchecked Sendable {
   }
 
   /// Runs the handler for one request on the calling (worker) thread and returns the response;
-  /// every failure becomes a 500, reported on the interpreter's error output.
-  func respond(to request: HTTPRequestData) -> HTTPResponseData {
-    guard !isStopped, let interpreter else { return .plain(503, "Service Unavailable") }
+  /// every failure becomes a 500, reported on the interpreter's error output. `taken`: the
+  /// request was read before the server stopped.
+  func respond(to request: HTTPRequestData, taken: Bool) -> HTTPResponseData {
+    guard taken, !lock.withLock({ refusingTaken }), let interpreter else {
+      return .plain(503, "Service Unavailable")
+    }
     let argument = RingRequest.map(request)
     let line = "\(request.method) \(request.target)"
     do {

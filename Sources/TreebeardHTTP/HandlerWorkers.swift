@@ -28,8 +28,7 @@ final class HandlerWorkers: @unchecked Sendable {
     }
   }
 
-  /// The threads finish the jobs already queued (which see the server stopped and answer at
-  /// once), then end.
+  /// The threads finish the jobs already queued, then end.
   func stop() {
     condition.withLock {
       stopping = true

@@ -399,6 +399,22 @@ final class ServerFixture: @unchecked Sendable {
     #expect(try fixture.interpreter.eval("@app:finished") == .bool(true))
     #expect(try slow.wait("the slow request")?.get() == "late")
 
+    // A request read before the stop but still waiting for the one worker is answered by the
+    // handler too: it got 503.
+    let queued = try ServerFixture(handler: handler, options: "{:port 0 :threads 1}")
+    let (first, second) = (
+      Background { HTTPTestConnection.request(port: queued.port, "GET", "/one")?.body ?? "no answer" },
+      Background { () -> String in
+        Thread.sleep(forTimeInterval: 0.05)
+        return HTTPTestConnection.request(port: queued.port, "GET", "/two")?.body ?? "no answer"
+      }
+    )
+    waitUntil("the first handler runs") { (try? queued.interpreter.eval("@app:started")) == .bool(true) }
+    Thread.sleep(forTimeInterval: 0.2)
+    try queued.interpreter.eval("(http-stop server)")
+    #expect(try first.wait("the first request")?.get() == "late")
+    #expect(try second.wait("the queued request")?.get() == "late")
+
     let own = try ServerFixture(handler: handler)
     try own.interpreter.eval("(reset! app:serving server)")
     let joined = Background { try own.interpreter.eval("(do (http-join server) :joined)") }
