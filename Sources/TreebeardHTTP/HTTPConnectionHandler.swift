@@ -34,6 +34,15 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
           context: context)
         return
       }
+      // A target that is not a path (`ftp://h/x`, `x`) reached the handler as its `:uri`,
+      // which routes expect to be one. `*` is OPTIONS' asterisk form (RFC 9112 §3.2.4).
+      guard RingRequest.originForm(requestHead.uri).hasPrefix("/") || requestHead.uri == "*" else {
+        refusing = true
+        write(
+          .plain(400, "Bad Request (the request target must be a path)"), version: requestHead.version,
+          keepAlive: false, isHead: false, context: context)
+        return
+      }
       head = requestHead
       body = nil
       let declared = requestHead.headers.first(name: "content-length").flatMap { Int($0) }

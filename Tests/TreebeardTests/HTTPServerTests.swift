@@ -184,6 +184,14 @@ final class ServerFixture: @unchecked Sendable {
       if let response = connection.readResponse() { #expect(response.status == 400) }
       #expect(connection.isClosedByServer())
     }
+    // A target that is not a path never reaches the handler as its :uri.
+    for target in ["ftp://example.org/echo", "echo", "HTTP://example.org:80"] {
+      let connection = try #require(HTTPTestConnection(port: fixture.port))
+      connection.send("GET \(target) HTTP/1.1\r\nhost: x\r\n\r\n")
+      let response = connection.readResponse()
+      #expect(response?.status == (target.hasPrefix("HTTP:") ? 404 : 400), "\(target)")
+      #expect(target.hasPrefix("HTTP:") || connection.isClosedByServer())
+    }
     let random = try #require(HTTPTestConnection(port: fixture.port))
     var generator = SystemRandomNumberGenerator()
     random.send((0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) })
