@@ -36,13 +36,9 @@ extension Interpreter {
       outcome = .success(value)
       return value
     } catch let error as OxurError {
-      if process.wasKilled && error.kind == "interrupted" {
-        let killed = OxurError("killed", "process \(process.description) (\(label)) was killed")
-        outcome = .failure(killed)
-        throw killed
-      }
-      outcome = .failure(error)
-      throw error
+      let ending = process.endingError(error)
+      outcome = .failure(ending)
+      throw ending
     } catch {
       outcome = .failure(OxurError("internal", "\(error)"))
       throw error

@@ -173,6 +173,14 @@ public final class OxurProcess: @unchecked Sendable {
   private let cancellation = Mutex<String?>(nil)
   var cancelledBecause: String? { cancellation.withLock { $0 } }
 
+  /// What the process ends with when `error` stopped it: a kill interrupts the process, and
+  /// its awaiters and host are told it was killed (or never ran), not that it was interrupted.
+  func endingError(_ error: OxurError) -> OxurError {
+    guard wasKilled, error.kind == "interrupted" else { return error }
+    let what = "process \(description) (\(function))"
+    return OxurError("killed", cancelledBecause.map { "\(what) never ran: \($0)" } ?? "\(what) was killed")
+  }
+
   /// Stops a process that has not had its first turn, for `reason`: it ends with a `killed`
   /// error saying so, having run none of its code.
   func cancelBeforeStart(_ reason: String) {

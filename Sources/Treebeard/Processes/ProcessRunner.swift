@@ -85,12 +85,7 @@ extension Runtime {
     } catch {
       outcome = .failure(OxurError("internal", "\(error)"))
     }
-    if case .failure(let error) = outcome, process.wasKilled, error.kind == "interrupted" {
-      let what = "process \(process.description) (\(process.function))"
-      outcome = .failure(
-        OxurError(
-          "killed", process.cancelledBecause.map { "\(what) never ran: \($0)" } ?? "\(what) was killed"))
-    }
+    if case .failure(let error) = outcome { outcome = .failure(process.endingError(error)) }
     // A builtin run as the process, or a global gone since the spawn, fails with no place of
     // its own: the `(spawn …)` that started it is the place.
     if case .failure(let error) = outcome, !error.span.isKnown { outcome = .failure(error.located(start.span)) }
