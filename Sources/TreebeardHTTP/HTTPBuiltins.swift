@@ -28,7 +28,7 @@ public enum HTTPBuiltins {
         // end under them, and their clients got an empty reply. A load cannot wait.
         if machine.canReleaseEvaluator {
           let deadline = Date().addingTimeInterval(10)
-          try server.waiting(asHandler: server.workers.isCurrentThreadAWorker) {
+          try server.waiting {
             try machine.waitWithoutEvaluatorLock { server.isFinished || Date() > deadline }
           }
         }
@@ -45,7 +45,7 @@ public enum HTTPBuiltins {
         let server = try server(arguments[0], "http-join")
         do {
           // Until the requests in flight are answered too: the program ends after this.
-          try server.waiting(asHandler: server.workers.isCurrentThreadAWorker) {
+          try server.waiting {
             try machine.waitWithoutEvaluatorLock(pollInterval: 0.02) { server.isFinished }
           }
         } catch let error as OxurError where error.kind == "interrupted" {

@@ -105,9 +105,10 @@ final class HTTPServer: @unchecked Sendable {
   /// Stopped, with no response still to write but those of handlers waiting for the stop.
   var isFinished: Bool { lock.withLock { stopped && answering <= handlersWaiting } }
 
-  /// Runs `wait`, counted as a handler's wait for this server when `isHandler`.
-  func waiting<T>(asHandler isHandler: Bool, _ wait: () throws -> T) rethrows -> T {
-    guard isHandler else { return try wait() }
+  /// Runs `wait`, counted as a handler's wait for this server when the calling thread is one
+  /// of its handler threads.
+  func waiting<T>(_ wait: () throws -> T) rethrows -> T {
+    guard workers.isCurrentThreadAWorker else { return try wait() }
     lock.withLock { handlersWaiting += 1 }
     defer { lock.withLock { handlersWaiting -= 1 } }
     return try wait()
