@@ -193,9 +193,7 @@ extension Runtime {
           result.append((source, entry.name))
           changed = true
         }
-        let loadedText = current.sourceFile.map {
-          ModuleSource(path: path, text: $0.text, contentHash: current.contentHash)
-        }
+        let loadedText = current.loadedSource
         if fromCurrentText, let loadedText {
           add(loadedText)
           continue

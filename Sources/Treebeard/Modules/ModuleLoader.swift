@@ -14,6 +14,15 @@ struct ModuleSource {
   var parsed: ParsedSource? = nil
 }
 
+extension ModuleVersion {
+  /// The text this version was loaded from, as a source to stage again (a macro user
+  /// expanded anew, a rollback whose macros changed); nil when its text is not kept.
+  var loadedSource: ModuleSource? {
+    guard let path, let sourceFile else { return nil }
+    return ModuleSource(path: path, text: sourceFile.text, contentHash: contentHash)
+  }
+}
+
 /// A module file's text read into forms before its load (or the read error it gave).
 struct ParsedSource: Sendable {
   let file: SourceFile

@@ -224,7 +224,7 @@ extension Runtime {
   private func stageExpandedAgain(
     _ entry: ModuleEntry, _ version: ModuleVersion, changed: [String], restoredWith: Set<String>, machine: Machine
   ) throws {
-    guard let transaction, let path = version.path, let file = version.sourceFile else {
+    guard let transaction, let source = version.loadedSource else {
       throw OxurError(
         "rollback",
         "cannot roll back \(entry.name) to version \(version.number): the macros of "
@@ -238,7 +238,6 @@ extension Runtime {
           + "\(provider), which is not loaded now; load it first")
     }
     transaction.restoredOnceValues[entry.name] = version
-    let source = ModuleSource(path: path, text: file.text, contentHash: version.contentHash)
     try stageModule(source, name: entry.name, reason: .rolledBack, machine: machine)
   }
 
