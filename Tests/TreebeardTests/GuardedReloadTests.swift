@@ -23,6 +23,15 @@ import Testing
     #expect(refusal.contains("geo.oxur:3:20: --check-- of geo failed: --check-- of geo cannot load"), "\(refusal)")
     #expect(refusal.contains("✗ Module not loaded: geo"), "\(refusal)")
     #expect(!interpreter.modules().contains { $0.name == "n" || $0.name == "geo" })
+    // Caught by the check, the refusal still fails the load: the check passed and committed.
+    directory.write(
+      "geo.oxur",
+      "(module geo)\n(defn mk [] 1)\n(defn --check-- [] (try (load \(Printer.readable(.string(other)))) (catch e nil)) true)\n")
+    try interpreter.eval("(load \"\(path)\")")
+    let caught = errors.take()
+    #expect(caught.contains("geo.oxur:3:25: --check-- of geo cannot load or reload modules"), "\(caught)")
+    #expect(caught.contains("✗ Module not loaded: geo"), "\(caught)")
+    #expect(!interpreter.modules().contains { $0.name == "n" || $0.name == "geo" })
   }
 
   @Test func aPassingCheckCommitsAndIsReported() throws {

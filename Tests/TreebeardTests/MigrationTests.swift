@@ -264,6 +264,45 @@ import Testing
     #expect(try interpreter.eval("(geo:make 0 0)").printed == "(struct geo:Point :x 0 :y 0)")
   }
 
+  /// A migrator may not load, reload or switch modules, as a check may not. A module it loaded
+  /// was staged after the migration step: half of a failed module whose error the migrator
+  /// caught was committed (the nested failure was looked at before migrating), and a module it
+  /// reloaded had its own instances left unmigrated; `in-module` left the REPL in another module.
+  @Test func aMigratorCannotLoadReloadOrSwitchModules() throws {
+    for body in [
+      "(do (try (load \"bad.oxur\") (catch e nil)) \(MigrationTests.seedMigrator))",
+      "(do (reload \"c.oxur\") \(MigrationTests.seedMigrator))",
+      "(do (try (in-module elsewhere) (catch e nil)) \(MigrationTests.seedMigrator))",
+    ] {
+      let directory = ModuleDirectory()
+      let bad = directory.write("bad.oxur", "(module bad)\n(defn half [] :half)\n(/ 1 0)\n(defn never [] 1)\n")
+      let other = directory.write("c.oxur", "(module c)\n(defstruct C v)\n")
+      let path = directory.write("geo.oxur", MigrationTests.version1)
+      let (interpreter, output, errors) = bufferedInterpreter()
+      try interpreter.load(path: path)
+      try interpreter.load(path: other)
+      try interpreter.eval("(def a (geo:make 1 2))")
+      try interpreter.eval("(def c (struct c:C (v 5)))")
+      directory.write("c.oxur", "(module c)\n(defstruct C v w)\n")
+      let module = interpreter.runtime.currentModule
+      _ = output.take()
+      let migrator = body.replacingOccurrences(of: "\"bad.oxur\"", with: Printer.readable(.string(bad)))
+        .replacingOccurrences(of: "\"c.oxur\"", with: Printer.readable(.string(other)))
+      directory.write("geo.oxur", MigrationTests.version2(migrator: migrator))
+      try interpreter.eval("(reload \"\(path)\")")
+      let refusal = errors.take()
+      #expect(refusal.contains("--migrate-- of geo cannot"), "\(refusal)")
+      #expect(refusal.contains("it converts live data"), "\(refusal)")
+      #expect(refusal.contains("✗ Module not reloaded (keeping version 1)"), "\(refusal)")
+      #expect(!output.take().contains("Reloaded"))
+      #expect(!interpreter.modules().contains { $0.name == "bad" || $0.name == "elsewhere" })
+      #expect(interpreter.modules().first { $0.name == "c" }?.version == 1)
+      #expect(try interpreter.eval("(geo:total a)").printed == "3")
+      #expect(try interpreter.eval("(c:get-v c)").printed == "5")
+      #expect(interpreter.runtime.currentModule == module)
+    }
+  }
+
   /// Instances that are no longer referenced do not count: the live list unlinks on release.
   @Test func releasedInstancesDoNotBlockAReload() throws {
     let directory = ModuleDirectory()

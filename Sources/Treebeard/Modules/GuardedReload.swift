@@ -11,9 +11,9 @@ extension Runtime {
   /// A check may not load or reload modules: one staged by a check had no `--check--` of its
   /// own run (the loop had passed), nor the other tests a commit makes, and was committed.
   func runChecks(_ transaction: LoadTransaction, machine: Machine) throws {
-    defer { transaction.runningCheck = nil }
+    defer { transaction.runningHook = nil }
     for item in transaction.staged {
-      transaction.runningCheck = item.entry.name
+      transaction.runningHook = ("--check--", item.entry.name)
       guard let check = item.staging.bindings[Runtime.checkName] else { continue }
       let span: Span
       if case .closure(let closure) = check.value { span = closure.lambda.span } else { span = .unknown }

@@ -25,8 +25,22 @@ final class LoadTransaction {
   /// The first nested load that failed. The transaction cannot commit even when the module's
   /// code caught that error: half of a nested load must not become current.
   var nestedFailure: Error?
-  /// The module whose `--check--` runs now: no load may join the transaction then.
-  var runningCheck: String?
+  /// The module hook running now, `--check--` or `--migrate--`, and its module: no load may
+  /// join the transaction then, nor `in-module` switch modules. A module a migrator loaded was staged
+  /// after the migration step: its own instances were never migrated, and half of a failed
+  /// load its migrator caught was committed (the nested failure was looked at before it).
+  var runningHook: (hook: String, module: String)?
+
+  /// Refuses a load (or an `in-module`) while a hook runs. The transaction cannot commit
+  /// even when the hook catches the refusal, as after a failed nested load.
+  func refuseInHook(_ what: String) throws {
+    guard let (hook, module) = runningHook else { return }
+    let purpose = hook == "--check--" ? "it checks the staged code" : "it converts live data"
+    let refusal = OxurError(
+      "load", "\(hook) of \(module) cannot \(what): \(purpose) (load them in the module's top level)")
+    if nestedFailure == nil { nestedFailure = refusal }
+    throw refusal
+  }
   /// Modules whose staging is running now (their top level is on the stack): loading one of
   /// them again is a file that loads itself; a module staged and done is loaded already.
   var stagingNow: Set<String> = []

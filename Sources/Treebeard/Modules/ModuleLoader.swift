@@ -244,12 +244,7 @@ extension Runtime {
   ) throws -> [CommittedModule] {
     if let transaction {
       if dryRun { throw OxurError("load", "a dry run cannot run inside another load") }
-      if let checking = transaction.runningCheck {
-        throw OxurError(
-          "load",
-          "--check-- of \(checking) cannot load or reload modules: it checks the staged code (load them in the module's top level)"
-        )
-      }
+      try transaction.refuseInHook("load or reload modules")
       if transaction.isRollback {
         // A rollback restores code; it takes no file's present text into its commit. A top
         // level it runs again (a re-expansion) keeps the modules it loads as they are, and one
@@ -344,6 +339,8 @@ extension Runtime {
       try checkCompileTimeCycles(opened)
       try migrateInstances(opened, machine: machine)
       try runChecks(opened, machine: machine)
+      // A hook that caught the refusal of a load it asked for (`refuseInHook`).
+      if let failure = opened.nestedFailure { throw failure }
       return opened.plan(registry: registry, display: displayName, onStacks: functionsOnStacks(of:))
     } catch {
       opened.rollback()

@@ -165,6 +165,9 @@ extension Runtime {
     // Built only for an error: this runs once per live instance.
     func what() -> String { "a \(module):\(layout.name) (v\(old.layoutVersion))" }
     let result: Value
+    guard let transaction else { throw OxurError("internal", "a migration outside a transaction") }
+    transaction.runningHook = ("--migrate--", module)
+    defer { transaction.runningHook = nil }
     do {
       result = try machine.call(migrator, [.int(old.layoutVersion), .structInstance(instance)], span: span)
     } catch let error as OxurError where error.kind != "interrupted" {

@@ -113,6 +113,8 @@ enum SystemBuiltins {
     t.define("args", 0...0) { m, _ in Collections.vector(m.runtime.programArguments.map { .string($0) }) }
     t.define("%in-module", 1...1) { m, a in
       let name = try Check.moduleName(a[0], "in-module")
+      // A hook switched the REPL's module for good, or made a module that was never loaded.
+      try m.runtime.transaction?.refuseInHook("switch to module \(name)")
       let entry = m.runtime.registry.entry(name)
       if entry.current == nil {
         if let transaction = m.runtime.transaction {
