@@ -26,7 +26,8 @@ import Testing
     // Caught by the check, the refusal still fails the load: the check passed and committed.
     directory.write(
       "geo.oxur",
-      "(module geo)\n(defn mk [] 1)\n(defn --check-- [] (try (load \(Printer.readable(.string(other)))) (catch e nil)) true)\n")
+      "(module geo)\n(defn mk [] 1)\n(defn --check-- [] (try (load \(Printer.readable(.string(other)))) (catch e nil)) true)\n"
+    )
     try interpreter.eval("(load \"\(path)\")")
     let caught = errors.take()
     #expect(caught.contains("geo.oxur:3:25: --check-- of geo cannot load or reload modules"), "\(caught)")
