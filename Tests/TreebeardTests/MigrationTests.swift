@@ -418,9 +418,25 @@ import Testing
     try interpreter.eval("(def a (geo:make 1 2))")
     directory.write("geo.oxur", MigrationTests.version2(migrator: MigrationTests.seedMigrator))
     try interpreter.reload(path: path)
-    try interpreter.rollback(module: "geo")
+    let outcomes = try interpreter.rollback(module: "geo")
+    #expect(
+      outcomes.first?.migrations == [
+        StructMigration(structName: "geo:Point", fromVersion: 2, count: 1, keptOldLayout: true)
+      ])
     #expect(try interpreter.eval("a").printed == "(struct geo:Point :x 1 :y 2 :z 0)")
     #expect(try interpreter.eval("(geo:make 4 5)").printed == "(struct geo:Point :x 4 :y 5)")
+    // The rollback line says so: it said nothing, and the restored code failed on them later.
+    let (repl, output, _) = bufferedInterpreter()
+    directory.write("geo.oxur", MigrationTests.version1)
+    try repl.load(path: path)
+    try repl.eval("(def a (geo:make 1 2))")
+    directory.write("geo.oxur", MigrationTests.version2(migrator: MigrationTests.seedMigrator))
+    try repl.reload(path: path)
+    _ = output.take()
+    try repl.eval("(rollback geo)")
+    #expect(
+      output.take()
+        == "✓ Rolled back geo to version 1 (now version 3) (instances keep their layout: 1 geo:Point (v2))\n")
   }
 
   /// The last reference to an instance may be dropped on a host thread while a reload migrates

@@ -24,6 +24,9 @@ public struct RollbackOutcome: Sendable, Equatable {
   /// Modules whose macros the restored version was expanded with and which are other macros
   /// now: its text was expanded again with their current macros instead of restoring its code.
   public var reexpandedWith: [String] = []
+  /// Live instances of a layout other than the restored one, left in it (a rollback keeps
+  /// the layout instances have, as `:force` does).
+  public var migrations: [StructMigration] = []
 }
 
 extension ModuleVersion {
@@ -123,6 +126,7 @@ extension Runtime {
         committed.first { $0.name == target.0.name }.map {
           var outcome = RollbackOutcome(module: target.0.name, restored: target.1.number, version: $0.version)
           outcome.reexpandedWith = changed
+          outcome.migrations = $0.migrations
           return outcome
         }
       }

@@ -14,17 +14,21 @@ enum RollbackBuiltins {
       let version = a.count == 2 ? try Check.int(a[1], "rollback") : nil
       do {
         for outcome in try m.runtime.rollback(module: module, to: version, machine: m) {
+          // Instances the restored code may not read all of: it silently failed on them later.
+          let kept = outcome.migrations.filter(\.keptOldLayout).map(\.summary)
+          let keptText = kept.isEmpty ? "" : " (instances keep their layout: \(kept.joined(separator: ", ")))"
           if let because = outcome.dependentBecause {
-            m.output.write("  ↳ \(outcome.module) (version \(outcome.version), \(because))\n")
+            m.output.write("  ↳ \(outcome.module) (version \(outcome.version), \(because))\(keptText)\n")
           } else if outcome.reexpandedWith.isEmpty {
             m.output.write(
-              "✓ Rolled back \(outcome.module) to version \(outcome.restored) (now version \(outcome.version))\n")
+              "✓ Rolled back \(outcome.module) to version \(outcome.restored) (now version \(outcome.version))\(keptText)\n"
+            )
           } else {
             let providers = outcome.reexpandedWith.joined(separator: ", ")
             m.output.write(
               "✓ Rolled back \(outcome.module) to version \(outcome.restored) (now version \(outcome.version); "
-                + "its text expanded again: the macros of \(providers) it uses are not the ones it was expanded with)\n"
-            )
+                + "its text expanded again: the macros of \(providers) it uses are not the ones it was expanded with)"
+                + keptText + "\n")
           }
         }
       } catch let failure as LoadFailure {
