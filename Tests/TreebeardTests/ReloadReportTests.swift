@@ -331,6 +331,29 @@ import Testing
     #expect(errors.take() == "")
   }
 
+  /// A struct removed (or renamed) while instances of it live: no migrator can reach them and
+  /// no accessor reads them; the reload committed `+Q -P` without a word.
+  @Test func aStructRemovedWhileInstancesLiveIsWarnedAbout() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write(
+      "r.oxur", "(module r)\n(defstruct P x)\n(defstruct Kept y)\n(defn mk [] (struct P (x 1)))\n")
+    let (interpreter, _, errors) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    try interpreter.eval("(def held [(r:mk) (r:mk)])")
+    directory.write("r.oxur", "(module r)\n(defstruct Q x)\n(defn mk [] (struct Q (x 1)))\n")
+    let outcome = try interpreter.reload(path: path)
+    #expect(
+      outcome.breakageWarnings == [
+        "⚠ r: struct P was removed while 2 instances of it are live; they keep their fields, "
+          + "which no accessor of the new version reads"
+      ], "\(outcome.breakageWarnings)")
+    #expect(errors.take() == "")
+    // With no instance alive there is nothing to say.
+    try interpreter.eval("(def held nil)")
+    directory.write("r.oxur", "(module r)\n(defn mk [] 1)\n")
+    #expect(try interpreter.reload(path: path).breakageWarnings == [])
+  }
+
   /// A broken file in a dry run is reported as a failed reload would be, and changes nothing.
   @Test func dryRunOfABrokenFileReportsTheError() throws {
     let directory = ModuleDirectory()

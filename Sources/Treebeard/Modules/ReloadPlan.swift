@@ -49,6 +49,8 @@ extension LoadTransaction {
             ReloadWarnings.scan(
               module: item.entry.name, previous: $0, staging: item.staging, uses: uses, display: display)
               + ReloadWarnings.running(module: item.entry.name, previous: $0, functions: onStacks(item.entry.name))
+              + ReloadWarnings.removedStructs(
+                module: item.entry.name, previous: $0, staging: item.staging, layouts: item.entry.structLayouts)
           } ?? []
         return ReloadPlan.Item(
           name: item.entry.name, version: item.entry.highestVersion + 1, isReload: replaced != nil,

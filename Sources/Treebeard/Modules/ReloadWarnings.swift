@@ -22,6 +22,22 @@ enum ReloadWarnings {
     }
   }
 
+  /// A struct the new version no longer defines (removed, or renamed) while instances of it
+  /// are alive: no migrator can reach them (its result must be of their own struct), and no
+  /// accessor of the new code reads them. The reload said nothing.
+  static func removedStructs(
+    module: String, previous: ModuleVersion, staging: ModuleVersion, layouts: [String: [StructType]]
+  ) -> [String] {
+    previous.structs.keys.sorted().compactMap { name in
+      guard staging.structs[name] == nil else { return nil }
+      let live = (layouts[name] ?? []).reduce(0) { $0 + $1.liveInstances.count }
+      guard live > 0 else { return nil }
+      let instances = live == 1 ? "1 instance of it is" : "\(live) instances of it are"
+      return "⚠ \(module): struct \(name) was removed while \(instances) live; they keep their fields, "
+        + "which no accessor of the new version reads"
+    }
+  }
+
   static func scan(
     module: String, previous: ModuleVersion, staging: ModuleVersion, uses: UsesByModule,
     display: (String) -> String
