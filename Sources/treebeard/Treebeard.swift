@@ -83,6 +83,29 @@ struct LoadPathOptions: ParsableArguments {
   }
 }
 
+/// `--history-limit N`: how many replaced versions each module keeps for rollback (DESIGN.md §4).
+struct HistoryOption: ParsableArguments {
+  @Option(
+    name: .customLong("history-limit"),
+    help: "Replaced versions each module keeps for rollback (default 16; 0 keeps every one).")
+  var limit: Int? = nil
+
+  func validate() throws {
+    if let limit, limit < 0 {
+      throw ValidationError("--history-limit must be 0 (keep every version) or more, not \(limit)")
+    }
+  }
+
+  /// The host's builtins, then the limit.
+  var installer: Session.Installer {
+    let limit = self.limit
+    return { interpreter in
+      HTTPBuiltins.install(in: interpreter)
+      if let limit { try? interpreter.setHistoryLimit(limit) }
+    }
+  }
+}
+
 /// `--color=auto|always|never` for every mode; passed on through the environment so the
 /// library's sessions see one setting (Colors.swift).
 struct ColorOption: ParsableArguments {
@@ -126,6 +149,7 @@ struct Repl: ParsableCommand {
   @OptionGroup var watch: WatchBackendOptions
   @Option(name: .customLong("nrepl"), help: "Also serve nREPL for editors (--nrepl or --nrepl=PORT).")
   var nreplPort: Int? = nil
+  @OptionGroup var history: HistoryOption
 
   @OptionGroup var color: ColorOption
 
@@ -135,7 +159,7 @@ struct Repl: ParsableCommand {
     color.apply()
     let server = nreplPort.map { port in { try NREPLServer.launch(interpreter: $0, host: "127.0.0.1", port: port) } }
     let code = Session.runREPL(
-      loadPath: loadPath.directories, watch: try watch.options(), server: server, install: HTTPBuiltins.install)
+      loadPath: loadPath.directories, watch: try watch.options(), server: server, install: history.installer)
     throw ExitCode(code)
   }
 }
@@ -148,6 +172,7 @@ struct Run: ParsableCommand {
   @OptionGroup var watch: WatchBackendOptions
   @Option(name: .customLong("nrepl"), help: "Run an nREPL server inside the program (--nrepl or --nrepl=PORT).")
   var nreplPort: Int? = nil
+  @OptionGroup var history: HistoryOption
   @Argument(help: "The module file to run.") var file: String
   @Argument(parsing: .captureForPassthrough, help: "Arguments for the program, given to main and (args).")
   var arguments: [String] = []
@@ -163,7 +188,7 @@ struct Run: ParsableCommand {
     throw ExitCode(
       Session.runFile(
         file, arguments: arguments, loadPath: loadPath.directories, watch: watches ? options : nil, server: server,
-        install: HTTPBuiltins.install))
+        install: history.installer))
   }
 }
 
@@ -208,6 +233,7 @@ struct Nrepl: ParsableCommand {
   @OptionGroup var loadPath: LoadPathOptions
   @Option(help: "The port (default: a free one).") var port: Int = 0
   @Option(help: "The address to listen on; another than loopback lets other machines in.") var host = "127.0.0.1"
+  @OptionGroup var history: HistoryOption
   @OptionGroup var color: ColorOption
 
   func validate() throws { try validatePort(port, "--port") }
@@ -217,6 +243,6 @@ struct Nrepl: ParsableCommand {
     throw ExitCode(
       Session.serve(
         loadPath: loadPath.directories,
-        start: { try NREPLServer.launch(interpreter: $0, host: host, port: port) }, install: HTTPBuiltins.install))
+        start: { try NREPLServer.launch(interpreter: $0, host: host, port: port) }, install: history.installer))
   }
 }

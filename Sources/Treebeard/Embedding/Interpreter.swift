@@ -282,6 +282,16 @@ public final class Interpreter: @unchecked Sendable {
     }
   }
 
+  /// How many replaced versions each module keeps for rollback (DESIGN.md §4): 16 unless
+  /// set, 0 keeps every one.
+  public var historyLimit: Int { runtime.lock.withLock { runtime.registry.historyLimit } }
+
+  /// Sets `historyLimit`; a lower limit drops the oldest kept versions at once. Throws for a
+  /// negative limit.
+  public func setHistoryLimit(_ limit: Int) throws {
+    try runtime.lock.withLock { try runtime.setHistoryLimit(limit) }
+  }
+
   /// The most recent load records, oldest first (`(reload-stats)`), or one module's.
   public func reloadStatistics(module: String? = nil) -> [ReloadRecord] {
     runtime.lock.withLock { runtime.registry.records.filter { module == nil || $0.module == module } }

@@ -5,7 +5,11 @@ import Foundation
 extension Runtime {
   /// One row per kept version, oldest first; the current one is marked.
   func historyTable(module: String) throws -> String {
-    guard let entry = registry.existingEntry(module), let current = entry.current, current.number > 0 else {
+    // While a load stages the module (its top level, a migrator, a check) its current version
+    // is the staged one, numbered 0: the committed one it replaces is the one to show.
+    let entry = registry.existingEntry(module)
+    let committed = entry?.current.flatMap { $0.number > 0 ? $0 : transaction?.previousVersion(of: module) }
+    guard let entry, let current = committed, current.number > 0 else {
       throw OxurError("unknown-module", "no module named \(module) is loaded")
     }
     let formatter = DateFormatter()
@@ -43,5 +47,23 @@ enum Table {
       row.enumerated().map { index, cell in cell.padding(toLength: widths[index], withPad: " ", startingAt: 0) }
         .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
     }.joined(separator: "\n")
+  }
+}
+
+extension Runtime {
+  /// Sets how many replaced versions each module keeps (0: every one). A lower limit drops
+  /// the oldest kept versions at once, as a commit past the limit does.
+  func setHistoryLimit(_ limit: Int) throws {
+    guard limit >= 0 else { throw OxurError("argument", "history-limit must be 0 (keep every version) or more, got \(limit)") }
+    registry.historyLimit = limit
+    guard limit > 0 else { return }
+    var retired: [ModuleVersion] = []
+    for entry in registry.loadedModules where entry.history.count > limit {
+      let dropped = entry.history.count - limit
+      retired.append(contentsOf: entry.history[..<dropped])
+      entry.history.removeFirst(dropped)
+      entry.forgetUnusedLayouts()
+    }
+    RetiredVersions.release(retired, lock: lock)
   }
 }

@@ -141,6 +141,10 @@ enum PreludeDocs {
     "hash-map": ("[& kvs]", "A map from key/value arguments; an odd count is an :arity error"),
     "hash-set": ("[& xs]", "A set of the arguments"),
     "history": ("[module]", "Prints every kept version of a module; the bare name is not evaluated"),
+    "history-limit": (
+      "[] [n]",
+      "How many replaced versions each module keeps for rollback (default 16); with n, sets it (0 keeps every one; a lower limit drops the oldest at once)"
+    ),
     "identity": ("[x]", "Returns x"),
     "if": ("[test then] [test then else]", "then if test is truthy (not nil or false), else the else branch or nil"),
     "if-let": (

@@ -9,6 +9,13 @@ enum ReloadReportBuiltins {
       m.output.write(try m.runtime.historyTable(module: try Check.moduleName(a[0], "history")) + "\n")
       return .void
     }
+    // `(history-limit)`: versions each module keeps for rollback; `(history-limit n)` sets it.
+    t.define("history-limit", 0...1) { m, a in
+      guard a.count == 1 else { return .int(m.runtime.registry.historyLimit) }
+      if m.runtime.transaction != nil { throw OxurError("load", "history-limit cannot change inside a load") }
+      try m.runtime.setHistoryLimit(try Check.int(a[0], "history-limit"))
+      return .void
+    }
     // `(reload-stats)`: the recent records as maps, oldest first; `(reload-stats m)`: m's latest.
     t.define("reload-stats", 0...1) { m, a in
       let records = m.runtime.registry.records
