@@ -54,7 +54,9 @@ extension Runtime {
   /// Sets how many replaced versions each module keeps (0: every one). A lower limit drops
   /// the oldest kept versions at once, as a commit past the limit does.
   func setHistoryLimit(_ limit: Int) throws {
-    guard limit >= 0 else { throw OxurError("argument", "history-limit must be 0 (keep every version) or more, got \(limit)") }
+    guard limit >= 0 else {
+      throw OxurError("argument", "history-limit must be 0 (keep every version) or more, got \(limit)")
+    }
     registry.historyLimit = limit
     guard limit > 0 else { return }
     var retired: [ModuleVersion] = []
