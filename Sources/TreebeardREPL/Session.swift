@@ -152,20 +152,20 @@ public enum Session {
   /// `treebeard check FILE`: read, expand and analyze without running.
   public static func checkFile(_ file: String, loadPath: [String] = [], install: Installer = { _ in }) -> Int32 {
     let interpreter = makeInterpreter(loadPath: loadPath, install: install)
-    do {
-      try interpreter.check(path: file)
-      interpreter.runtime.output.write("✓ \(file): no problems found\n")
-      return checkedOutput(0, interpreter)
-    } catch let exit as ExitRequest {
-      // A macro ran (exit n) while the file was expanded: the program ends, as a load would.
-      interpreter.runtime.output.flush()
-      return exit.code
-    } catch let error as OxurError {
-      report(error, interpreter)
-    } catch {
-      report(OxurError("internal", "\(error)"), interpreter)
+    defer { interpreter.runtime.output.flush() }
+    // Ctrl-C stops a macro or an imported top level that loops: `check` ignored it.
+    let evaluation = EvaluationHandle(interpreter: interpreter)
+    let status = ProcessSignals.runServicingSignals(evaluation: evaluation, interpreter: interpreter) {
+      do {
+        try interpreter.check(path: file, handle: evaluation)
+        interpreter.runtime.output.write("✓ \(file): no problems found\n")
+        return 0
+      } catch {
+        // A macro that ran (exit n) while the file was expanded ends the program, as a load would.
+        return exitStatus(reporting: error, interpreter)
+      }
     }
-    return 1
+    return checkedOutput(status, interpreter)
   }
 
   /// Starts the nREPL server beside a session (none: a stop that does nothing) and makes a

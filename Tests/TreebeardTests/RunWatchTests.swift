@@ -201,6 +201,18 @@ private final class RunningProgram: @unchecked Sendable {
     }
   }
 
+  /// `treebeard check` ignored Ctrl-C: a macro that loops (or an imported top level that
+  /// sleeps) held it until SIGKILL.
+  @Test func ctrlCStopsACheckWhoseMacroLoops() throws {
+    let directory = ModuleDirectory()
+    directory.write("b.oxur", "(module b)\n(defmacro m [] (spit \"expanding\" \"\") (loop [] (recur)))\n(m)\n")
+    let running = try RunningProgram(["check", "b.oxur"], in: directory.url)
+    waitUntil("the macro runs", timeout: 30) { FileManager.default.fileExists(atPath: directory.path("expanding")) }
+    running.signal(SIGINT)
+    #expect(running.exitStatus() == 130)
+    running.shows("the interrupted error") { _, err in err.contains("✗ Error") && err.contains("interrupted") }
+  }
+
   /// Ctrl-C while the file loads ends the run before `main`: a load whose forms call nothing
   /// passed no safe point, and the interrupt was dropped with the load's evaluation.
   @Test func anInterruptDuringTheLoadEndsTheRunBeforeMain() throws {

@@ -260,8 +260,10 @@ public final class Interpreter: @unchecked Sendable {
   }
 
   /// Reads, expands and analyzes a file without running it; throws the first problem found.
-  public func check(path: String) throws {
-    try evaluating(nil) { [runtime] machine in try runtime.checkModule(path: path, machine: machine) }
+  /// With `handle`, interrupting it stops the check (a macro or an imported top level that
+  /// loops).
+  public func check(path: String, handle: EvaluationHandle? = nil) throws {
+    try evaluating(handle) { [runtime] machine in try runtime.checkModule(path: path, machine: machine) }
   }
 
   /// Loads a module file; throws `LoadFailure` (and changes nothing) if any step fails.
