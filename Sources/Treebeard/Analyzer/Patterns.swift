@@ -126,6 +126,18 @@ extension Analyzer {
   /// Compiles a pattern, declaring its variables in the current block. `bound` lets `or`
   /// alternatives share the variables of the first alternative.
   func compilePattern(_ form: Syntax, bound: inout [String: LocalVariable]) throws -> Pattern {
+    var here: Set<String> = []
+    return try compilePattern(form, bound: &bound, here: &here)
+  }
+
+  /// `here`: the names this alternative has bound so far. A name bound twice matched anything
+  /// (the second binding won; `[a a]` matched `[1 2]`), as Rust refuses and Erlang's equality
+  /// test would not: it is an error. `or` alternatives must bind the same names: one that
+  /// failed part-way left its bindings (`(or [a 9] [b c])` gave a = 1), or left a name of an
+  /// enclosing scope shadowed by nil.
+  private func compilePattern(
+    _ form: Syntax, bound: inout [String: LocalVariable], here: inout Set<String>
+  ) throws -> Pattern {
     switch form.kind {
     case .nil: return .literal(.nil)
     case .bool(let b): return .literal(.bool(b))
@@ -141,6 +153,9 @@ extension Analyzer {
       }
       // `x:Type` in a binding position binds x; the type is documentation.
       let bindingName = module ?? name
+      guard here.insert(bindingName).inserted else {
+        throw OxurError("syntax", "\(bindingName) is bound more than once in this pattern", span: form.span)
+      }
       if let existing = bound[bindingName] { return .bind(slot: existing.slot, boxed: existing.boxed) }
       let variable = function.declare(bindingName)
       bound[bindingName] = variable
@@ -154,11 +169,11 @@ extension Analyzer {
           guard index + 2 == items.count else {
             throw OxurError("syntax", "& must be followed by exactly one pattern", span: items[index].span)
           }
-          rest = try compilePattern(items[index + 1], bound: &bound)
+          rest = try compilePattern(items[index + 1], bound: &bound, here: &here)
           break
         }
         // Skip `-> Type` return annotations and `:` separated annotations defensively.
-        patterns.append(try compilePattern(items[index], bound: &bound))
+        patterns.append(try compilePattern(items[index], bound: &bound, here: &here))
         index += 1
       }
       return .sequence(patterns, rest: rest)
@@ -176,10 +191,10 @@ extension Analyzer {
             guard let symbol = name.symbolName else {
               throw OxurError("syntax", "{:keys …} takes plain names", span: name.span)
             }
-            entries.append((.keyword(symbol), try compilePattern(name, bound: &bound)))
+            entries.append((.keyword(symbol), try compilePattern(name, bound: &bound, here: &here)))
           }
         } else {
-          entries.append((SyntaxConversion.value(key), try compilePattern(target, bound: &bound)))
+          entries.append((SyntaxConversion.value(key), try compilePattern(target, bound: &bound, here: &here)))
         }
         index += 2
       }
@@ -188,7 +203,24 @@ extension Analyzer {
       guard let head = items.first else { return .sequence([], rest: nil) }
       if head.symbolName == "or" {
         var options: [Pattern] = []
-        for item in items.dropFirst() { options.append(try compilePattern(item, bound: &bound)) }
+        let before = here
+        var first: (names: Set<String>, form: Syntax)? = nil
+        for item in items.dropFirst() {
+          var alternative = before
+          options.append(try compilePattern(item, bound: &bound, here: &alternative))
+          let names = alternative.subtracting(before)
+          if let first, first.names != names {
+            func listed(_ names: Set<String>) -> String {
+              names.isEmpty ? "no name" : names.sorted().joined(separator: " ")
+            }
+            throw OxurError(
+              "syntax",
+              "the alternatives of (or …) must bind the same names: \(describe(first.form)) binds "
+                + "\(listed(first.names)), \(describe(item)) binds \(listed(names))", span: item.span)
+          }
+          if first == nil { first = (names, item) }
+        }
+        here.formUnion(first?.names ?? [])
         return .alternatives(options)
       }
       if head.symbolName == "quote", items.count == 2 {
@@ -202,10 +234,10 @@ extension Analyzer {
         var index = 2
         while index < items.count {
           if case .keyword(let field) = items[index].kind, index + 1 < items.count {
-            fields.append((Keyword.intern(field), try compilePattern(items[index + 1], bound: &bound)))
+            fields.append((Keyword.intern(field), try compilePattern(items[index + 1], bound: &bound, here: &here)))
             index += 2
           } else if case .list(let pair) = items[index].kind, pair.count == 2, let field = pair[0].symbolName {
-            fields.append((Keyword.intern(field), try compilePattern(pair[1], bound: &bound)))
+            fields.append((Keyword.intern(field), try compilePattern(pair[1], bound: &bound, here: &here)))
             index += 1
           } else {
             throw OxurError("syntax", "struct pattern fields are :name pattern pairs", span: items[index].span)
@@ -220,7 +252,7 @@ extension Analyzer {
             "syntax", "pattern \(name) takes \(variant.arity) field(s), got \(items.count - 1)", span: form.span)
         }
         var patterns: [Pattern] = []
-        for item in items.dropFirst() { patterns.append(try compilePattern(item, bound: &bound)) }
+        for item in items.dropFirst() { patterns.append(try compilePattern(item, bound: &bound, here: &here)) }
         return .variant(variant, patterns)
       }
       throw OxurError(

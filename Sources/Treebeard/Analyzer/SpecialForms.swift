@@ -241,6 +241,8 @@ extension Analyzer {
     let firstSlot = function.slotCount
     var parameterCount = 0
     var pending: [(Syntax, Int)] = []
+    // `(fn [a a] a)` took the last argument for both: a name repeated is an error, as in a pattern.
+    var names: Set<String> = []
     while index < params.count {
       let param = params[index]
       if param.symbolName == "&" {
@@ -252,6 +254,9 @@ extension Analyzer {
         continue
       }
       if let name = param.symbolName ?? annotatedName(param) {
+        guard name == "_" || names.insert(name).inserted else {
+          throw SpecialForms.syntax("parameter \(name) appears more than once", param)
+        }
         let variable = function.declare(name, boxed: false)
         parameterCount += 1
         if function.assignedNames.contains(name) { pending.append((param, variable.slot)) }
