@@ -27,7 +27,11 @@ enum NumberBuiltins {
       return result
     }
     t.define("-", atLeast: 1) { _, a in
-      if a.count == 1 { return try Arithmetic.subtract(.int(0), a[0]) }
+      if a.count == 1 {
+        // 0 − 0.0 is +0.0: a float is negated, so (- 0.0) is -0.0 and (/ 1.0 (- 0.0)) is -Inf.
+        if case .float(let x) = a[0] { return .float(-x) }
+        return try Arithmetic.subtract(.int(0), a[0])
+      }
       var result = a[0]
       for index in 1..<a.count { result = try Arithmetic.subtract(result, a[index]) }
       return result
