@@ -100,7 +100,10 @@ public enum Session {
       let outcome = try interpreter.load(path: file, handle: evaluation)
       if ProcessSignals.interruptRequested.load(ordering: .relaxed) { throw OxurError("interrupted", "interrupted") }
       try watcher?.watchLoadedModules()
-      guard interpreter.hasFunction(module: outcome.module, name: "main") else {
+      guard
+        interpreter.hasFunction(module: outcome.module, name: "main")
+          || interpreter.hasMacro(module: outcome.module, name: "main")
+      else {
         // A file of definitions without main is most often a typo (`mian`): say so.
         let defined = interpreter.functionNames(module: outcome.module)
         if !defined.isEmpty {

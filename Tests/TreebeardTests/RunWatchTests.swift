@@ -201,6 +201,23 @@ private final class RunningProgram: @unchecked Sendable {
     }
   }
 
+  /// A main that is no function, takes no argument count run can pass, or is a macro: the
+  /// first two were reported with no place; a macro main ran nothing and exited 0.
+  @Test func aMainThatCannotBeCalledIsPlacedAtItsDefinition() throws {
+    let directory = ModuleDirectory()
+    let cases = [
+      ("(def main 5)", "e.oxur:2:1: main of e is 5, not a function"),
+      ("(defn main [a b c] 1)", "e.oxur:2:1: wrong number of arguments to e:main: expected 3, got 0"),
+      ("(defmacro main [] 5)", "e.oxur:2:1: main of e is a macro; run calls a function named main"),
+    ]
+    for (definition, message) in cases {
+      directory.write("e.oxur", "(module e)\n\(definition)\n")
+      let result = try Executable.run(["run", "e.oxur"], in: directory.url)
+      #expect(result.status == 1, "\(definition)")
+      #expect(result.stderr.contains("✗ Error at \(message)"), "\(result.stderr)")
+    }
+  }
+
   /// `treebeard check` ignored Ctrl-C: a macro that loops (or an imported top level that
   /// sleeps) held it until SIGKILL.
   @Test func ctrlCStopsACheckWhoseMacroLoops() throws {

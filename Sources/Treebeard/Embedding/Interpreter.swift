@@ -343,11 +343,30 @@ public final class Interpreter: @unchecked Sendable {
     runtime.lock.withLock { runtime.registry.existingEntry(module)?.current?.bindings[Symbol.intern(name)] != nil }
   }
 
+  /// True when `module` defines a macro called `name`.
+  public func hasMacro(module: String, name: String) -> Bool {
+    runtime.lock.withLock { runtime.registry.existingEntry(module)?.current?.macros[Symbol.intern(name)] != nil }
+  }
+
   /// Calls a program's `main`: the arguments spread over its parameters when it takes that many,
   /// else as one vector when it takes one, else none.
   public func callMain(module: String, arguments: [String], handle: EvaluationHandle? = nil) throws -> Value {
     try evaluating(handle) { [runtime] machine in
-      let binding = try runtime.site(module: module, name: Symbol.intern("main"), checkExport: false).resolve()
+      let name = Symbol.intern("main")
+      let version = runtime.registry.existingEntry(module)?.current
+      // Placed at main's definition: a main that is no function, or takes no argument count
+      // run can pass, was reported with no place at all.
+      let defined = version?.documentation(of: name)?.span ?? .unknown
+      if version?.bindings[name] == nil, version?.macros[name] != nil {
+        throw OxurError("run", "main of \(module) is a macro; run calls a function named main", span: defined)
+      }
+      let binding = try runtime.site(module: module, name: name, checkExport: false).resolve()
+      switch binding.value {
+      case .closure, .builtin, .functionReference: break
+      default:
+        throw OxurError(
+          "run", "main of \(module) is \(Printer.summary(binding.value)), not a function", span: defined)
+      }
       let strings = arguments.map { Value.string($0) }
       var accepts: (Int) -> Bool = { _ in true }
       if case .closure(let closure) = binding.value { accepts = { closure.lambda.arity(for: $0) != nil } }
@@ -361,7 +380,7 @@ public final class Interpreter: @unchecked Sendable {
       } else {
         passed = strings  // reports the arity mismatch with the real argument count
       }
-      return try machine.call(binding.value, passed)
+      return try machine.call(binding.value, passed, span: defined)
     }
   }
 
