@@ -331,6 +331,24 @@ import Testing
     #expect(errors.take() == "")
   }
 
+  /// An enum renamed or removed, or one of its variants removed, reloaded without a word; values
+  /// made before then printed as they did and matched no pattern.
+  @Test func anEnumOrVariantRemovedIsWarnedAbout() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("hv.oxur", "(module hv)\n(defenum Shape (Circle r) Empty)\n(defenum Dir Up Down)\n")
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    directory.write("hv.oxur", "(module hv)\n(defenum Form (Circle r) Empty)\n(defenum Dir Up)\n")
+    let outcome = try interpreter.reload(path: path)
+    #expect(
+      outcome.breakageWarnings == [
+        "⚠ hv: variant Down of Dir was removed; values made with it keep it, and no pattern of the new version matches them",
+        "⚠ hv: enum Shape was removed (or renamed); values made before keep its variants, which no pattern of the new version matches",
+      ], "\(outcome.breakageWarnings)")
+    directory.write("hv.oxur", "(module hv)\n(defenum Form (Circle r) Empty (Extra q))\n(defenum Dir Up)\n")
+    #expect(try interpreter.reload(path: path).breakageWarnings == [])
+  }
+
   /// A struct removed (or renamed) while instances of it live: no migrator can reach them and
   /// no accessor reads them; the reload committed `+Q -P` without a word.
   @Test func aStructRemovedWhileInstancesLiveIsWarnedAbout() throws {

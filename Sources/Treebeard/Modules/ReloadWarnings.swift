@@ -68,10 +68,24 @@ enum ReloadWarnings {
     }
     // Enum values are not migrated: a value made with a variant's old fields keeps them, and
     // the new version's patterns for that variant do not match it.
+    // Nor are they followed when their enum or variant goes: a value made before prints as it
+    // did and no pattern of the new version matches it (an enum renamed reloaded silently).
     for (enumName, oldType) in previous.enums.sorted(by: { $0.key < $1.key }) {
-      guard let newType = staging.enums[enumName], newType !== oldType else { continue }
+      guard let newType = staging.enums[enumName] else {
+        warnings.append(
+          "⚠ \(module): enum \(enumName) was removed (or renamed); values made before keep its variants, "
+            + "which no pattern of the new version matches")
+        continue
+      }
+      guard newType !== oldType else { continue }
       for old in oldType.variants {
-        guard let new = newType.variants.first(where: { $0.name == old.name }), new.arity != old.arity else { continue }
+        guard let new = newType.variants.first(where: { $0.name == old.name }) else {
+          warnings.append(
+            "⚠ \(module): variant \(old.name) of \(enumName) was removed; values made with it keep it, "
+              + "and no pattern of the new version matches them")
+          continue
+        }
+        guard new.arity != old.arity else { continue }
         warnings.append(
           "⚠ \(module): variant \(old.name) of \(enumName) now has \(new.arity) field(s) (was \(old.arity)); "
             + "values made before keep \(old.arity), and patterns for the new \(old.name) do not match them")
