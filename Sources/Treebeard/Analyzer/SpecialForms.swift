@@ -54,10 +54,8 @@ enum SpecialForms {
     "module": { analyzer, form, items, _ in try analyzer.analyzeModuleHeader(form, items) },
     "export": { analyzer, form, items, _ in try analyzer.analyzeExport(form, items) },
     "import": { analyzer, form, items, _ in try analyzer.analyzeImport(form, items) },
-    "%embedded": { _, form, items, _ in
-      guard items.count == 2, case .int(let index) = items[1].kind, let value = EmbeddedValues.fetch(index) else {
-        throw syntax("bad embedded value", form)
-      }
+    EmbeddedValues.marker: { _, form, items, _ in
+      guard let value = EmbeddedValues.value(of: items) else { throw syntax("bad embedded value", form) }
       return ConstantNode(value, span: form.span)
     },
   ]

@@ -15,7 +15,11 @@ enum SyntaxConversion {
     case .char(let c): return .char(c)
     case .keyword(let k): return .keyword(k)
     case .symbol(let module, let name): return .symbol(Symbol.intern(name, module: module))
-    case .list(let items): return .list(ListNode.from(items.map(value)))
+    case .list(let items):
+      // A runtime value a macro spliced into code is itself when quoted: `(quote ~(atom 1))`
+      // gave the holder form instead.
+      if let embedded = EmbeddedValues.value(of: items) { return embedded }
+      return .list(ListNode.from(items.map(value)))
     case .vector(let items): return .vector(PersistentVector.from(items.map(value)))
     case .map(let items):
       var map = PersistentMap.empty.storage
@@ -107,13 +111,25 @@ enum SyntaxConversion {
     default:
       // Functions and other runtime values embed as constants via a quoted holder.
       return Syntax.list(
-        [Syntax.symbol("%embedded", origin), Syntax(.int(EmbeddedValues.store(value)), origin)], origin)
+        [Syntax.symbol(EmbeddedValues.marker, origin), Syntax(.int(EmbeddedValues.store(value)), origin)], origin)
     }
   }
 }
 
 /// Runtime values a macro spliced into code (a function object, a struct): kept by index.
 enum EmbeddedValues {
+  /// The head of the holder form `(marker index)`. Not a name the reader can produce (it has
+  /// a space), so source cannot fetch values other expansions embedded: `(%embedded 0)` could.
+  static let marker = "%embedded value"
+
+  /// The value a holder form `items` stands for; nil for any other list.
+  static func value(of items: [Syntax]) -> Value? {
+    guard items.count == 2, case .symbol(nil, marker) = items[0].kind, case .int(let index) = items[1].kind else {
+      return nil
+    }
+    return fetch(index)
+  }
+
   nonisolated(unsafe) private static var values: [Value] = []
   private static let lock = NSLock()
   static func store(_ value: Value) -> Int {

@@ -9,11 +9,11 @@ enum PreludeDocs {
     ),
     "%concat-list": ("[& colls]", "Internal helper used by the quasiquote expansion: splices ~@ parts into a list"),
     "%concat-vector": ("[& colls]", "Internal helper used by the quasiquote expansion: splices ~@ parts into a vector"),
-    "%each": ("[f coll]", "Internal helper used by the doseq expansion: calls f on each element and returns nil"),
-    "%embedded": (
+    "%embedded value": (
       "[index]",
-      "Internal helper used by macro expansion: a runtime value spliced into code, kept by index"
+      "Internal to macro expansion: a runtime value spliced into code, kept by index (no name source can write)"
     ),
+    "%each": ("[f coll]", "Internal helper used by the doseq expansion: calls f on each element and returns nil"),
     "%in-module": ("[name]", "Internal helper used by the in-module expansion: makes name (created if new) current"),
     "%time": (
       "[thunk]",
