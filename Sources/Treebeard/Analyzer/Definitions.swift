@@ -84,6 +84,10 @@ extension Analyzer {
     guard items.count >= 3, let name = items[1].symbolName else {
       throw SpecialForms.syntax("defmacro takes a name, parameters and a body", form)
     }
+    // A special form is analyzed before any macro is looked up: the macro was never called.
+    if SpecialForms.table[name] != nil {
+      throw SpecialForms.syntax("\(name) is a special form; a macro cannot replace it", items[1])
+    }
     resolutionLog?.blocked = true
     var rest = Array(items.dropFirst(2))
     var docstring: String? = nil
@@ -249,11 +253,34 @@ extension Analyzer {
     }
     resolutionLog?.blocked = true
     var variants: [(String, Int)] = []
+    // What defstruct refuses, defenum took: a variant twice, a field twice, `&` as a field, and
+    // a lowercase variant, which no pattern could match (a lowercase name in a pattern binds).
+    func add(_ variantName: String, fields: ArraySlice<Syntax>, at item: Syntax) throws {
+      guard variantName.first?.isUppercase == true else {
+        throw SpecialForms.syntax(
+          "variant \(variantName) must start with a capital letter (a lowercase name in a pattern binds)", item)
+      }
+      if variants.contains(where: { $0.0 == variantName }) {
+        throw SpecialForms.syntax("variant \(variantName) appears twice in \(name)", item)
+      }
+      var fieldNames: Set<String> = []
+      for field in fields {
+        var fieldName = field.symbolName ?? field.listElements?.first?.symbolName
+        if case .symbol(let annotated?, _) = field.kind { fieldName = annotated }  // `r:Float`
+        guard let fieldName, fieldName != "&" else {
+          throw SpecialForms.syntax("a variant field is a name or (name Type)", field)
+        }
+        guard fieldNames.insert(fieldName).inserted else {
+          throw SpecialForms.syntax("field \(fieldName) appears twice in variant \(variantName)", field)
+        }
+      }
+      variants.append((variantName, fields.count))
+    }
     for item in items.dropFirst(2) {
       if let plain = item.symbolName {
-        variants.append((plain, 0))
+        try add(plain, fields: [], at: item)
       } else if let parts = item.listElements, let variantName = parts.first?.symbolName {
-        variants.append((variantName, parts.count - 1))
+        try add(variantName, fields: parts.dropFirst(), at: item)
       } else if case .string = item.kind {
         continue
       } else {
