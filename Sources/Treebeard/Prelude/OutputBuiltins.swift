@@ -75,7 +75,10 @@ enum OutputBuiltins {
         }
         next += 1
       } else if c == "}" {
-        if let d = nextCharacter(), d != "}" { pending = d }
+        // `}}` is a brace; a lone `}` is an error, as in Rust (it was printed as written).
+        guard nextCharacter() == "}" else {
+          throw OxurError("format", "unmatched '}' in format string (write }} for a brace)")
+        }
         out.append("}")
       } else {
         out.append(c)

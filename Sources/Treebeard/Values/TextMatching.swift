@@ -45,7 +45,20 @@ enum TextMatching {
   /// a string: two blocks at once) before making it; the matches are not kept (a list of 64
   /// million ranges was itself a gigabyte, which Swift failed to allocate, trapping).
   static func replacing(_ text: String, _ target: String, with replacement: String) throws -> String {
-    guard !target.isEmpty else { return text }
+    // An empty target matches before each character and at the end, as in Rust and Clojure
+    // (`"-a-b-"`); the text came back unchanged.
+    guard !target.isEmpty else {
+      let characters = text.unicodeScalars.count + 1
+      let (grown, overflow) = characters.multipliedReportingOverflow(by: replacement.utf8.count)
+      let (size, sizeOverflow) = grown.addingReportingOverflow(text.utf8.count)
+      try MemoryGuard.reserve(overflow || sizeOverflow ? Int.max : size, for: "replace's result")
+      var result = replacement
+      for scalar in text.unicodeScalars {
+        result.unicodeScalars.append(scalar)
+        result += replacement
+      }
+      return result
+    }
     let count = occurrenceCount(of: target, in: text.utf8)
     guard count > 0 else { return text }
     let growth = max(0, replacement.utf8.count - target.utf8.count)
