@@ -52,6 +52,10 @@ import Testing
     #expect(Suggestions.closest(to: "mapv", among: ["map", "mapcat", "max"]) == "map")
     #expect(Suggestions.closest(to: "ab", among: ["xy", "abc"]) == "abc")
     #expect(Suggestions.closest(to: "abcdef", among: ["uvwxyz"]) == nil)
+    // A one-letter name is one edit from every other: `p` was offered `*`, `(doc "")` too.
+    #expect(Suggestions.closest(to: "p", among: ["*", "+", "-"]) == nil)
+    #expect(Suggestions.closest(to: "", among: ["*", "a"]) == nil)
+    #expect(Suggestions.closest(to: "p", among: ["*", "pr"]) == "pr")
     #expect(Suggestions.closest(to: "cat", among: ["bat", "cab"]) == "bat")
   }
 

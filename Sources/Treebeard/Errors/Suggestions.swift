@@ -7,7 +7,11 @@ public enum Suggestions {
     let limit = name.count <= 4 ? 1 : 2
     let target = Array(name)
     var best: (distance: Int, name: String)? = nil
+    // A one- or two-letter name is one edit from every other short name: `p` was offered `*`.
+    // Such a name is offered only candidates that share a letter with it.
+    let short = target.count <= 2
     for candidate in candidates where candidate != name && abs(candidate.count - target.count) <= limit {
+      if short && !candidate.contains(where: target.contains) { continue }
       let distance = editDistance(target, Array(candidate), limit: limit)
       guard distance <= limit else { continue }
       if let current = best, current.distance < distance || (current.distance == distance && current.name < candidate) {

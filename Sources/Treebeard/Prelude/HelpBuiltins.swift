@@ -41,7 +41,10 @@ enum HelpBuiltins {
   private static func nameArgument(_ value: Value, _ context: String) throws -> Symbol {
     switch value {
     case .symbol(let symbol): return symbol
-    case .string(let text): return Symbol.intern(text.value)
+    case .string(let text) where !text.value.isEmpty: return Symbol.intern(text.value)
+    // An expression that returns nothing (`(doc (rollback))` ran the rollback) was shown as #<void>.
+    case _ where value.isVoid:
+      throw OxurError("argument", "\(context) takes a name, as in (\(context) map); the expression returned no value")
     default: throw Failure.type("a name", value, in: context)
     }
   }
