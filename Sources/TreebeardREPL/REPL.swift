@@ -75,17 +75,28 @@ public final class REPL {
         // unknown :word followed by more is a typo.
         let isCommand =
           command == ":help" || command == ":h" || command == ":doc" || command.hasPrefix(":doc ")
+          || command.hasPrefix(":help ") || command.hasPrefix(":h ")
           || (command.hasPrefix(":") && (command.contains(" ") || REPL.looksLikeCommand(command)))
         if isCommand {
           // Commands are entries too, recalled with the arrow keys like forms (`:quit` is not,
           // so that a recalled entry never ends the session by surprise).
           editor.remember(command)
-          if command == ":help" || command == ":h" {
-            interpreter.runtime.output.write(REPL.help + "\n")
+          // `:help map` is `:doc map`; `:q now` is refused rather than ending the session (both
+          // were reported as unknown commands, though each is listed).
+          let word = command.split(separator: " ").first.map(String.init) ?? command
+          let argument = command.dropFirst(word.count).trimmingCharacters(in: .whitespaces)
+          if word == ":help" || word == ":h" {
+            if argument.isEmpty {
+              interpreter.runtime.output.write(REPL.help + "\n")
+            } else {
+              _ = evaluate("(doc \(argument))")
+            }
+          } else if word == ":quit" || word == ":q" || word == ":exit" {
+            interpreter.runtime.reportProblem("✗ \(word) takes nothing; type \(word) alone to leave\n")
           } else if command == ":doc" {
             interpreter.runtime.output.write(":doc name shows the documentation of name, as (doc name) does\n")
           } else if command.hasPrefix(":doc ") {
-            _ = evaluate("(doc \(command.dropFirst(5).trimmingCharacters(in: .whitespaces)))")
+            _ = evaluate("(doc \(argument))")
           } else {
             interpreter.runtime.reportProblem(
               "✗ unknown command \(command.split(separator: " ").first ?? ""); commands: "

@@ -304,6 +304,16 @@ import Testing
     #expect(result.stderr == "✗ unknown command :quti; commands: :help :doc :quit (and any Oxur form)\n")
   }
 
+  /// `:help map` and `:q now` were reported as unknown commands, though both are listed.
+  @Test func helpTakesANameAndQuitTakesNothing() throws {
+    let result = try Executable.run(["repl"], stdin: ":help inc\n:h dec\n:q now\n(+ 1 2)\n:q\n(+ 5 5)\n")
+    #expect(result.status == 0)
+    #expect(result.stdout.contains("inc [x]\n"), "\(result.stdout)")
+    #expect(result.stdout.contains("dec [x]\n"), "\(result.stdout)")
+    #expect(result.stdout.contains("3\n") && !result.stdout.contains("10\n"), "\(result.stdout)")
+    #expect(result.stderr == "✗ :q takes nothing; type :q alone to leave\n", "\(result.stderr)")
+  }
+
   /// Found while testing apropos: a symbol made from the string "calc:add" came first in the
   /// intern table and made every later `calc:add` unqualified, in every interpreter.
   @Test func aSymbolMadeFromAQualifiedNameIsTheQualifiedSymbol() throws {
