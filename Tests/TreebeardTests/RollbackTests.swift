@@ -56,6 +56,30 @@ import Testing
   }
 
   /// `(rollback)` undoes the last commit as a whole: a reload-all of two modules goes back together.
+  /// A reload that added an import loaded that module for the first time in the same commit:
+  /// `(rollback)` refused the whole commit ("it first loaded n, which has no earlier version").
+  /// The module with an earlier version goes back; the new one stays loaded, and it says so.
+  @Test func rollingBackAReloadThatAddedAnImportKeepsTheNewModule() throws {
+    let directory = ModuleDirectory()
+    directory.write("n.oxur", "(module n)\n(defn h [] :n)\n")
+    let g = directory.write("g.oxur", "(module g)\n(defn f [] :g1)\n")
+    let (interpreter, output, errors) = bufferedInterpreter()
+    interpreter.runtime.loadPath.append(directory.url.path)
+    try interpreter.load(path: g)
+    directory.write("g.oxur", "(module g)\n(import n)\n(defn f [] (n:h))\n")
+    try interpreter.reload(path: g)
+    #expect(try interpreter.eval("(g:f)").printed == ":n")
+    _ = output.take()
+    try interpreter.eval("(rollback)")
+    #expect(errors.take() == "")
+    #expect(
+      output.take()
+        == "✓ Rolled back g to version 1 (now version 3)\n"
+        + "  ↳ n stays loaded (version 1: that commit loaded it first; (unload n) removes it)\n")
+    #expect(try interpreter.eval("(g:f)").printed == ":g1")
+    #expect(interpreter.modules().contains { $0.name == "n" })
+  }
+
   @Test func rollbackUndoesTheLastCommitForEveryModuleItTouched() throws {
     let directory = ModuleDirectory()
     let a = directory.write("a.oxur", "(module a)\n(defn f [] :a1)\n")
@@ -97,7 +121,9 @@ import Testing
       errors.take()
         == report("(rollback calc)", "cannot roll back calc: version 1 is its first", " (keeping calc v1)"))
     try interpreter.eval("(rollback)")
-    #expect(errors.take().hasPrefix("✗ Error at <eval>:1:1: cannot roll back the last commit: it first loaded calc"))
+    #expect(
+      errors.take().hasPrefix(
+        "✗ Error at <eval>:1:1: cannot roll back the last commit: it only loaded calc for the first time"))
     try interpreter.eval("(rollback nosuch)")
     #expect(errors.take() == report("(rollback nosuch)", "cannot roll back nosuch: no such module is loaded", ""))
     try interpreter.eval("(rollback user)")

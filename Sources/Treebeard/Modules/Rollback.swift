@@ -27,6 +27,9 @@ public struct RollbackOutcome: Sendable, Equatable {
   /// Live instances of a layout other than the restored one, left in it (a rollback keeps
   /// the layout instances have, as `:force` does).
   public var migrations: [StructMigration] = []
+  /// A module the rolled-back commit loaded for the first time: it has no earlier version, so
+  /// it stays loaded as it is (`version`).
+  public var stayedLoaded = false
 }
 
 extension ModuleVersion {
@@ -81,6 +84,7 @@ extension Runtime {
         kept = [(module, current.number)]
       }
       let targets = try rollbackTargets(module: module, to: requested)
+      let staying = module == nil ? (registry.commitLog.last ?? []).filter { $0.from == nil }.map(\.module) : []
       var dependents: [(name: String, from: Int, reason: LoadTransaction.Reason, providers: [String])] = []
       kept = targets.compactMap { entry, _ in entry.current.map { (entry.name, $0.number) } }
       // The restored code may declare an older struct layout: live instances keep the one they
@@ -130,7 +134,14 @@ extension Runtime {
           return outcome
         }
       }
-      return restored
+      let stayed = staying.compactMap { name in
+        registry.existingEntry(name)?.current.map {
+          var outcome = RollbackOutcome(module: name, restored: $0.number, version: $0.number)
+          outcome.stayedLoaded = true
+          return outcome
+        }
+      }
+      return restored + stayed
         + dependents.compactMap { dependent in
           committed.first { $0.name == dependent.name }.map {
             var outcome = RollbackOutcome(module: dependent.name, restored: dependent.from, version: $0.version)
@@ -177,14 +188,17 @@ extension Runtime {
       guard let last = registry.commitLog.last else {
         throw OxurError("rollback", "nothing to roll back: no module has been loaded or reloaded yet")
       }
-      return try last.map { change in
-        guard let from = change.from else {
-          throw OxurError(
-            "rollback",
-            "cannot roll back the last commit: it first loaded \(change.module), which has no earlier version")
-        }
-        return try target(change.module, version: from)
+      // A module the commit loaded for the first time (a new import) has no earlier version:
+      // it stays loaded, and the rest of the commit is undone (the whole rollback was refused).
+      let earlier = last.filter { $0.from != nil }
+      guard !earlier.isEmpty else {
+        let loaded = last.map(\.module).joined(separator: ", ")
+        throw OxurError(
+          "rollback",
+          "cannot roll back the last commit: it only loaded \(loaded) for the first time, so there is no earlier "
+            + "version (unload removes a module)")
       }
+      return try earlier.compactMap { change in try change.from.map { try target(change.module, version: $0) } }
     }
     guard let entry = registry.existingEntry(module), let current = entry.current else {
       throw OxurError("rollback", "cannot roll back \(module): no such module is loaded")

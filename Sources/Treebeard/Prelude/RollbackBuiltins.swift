@@ -17,7 +17,11 @@ enum RollbackBuiltins {
           // Instances the restored code may not read all of: it silently failed on them later.
           let kept = outcome.migrations.filter(\.keptOldLayout).map(\.summary)
           let keptText = kept.isEmpty ? "" : " (instances keep their layout: \(kept.joined(separator: ", ")))"
-          if let because = outcome.dependentBecause {
+          if outcome.stayedLoaded {
+            m.output.write(
+              "  ↳ \(outcome.module) stays loaded (version \(outcome.version): that commit loaded it first; "
+                + "(unload \(outcome.module)) removes it)\n")
+          } else if let because = outcome.dependentBecause {
             m.output.write("  ↳ \(outcome.module) (version \(outcome.version), \(because))\(keptText)\n")
           } else if outcome.reexpandedWith.isEmpty {
             m.output.write(
