@@ -125,6 +125,15 @@ import Testing
       #expect(!report.contains("<unknown>"), "\(report)")
       #expect(report.contains("in await called by the builtin below\n  in map called at <eval>:1:1"), "\(report)")
     }
+    // An Oxur function a builtin called was shown "called at" its own definition, a call that
+    // never was.
+    do {
+      _ = try interpreter.eval("(defn area [s] (/ 1 s))\n(map area [1 0])")
+      Issue.record("expected division by zero")
+    } catch let error as OxurError {
+      let report = ErrorRenderer.render(error)
+      #expect(report.contains("in user:area called by the builtin below\n  in map called at <eval>:2:1"), "\(report)")
+    }
   }
 
   @Test func controlCharactersAreShownEscaped() throws {

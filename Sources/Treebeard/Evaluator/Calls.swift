@@ -201,9 +201,10 @@ extension Machine {
     _ error: OxurError, _ lambdaReference: Unmanaged<Lambda>, base: UnsafeMutablePointer<Value>, span: Span
   ) -> OxurError {
     pop(to: base)
-    // Calls from Swift (main, map's callbacks) have no call span: show where the function is.
+    // Calls from Swift (map's callbacks) have no call span: the trace says the builtin below
+    // called it (its definition's place was shown as "called at", which no call was).
     let lambda = lambdaReference.takeUnretainedValue()
-    error.addFrame(lambda.displayName, span.isKnown ? span : lambda.span)
+    error.addFrame(lambda.displayName, span)
     return error
   }
 

@@ -73,7 +73,7 @@ extension Runtime {
       // A builtin called directly (`(spawn spawn f)`) passes no safe point: a process killed
       // before its first turn must not run at all.
       if process.wasKilled { throw OxurError("interrupted", "interrupted") }
-      outcome = .success(try machine.call(start.function, start.arguments))
+      outcome = .success(try machine.call(start.function, start.arguments, span: start.span))
     } catch let error as OxurError {
       outcome = .failure(error)
     } catch let failure as LoadFailure {
