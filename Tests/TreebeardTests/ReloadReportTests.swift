@@ -331,6 +331,18 @@ import Testing
     #expect(errors.take() == "")
   }
 
+  /// A module made by `in-module` at the REPL was left out of `(modules)` though it is one
+  /// (`(dir m)`, `(rollback m)`); `(in-module a:b)` made one no qualified name could reach.
+  @Test func modulesMadeAtTheReplAreListedAndTheirNamesUnqualified() throws {
+    let (interpreter, output, _) = bufferedInterpreter()
+    try interpreter.eval("(in-module zz)\n(defn q [] 1)\n(in-module empty)\n(in-module user)")
+    _ = output.take()
+    try interpreter.eval("(modules)")
+    let rows = output.take().split(separator: "\n").map { $0.split(separator: " ").first.map(String.init) ?? "" }
+    #expect(rows == ["module", "user", "zz"], "\(rows)")
+    #expect(throws: OxurError.self) { try interpreter.eval("(in-module a:b)") }
+  }
+
   /// An enum renamed or removed, or one of its variants removed, reloaded without a word; values
   /// made before then printed as they did and matched no pattern.
   @Test func anEnumOrVariantRemovedIsWarnedAbout() throws {

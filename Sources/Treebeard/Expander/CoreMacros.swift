@@ -27,7 +27,10 @@ enum CoreMacros {
 
   /// `(in-module calculator)`: the name is not evaluated.
   static func inModule(_ form: Syntax, _ items: [Syntax]) throws -> Syntax {
-    guard items.count == 2, case .symbol = items[1].kind else { throw error("in-module takes a module name", form) }
+    // `(in-module a:b)` made a module whose names `a:b:q` could not reach (read as `a:q`).
+    guard items.count == 2, case .symbol(nil, _) = items[1].kind else {
+      throw error("in-module takes one unqualified module name, as in (in-module app.util)", form)
+    }
     return list([prelude("%in-module", form.span), list([sym("quote", form.span), items[1]], form.span)], form.span)
   }
 

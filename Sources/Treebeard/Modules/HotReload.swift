@@ -279,7 +279,11 @@ extension Runtime {
     let formatter = DateFormatter()
     formatter.dateFormat = "HH:mm:ss"
     var rows: [[String]] = [["module", "version", "file", "loaded at", "definitions", "dependents"]]
-    let loaded = registry.loadedModules.filter { $0.current?.path != nil || $0.name == "user" }
+    // Modules made by `in-module` at the REPL count once they define something: they were left
+    // out, though `(rollback m)` and `(dir m)` treat them as modules.
+    let loaded = registry.loadedModules.filter {
+      $0.current?.path != nil || $0.name == "user" || ($0.current?.userDefinitionCount ?? 0) > 0
+    }
     for entry in loaded {
       guard let current = entry.current else { continue }
       let dependents = loaded.filter { $0.current?.imports.contains(entry.name) == true }.map(\.name)
