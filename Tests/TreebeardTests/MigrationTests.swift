@@ -303,6 +303,25 @@ import Testing
     }
   }
 
+  /// An instance a dry run's top level kept in a `defonce` atom has the layout of a load that
+  /// never committed, numbered 0; the migrator's refusal named "(v0)", no version at all.
+  @Test func anInstanceOfALayoutThatNeverCommittedIsNamedSo() throws {
+    let directory = ModuleDirectory()
+    let path = directory.write("d.oxur", "(module d)\n(defstruct P x)\n(defonce cache (atom []))\n")
+    let (interpreter, _, errors) = bufferedInterpreter()
+    try interpreter.load(path: path)
+    directory.write(
+      "d.oxur", "(module d)\n(defstruct P x y)\n(defonce cache (atom []))\n(swap! cache conj (struct P (x 1) (y 2)))\n")
+    try interpreter.eval("(reload \"\(path)\" :dry-run)")
+    directory.write(
+      "d.oxur",
+      "(module d)\n(defstruct P x y z)\n(defonce cache (atom []))\n(define (--migrate-- v d) (match v (1 nil)))\n")
+    try interpreter.eval("(reload \"\(path)\")")
+    let refusal = errors.take()
+    #expect(
+      refusal.contains("--migrate-- of d failed on a d:P (v0, made by a load that was not committed)"), "\(refusal)")
+  }
+
   /// Instances that are no longer referenced do not count: the live list unlinks on release.
   @Test func releasedInstancesDoNotBlockAReload() throws {
     let directory = ModuleDirectory()

@@ -163,7 +163,12 @@ extension Runtime {
   ) throws -> [Value] {
     let old = instance.type
     // Built only for an error: this runs once per live instance.
-    func what() -> String { "a \(module):\(layout.name) (v\(old.layoutVersion))" }
+    // Layout version 0 is a layout of a load that never committed (a dry run's, or a failed
+    // load's top level that stored an instance in a `defonce` atom): v0 alone named no version.
+    func what() -> String {
+      let version = old.layoutVersion == 0 ? "v0, made by a load that was not committed" : "v\(old.layoutVersion)"
+      return "a \(module):\(layout.name) (\(version))"
+    }
     let result: Value
     guard let transaction else { throw OxurError("internal", "a migration outside a transaction") }
     transaction.runningHook = ("--migrate--", module)
