@@ -135,7 +135,7 @@ extension Analyzer {
   /// test would not: it is an error. `or` alternatives must bind the same names: one that
   /// failed part-way left its bindings (`(or [a 9] [b c])` gave a = 1), or left a name of an
   /// enclosing scope shadowed by nil.
-  private func compilePattern(
+  func compilePattern(
     _ form: Syntax, bound: inout [String: LocalVariable], here: inout Set<String>
   ) throws -> Pattern {
     switch form.kind {
@@ -151,7 +151,12 @@ extension Analyzer {
       if let variant = resolvePatternVariant(module: module, name: name), variant.arity == 0 {
         return .variant(variant, [])
       }
-      // `x:Type` in a binding position binds x; the type is documentation.
+      // `x:Type` in a binding position binds x; the type is documentation. But `geo:Cirle` (a
+      // typo, or a variant a reload removed) named a module or enum and was taken as a binding
+      // of `geo` — a catch-all clause.
+      if let module, namesModuleOrEnum(module) {
+        throw OxurError("syntax", "unknown variant \(module):\(name) in a pattern", span: form.span)
+      }
       let bindingName = module ?? name
       guard here.insert(bindingName).inserted else {
         throw OxurError("syntax", "\(bindingName) is bound more than once in this pattern", span: form.span)
@@ -260,5 +265,14 @@ extension Analyzer {
     case .set:
       throw OxurError("syntax", "sets cannot be used as patterns", span: form.span)
     }
+  }
+}
+
+extension Analyzer {
+  /// True when `prefix` in `prefix:Name` is this module, an alias, a loaded module or an enum
+  /// of this module: then it is a qualified variant, not a typed binding.
+  func namesModuleOrEnum(_ prefix: String) -> Bool {
+    prefix == moduleName || version.aliases[prefix] != nil || version.enums[prefix] != nil
+      || runtime.registry.existingEntry(prefix)?.current != nil
   }
 }

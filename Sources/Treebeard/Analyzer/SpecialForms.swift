@@ -71,8 +71,14 @@ extension Analyzer {
 
   /// A binding target: a plain name stores into a slot, anything else destructures.
   func bind(_ target: Syntax, to value: Node, span: Span) throws -> Node {
+    var names: Set<String> = []
+    return try bind(target, to: value, span: span, names: &names)
+  }
+
+  /// `names`: the names bound so far by the same parameter list, which may not bind one twice.
+  func bind(_ target: Syntax, to value: Node, span: Span, names: inout Set<String>) throws -> Node {
     var bound: [String: LocalVariable] = [:]
-    let pattern = try compilePattern(target, bound: &bound)
+    let pattern = try compilePattern(target, bound: &bound, here: &names)
     if case .bind(let slot, let boxed) = pattern {
       return SetLocalNode(slot: slot, value: value, boxed: boxed, span: span)
     }
@@ -277,6 +283,14 @@ extension Analyzer {
     guard function.slotCount == firstSlot + parameterCount else {
       throw OxurError("internal", "parameter slots are not consecutive", span: span)
     }
+    // A destructuring parameter may not bind a name another parameter binds (`[a [a]]` took
+    // the inner one): its pattern starts with every name bound so far.
+    var patternNames: Set<String> = []
+    if pending.contains(where: { $0.0.symbolName == nil && annotatedName($0.0) == nil }) {
+      for param in params {
+        if let name = param.symbolName ?? annotatedName(param), name != "_", name != "&" { patternNames.insert(name) }
+      }
+    }
     for (param, slot) in pending {
       if param.symbolName != nil || annotatedName(param) != nil {
         // A parameter assigned with set!: rebind it boxed, so closures share the cell.
@@ -286,7 +300,8 @@ extension Analyzer {
           SetLocalNode(
             slot: variable.slot, value: LocalNode(slot: slot, span: param.span), boxed: true, span: param.span))
       } else {
-        prologue.append(try bind(param, to: LocalNode(slot: slot, span: param.span), span: param.span))
+        prologue.append(
+          try bind(param, to: LocalNode(slot: slot, span: param.span), span: param.span, names: &patternNames))
       }
     }
     var selfSlot: Int? = nil
