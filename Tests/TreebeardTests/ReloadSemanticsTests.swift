@@ -352,6 +352,25 @@ import Testing
     #expect(try interpreter.call(module: "m", function: "f") == .int(2))
   }
 
+  /// A reload-all of a and c where a's new text imports b (new) and b uses what c's new text
+  /// adds: b was loaded against c's old version (a staged before c), and the reload failed
+  /// with "module c defines no h2".
+  @Test func aModuleNewToAReloadSeesTheNewVersionOfOneItReloads() throws {
+    let directory = ModuleDirectory()
+    let a = directory.write("a.oxur", "(module a)\n(defn f [] 1)\n")
+    let c = directory.write("c.oxur", "(module c)\n(defn h [] 1)\n")
+    let (interpreter, _, _) = bufferedInterpreter()
+    try interpreter.load(path: a)
+    try interpreter.load(path: c)
+    directory.write("b.oxur", "(module b)\n(import c)\n(defn g [] (c:h2))\n(def x (c:h2))\n")
+    directory.write("c.oxur", "(module c)\n(defn h [] 1)\n(defn h2 [] 42)\n")
+    directory.write("a.oxur", "(module a)\n(import b)\n(defn f [] (b:g))\n")
+    let outcomes = try interpreter.reloadAll()
+    #expect(Set(outcomes.map { "\($0.module) v\($0.version)" }) == ["a v2", "b v1", "c v2"])
+    #expect(try interpreter.eval("(a:f)").printed == "42")
+    #expect(try interpreter.eval("b:x").printed == "42")
+  }
+
   /// `(reload-all :quiet)` inside a load answered [] although it staged modules that commit
   /// with that load: a script polling with it could not tell what it loaded.
   @Test func aQuietReloadAllInsideALoadAnswersWhatItStaged() throws {

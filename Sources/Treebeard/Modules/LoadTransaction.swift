@@ -44,6 +44,10 @@ final class LoadTransaction {
   /// Modules whose staging is running now (their top level is on the stack): loading one of
   /// them again is a file that loads itself; a module staged and done is loaded already.
   var stagingNow: Set<String> = []
+  /// The modules this transaction was asked to stage and has not reached yet, with why. One
+  /// imported meanwhile (by a module new to this transaction) is staged from its new text
+  /// then: it was taken at its old version, and the importer analyzed against that.
+  var pendingSources: [String: (source: ModuleSource, reason: Reason)] = [:]
   /// For a module a staged top level loaded, that module (the innermost, when loads nest).
   var loaders: [String: String] = [:]
   /// A rollback's: loads its staging runs keep loaded modules as they are (`loadTransaction`).

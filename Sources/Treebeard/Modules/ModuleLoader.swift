@@ -212,6 +212,10 @@ extension Runtime {
   /// `import`: loads `module` from beside the importing file or the load path, unless loaded.
   func ensureLoaded(module: String, importedFrom: String?, span: Span, machine: Machine) throws {
     if transaction?.isStaging(module) == true { return }
+    if let transaction, let pending = transaction.pendingSources[module] {
+      try stageModule(pending.source, name: module, reason: pending.reason, machine: machine)
+      return
+    }
     if let current = registry.existingEntry(module)?.current, current.number > 0 { return }
     let fileName = module.replacingOccurrences(of: ".", with: "/") + ".oxur"
     var candidates: [String] = []
@@ -284,13 +288,16 @@ extension Runtime {
     let opened = LoadTransaction(currentModule: machine.currentModule, keepsOldLayouts: force)
     transaction = opened
     defer { transaction = nil }
+    for (source, name) in sources where opened.pendingSources[name] == nil {
+      let why = macroUsers.contains(name) ? compileTimeReason(name, changing: sources.map(\.1)) : reason
+      opened.pendingSources[name] = (source, why)
+    }
     let plan = try stageAndPlan(opened, machine: machine) {
       for (source, name) in sources {
-        // Loaded already by a top level staged before it (a `(reload-all)` there): staged twice,
-        // it was committed twice, and `(rollback)` then undid neither.
+        // Loaded already by a top level staged before it (a `(reload-all)` there, an import):
+        // staged twice, it was committed twice, and `(rollback)` then undid neither.
         if opened.isStaging(name) { continue }
-        let why = macroUsers.contains(name) ? compileTimeReason(name, changing: sources.map(\.1)) : reason
-        try stageModule(source, name: name, reason: why, machine: machine)
+        try stageModule(source, name: name, reason: opened.pendingSources[name]?.reason ?? reason, machine: machine)
       }
     }
     if dryRun {
