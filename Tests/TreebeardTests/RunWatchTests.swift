@@ -216,6 +216,12 @@ private final class RunningProgram: @unchecked Sendable {
       #expect(result.status == 1, "\(definition)")
       #expect(result.stderr.contains("✗ Error at \(message)"), "\(result.stderr)")
     }
+    // A main that refers to another function takes its arguments as a defn main would: the
+    // referred function's arity was not looked at, and one taking none failed.
+    directory.write("e.oxur", "(module e)\n(defn helper [] (println \"ran\"))\n(def main helper)\n")
+    let referred = try Executable.run(["run", "e.oxur", "x", "y"], in: directory.url)
+    #expect(referred.status == 0, "\(referred.stderr)")
+    #expect(referred.stdout == "ran\n")
   }
 
   /// `treebeard check` ignored Ctrl-C: a macro that loops (or an imported top level that

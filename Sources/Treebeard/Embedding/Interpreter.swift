@@ -369,7 +369,13 @@ public final class Interpreter: @unchecked Sendable {
       }
       let strings = arguments.map { Value.string($0) }
       var accepts: (Int) -> Bool = { _ in true }
-      if case .closure(let closure) = binding.value { accepts = { closure.lambda.arity(for: $0) != nil } }
+      // `(def main helper)` holds a reference to helper: its arity decides too (it was passed
+      // every argument, and a helper taking none failed where a `defn main []` ran).
+      var callee = binding.value
+      if case .functionReference(let reference) = callee, let resolved = try? reference.site.resolve().value {
+        callee = resolved
+      }
+      if case .closure(let closure) = callee { accepts = { closure.lambda.arity(for: $0) != nil } }
       let passed: [Value]
       if accepts(strings.count) {
         passed = strings
