@@ -68,12 +68,29 @@ struct Quasiquote {
   }
 
   /// Each element becomes a sequence to concatenate: `(list x)` or the spliced expression.
+  /// At level 2, `~~@xs` (and `~@~@xs`) is one `~x` (or `~@x`) per element of xs, spliced in
+  /// as Common Lisp's `,,@` is: it was "~@ used outside a list or vector".
   private mutating func parts(_ items: [Syntax], depth: Int, level: Int) throws -> [Syntax] {
     try items.map { item in
       if level == 1, case .list(let inner) = item.kind, inner.count == 2,
         inner.first?.symbolName == "unquote-splicing"
       {
         return inner[1]
+      }
+      if level == 2, case .list(let outer) = item.kind, outer.count == 2,
+        let head = outer.first?.symbolName, head == "unquote" || head == "unquote-splicing",
+        case .list(let inner) = outer[1].kind, inner.count == 2, inner.first?.symbolName == "unquote-splicing"
+      {
+        let span = item.span
+        let element = Syntax.symbol(Gensym.next("element__"), span)
+        let each = Syntax.list(
+          [
+            .symbol("fn", span), Syntax(.vector([element]), span),
+            .list(
+              [CoreMacros.prelude("list", span), .list([.symbol("quote", span), .symbol(head, span)], span), element],
+              span),
+          ], span)
+        return .list([CoreMacros.prelude("map", span), each, inner[1]], span)
       }
       return .list([CoreMacros.prelude("list", item.span), try build(item, depth: depth + 1, level: level)], item.span)
     }
