@@ -85,8 +85,9 @@ struct LoadPathOptions: ParsableArguments {
 
 /// `--history-limit N`: how many replaced versions each module keeps for rollback (DESIGN.md §4).
 struct HistoryOption: ParsableArguments {
+  // Unconditional: `--history-limit -1` was "missing value", never reaching the real reason.
   @Option(
-    name: .customLong("history-limit"),
+    name: .customLong("history-limit"), parsing: .unconditional,
     help: "Replaced versions each module keeps for rollback (default 16; 0 keeps every one).")
   var limit: Int? = nil
 

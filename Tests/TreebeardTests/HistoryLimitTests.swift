@@ -45,6 +45,15 @@ import Testing
     // A version the limit dropped cannot be rolled back to; one kept can.
     try interpreter.eval("(history-limit 3)")
     #expect(throws: (any Error).self) { try interpreter.rollback(module: "h", to: 7) }
+    do {
+      try interpreter.eval("(history-limit 0)")
+      try interpreter.rollback(module: "h", to: 2)
+      Issue.record("a dropped version was rolled back to")
+    } catch let failure as LoadFailure {
+      // 0 keeps every version: "the history keeps 0" read as if none were.
+      #expect(failure.error.message.hasSuffix("(kept versions: 8–10; the history keeps every version)"))
+    }
+    try interpreter.eval("(history-limit 3)")
     try interpreter.rollback(module: "h", to: 8)
     #expect(try interpreter.eval("(h:f)") == .int(10))
   }
@@ -103,8 +112,11 @@ import Testing
     #expect(result.stdout.contains("limit 1\n"), "\(result.stdout)")
     let rows = result.stdout.split(separator: "\n").filter { $0.first?.isNumber == true }.map { $0.prefix(1) }
     #expect(rows == ["4", "5"], "\(result.stdout)")
-    let refused = try Executable.run(["run", "--history-limit=-2", program], in: directory.url)
-    #expect(refused.status != 0)
-    #expect(refused.stderr.contains("--history-limit must be 0 (keep every version) or more, not -2"))
+    for arguments in [["--history-limit=-2"], ["--history-limit", "-2"]] {
+      let refused = try Executable.run(["run"] + arguments + [program], in: directory.url)
+      #expect(refused.status != 0)
+      #expect(
+        refused.stderr.contains("--history-limit must be 0 (keep every version) or more, not -2"), "\(refused.stderr)")
+    }
   }
 }

@@ -225,11 +225,12 @@ extension Runtime {
     }
     guard let kept = entry.history.first(where: { $0.number == version }) else {
       let numbers = entry.history.map(\.number)
-      let range = numbers.isEmpty ? "none" : "\(numbers.min() ?? 0)–\(numbers.max() ?? 0)"
+      let (low, high) = (numbers.min() ?? 0, numbers.max() ?? 0)
+      let range = numbers.isEmpty ? "none" : low == high ? "\(low)" : "\(low)–\(high)"
+      // A limit of 0 keeps every version: "keeps 0" read as if none were kept.
+      let limit = registry.historyLimit == 0 ? "every version" : "\(registry.historyLimit)"
       throw OxurError(
-        "rollback",
-        "version \(version) of \(module) is not kept (kept versions: \(range); the history keeps \(registry.historyLimit))"
-      )
+        "rollback", "version \(version) of \(module) is not kept (kept versions: \(range); the history keeps \(limit))")
     }
     return (entry, kept)
   }
