@@ -36,7 +36,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
       }
       // A target that is not a path (`ftp://h/x`, `x`) reached the handler as its `:uri`,
       // which routes expect to be one. `*` is OPTIONS' asterisk form (RFC 9112 §3.2.4).
-      guard RingRequest.originForm(requestHead.uri).hasPrefix("/") || requestHead.uri == "*" else {
+      guard
+        RingRequest.originForm(requestHead.uri).hasPrefix("/")
+          || (requestHead.uri == "*" && requestHead.method == .OPTIONS)
+      else {
         refusing = true
         write(
           .plain(400, "Bad Request (the request target must be a path)"), version: requestHead.version,

@@ -43,7 +43,10 @@ enum RingRequest {
 
   /// `{:request-method :get :uri "/notes" :query-string "limit=2" :headers {"host" "…"} :body nil …}`.
   static func map(_ request: HTTPRequestData) -> Value {
-    let target = originForm(request.target)
+    // A fragment is never sent by a browser; one a client sent anyway is not part of the path
+    // (`/a#frag` was the :uri, while `/p?x=1#f` lost it with the query).
+    let full = originForm(request.target)
+    let target = full.firstIndex(of: "#").map { full[..<$0] } ?? full
     let path: Substring
     var query: Value = .nil
     if let mark = target.firstIndex(of: "?") {

@@ -71,6 +71,11 @@ final class ServerFixture: @unchecked Sendable {
     // `:uri "http://example.com/echo"`, which no route matched.
     let absolute = HTTPTestConnection.request(port: fixture.port, "GET", "http://example.com/echo?a=1")
     #expect(absolute?.body == #"[:get "/echo" "a=1" nil nil \#(fixture.port) "127.0.0.1"]"#)
+    // A fragment a client sent is not part of the path, nor of the query.
+    let fragment = HTTPTestConnection.request(port: fixture.port, "GET", "/echo#top")
+    #expect(fragment?.body == #"[:get "/echo" nil nil nil \#(fixture.port) "127.0.0.1"]"#)
+    let queryFragment = HTTPTestConnection.request(port: fixture.port, "GET", "/echo?a=1#top")
+    #expect(queryFragment?.body == #"[:get "/echo" "a=1" nil nil \#(fixture.port) "127.0.0.1"]"#)
   }
 
   @Test func headerNamesAreLowerCaseAndResponseHeadersAndStatusAreSent() throws {
@@ -185,7 +190,8 @@ final class ServerFixture: @unchecked Sendable {
       #expect(connection.isClosedByServer())
     }
     // A target that is not a path never reaches the handler as its :uri.
-    for target in ["ftp://example.org/echo", "echo", "HTTP://example.org:80"] {
+    // `*` is for OPTIONS only (RFC 9112 §3.2.4).
+    for target in ["ftp://example.org/echo", "echo", "HTTP://example.org:80", "*"] {
       let connection = try #require(HTTPTestConnection(port: fixture.port))
       connection.send("GET \(target) HTTP/1.1\r\nhost: x\r\n\r\n")
       let response = connection.readResponse()
