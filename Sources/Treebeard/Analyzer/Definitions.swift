@@ -12,6 +12,11 @@ extension Analyzer {
         throw SpecialForms.syntax("def takes a name, an optional docstring and a value", form)
       }
     }
+    // `(def quote 1)`, `(defn if …)`: a special form is analyzed before any global is looked
+    // up, so such a definition could never be called or read.
+    if SpecialForms.lookup[name] != nil {
+      throw SpecialForms.syntax("\(name) is a special form; a definition cannot replace it", items[1])
+    }
     let valueForm: Syntax? = items.count >= 3 ? items[items.count - 1] : nil
     knownNames.insert(name)
     resolutionLog?.definitions += 1
@@ -55,6 +60,9 @@ extension Analyzer {
     let first = items[parts.parametersStart]
     // A local named `fn` makes `def` analyze the value as an expression: the expansion keeps that.
     if function.lookup("fn") != nil { return try analyze(try CoreMacros.defn(form, items), position) }
+    if SpecialForms.lookup[name] != nil {
+      throw SpecialForms.syntax("\(name) is a special form; a definition cannot replace it", items[1])
+    }
     knownNames.insert(name)
     resolutionLog?.definitions += 1
     let symbol = symbols.symbol(name)
@@ -256,6 +264,14 @@ extension Analyzer {
     // What defstruct refuses, defenum took: a variant twice, a field twice, `&` as a field, and
     // a lowercase variant, which no pattern could match (a lowercase name in a pattern binds).
     func add(_ variantName: String, fields: ArraySlice<Syntax>, at item: Syntax) throws {
+      // Some, None, Ok and Err are the built-in enums' (a pattern meant one or the other), and
+      // a variant name is one global per module: a second enum's took the first one's place.
+      if ["Some", "None", "Ok", "Err"].contains(variantName) {
+        throw SpecialForms.syntax("variant \(variantName) is built in (Option and Result)", item)
+      }
+      if let other = version.enums.values.first(where: { $0.name != name && $0.variants.contains { $0.name == variantName } }) {
+        throw SpecialForms.syntax("variant \(variantName) is a variant of \(other.name) already", item)
+      }
       guard variantName.first?.isUppercase == true else {
         throw SpecialForms.syntax(
           "variant \(variantName) must start with a capital letter (a lowercase name in a pattern binds)", item)

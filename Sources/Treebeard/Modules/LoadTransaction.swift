@@ -36,8 +36,7 @@ final class LoadTransaction {
   func refuseInHook(_ what: String) throws {
     guard let (hook, module) = runningHook else { return }
     let purpose = hook == "--check--" ? "it checks the staged code" : "it converts live data"
-    let refusal = OxurError(
-      "load", "\(hook) of \(module) cannot \(what): \(purpose) (load them in the module's top level)")
+    let refusal = OxurError("load", "\(hook) of \(module) cannot \(what): \(purpose) (do it in the module's top level)")
     if nestedFailure == nil { nestedFailure = refusal }
     throw refusal
   }
