@@ -269,7 +269,9 @@ extension Analyzer {
       if ["Some", "None", "Ok", "Err"].contains(variantName) {
         throw SpecialForms.syntax("variant \(variantName) is built in (Option and Result)", item)
       }
-      if let other = version.enums.values.first(where: { $0.name != name && $0.variants.contains { $0.name == variantName } }) {
+      if let other = version.enums.values.first(where: {
+        $0.name != name && $0.variants.contains { $0.name == variantName }
+      }) {
         throw SpecialForms.syntax("variant \(variantName) is a variant of \(other.name) already", item)
       }
       guard variantName.first?.isUppercase == true else {
