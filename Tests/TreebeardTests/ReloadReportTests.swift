@@ -180,6 +180,18 @@ import Testing
     directory.write("m.oxur", source + "(defn extra [] 2)\n")
     let outcome = try interpreter.reload(path: path)
     #expect(outcome.breakageWarnings == ["⚠ m: m:spin running now; that call finishes in version 1's code"])
+    // Once spin itself has changed, the call still runs the code it began in, not the version
+    // each later reload replaces: every reload named its previous version.
+    directory.write("m.oxur", source.replacingOccurrences(of: "(tick) (recur)", with: "(tick) (tick) (recur)"))
+    #expect(
+      try interpreter.reload(path: path).breakageWarnings == [
+        "⚠ m: m:spin running now; that call finishes in version 2's code"
+      ])
+    directory.write("m.oxur", source + "(defn extra [] 3)\n")
+    #expect(
+      try interpreter.reload(path: path).breakageWarnings == [
+        "⚠ m: m:spin running now; that call finishes in the code of the earlier version it began in"
+      ])
     handle.interrupt()
     _ = spinning.wait("spin stops", timeout: 20)
     // Nothing runs any more: no warning.

@@ -215,15 +215,14 @@ public final class Machine: @unchecked Sendable {
 
   /// The functions of `module` running on this machine now, innermost first. Read by a loader
   /// while this machine's thread waits for the evaluator lock (or is the loader's own).
-  func runningFunctions(of module: String) -> [String] {
+  func runningFunctions(of module: String) -> [Lambda] {
     guard depth > 0 else { return [] }
-    var names: [String] = []
+    var running: [Lambda] = []
     for level in stride(from: min(depth, depthLimit), through: 1, by: -1) {
       guard let lambda = callFrames[level]?.takeUnretainedValue().lambda, lambda.module == module else { continue }
-      let name = lambda.displayName
-      if !names.contains(name) { names.append(name) }
+      if !running.contains(where: { $0 === lambda }) { running.append(lambda) }
     }
-    return names
+    return running
   }
 
   /// The module of the code running now, where the help forms (`doc`, `source`, `dir`,

@@ -111,13 +111,15 @@ public final class Runtime: @unchecked Sendable {
   /// Functions of `module` on the stack of any evaluation in progress, this thread's included.
   /// Called by a loader holding the evaluator lock: every other machine is waiting for it, so
   /// its call frames are still.
-  func functionsOnStacks(of module: String) -> [String] {
+  func functionsOnStacks(of module: String) -> [Lambda] {
     let machines = activeMachinesLock.withLock { Array(activeMachines.values) }
-    var names: [String] = []
+    var running: [Lambda] = []
     for machine in machines {
-      for name in machine.runningFunctions(of: module) where !names.contains(name) { names.append(name) }
+      for lambda in machine.runningFunctions(of: module) where !running.contains(where: { $0 === lambda }) {
+        running.append(lambda)
+      }
     }
-    return names.sorted()
+    return running
   }
 
   /// A builtin variant (`Some`, `Ok` …) or prelude builtin named `symbol`'s name.

@@ -37,7 +37,7 @@ struct ReloadPlan {
 extension LoadTransaction {
   /// Diffs each staged version against the one it replaces and scans for breaking changes.
   func plan(
-    registry: Registry, display: (String) -> String, onStacks: (String) -> [String] = { _ in [] }
+    registry: Registry, display: (String) -> String, onStacks: (String) -> [Lambda] = { _ in [] }
   ) -> ReloadPlan {
     let uses = ReloadWarnings.UsesByModule(registry)
     return ReloadPlan(

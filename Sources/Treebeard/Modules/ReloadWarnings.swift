@@ -102,11 +102,24 @@ enum ReloadWarnings {
 
   /// Code of the module that is running now, on this thread or one waiting at a safe point:
   /// those calls finish in the replaced version's code (hot-reload.md §7).
-  static func running(module: String, previous: ModuleVersion, functions: [String]) -> [String] {
+  static func running(module: String, previous: ModuleVersion, functions: [Lambda]) -> [String] {
     guard !functions.isEmpty else { return [] }
+    var names: [String] = []
+    for lambda in functions where !names.contains(lambda.displayName) { names.append(lambda.displayName) }
+    // A call that began several reloads ago runs the code of the version it began in, not the
+    // one this reload replaces: each reload named its previous version.
+    let ofPrevious = functions.allSatisfy { running in
+      // A function inside a definition (`fn`) is the previous version's when read from its text.
+      (running.sourceFile != nil && running.sourceFile === previous.sourceFile)
+        || previous.bindings.values.contains { binding in
+        if case .closure(let closure) = binding.value { return closure.lambda === running }
+        return false
+      }
+    }
+    let code = ofPrevious ? "version \(previous.number)'s code" : "the code of the earlier version it began in"
     return [
-      "⚠ \(module): \(functions.joined(separator: ", ")) running now; "
-        + "\(functions.count == 1 ? "that call finishes" : "those calls finish") in version \(previous.number)'s code"
+      "⚠ \(module): \(names.sorted().joined(separator: ", ")) running now; "
+        + "\(names.count == 1 ? "that call finishes" : "those calls finish") in \(code)"
     ]
   }
 
