@@ -112,9 +112,9 @@ enum ReloadWarnings {
       // A function inside a definition (`fn`) is the previous version's when read from its text.
       (running.sourceFile != nil && running.sourceFile === previous.sourceFile)
         || previous.bindings.values.contains { binding in
-        if case .closure(let closure) = binding.value { return closure.lambda === running }
-        return false
-      }
+          if case .closure(let closure) = binding.value { return closure.lambda === running }
+          return false
+        }
     }
     let code = ofPrevious ? "version \(previous.number)'s code" : "the code of the earlier version it began in"
     return [
