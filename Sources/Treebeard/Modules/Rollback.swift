@@ -83,8 +83,7 @@ extension Runtime {
       if let module, let current = registry.existingEntry(module)?.current, current.path != nil {
         kept = [(module, current.number)]
       }
-      let targets = try rollbackTargets(module: module, to: requested)
-      let staying = module == nil ? (registry.commitLog.last ?? []).filter { $0.from == nil }.map(\.module) : []
+      let (targets, staying) = try rollbackTargets(module: module, to: requested)
       var dependents: [(name: String, from: Int, reason: LoadTransaction.Reason, providers: [String])] = []
       kept = targets.compactMap { entry, _ in entry.current.map { (entry.name, $0.number) } }
       // The restored code may declare an older struct layout: live instances keep the one they
@@ -182,8 +181,11 @@ extension Runtime {
     }
   }
 
-  /// The kept versions a rollback makes current again, checked before anything is staged.
-  private func rollbackTargets(module: String?, to requested: Int?) throws -> [(ModuleEntry, ModuleVersion)] {
+  /// The kept versions a rollback makes current again, checked before anything is staged, and
+  /// (for `(rollback)`) the modules the last commit loaded for the first time, which stay loaded.
+  private func rollbackTargets(module: String?, to requested: Int?) throws -> (
+    targets: [(ModuleEntry, ModuleVersion)], staying: [String]
+  ) {
     guard let module else {
       guard let last = registry.commitLog.last else {
         throw OxurError("rollback", "nothing to roll back: no module has been loaded or reloaded yet")
@@ -198,7 +200,8 @@ extension Runtime {
           "cannot roll back the last commit: it only loaded \(loaded) for the first time, so there is no earlier "
             + "version (unload removes a module)")
       }
-      return try earlier.compactMap { change in try change.from.map { try target(change.module, version: $0) } }
+      let targets = try earlier.compactMap { change in try change.from.map { try target(change.module, version: $0) } }
+      return (targets, last.filter { $0.from == nil }.map(\.module))
     }
     guard let entry = registry.existingEntry(module), let current = entry.current else {
       throw OxurError("rollback", "cannot roll back \(module): no such module is loaded")
@@ -209,11 +212,11 @@ extension Runtime {
         "rollback",
         "cannot roll back \(module): it was not loaded from a file (it is defined form by form), so it has no versions")
     }
-    if let requested { return [try target(module, version: requested)] }
+    if let requested { return ([try target(module, version: requested)], []) }
     guard let previous = entry.history.last else {
       throw OxurError("rollback", "cannot roll back \(module): version \(current.number) is its first")
     }
-    return [(entry, previous)]
+    return ([(entry, previous)], [])
   }
 
   private func target(_ module: String, version: Int) throws -> (ModuleEntry, ModuleVersion) {
